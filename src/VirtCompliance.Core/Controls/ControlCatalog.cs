@@ -1,0 +1,137 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+using VirtCompliance.IO;
+
+namespace VirtCompliance.Controls
+{
+    /// <summary>
+    /// The set of known controls: the built-in catalog (module/baselines/controls.json, embedded in
+    /// this assembly) plus any custom controls a baseline defines.
+    /// </summary>
+    public sealed class ControlCatalog
+    {
+        public const string ResourcePrefix = "VirtCompliance.Baselines.";
+        private const string CatalogResource = ResourcePrefix + "controls.json";
+
+        private static readonly Lazy<ControlCatalog> BuiltInCatalog = new Lazy<ControlCatalog>(LoadBuiltIn);
+
+        private readonly Dictionary<string, ControlDefinition> _byId;
+
+        public ControlCatalog(IEnumerable<ControlDefinition> controls)
+        {
+            Controls = controls.OrderBy(c => c.Id, StringComparer.Ordinal).ToArray();
+            _byId = Controls.ToDictionary(c => c.Id, StringComparer.OrdinalIgnoreCase);
+        }
+
+        public static ControlCatalog BuiltIn => BuiltInCatalog.Value;
+
+        public IReadOnlyList<ControlDefinition> Controls { get; }
+
+        public ControlDefinition Find(string id) => id != null && _byId.TryGetValue(id, out var c) ? c : null;
+
+        /// <summary>A catalog with more controls; a custom control may not reuse a built-in id.</summary>
+        public ControlCatalog With(IEnumerable<ControlDefinition> more) => new ControlCatalog(Controls.Concat(more));
+
+        /// <summary>
+        /// Parses control definitions from a JSON array, checking each (fact known, expectation
+        /// well formed, no duplicate id) and naming the file and line of the first bad one.
+        /// </summary>
+        public static IReadOnlyList<ControlDefinition> ParseDefinitions(JArray array, string file, ISet<string> takenIds)
+        {
+            var result = new List<ControlDefinition>();
+            foreach (var token in array)
+            {
+                var definition = ParseDefinition(token, file);
+                if (!takenIds.Add(definition.Id))
+                    throw Error(file, token, $"control id '{definition.Id}' is defined twice.");
+                result.Add(definition);
+            }
+            return result;
+        }
+
+        private static ControlDefinition ParseDefinition(JToken token, string file)
+        {
+            ControlDefinition c;
+            try
+            {
+                c = token.ToObject<ControlDefinition>(JsonFiles.Serializer);
+            }
+            catch (JsonException ex)
+            {
+                throw Error(file, token, "control definition: " + ex.Message.Split('\n')[0]);
+            }
+            if (string.IsNullOrWhiteSpace(c.Title)) throw Error(file, token, $"control '{c.Id}' has no title.");
+            var probeParameter = c.IsTemplate ? "example" : null;
+            if (c.IsTemplate != (c.Fact?.Contains("{parameter}") ?? false))
+                throw Error(file, token, $"control '{c.Id}': a template control has 'parameter' and '{{parameter}}' in its fact; other controls have neither.");
+            try
+            {
+                Facts.Compile(Instantiate(c.Fact, probeParameter), FactValue.FromJson(c.Default).Scalar);
+                Expectation.Create(c.Operator, FactValue.FromJson(c.Expected));
+            }
+            catch (ArgumentException ex)
+            {
+                throw Error(file, token, $"control '{c.Id}': {ex.Message}");
+            }
+            return c;
+        }
+
+        internal static string Instantiate(string fact, string parameter) =>
+            parameter == null ? fact : fact.Replace("{parameter}", parameter);
+
+        internal static DataFileException Error(string file, JToken token, string problem)
+        {
+            var info = (IJsonLineInfo)token;
+            return info != null && info.HasLineInfo()
+                ? new DataFileException(file, info.LineNumber, info.LinePosition, problem)
+                : new DataFileException(file, 0, 0, problem);
+        }
+
+        /// <summary>Parses JSON keeping line numbers, so that later checks can point at the line.</summary>
+        internal static JToken LoadWithLineInfo(Stream stream, string file)
+        {
+            try
+            {
+                using (var text = new StreamReader(stream))
+                using (var reader = new JsonTextReader(text) { DateParseHandling = DateParseHandling.None })
+                {
+                    var token = JToken.ReadFrom(reader, new JsonLoadSettings
+                    {
+                        LineInfoHandling = LineInfoHandling.Load,
+                        CommentHandling = CommentHandling.Ignore,
+                        DuplicatePropertyNameHandling = DuplicatePropertyNameHandling.Error,
+                    });
+                    if (reader.Read() && reader.TokenType != JsonToken.Comment)
+                        throw new DataFileException(file, reader.LineNumber, reader.LinePosition, "unexpected content after the end of the JSON document.");
+                    return token;
+                }
+            }
+            catch (JsonException ex)
+            {
+                throw JsonFiles.ToDataFileException(file, ex);
+            }
+        }
+
+        internal static Stream OpenResource(string name) =>
+            typeof(ControlCatalog).GetTypeInfo().Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"The built-in resource '{name}' is missing from VirtCompliance.Core; the build is broken.");
+
+        internal static IEnumerable<string> ResourceNames() => typeof(ControlCatalog).GetTypeInfo().Assembly.GetManifestResourceNames();
+
+        private static ControlCatalog LoadBuiltIn()
+        {
+            const string file = "controls.json (built in)";
+            using (var stream = OpenResource(CatalogResource))
+            {
+                var root = LoadWithLineInfo(stream, file);
+                if (!(root["controls"] is JArray array)) throw new DataFileException(file, 0, 0, "expected an object with a 'controls' array.");
+                return new ControlCatalog(ParseDefinitions(array, file, new HashSet<string>(StringComparer.OrdinalIgnoreCase)));
+            }
+        }
+    }
+}

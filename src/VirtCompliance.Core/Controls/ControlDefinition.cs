@@ -1,0 +1,69 @@
+using System;
+using System.Collections.Generic;
+using Newtonsoft.Json.Linq;
+
+namespace VirtCompliance.Controls
+{
+    public enum Severity { Informational, Low, Medium, High, Critical }
+
+    /// <summary>What a control is evaluated on.</summary>
+    public enum ControlScope
+    {
+        /// <summary>One value per host.</summary>
+        Host,
+        /// <summary>One value per portgroup a host carries; the host fails if any of them fails.</summary>
+        Portgroup,
+    }
+
+    /// <summary>
+    /// One security control: the fact it reads, how the value is judged, and what it maps to in
+    /// PCI DSS 4.0.1, the vSphere Security Configuration Guide (SCG) and the DISA STIG. Controls
+    /// are data (module/baselines/controls.json or a baseline's customControls).
+    /// </summary>
+    public sealed record ControlDefinition
+    {
+        /// <summary>SCG id where one fits (esx-9.ssh), else vc.* for VirtCompliance's own.</summary>
+        public string Id { get; init; }
+        public string Title { get; init; }
+        public string Description { get; init; }
+        public ControlScope Scope { get; init; } = ControlScope.Host;
+        /// <summary>
+        /// The fact read, e.g. "option:UserVars.DcuiTimeOut", "service:TSM-SSH", "firewall.incomingBlocked".
+        /// A template control contains "{parameter}" and is instantiated per parameter value.
+        /// </summary>
+        public string Fact { get; init; }
+        public ControlOperator Operator { get; init; } = ControlOperator.Equals;
+        /// <summary>The recommended value; a baseline may override it.</summary>
+        public JToken Expected { get; init; }
+        /// <summary>The platform default used when an advanced option is not reported at all.</summary>
+        public JToken Default { get; init; }
+        public Severity Severity { get; init; } = Severity.Medium;
+        public IReadOnlyList<string> PciDss { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string> Scg { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string> Stig { get; init; } = Array.Empty<string>();
+        public string Remediation { get; init; }
+        /// <summary>For template controls: what the parameter names (package, service, ...).</summary>
+        public string Parameter { get; init; }
+
+        public bool IsTemplate => Parameter != null;
+    }
+
+    public enum ControlOperator
+    {
+        Equals,
+        NotEquals,
+        /// <summary>Expected is a list; the value must be one of them.</summary>
+        In,
+        NotIn,
+        /// <summary>Expected is [min, max]; numeric, inclusive.</summary>
+        Between,
+        LessOrEqual,
+        GreaterOrEqual,
+        /// <summary>Expected is a regular expression.</summary>
+        Matches,
+        NotMatches,
+        /// <summary>Value is absent, an empty string or an empty list.</summary>
+        Empty,
+        NotEmpty,
+    }
+}

@@ -1,0 +1,207 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using VirtCompliance.Inventory;
+using Inv = VirtCompliance.Inventory.Inventory;
+
+namespace VirtCompliance.Controls
+{
+    /// <summary>Reads one fact from one host of an inventory.</summary>
+    public delegate FactValue FactReader(Host host, Inv inventory);
+
+    /// <summary>
+    /// The facts a control can read, by name. Compiling a fact name once gives a reader that is
+    /// called per host without parsing again. The names are part of the baseline file format:
+    /// <list type="bullet">
+    /// <item>host.lockdownMode, host.acceptanceLevel, host.version, host.build, host.ntpServers</item>
+    /// <item>firewall.incomingBlocked, firewall.outgoingBlocked, firewall.openRulesets,
+    ///   firewall.ruleset:KEY.enabled, firewall.ruleset:KEY.allowedAllIp</item>
+    /// <item>service:KEY ("running, policy on" / "stopped, policy off" / "not installed"),
+    ///   service:KEY.running, service:KEY.policy</item>
+    /// <item>option:KEY (advanced option)</item>
+    /// <item>package:NAME (installed version, absent when not installed), package:NAME.installed</item>
+    /// <item>portgroup.standard.(allowPromiscuous|macChanges|forgedTransmits|vlan),
+    ///   portgroup.distributed.(allowPromiscuous|macChanges|forgedTransmits|vlan): one value per portgroup</item>
+    /// </list>
+    /// </summary>
+    public static class Facts
+    {
+        public const string NotInstalled = "not installed";
+
+        // ESXi's documented defaults for a new standard vSwitch: promiscuous rejected, MAC address
+        // changes and forged transmits accepted. Distributed portgroups default to reject all three.
+        private static readonly SecurityPolicy StandardSwitchDefaults = new SecurityPolicy { AllowPromiscuous = false, MacChanges = true, ForgedTransmits = true };
+        private static readonly SecurityPolicy DistributedDefaults = new SecurityPolicy { AllowPromiscuous = false, MacChanges = false, ForgedTransmits = false };
+
+        /// <summary>Compiles a fact name, or throws <see cref="ArgumentException"/> naming what is wrong.</summary>
+        public static FactReader Compile(string fact, string defaultValue = null)
+        {
+            if (string.IsNullOrWhiteSpace(fact)) throw new ArgumentException("A control must name the fact it reads.");
+            switch (fact)
+            {
+                case "host.lockdownMode": return (h, _) => FactValue.Of(Camel(h.LockdownMode.ToString()));
+                case "host.acceptanceLevel": return (h, _) => FactValue.Of(h.AcceptanceLevel);
+                case "host.version": return (h, _) => FactValue.Of(h.Version);
+                case "host.build": return (h, _) => FactValue.Of(h.Build);
+                case "host.ntpServers": return (h, _) => FactValue.OfList(h.NtpServers);
+                case "firewall.incomingBlocked": return (h, _) => FactValue.Of(h.Firewall.IncomingBlocked);
+                case "firewall.outgoingBlocked": return (h, _) => FactValue.Of(h.Firewall.OutgoingBlocked);
+                case "firewall.openRulesets":
+                    return (h, _) => FactValue.OfList(h.Firewall.Rulesets.Where(r => r.Enabled && r.AllowedAllIp).Select(r => r.Key));
+            }
+
+            if (TrySplit(fact, "firewall.ruleset:", out var rulesetKey, out var rulesetField))
+            {
+                switch (rulesetField)
+                {
+                    case "enabled": return (h, _) => Ruleset(h, rulesetKey) is FirewallRuleset r ? FactValue.Of(r.Enabled) : FactValue.Absent;
+                    case "allowedAllIp": return (h, _) => Ruleset(h, rulesetKey) is FirewallRuleset r ? FactValue.Of(r.AllowedAllIp) : FactValue.Absent;
+                }
+                throw Unknown(fact, "a ruleset fact ends in .enabled or .allowedAllIp");
+            }
+            if (fact.StartsWith("service:", StringComparison.Ordinal))
+            {
+                var (key, field) = SplitField(fact.Substring("service:".Length), "running", "policy");
+                switch (field)
+                {
+                    case null: return (h, _) => FactValue.Of(ServiceState(h, key));
+                    case "running": return (h, _) => Service(h, key) is HostService s ? FactValue.Of(s.Running) : FactValue.Absent;
+                    case "policy": return (h, _) => Service(h, key) is HostService s ? FactValue.Of(Camel(s.Policy.ToString())) : FactValue.Absent;
+                }
+            }
+            if (fact.StartsWith("option:", StringComparison.Ordinal))
+            {
+                var key = fact.Substring("option:".Length);
+                if (key.Length == 0) throw Unknown(fact, "option: needs an advanced option key");
+                return (h, _) => h.AdvancedOptions.TryGetValue(key, out var value) ? FactValue.Of(NormaliseScalar(value))
+                    : defaultValue != null ? FactValue.Of(defaultValue, isDefault: true) : FactValue.Absent;
+            }
+            if (fact.StartsWith("package:", StringComparison.Ordinal))
+            {
+                var (name, field) = SplitField(fact.Substring("package:".Length), "installed");
+                if (field == "installed") return (h, _) => FactValue.Of(Package(h, name) != null);
+                return (h, _) => FactValue.Of(Package(h, name)?.Version ?? (Package(h, name) != null ? "" : null));
+            }
+            if (TrySplit(fact, "portgroup.standard.", out var standardField, out _))
+                return StandardPortgroupFact(fact, standardField);
+            if (TrySplit(fact, "portgroup.distributed.", out var distributedField, out _))
+                return DistributedPortgroupFact(fact, distributedField);
+
+            throw Unknown(fact, "see Get-Help about_VirtCompliance_Facts for the facts a control can read");
+        }
+
+        /// <summary>"running, policy on", "stopped, policy off", or "not installed".</summary>
+        public static string ServiceState(Host host, string key)
+        {
+            var s = Service(host, key);
+            return s == null ? NotInstalled : (s.Running ? "running" : "stopped") + ", policy " + Camel(s.Policy.ToString());
+        }
+
+        private static FactReader StandardPortgroupFact(string fact, string field)
+        {
+            Func<SecurityPolicy, bool?> pick = SecurityField(field);
+            if (field == "vlan")
+                return (h, _) => FactValue.OfObjects(h.Portgroups.Select(p => Pair(p.Name, VlanText(p.VlanId))));
+            if (pick == null) throw Unknown(fact, "a portgroup fact ends in .allowPromiscuous, .macChanges, .forgedTransmits or .vlan");
+            return (h, _) =>
+            {
+                var switches = h.StandardSwitches.ToDictionary(s => s.Name, s => s.Security.InheritFrom(StandardSwitchDefaults), StringComparer.Ordinal);
+                return FactValue.OfObjects(h.Portgroups.Select(p =>
+                {
+                    var parent = p.VSwitch != null && switches.TryGetValue(p.VSwitch, out var sw) ? sw : StandardSwitchDefaults;
+                    return Pair(p.Name, Bool(pick(p.Security.InheritFrom(parent))));
+                }));
+            };
+        }
+
+        private static FactReader DistributedPortgroupFact(string fact, string field)
+        {
+            Func<SecurityPolicy, bool?> pick = SecurityField(field);
+            if (field != "vlan" && pick == null)
+                throw Unknown(fact, "a portgroup fact ends in .allowPromiscuous, .macChanges, .forgedTransmits or .vlan");
+            return (h, inv) => FactValue.OfObjects(DistributedPortgroupsOf(h, inv).Select(n => Pair(n.Name,
+                field == "vlan" ? DistributedVlanText(n) : Bool(pick(n.Security.InheritFrom(DistributedDefaults))))));
+        }
+
+        /// <summary>The distributed portgroups (not uplinks) a host carries.</summary>
+        public static IEnumerable<Network> DistributedPortgroupsOf(Host host, Inv inventory) =>
+            host.NetworkIds.Select(inventory.GetNetwork)
+                .Where(n => n != null && n.Kind == NetworkKind.DistributedPortgroup && !n.IsUplink);
+
+        public static string VlanText(int vlanId) => vlanId == 4095 ? "4095 (all VLANs, guest tagging)" : vlanId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        public static string DistributedVlanText(Network n)
+        {
+            if (n.VlanTrunkRanges.Count > 0) return "trunk " + string.Join(",", n.VlanTrunkRanges.Select(r => r.Start == r.End ? $"{r.Start}" : $"{r.Start}-{r.End}"));
+            if (n.PvlanId != null) return "pvlan " + n.PvlanId;
+            return (n.VlanId ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        private static Func<SecurityPolicy, bool?> SecurityField(string field)
+        {
+            switch (field)
+            {
+                case "allowPromiscuous": return p => p.AllowPromiscuous;
+                case "macChanges": return p => p.MacChanges;
+                case "forgedTransmits": return p => p.ForgedTransmits;
+                default: return null;
+            }
+        }
+
+        private static KeyValuePair<string, string> Pair(string k, string v) => new KeyValuePair<string, string>(k, v);
+        private static string Bool(bool? b) => b == null ? null : b.Value ? "true" : "false";
+
+        private static HostService Service(Host h, string key)
+        {
+            foreach (var s in h.Services) if (s.Key == key) return s;
+            return null;
+        }
+
+        private static HostPackage Package(Host h, string name)
+        {
+            foreach (var p in h.Packages) if (p.Name == name) return p;
+            return null;
+        }
+
+        private static FirewallRuleset Ruleset(Host h, string key)
+        {
+            foreach (var r in h.Firewall.Rulesets) if (r.Key == key) return r;
+            return null;
+        }
+
+        /// <summary>Option values arrive as text from many sources; booleans compare case-insensitively.</summary>
+        public static string NormaliseScalar(string value)
+        {
+            if (value == null) return null;
+            if (string.Equals(value, "true", StringComparison.OrdinalIgnoreCase)) return "true";
+            if (string.Equals(value, "false", StringComparison.OrdinalIgnoreCase)) return "false";
+            return value;
+        }
+
+        private static string Camel(string pascal) => pascal.Length == 0 ? pascal : char.ToLowerInvariant(pascal[0]) + pascal.Substring(1);
+
+        private static bool TrySplit(string fact, string prefix, out string rest, out string field)
+        {
+            rest = field = null;
+            if (!fact.StartsWith(prefix, StringComparison.Ordinal)) return false;
+            rest = fact.Substring(prefix.Length);
+            var dot = rest.LastIndexOf('.');
+            if (prefix.EndsWith(":", StringComparison.Ordinal) && dot > 0)
+            {
+                field = rest.Substring(dot + 1);
+                rest = rest.Substring(0, dot);
+            }
+            return rest.Length > 0;
+        }
+
+        // Service keys and package names may contain dots; only a known trailing field is split off.
+        private static (string name, string field) SplitField(string rest, params string[] fields)
+        {
+            foreach (var f in fields)
+                if (rest.EndsWith("." + f, StringComparison.Ordinal)) return (rest.Substring(0, rest.Length - f.Length - 1), f);
+            return (rest, null);
+        }
+
+        private static ArgumentException Unknown(string fact, string hint) => new ArgumentException($"Unknown fact '{fact}': {hint}.");
+    }
+}

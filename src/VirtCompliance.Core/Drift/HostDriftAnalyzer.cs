@@ -1,0 +1,44 @@
+using System.Collections.Generic;
+using System.Linq;
+
+namespace VirtCompliance.Drift
+{
+    /// <summary>Turns a control assessment into one drift record per host and failed control.</summary>
+    public static class HostDriftAnalyzer
+    {
+        public static IEnumerable<HostControlDrift> Analyze(ControlAssessment assessment)
+        {
+            var inventory = assessment.Inventory;
+            foreach (var host in assessment.Hosts.Values
+                         .OrderBy(h => h.Cluster?.Name ?? "\uffff", System.StringComparer.OrdinalIgnoreCase)
+                         .ThenBy(h => h.Host.Name, System.StringComparer.OrdinalIgnoreCase))
+            {
+                foreach (var r in host.Results)
+                {
+                    if (r.Passed) continue;
+                    var d = r.Control.Definition;
+                    yield return new HostControlDrift
+                    {
+                        Cluster = host.Cluster?.Name,
+                        ClusterId = host.Cluster?.Id,
+                        Host = host.Host.Name,
+                        HostId = host.Host.Id,
+                        ControlId = r.Control.Id,
+                        Title = r.Control.Title,
+                        Expected = r.ExpectedText,
+                        Actual = r.Actual.ToString(),
+                        Severity = r.Control.Severity,
+                        Basis = r.Control.Peer ? DriftBasis.Peer : DriftBasis.Baseline,
+                        Baseline = assessment.Baseline.Name,
+                        NoMajority = r.NoMajority,
+                        FailingObjects = r.FailingObjects,
+                        PciDss = d.PciDss,
+                        Scg = d.Scg,
+                        Stig = d.Stig,
+                        Remediation = d.Remediation,
+                    };
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,261 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace VirtCompliance.Inventory
+{
+    /// <summary>
+    /// An immutable snapshot of a virtual infrastructure. Every collection is sorted by id (and every
+    /// nested collection by its key) at construction, so serialising it is deterministic and two
+    /// snapshots of the same infrastructure diff cleanly. Lookups by id are O(1).
+    /// </summary>
+    public sealed class Inventory
+    {
+        public const int CurrentSchemaVersion = 1;
+
+        public int SchemaVersion => CurrentSchemaVersion;
+        /// <summary>Where the data came from: a vCenter name, "sample", a file name.</summary>
+        public string Source { get; }
+        public DateTimeOffset CollectedAt { get; }
+        /// <summary>The tool and version that collected it.</summary>
+        public string Collector { get; }
+
+        public IReadOnlyList<Datacenter> Datacenters { get; }
+        public IReadOnlyList<Cluster> Clusters { get; }
+        public IReadOnlyList<Host> Hosts { get; }
+        public IReadOnlyList<Network> Networks { get; }
+        public IReadOnlyList<DistributedSwitch> DistributedSwitches { get; }
+        public IReadOnlyList<Datastore> Datastores { get; }
+        public IReadOnlyList<Vm> Vms { get; }
+
+        /// <summary>SHA-256 (hex) of the canonical snapshot file of this inventory: its evidence id.</summary>
+        public string Sha256 => _sha256 ??= InventorySnapshot.ComputeSha256(this);
+        private string _sha256;
+
+        /// <summary>An inventory read from a file is identified by that file's own bytes.</summary>
+        internal void SetFileSha256(string sha256) => _sha256 = sha256;
+
+        private readonly Dictionary<string, Datacenter> _datacenters;
+        private readonly Dictionary<string, Cluster> _clusters;
+        private readonly Dictionary<string, Host> _hosts;
+        private readonly Dictionary<string, Network> _networks;
+        private readonly Dictionary<string, DistributedSwitch> _switches;
+        private readonly Dictionary<string, Datastore> _datastores;
+        private readonly Dictionary<string, Vm> _vms;
+        private readonly Dictionary<string, Host[]> _hostsByCluster;
+        private readonly Dictionary<string, Vm[]> _vmsByHost;
+
+        public Inventory(
+            string source,
+            DateTimeOffset collectedAt,
+            string collector,
+            IEnumerable<Datacenter> datacenters = null,
+            IEnumerable<Cluster> clusters = null,
+            IEnumerable<Host> hosts = null,
+            IEnumerable<Network> networks = null,
+            IEnumerable<DistributedSwitch> distributedSwitches = null,
+            IEnumerable<Datastore> datastores = null,
+            IEnumerable<Vm> vms = null)
+        {
+            Source = source ?? "";
+            CollectedAt = collectedAt;
+            Collector = collector ?? "";
+            Datacenters = SortById(datacenters, d => d.Id, d => d);
+            Clusters = SortById(clusters, c => c.Id, Normalize);
+            Hosts = SortById(hosts, h => h.Id, Normalize);
+            Networks = SortById(networks, n => n.Id, Normalize);
+            DistributedSwitches = SortById(distributedSwitches, d => d.Id, d => d with { HostIds = Sorted(d.HostIds) });
+            Datastores = SortById(datastores, d => d.Id, d => d with { HostIds = Sorted(d.HostIds) });
+            Vms = SortById(vms, v => v.Id, Normalize);
+
+            _datacenters = Index(Datacenters, d => d.Id, "datacenter");
+            _clusters = Index(Clusters, c => c.Id, "cluster");
+            _hosts = Index(Hosts, h => h.Id, "host");
+            _networks = Index(Networks, n => n.Id, "network");
+            _switches = Index(DistributedSwitches, d => d.Id, "distributed switch");
+            _datastores = Index(Datastores, d => d.Id, "datastore");
+            _vms = Index(Vms, v => v.Id, "VM");
+
+            _hostsByCluster = Hosts.Where(h => h.ClusterId != null)
+                .GroupBy(h => h.ClusterId, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
+            _vmsByHost = Vms.Where(v => v.HostId != null)
+                .GroupBy(v => v.HostId, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
+
+            ValidateReferences();
+        }
+
+        public Datacenter GetDatacenter(string id) => Find(_datacenters, id);
+        public Cluster GetCluster(string id) => Find(_clusters, id);
+        public Host GetHost(string id) => Find(_hosts, id);
+        public Network GetNetwork(string id) => Find(_networks, id);
+        public DistributedSwitch GetDistributedSwitch(string id) => Find(_switches, id);
+        public Datastore GetDatastore(string id) => Find(_datastores, id);
+        public Vm GetVm(string id) => Find(_vms, id);
+
+        /// <summary>Hosts of a cluster, in id order; empty for an unknown or empty cluster.</summary>
+        public IReadOnlyList<Host> HostsInCluster(string clusterId) =>
+            clusterId != null && _hostsByCluster.TryGetValue(clusterId, out var h) ? h : Array.Empty<Host>();
+
+        /// <summary>VMs registered on a host, in id order.</summary>
+        public IReadOnlyList<Vm> VmsOnHost(string hostId) =>
+            hostId != null && _vmsByHost.TryGetValue(hostId, out var v) ? v : Array.Empty<Vm>();
+
+        /// <summary>The cluster a VM belongs to (through its host), or null.</summary>
+        public Cluster ClusterOfVm(Vm vm) => GetCluster(GetHost(vm.HostId)?.ClusterId);
+
+        /// <summary>A display name for any id: the object's name, else the id itself.</summary>
+        public string NameOf(string id)
+        {
+            if (id == null) return null;
+            return GetHost(id)?.Name ?? GetVm(id)?.Name ?? GetCluster(id)?.Name ?? GetNetwork(id)?.Name
+                ?? GetDatastore(id)?.Name ?? GetDistributedSwitch(id)?.Name ?? GetDatacenter(id)?.Name ?? id;
+        }
+
+        private static T Find<T>(Dictionary<string, T> map, string id) where T : class =>
+            id != null && map.TryGetValue(id, out var value) ? value : null;
+
+        private void ValidateReferences()
+        {
+            foreach (var c in Clusters)
+            {
+                RequireOptional(_datacenters, c.DatacenterId, $"cluster '{c.Name}' ({c.Id})", "datacenter");
+            }
+            foreach (var h in Hosts)
+            {
+                var what = $"host '{h.Name}' ({h.Id})";
+                RequireOptional(_clusters, h.ClusterId, what, "cluster");
+                RequireOptional(_datacenters, h.DatacenterId, what, "datacenter");
+                foreach (var id in h.DvsIds) Require(_switches, id, what, "distributed switch");
+                foreach (var id in h.DatastoreIds) Require(_datastores, id, what, "datastore");
+                foreach (var id in h.NetworkIds) Require(_networks, id, what, "network");
+            }
+            foreach (var n in Networks)
+            {
+                RequireOptional(_switches, n.DvsId, $"network '{n.Name}' ({n.Id})", "distributed switch");
+            }
+            foreach (var v in Vms)
+            {
+                var what = $"VM '{v.Name}' ({v.Id})";
+                RequireOptional(_hosts, v.HostId, what, "host");
+                foreach (var id in v.DatastoreIds) Require(_datastores, id, what, "datastore");
+                foreach (var nic in v.Nics)
+                {
+                    RequireOptional(_networks, nic.NetworkId, $"{what} NIC {nic.Key}", "network");
+                    RequireOptional(_switches, nic.DvsId, $"{what} NIC {nic.Key}", "distributed switch");
+                }
+            }
+            // Cluster rules may legitimately name VMs or hosts that have since been removed (vCenter keeps
+            // such rules); analyzers skip unknown members instead of failing the whole inventory.
+        }
+
+        private static void Require<T>(Dictionary<string, T> map, string id, string what, string kind)
+        {
+            if (id == null || !map.ContainsKey(id))
+                throw new InventoryReferenceException($"{what} refers to unknown {kind} '{id}'.", what, id);
+        }
+
+        private static void RequireOptional<T>(Dictionary<string, T> map, string id, string what, string kind)
+        {
+            if (id != null) Require(map, id, what, kind);
+        }
+
+        private static Dictionary<string, T> Index<T>(IReadOnlyList<T> items, Func<T, string> key, string kind)
+        {
+            var map = new Dictionary<string, T>(items.Count, StringComparer.Ordinal);
+            foreach (var item in items)
+            {
+                var id = key(item);
+                if (string.IsNullOrEmpty(id))
+                    throw new InventoryReferenceException($"A {kind} has no id.", kind, null);
+                if (map.ContainsKey(id))
+                    throw new InventoryReferenceException($"Two objects of kind {kind} have the id '{id}'.", kind, id);
+                map.Add(id, item);
+            }
+            return map;
+        }
+
+        private static T[] SortById<T>(IEnumerable<T> items, Func<T, string> id, Func<T, T> normalize) =>
+            (items ?? Enumerable.Empty<T>()).Where(i => i != null).Select(normalize)
+                .OrderBy(id, StringComparer.Ordinal).ToArray();
+
+        private static IReadOnlyList<string> Sorted(IReadOnlyList<string> values) =>
+            values == null ? Array.Empty<string>() : values.Distinct(StringComparer.Ordinal).OrderBy(v => v, StringComparer.Ordinal).ToArray();
+
+        private static IReadOnlyList<T> SortedBy<T>(IReadOnlyList<T> values, Func<T, string> key) =>
+            values == null ? Array.Empty<T>() : values.Where(v => v != null).OrderBy(key, StringComparer.Ordinal).ToArray();
+
+        private static IReadOnlyDictionary<string, string> SortedMap(IReadOnlyDictionary<string, string> map)
+        {
+            if (map == null || map.Count == 0) return Host.EmptyOptions;
+            if (map is SortedDictionary<string, string> s && s.Comparer == StringComparer.Ordinal) return s;
+            var sorted = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            foreach (var kv in map) sorted[kv.Key] = kv.Value;
+            return sorted;
+        }
+
+        private static Cluster Normalize(Cluster c) => c with
+        {
+            VmGroups = SortedBy(c.VmGroups, g => g.Name).Select(g => g with { Members = Sorted(g.Members) }).ToArray(),
+            HostGroups = SortedBy(c.HostGroups, g => g.Name).Select(g => g with { Members = Sorted(g.Members) }).ToArray(),
+            Rules = SortedBy(c.Rules, r => r.Name).Select(r => r with { VmIds = Sorted(r.VmIds) }).ToArray(),
+            DrsVmOverrides = SortedBy(c.DrsVmOverrides, o => o.VmId),
+        };
+
+        private static Host Normalize(Host h) => h with
+        {
+            Firewall = Normalize(h.Firewall ?? new HostFirewall()),
+            Services = SortedBy(h.Services, s => s.Key),
+            AdvancedOptions = SortedMap(h.AdvancedOptions),
+            NtpServers = Sorted(h.NtpServers),
+            Packages = SortedBy(h.Packages, p => p.Name),
+            StandardSwitches = SortedBy(h.StandardSwitches, s => s.Name)
+                .Select(s => s with { Security = s.Security ?? new SecurityPolicy() }).ToArray(),
+            Portgroups = SortedBy(h.Portgroups, p => p.Name)
+                .Select(p => p with { Security = p.Security ?? new SecurityPolicy() }).ToArray(),
+            DvsIds = Sorted(h.DvsIds),
+            DatastoreIds = Sorted(h.DatastoreIds),
+            NetworkIds = Sorted(h.NetworkIds),
+        };
+
+        private static HostFirewall Normalize(HostFirewall fw) => fw with
+        {
+            Rulesets = SortedBy(fw.Rulesets, r => r.Key)
+                .Select(r => r with { AllowedIps = Sorted(r.AllowedIps), AllowedNetworks = Sorted(r.AllowedNetworks) }).ToArray(),
+        };
+
+        private static Network Normalize(Network n) => n with
+        {
+            Security = n.Security ?? new SecurityPolicy(),
+            VlanTrunkRanges = n.VlanTrunkRanges ?? Array.Empty<VlanRange>(),
+            TrafficFilter = n.TrafficFilter == null ? null : n.TrafficFilter with
+            {
+                Rules = (n.TrafficFilter.Rules ?? Array.Empty<TrafficRule>()).OrderBy(r => r.Sequence).ToArray(),
+            },
+        };
+
+        private static Vm Normalize(Vm v) => v with
+        {
+            Nics = (v.Nics ?? Array.Empty<VmNic>()).OrderBy(n => n.Key)
+                .Select(n => n with { IpAddresses = n.IpAddresses ?? Array.Empty<string>() }).ToArray(),
+            DatastoreIds = Sorted(v.DatastoreIds),
+            CustomAttributes = SortedMap(v.CustomAttributes),
+            Tags = (v.Tags ?? Array.Empty<VmTag>()).OrderBy(t => t.Category, StringComparer.Ordinal)
+                .ThenBy(t => t.Name, StringComparer.Ordinal).ToArray(),
+        };
+    }
+
+    /// <summary>An object names another object that the inventory does not contain.</summary>
+    public sealed class InventoryReferenceException : Exception
+    {
+        public InventoryReferenceException(string message, string objectName, string missingId) : base(message)
+        {
+            ObjectName = objectName;
+            MissingId = missingId;
+        }
+
+        public string ObjectName { get; }
+        public string MissingId { get; }
+    }
+}

@@ -1,0 +1,182 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using Newtonsoft.Json;
+using VirtCompliance.IO;
+
+namespace VirtCompliance.Inventory
+{
+    /// <summary>
+    /// Reads and writes inventory snapshot files: the inventory model as JSON, with
+    /// <c>schemaVersion</c>, <c>source</c>, <c>collectedAt</c>, <c>collector</c>, then the object
+    /// collections sorted by id. The bytes written are canonical (same inventory → same bytes), so
+    /// the SHA-256 of the file identifies the inventory as evidence.
+    /// </summary>
+    public static class InventorySnapshot
+    {
+        private static readonly string[] CollectionNames =
+            { "datacenters", "clusters", "hosts", "networks", "distributedSwitches", "datastores", "vms" };
+
+        /// <summary>Writes the snapshot atomically: a reader never sees a partly written file.</summary>
+        public static void Write(Inventory inventory, string path)
+        {
+            var bytes = ToBytes(inventory);
+            AtomicFile.WriteAllBytes(path, bytes);
+        }
+
+        public static byte[] ToBytes(Inventory inventory)
+        {
+            using (var buffer = new MemoryStream())
+            {
+                using (var text = new StreamWriter(buffer, AtomicFile.Utf8NoBom, 1 << 16))
+                using (var writer = JsonFiles.CreateWriter(text))
+                {
+                    WriteTo(inventory, writer);
+                }
+                return buffer.ToArray();
+            }
+        }
+
+        internal static string ComputeSha256(Inventory inventory) => AtomicFile.Sha256Hex(ToBytes(inventory));
+
+        private static void WriteTo(Inventory inv, JsonWriter w)
+        {
+            var s = JsonFiles.Serializer;
+            w.WriteStartObject();
+            w.WritePropertyName("schemaVersion"); w.WriteValue(Inventory.CurrentSchemaVersion);
+            w.WritePropertyName("source"); w.WriteValue(inv.Source);
+            w.WritePropertyName("collectedAt"); w.WriteValue(inv.CollectedAt.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", System.Globalization.CultureInfo.InvariantCulture));
+            w.WritePropertyName("collector"); w.WriteValue(inv.Collector);
+            w.WritePropertyName("datacenters"); s.Serialize(w, inv.Datacenters);
+            w.WritePropertyName("clusters"); s.Serialize(w, inv.Clusters);
+            w.WritePropertyName("hosts"); s.Serialize(w, inv.Hosts);
+            w.WritePropertyName("networks"); s.Serialize(w, inv.Networks);
+            w.WritePropertyName("distributedSwitches"); s.Serialize(w, inv.DistributedSwitches);
+            w.WritePropertyName("datastores"); s.Serialize(w, inv.Datastores);
+            w.WritePropertyName("vms"); s.Serialize(w, inv.Vms);
+            w.WriteEndObject();
+            w.WriteRaw("\n");
+        }
+
+        /// <summary>
+        /// Reads a snapshot file. Any problem (not JSON, truncated, wrong schema version, unknown
+        /// member, wrong type, a reference to an object the file does not contain) throws a
+        /// <see cref="DataFileException"/> naming the file and, where it has one, the line.
+        /// </summary>
+        public static Inventory Read(string path)
+        {
+            byte[] bytes;
+            try
+            {
+                bytes = File.ReadAllBytes(path);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw new DataFileException(path, 0, 0, "cannot read the snapshot file: " + ex.Message, ex);
+            }
+            var inventory = Read(new MemoryStream(bytes, writable: false), path);
+            inventory.SetFileSha256(AtomicFile.Sha256Hex(bytes));
+            return inventory;
+        }
+
+        public static Inventory Read(Stream stream, string displayName)
+        {
+            try
+            {
+                using (var text = new StreamReader(stream, AtomicFile.Utf8NoBom, detectEncodingFromByteOrderMarks: true))
+                using (var reader = new JsonTextReader(text) { DateParseHandling = DateParseHandling.None, MaxDepth = 64 })
+                {
+                    return ReadRoot(reader, displayName);
+                }
+            }
+            catch (DataFileException)
+            {
+                throw;
+            }
+            catch (InventoryReferenceException ex)
+            {
+                throw new DataFileException(displayName, 0, 0, ex.Message, ex);
+            }
+            catch (Exception ex) when (ex is JsonException || ex is FormatException || ex is InvalidCastException)
+            {
+                throw JsonFiles.ToDataFileException(displayName, ex);
+            }
+        }
+
+        private static Inventory ReadRoot(JsonTextReader r, string file)
+        {
+            if (!r.Read()) throw new DataFileException(file, 0, 0, "the file is empty; expected a JSON object with schemaVersion.");
+            if (r.TokenType != JsonToken.StartObject)
+                throw new DataFileException(file, r.LineNumber, r.LinePosition, $"expected a JSON object, found {r.TokenType}.");
+
+            int? version = null;
+            string source = null, collector = null;
+            DateTimeOffset collectedAt = default;
+            var s = JsonFiles.Serializer;
+            List<Datacenter> datacenters = null; List<Cluster> clusters = null; List<Host> hosts = null;
+            List<Network> networks = null; List<DistributedSwitch> switches = null; List<Datastore> datastores = null;
+            List<Vm> vms = null;
+
+            while (Next(r, file) && r.TokenType == JsonToken.PropertyName)
+            {
+                var name = (string)r.Value;
+                int line = r.LineNumber, col = r.LinePosition;
+                if (name != "schemaVersion" && version == null)
+                    throw new DataFileException(file, line, col, $"'schemaVersion' must come before '{name}'; this does not look like a VirtCompliance snapshot.");
+                Next(r, file);
+                switch (name)
+                {
+                    case "schemaVersion":
+                        if (r.TokenType != JsonToken.Integer)
+                            throw new DataFileException(file, r.LineNumber, r.LinePosition, $"schemaVersion must be an integer, found {r.TokenType}.");
+                        version = Convert.ToInt32(r.Value);
+                        if (version != Inventory.CurrentSchemaVersion)
+                            throw new DataFileException(file, r.LineNumber, r.LinePosition,
+                                $"schemaVersion {version} is not supported; this version of VirtCompliance reads schemaVersion {Inventory.CurrentSchemaVersion}.");
+                        break;
+                    case "source": source = ReadString(r, file, name); break;
+                    case "collector": collector = ReadString(r, file, name); break;
+                    case "collectedAt":
+                        var text = ReadString(r, file, name);
+                        if (!DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture,
+                                System.Globalization.DateTimeStyles.RoundtripKind, out collectedAt))
+                            throw new DataFileException(file, r.LineNumber, r.LinePosition, $"collectedAt '{text}' is not an ISO 8601 date and time.");
+                        break;
+                    case "datacenters": datacenters = s.Deserialize<List<Datacenter>>(r); break;
+                    case "clusters": clusters = s.Deserialize<List<Cluster>>(r); break;
+                    case "hosts": hosts = s.Deserialize<List<Host>>(r); break;
+                    case "networks": networks = s.Deserialize<List<Network>>(r); break;
+                    case "distributedSwitches": switches = s.Deserialize<List<DistributedSwitch>>(r); break;
+                    case "datastores": datastores = s.Deserialize<List<Datastore>>(r); break;
+                    case "vms": vms = s.Deserialize<List<Vm>>(r); break;
+                    default:
+                        throw new DataFileException(file, line, col,
+                            $"unknown member '{name}'; a snapshot has schemaVersion, source, collectedAt, collector and {string.Join(", ", CollectionNames)}.");
+                }
+            }
+            if (r.TokenType != JsonToken.EndObject)
+                throw new DataFileException(file, r.LineNumber, r.LinePosition, $"unexpected {r.TokenType}.");
+            if (r.Read())
+                throw new DataFileException(file, r.LineNumber, r.LinePosition, "unexpected content after the end of the snapshot object.");
+            if (version == null)
+                throw new DataFileException(file, 0, 0, "the file has no schemaVersion; this does not look like a VirtCompliance snapshot.");
+
+            return new Inventory(source, collectedAt, collector, datacenters, clusters, hosts, networks, switches, datastores, vms);
+        }
+
+        private static bool Next(JsonTextReader r, string file)
+        {
+            if (!r.Read())
+                throw new DataFileException(file, r.LineNumber, r.LinePosition, "the file ends before the snapshot object is closed (truncated?).");
+            return true;
+        }
+
+        private static string ReadString(JsonTextReader r, string file, string name)
+        {
+            if (r.TokenType == JsonToken.Null) return null;
+            if (r.TokenType != JsonToken.String)
+                throw new DataFileException(file, r.LineNumber, r.LinePosition, $"'{name}' must be a string, found {r.TokenType}.");
+            return (string)r.Value;
+        }
+    }
+}

@@ -1,0 +1,283 @@
+using System;
+using System.Collections.Generic;
+
+// The hypervisor-neutral inventory model. Every object is immutable after construction and is
+// identified by its vSphere managed-object reference value (e.g. "host-21"). Collections default
+// to empty, never null, so analyzers need no null checks. Enum names follow vSphere's own enum
+// values (serialised camelCase: "lockdownNormal", "fullyAutomated", ...).
+namespace VirtCompliance.Inventory
+{
+    public enum ConnectionState { Connected, Disconnected, NotResponding }
+
+    public enum PowerState { PoweredOn, PoweredOff, Suspended }
+
+    public enum LockdownMode { LockdownDisabled, LockdownNormal, LockdownStrict }
+
+    public enum DrsAutomationLevel { Manual, PartiallyAutomated, FullyAutomated }
+
+    public enum ServicePolicy { On, Off, Automatic }
+
+    public enum NetworkKind { StandardPortgroup, DistributedPortgroup, OpaqueNetwork }
+
+    public enum ClusterRuleKind { VmHost, VmAffinity, VmAntiAffinity }
+
+    /// <summary>Layer-2 security policy. A null field on a portgroup means "inherit from the switch".</summary>
+    public sealed record SecurityPolicy
+    {
+        public bool? AllowPromiscuous { get; init; }
+        public bool? MacChanges { get; init; }
+        public bool? ForgedTransmits { get; init; }
+
+        /// <summary>The policy in force: this policy's explicit values, the switch's for the rest.</summary>
+        public SecurityPolicy InheritFrom(SecurityPolicy parent) => parent == null ? this : new SecurityPolicy
+        {
+            AllowPromiscuous = AllowPromiscuous ?? parent.AllowPromiscuous,
+            MacChanges = MacChanges ?? parent.MacChanges,
+            ForgedTransmits = ForgedTransmits ?? parent.ForgedTransmits,
+        };
+    }
+
+    public sealed record Datacenter
+    {
+        public string Id { get; init; }
+        public string Name { get; init; }
+    }
+
+    public sealed record ClusterGroup
+    {
+        public string Name { get; init; }
+        /// <summary>VM ids for a VM group, host ids for a host group.</summary>
+        public IReadOnlyList<string> Members { get; init; } = Array.Empty<string>();
+    }
+
+    /// <summary>A DRS rule. VmHost rules name groups; affinity and anti-affinity rules list VMs.</summary>
+    public sealed record ClusterRule
+    {
+        public string Name { get; init; }
+        public ClusterRuleKind Kind { get; init; }
+        public bool Enabled { get; init; } = true;
+        /// <summary>"Must" rules: DRS and HA both honour them. "Should" rules HA may break.</summary>
+        public bool Mandatory { get; init; }
+        public string VmGroup { get; init; }
+        public string AffineHostGroup { get; init; }
+        public string AntiAffineHostGroup { get; init; }
+        public IReadOnlyList<string> VmIds { get; init; } = Array.Empty<string>();
+    }
+
+    /// <summary>A per-VM DRS override (cluster VM overrides).</summary>
+    public sealed record DrsVmOverride
+    {
+        public string VmId { get; init; }
+        public bool Enabled { get; init; } = true;
+        public DrsAutomationLevel? Behavior { get; init; }
+    }
+
+    public sealed record Cluster
+    {
+        public string Id { get; init; }
+        public string Name { get; init; }
+        public string DatacenterId { get; init; }
+        public bool DrsEnabled { get; init; }
+        public DrsAutomationLevel DrsAutomationLevel { get; init; } = DrsAutomationLevel.FullyAutomated;
+        public bool HaEnabled { get; init; }
+        public IReadOnlyList<ClusterGroup> VmGroups { get; init; } = Array.Empty<ClusterGroup>();
+        public IReadOnlyList<ClusterGroup> HostGroups { get; init; } = Array.Empty<ClusterGroup>();
+        public IReadOnlyList<ClusterRule> Rules { get; init; } = Array.Empty<ClusterRule>();
+        public IReadOnlyList<DrsVmOverride> DrsVmOverrides { get; init; } = Array.Empty<DrsVmOverride>();
+    }
+
+    public sealed record FirewallRuleset
+    {
+        public string Key { get; init; }
+        public string Label { get; init; }
+        public bool Enabled { get; init; }
+        /// <summary>True when the ruleset accepts connections from any address.</summary>
+        public bool AllowedAllIp { get; init; } = true;
+        public IReadOnlyList<string> AllowedIps { get; init; } = Array.Empty<string>();
+        /// <summary>CIDR notation, e.g. "10.0.0.0/24".</summary>
+        public IReadOnlyList<string> AllowedNetworks { get; init; } = Array.Empty<string>();
+    }
+
+    public sealed record HostFirewall
+    {
+        public bool IncomingBlocked { get; init; } = true;
+        public bool OutgoingBlocked { get; init; } = true;
+        public IReadOnlyList<FirewallRuleset> Rulesets { get; init; } = Array.Empty<FirewallRuleset>();
+    }
+
+    public sealed record HostService
+    {
+        /// <summary>vSphere service key, e.g. "TSM-SSH", "ntpd".</summary>
+        public string Key { get; init; }
+        public string Label { get; init; }
+        public bool Running { get; init; }
+        public ServicePolicy Policy { get; init; } = ServicePolicy.Off;
+    }
+
+    /// <summary>An installed software package (VIB).</summary>
+    public sealed record HostPackage
+    {
+        public string Name { get; init; }
+        public string Version { get; init; }
+        public string Vendor { get; init; }
+        public string AcceptanceLevel { get; init; }
+    }
+
+    public sealed record StandardSwitch
+    {
+        public string Name { get; init; }
+        public int Mtu { get; init; } = 1500;
+        public IReadOnlyList<string> Uplinks { get; init; } = Array.Empty<string>();
+        public SecurityPolicy Security { get; init; } = new SecurityPolicy();
+    }
+
+    /// <summary>A standard-switch portgroup as configured on one host.</summary>
+    public sealed record HostPortgroup
+    {
+        public string Name { get; init; }
+        public string VSwitch { get; init; }
+        /// <summary>0 = untagged, 1-4094 = VLAN, 4095 = virtual guest tagging (all VLANs).</summary>
+        public int VlanId { get; init; }
+        /// <summary>Overrides of the switch policy; null fields inherit.</summary>
+        public SecurityPolicy Security { get; init; } = new SecurityPolicy();
+    }
+
+    public sealed record Host
+    {
+        public string Id { get; init; }
+        public string Name { get; init; }
+        public string DatacenterId { get; init; }
+        /// <summary>Null for a standalone host.</summary>
+        public string ClusterId { get; init; }
+        public string Version { get; init; }
+        public string Build { get; init; }
+        public ConnectionState ConnectionState { get; init; } = ConnectionState.Connected;
+        public bool InMaintenanceMode { get; init; }
+        public LockdownMode LockdownMode { get; init; } = LockdownMode.LockdownDisabled;
+        /// <summary>Host image acceptance level: vmware_certified, vmware_accepted, partner, community.</summary>
+        public string AcceptanceLevel { get; init; }
+        public HostFirewall Firewall { get; init; } = new HostFirewall();
+        public IReadOnlyList<HostService> Services { get; init; } = Array.Empty<HostService>();
+        public IReadOnlyDictionary<string, string> AdvancedOptions { get; init; } = EmptyOptions;
+        public IReadOnlyList<string> NtpServers { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<HostPackage> Packages { get; init; } = Array.Empty<HostPackage>();
+        public IReadOnlyList<StandardSwitch> StandardSwitches { get; init; } = Array.Empty<StandardSwitch>();
+        public IReadOnlyList<HostPortgroup> Portgroups { get; init; } = Array.Empty<HostPortgroup>();
+        public IReadOnlyList<string> DvsIds { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string> DatastoreIds { get; init; } = Array.Empty<string>();
+        /// <summary>Networks (standard and distributed portgroups) this host is attached to.</summary>
+        public IReadOnlyList<string> NetworkIds { get; init; } = Array.Empty<string>();
+
+        internal static readonly IReadOnlyDictionary<string, string> EmptyOptions =
+            new SortedDictionary<string, string>(StringComparer.Ordinal);
+    }
+
+    public sealed record VlanRange
+    {
+        public int Start { get; init; }
+        public int End { get; init; }
+    }
+
+    /// <summary>One rule of a distributed port or portgroup traffic filter.</summary>
+    public sealed record TrafficRule
+    {
+        public int Sequence { get; init; }
+        public string Description { get; init; }
+        /// <summary>incomingPackets, outgoingPackets or both.</summary>
+        public string Direction { get; init; } = "both";
+        /// <summary>allow or drop (other vSphere actions are kept as their vSphere name).</summary>
+        public string Action { get; init; } = "allow";
+        /// <summary>IANA protocol number; null = any.</summary>
+        public int? Protocol { get; init; }
+        /// <summary>Addresses or CIDRs; empty = any.</summary>
+        public IReadOnlyList<string> SourceAddresses { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string> DestinationAddresses { get; init; } = Array.Empty<string>();
+        /// <summary>Port or range ("443", "1024-65535"); null = any.</summary>
+        public string SourcePorts { get; init; }
+        public string DestinationPorts { get; init; }
+        public bool Log { get; init; }
+    }
+
+    public sealed record TrafficFilter
+    {
+        public bool Enabled { get; init; } = true;
+        /// <summary>failOpen or failClosed: what the host does when it cannot enforce the filter.</summary>
+        public string OnFailure { get; init; } = "failOpen";
+        public IReadOnlyList<TrafficRule> Rules { get; init; } = Array.Empty<TrafficRule>();
+    }
+
+    public sealed record Network
+    {
+        public string Id { get; init; }
+        public string Name { get; init; }
+        public NetworkKind Kind { get; init; }
+        public string DatacenterId { get; init; }
+        /// <summary>Distributed portgroups: the switch.</summary>
+        public string DvsId { get; init; }
+        /// <summary>Distributed portgroups: VLAN id (0 = none). Standard portgroups carry theirs per host.</summary>
+        public int? VlanId { get; init; }
+        /// <summary>Distributed portgroups in trunk mode.</summary>
+        public IReadOnlyList<VlanRange> VlanTrunkRanges { get; init; } = Array.Empty<VlanRange>();
+        public int? PvlanId { get; init; }
+        public SecurityPolicy Security { get; init; } = new SecurityPolicy();
+        public TrafficFilter TrafficFilter { get; init; }
+        /// <summary>True for a distributed switch's uplink portgroup.</summary>
+        public bool IsUplink { get; init; }
+    }
+
+    public sealed record DistributedSwitch
+    {
+        public string Id { get; init; }
+        public string Name { get; init; }
+        public string DatacenterId { get; init; }
+        public string Version { get; init; }
+        public IReadOnlyList<string> HostIds { get; init; } = Array.Empty<string>();
+    }
+
+    public sealed record Datastore
+    {
+        public string Id { get; init; }
+        public string Name { get; init; }
+        public string Type { get; init; }
+        public IReadOnlyList<string> HostIds { get; init; } = Array.Empty<string>();
+    }
+
+    public sealed record VmNic
+    {
+        /// <summary>Device key, e.g. 4000.</summary>
+        public int Key { get; init; }
+        public string Label { get; init; }
+        public string MacAddress { get; init; }
+        public string NetworkId { get; init; }
+        /// <summary>Distributed switch and port the NIC is bound to; null on a standard portgroup.</summary>
+        public string DvsId { get; init; }
+        public string PortKey { get; init; }
+        public bool Connected { get; init; } = true;
+        public IReadOnlyList<string> IpAddresses { get; init; } = Array.Empty<string>();
+    }
+
+    public sealed record VmTag
+    {
+        public string Category { get; init; }
+        public string Name { get; init; }
+    }
+
+    public sealed record Vm
+    {
+        public string Id { get; init; }
+        public string Name { get; init; }
+        /// <summary>The host the VM is registered on (runs on, when powered on).</summary>
+        public string HostId { get; init; }
+        public PowerState PowerState { get; init; } = PowerState.PoweredOn;
+        public bool Template { get; init; }
+        /// <summary>Inventory folder path, e.g. "/DC1/vm/Payments".</summary>
+        public string Folder { get; init; }
+        public string GuestOs { get; init; }
+        public string InstanceUuid { get; init; }
+        public IReadOnlyList<VmNic> Nics { get; init; } = Array.Empty<VmNic>();
+        public IReadOnlyList<string> DatastoreIds { get; init; } = Array.Empty<string>();
+        public IReadOnlyDictionary<string, string> CustomAttributes { get; init; } = Host.EmptyOptions;
+        public IReadOnlyList<VmTag> Tags { get; init; } = Array.Empty<VmTag>();
+        public string Annotation { get; init; }
+    }
+}
