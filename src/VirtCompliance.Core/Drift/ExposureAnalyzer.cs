@@ -1,3 +1,4 @@
+using VirtCompliance;
 using System;
 using System.Collections.Generic;
 using System.Linq;
@@ -13,15 +14,17 @@ namespace VirtCompliance.Drift
     public static class ExposureAnalyzer
     {
         public static IEnumerable<VmMigrationExposure> Analyze(ControlAssessment assessment, MigrationDomains domains,
-            IReadOnlyCollection<string> vmNames = null, ICollection<string> warnings = null)
+            IReadOnlyCollection<string> vmNames = null, ICollection<string> warnings = null, Action<int> vmsDone = null)
         {
             var inventory = assessment.Inventory;
             var vmFilter = NameFilter.Create(vmNames);
             // Controls lost between two hosts depend only on the pair, so each pair is computed once.
             var lostByPair = new Dictionary<(string, string), ControlResult[]>();
 
+            var done = 0;
             foreach (var vm in inventory.Vms)
             {
+                if (vmsDone != null && ++done % 1000 == 0) vmsDone(done);
                 if (vm.Template) continue;
                 if (vmFilter != null && !vmFilter(vm.Name) && !vmFilter(vm.Id)) continue;
                 if (!assessment.Hosts.TryGetValue(vm.HostId ?? "", out var current))

@@ -1,3 +1,4 @@
+using VirtCompliance;
 using System.Collections.Generic;
 using System.Linq;
 

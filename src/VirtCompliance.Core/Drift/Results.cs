@@ -2,8 +2,9 @@ using System;
 using System.Collections.Generic;
 using VirtCompliance.Controls;
 using VirtCompliance.Inventory;
+using VirtCompliance.Drift;
 
-namespace VirtCompliance.Drift
+namespace VirtCompliance
 {
     public enum DriftBasis
     {

@@ -22,6 +22,8 @@ namespace VirtCompliance.IO
             ContractResolver = new StrictCamelCaseResolver(),
             Converters = { new StringEnumConverter(new CamelCaseNamingStrategy(), allowIntegerValues: false) },
             NullValueHandling = NullValueHandling.Ignore,
+            // Always build new collections: filling a default instance would share it between objects.
+            ObjectCreationHandling = ObjectCreationHandling.Replace,
             MissingMemberHandling = MissingMemberHandling.Error,
             DateParseHandling = DateParseHandling.DateTimeOffset,
             DateFormatString = "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK",
@@ -59,8 +61,14 @@ namespace VirtCompliance.IO
             return message;
         }
 
-        private sealed class StrictCamelCaseResolver : CamelCasePropertyNamesContractResolver
+        private sealed class StrictCamelCaseResolver : DefaultContractResolver
         {
+            // Member names are camelCase; dictionary keys (advanced option names, attribute names) are data and keep their case.
+            public StrictCamelCaseResolver()
+            {
+                NamingStrategy = new CamelCaseNamingStrategy { ProcessDictionaryKeys = false, OverrideSpecifiedNames = true };
+            }
+
             protected override JsonProperty CreateProperty(MemberInfo member, MemberSerialization memberSerialization)
             {
                 var property = base.CreateProperty(member, memberSerialization);

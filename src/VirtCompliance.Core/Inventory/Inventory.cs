@@ -189,10 +189,9 @@ namespace VirtCompliance.Inventory
         private static IReadOnlyDictionary<string, string> SortedMap(IReadOnlyDictionary<string, string> map)
         {
             if (map == null || map.Count == 0) return Host.EmptyOptions;
-            if (map is SortedDictionary<string, string> s && s.Comparer == StringComparer.Ordinal) return s;
             var sorted = new SortedDictionary<string, string>(StringComparer.Ordinal);
             foreach (var kv in map) sorted[kv.Key] = kv.Value;
-            return sorted;
+            return new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(sorted);
         }
 
         private static Cluster Normalize(Cluster c) => c with

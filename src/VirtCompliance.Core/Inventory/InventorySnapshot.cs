@@ -156,12 +156,24 @@ namespace VirtCompliance.Inventory
             }
             if (r.TokenType != JsonToken.EndObject)
                 throw new DataFileException(file, r.LineNumber, r.LinePosition, $"unexpected {r.TokenType}.");
-            if (r.Read())
+            if (HasMoreContent(r))
                 throw new DataFileException(file, r.LineNumber, r.LinePosition, "unexpected content after the end of the snapshot object.");
             if (version == null)
                 throw new DataFileException(file, 0, 0, "the file has no schemaVersion; this does not look like a VirtCompliance snapshot.");
 
             return new Inventory(source, collectedAt, collector, datacenters, clusters, hosts, networks, switches, datastores, vms);
+        }
+
+        private static bool HasMoreContent(JsonTextReader r)
+        {
+            try
+            {
+                return r.Read();
+            }
+            catch (JsonReaderException)
+            {
+                return true;
+            }
         }
 
         private static bool Next(JsonTextReader r, string file)

@@ -168,8 +168,9 @@ namespace VirtCompliance.Inventory
         /// <summary>Networks (standard and distributed portgroups) this host is attached to.</summary>
         public IReadOnlyList<string> NetworkIds { get; init; } = Array.Empty<string>();
 
+        // Read-only, so that a shared empty default can never be filled in by one object for all.
         internal static readonly IReadOnlyDictionary<string, string> EmptyOptions =
-            new SortedDictionary<string, string>(StringComparer.Ordinal);
+            new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(new Dictionary<string, string>());
     }
 
     public sealed record VlanRange

@@ -1,0 +1,139 @@
+#!/usr/bin/env pwsh
+<#
+.SYNOPSIS
+    The one entry point for building, testing, demonstrating and benchmarking VirtCompliance.
+.DESCRIPTION
+    Run it with the pinned PowerShell from the repository root:
+        dotnet tool restore && dotnet pwsh ./build.ps1 <Task>
+    Tasks:
+        Build   compile and publish the module to out/VirtCompliance/ (with generated help)
+        Test    Build, then every test: xunit (in-process) and Pester (the module as a user sees it);
+                ends with "N passed, N failed, N skipped" and exits non-zero on any failure
+        Demo    Build, then run the cmdlets on the bundled sample lab
+        Bench   Build, then the benchmarks under bench/ (Release, ratios against in-run baselines)
+        Clean   remove build output
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Clean')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release'
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
+$root = $PSScriptRoot
+$out = Join-Path $root 'out'
+$moduleOut = Join-Path $out 'VirtCompliance'
+
+# Child processes (dotnet, pwsh, Pester) print plain text and phone nowhere.
+$env:NO_COLOR = '1'
+$env:POWERSHELL_TELEMETRY_OPTOUT = '1'
+$env:POWERSHELL_UPDATECHECK = 'Off'
+$env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
+$env:DOTNET_NOLOGO = '1'
+
+function Invoke-Native {
+    # Runs a program and stops the build if it fails; PowerShell does not do that for native commands.
+    param([string] $FilePath, [Parameter(ValueFromRemainingArguments)] [string[]] $Arguments)
+    & $FilePath @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "'$FilePath $($Arguments -join ' ')' failed with exit code $LASTEXITCODE." }
+}
+
+function Invoke-Build {
+    Write-Host "== Build ($Configuration)"
+    Invoke-Native dotnet build (Join-Path $root 'VirtCompliance.sln') -c $Configuration --nologo -v quiet -clp:NoSummary
+    $bin = Join-Path $root "src/VirtCompliance.PowerShell/bin/$Configuration/netstandard2.0"
+
+    if (Test-Path $moduleOut) { Remove-Item $moduleOut -Recurse -Force }
+    New-Item -ItemType Directory -Path $moduleOut | Out-Null
+    foreach ($dll in 'VirtCompliance.PowerShell.dll', 'VirtCompliance.Core.dll', 'Newtonsoft.Json.dll') {
+        Copy-Item (Join-Path $bin $dll) $moduleOut
+    }
+    $module = Join-Path $root 'module'
+    Copy-Item (Join-Path $module 'VirtCompliance.psd1'), (Join-Path $module 'VirtCompliance.Format.ps1xml') $moduleOut
+    foreach ($folder in 'baselines', 'samples', 'schemas', 'en-US') {
+        $source = Join-Path $module $folder
+        if (Test-Path $source) { Copy-Item $source (Join-Path $moduleOut $folder) -Recurse }
+    }
+    # Cmdlet help is generated from the C# XML documentation, so it cannot drift from the code.
+    $helpScript = Join-Path $root 'src/VirtCompliance.PowerShell/Help/New-MamlHelp.ps1'
+    if (Test-Path $helpScript) {
+        & $helpScript -AssemblyPath (Join-Path $bin 'VirtCompliance.PowerShell.dll') `
+            -XmlDocPath (Join-Path $bin 'VirtCompliance.PowerShell.xml') `
+            -OutputPath (Join-Path $moduleOut 'en-US/VirtCompliance.PowerShell.dll-Help.xml')
+    }
+    Write-Host "Module published to $moduleOut"
+}
+
+function Get-PesterPath {
+    # Pester comes from NuGet (PackageDownload in the test project), not from the PowerShell Gallery.
+    $packages = (& dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', ''
+    $path = Join-Path $packages.Trim() 'pester/5.7.1/tools/Pester.psd1'
+    if (-not (Test-Path $path)) { throw "Pester 5.7.1 was not restored to $path; run 'dotnet restore tests/VirtCompliance.Tests'." }
+    return $path
+}
+
+function Get-TrxCounts([string] $TrxPath) {
+    [xml] $trx = Get-Content -Raw $TrxPath
+    $c = $trx.TestRun.ResultSummary.Counters
+    [pscustomobject]@{ Passed = [int]$c.passed; Failed = [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted; Skipped = [int]$c.notExecuted }
+}
+
+function Invoke-Test {
+    Invoke-Build
+    $results = Join-Path $out 'test-results'
+    if (Test-Path $results) { Remove-Item $results -Recurse -Force }
+    New-Item -ItemType Directory -Path $results | Out-Null
+
+    Write-Host "== xunit"
+    & dotnet test (Join-Path $root 'tests/VirtCompliance.Tests') -c $Configuration --nologo `
+        --logger "trx;LogFileName=xunit.trx" --results-directory $results --logger "console;verbosity=normal"
+    $xunitExit = $LASTEXITCODE
+    $trxFile = Join-Path $results 'xunit.trx'
+    $xunit = if (Test-Path $trxFile) { Get-TrxCounts $trxFile } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+    if ($xunitExit -ne 0 -and $xunit.Failed -eq 0) { $xunit.Failed = 1; Write-Host "xunit exited with $xunitExit without reporting a failed test (build or runner failure)." }
+
+    Write-Host "== Pester"
+    # A module DLL cannot be reloaded into a running pwsh, so Pester runs in a fresh process.
+    $pesterCounts = Join-Path $results 'pester.json'
+    & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $root 'tests/pester/Invoke-PesterTests.ps1') `
+        -PesterPath (Get-PesterPath) -ModulePath (Join-Path $moduleOut 'VirtCompliance.psd1') -CountsPath $pesterCounts `
+        -ResultsPath (Join-Path $results 'pester.xml')
+    $pester = if (Test-Path $pesterCounts) { Get-Content -Raw $pesterCounts | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+
+    $passed = $xunit.Passed + $pester.Passed
+    $failed = $xunit.Failed + $pester.Failed
+    $skipped = $xunit.Skipped + $pester.Skipped
+    Write-Host ""
+    Write-Host "xunit: $($xunit.Passed) passed, $($xunit.Failed) failed, $($xunit.Skipped) skipped; Pester: $($pester.Passed) passed, $($pester.Failed) failed, $($pester.Skipped) skipped"
+    Write-Host "$passed passed, $failed failed, $skipped skipped"
+    if ($failed -gt 0) { exit 1 }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    Write-Host "== Demo on the sample lab (module/samples/pci-lab.json)"
+    & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $root 'module/samples/Show-Demo.ps1') -ModulePath (Join-Path $moduleOut 'VirtCompliance.psd1')
+    if ($LASTEXITCODE -ne 0) { throw "The demo failed (exit code $LASTEXITCODE)." }
+}
+
+function Invoke-Bench {
+    Invoke-Build
+    Write-Host "== Benchmarks (Release)"
+    Invoke-Native dotnet run --project (Join-Path $root 'bench/VirtCompliance.Bench') -c Release --nologo -- @args
+}
+
+switch ($Task) {
+    'Build' { Invoke-Build }
+    'Test' { Invoke-Test }
+    'Demo' { Invoke-Demo }
+    'Bench' { Invoke-Bench }
+    'Clean' {
+        if (Test-Path $out) { Remove-Item $out -Recurse -Force }
+        Invoke-Native dotnet clean (Join-Path $root 'VirtCompliance.sln') -c $Configuration --nologo -v quiet
+    }
+}

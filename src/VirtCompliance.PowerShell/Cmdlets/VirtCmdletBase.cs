@@ -1,0 +1,80 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using VirtCompliance.Controls;
+using VirtCompliance.IO;
+using Inv = VirtCompliance.Inventory.Inventory;
+
+namespace VirtCompliance.PowerShell.Cmdlets
+{
+    /// <summary>Shared plumbing: resolving paths as PowerShell users mean them, and turning failures into error records.</summary>
+    public abstract class VirtCmdletBase : PSCmdlet
+    {
+        /// <summary>
+        /// A path relative to the current PowerShell location (not the process directory), with
+        /// ~ and provider paths resolved; the file need not exist yet.
+        /// </summary>
+        protected string ResolveFilePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+
+        /// <summary>Stops the cmdlet with an error record that names the file and line.</summary>
+        protected void ThrowDataFileError(DataFileException ex, string errorId)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, errorId, ErrorCategory.InvalidData, ex.Path)
+            {
+                ErrorDetails = new ErrorDetails(ex.Message)
+                {
+                    RecommendedAction = "Correct the file at the position given, or recreate it with the VirtCompliance cmdlet that writes it.",
+                },
+            });
+        }
+
+        /// <summary>A built-in baseline name or a file path, resolved and loaded; stops with a clear error if unusable.</summary>
+        protected Baseline LoadBaseline(string nameOrPath)
+        {
+            try
+            {
+                var isBuiltIn = false;
+                foreach (var n in Baseline.BuiltInNames)
+                    if (string.Equals(n, nameOrPath, StringComparison.OrdinalIgnoreCase)) isBuiltIn = true;
+                return Baseline.Load(isBuiltIn ? nameOrPath : ResolveFilePath(nameOrPath));
+            }
+            catch (DataFileException ex)
+            {
+                ThrowDataFileError(ex, "InvalidBaseline");
+                return null;
+            }
+        }
+
+        protected void WriteWarnings(IEnumerable<string> warnings)
+        {
+            foreach (var w in warnings) WriteWarning(w);
+        }
+    }
+
+    /// <summary>Cmdlets that analyse an inventory.</summary>
+    public abstract class InventoryAnalysisCmdlet : VirtCmdletBase
+    {
+        /// <summary>
+        /// <para type="description">The inventory to analyse, from Import-VirtInventory (a snapshot file) or a collector. Accepts pipeline input.</para>
+        /// </summary>
+        [Parameter(ValueFromPipeline = true)]
+        [ValidateNotNull]
+        public Inv Inventory { get; set; }
+
+        /// <summary>The inventory to use, or a terminating error telling the user how to get one.</summary>
+        protected Inv RequireInventory()
+        {
+            if (Inventory != null) return Inventory;
+            ThrowTerminatingError(new ErrorRecord(
+                new PSArgumentException("No inventory to analyse. Pass -Inventory (Import-VirtInventory -Path snapshot.json), or pipe one in."),
+                "NoInventory", ErrorCategory.InvalidArgument, null)
+            {
+                ErrorDetails = new ErrorDetails("No inventory to analyse. Pass -Inventory (Import-VirtInventory -Path snapshot.json), or pipe one in.")
+                {
+                    RecommendedAction = "$inv = Import-VirtInventory -Path .\\snapshot.json; " + MyInvocation.MyCommand.Name + " -Inventory $inv",
+                },
+            });
+            return null;
+        }
+    }
+}

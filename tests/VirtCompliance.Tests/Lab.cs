@@ -1,0 +1,170 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using VirtCompliance.Inventory;
+using Inv = VirtCompliance.Inventory.Inventory;
+
+namespace VirtCompliance.Tests
+{
+    /// <summary>
+    /// Builds small inventories for tests: a datacenter, clusters of hosts that all pass the
+    /// pci-dss baseline, VMs on them; each test then changes only what it is about.
+    /// </summary>
+    public sealed class Lab
+    {
+        public readonly List<Cluster> Clusters = new List<Cluster>();
+        public readonly List<Host> Hosts = new List<Host>();
+        public readonly List<Vm> Vms = new List<Vm>();
+        public readonly List<Network> Networks = new List<Network>
+        {
+            new Network { Id = "network-1", Name = "VM Network", Kind = NetworkKind.StandardPortgroup, DatacenterId = "datacenter-1" },
+        };
+        public readonly List<Datastore> Datastores = new List<Datastore> { new Datastore { Id = "datastore-1", Name = "shared", Type = "NFS" } };
+        public readonly List<DistributedSwitch> Switches = new List<DistributedSwitch>();
+
+        public Lab Cluster(string id, string name, bool drs = true, DrsAutomationLevel level = DrsAutomationLevel.FullyAutomated)
+        {
+            Clusters.Add(new Cluster { Id = id, Name = name, DatacenterId = "datacenter-1", DrsEnabled = drs, DrsAutomationLevel = level, HaEnabled = true });
+            return this;
+        }
+
+        public Lab Host(string id, string clusterId, Func<Host, Host> change = null)
+        {
+            var host = CompliantHost(id, clusterId);
+            Hosts.Add(change == null ? host : change(host));
+            return this;
+        }
+
+        public Lab Vm(string id, string hostId, Func<Vm, Vm> change = null)
+        {
+            var vm = new Vm
+            {
+                Id = id,
+                Name = id.Replace("vm-", "app-"),
+                HostId = hostId,
+                Nics = new[] { new VmNic { Key = 4000, Label = "Network adapter 1", NetworkId = "network-1", MacAddress = "00:50:56:00:00:01" } },
+                DatastoreIds = new[] { "datastore-1" },
+            };
+            Vms.Add(change == null ? vm : change(vm));
+            return this;
+        }
+
+        public Lab ChangeCluster(string id, Func<Cluster, Cluster> change)
+        {
+            var i = Clusters.FindIndex(c => c.Id == id);
+            Clusters[i] = change(Clusters[i]);
+            return this;
+        }
+
+        public Inv Build()
+        {
+            var hostIds = Hosts.Select(h => h.Id).ToArray();
+            var datastores = Datastores.Select(d => d.HostIds.Count == 0 ? d with { HostIds = hostIds } : d);
+            return new Inv("test-lab", new DateTimeOffset(2026, 11, 27, 8, 0, 0, TimeSpan.Zero), "tests",
+                new[] { new Datacenter { Id = "datacenter-1", Name = "DC" } }, Clusters, Hosts, Networks, Switches, datastores, Vms);
+        }
+
+        /// <summary>A host that passes every control of the pci-dss baseline.</summary>
+        public static Host CompliantHost(string id, string clusterId) => new Host
+        {
+            Id = id,
+            Name = "esx-" + id.Replace("host-", "") + ".test",
+            DatacenterId = "datacenter-1",
+            ClusterId = clusterId,
+            Version = "8.0.3",
+            Build = "24022510",
+            LockdownMode = LockdownMode.LockdownNormal,
+            AcceptanceLevel = "partner",
+            Firewall = new HostFirewall
+            {
+                IncomingBlocked = true,
+                OutgoingBlocked = true,
+                Rulesets = new[]
+                {
+                    new FirewallRuleset { Key = "sshServer", Enabled = false, AllowedAllIp = false, AllowedNetworks = new[] { "10.0.0.0/24" } },
+                    new FirewallRuleset { Key = "syslog", Enabled = true, AllowedAllIp = false, AllowedNetworks = new[] { "10.0.1.0/24" } },
+                },
+            },
+            Services = new[]
+            {
+                new HostService { Key = "TSM-SSH", Running = false, Policy = ServicePolicy.Off },
+                new HostService { Key = "TSM", Running = false, Policy = ServicePolicy.Off },
+                new HostService { Key = "ntpd", Running = true, Policy = ServicePolicy.On },
+                new HostService { Key = "ids-agentd", Running = true, Policy = ServicePolicy.On },
+            },
+            NtpServers = new[] { "ntp1.test", "ntp2.test" },
+            Packages = new[] { new HostPackage { Name = "esx-base", Version = "8.0.3" }, new HostPackage { Name = "ids-agent", Version = "4.2" } },
+            AdvancedOptions = new Dictionary<string, string>
+            {
+                ["Syslog.global.logHost"] = "tcp://syslog.test:514",
+                ["Syslog.global.auditRecord.remoteEnable"] = "true",
+                ["Syslog.global.auditRecord.storageEnable"] = "true",
+                ["Syslog.global.certificate.strictX509Compliance"] = "true",
+                ["Syslog.global.certificate.checkSSLCerts"] = "true",
+                ["UserVars.ESXiShellInteractiveTimeOut"] = "900",
+                ["UserVars.ESXiShellTimeOut"] = "600",
+                ["UserVars.DcuiTimeOut"] = "600",
+                ["UserVars.HostClientSessionTimeout"] = "900",
+                ["Security.AccountLockFailures"] = "5",
+                ["Security.AccountUnlockTime"] = "900",
+                ["Security.PasswordHistory"] = "5",
+                ["Security.PasswordQualityControl"] = "random=0 similar=deny retry=3 min=disabled,disabled,disabled,disabled,15",
+                ["Net.BlockGuestBPDU"] = "1",
+                ["Net.DVFilterBindIpAddress"] = "",
+                ["Mem.ShareForceSalting"] = "2",
+                ["Config.HostAgent.plugins.solo.enableMob"] = "false",
+                ["VMkernel.Boot.execInstalledOnly"] = "true",
+                ["Config.HostAgent.plugins.hostsvc.esxAdminsGroupAutoAdd"] = "false",
+            },
+            StandardSwitches = new[] { new StandardSwitch { Name = "vSwitch0", Uplinks = new[] { "vmnic0" }, Security = new SecurityPolicy { AllowPromiscuous = false, MacChanges = false, ForgedTransmits = false } } },
+            Portgroups = new[] { new HostPortgroup { Name = "VM Network", VSwitch = "vSwitch0", VlanId = 20 } },
+            DatastoreIds = new[] { "datastore-1" },
+            NetworkIds = new[] { "network-1" },
+        };
+
+        public static Host WithOption(Host h, string key, string value)
+        {
+            var options = h.AdvancedOptions.ToDictionary(kv => kv.Key, kv => kv.Value);
+            options[key] = value;
+            return h with { AdvancedOptions = options };
+        }
+
+        public static Host WithService(Host h, string key, bool running, ServicePolicy policy) =>
+            h with { Services = h.Services.Where(s => s.Key != key).Append(new HostService { Key = key, Running = running, Policy = policy }).ToArray() };
+
+        public static Host WithoutPackage(Host h, string name) => h with { Packages = h.Packages.Where(p => p.Name != name).ToArray() };
+
+        /// <summary>The repository's module folder, found from the test binaries.</summary>
+        public static string ModuleFolder
+        {
+            get
+            {
+                var dir = new DirectoryInfo(AppContext.BaseDirectory);
+                while (dir != null && !File.Exists(Path.Combine(dir.FullName, "VirtCompliance.sln"))) dir = dir.Parent;
+                if (dir == null) throw new InvalidOperationException("Cannot find the repository root above " + AppContext.BaseDirectory);
+                return Path.Combine(dir.FullName, "module");
+            }
+        }
+
+        public static string SamplePath => Path.Combine(ModuleFolder, "samples", "pci-lab.json");
+    }
+
+    /// <summary>A temporary folder removed after the test, pass or fail.</summary>
+    public sealed class TempFolder : IDisposable
+    {
+        public TempFolder()
+        {
+            Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "vc-test-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(Path);
+        }
+
+        public string Path { get; }
+        public string File(string name) => System.IO.Path.Combine(Path, name);
+
+        public void Dispose()
+        {
+            if (Directory.Exists(Path)) Directory.Delete(Path, true);
+        }
+    }
+}
