@@ -38,14 +38,15 @@ $env:DOTNET_NOLOGO = '1'
 
 function Invoke-Native {
     # Runs a program and stops the build if it fails; PowerShell does not do that for native commands.
-    param([string] $FilePath, [Parameter(ValueFromRemainingArguments)] [string[]] $Arguments)
-    & $FilePath @Arguments
-    if ($LASTEXITCODE -ne 0) { throw "'$FilePath $($Arguments -join ' ')' failed with exit code $LASTEXITCODE." }
+    # A simple function (no param block) so that arguments such as -v reach the program untouched.
+    $file, $rest = $args
+    & $file @rest
+    if ($LASTEXITCODE -ne 0) { throw "'$file $($rest -join ' ')' failed with exit code $LASTEXITCODE." }
 }
 
 function Invoke-Build {
     Write-Host "== Build ($Configuration)"
-    Invoke-Native dotnet build (Join-Path $root 'VirtCompliance.sln') -c $Configuration --nologo -v quiet -clp:NoSummary
+    Invoke-Native dotnet build (Join-Path $root 'VirtCompliance.sln') -c $Configuration --nologo -v quiet '-clp:NoSummary'
     $bin = Join-Path $root "src/VirtCompliance.PowerShell/bin/$Configuration/netstandard2.0"
 
     if (Test-Path $moduleOut) { Remove-Item $moduleOut -Recurse -Force }

@@ -1,0 +1,200 @@
+# Pester tests of the VirtCompliance module as a user meets it: imported from the published
+# folder, in a fresh pwsh, with its views, help and error records.
+param([Parameter(Mandatory)] [string] $ModulePath)
+
+BeforeAll {
+    Import-Module $ModulePath -Force
+    $moduleFolder = Split-Path $ModulePath
+    $samplePath = Join-Path $moduleFolder 'samples/pci-lab.json'
+    $siteBaseline = Join-Path $moduleFolder 'samples/pci-lab.baseline.json'
+    $inv = Import-VirtInventory -Path $samplePath
+    $expectedCmdlets = @('Export-VirtInventory', 'Get-ComplianceBaseline', 'Get-ComplianceControl', 'Get-HostControlDrift',
+        'Get-VmMigrationExposure', 'Import-VirtInventory', 'New-ComplianceBaseline')
+}
+
+Describe 'The VirtCompliance module' {
+    It 'exports exactly the documented cmdlets' {
+        (Get-Command -Module VirtCompliance).Name | Sort-Object | Should -Be $expectedCmdlets
+    }
+
+    It 'uses only approved verbs' {
+        $approved = (Get-Verb).Verb
+        foreach ($c in Get-Command -Module VirtCompliance) { $approved | Should -Contain $c.Verb }
+    }
+
+    It 'has help with a synopsis and at least two examples for <_>' -ForEach @(
+        'Export-VirtInventory', 'Get-ComplianceBaseline', 'Get-ComplianceControl', 'Get-HostControlDrift',
+        'Get-VmMigrationExposure', 'Import-VirtInventory', 'New-ComplianceBaseline') {
+        $help = Get-Help $_ -Full
+        $help.Synopsis | Should -Not -BeNullOrEmpty
+        # Without a help file PowerShell makes the synopsis from the syntax, which starts with the name.
+        $help.Synopsis.Trim() | Should -Not -BeLike "$_ *"
+        @($help.Examples.Example).Count | Should -BeGreaterOrEqual 2
+        (Get-Help $_ -Examples | Out-String) | Should -Match 'PS > |Example 1'
+    }
+
+    It 'documents every parameter of <_>' -ForEach @('Get-HostControlDrift', 'Get-VmMigrationExposure', 'Import-VirtInventory', 'Export-VirtInventory') {
+        $command = Get-Command $_
+        $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+        foreach ($name in $command.Parameters.Keys | Where-Object { $_ -notin $common }) {
+            (Get-Help $command.Name -Parameter $name).Description | Out-String | Should -Not -BeNullOrEmpty -Because "parameter -$name needs a description"
+        }
+    }
+
+    It 'has an about topic' {
+        Get-Help about_VirtCompliance | Out-String | Should -Match 'Get-HostControlDrift'
+    }
+}
+
+Describe 'Import-VirtInventory' {
+    It 'reads the sample lab and exposes the file SHA-256 as evidence id' {
+        $inv.Hosts.Count | Should -BeGreaterOrEqual 6
+        $inv.Vms.Count | Should -BeGreaterOrEqual 30
+        $inv.Sha256 | Should -Be (Get-FileHash -Algorithm SHA256 $samplePath).Hash.ToLowerInvariant()
+    }
+
+    It 'accepts files from Get-ChildItem on the pipeline' {
+        $loaded = @(Get-ChildItem $samplePath | Import-VirtInventory)
+        $loaded.Count | Should -Be 1
+        $loaded[0].Sha256 | Should -Be $inv.Sha256
+    }
+
+    It 'stops on a truncated file with an error id, the file and the line' {
+        $cut = Join-Path $TestDrive 'cut.json'
+        $bytes = [IO.File]::ReadAllBytes($samplePath)
+        [IO.File]::WriteAllBytes($cut, $bytes[0..([int]($bytes.Length / 2))])
+        $err = { Import-VirtInventory -Path $cut } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'InvalidSnapshot,*'
+        $err.Exception.Message | Should -Match ([regex]::Escape($cut) + ':\d+:\d+: ')
+    }
+
+    It 'stops on schemaVersion 999 naming the version' {
+        $future = Join-Path $TestDrive 'future.json'
+        (Get-Content -Raw $samplePath) -replace '"schemaVersion": 1', '"schemaVersion": 999' | Set-Content $future
+        { Import-VirtInventory -Path $future } | Should -Throw -ErrorId 'InvalidSnapshot,*' -ExpectedMessage '*schemaVersion 999 is not supported*'
+    }
+
+    It 'renders the inventory as a list with counts and hash' {
+        $text = $inv | Out-String -Width 120
+        $text | Should -Match 'Hosts\s+: 8'
+        $text | Should -Match "Sha256\s+: $($inv.Sha256)"
+    }
+}
+
+Describe 'Export-VirtInventory' {
+    It 'writes nothing with -WhatIf' {
+        $target = Join-Path $TestDrive 'whatif.json'
+        Export-VirtInventory -Inventory $inv -Path $target -WhatIf
+        Test-Path $target | Should -BeFalse
+    }
+
+    It 'writes a file whose hash is the inventory hash, relative to the current location' {
+        Push-Location $TestDrive
+        try {
+            $file = $inv | Export-VirtInventory -Path './copy.json'
+            $file.FullName | Should -Be (Join-Path $TestDrive 'copy.json')
+            (Get-FileHash -Algorithm SHA256 $file.FullName).Hash.ToLowerInvariant() | Should -Be $inv.Sha256
+        }
+        finally { Pop-Location }
+    }
+}
+
+Describe 'Get-ComplianceControl and Get-ComplianceBaseline' {
+    It 'lists at least 30 controls with PCI DSS ids' {
+        $controls = Get-ComplianceControl
+        $controls.Count | Should -BeGreaterOrEqual 30
+        $controls | ForEach-Object { $_.PciDss.Count | Should -BeGreaterThan 0 }
+    }
+
+    It 'shows the remediation in the list view' {
+        Get-ComplianceControl -Id esx-9.ssh | Format-List | Out-String -Width 120 | Should -Match 'Remediation\s+: Stop the SSH service'
+    }
+
+    It 'lists the built-in baselines' {
+        (Get-ComplianceBaseline).Name | Should -Be @('pci-dss', 'scg')
+    }
+
+    It 'refuses a baseline with an unknown control id, naming the line' {
+        $bad = Join-Path $TestDrive 'bad.baseline.json'
+        Set-Content $bad "{`n  `"name`": `"bad`",`n  `"controls`": [ { `"id`": `"esx-9.unknown`" } ]`n}"
+        { Get-ComplianceBaseline -Path $bad } | Should -Throw -ErrorId 'InvalidBaseline,*' -ExpectedMessage "*bad.baseline.json:3:*esx-9.unknown*"
+    }
+}
+
+Describe 'Get-HostControlDrift' {
+    It 'reports exactly the seeded drift in peer mode' {
+        $drift = Get-HostControlDrift -Inventory $inv -Peer -WarningAction SilentlyContinue
+        $pairs = $drift | ForEach-Object { "$($_.Host) $($_.ControlId)" } | Sort-Object
+        $pairs | Should -Be @(
+            'esx-gen-02.lab.local esx-9.firewall-restrict-access'
+            'esx-gen-02.lab.local esx-9.ssh'
+            'esx-pay-03.lab.local esx-9.log-audit-forwarding'
+            'esx-pay-03.lab.local esx-9.log-forwarding'
+            'esx-pay-03.lab.local vc.package-installed:acme-ids-sensor'
+            'esx-pay-03.lab.local vc.service-running:acme-idsd'
+        )
+        $drift | ForEach-Object { $_.Basis | Should -Be 'Peer' }
+    }
+
+    It 'reports cluster-wide gaps only against a baseline' {
+        $drift = Get-HostControlDrift -Inventory $inv -Baseline pci-dss -Cluster General -WarningAction SilentlyContinue
+        ($drift | Where-Object ControlId -eq 'esx-9.lockdown-mode').Host | Sort-Object |
+            Should -Be @('esx-gen-01.lab.local', 'esx-gen-02.lab.local', 'esx-gen-03.lab.local')
+        $drift | ForEach-Object { $_.Basis | Should -Be 'Baseline' }
+    }
+
+    It 'finds the host without the IDS agent with the site baseline' {
+        $drift = Get-HostControlDrift -Inventory $inv -Baseline $siteBaseline -ControlId 'vc.*'
+        $drift.Host | Sort-Object -Unique | Should -Be 'esx-pay-03.lab.local'
+    }
+
+    It 'warns that the standalone host has no peers' {
+        $null = Get-HostControlDrift -Inventory $inv -Peer -WarningVariable warnings -WarningAction SilentlyContinue
+        $warnings | Should -Match 'Standalone'
+    }
+
+    It 'renders a table grouped by cluster that fits 120 columns' {
+        $text = Get-HostControlDrift -Inventory $inv -Peer -WarningAction SilentlyContinue | Out-String -Width 120
+        $text | Should -Match 'Cluster: Payments'
+        $text | Should -Match 'Cluster: General'
+        $text | Should -Match 'Host\s+ControlId\s+Severity\s+Expected\s+Actual'
+        ($text -split "`n" | Where-Object { $_.TrimEnd().Length -gt 120 }) | Should -BeNullOrEmpty
+    }
+
+    It 'shows evidence and remediation in the list view' {
+        $text = Get-HostControlDrift -Inventory $inv -Peer -ControlId esx-9.ssh | Format-List | Out-String -Width 120
+        $text | Should -Match 'Actual\s+: running, policy on'
+        $text | Should -Match 'PciDss\s+: 2.2.4'
+        $text | Should -Match 'Remediation\s+: '
+    }
+
+    It 'says what to do when it has no inventory' {
+        { Get-HostControlDrift } | Should -Throw -ErrorId 'NoInventory,*' -ExpectedMessage '*Import-VirtInventory*'
+    }
+}
+
+Describe 'Get-VmMigrationExposure' {
+    BeforeAll {
+        $exposure = Get-VmMigrationExposure -Inventory $inv -Peer -WarningAction SilentlyContinue
+    }
+
+    It 'lists VMs that could move onto the host without the IDS agent' {
+        $toWeak = $exposure | Where-Object TargetHost -eq 'esx-pay-03.lab.local'
+        $toWeak.Vm | Should -Contain 'pay-app-01'
+        ($toWeak | Where-Object Vm -eq 'pay-app-01').LostControls | Should -Contain 'vc.package-installed:acme-ids-sensor'
+    }
+
+    It 'does not list VMs a mandatory DRS rule keeps on the secure hosts' {
+        $exposure.Vm | Should -Not -Contain 'pay-db-01'
+        $exposure.Vm | Should -Not -Contain 'pay-db-02'
+    }
+
+    It 'accepts VM names from the pipeline by property name' {
+        $one = [pscustomobject]@{ Name = 'pay-app-01' } | Get-VmMigrationExposure -Inventory $inv -Peer -WarningAction SilentlyContinue
+        $one.Vm | Sort-Object -Unique | Should -Be 'pay-app-01'
+    }
+
+    It 'renders a table grouped by cluster' {
+        $exposure | Out-String -Width 120 | Should -Match 'Cluster: Payments'
+    }
+}
