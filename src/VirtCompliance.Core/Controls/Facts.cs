@@ -87,7 +87,7 @@ namespace VirtCompliance.Controls
             if (TrySplit(fact, "portgroup.distributed.", out var distributedField, out _))
                 return DistributedPortgroupFact(fact, distributedField);
 
-            throw Unknown(fact, "see Get-Help about_VirtCompliance_Facts for the facts a control can read");
+            throw Unknown(fact, "Get-Help about_VirtCompliance lists the facts a control can read");
         }
 
         /// <summary>"running, policy on", "stopped, policy off", or "not installed".</summary>

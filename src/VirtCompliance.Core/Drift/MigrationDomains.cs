@@ -43,15 +43,24 @@ namespace VirtCompliance.Drift
                 yield return current;
                 yield break;
             }
-            _constraintsByVm.TryGetValue(vm.Id, out var constraints);
             foreach (var host in _inventory.HostsInCluster(current.ClusterId))
             {
-                if (host.Id == current.Id) { yield return host; continue; }
-                if (host.ConnectionState != ConnectionState.Connected || host.InMaintenanceMode) continue;
-                if (!_reach[host.Id].CanRun(vm, _inventory)) continue;
-                if (constraints != null && !constraints.All(c => c.Allows(host.Id))) continue;
-                yield return host;
+                if (host.Id == current.Id || CanMove(vm, current, host)) yield return host;
             }
+        }
+
+        /// <summary>True when the VM, running on <paramref name="current"/>, could be moved to <paramref name="target"/>.</summary>
+        public bool CanMove(Vm vm, Host current, Host target)
+        {
+            if (target.Id == current.Id || target.ClusterId == null || target.ClusterId != current.ClusterId) return false;
+            if (target.ConnectionState != ConnectionState.Connected || target.InMaintenanceMode) return false;
+            if (!_reach[target.Id].CanRun(vm, _inventory)) return false;
+            if (_constraintsByVm.TryGetValue(vm.Id, out var constraints))
+            {
+                foreach (var c in constraints)
+                    if (!c.Allows(target.Id)) return false;
+            }
+            return true;
         }
 
         /// <summary>True when an enabled mandatory VM-host rule restricts where this VM may run.</summary>

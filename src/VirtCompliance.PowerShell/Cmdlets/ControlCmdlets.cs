@@ -33,6 +33,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary><para type="description">Control ids to list; wildcards allowed. An id without wildcards that matches nothing is an error.</para></summary>
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("ControlId")]
+        [SupportsWildcards]
         public string[] Id { get; set; }
 
         /// <summary><para type="description">A built-in baseline name (pci-dss, scg) or a baseline file: list its controls with its expected values.</para></summary>
@@ -80,7 +81,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
     ///   <para>Lists the built-in baselines.</para>
     /// </example>
     /// <example>
-    ///   <code>Get-ComplianceBaseline -Path ./module/samples/pci-lab.baseline.json | Select-Object -ExpandProperty Controls</code>
+    ///   <code>Get-ComplianceBaseline -Path (Join-Path (Get-Module VirtCompliance).ModuleBase 'samples/pci-lab.baseline.json') | Select-Object -ExpandProperty Controls</code>
     ///   <para>Checks a baseline file and lists the controls it selects.</para>
     /// </example>
     [Cmdlet(VerbsCommon.Get, "ComplianceBaseline", DefaultParameterSetName = "Name")]
@@ -89,6 +90,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
     {
         /// <summary><para type="description">Built-in baseline names; wildcards allowed. Default: all.</para></summary>
         [Parameter(Position = 0, ParameterSetName = "Name")]
+        [SupportsWildcards]
         public string[] Name { get; set; }
 
         /// <summary><para type="description">Baseline files to read.</para></summary>
@@ -120,14 +122,14 @@ namespace VirtCompliance.PowerShell.Cmdlets
     ///   <para>Captures esx-pay-01 as the standard for its peers and writes it to a file.</para>
     /// </example>
     /// <example>
-    ///   <code>$gold = New-ComplianceBaseline -Inventory $inv -ReferenceHost esx-pay-01.lab.local -Name gold -Path ./gold.json; Get-HostControlDrift -Inventory $inv -Baseline ./gold.json -Cluster Payments</code>
+    ///   <code>New-ComplianceBaseline -Inventory $inv -ReferenceHost esx-pay-01 -Name gold -Path ./gold.json | Out-Null; Get-HostControlDrift -Inventory $inv -Baseline ./gold.json -Cluster Payments</code>
     ///   <para>Compares the whole Payments cluster with its reference host.</para>
     /// </example>
     [Cmdlet(VerbsCommon.New, "ComplianceBaseline", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(Baseline))]
     public sealed class NewComplianceBaselineCommand : InventoryAnalysisCmdlet
     {
-        /// <summary><para type="description">Name or id of the host whose values become the baseline.</para></summary>
+        /// <summary><para type="description">Name, short name (before the first dot) or id of the host whose values become the baseline.</para></summary>
         [Parameter(Mandatory = true, Position = 0)]
         [Alias("Host", "VMHost")]
         [ValidateNotNullOrEmpty]
@@ -144,6 +146,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
 
         /// <summary><para type="description">Only these catalog control ids (wildcards allowed).</para></summary>
         [Parameter]
+        [SupportsWildcards]
         public string[] ControlId { get; set; }
 
         protected override void ProcessRecord()
@@ -151,6 +154,14 @@ namespace VirtCompliance.PowerShell.Cmdlets
             var inventory = RequireInventory();
             var host = inventory.GetHost(ReferenceHost)
                 ?? inventory.Hosts.FirstOrDefault(h => string.Equals(h.Name, ReferenceHost, StringComparison.OrdinalIgnoreCase));
+            if (host == null)
+            {
+                var byShortName = inventory.Hosts.Where(h => string.Equals(h.Name.Split('.')[0], ReferenceHost, StringComparison.OrdinalIgnoreCase)).ToArray();
+                if (byShortName.Length > 1)
+                    ThrowTerminatingError(new ErrorRecord(new ArgumentException($"'{ReferenceHost}' matches several hosts ({string.Join(", ", byShortName.Select(h => h.Name))}); give the full name."),
+                        "AmbiguousHost", ErrorCategory.InvalidArgument, ReferenceHost));
+                host = byShortName.FirstOrDefault();
+            }
             if (host == null)
             {
                 ThrowTerminatingError(new ErrorRecord(new ItemNotFoundException($"The inventory has no host named '{ReferenceHost}'."),

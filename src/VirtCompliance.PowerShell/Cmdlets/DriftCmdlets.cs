@@ -21,6 +21,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
 
         /// <summary><para type="description">Only clusters with these names or ids (wildcards allowed).</para></summary>
         [Parameter]
+        [SupportsWildcards]
         public string[] Cluster { get; set; }
 
         protected ControlAssessment Assess(IReadOnlyCollection<string> controlIds = null)
@@ -52,14 +53,14 @@ namespace VirtCompliance.PowerShell.Cmdlets
 
     /// <summary>
     /// <para type="synopsis">Finds hosts whose security controls differ from the baseline or from their cluster.</para>
-    /// <para type="description">Get-HostControlDrift evaluates every connected host of the inventory against a baseline (default pci-dss) and writes one VirtCompliance.HostControlDrift object per host and failed control: what was expected, what was found, severity, the PCI DSS 4.0.1 requirements and SCG/STIG ids, and how to fix it. With -Peer the expectation is each cluster's majority value instead, which finds the host that drifted from its siblings (the one without the IDS agent, the one with SSH left on) whatever the baseline says. A control on which a cluster has no majority is reported for every host with NoMajority set. Disconnected hosts are skipped with a warning: their configuration is not current. Reads the inventory only; it never contacts a server.</para>
+    /// <para type="description">Get-HostControlDrift evaluates every connected host of the inventory against a baseline (default pci-dss) and writes one VirtCompliance.HostControlDrift object per host and failed control: what was expected, what was found, severity, the PCI DSS 4.0.1 requirements and SCG/STIG ids, and how to fix it. With -Peer the expectation is each cluster's majority value instead, which finds the host that drifted from its siblings (the one without the IDS agent, the one with SSH left on) whatever the baseline says. A control on which a cluster has no majority is reported for every host with NoMajority set. Disconnected hosts are skipped with a warning: their configuration is not current. Standalone hosts have no peers, so -Peer skips them with a warning; baseline controls still apply to them. Reads the inventory only; it never contacts a server.</para>
     /// </summary>
     /// <example>
-    ///   <code>Get-HostControlDrift -Inventory (Import-VirtInventory ./module/samples/pci-lab.json)</code>
+    ///   <code>Get-HostControlDrift -Inventory (Import-VirtInventory ./snapshots/vcsa-01.json)</code>
     ///   <para>Every host against the pci-dss baseline, grouped by cluster.</para>
     /// </example>
     /// <example>
-    ///   <code>Import-VirtInventory ./module/samples/pci-lab.json | Get-HostControlDrift -Peer -Cluster Payments</code>
+    ///   <code>Import-VirtInventory ./snapshots/vcsa-01.json | Get-HostControlDrift -Peer -Cluster Payments</code>
     ///   <para>Hosts of the Payments cluster that differ from the cluster majority.</para>
     /// </example>
     /// <example>
@@ -72,6 +73,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
     {
         /// <summary><para type="description">Only these control ids (wildcards allowed).</para></summary>
         [Parameter]
+        [SupportsWildcards]
         public string[] ControlId { get; set; }
 
         protected override void ProcessRecord()
@@ -83,10 +85,10 @@ namespace VirtCompliance.PowerShell.Cmdlets
 
     /// <summary>
     /// <para type="synopsis">Finds VMs that vMotion, DRS or HA could move onto a host with weaker security controls.</para>
-    /// <para type="description">Get-VmMigrationExposure works out, for each VM, the hosts it could be moved to: the same cluster, connected, not in maintenance mode, with the VM's networks and datastores, and allowed by every mandatory ("must") DRS VM-host rule that covers the VM. "Should" rules do not limit the result because HA ignores them. For each such host that fails a control the VM's current host passes, it writes one VirtCompliance.VmMigrationExposure: the VM, both hosts, the controls it would lose, the highest severity, and whether DRS would make the move without anyone approving it (AutomatedByDrs) or HA could restart it there (HaEnabled). Controls are judged as in Get-HostControlDrift (-Baseline, -Peer).</para>
+    /// <para type="description">Get-VmMigrationExposure works out, for each VM, the hosts it could be moved to: the same cluster, connected, not in maintenance mode, with the VM's networks and datastores, and allowed by every mandatory ("must") DRS VM-host rule that covers the VM. "Should" rules do not limit the result because HA ignores them. For each such host that fails a control the VM's current host passes, it writes one VirtCompliance.VmMigrationExposure: the VM, both hosts, the controls it would lose, the highest severity, and whether DRS would make the move without anyone approving it (AutomatedByDrs) or HA could restart it there (HaEnabled). Controls are judged as in Get-HostControlDrift (-Baseline, -Peer). VMs on standalone hosts cannot be moved by DRS or HA and are not listed.</para>
     /// </summary>
     /// <example>
-    ///   <code>Get-VmMigrationExposure -Inventory (Import-VirtInventory ./module/samples/pci-lab.json) -Peer</code>
+    ///   <code>Get-VmMigrationExposure -Inventory (Import-VirtInventory ./snapshots/vcsa-01.json) -Peer</code>
     ///   <para>VMs that could land on a host that drifted from its cluster.</para>
     /// </example>
     /// <example>
@@ -100,6 +102,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary><para type="description">Only VMs with these names or ids (wildcards allowed).</para></summary>
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("Name", "VmName")]
+        [SupportsWildcards]
         public string[] Vm { get; set; }
 
         protected override void ProcessRecord()

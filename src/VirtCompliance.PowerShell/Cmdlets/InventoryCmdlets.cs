@@ -11,7 +11,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
     /// <para type="description">Import-VirtInventory reads a VirtCompliance snapshot (JSON, schemaVersion 1) and returns the inventory it describes: datacenters, clusters with their DRS rules, hosts with their security configuration, networks, switches, datastores and VMs. The Sha256 property is the SHA-256 of the file, which identifies the evidence. A malformed, truncated or wrong-version file stops the command with an error that names the file, line and problem.</para>
     /// </summary>
     /// <example>
-    ///   <code>$inv = Import-VirtInventory -Path ./module/samples/pci-lab.json</code>
+    ///   <code>$inv = Import-VirtInventory -Path (Join-Path (Get-Module VirtCompliance).ModuleBase 'samples/pci-lab.json')</code>
     ///   <para>Reads the bundled sample lab and keeps it for analysis.</para>
     /// </example>
     /// <example>
@@ -50,10 +50,10 @@ namespace VirtCompliance.PowerShell.Cmdlets
 
     /// <summary>
     /// <para type="synopsis">Writes an inventory to a snapshot file.</para>
-    /// <para type="description">Export-VirtInventory writes the inventory as a VirtCompliance snapshot: JSON with schemaVersion, source, collection time and collector, then every object sorted by id, so that two snapshots of the same infrastructure are byte-identical and diff cleanly. The file is written to a temporary name and renamed, so a reader never sees half a file and a failed write leaves any existing file as it was. The command returns the file; its SHA-256 equals the inventory's Sha256.</para>
+    /// <para type="description">Export-VirtInventory writes the inventory as a VirtCompliance snapshot: JSON with schemaVersion, source, collection time and collector, then every object sorted by id, so that two snapshots of the same infrastructure are byte-identical and diff cleanly. The file is written to a temporary name and renamed, so a reader never sees half a file and a failed write leaves any existing file as it was. The command returns the file. Its SHA-256 is the evidence id of the inventory: it equals the inventory's Sha256 for a collected inventory and for one read from a file Export-VirtInventory wrote (a hand-edited file keeps its own hash until it is exported again).</para>
     /// </summary>
     /// <example>
-    ///   <code>Import-VirtInventory ./module/samples/pci-lab.json | Export-VirtInventory -Path ./evidence/lab-2026-11-27.json</code>
+    ///   <code>Import-VirtInventory ./snapshots/vcsa-01.json | Export-VirtInventory -Path ./evidence/vcsa-01-2026-11-27.json</code>
     ///   <para>Writes a copy of the sample in canonical form.</para>
     /// </example>
     /// <example>
