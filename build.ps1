@@ -20,7 +20,10 @@ param(
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
-    [string] $Configuration = 'Release'
+    [string] $Configuration = 'Release',
+
+    # Bench only: arguments for the benchmark program, e.g. '--sizes', '1000,10000'.
+    [string[]] $BenchArguments = @()
 )
 
 $ErrorActionPreference = 'Stop'
@@ -35,6 +38,7 @@ $env:POWERSHELL_TELEMETRY_OPTOUT = '1'
 $env:POWERSHELL_UPDATECHECK = 'Off'
 $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
 $env:DOTNET_NOLOGO = '1'
+if ($PSVersionTable.PSVersion.Major -ge 7) { $PSStyle.OutputRendering = 'PlainText' }
 
 function Invoke-Native {
     # Runs a program and stops the build if it fails; PowerShell does not do that for native commands.
@@ -125,7 +129,8 @@ function Invoke-Demo {
 function Invoke-Bench {
     Invoke-Build
     Write-Host "== Benchmarks (Release)"
-    Invoke-Native dotnet run --project (Join-Path $root 'bench/VirtCompliance.Bench') -c Release --nologo -- @args
+    # '--' quoted: unquoted, PowerShell would take it as its own end-of-parameters marker.
+    Invoke-Native dotnet run --project (Join-Path $root 'bench/VirtCompliance.Bench') -c Release '--' @BenchArguments
 }
 
 switch ($Task) {
