@@ -28,6 +28,8 @@ namespace VirtCompliance.Drift
         public IReadOnlyList<string> FailingObjects { get; }
         /// <summary>Peer mode: the cluster had no majority, so pass/fail cannot be decided (Passed is false).</summary>
         public bool NoMajority { get; }
+        /// <summary>Peer mode: how many hosts hold the expected (majority) value, e.g. "3 of 4 hosts".</summary>
+        public string PeerAgreement { get; init; }
     }
 
     /// <summary>Every evaluated control on one host.</summary>
@@ -152,8 +154,9 @@ namespace VirtCompliance.Drift
             {
                 var text = "no majority: " + string.Join(" | ", counts.Where(c => c.count == counts[0].count)
                     .Select(c => $"{c.value} ({c.count} hosts)"));
+                var agreement = $"no majority among {hosts.Count} hosts";
                 for (int i = 0; i < hosts.Count; i++)
-                    perHost[hosts[i].Id].Add(new ControlResult(control, values[i], false, text, Array.Empty<string>(), true));
+                    perHost[hosts[i].Id].Add(new ControlResult(control, values[i], false, text, Array.Empty<string>(), true) { PeerAgreement = agreement });
                 return;
             }
             var expectation = Expectation.EqualTo(counts[0].value);
@@ -161,7 +164,10 @@ namespace VirtCompliance.Drift
             {
                 var passed = expectation.Test(values[i], out _);
                 var failing = passed ? Array.Empty<string>() : DifferingObjects(values[i], counts[0].value);
-                perHost[hosts[i].Id].Add(new ControlResult(control, values[i], passed, $"{counts[0].value} (majority {counts[0].count} of {hosts.Count})", failing, false));
+                perHost[hosts[i].Id].Add(new ControlResult(control, values[i], passed, counts[0].value.ToString(), failing, false)
+                {
+                    PeerAgreement = $"{counts[0].count} of {hosts.Count} hosts",
+                });
             }
         }
 

@@ -29,6 +29,8 @@ namespace VirtCompliance
         public DriftBasis Basis { get; init; }
         /// <summary>Name of the baseline the control came from.</summary>
         public string Baseline { get; init; }
+        /// <summary>Peer mode only: how many hosts hold the expected value ("3 of 4 hosts").</summary>
+        public string PeerAgreement { get; init; }
         /// <summary>Peer mode only: the cluster has no single majority value, so no host can be called the odd one out.</summary>
         public bool NoMajority { get; init; }
         /// <summary>Portgroup controls: the portgroups that fail.</summary>
