@@ -194,6 +194,21 @@ Describe 'Get-VmMigrationExposure' {
         $one.Vm | Sort-Object -Unique | Should -Be 'pay-app-01'
     }
 
+    It 'gathers VM names piped one by one into a single analysis' {
+        $two = 'pay-app-01', 'pay-web-01' | ForEach-Object { [pscustomobject]@{ Name = $_ } } |
+            Get-VmMigrationExposure -Inventory $inv -Peer -WarningAction SilentlyContinue
+        $two.Vm | Sort-Object -Unique | Should -Be @('pay-app-01', 'pay-web-01')
+    }
+
+    It 'analyses each inventory piped in' {
+        $both = $inv, $inv | Get-VmMigrationExposure -Peer -Vm pay-app-01 -WarningAction SilentlyContinue
+        @($both).Count | Should -Be (@($exposure | Where-Object Vm -eq 'pay-app-01').Count)
+        $copy = Join-Path $TestDrive 'copy.json'
+        $inv | Export-VirtInventory -Path $copy | Out-Null
+        $fromTwo = $inv, (Import-VirtInventory $copy) | Get-VmMigrationExposure -Peer -Vm pay-app-01 -WarningAction SilentlyContinue
+        @($fromTwo).Count | Should -Be (2 * @($both).Count)
+    }
+
     It 'renders a table grouped by cluster' {
         $exposure | Out-String -Width 120 | Should -Match 'Cluster: Payments'
     }
