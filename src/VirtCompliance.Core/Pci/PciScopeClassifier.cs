@@ -1,0 +1,100 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using VirtCompliance.Drift;
+using VirtCompliance.Inventory;
+
+namespace VirtCompliance.Pci
+{
+    /// <summary>PCI DSS scope of a system component. Order matters: a higher value is the stricter scope.</summary>
+    public enum PciScope { Unknown, OutOfScope, Connected, Cde }
+
+    /// <summary>Where a VM's scope comes from, in the order they are consulted.</summary>
+    public sealed class ScopeSources
+    {
+        /// <summary>vSphere tag category whose tag names a scope; null to ignore tags.</summary>
+        public string TagCategory { get; set; } = "PCI-Scope";
+        /// <summary>Custom attribute whose value names a scope; null to ignore attributes.</summary>
+        public string Attribute { get; set; } = "PCI-Scope";
+        /// <summary>Name or folder glob patterns (e.g. "pay-*", "/DC/vm/Payments/*") and the scope they mean.</summary>
+        public IReadOnlyList<KeyValuePair<string, PciScope>> Patterns { get; set; } = Array.Empty<KeyValuePair<string, PciScope>>();
+        /// <summary>An explicit mapping: VM name or id → scope.</summary>
+        public IReadOnlyDictionary<string, PciScope> Map { get; set; } = new Dictionary<string, PciScope>();
+    }
+
+    /// <summary>The scope of one VM, with every source that said something about it.</summary>
+    public sealed record VmScope
+    {
+        public string Vm { get; init; }
+        public string VmId { get; init; }
+        public PciScope Scope { get; init; }
+        /// <summary>The source that decided, e.g. "tag PCI-Scope/CDE"; "none" when nothing did.</summary>
+        public string Source { get; init; }
+        /// <summary>True when sources disagree; the strictest scope is then used and the conflict is a finding.</summary>
+        public bool Conflict { get; init; }
+        /// <summary>Every source's claim, in the order consulted.</summary>
+        public IReadOnlyList<string> Claims { get; init; } = Array.Empty<string>();
+    }
+
+    /// <summary>
+    /// Classifies VMs into PCI DSS scope from tags, custom attributes, name/folder patterns and a
+    /// mapping, in that order. Disagreeing sources are not silently resolved: the VM is marked as a
+    /// conflict and takes the strictest of the claimed scopes, so a conflict never lowers scope.
+    /// </summary>
+    public static class PciScopeClassifier
+    {
+        public static IReadOnlyList<VmScope> Classify(VirtCompliance.Inventory.Inventory inventory, ScopeSources sources)
+        {
+            var patterns = sources.Patterns.Select(p => (match: NameFilter.Create(new[] { p.Key }), pattern: p.Key, scope: p.Value)).ToArray();
+            var map = new Dictionary<string, PciScope>(sources.Map.ToDictionary(kv => kv.Key, kv => kv.Value), StringComparer.OrdinalIgnoreCase);
+            var result = new List<VmScope>(inventory.Vms.Count);
+            foreach (var vm in inventory.Vms)
+            {
+                var claims = new List<(string source, PciScope scope)>();
+                if (sources.TagCategory != null)
+                {
+                    foreach (var tag in vm.Tags.Where(t => string.Equals(t.Category, sources.TagCategory, StringComparison.OrdinalIgnoreCase)))
+                        claims.Add(($"tag {tag.Category}/{tag.Name}", Parse(tag.Name)));
+                }
+                if (sources.Attribute != null && vm.CustomAttributes.TryGetValue(sources.Attribute, out var value) && !string.IsNullOrWhiteSpace(value))
+                    claims.Add(($"attribute {sources.Attribute}={value}", Parse(value)));
+                foreach (var p in patterns)
+                {
+                    if (p.match(vm.Name) || (vm.Folder != null && p.match(vm.Folder)))
+                        claims.Add(($"pattern {p.pattern}", p.scope));
+                }
+                if (map.TryGetValue(vm.Name, out var mapped) || map.TryGetValue(vm.Id, out mapped))
+                    claims.Add(("mapping", mapped));
+
+                var known = claims.Where(c => c.scope != PciScope.Unknown).ToArray();
+                var distinct = known.Select(c => c.scope).Distinct().ToArray();
+                var decided = known.Length == 0 ? (source: "none", scope: PciScope.Unknown)
+                    : distinct.Length == 1 ? known[0]
+                    : known.OrderByDescending(c => c.scope).First();
+                result.Add(new VmScope
+                {
+                    Vm = vm.Name,
+                    VmId = vm.Id,
+                    Scope = decided.scope,
+                    Source = decided.source,
+                    Conflict = distinct.Length > 1,
+                    Claims = claims.Select(c => $"{c.source} → {c.scope}").ToArray(),
+                });
+            }
+            return result;
+        }
+
+        /// <summary>Reads a scope name as people write it: CDE, cardholder, connected, out-of-scope, none ...</summary>
+        public static PciScope Parse(string text)
+        {
+            var t = (text ?? "").Trim().ToLowerInvariant().Replace("-", "").Replace("_", "").Replace(" ", "");
+            switch (t)
+            {
+                case "cde": case "cardholder": case "cardholderdataenvironment": case "inscope": return PciScope.Cde;
+                case "connected": case "connectedto": case "securityimpacting": case "connectedtocde": return PciScope.Connected;
+                case "outofscope": case "none": case "nonpci": return PciScope.OutOfScope;
+                default: return PciScope.Unknown;
+            }
+        }
+    }
+}
