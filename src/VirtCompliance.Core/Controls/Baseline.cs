@@ -91,10 +91,14 @@ namespace VirtCompliance.Controls
             .Select(n => n.Substring(ControlCatalog.ResourcePrefix.Length, n.Length - ControlCatalog.ResourcePrefix.Length - Suffix.Length))
             .OrderBy(n => n, StringComparer.Ordinal).ToArray();
 
+        /// <summary>The built-in baseline's own name when <paramref name="name"/> is one (any case), else null.</summary>
+        public static string BuiltInName(string name) =>
+            BuiltInNames.FirstOrDefault(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase));
+
         /// <summary>A built-in baseline by name, or a baseline file by path.</summary>
         public static Baseline Load(string nameOrPath)
         {
-            var builtIn = BuiltInNames.FirstOrDefault(n => string.Equals(n, nameOrPath, StringComparison.OrdinalIgnoreCase));
+            var builtIn = BuiltInName(nameOrPath);
             if (builtIn != null)
             {
                 using (var stream = ControlCatalog.OpenResource(ControlCatalog.ResourcePrefix + builtIn + Suffix))

@@ -63,9 +63,6 @@ namespace VirtCompliance.Drift
             return true;
         }
 
-        /// <summary>True when an enabled mandatory VM-host rule restricts where this VM may run.</summary>
-        public bool IsPinnedByRule(Vm vm) => _constraintsByVm.ContainsKey(vm.Id);
-
         private void IndexRules(Cluster cluster)
         {
             var vmGroups = cluster.VmGroups.GroupBy(g => g.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);

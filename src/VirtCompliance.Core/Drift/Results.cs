@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using VirtCompliance.Controls;
 using VirtCompliance.Inventory;
-using VirtCompliance.Drift;
 
 namespace VirtCompliance
 {

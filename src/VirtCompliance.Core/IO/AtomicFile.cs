@@ -49,14 +49,6 @@ namespace VirtCompliance.IO
             }
         }
 
-        public static string Sha256Hex(Stream content)
-        {
-            using (var sha = SHA256.Create())
-            {
-                return ToHex(sha.ComputeHash(content));
-            }
-        }
-
         private static string ToHex(byte[] hash)
         {
             var sb = new StringBuilder(hash.Length * 2);

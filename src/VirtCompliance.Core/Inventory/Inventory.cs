@@ -102,17 +102,6 @@ namespace VirtCompliance.Inventory
         public IReadOnlyList<Vm> VmsOnHost(string hostId) =>
             hostId != null && _vmsByHost.TryGetValue(hostId, out var v) ? v : Array.Empty<Vm>();
 
-        /// <summary>The cluster a VM belongs to (through its host), or null.</summary>
-        public Cluster ClusterOfVm(Vm vm) => GetCluster(GetHost(vm.HostId)?.ClusterId);
-
-        /// <summary>A display name for any id: the object's name, else the id itself.</summary>
-        public string NameOf(string id)
-        {
-            if (id == null) return null;
-            return GetHost(id)?.Name ?? GetVm(id)?.Name ?? GetCluster(id)?.Name ?? GetNetwork(id)?.Name
-                ?? GetDatastore(id)?.Name ?? GetDistributedSwitch(id)?.Name ?? GetDatacenter(id)?.Name ?? id;
-        }
-
         private static T Find<T>(Dictionary<string, T> map, string id) where T : class =>
             id != null && map.TryGetValue(id, out var value) ? value : null;
 

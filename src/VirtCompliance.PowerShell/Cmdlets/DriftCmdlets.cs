@@ -37,15 +37,8 @@ namespace VirtCompliance.PowerShell.Cmdlets
                 ControlIds = controlIds,
                 Peer = Peer,
             });
-            if (Cluster != null)
-            {
-                foreach (var name in Cluster.Where(c => !WildcardPattern.ContainsWildcardCharacters(c)))
-                {
-                    if (!inventory.Clusters.Any(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase) || c.Id == name))
-                        WriteError(new ErrorRecord(new ItemNotFoundException($"The inventory has no cluster named '{name}'."),
-                            "ClusterNotFound", ErrorCategory.ObjectNotFound, name));
-                }
-            }
+            WriteNotFoundErrors(Cluster, name => inventory.Clusters.Any(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase) || c.Id == name),
+                "cluster", "ClusterNotFound");
             WriteWarnings(assessment.Warnings);
             return assessment;
         }
@@ -149,15 +142,8 @@ namespace VirtCompliance.PowerShell.Cmdlets
                 WriteProgress(progress);
             }).ToList();
             WriteWarnings(warnings);
-            if (Vm != null)
-            {
-                foreach (var name in Vm.Where(n => !WildcardPattern.ContainsWildcardCharacters(n)))
-                {
-                    if (!assessment.Inventory.Vms.Any(v => string.Equals(v.Name, name, StringComparison.OrdinalIgnoreCase) || v.Id == name))
-                        WriteError(new ErrorRecord(new ItemNotFoundException($"The inventory has no VM named '{name}'."),
-                            "VmNotFound", ErrorCategory.ObjectNotFound, name));
-                }
-            }
+            WriteNotFoundErrors(Vm, name => assessment.Inventory.Vms.Any(v => string.Equals(v.Name, name, StringComparison.OrdinalIgnoreCase) || v.Id == name),
+                "VM", "VmNotFound");
             WriteObject(results.OrderBy(r => r.Cluster, StringComparer.OrdinalIgnoreCase)
                 .ThenBy(r => r.Vm, StringComparer.OrdinalIgnoreCase)
                 .ThenBy(r => r.TargetHost, StringComparer.OrdinalIgnoreCase), true);

@@ -33,15 +33,27 @@ namespace VirtCompliance.PowerShell.Cmdlets
         {
             try
             {
-                var isBuiltIn = false;
-                foreach (var n in Baseline.BuiltInNames)
-                    if (string.Equals(n, nameOrPath, StringComparison.OrdinalIgnoreCase)) isBuiltIn = true;
-                return Baseline.Load(isBuiltIn ? nameOrPath : ResolveFilePath(nameOrPath));
+                return Baseline.Load(Baseline.BuiltInName(nameOrPath) != null ? nameOrPath : ResolveFilePath(nameOrPath));
             }
             catch (DataFileException ex)
             {
                 ThrowDataFileError(ex, "InvalidBaseline");
                 return null;
+            }
+        }
+
+        /// <summary>
+        /// A WriteError per literal name (no wildcards) that matches nothing: a mistyped -Vm or
+        /// -Cluster must not pass as "no findings".
+        /// </summary>
+        protected void WriteNotFoundErrors(IEnumerable<string> names, Func<string, bool> exists, string kind, string errorId)
+        {
+            if (names == null) return;
+            foreach (var name in names)
+            {
+                if (WildcardPattern.ContainsWildcardCharacters(name) || exists(name)) continue;
+                WriteError(new ErrorRecord(new ItemNotFoundException($"The inventory has no {kind} named '{name}'."),
+                    errorId, ErrorCategory.ObjectNotFound, name));
             }
         }
 

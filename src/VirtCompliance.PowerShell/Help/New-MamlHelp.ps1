@@ -703,6 +703,18 @@ function Write-MamlType([System.Xml.XmlWriter] $W, [string] $TypeName) {
     $W.WriteEndElement()
 }
 
+# <command:inputTypes> and <command:returnValues> share one shape: a list of types with descriptions.
+function Write-MamlTypeList([System.Xml.XmlWriter] $W, [string] $ListElement, [string] $ItemElement, $Items) {
+    $W.WriteStartElement('command', $ListElement, $CommandNs)
+    foreach ($item in $Items) {
+        $W.WriteStartElement('command', $ItemElement, $CommandNs)
+        Write-MamlType $W $item.TypeName
+        Write-MamlDescription $W $item.Description
+        $W.WriteEndElement()
+    }
+    $W.WriteEndElement()
+}
+
 function Write-MamlParameter([System.Xml.XmlWriter] $W, $Entry, [switch] $InSyntax) {
     $p = $Entry.Parameter
     $W.WriteStartElement('command', 'parameter', $CommandNs)
@@ -767,23 +779,8 @@ function Write-MamlCommand([System.Xml.XmlWriter] $W, $Command) {
     foreach ($entry in $Command.Parameters) { Write-MamlParameter $W $entry }
     $W.WriteEndElement()
 
-    $W.WriteStartElement('command', 'inputTypes', $CommandNs)
-    foreach ($i in $Command.Inputs) {
-        $W.WriteStartElement('command', 'inputType', $CommandNs)
-        Write-MamlType $W $i.TypeName
-        Write-MamlDescription $W $i.Description
-        $W.WriteEndElement()
-    }
-    $W.WriteEndElement()
-
-    $W.WriteStartElement('command', 'returnValues', $CommandNs)
-    foreach ($o in $Command.Outputs) {
-        $W.WriteStartElement('command', 'returnValue', $CommandNs)
-        Write-MamlType $W $o.TypeName
-        Write-MamlDescription $W $o.Description
-        $W.WriteEndElement()
-    }
-    $W.WriteEndElement()
+    Write-MamlTypeList $W 'inputTypes' 'inputType' $Command.Inputs
+    Write-MamlTypeList $W 'returnValues' 'returnValue' $Command.Outputs
 
     if (@($Command.Notes).Count -gt 0) {
         $W.WriteStartElement('maml', 'alertSet', $MamlNs)
