@@ -28,11 +28,6 @@ namespace VirtCompliance.Controls
     {
         public const string NotInstalled = "not installed";
 
-        // ESXi's documented defaults for a new standard vSwitch: promiscuous rejected, MAC address
-        // changes and forged transmits accepted. Distributed portgroups default to reject all three.
-        private static readonly SecurityPolicy StandardSwitchDefaults = new SecurityPolicy { AllowPromiscuous = false, MacChanges = true, ForgedTransmits = true };
-        private static readonly SecurityPolicy DistributedDefaults = new SecurityPolicy { AllowPromiscuous = false, MacChanges = false, ForgedTransmits = false };
-
         /// <summary>Compiles a fact name, or throws <see cref="ArgumentException"/> naming what is wrong.</summary>
         public static FactReader Compile(string fact, string defaultValue = null)
         {
@@ -103,15 +98,7 @@ namespace VirtCompliance.Controls
             if (field == "vlan")
                 return (h, _) => FactValue.OfObjects(h.Portgroups.Select(p => Pair(p.Name, VlanText(p.VlanId))));
             if (pick == null) throw Unknown(fact, "a portgroup fact ends in .allowPromiscuous, .macChanges, .forgedTransmits or .vlan");
-            return (h, _) =>
-            {
-                var switches = h.StandardSwitches.ToDictionary(s => s.Name, s => s.Security.InheritFrom(StandardSwitchDefaults), StringComparer.Ordinal);
-                return FactValue.OfObjects(h.Portgroups.Select(p =>
-                {
-                    var parent = p.VSwitch != null && switches.TryGetValue(p.VSwitch, out var sw) ? sw : StandardSwitchDefaults;
-                    return Pair(p.Name, Bool(pick(p.Security.InheritFrom(parent))));
-                }));
-            };
+            return (h, _) => FactValue.OfObjects(h.Portgroups.Select(p => Pair(p.Name, Bool(pick(SecurityPolicy.Effective(h, p))))));
         }
 
         private static FactReader DistributedPortgroupFact(string fact, string field)
@@ -120,7 +107,7 @@ namespace VirtCompliance.Controls
             if (field != "vlan" && pick == null)
                 throw Unknown(fact, "a portgroup fact ends in .allowPromiscuous, .macChanges, .forgedTransmits or .vlan");
             return (h, inv) => FactValue.OfObjects(DistributedPortgroupsOf(h, inv).Select(n => Pair(n.Name,
-                field == "vlan" ? DistributedVlanText(n) : Bool(pick(n.Security.InheritFrom(DistributedDefaults))))));
+                field == "vlan" ? DistributedVlanText(n) : Bool(pick(SecurityPolicy.Effective(n))))));
         }
 
         /// <summary>The distributed portgroups (not uplinks) a host carries.</summary>

@@ -49,6 +49,24 @@ namespace VirtCompliance.Drift
             }
         }
 
+        private readonly Dictionary<string, IReadOnlyList<Host>> _domainCache = new Dictionary<string, IReadOnlyList<Host>>(StringComparer.Ordinal);
+
+        /// <summary>
+        /// <see cref="Domain"/> as a list, shared by every VM with the same current host, networks and
+        /// datastores and no rule of its own: with thousands of VMs on a few hundred hosts most
+        /// domains are computed once.
+        /// </summary>
+        public IReadOnlyList<Host> DomainOf(Vm vm)
+        {
+            var key = new System.Text.StringBuilder(vm.HostId ?? "");
+            if (_constraintsByVm.ContainsKey(vm.Id)) key.Append("|vm:").Append(vm.Id);
+            foreach (var nic in vm.Nics) key.Append("|n:").Append(nic.NetworkId);
+            foreach (var ds in vm.DatastoreIds) key.Append("|d:").Append(ds);
+            var k = key.ToString();
+            if (!_domainCache.TryGetValue(k, out var domain)) _domainCache[k] = domain = Domain(vm).ToArray();
+            return domain;
+        }
+
         /// <summary>True when the VM, running on <paramref name="current"/>, could be moved to <paramref name="target"/>.</summary>
         public bool CanMove(Vm vm, Host current, Host target)
         {

@@ -35,6 +35,34 @@ namespace VirtCompliance.Inventory
             MacChanges = MacChanges ?? parent.MacChanges,
             ForgedTransmits = ForgedTransmits ?? parent.ForgedTransmits,
         };
+
+        // ESXi's documented defaults for a new standard vSwitch: promiscuous rejected, MAC address
+        // changes and forged transmits accepted. Distributed portgroups default to reject all three.
+        public static SecurityPolicy StandardSwitchDefaults { get; } = new SecurityPolicy { AllowPromiscuous = false, MacChanges = true, ForgedTransmits = true };
+        public static SecurityPolicy DistributedDefaults { get; } = new SecurityPolicy { AllowPromiscuous = false, MacChanges = false, ForgedTransmits = false };
+
+        /// <summary>The policy in force on a standard portgroup: its overrides, then its vSwitch's, then ESXi's defaults.</summary>
+        public static SecurityPolicy Effective(Host host, HostPortgroup portgroup)
+        {
+            StandardSwitch vSwitch = null;
+            foreach (var s in host.StandardSwitches)
+                if (s.Name == portgroup.VSwitch) { vSwitch = s; break; }
+            var parent = vSwitch == null ? StandardSwitchDefaults : vSwitch.Security.InheritFrom(StandardSwitchDefaults);
+            return portgroup.Security.InheritFrom(parent);
+        }
+
+        /// <summary>The policy in force on a distributed portgroup: its own values, then the vSphere defaults.</summary>
+        public static SecurityPolicy Effective(Network network) => network.Security.InheritFrom(DistributedDefaults);
+
+        /// <summary>The fields that are accepted (true), by their vSphere names; empty when all three are rejected.</summary>
+        public IReadOnlyList<string> Accepted()
+        {
+            var list = new List<string>(3);
+            if (AllowPromiscuous == true) list.Add("allowPromiscuous");
+            if (MacChanges == true) list.Add("macChanges");
+            if (ForgedTransmits == true) list.Add("forgedTransmits");
+            return list;
+        }
     }
 
     public sealed record Datacenter

@@ -1,0 +1,98 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net;
+using VirtCompliance.Inventory;
+
+namespace VirtCompliance.Firewall
+{
+    /// <summary>Which way a packet crosses a VM's distributed port: towards the VM, or leaving it.</summary>
+    public enum PacketDirection { ToVm, FromVm }
+
+    public enum FilterVerdict
+    {
+        /// <summary>No enabled filter, or no rule covers the traffic: the switch lets it pass.</summary>
+        Allowed,
+        /// <summary>A rule covering all traffic between the two addresses drops it.</summary>
+        Dropped,
+        /// <summary>A rule names addresses, but an address of the traffic is unknown, so the outcome cannot be told.</summary>
+        Undecided,
+    }
+
+    /// <summary>What a filter does with all traffic between two addresses in one direction, and the rule that decided.</summary>
+    public sealed class FilterDecision
+    {
+        public FilterDecision(FilterVerdict verdict, TrafficRule rule, IReadOnlyList<TrafficRule> permittedServices)
+        {
+            Verdict = verdict;
+            Rule = rule;
+            PermittedServices = permittedServices;
+        }
+
+        public FilterVerdict Verdict { get; }
+        /// <summary>The deciding rule; null when none matched.</summary>
+        public TrafficRule Rule { get; }
+        /// <summary>Allow rules for particular protocols or ports that come before the deciding rule: deliberate exceptions.</summary>
+        public IReadOnlyList<TrafficRule> PermittedServices { get; }
+    }
+
+    /// <summary>
+    /// Evaluates a distributed switch traffic filter (DvsTrafficRuleset) for "everything between
+    /// address A and address B": rules are taken in sequence order and the first rule that covers
+    /// every protocol and port between the two decides. Rules restricted to a protocol or port
+    /// cannot decide "everything"; allow rules of that kind are deliberate exceptions (a firewall
+    /// permitting one service) and are reported as such. A filter with no covering rule lets
+    /// traffic pass, as the switch does. Only IP qualifiers are modelled.
+    /// Direction follows the rule's wording from the VM's point of view: incomingPackets are
+    /// packets delivered to the VM, outgoingPackets are packets the VM sends.
+    /// </summary>
+    public static class TrafficFilterEvaluator
+    {
+        public static FilterDecision Decide(TrafficFilter filter, PacketDirection direction, IPAddress source, IPAddress destination)
+        {
+            if (filter == null || !filter.Enabled) return new FilterDecision(FilterVerdict.Allowed, null, Array.Empty<TrafficRule>());
+            var permitted = new List<TrafficRule>();
+            foreach (var rule in filter.Rules.OrderBy(r => r.Sequence))
+            {
+                if (!Applies(rule.Direction, direction)) continue;
+                var src = Matches(rule.SourceAddresses, source);
+                var dst = Matches(rule.DestinationAddresses, destination);
+                if (src == false || dst == false) continue;
+                var coversAll = rule.Protocol == null && string.IsNullOrEmpty(rule.SourcePorts) && string.IsNullOrEmpty(rule.DestinationPorts);
+                if (!coversAll)
+                {
+                    if (IsAllow(rule) && src == true && dst == true) permitted.Add(rule);
+                    continue;
+                }
+                if (src == null || dst == null) return new FilterDecision(FilterVerdict.Undecided, rule, permitted);
+                return new FilterDecision(IsAllow(rule) ? FilterVerdict.Allowed : FilterVerdict.Dropped, rule, permitted);
+            }
+            return new FilterDecision(FilterVerdict.Allowed, null, permitted);
+        }
+
+        private static bool Applies(string ruleDirection, PacketDirection direction)
+        {
+            switch (ruleDirection)
+            {
+                case "incomingPackets": return direction == PacketDirection.ToVm;
+                case "outgoingPackets": return direction == PacketDirection.FromVm;
+                default: return true;
+            }
+        }
+
+        private static bool IsAllow(TrafficRule rule) => string.Equals(rule.Action, "allow", StringComparison.OrdinalIgnoreCase);
+
+        /// <summary>True/false when the address is known; null when the rule names addresses and this one is unknown.</summary>
+        private static bool? Matches(IReadOnlyList<string> addresses, IPAddress address)
+        {
+            if (addresses.Count == 0) return true;
+            if (address == null) return null;
+            foreach (var text in addresses)
+            {
+                // An entry that is not an address or block cannot match anything (vSphere would refuse it).
+                if (IpNetwork.TryParse(text, out var block) && block.Contains(address)) return true;
+            }
+            return false;
+        }
+    }
+}
