@@ -15,6 +15,9 @@
         'Get-ComplianceBaseline'
         'New-ComplianceBaseline'
         'Get-HostControlDrift'
+        'Get-PciScope'
+        'Test-PciSeparation'
+        'Get-PciSegmentationMatrix'
         'Get-VmMigrationExposure'
     )
     FunctionsToExport    = @()

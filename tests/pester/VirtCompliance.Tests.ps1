@@ -9,7 +9,8 @@ BeforeAll {
     $siteBaseline = Join-Path $moduleFolder 'samples/pci-lab.baseline.json'
     $inv = Import-VirtInventory -Path $samplePath
     $expectedCmdlets = @('Export-VirtInventory', 'Get-ComplianceBaseline', 'Get-ComplianceControl', 'Get-HostControlDrift',
-        'Get-VmMigrationExposure', 'Import-VirtInventory', 'New-ComplianceBaseline')
+        'Get-PciScope', 'Get-PciSegmentationMatrix', 'Get-VmMigrationExposure', 'Import-VirtInventory', 'New-ComplianceBaseline',
+        'Test-PciSeparation')
 }
 
 Describe 'The VirtCompliance module' {
@@ -211,5 +212,121 @@ Describe 'Get-VmMigrationExposure' {
 
     It 'renders a table grouped by cluster' {
         $exposure | Out-String -Width 120 | Should -Match 'Cluster: Payments'
+    }
+}
+
+Describe 'Get-PciScope' {
+    It 'classifies VMs, hosts and segments and names the deciding source' {
+        $scope = Get-PciScope -Inventory $inv
+        ($scope | Where-Object { $_.ObjectType -eq 'Vm' -and $_.Name -eq 'pay-db-01' }).Source | Should -Be 'tag PCI-Scope/CDE'
+        $gen2 = $scope | Where-Object { $_.ObjectType -eq 'Host' -and $_.Name -eq 'esx-gen-02.lab.local' }
+        $gen2.Scope | Should -Be 'Cde'
+        $gen2.Source | Should -Be 'can run CDE VM pay-reporting-01'
+        ($scope | Where-Object { $_.ObjectType -eq 'Segment' -and $_.Name -eq 'dvpg-trunk' }).Scope | Should -Be 'Cde'
+    }
+
+    It 'resolves unknown VMs with a scope map and keeps conflicts visible' {
+        $before = Get-PciScope -Inventory $inv -ObjectType Vm -Scope Unknown
+        $before.Name | Should -Contain 'scratch-ubuntu-01'
+        $after = Get-PciScope -Inventory $inv -ObjectType Vm -ScopeMap (Join-Path $moduleFolder 'samples/pci-lab.scope.json')
+        ($after | Where-Object Name -eq 'scratch-ubuntu-01').Scope | Should -Be 'OutOfScope'
+        ($after | Where-Object Name -eq 'scratch-ubuntu-01').Source | Should -Be 'mapping'
+        ($after | Where-Object Conflict).Name | Should -Be 'pay-batch-01'
+    }
+
+    It 'refuses a scope map with an unknown scope, naming the line' {
+        $bad = Join-Path $TestDrive 'bad.scope.json'
+        Set-Content $bad "{`n  `"vms`": {`n    `"pay-db-01`": `"secret`"`n  }`n}"
+        { Get-PciScope -Inventory $inv -ScopeMap $bad } | Should -Throw -ErrorId 'InvalidScopeMap,*' -ExpectedMessage "*bad.scope.json:3:*secret*"
+    }
+
+    It 'renders a table grouped by object type that fits 120 columns' {
+        $text = Get-PciScope -Inventory $inv | Out-String -Width 120
+        $text | Should -Match 'ObjectType: Host'
+        $text | Should -Match 'Name\s+Scope\s+Conflict\s+Source'
+        ($text -split "`n" | Where-Object { $_.TrimEnd().Length -gt 120 }) | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Test-PciSeparation' {
+    BeforeAll {
+        $strict = Test-PciSeparation -Inventory $inv -Interpretation Strict
+        $isolation = Test-PciSeparation -Inventory $inv -Interpretation HypervisorIsolation
+    }
+
+    It 'gives different, explained results under Strict and HypervisorIsolation' {
+        $s = $strict | Where-Object { $_.RuleId -eq 'pci.mixed-scope-host' -and $_.Hosts -contains 'esx-pay-04.lab.local' }
+        $h = $isolation | Where-Object { $_.RuleId -eq 'pci.mixed-scope-host' -and $_.Hosts -contains 'esx-pay-04.lab.local' }
+        $s.Outcome | Should -Be 'Fail'
+        $h.Outcome | Should -Be 'Info'
+        $s.Message | Should -Match 'esx-pay-04.*build-agent-01'
+        $h.Evidence | Should -Contain 'Condition 3 met: host passes every host control of baseline pci-dss.'
+        @($strict | Where-Object Outcome -eq 'Fail').Count | Should -BeGreaterThan @($isolation | Where-Object Outcome -eq 'Fail').Count
+        $strict | ForEach-Object { $_.Interpretation | Should -Be 'Strict' }
+    }
+
+    It 'names objects and PCI DSS ids in every finding' {
+        $strict + $isolation | ForEach-Object {
+            $_.PciDss | Should -Not -BeNullOrEmpty
+            $_.Message | Should -Not -BeNullOrEmpty
+            @($_.Hosts) + @($_.Vms) + @($_.Networks) + @($_.Datastores) | Should -Not -BeNullOrEmpty
+        }
+    }
+
+    It 'returns a single bool with -Quiet' {
+        $result = Test-PciSeparation -Inventory $inv -Quiet
+        $result | Should -BeOfType [bool]
+        @($result).Count | Should -Be 1
+        $result | Should -BeFalse
+        Test-PciSeparation -Inventory $inv -RuleId 'pci.shared-datastore' -Quiet | Should -BeTrue
+    }
+
+    It 'summarises per cluster with -Summary' {
+        $summary = Test-PciSeparation -Inventory $inv -Summary
+        $summary.Cluster | Should -Be @('Payments', 'General', '(standalone)')
+        ($summary | Where-Object Cluster -eq 'Payments').Passed | Should -BeFalse
+        ($summary | Where-Object Cluster -eq 'Payments').ByRule['pci.mixed-scope-host'] | Should -Be 1
+        (Test-PciSeparation -Inventory $inv -Summary -Cluster General).Cluster | Should -Be 'General'
+    }
+
+    It 'filters by cluster, rule and piped VM names' {
+        $general = Test-PciSeparation -Inventory $inv -Cluster General
+        $general | ForEach-Object { $_.Clusters | Should -Contain 'General' }
+        (Test-PciSeparation -Inventory $inv -RuleId 'pci.scope-*').RuleId | Should -Be 'pci.scope-conflict'
+        $piped = [pscustomobject]@{ Name = 'pay-db-test-01' } | Test-PciSeparation -Inventory $inv
+        $piped | ForEach-Object { $_.Vms | Should -Contain 'pay-db-test-01' }
+        $piped.RuleId | Should -Contain 'pci.shared-segment'
+    }
+
+    It 'writes an error for a cluster that does not exist' {
+        $null = Test-PciSeparation -Inventory $inv -Cluster Nope -ErrorVariable errs -ErrorAction SilentlyContinue
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'ClusterNotFound,*'
+    }
+
+    It 'renders a table that fits 120 columns and a list with evidence and remediation' {
+        $text = $strict | Out-String -Width 120
+        $text | Should -Match 'Outcome\s+Severity\s+Rule\s+Message'
+        ($text -split "`n" | Where-Object { $_.TrimEnd().Length -gt 120 }) | Should -BeNullOrEmpty
+        $list = $strict | Where-Object RuleId -eq 'pci.shared-segment' | Format-List | Out-String -Width 120
+        $list | Should -Match 'Evidence\s+: Segment dvpg-cde-db \+ dvpg-pay-test'
+        $list | Should -Match 'Remediation\s+: Move the out-of-scope VMs'
+    }
+}
+
+Describe 'Get-PciSegmentationMatrix' {
+    It 'writes the six scope-class pairs and what each shares' {
+        $matrix = Get-PciSegmentationMatrix -Inventory $inv
+        @($matrix).Count | Should -Be 6
+        $cdeOut = $matrix | Where-Object { $_.ScopeA -eq 'Cde' -and $_.ScopeB -eq 'OutOfScope' }
+        $cdeOut.Separated | Should -BeFalse
+        $cdeOut.SharedHosts | Should -Be @('esx-pay-04.lab.local', 'esx-gen-01.lab.local')
+        $cdeOut.SharedSegments | Should -Be 'dvpg-cde-db + dvpg-pay-test'
+    }
+
+    It 'lists VM pairs with -Detailed' {
+        $pairs = Get-PciSegmentationMatrix -Inventory $inv -Detailed -Vm pay-db-01
+        $test = $pairs | Where-Object VmB -eq 'pay-db-test-01'
+        $test.SharedSegments | Should -Be 'dvpg-cde-db + dvpg-pay-test'
+        $pairs | ForEach-Object { $_.VmA | Should -Be 'pay-db-01'; $_.ScopeB | Should -Not -Be 'Cde' }
     }
 }

@@ -141,7 +141,7 @@ namespace VirtCompliance.Pci
                         evidence, new[] { "1.3.1", "1.3.2", "2.2.1", "2.2.3" },
                         "None needed under this reading. Keep the evidence: re-run after every change to the host or its networks.")
                     : Finding(MixedScopeHost, FindingOutcome.Fail, Severity.High, new[] { host }, vms,
-                        $"Host {host.Name} runs CDE VMs ({PciScopeModel.Names(cde, 3)}) with out-of-scope VMs ({PciScopeModel.Names(outside, 3)}), and {unmet} of the 3 hypervisor-isolation conditions are not met.",
+                        $"Host {host.Name} runs CDE VMs ({PciScopeModel.Names(cde, 3)}) with out-of-scope VMs ({PciScopeModel.Names(outside, 3)}), and {Conditions(unmet)} not met.",
                         evidence, new[] { "1.3.1", "1.3.2", "2.2.1", "2.2.3" },
                         $"Meet the unmet conditions listed in Evidence, or move the out-of-scope VMs off {host.Name}.");
             }
@@ -162,12 +162,15 @@ namespace VirtCompliance.Pci
                 var cluster = _inventory.GetCluster(host.ClusterId);
                 var movers = cde.Concat(outside).Where(v => v.HostId != host.Id).ToArray();
                 var automated = cluster == null ? Array.Empty<Vm>() : movers.Where(v => AutomatedByDrs(cluster, v)).ToArray();
-                var evidence = new List<string>
+                var evidence = new List<string>();
+                foreach (var (vms, label) in new[] { (cde, "CDE"), (outside, "out-of-scope") })
                 {
-                    (cde.Any(v => v.HostId == host.Id) ? "Runs CDE VMs: " : "CDE VMs that can be moved here: ") + PciScopeModel.Names(cde, 50),
-                    (outside.Any(v => v.HostId == host.Id) ? "Runs out-of-scope VMs: " : "Out-of-scope VMs that can be moved here: ") + PciScopeModel.Names(outside, 50),
-                    "No enabled mandatory VM-host rule keeps them off this host, and no anti-affinity rule keeps every pair apart.",
-                };
+                    var here = vms.Where(v => v.HostId == host.Id).ToArray();
+                    var elsewhere = vms.Where(v => v.HostId != host.Id).ToArray();
+                    if (here.Length > 0) evidence.Add($"Runs {label} VMs: " + PciScopeModel.Names(here, 50));
+                    if (elsewhere.Length > 0) evidence.Add($"{char.ToUpperInvariant(label[0])}{label.Substring(1)} VMs that can be moved here: " + PciScopeModel.Names(elsewhere, 50));
+                }
+                evidence.Add("No enabled mandatory VM-host rule keeps them off this host, and no anti-affinity rule keeps every pair apart.");
                 if (cluster != null)
                 {
                     evidence.Add(automated.Length > 0
@@ -190,7 +193,7 @@ namespace VirtCompliance.Pci
                         severity = Severity.Informational;
                         message += " Accepted under hypervisor isolation: the guests are network-separated and the host is hardened.";
                     }
-                    else message += $" {unmet} of the 3 hypervisor-isolation conditions would not be met.";
+                    else message += $" {Conditions(unmet)} not met for this host.";
                 }
                 yield return Finding(PotentialMixedScopeHost, outcome, severity, new[] { host }, cde.Concat(outside), message, evidence, pci,
                     "Put the CDE VMs and the out-of-scope VMs in VM groups and add mandatory (\"must run on\") VM-host rules to separate host groups, or move the out-of-scope VMs to another cluster.");
@@ -232,7 +235,7 @@ namespace VirtCompliance.Pci
             else
             {
                 unmet++;
-                evidence.Add($"Condition 3 NOT met: host fails {failing.Count} host controls of baseline {_assessment.Baseline.Name}: " +
+                evidence.Add($"Condition 3 NOT met: host fails {Count(failing.Count, "host control")} of baseline {_assessment.Baseline.Name}: " +
                     PciScopeModel.Join(failing.Select(r => r.Control.Id), 10));
             }
             return unmet;
@@ -259,7 +262,7 @@ namespace VirtCompliance.Pci
                 evidence.AddRange(failing.Select(r => $"{r.Control.Id}: expected {r.ExpectedText}, found {r.Actual}" +
                     (r.FailingObjects.Count > 0 ? $" ({string.Join(", ", r.FailingObjects)})" : "")));
                 yield return Finding(InScopeHostControls, FindingOutcome.Fail, failing.Max(r => r.Control.Severity), new[] { host }, Array.Empty<Vm>(),
-                    $"Host {host.Name} is in {label} scope ({scope.Source}) and fails {failing.Count} controls of baseline {_assessment.Baseline.Name}: {PciScopeModel.Join(failing.Select(r => r.Control.Id), 4)}.",
+                    $"Host {host.Name} is in {label} scope ({scope.Source}) and fails {Count(failing.Count, "control")} of baseline {_assessment.Baseline.Name}: {PciScopeModel.Join(failing.Select(r => r.Control.Id), 4)}.",
                     evidence,
                     failing.SelectMany(r => r.Control.Definition.PciDss).Concat(new[] { "2.2.1" }).Distinct().OrderBy(p => p, StringComparer.Ordinal),
                     $"Bring {host.Name} to the baseline (Get-HostControlDrift shows each control's remediation), or keep {label} VMs off it.");
@@ -477,6 +480,10 @@ namespace VirtCompliance.Pci
         }
 
         // ---- helpers ---------------------------------------------------------------------------
+
+        private static string Conditions(int unmet) => unmet == 1 ? "1 of the 3 hypervisor-isolation conditions is" : $"{unmet} of the 3 hypervisor-isolation conditions are";
+
+        private static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
 
         private sealed class SegmentSeparation
         {

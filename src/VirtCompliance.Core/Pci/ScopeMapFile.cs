@@ -1,0 +1,79 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Newtonsoft.Json.Linq;
+using VirtCompliance.Controls;
+using VirtCompliance.IO;
+
+namespace VirtCompliance.Pci
+{
+    /// <summary>
+    /// A scope map file: name/folder patterns and explicit VM names (or ids) with their PCI scope.
+    /// <code>
+    /// {
+    ///   "patterns": [ { "match": "pay-*", "scope": "cde" }, { "match": "/DC/vm/Test/*", "scope": "outOfScope" } ],
+    ///   "vms": { "scratch-ubuntu-01": "outOfScope" }
+    /// }
+    /// </code>
+    /// Patterns are consulted in file order; a pattern matches a VM's name or its folder path.
+    /// </summary>
+    public sealed class ScopeMapFile
+    {
+        private static readonly string[] KnownMembers = { "$schema", "description", "patterns", "vms" };
+
+        public IReadOnlyList<KeyValuePair<string, PciScope>> Patterns { get; private set; } = Array.Empty<KeyValuePair<string, PciScope>>();
+        public IReadOnlyDictionary<string, PciScope> Vms { get; private set; } = new Dictionary<string, PciScope>();
+
+        public static ScopeMapFile Load(string path)
+        {
+            using (var stream = File.OpenRead(path))
+                return Parse(stream, path);
+        }
+
+        public static ScopeMapFile Parse(Stream stream, string file)
+        {
+            var root = ControlCatalog.LoadWithLineInfo(stream, file) as JObject
+                ?? throw new DataFileException(file, 1, 1, "a scope map is a JSON object with 'patterns' and/or 'vms'.");
+            foreach (var property in root.Properties())
+            {
+                if (!KnownMembers.Contains(property.Name))
+                    throw ControlCatalog.Error(file, property, $"unknown member '{property.Name}'; a scope map has {string.Join(", ", KnownMembers.Skip(1))}.");
+            }
+            var patterns = new List<KeyValuePair<string, PciScope>>();
+            if (root["patterns"] != null)
+            {
+                if (!(root["patterns"] is JArray array)) throw ControlCatalog.Error(file, root["patterns"], "'patterns' must be an array of { \"match\": ..., \"scope\": ... }.");
+                foreach (var token in array)
+                {
+                    if (!(token is JObject entry)) throw ControlCatalog.Error(file, token, "each pattern is an object { \"match\": ..., \"scope\": ... }.");
+                    foreach (var property in entry.Properties())
+                        if (property.Name != "match" && property.Name != "scope")
+                            throw ControlCatalog.Error(file, property, $"unknown member '{property.Name}'; a pattern has match and scope.");
+                    var match = entry["match"];
+                    if (match == null || match.Type != JTokenType.String || string.IsNullOrWhiteSpace((string)match))
+                        throw ControlCatalog.Error(file, entry, "the pattern has no 'match' (a name or folder glob such as \"pay-*\").");
+                    patterns.Add(new KeyValuePair<string, PciScope>((string)match, ReadScope(file, entry["scope"], entry)));
+                }
+            }
+            var vms = new Dictionary<string, PciScope>(StringComparer.OrdinalIgnoreCase);
+            if (root["vms"] != null)
+            {
+                if (!(root["vms"] is JObject map)) throw ControlCatalog.Error(file, root["vms"], "'vms' must be an object of VM name (or id) → scope.");
+                foreach (var property in map.Properties())
+                    vms[property.Name] = ReadScope(file, property.Value, property);
+            }
+            return new ScopeMapFile { Patterns = patterns, Vms = vms };
+        }
+
+        private static PciScope ReadScope(string file, JToken value, JToken owner)
+        {
+            if (value == null) throw ControlCatalog.Error(file, owner, "missing 'scope' (cde, connected or outOfScope).");
+            var text = value.Type == JTokenType.String ? (string)value : null;
+            var scope = PciScopeClassifier.Parse(text);
+            if (scope == PciScope.Unknown)
+                throw ControlCatalog.Error(file, value, $"'{value}' is not a PCI scope; use cde, connected or outOfScope.");
+            return scope;
+        }
+    }
+}
