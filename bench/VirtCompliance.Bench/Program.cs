@@ -168,6 +168,14 @@ namespace VirtCompliance.Bench
                 Row("  Read(stream), ms", r => Ms(r.SnapshotReadMs));
                 Row("  file size, MB", r => Mb(r.SnapshotBytes));
                 Row("  runs measured", r => r.SnapshotRuns.ToString(Inv0));
+                Rule();
+                Console.WriteLine("Test-PciSeparation, both interpretations, ms");
+                foreach (var phase in results[0].PciPhases.Keys)
+                    Row("  " + phase.Replace("pci: ", ""), r => Ms(r.PciPhases.TryGetValue(phase, out var v) ? v : double.NaN));
+                Row("  TOTAL", r => Ms(r.PciTotalMs));
+                Row("  per VM, microseconds", r => (r.PciTotalMs * 1000 / r.Vms).ToString("F1", Inv0));
+                Row("  every measured run, total", r => string.Join(" / ", r.PciRunTotalsMs.Select(t => t.ToString("F0", Inv0))));
+                Row("  findings Strict / HypervisorIsolation", r => $"{r.PciFindingsStrict:N0} / {r.PciFindingsIsolation:N0}");
                 Console.WriteLine();
 
                 Console.WriteLine("Scaling of total analysis time (linear in VMs = 10; hosts grow x5 then x2.5):");
@@ -179,7 +187,17 @@ namespace VirtCompliance.Bench
                     Console.WriteLine($"  {Short(big)}/{Short(small)}: total x{b.TotalMs / a.TotalMs:F1}   " +
                                       $"(exposure phases x{ExposureMs(b) / ExposureMs(a):F1}, candidate pairs x{(double)b.CandidatePairs / a.CandidatePairs:F1})");
                 }
+                foreach (var (small, big) in new[] { (1_000, 10_000), (10_000, 100_000) })
+                {
+                    var a = results.FirstOrDefault(r => r.Vms == small);
+                    var b = results.FirstOrDefault(r => r.Vms == big);
+                    if (a == null || b == null) continue;
+                    Console.WriteLine($"  {Short(big)}/{Short(small)}: Test-PciSeparation x{b.PciTotalMs / a.PciTotalMs:F1}");
+                }
                 var largest = results.FirstOrDefault(r => r.Vms == 100_000);
+                if (largest != null)
+                    Console.WriteLine($"target: Test-PciSeparation at 100k VMs < 2 s  ->  best run {largest.PciTotalMs:N0} ms: {(largest.PciTotalMs < TargetMs ? "holds" : "DOES NOT HOLD")} " +
+                                      $"({largest.PciRunTotalsMs.Count(t => t < TargetMs)} of {largest.PciRunTotalsMs.Count} measured runs under 2 s)");
                 Console.WriteLine($"target: 100k VMs < 2 s  ->  " + (largest == null ? "not measured (100k size not run)"
                     : $"best run {largest.TotalMs:N0} ms: {(largest.TotalMs < TargetMs ? "holds" : "DOES NOT HOLD")} " +
                       $"({largest.RunTotalsMs.Count(t => t < TargetMs)} of {largest.RunTotalsMs.Count} measured runs under 2 s, slowest {largest.RunTotalsMs.Max():N0} ms)"));
@@ -193,6 +211,13 @@ namespace VirtCompliance.Bench
                 Console.WriteLine($"  speed-up of the engine over the naive loop: x{naive.NaiveMs / naive.EngineMs:N0}; " +
                                   $"same answer: {(naive.NaiveRecords == naive.EngineRecords ? "yes" : "NO")} ({naive.EngineRecords:N0} engine / {naive.NaiveRecords:N0} naive records)");
                 Console.WriteLine("  (the naive loop reads memory; a real script pays a server round trip per look-up, so real gains are larger)");
+                Console.WriteLine("Test-PciSeparation (every rule, both interpretations, the matrix) against a pairwise loop that only asks,");
+                Console.WriteLine("for every CDE VM and every out-of-scope VM, \"same host? same datastore?\":");
+                foreach (var row in naive.Separation)
+                    Console.WriteLine($"  {Short(row.Vms)} VMs / {row.Hosts} hosts: naive {row.NaiveMs:N0} ms, engine {row.EngineMs:N1} ms, ratio x{row.NaiveMs / row.EngineMs:N1}; " +
+                                      $"same mixed hosts and shared datastores: {(row.SameAnswer ? "yes" : "NO")} ({row.MixedHosts} hosts, {row.SharedDatastores} datastores)");
+                if (naive.Separation.Count == 2)
+                    Console.WriteLine($"  growth for ten times the VMs: naive x{naive.Separation[1].NaiveMs / naive.Separation[0].NaiveMs:N0}, engine x{naive.Separation[1].EngineMs / naive.Separation[0].EngineMs:N1}");
             }
         }
 
@@ -240,6 +265,12 @@ namespace VirtCompliance.Bench
             public double SnapshotReadMs { get; set; }
             public long SnapshotBytes { get; set; }
             public int SnapshotRuns { get; set; }
+            public Dictionary<string, double> PciPhases { get; set; } = new Dictionary<string, double>();
+            public double PciTotalMs { get; set; }
+            public List<double> PciRunTotalsMs { get; set; } = new List<double>();
+            public int PciFindingsStrict { get; set; }
+            public int PciFindingsIsolation { get; set; }
+            public string PciCountsStrict { get; set; }
         }
 
         /// <summary>One analysis pass, as the two cmdlets do it for pci-dss and for -Peer.</summary>
@@ -348,6 +379,8 @@ namespace VirtCompliance.Bench
             result.GcPerRun = $"{best.Gen0}/{best.Gen1}/{best.Gen2}";
             result.PeakWorkingSetAnalysis = PeakWorkingSet();
 
+            Separation(inventory, result);
+
             FullCollect();
             Snapshot(inventory, result);
             result.PeakWorkingSetTotal = PeakWorkingSet();
@@ -387,6 +420,31 @@ namespace VirtCompliance.Bench
             Console.WriteLine($"results: {result.DriftPci:N0} pci-dss and {result.DriftPeer:N0} peer drift records, " +
                               $"{result.ExposurePci:N0} pci-dss and {result.ExposurePeer:N0} peer exposure records; " +
                               $"seeded drift found: {(result.SeededDriftFound ? "yes" : "NO")}");
+        }
+
+        /// <summary>Test-PciSeparation under both interpretations: one warm-up, then three measured runs (one if slow).</summary>
+        private static void Separation(Inv inventory, SizeResult result)
+        {
+            FullCollect();
+            var warmup = SeparationBench.Analyze(inventory);
+            result.PciFindingsStrict = warmup.Strict.Count;
+            result.PciFindingsIsolation = warmup.Isolation.Count;
+            result.PciCountsStrict = SeparationBench.Counts(warmup.Strict);
+            Console.WriteLine($"pci separation: {warmup.Strict.Count:N0} Strict and {warmup.Isolation.Count:N0} HypervisorIsolation findings ({result.PciCountsStrict})");
+            var runs = warmup.TotalMs > 8000 ? 1 : 3;
+            warmup = null;
+            SeparationBench.Run best = null;
+            for (int i = 0; i < runs; i++)
+            {
+                FullCollect();
+                var run = SeparationBench.Analyze(inventory);
+                run.Strict = run.Isolation = null;
+                Console.WriteLine($"pci run {i + 1}/{runs}: {run.TotalMs:N0} ms");
+                result.PciRunTotalsMs.Add(run.TotalMs);
+                if (best == null || run.TotalMs < best.TotalMs) best = run;
+            }
+            result.PciPhases = best.Phases;
+            result.PciTotalMs = best.TotalMs;
         }
 
         private static void Snapshot(Inv inventory, SizeResult result)
@@ -445,6 +503,18 @@ namespace VirtCompliance.Bench
             public double NaiveMs { get; set; }
             public int NaiveRuns { get; set; }
             public int NaiveRecords { get; set; }
+            public List<SeparationComparison> Separation { get; set; } = new List<SeparationComparison>();
+        }
+
+        public sealed class SeparationComparison
+        {
+            public int Vms { get; set; }
+            public int Hosts { get; set; }
+            public double EngineMs { get; set; }
+            public double NaiveMs { get; set; }
+            public bool SameAnswer { get; set; }
+            public int MixedHosts { get; set; }
+            public int SharedDatastores { get; set; }
         }
 
         private static int ChildNaive(int vmCount, int hostCount)
@@ -477,6 +547,26 @@ namespace VirtCompliance.Bench
                 result.NaiveRuns = 1;
             }
             Console.WriteLine($"engine {result.EngineMs:N1} ms, naive {result.NaiveMs:N0} ms");
+
+            // Test-PciSeparation (all rules, both readings) against the pairwise loop that answers only two of its
+            // questions, at this size and at ten times the VMs: the loop grows with the square of the VM count.
+            foreach (var inv in new[] { inventory, SyntheticInventory.Generate(vmCount * 10, hostCount * 5).Inventory })
+            {
+                var engine = SeparationBench.EngineAnswer(inv, SeparationBench.Analyze(inv).Strict);
+                var naiveAnswer = SeparationBench.Naive(inv);
+                var row = new SeparationComparison
+                {
+                    Vms = inv.Vms.Count,
+                    Hosts = inv.Hosts.Count,
+                    SameAnswer = engine.hosts.SetEquals(naiveAnswer.hosts) && engine.datastores.SetEquals(naiveAnswer.datastores),
+                    MixedHosts = engine.hosts.Count,
+                    SharedDatastores = engine.datastores.Count,
+                    EngineMs = BestOf(3, () => SeparationBench.Analyze(inv).Strict.Count),
+                    NaiveMs = BestOf(2, () => SeparationBench.Naive(inv).hosts.Count),
+                };
+                result.Separation.Add(row);
+                Console.WriteLine($"separation at {row.Vms:N0} VMs: engine {row.EngineMs:N1} ms (all rules, both readings), naive pairs {row.NaiveMs:N0} ms");
+            }
             Console.WriteLine(ResultMarker + JsonSerializer.Serialize(result));
             return 0;
         }

@@ -19,6 +19,7 @@ namespace VirtCompliance.Drift
         private readonly Dictionary<string, HostReach> _reach = new Dictionary<string, HostReach>(StringComparer.Ordinal);
         private readonly Dictionary<string, List<RuleConstraint>> _constraintsByVm = new Dictionary<string, List<RuleConstraint>>(StringComparer.Ordinal);
         private readonly List<string> _warnings = new List<string>();
+        private int _constraintCount;
 
         public MigrationDomains(Inv inventory)
         {
@@ -49,36 +50,59 @@ namespace VirtCompliance.Drift
             }
         }
 
-        private readonly Dictionary<string, IReadOnlyList<Host>> _domainCache = new Dictionary<string, IReadOnlyList<Host>>(StringComparer.Ordinal);
+        private readonly Dictionary<string, Host[]> _domainCache = new Dictionary<string, Host[]>(StringComparer.Ordinal);
+        private readonly System.Text.StringBuilder _key = new System.Text.StringBuilder();
 
         /// <summary>
-        /// <see cref="Domain"/> as a list, shared by every VM with the same current host, networks and
-        /// datastores and no rule of its own: with thousands of VMs on a few hundred hosts most
-        /// domains are computed once.
+        /// <see cref="Domain"/> as a shared, read-only list. Which hosts of a cluster can take a VM
+        /// depends only on the cluster, the VM's networks and datastores and the rules that cover
+        /// it, so VMs alike share one list: with thousands of VMs in a cluster, a few hundred
+        /// distinct domains are computed, each once.
         /// </summary>
         public IReadOnlyList<Host> DomainOf(Vm vm)
         {
-            var key = new System.Text.StringBuilder(vm.HostId ?? "");
-            if (_constraintsByVm.ContainsKey(vm.Id)) key.Append("|vm:").Append(vm.Id);
-            foreach (var nic in vm.Nics) key.Append("|n:").Append(nic.NetworkId);
-            foreach (var ds in vm.DatastoreIds) key.Append("|d:").Append(ds);
+            var current = _inventory.GetHost(vm.HostId);
+            if (current == null) return Array.Empty<Host>();
+            var key = _key.Clear();
+            if (current.ClusterId == null) key.Append("standalone:").Append(current.Id);
+            else
+            {
+                key.Append(current.ClusterId);
+                if (_constraintsByVm.TryGetValue(vm.Id, out var constraints))
+                    foreach (var c in constraints) key.Append("|r").Append(c.Index);
+                foreach (var nic in vm.Nics) key.Append("|n:").Append(nic.NetworkId);
+                foreach (var ds in vm.DatastoreIds) key.Append("|d:").Append(ds);
+            }
             var k = key.ToString();
-            if (!_domainCache.TryGetValue(k, out var domain)) _domainCache[k] = domain = Domain(vm).ToArray();
-            return domain;
+            if (!_domainCache.TryGetValue(k, out var eligible))
+                _domainCache[k] = eligible = current.ClusterId == null ? new[] { current }
+                    : _inventory.HostsInCluster(current.ClusterId).Where(h => CanMoveHere(vm, h)).ToArray();
+            foreach (var h in eligible)
+                if (h.Id == current.Id) return eligible;
+            // The VM's own host is always in its domain, even when the host could not take it now
+            // (maintenance mode, disconnected, against a rule): a list of its own.
+            var withCurrent = current.Id + "|" + k;
+            if (!_domainCache.TryGetValue(withCurrent, out var own))
+                _domainCache[withCurrent] = own = eligible.Concat(new[] { current }).OrderBy(h => h.Id, StringComparer.Ordinal).ToArray();
+            return own;
+        }
+
+        /// <summary>Whether a VM like this one, running elsewhere in the cluster, could be moved onto <paramref name="host"/>.</summary>
+        private bool CanMoveHere(Vm vm, Host host)
+        {
+            if (host.ConnectionState != ConnectionState.Connected || host.InMaintenanceMode) return false;
+            if (!_reach[host.Id].CanRun(vm, _inventory)) return false;
+            if (_constraintsByVm.TryGetValue(vm.Id, out var constraints))
+                foreach (var c in constraints)
+                    if (!c.Allows(host.Id)) return false;
+            return true;
         }
 
         /// <summary>True when the VM, running on <paramref name="current"/>, could be moved to <paramref name="target"/>.</summary>
         public bool CanMove(Vm vm, Host current, Host target)
         {
             if (target.Id == current.Id || target.ClusterId == null || target.ClusterId != current.ClusterId) return false;
-            if (target.ConnectionState != ConnectionState.Connected || target.InMaintenanceMode) return false;
-            if (!_reach[target.Id].CanRun(vm, _inventory)) return false;
-            if (_constraintsByVm.TryGetValue(vm.Id, out var constraints))
-            {
-                foreach (var c in constraints)
-                    if (!c.Allows(target.Id)) return false;
-            }
-            return true;
+            return CanMoveHere(vm, target);
         }
 
         private void IndexRules(Cluster cluster)
@@ -103,7 +127,7 @@ namespace VirtCompliance.Drift
                     _warnings.Add($"Cluster '{cluster.Name}': rule '{rule.Name}' names host group '{rule.AntiAffineHostGroup}', which does not exist; the rule was ignored.");
                     continue;
                 }
-                var constraint = new RuleConstraint(affine?.Members, anti?.Members);
+                var constraint = new RuleConstraint(_constraintCount++, affine?.Members, anti?.Members);
                 foreach (var vmId in vmGroup.Members)
                 {
                     if (!_constraintsByVm.TryGetValue(vmId, out var list)) _constraintsByVm[vmId] = list = new List<RuleConstraint>();
@@ -117,8 +141,12 @@ namespace VirtCompliance.Drift
             private readonly HashSet<string> _mustRunOn;
             private readonly HashSet<string> _mustNotRunOn;
 
-            public RuleConstraint(IEnumerable<string> affine, IEnumerable<string> anti)
+            /// <summary>Identifies the rule in domain cache keys.</summary>
+            public int Index { get; }
+
+            public RuleConstraint(int index, IEnumerable<string> affine, IEnumerable<string> anti)
             {
+                Index = index;
                 _mustRunOn = affine == null ? null : new HashSet<string>(affine, StringComparer.Ordinal);
                 _mustNotRunOn = anti == null ? null : new HashSet<string>(anti, StringComparer.Ordinal);
             }

@@ -47,41 +47,78 @@ namespace VirtCompliance.Pci
         {
             var patterns = sources.Patterns.Select(p => (match: NameFilter.Create(new[] { p.Key }), pattern: p.Key, scope: p.Value)).ToArray();
             var map = new Dictionary<string, PciScope>(sources.Map.ToDictionary(kv => kv.Key, kv => kv.Value), StringComparer.OrdinalIgnoreCase);
+            // VMs with the same claims get the same decision; at 100k VMs there are a handful of
+            // distinct combinations, so each is worked out (and its text built) once.
+            var decisions = new Dictionary<string, Decision>(StringComparer.Ordinal);
+            var key = new System.Text.StringBuilder();
+            var claims = new List<(string source, PciScope scope)>();
             var result = new List<VmScope>(inventory.Vms.Count);
             foreach (var vm in inventory.Vms)
             {
-                var claims = new List<(string source, PciScope scope)>();
+                key.Clear();
+                claims.Clear();
                 if (sources.TagCategory != null)
                 {
-                    foreach (var tag in vm.Tags.Where(t => string.Equals(t.Category, sources.TagCategory, StringComparison.OrdinalIgnoreCase)))
+                    foreach (var tag in vm.Tags)
+                    {
+                        if (!string.Equals(tag.Category, sources.TagCategory, StringComparison.OrdinalIgnoreCase)) continue;
+                        key.Append("\u0001t").Append(tag.Category).Append('/').Append(tag.Name);
                         claims.Add(($"tag {tag.Category}/{tag.Name}", Parse(tag.Name)));
+                    }
                 }
                 if (sources.Attribute != null && vm.CustomAttributes.TryGetValue(sources.Attribute, out var value) && !string.IsNullOrWhiteSpace(value))
-                    claims.Add(($"attribute {sources.Attribute}={value}", Parse(value)));
-                foreach (var p in patterns)
                 {
-                    if (p.match(vm.Name) || (vm.Folder != null && p.match(vm.Folder)))
-                        claims.Add(($"pattern {p.pattern}", p.scope));
+                    key.Append("\u0001a").Append(value);
+                    claims.Add(($"attribute {sources.Attribute}={value}", Parse(value)));
+                }
+                for (int i = 0; i < patterns.Length; i++)
+                {
+                    if (!patterns[i].match(vm.Name) && !(vm.Folder != null && patterns[i].match(vm.Folder))) continue;
+                    key.Append("\u0001p").Append(i);
+                    claims.Add(($"pattern {patterns[i].pattern}", patterns[i].scope));
                 }
                 if (map.TryGetValue(vm.Name, out var mapped) || map.TryGetValue(vm.Id, out mapped))
+                {
+                    key.Append("\u0001m").Append((int)mapped);
                     claims.Add(("mapping", mapped));
-
-                var known = claims.Where(c => c.scope != PciScope.Unknown).ToArray();
-                var distinct = known.Select(c => c.scope).Distinct().ToArray();
-                var decided = known.Length == 0 ? (source: "none", scope: PciScope.Unknown)
-                    : distinct.Length == 1 ? known[0]
-                    : known.OrderByDescending(c => c.scope).First();
+                }
+                var k = key.ToString();
+                if (!decisions.TryGetValue(k, out var decision)) decisions[k] = decision = Decide(claims);
                 result.Add(new VmScope
                 {
                     Vm = vm.Name,
                     VmId = vm.Id,
-                    Scope = decided.scope,
-                    Source = decided.source,
-                    Conflict = distinct.Length > 1,
-                    Claims = claims.Select(c => $"{c.source} → {c.scope}").ToArray(),
+                    Scope = decision.Scope,
+                    Source = decision.Source,
+                    Conflict = decision.Conflict,
+                    Claims = decision.Claims,
                 });
             }
             return result;
+        }
+
+        private sealed class Decision
+        {
+            public PciScope Scope;
+            public string Source;
+            public bool Conflict;
+            public IReadOnlyList<string> Claims;
+        }
+
+        private static Decision Decide(List<(string source, PciScope scope)> claims)
+        {
+            var known = claims.Where(c => c.scope != PciScope.Unknown).ToArray();
+            var distinct = known.Select(c => c.scope).Distinct().ToArray();
+            var decided = known.Length == 0 ? (source: "none", scope: PciScope.Unknown)
+                : distinct.Length == 1 ? known[0]
+                : known.OrderByDescending(c => c.scope).First();
+            return new Decision
+            {
+                Scope = decided.scope,
+                Source = decided.source,
+                Conflict = distinct.Length > 1,
+                Claims = Array.AsReadOnly(claims.Select(c => $"{c.source} → {c.scope}").ToArray()),
+            };
         }
 
         /// <summary>Reads a scope name as people write it: CDE, cardholder, connected, out-of-scope, none ...</summary>

@@ -39,13 +39,38 @@ namespace VirtCompliance.Pci
             Segments = new NetworkSegments(inventory);
             Domains = new MigrationDomains(inventory);
             _placements = inventory.Hosts.ToDictionary(h => h.Id, h => new HostPlacement(h), StringComparer.Ordinal);
+            // Domains are shared lists (see MigrationDomains.DomainOf), so their placements are looked up once per list.
+            var placementsOfDomain = new Dictionary<IReadOnlyList<Host>, HostPlacement[]>();
             foreach (var vm in inventory.Vms)
             {
                 if (vm.Template) continue;
                 var scope = _scopes[vm.Id].Scope;
                 if (vm.HostId != null && _placements.TryGetValue(vm.HostId, out var here)) here.Running.Add(vm);
-                foreach (var host in Domains.DomainOf(vm)) _placements[host.Id].Reachable[(int)scope].Add(vm);
+                var domain = Domains.DomainOf(vm);
+                if (!placementsOfDomain.TryGetValue(domain, out var placements))
+                    placementsOfDomain[domain] = placements = domain.Select(h => _placements[h.Id]).ToArray();
+                foreach (var p in placements) p.Reachable[(int)scope].Add(vm);
             }
+            foreach (var segment in Segments.All)
+            {
+                var counts = new int[4];
+                foreach (var a in segment.Attachments) counts[(int)_scopes[a.Vm.Id].Scope]++;
+                _segmentCounts[segment] = counts;
+            }
+        }
+
+        private readonly Dictionary<NetworkSegment, int[]> _segmentCounts = new Dictionary<NetworkSegment, int[]>();
+        private readonly Dictionary<string, PciScopeEntry> _hostScopes = new Dictionary<string, PciScopeEntry>(StringComparer.Ordinal);
+
+        /// <summary>How many adapters of VMs of a scope sit on the segment.</summary>
+        public int CountOn(NetworkSegment segment, PciScope scope) => _segmentCounts[segment][(int)scope];
+
+        /// <summary>The VMs, each once, in first-seen order (records compare by value; VMs are told apart by id).</summary>
+        public static IEnumerable<Vm> Distinct(IEnumerable<Vm> vms)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var vm in vms)
+                if (seen.Add(vm.Id)) yield return vm;
         }
 
         public Inv Inventory { get; }
@@ -64,7 +89,7 @@ namespace VirtCompliance.Pci
             segment.Attachments.Where(a => ScopeOf(a.Vm.Id) == scope);
 
         /// <summary>True when a CDE VM has an adapter on the segment.</summary>
-        public bool HasCde(NetworkSegment segment) => segment.Attachments.Any(a => ScopeOf(a.Vm.Id) == PciScope.Cde);
+        public bool HasCde(NetworkSegment segment) => CountOn(segment, PciScope.Cde) > 0;
 
         /// <summary>
         /// A host is in the scope of the strictest VM it runs or can run: a hypervisor that can run a
@@ -72,6 +97,12 @@ namespace VirtCompliance.Pci
         /// in-scope ones) stay Unknown until those VMs are classified.
         /// </summary>
         public PciScopeEntry HostScope(Host host)
+        {
+            if (!_hostScopes.TryGetValue(host.Id, out var entry)) _hostScopes[host.Id] = entry = WorkOutHostScope(host);
+            return entry;
+        }
+
+        private PciScopeEntry WorkOutHostScope(Host host)
         {
             var placement = PlacementOf(host);
             var details = new List<string>();
@@ -87,7 +118,7 @@ namespace VirtCompliance.Pci
                     return HostEntry(host, scope, source, details);
                 }
             }
-            var unknown = placement.Running.Concat(placement.ReachableOf(PciScope.Unknown)).Where(v => ScopeOf(v.Id) == PciScope.Unknown).Distinct().ToArray();
+            var unknown = Distinct(placement.Running.Concat(placement.ReachableOf(PciScope.Unknown)).Where(v => ScopeOf(v.Id) == PciScope.Unknown)).ToArray();
             if (unknown.Length > 0)
                 return HostEntry(host, PciScope.Unknown, $"runs or can run VM {unknown[0].Name} of unknown scope", new[] { "unknown-scope VMs: " + Names(unknown) });
             return HostEntry(host, PciScope.OutOfScope, placement.Running.Count == 0 ? "runs no VMs" : "runs and can run only out-of-scope VMs",
@@ -107,7 +138,7 @@ namespace VirtCompliance.Pci
             string source = segment.Attachments.Count == 0 ? "no VM adapters" : "only out-of-scope VMs attached";
             foreach (var scope in new[] { PciScope.Cde, PciScope.Connected, PciScope.Unknown })
             {
-                var vms = segment.Attachments.Where(a => ScopeOf(a.Vm.Id) == scope).Select(a => a.Vm).Distinct().ToArray();
+                var vms = Distinct(segment.Attachments.Where(a => ScopeOf(a.Vm.Id) == scope).Select(a => a.Vm)).ToArray();
                 if (vms.Length == 0) continue;
                 details.Add($"{Label(scope)} VMs attached: {Names(vms)}");
                 if (best == PciScope.OutOfScope || Rank(scope) > Rank(best))

@@ -36,9 +36,8 @@ namespace VirtCompliance.Pci
             }
             foreach (var segment in model.Segments.All)
             {
-                var scopes = new HashSet<PciScope>(segment.Attachments.Select(a => model.ScopeOf(a.Vm.Id)));
                 foreach (var (a, b) in Pairs())
-                    if (scopes.Contains(a) && scopes.Contains(b)) For(a, b).Segments.Add(segment.Name);
+                    if (model.CountOn(segment, a) > 0 && model.CountOn(segment, b) > 0) For(a, b).Segments.Add(segment.Name);
             }
             var datastoreScopes = new Dictionary<string, HashSet<PciScope>>(StringComparer.Ordinal);
             foreach (var vm in inventory.Vms.Where(v => !v.Template))
@@ -89,8 +88,8 @@ namespace VirtCompliance.Pci
             {
                 if (a.Template || !Selected(a)) continue;
                 var scopeA = model.ScopeOf(a.Id);
-                var pairs = new Dictionary<Vm, PairBuilder>();
-                PairBuilder With(Vm b) => pairs.TryGetValue(b, out var p) ? p : pairs[b] = new PairBuilder();
+                var pairs = new Dictionary<string, PairBuilder>(StringComparer.Ordinal);
+                PairBuilder With(Vm b) => pairs.TryGetValue(b.Id, out var p) ? p : pairs[b.Id] = new PairBuilder { Vm = b };
                 bool Counts(Vm b) => b.Id != a.Id && model.ScopeOf(b.Id) != scopeA && (!Selected(b) || string.CompareOrdinal(a.Id, b.Id) < 0);
 
                 var current = inventory.GetHost(a.HostId);
@@ -100,23 +99,23 @@ namespace VirtCompliance.Pci
                     foreach (var scope in Order.Where(s => s != scopeA))
                         foreach (var b in model.PlacementOf(host).ReachableOf(scope).Where(Counts)) With(b).MigrationHosts.Add(host.Name);
                 foreach (var segment in model.Segments.OfVm(a.Id))
-                    foreach (var b in segment.Attachments.Select(x => x.Vm).Distinct().Where(Counts)) With(b).Segments.Add(segment.Name);
+                    foreach (var b in PciScopeModel.Distinct(segment.Attachments.Select(x => x.Vm)).Where(Counts)) With(b).Segments.Add(segment.Name);
                 foreach (var ds in a.DatastoreIds)
                     if (byDatastore.TryGetValue(ds, out var list))
                         foreach (var b in list.Where(Counts)) With(b).Datastores.Add(inventory.GetDatastore(ds)?.Name ?? ds);
 
-                foreach (var pair in pairs.OrderBy(p => p.Key.Name, StringComparer.OrdinalIgnoreCase))
+                foreach (var pair in pairs.Values.OrderBy(p => p.Vm.Name, StringComparer.OrdinalIgnoreCase))
                 {
                     yield return new PciVmPair
                     {
                         VmA = a.Name,
                         ScopeA = scopeA,
-                        VmB = pair.Key.Name,
-                        ScopeB = model.ScopeOf(pair.Key.Id),
-                        SharedHost = pair.Value.SharedHost,
-                        MigrationHosts = pair.Value.MigrationHosts,
-                        SharedSegments = pair.Value.Segments,
-                        SharedDatastores = pair.Value.Datastores,
+                        VmB = pair.Vm.Name,
+                        ScopeB = model.ScopeOf(pair.Vm.Id),
+                        SharedHost = pair.SharedHost,
+                        MigrationHosts = pair.MigrationHosts,
+                        SharedSegments = pair.Segments,
+                        SharedDatastores = pair.Datastores,
                     };
                 }
             }
@@ -139,6 +138,7 @@ namespace VirtCompliance.Pci
 
         private sealed class PairBuilder
         {
+            public Vm Vm;
             public string SharedHost;
             public readonly List<string> MigrationHosts = new List<string>();
             public readonly List<string> Segments = new List<string>();

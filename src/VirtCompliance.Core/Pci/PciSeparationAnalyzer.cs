@@ -217,7 +217,7 @@ namespace VirtCompliance.Pci
                 evidence.Add("Condition 1 NOT met: " + PciScopeModel.Join(adjacent.Select(v => $"{v.Name} {_adjacentToCde[v.Id]}"), 10));
             }
 
-            var insecure = cde.SelectMany(v => _model.Segments.OfVm(v.Id)).Distinct().Where(s => s.InsecurePolicies.Count > 0).ToArray();
+            var insecure = cde.SelectMany(v => _model.Segments.OfVm(v.Id)).Where(s => s.InsecurePolicies.Count > 0).Distinct().ToArray();
             if (insecure.Length == 0) evidence.Add("Condition 2 met: the CDE VMs' segments reject promiscuous mode, MAC changes and forged transmits.");
             else
             {
@@ -295,7 +295,7 @@ namespace VirtCompliance.Pci
                     "Out-of-scope adapters: " + PciScopeModel.Join(outside.Select(Describe), 20),
                 };
                 evidence.AddRange(result.Evidence);
-                var vms = cde.Concat(outside).Select(a => a.Vm).Distinct().ToArray();
+                var vms = PciScopeModel.Distinct(cde.Concat(outside).Select(a => a.Vm)).ToArray();
                 var hosts = HostsOf(vms);
                 if (result.Separated)
                 {
@@ -306,7 +306,7 @@ namespace VirtCompliance.Pci
                     continue;
                 }
                 yield return Finding(SharedSegment, FindingOutcome.Fail, Severity.Critical, hosts, vms,
-                    $"CDE VMs ({PciScopeModel.Names(cde.Select(a => a.Vm).Distinct(), 3)}) and out-of-scope VMs ({PciScopeModel.Names(outside.Select(a => a.Vm).Distinct(), 3)}) share layer-2 segment {segment.Name} (VLAN {segment.Vlan} on {segment.Switch}); their traffic never reaches a firewall.",
+                    $"CDE VMs ({PciScopeModel.Names(PciScopeModel.Distinct(cde.Select(a => a.Vm)), 3)}) and out-of-scope VMs ({PciScopeModel.Names(PciScopeModel.Distinct(outside.Select(a => a.Vm)), 3)}) share layer-2 segment {segment.Name} (VLAN {segment.Vlan} on {segment.Switch}); their traffic never reaches a firewall.",
                     evidence, new[] { "1.3.1", "1.3.2", "11.4.5" },
                     "Move the out-of-scope VMs to a VLAN of their own routed through a firewall, or add traffic filter rules on the portgroups that drop all traffic between the CDE and out-of-scope addresses.",
                     segment.Networks.Select(n => n.Name));
@@ -321,9 +321,9 @@ namespace VirtCompliance.Pci
                 if (vm.Template || vm.Nics.Count < 2 || _model.ScopeOf(vm.Id) != PciScope.Connected) continue;
                 var segments = _model.Segments.OfVm(vm.Id);
                 if (segments.Count < 2) continue;
-                var cdeSide = segments.Where(s => s.Attachments.Any(a => a.Vm.Id != vm.Id && _model.ScopeOf(a.Vm.Id) == PciScope.Cde)).ToArray();
-                var outsideSide = segments.Where(s => !cdeSide.Contains(s) &&
-                    s.Attachments.Any(a => a.Vm.Id != vm.Id && _model.ScopeOf(a.Vm.Id) == PciScope.OutOfScope)).ToArray();
+                // The VM itself is connected-to, so the CDE and out-of-scope adapters counted are other VMs'.
+                var cdeSide = segments.Where(s => _model.CountOn(s, PciScope.Cde) > 0).ToArray();
+                var outsideSide = segments.Where(s => !cdeSide.Contains(s) && _model.CountOn(s, PciScope.OutOfScope) > 0).ToArray();
                 if (cdeSide.Length == 0 || outsideSide.Length == 0) continue;
                 var evidence = vm.Nics.Select(n =>
                 {
@@ -345,7 +345,7 @@ namespace VirtCompliance.Pci
                 var carriedCde = trunk.CarriedSegments.Where(_model.HasCde).ToArray();
                 var cdeOnTrunk = _model.AttachmentsOf(trunk, PciScope.Cde).ToArray();
                 if (carriedCde.Length == 0 && cdeOnTrunk.Length == 0) continue;
-                var attached = trunk.Attachments.Select(a => a.Vm).Distinct().ToArray();
+                var attached = PciScopeModel.Distinct(trunk.Attachments.Select(a => a.Vm)).ToArray();
                 var untrusted = attached.Where(v => _model.ScopeOf(v.Id) == PciScope.OutOfScope || _model.ScopeOf(v.Id) == PciScope.Unknown).ToArray();
                 var evidence = new List<string> { $"Trunk {trunk.Name} on {trunk.Switch}: VLAN {trunk.Vlan}" };
                 if (carriedCde.Length > 0) evidence.Add("Carries the VLANs of CDE segments: " + PciScopeModel.Join(carriedCde.Select(s => $"{s.Name} (VLAN {s.Vlan})"), 20));
@@ -371,7 +371,7 @@ namespace VirtCompliance.Pci
                     message = $"Trunk portgroup {trunk.Name} carries CDE VLANs; any VM attached to it later would receive CDE traffic.";
                 }
                 yield return Finding(TrunkCarriesCde, outcome, trunk.Promiscuous && attached.Length > 0 ? Severity.Critical : Severity.High,
-                    HostsOf(attached.Concat(cdeOnTrunk.Select(a => a.Vm))), attached.Concat(cdeOnTrunk.Select(a => a.Vm)).Distinct(), message, evidence,
+                    HostsOf(attached.Concat(cdeOnTrunk.Select(a => a.Vm))), PciScopeModel.Distinct(attached.Concat(cdeOnTrunk.Select(a => a.Vm))), message, evidence,
                     new[] { "1.2.1", "1.3.1", "1.3.2" },
                     $"Limit {trunk.Name}'s trunk ranges to the VLANs its VMs need (excluding CDE VLANs unless the VM is in scope and needs them), and reject promiscuous mode unless a monitoring VM requires it.",
                     trunk.Networks.Select(n => n.Name));
@@ -385,7 +385,7 @@ namespace VirtCompliance.Pci
                 if (segment.InsecurePolicies.Count == 0) continue;
                 var cde = _model.AttachmentsOf(segment, PciScope.Cde).ToArray();
                 if (cde.Length == 0) continue;
-                var vms = cde.Select(a => a.Vm).Distinct().ToArray();
+                var vms = PciScopeModel.Distinct(cde.Select(a => a.Vm)).ToArray();
                 var evidence = new List<string> { $"Segment {segment.Name}: switch {segment.Switch}, VLAN {segment.Vlan}" };
                 evidence.AddRange(segment.InsecurePolicies.Select(p => "Accepted: " + p));
                 evidence.Add("CDE adapters: " + PciScopeModel.Join(cde.Select(Describe), 20));
@@ -573,10 +573,13 @@ namespace VirtCompliance.Pci
             return false;
         }
 
+        private readonly Dictionary<string, bool> _automated = new Dictionary<string, bool>(StringComparer.Ordinal);
+
         private bool AutomatedByDrs(Cluster cluster, Vm vm)
         {
+            if (_automated.TryGetValue(vm.Id, out var automated)) return automated;
             _drsOverrides[cluster.Id].TryGetValue(vm.Id, out var vmOverride);
-            return ExposureAnalyzer.DrsAutomation(cluster, vmOverride, vm.PowerState).automated;
+            return _automated[vm.Id] = ExposureAnalyzer.DrsAutomation(cluster, vmOverride, vm.PowerState).automated;
         }
 
         private static string DrsText(Cluster cluster) => cluster.DrsEnabled ? ExposureAnalyzer.DrsAutomation(cluster, null, PowerState.PoweredOn).level : "disabled";
@@ -595,8 +598,13 @@ namespace VirtCompliance.Pci
 
         private static string Ips(VmNic nic) => nic.IpAddresses.Count == 0 ? "" : ", " + string.Join(" ", nic.IpAddresses);
 
-        private Host[] HostsOf(IEnumerable<Vm> vms) => vms.Select(v => _inventory.GetHost(v.HostId)).Where(h => h != null)
-            .Distinct().OrderBy(h => h.Name, StringComparer.OrdinalIgnoreCase).ToArray();
+        private Host[] HostsOf(IEnumerable<Vm> vms)
+        {
+            var ids = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var vm in vms)
+                if (vm.HostId != null) ids.Add(vm.HostId);
+            return ids.Select(_inventory.GetHost).Where(h => h != null).OrderBy(h => h.Name, StringComparer.OrdinalIgnoreCase).ToArray();
+        }
 
         private IReadOnlyList<string> ClustersOf(IEnumerable<Host> hosts) => hosts.Select(_model.ClusterName).Distinct(StringComparer.Ordinal)
             .OrderBy(c => c, StringComparer.OrdinalIgnoreCase).ToArray();
