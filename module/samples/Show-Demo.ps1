@@ -4,7 +4,9 @@
 .DESCRIPTION
     Reads module/samples/pci-lab.json and shows what an administrator would see: the inventory,
     hosts that drifted from their cluster (peer mode), the same hosts against the pci-dss
-    baseline, and the VMs that vMotion/DRS could move onto a weaker host.
+    baseline, the VMs that vMotion/DRS could move onto a weaker host, the PCI scope of VMs, hosts
+    and segments, and the separation of the cardholder data environment under both readings of
+    PCI DSS 2.2.3 (Strict and HypervisorIsolation).
 #>
 param(
     # The module manifest to import; by default the module this script ships in.
@@ -40,3 +42,31 @@ Get-VmMigrationExposure -Inventory $inv -Peer | Out-String -Width $width | Write
 
 Show-Section 'One finding in full (Format-List)'
 Get-HostControlDrift -Inventory $inv -Peer | Select-Object -First 1 | Format-List | Out-String -Width $width | Write-Host
+
+Show-Section 'Get-PciScope -ObjectType Host,Segment   (scope of hosts and segments, and what decided it)'
+Get-PciScope -Inventory $inv -ObjectType Host, Segment | Out-String -Width $width | Write-Host
+
+Show-Section 'Get-PciScope -Scope Unknown -ScopeMap ./pci-lab.scope.json   (VMs whose scope nobody has recorded)'
+Get-PciScope -Inventory $inv -ObjectType Vm -Scope Unknown -ScopeMap (Join-Path $samples 'pci-lab.scope.json') | Out-String -Width $width | Write-Host
+
+Show-Section 'Test-PciSeparation -Interpretation Strict   (no CDE and out-of-scope VMs on one physical host)'
+Test-PciSeparation -Inventory $inv -Interpretation Strict | Out-String -Width $width | Write-Host
+
+Show-Section 'Test-PciSeparation -Interpretation HypervisorIsolation   (sharing accepted if network-separated and hardened)'
+Test-PciSeparation -Inventory $inv -Interpretation HypervisorIsolation | Out-String -Width $width | Write-Host
+
+Show-Section 'Test-PciSeparation -Summary, both readings'
+@(Test-PciSeparation -Inventory $inv -Summary -Interpretation Strict) + @(Test-PciSeparation -Inventory $inv -Summary -Interpretation HypervisorIsolation) |
+    Out-String -Width $width | Write-Host
+
+Show-Section 'Why esx-pay-04 passes one reading and fails the other (Format-List)'
+foreach ($reading in 'Strict', 'HypervisorIsolation') {
+    Test-PciSeparation -Inventory $inv -Interpretation $reading -RuleId pci.mixed-scope-host |
+        Where-Object Hosts -contains 'esx-pay-04.lab.local' | Format-List | Out-String -Width $width | Write-Host
+}
+
+Show-Section 'Get-PciSegmentationMatrix   (what each pair of scope classes shares: 11.4.5 evidence)'
+Get-PciSegmentationMatrix -Inventory $inv | Out-String -Width $width | Write-Host
+
+Show-Section 'Test-PciSeparation -Quiet   (what a runbook sees)'
+Write-Host "Test-PciSeparation -Quiet returned: $(Test-PciSeparation -Inventory $inv -Quiet)"

@@ -431,7 +431,7 @@ namespace VirtCompliance.Pci
                     Datastores = new[] { name },
                     PciDss = new[] { "2.2.3" },
                     Message = $"Datastore {name} holds disks of CDE VMs ({PciScopeModel.Names(cde, 3)}) and out-of-scope VMs ({PciScopeModel.Names(outside, 3)})."
-                        + (strict ? "" : " Accepted under hypervisor isolation: guests cannot read each other's disks through the hypervisor."),
+                        + (strict ? "" : " Accepted under hypervisor isolation: a guest reaches only its own disks through the hypervisor."),
                     Evidence = new[] { "CDE VMs: " + PciScopeModel.Names(cde, 50), "Out-of-scope VMs: " + PciScopeModel.Names(outside, 50) },
                     Remediation = "Keep CDE disks on datastores of their own, or document who can browse and copy this datastore (storage and vCenter permissions).",
                 };
@@ -450,6 +450,13 @@ namespace VirtCompliance.Pci
                     var hostScope = _model.HostScope(host);
                     if (hostScope.Scope == PciScope.Cde || hostScope.Scope == PciScope.Connected)
                         reasons.Add($"runs on {PciScopeModel.Label(hostScope.Scope)} host {host.Name} ({hostScope.Source})");
+                    else
+                    {
+                        var inScope = _model.Domains.DomainOf(vm).Where(h => h.Id != host.Id)
+                            .Select(_model.HostScope).Where(e => e.Scope == PciScope.Cde || e.Scope == PciScope.Connected).ToArray();
+                        if (inScope.Length > 0)
+                            reasons.Add($"can be moved to in-scope hosts ({PciScopeModel.Join(inScope.Select(e => e.Name), 3)})");
+                    }
                 }
                 var segments = _model.Segments.OfVm(vm.Id).Where(s => _model.HasCde(s) || s.CarriedSegments.Any(_model.HasCde)).ToArray();
                 if (segments.Length > 0) reasons.Add("is attached to CDE segment " + string.Join(", ", segments.Select(s => s.Name)));

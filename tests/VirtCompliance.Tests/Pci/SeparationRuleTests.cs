@@ -478,6 +478,21 @@ namespace VirtCompliance.Tests.Pci
         }
 
         [Fact]
+        public void An_unknown_scope_vm_that_can_be_moved_to_a_cde_host_must_be_confirmed()
+        {
+            // host-2 runs only the unknown VM; a mandatory rule keeps the CDE VM on host-1, so host-2 is out of scope.
+            var lab = New().Vm("vm-1", "host-1", Scoped("CDE", Cde, "10.0.10.11")).Vm("vm-2", "host-2", Scoped(null, Office, null, "mystery"))
+                .ChangeCluster("domain-c1", c => c with
+                {
+                    VmGroups = new[] { new ClusterGroup { Name = "cde", Members = new[] { "vm-1" } } },
+                    HostGroups = new[] { new ClusterGroup { Name = "cde-hosts", Members = new[] { "host-1" } } },
+                    Rules = new[] { new ClusterRule { Name = "pin", Kind = ClusterRuleKind.VmHost, Mandatory = true, VmGroup = "cde", AffineHostGroup = "cde-hosts" } },
+                });
+            var f = Analyze(lab.Build(), Strict).Rule(A.UnknownScopeVm).Single();
+            Assert.Contains("can be moved to in-scope hosts (esx-1.test)", f.Message);
+        }
+
+        [Fact]
         public void Unknown_scope_vms_away_from_the_cde_are_not_reported()
         {
             var lab = new Lab().Cluster("domain-c1", "Office").Host("host-1", "domain-c1")
