@@ -152,33 +152,15 @@ namespace VirtCompliance.Pci
                 best = PciScope.Cde;
                 source = $"trunk carries CDE segment {carriedCde[0].Name}";
             }
-            return new PciScopeEntry
-            {
-                ObjectType = "Segment",
-                Name = segment.Name,
-                Id = segment.Id,
-                Scope = best,
-                Source = source,
-                Details = details,
-                Cluster = "",
-            };
+            return Entry("Segment", segment.Name, segment.Id, best, source, details, "");
         }
 
         /// <summary>Get-PciScope's view of a VM.</summary>
         public PciScopeEntry VmEntry(Vm vm)
         {
             var s = ScopeOf(vm);
-            return new PciScopeEntry
-            {
-                ObjectType = "Vm",
-                Name = vm.Name,
-                Id = vm.Id,
-                Scope = s.Scope,
-                Source = s.Conflict ? "conflict, strictest taken: " + s.Source : s.Source,
-                Conflict = s.Conflict,
-                Details = s.Claims,
-                Cluster = ClusterName(Inventory.GetHost(vm.HostId)),
-            };
+            return Entry("Vm", vm.Name, vm.Id, s.Scope, s.Conflict ? "conflict, strictest taken: " + s.Source : s.Source, s.Claims,
+                ClusterName(Inventory.GetHost(vm.HostId))) with { Conflict = s.Conflict };
         }
 
         public string ClusterName(Host host) => host == null ? "" : Inventory.GetCluster(host.ClusterId)?.Name ?? "(standalone)";
@@ -187,16 +169,11 @@ namespace VirtCompliance.Pci
         /// segments an unknown VM outranks out-of-scope ones: it may turn out to be in scope.</summary>
         private static int Rank(PciScope scope) => scope == PciScope.Unknown ? 1 : scope == PciScope.OutOfScope ? 0 : (int)scope;
 
-        private PciScopeEntry HostEntry(Host host, PciScope scope, string source, IReadOnlyList<string> details) => new PciScopeEntry
-        {
-            ObjectType = "Host",
-            Name = host.Name,
-            Id = host.Id,
-            Scope = scope,
-            Source = source,
-            Details = details,
-            Cluster = ClusterName(host),
-        };
+        private PciScopeEntry HostEntry(Host host, PciScope scope, string source, IReadOnlyList<string> details) =>
+            Entry("Host", host.Name, host.Id, scope, source, details, ClusterName(host));
+
+        private static PciScopeEntry Entry(string type, string name, string id, PciScope scope, string source, IReadOnlyList<string> details, string cluster) =>
+            new PciScopeEntry { ObjectType = type, Name = name, Id = id, Scope = scope, Source = source, Details = details, Cluster = cluster };
 
         /// <summary>"CDE", "connected-to", "out-of-scope", "unknown-scope" as they read in a sentence.</summary>
         public static string Label(PciScope scope)

@@ -98,27 +98,15 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [SupportsWildcards]
         public string[] Vm { get; set; }
 
-        // VM names arriving one pipeline object at a time are gathered and analysed once, in
-        // EndProcessing: evaluating the whole inventory per piped VM would repeat the same work.
-        private readonly List<string> _pipedVms = new List<string>();
-        private readonly List<VirtCompliance.Inventory.Inventory> _inventories = new List<VirtCompliance.Inventory.Inventory>();
-        private bool _anyVmFilter;
+        private readonly PipedInput _piped = new PipedInput();
 
-        protected override void ProcessRecord()
-        {
-            if (Vm != null)
-            {
-                _anyVmFilter = true;
-                _pipedVms.AddRange(Vm);
-            }
-            if (Inventory != null && !_inventories.Contains(Inventory)) _inventories.Add(Inventory);
-        }
+        protected override void ProcessRecord() => _piped.Add(Vm, Inventory);
 
         protected override void EndProcessing()
         {
-            Vm = _anyVmFilter ? _pipedVms.Distinct(StringComparer.OrdinalIgnoreCase).ToArray() : null;
-            if (_inventories.Count == 0) RequireInventory();
-            foreach (var inventory in _inventories)
+            Vm = _piped.Vms;
+            if (_piped.Inventories.Count == 0) RequireInventory();
+            foreach (var inventory in _piped.Inventories)
             {
                 Inventory = inventory;
                 AnalyzeInventory();

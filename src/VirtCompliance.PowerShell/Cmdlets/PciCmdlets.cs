@@ -128,7 +128,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
     /// </summary>
     /// <example>
     ///   <code>Test-PciSeparation -Inventory (Import-VirtInventory ./pci-lab.json)</code>
-    ///   <para>Every finding under the strict reading, grouped by outcome.</para>
+    ///   <para>Every finding under the strict reading: outcome, severity, rule and a sentence naming the objects.</para>
     /// </example>
     /// <example>
     ///   <code>Test-PciSeparation -Inventory $inv -Interpretation HypervisorIsolation | Where-Object RuleId -eq 'pci.mixed-scope-host' | Format-List Message, Evidence</code>
@@ -181,27 +181,17 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [Parameter(ParameterSetName = "Quiet", Mandatory = true)]
         public SwitchParameter Quiet { get; set; }
 
-        private readonly List<string> _vms = new List<string>();
-        private readonly List<Inv> _inventories = new List<Inv>();
-        private bool _anyVmFilter;
+        private readonly PipedInput _piped = new PipedInput();
 
-        protected override void ProcessRecord()
-        {
-            if (Vm != null)
-            {
-                _anyVmFilter = true;
-                _vms.AddRange(Vm);
-            }
-            if (Inventory != null && !_inventories.Contains(Inventory)) _inventories.Add(Inventory);
-        }
+        protected override void ProcessRecord() => _piped.Add(Vm, Inventory);
 
         protected override void EndProcessing()
         {
-            if (_inventories.Count == 0) RequireInventory();
-            var vmNames = _anyVmFilter ? _vms.Distinct(StringComparer.OrdinalIgnoreCase).ToArray() : null;
+            if (_piped.Inventories.Count == 0) RequireInventory();
+            var vmNames = _piped.Vms;
             var baseline = LoadBaseline(Baseline ?? "pci-dss");
             var passed = true;
-            foreach (var inventory in _inventories)
+            foreach (var inventory in _piped.Inventories)
             {
                 var progress = new ProgressRecord(1, "Test-PciSeparation", "Classifying VMs and working out segments and placements");
                 var large = inventory.Vms.Count >= 5000;

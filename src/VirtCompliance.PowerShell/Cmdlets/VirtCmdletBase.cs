@@ -89,4 +89,30 @@ namespace VirtCompliance.PowerShell.Cmdlets
             return null;
         }
     }
+
+    /// <summary>
+    /// VM names and inventories that arrive one pipeline object at a time, gathered so that the
+    /// cmdlet analyses each inventory once, in EndProcessing: analysing per piped VM would repeat
+    /// the same whole-inventory work for every VM.
+    /// </summary>
+    internal sealed class PipedInput
+    {
+        private readonly List<string> _vms = new List<string>();
+        private bool _anyVms;
+
+        public List<Inv> Inventories { get; } = new List<Inv>();
+
+        public void Add(string[] vms, Inv inventory)
+        {
+            if (vms != null)
+            {
+                _anyVms = true;
+                _vms.AddRange(vms);
+            }
+            if (inventory != null && !Inventories.Contains(inventory)) Inventories.Add(inventory);
+        }
+
+        /// <summary>Every VM name given, each once; null when none was given (no filter).</summary>
+        public string[] Vms => _anyVms ? System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Distinct(_vms, StringComparer.OrdinalIgnoreCase)) : null;
+    }
 }

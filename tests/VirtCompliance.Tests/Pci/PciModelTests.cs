@@ -224,14 +224,14 @@ namespace VirtCompliance.Tests.Pci
         }
 
         [Fact]
-        public void The_sample_scope_map_resolves_the_unknown_vm_and_matches_its_schema()
+        public async System.Threading.Tasks.Task The_sample_scope_map_resolves_the_unknown_vm_and_matches_its_schema()
         {
             var map = ScopeMapFile.Load(Path.Combine(Lab.ModuleFolder, "samples", "pci-lab.scope.json"));
             var inventory = InventorySnapshot.Read(Lab.SamplePath);
             var scopes = PciScopeClassifier.Classify(inventory, new ScopeSources { Patterns = map.Patterns, Map = map.Vms });
             Assert.Equal(PciScope.OutOfScope, scopes.Single(s => s.Vm == "scratch-ubuntu-01").Scope);
             Assert.Equal(new[] { "old-ftp-01" }, scopes.Where(s => s.Scope == PciScope.Unknown).Select(s => s.Vm));
-            var schema = NJsonSchema.JsonSchema.FromFileAsync(Path.Combine(Lab.ModuleFolder, "schemas", "pci-scope-map.schema.json")).Result;
+            var schema = await NJsonSchema.JsonSchema.FromFileAsync(Path.Combine(Lab.ModuleFolder, "schemas", "pci-scope-map.schema.json"));
             Assert.Empty(schema.Validate(File.ReadAllText(Path.Combine(Lab.ModuleFolder, "samples", "pci-lab.scope.json"))));
         }
 
