@@ -9,6 +9,9 @@
     CompatiblePSEditions = @('Desktop', 'Core')
     FormatsToProcess     = @('VirtCompliance.Format.ps1xml')
     CmdletsToExport      = @(
+        'Connect-VirtServer'
+        'Disconnect-VirtServer'
+        'Get-VirtInventory'
         'Import-VirtInventory'
         'Export-VirtInventory'
         'Get-ComplianceControl'

@@ -8,9 +8,9 @@ BeforeAll {
     $samplePath = Join-Path $moduleFolder 'samples/pci-lab.json'
     $siteBaseline = Join-Path $moduleFolder 'samples/pci-lab.baseline.json'
     $inv = Import-VirtInventory -Path $samplePath
-    $expectedCmdlets = @('Export-VirtInventory', 'Get-ComplianceBaseline', 'Get-ComplianceControl', 'Get-HostControlDrift',
-        'Get-PciScope', 'Get-PciSegmentationMatrix', 'Get-VmMigrationExposure', 'Import-VirtInventory', 'New-ComplianceBaseline',
-        'Test-PciSeparation')
+    $expectedCmdlets = @('Connect-VirtServer', 'Disconnect-VirtServer', 'Export-VirtInventory', 'Get-ComplianceBaseline',
+        'Get-ComplianceControl', 'Get-HostControlDrift', 'Get-PciScope', 'Get-PciSegmentationMatrix', 'Get-VirtInventory',
+        'Get-VmMigrationExposure', 'Import-VirtInventory', 'New-ComplianceBaseline', 'Test-PciSeparation')
 }
 
 Describe 'The VirtCompliance module' {

@@ -105,7 +105,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         protected override void EndProcessing()
         {
             Vm = _piped.Vms;
-            if (_piped.Inventories.Count == 0) RequireInventory();
+            if (_piped.Inventories.Count == 0) _piped.Inventories.Add(RequireInventory());
             foreach (var inventory in _piped.Inventories)
             {
                 Inventory = inventory;

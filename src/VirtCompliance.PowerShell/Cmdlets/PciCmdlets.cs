@@ -187,7 +187,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
 
         protected override void EndProcessing()
         {
-            if (_piped.Inventories.Count == 0) RequireInventory();
+            if (_piped.Inventories.Count == 0) _piped.Inventories.Add(RequireInventory());
             var vmNames = _piped.Vms;
             var baseline = LoadBaseline(Baseline ?? "pci-dss");
             var passed = true;

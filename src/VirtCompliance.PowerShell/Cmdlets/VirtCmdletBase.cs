@@ -73,15 +73,31 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [ValidateNotNull]
         public Inv Inventory { get; set; }
 
-        /// <summary>The inventory to use, or a terminating error telling the user how to get one.</summary>
+        /// <summary>
+        /// <para type="description">Collect the inventory from this connection (Connect-VirtServer) when no -Inventory is given. Without either, the default connection is used.</para>
+        /// </summary>
+        [Parameter]
+        [ValidateNotNull]
+        public VirtServerConnection Server { get; set; }
+
+        private readonly System.Threading.CancellationTokenSource _cancel = new System.Threading.CancellationTokenSource();
+        private Inv _collected;
+
+        protected override void StopProcessing() => _cancel.Cancel();
+
+        /// <summary>
+        /// The inventory to use: -Inventory, else one collected from -Server or the default
+        /// connection (once per cmdlet call), else a terminating error telling the user how to get one.
+        /// </summary>
         protected Inv RequireInventory()
         {
             if (Inventory != null) return Inventory;
-            ThrowTerminatingError(new ErrorRecord(
-                new PSArgumentException("No inventory to analyse. Pass -Inventory (Import-VirtInventory -Path snapshot.json), or pipe one in."),
-                "NoInventory", ErrorCategory.InvalidArgument, null)
+            var server = Server ?? ServerWork.Default(this);
+            if (server != null) return _collected ?? (_collected = ServerWork.Collect(this, server, null, _cancel));
+            const string message = "No inventory to analyse. Pass -Inventory (Import-VirtInventory -Path snapshot.json), pipe one in, or connect to a server with Connect-VirtServer (or pass -Server).";
+            ThrowTerminatingError(new ErrorRecord(new PSArgumentException(message), "NoInventory", ErrorCategory.InvalidArgument, null)
             {
-                ErrorDetails = new ErrorDetails("No inventory to analyse. Pass -Inventory (Import-VirtInventory -Path snapshot.json), or pipe one in.")
+                ErrorDetails = new ErrorDetails(message)
                 {
                     RecommendedAction = "$inv = Import-VirtInventory -Path .\\snapshot.json; " + MyInvocation.MyCommand.Name + " -Inventory $inv",
                 },

@@ -1,0 +1,277 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using VirtCompliance.Vim;
+using VirtCompliance.Vim.Collector;
+using VirtCompliance.Vim.Soap;
+using Inv = VirtCompliance.Inventory.Inventory;
+
+namespace VirtCompliance
+{
+    /// <summary>A logged-in session with a vCenter Server or ESXi host, from Connect-VirtServer.</summary>
+    public sealed class VirtServerConnection
+    {
+        internal VirtServerConnection(string name, VimClient client)
+        {
+            Name = name;
+            Client = client;
+        }
+
+        /// <summary>The server as given to Connect-VirtServer.</summary>
+        public string Name { get; }
+        public Uri Url => Client.Url;
+        public string User => Client.UserName;
+        /// <summary>The server's own description, e.g. "VMware vCenter Server 8.0.3 build-...".</summary>
+        public string ServerDescription => Client.ServerDescription;
+        public string ApiVersion => Client.ApiVersion;
+        /// <summary>SHA-1 thumbprint of the certificate the server presented.</summary>
+        public string CertificateThumbprint => Client.CertificateThumbprint;
+        public bool IsConnected => Client.LoggedIn;
+        internal VimClient Client { get; }
+
+        public override string ToString() => Name;
+    }
+}
+
+namespace VirtCompliance.PowerShell.Cmdlets
+{
+    /// <summary>Running wire work from a cmdlet: on a worker, with progress written on the pipeline thread and Ctrl+C cancelling it.</summary>
+    internal static class ServerWork
+    {
+        public const string DefaultVariable = "DefaultVirtServer";
+
+        /// <summary>Waits for the task, writing progress every quarter second; turns wire failures into error records.</summary>
+        public static T Run<T>(PSCmdlet cmdlet, Func<CancellationToken, Task<T>> work, CancellationTokenSource cancel, Func<ProgressRecord> progress, string target)
+        {
+            var task = Task.Run(() => work(cancel.Token));
+            try
+            {
+                while (!task.Wait(250))
+                {
+                    var record = progress?.Invoke();
+                    if (record != null) cmdlet.WriteProgress(record);
+                }
+                return task.GetAwaiter().GetResult();
+            }
+            catch (AggregateException ex) when (ex.InnerExceptions.Count == 1)
+            {
+                throw Translate(cmdlet, ex.InnerException, target);
+            }
+            catch (Exception ex) when (!(ex is PipelineStoppedException) && !(ex is PipelineClosedException))
+            {
+                throw Translate(cmdlet, ex, target);
+            }
+        }
+
+        private static Exception Translate(PSCmdlet cmdlet, Exception ex, string target)
+        {
+            if (ex is OperationCanceledException) return new PipelineStoppedException();
+            ErrorRecord record;
+            switch (ex)
+            {
+                case InvalidLoginException _:
+                    record = new ErrorRecord(ex, "InvalidLogin", ErrorCategory.AuthenticationError, target)
+                    {
+                        ErrorDetails = new ErrorDetails($"{target} refused the user name or password.") { RecommendedAction = "Check the credential and try again." },
+                    };
+                    break;
+                case VimConnectionException _:
+                    record = new ErrorRecord(ex, ex.Message.Contains("certificate") ? "CertificateNotTrusted" : "ServerUnreachable",
+                        ErrorCategory.ConnectionError, target);
+                    break;
+                case VimFaultException fault:
+                    record = new ErrorRecord(ex, "ServerFault," + fault.FaultType, ErrorCategory.InvalidResult, target);
+                    break;
+                case Inventory.InventoryReferenceException _:
+                    record = new ErrorRecord(ex, "InconsistentInventory", ErrorCategory.InvalidData, target);
+                    break;
+                default:
+                    return ex;
+            }
+            cmdlet.ThrowTerminatingError(record);
+            return ex;
+        }
+
+        /// <summary>The default connection ($global:DefaultVirtServer) when it is still logged in, else null.</summary>
+        public static VirtServerConnection Default(PSCmdlet cmdlet) =>
+            cmdlet.SessionState.PSVariable.GetValue("global:" + DefaultVariable) is VirtServerConnection c && c.IsConnected ? c : null;
+
+        /// <summary>Collects the inventory of a connection, with progress and cancellation.</summary>
+        public static Inv Collect(PSCmdlet cmdlet, VirtServerConnection server, IReadOnlyCollection<string> clusters, CancellationTokenSource cancel)
+        {
+            var collector = new InventoryCollector(server.Client);
+            var progress = new ProgressRecord(7, "Collecting the inventory of " + server.Name, "Connecting");
+            var inventory = Run(cmdlet, c => collector.CollectAsync(clusters, c), cancel, () =>
+            {
+                progress.StatusDescription = $"{collector.Progress.Phase}: {collector.Progress.ObjectsRead} objects read";
+                return progress;
+            }, server.Name);
+            progress.RecordType = ProgressRecordType.Completed;
+            cmdlet.WriteProgress(progress);
+            foreach (var w in collector.Warnings) cmdlet.WriteWarning(w);
+            cmdlet.WriteVerbose($"Collected {inventory.Hosts.Count} hosts and {inventory.Vms.Count} VMs from {server.Name} in {server.Client.RequestCount} requests so far on this connection.");
+            return inventory;
+        }
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Logs in to a vCenter Server or ESXi host and makes it the default server.</para>
+    /// <para type="description">Connect-VirtServer opens a vim25 session (the vSphere SDK at https://server/sdk) with the credential given and returns a VirtCompliance.VirtServerConnection. The connection becomes the default ($global:DefaultVirtServer): Get-VirtInventory and every analysis cmdlet run without -Inventory use it. The server certificate is validated; a self-signed or private-CA certificate is refused unless you pass the thumbprint you have verified (-CertificateThumbprint) or -SkipCertificateCheck (for a lab). The password is used only to log in, and again to log in once more if the server ends the session; it is never written to output, logs or snapshots.</para>
+    /// </summary>
+    /// <example>
+    ///   <code>Connect-VirtServer -Server vcsa-01.example.com -Credential (Get-Credential)</code>
+    ///   <para>Logs in to a vCenter whose certificate a trusted CA signed.</para>
+    /// </example>
+    /// <example>
+    ///   <code>Connect-VirtServer -Server 127.0.0.1:8989 -Credential $cred -SkipCertificateCheck</code>
+    ///   <para>Logs in to a lab or simulator with a self-signed certificate.</para>
+    /// </example>
+    /// <example>
+    ///   <code>Connect-VirtServer -Server vcsa-01 -Credential $cred -CertificateThumbprint 'AB:CD:...'</code>
+    ///   <para>Trusts exactly this certificate (SHA-1 or SHA-256 thumbprint, as the error message for an untrusted certificate shows it).</para>
+    /// </example>
+    [Cmdlet(VerbsCommunications.Connect, "VirtServer")]
+    [OutputType(typeof(VirtServerConnection))]
+    public sealed class ConnectVirtServerCommand : PSCmdlet
+    {
+        private readonly CancellationTokenSource _cancel = new CancellationTokenSource();
+
+        /// <summary><para type="description">The server: a name, name:port, or https URL (the /sdk path is added when missing).</para></summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string Server { get; set; }
+
+        /// <summary><para type="description">The user name and password to log in with.</para></summary>
+        [Parameter(Mandatory = true, Position = 1)]
+        [Credential]
+        [ValidateNotNull]
+        public PSCredential Credential { get; set; }
+
+        /// <summary><para type="description">Accept any server certificate. Use only for labs and simulators.</para></summary>
+        [Parameter]
+        public SwitchParameter SkipCertificateCheck { get; set; }
+
+        /// <summary><para type="description">Accept this server certificate (SHA-1 or SHA-256 thumbprint, hex, colons optional) even when no trusted CA signed it.</para></summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string CertificateThumbprint { get; set; }
+
+        /// <summary><para type="description">Do not make this connection the default.</para></summary>
+        [Parameter]
+        public SwitchParameter NotDefault { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            Uri url;
+            try
+            {
+                url = VimClient.SdkUrl(Server);
+            }
+            catch (ArgumentException ex)
+            {
+                ThrowTerminatingError(new ErrorRecord(ex, "InvalidServer", ErrorCategory.InvalidArgument, Server));
+                return;
+            }
+            var options = new VimConnectionOptions { SkipCertificateCheck = SkipCertificateCheck, CertificateThumbprint = CertificateThumbprint };
+            var credential = Credential.GetNetworkCredential();
+            WriteVerbose($"Connecting to {url} as {credential.UserName}" + (SkipCertificateCheck ? " without checking its certificate." : "."));
+            var client = ServerWork.Run(this, c => VimClient.ConnectAsync(url, credential, options, c), _cancel,
+                () => new ProgressRecord(8, "Connect-VirtServer", "Logging in to " + url), Server);
+            var connection = new VirtServerConnection(Server, client);
+            if (!NotDefault) SessionState.PSVariable.Set("global:" + ServerWork.DefaultVariable, connection);
+            WriteObject(connection);
+        }
+
+        protected override void StopProcessing() => _cancel.Cancel();
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Logs out of a server connected with Connect-VirtServer.</para>
+    /// <para type="description">Disconnect-VirtServer ends the vim25 session of the connection given (by default, the default connection) and, when it was the default, clears $global:DefaultVirtServer.</para>
+    /// </summary>
+    /// <example>
+    ///   <code>Disconnect-VirtServer</code>
+    ///   <para>Logs out of the default server.</para>
+    /// </example>
+    /// <example>
+    ///   <code>$lab | Disconnect-VirtServer -Confirm:$false</code>
+    ///   <para>Logs out of a connection kept in a variable, without asking.</para>
+    /// </example>
+    [Cmdlet(VerbsCommunications.Disconnect, "VirtServer", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [OutputType(typeof(VirtServerConnection))]
+    public sealed class DisconnectVirtServerCommand : PSCmdlet
+    {
+        /// <summary><para type="description">Write the closed connection to the pipeline (IsConnected is then false).</para></summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        private readonly CancellationTokenSource _cancel = new CancellationTokenSource();
+
+        /// <summary><para type="description">The connection to close; default: the default connection. Accepts pipeline input.</para></summary>
+        [Parameter(Position = 0, ValueFromPipeline = true)]
+        public VirtServerConnection Server { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var server = Server ?? ServerWork.Default(this);
+            if (server == null)
+            {
+                WriteError(new ErrorRecord(new InvalidOperationException("There is no connection to close: pass -Server, or connect with Connect-VirtServer first."),
+                    "NoConnection", ErrorCategory.InvalidOperation, null));
+                return;
+            }
+            if (!ShouldProcess(server.Name, "Log out")) return;
+            if (server.IsConnected) ServerWork.Run(this, async c => { await server.Client.LogoutAsync(c).ConfigureAwait(false); return true; }, _cancel, null, server.Name);
+            server.Client.Dispose();
+            if (ReferenceEquals(SessionState.PSVariable.GetValue("global:" + ServerWork.DefaultVariable), server))
+                SessionState.PSVariable.Remove("global:" + ServerWork.DefaultVariable);
+            if (PassThru) WriteObject(server);
+        }
+
+        protected override void StopProcessing() => _cancel.Cancel();
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Collects the inventory of a connected vCenter Server or ESXi host.</para>
+    /// <para type="description">Get-VirtInventory reads datacenters, clusters (DRS and HA settings, groups, rules, VM overrides), hosts (firewall, services, advanced options, lockdown mode, NTP, standard switches and portgroups), distributed switches and portgroups (VLAN, security policy, traffic filter), datastores and VMs (host, power state, network adapters with guest IPs, datastores, folder, custom attributes) in a few paged property collector requests, and returns the same VirtCompliance.Inventory.Inventory object Import-VirtInventory returns. Pipe it to Export-VirtInventory to keep it as a snapshot, or to any analysis cmdlet. Ctrl+C stops it promptly.</para>
+    /// </summary>
+    /// <example>
+    ///   <code>Connect-VirtServer vcsa-01 -Credential $cred; $inv = Get-VirtInventory</code>
+    ///   <para>Collects the default server's inventory.</para>
+    /// </example>
+    /// <example>
+    ///   <code>Get-VirtInventory -Cluster Payments | Export-VirtInventory -Path ./snapshots/payments.json</code>
+    ///   <para>Collects one cluster and keeps it as a snapshot file (written atomically: nothing is written if collection fails).</para>
+    /// </example>
+    [Cmdlet(VerbsCommon.Get, "VirtInventory")]
+    [OutputType(typeof(Inv))]
+    public sealed class GetVirtInventoryCommand : PSCmdlet
+    {
+        private readonly CancellationTokenSource _cancel = new CancellationTokenSource();
+
+        /// <summary><para type="description">The connection to collect from; default: the default connection (Connect-VirtServer).</para></summary>
+        [Parameter(Position = 0, ValueFromPipeline = true)]
+        public VirtServerConnection Server { get; set; }
+
+        /// <summary><para type="description">Only these clusters (names or ids, wildcards allowed), their hosts and VMs.</para></summary>
+        [Parameter]
+        [SupportsWildcards]
+        public string[] Cluster { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var server = Server ?? ServerWork.Default(this);
+            if (server == null)
+            {
+                ThrowTerminatingError(new ErrorRecord(new InvalidOperationException("Not connected: run Connect-VirtServer -Server <name> -Credential <credential> first, or pass -Server."),
+                    "NotConnected", ErrorCategory.ConnectionError, null));
+                return;
+            }
+            WriteObject(ServerWork.Collect(this, server, Cluster, _cancel));
+        }
+
+        protected override void StopProcessing() => _cancel.Cancel();
+    }
+}

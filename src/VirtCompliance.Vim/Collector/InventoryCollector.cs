@@ -1,0 +1,506 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using VirtCompliance.Drift;
+using VirtCompliance.Inventory;
+using VirtCompliance.Vim.Soap;
+using Inv = VirtCompliance.Inventory.Inventory;
+
+namespace VirtCompliance.Vim.Collector
+{
+    /// <summary>Where a collection is: for progress bars.</summary>
+    public sealed class CollectionProgress
+    {
+        public string Phase { get; internal set; }
+        public int ObjectsRead { get; internal set; }
+        public int Pages { get; internal set; }
+    }
+
+    /// <summary>
+    /// Reads a vCenter's inventory in a few requests: one container view over the root folder,
+    /// one paged RetrievePropertiesEx with a property set per type (sub-paths such as
+    /// config.firewall and config.option, never a whole config), and the custom field
+    /// definitions; then maps the objects onto the hypervisor-neutral model.
+    /// </summary>
+    public sealed class InventoryCollector
+    {
+        /// <summary>The properties read per type: what the analyses need and nothing more.</summary>
+        public static IReadOnlyList<PropertySpec> Specs { get; } = new[]
+        {
+            new PropertySpec("Datacenter", "name", "parent"),
+            new PropertySpec("Folder", "name", "parent"),
+            new PropertySpec("ComputeResource", "name", "parent"),
+            new PropertySpec("ClusterComputeResource", "name", "parent", "configurationEx"),
+            new PropertySpec("HostSystem", "name", "parent", "runtime.connectionState", "runtime.inMaintenanceMode", "config.product",
+                "config.lockdownMode", "config.firewall", "config.service", "config.option", "config.network.vswitch",
+                "config.network.portgroup", "config.dateTimeInfo", "datastore", "network"),
+            new PropertySpec("VirtualMachine", "name", "parent", "runtime.host", "runtime.powerState", "config.template",
+                "config.instanceUuid", "config.guestFullName", "config.annotation", "config.hardware.device", "datastore", "guest.net", "customValue"),
+            new PropertySpec("Network", "name"),
+            new PropertySpec("DistributedVirtualPortgroup", "name", "config.distributedVirtualSwitch", "config.defaultPortConfig", "config.uplink", "tag"),
+            new PropertySpec("DistributedVirtualSwitch", "name", "uuid", "summary.productInfo", "summary.hostMember", "config.uplinkPortgroup"),
+            new PropertySpec("Datastore", "name", "summary.type", "host"),
+        };
+
+        private static readonly string[] ViewTypes =
+            { "Datacenter", "Folder", "ComputeResource", "HostSystem", "VirtualMachine", "Network", "DistributedVirtualSwitch", "Datastore" };
+
+        private readonly VimClient _client;
+        private readonly Dictionary<string, ObjectContent> _objects = new Dictionary<string, ObjectContent>(StringComparer.Ordinal);
+        private readonly List<string> _warnings = new List<string>();
+        private Dictionary<int, string> _fieldNames = new Dictionary<int, string>();
+
+        public InventoryCollector(VimClient client) { _client = client; }
+
+        public CollectionProgress Progress { get; } = new CollectionProgress();
+        public IReadOnlyList<string> Warnings => _warnings;
+
+        /// <summary>Collects the whole inventory (or the named clusters' part of it, wildcards allowed).</summary>
+        public async Task<Inv> CollectAsync(IReadOnlyCollection<string> clusters, CancellationToken cancel)
+        {
+            Progress.Phase = "Creating a container view";
+            var view = await _client.CreateContainerViewAsync(_client.RootFolder, ViewTypes, true, cancel).ConfigureAwait(false);
+            try
+            {
+                Progress.Phase = "Reading objects";
+                await _client.RetrieveAsync(view, Specs, o =>
+                {
+                    _objects[o.Obj.Value] = o;
+                    Progress.ObjectsRead++;
+                }, cancel).ConfigureAwait(false);
+            }
+            finally
+            {
+                // The view lives in the session; leaving it would cost the server memory until logout.
+                if (!cancel.IsCancellationRequested)
+                {
+                    try { await _client.DestroyViewAsync(view, CancellationToken.None).ConfigureAwait(false); }
+                    catch (VimFaultException) { /* the session may be gone; the view goes with it */ }
+                    catch (VimConnectionException) { /* reported by the collection itself */ }
+                }
+            }
+            Progress.Phase = "Reading custom field definitions";
+            await ReadFieldNamesAsync(cancel).ConfigureAwait(false);
+            Progress.Phase = "Building the inventory";
+            return Build(clusters);
+        }
+
+        private async Task ReadFieldNamesAsync(CancellationToken cancel)
+        {
+            if (_client.CustomFieldsManager == null) return;
+            VimValue fields = null;
+            using (var w = new SoapWriter("RetrievePropertiesEx", _client.PropertyCollector))
+            {
+                w.Start("specSet")
+                    .Start("propSet").Text("type", "CustomFieldsManager").Bool("all", false).Text("pathSet", "field").End()
+                    .Start("objectSet").Ref("obj", _client.CustomFieldsManager).Bool("skip", false).End()
+                    .End()
+                    .Start("options").End();
+                var result = await _client.InvokeAsync(w, cancel).ConfigureAwait(false) as VimObject;
+                foreach (var objects in result?.Objects("objects") ?? Enumerable.Empty<VimObject>())
+                    foreach (var prop in objects.Objects("propSet"))
+                        if (prop.Text("name") == "field") fields = prop["val"];
+            }
+            _fieldNames = Items(fields).OfType<VimObject>()
+                .Where(f => f.Int("key") != null && f.Text("name") != null)
+                .GroupBy(f => f.Int("key").Value).ToDictionary(g => g.Key, g => g.First().Text("name"));
+        }
+
+        // ---- mapping ---------------------------------------------------------------------------
+
+        private IEnumerable<ObjectContent> OfType(params string[] types) => _objects.Values.Where(o => types.Contains(o.Obj.RefType));
+
+        private Inv Build(IReadOnlyCollection<string> clusterFilter)
+        {
+            var datacenters = OfType("Datacenter").Select(o => new Datacenter { Id = o.Obj.Value, Name = Text(o["name"]) }).ToList();
+            var switches = OfType("DistributedVirtualSwitch", "VmwareDistributedVirtualSwitch").Select(MapSwitch).ToList();
+            var switchByUuid = OfType("DistributedVirtualSwitch", "VmwareDistributedVirtualSwitch")
+                .Where(o => Text(o["uuid"]) != null).GroupBy(o => Text(o["uuid"])).ToDictionary(g => g.Key, g => g.First().Obj.Value, StringComparer.OrdinalIgnoreCase);
+            var dvsByHost = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+            foreach (var s in switches)
+                foreach (var h in s.HostIds)
+                {
+                    if (!dvsByHost.TryGetValue(h, out var list)) dvsByHost[h] = list = new List<string>();
+                    list.Add(s.Id);
+                }
+            // Older servers mark uplink portgroups only in their switch's config.uplinkPortgroup.
+            var uplinks = new HashSet<string>(OfType("DistributedVirtualSwitch", "VmwareDistributedVirtualSwitch")
+                .SelectMany(o => Items(o["config.uplinkPortgroup"]).OfType<VimRef>().Select(r => r.Value)), StringComparer.Ordinal);
+            var networks = OfType("Network", "DistributedVirtualPortgroup", "OpaqueNetwork").Select(MapNetwork)
+                .Select(n => uplinks.Contains(n.Id) && !n.IsUplink ? n with { IsUplink = true } : n).ToList();
+            var datastores = OfType("Datastore").Select(o => new Datastore
+            {
+                Id = o.Obj.Value,
+                Name = Text(o["name"]),
+                Type = Text(o["summary.type"]),
+                HostIds = Items(o["host"]).OfType<VimObject>().Select(m => m.Ref("key")?.Value).Where(id => id != null).ToArray(),
+            }).ToList();
+            var clusters = OfType("ClusterComputeResource").Select(MapCluster).ToList();
+            var hosts = OfType("HostSystem").Select(o => MapHost(o, dvsByHost)).ToList();
+            var vms = OfType("VirtualMachine").Select(o => MapVm(o, switchByUuid)).Where(v => v != null).ToList();
+
+            var filter = NameFilter.Create(clusterFilter);
+            if (filter != null)
+            {
+                var keep = new HashSet<string>(clusters.Where(c => filter(c.Name) || filter(c.Id)).Select(c => c.Id), StringComparer.Ordinal);
+                clusters = clusters.Where(c => keep.Contains(c.Id)).ToList();
+                hosts = hosts.Where(h => h.ClusterId != null && keep.Contains(h.ClusterId)).ToList();
+            }
+            // Only what the kept hosts reach: a VM registered on a host outside the selection is left out.
+            var hostIds = new HashSet<string>(hosts.Select(h => h.Id), StringComparer.Ordinal);
+            vms = vms.Where(v => v.HostId == null ? filter == null : hostIds.Contains(v.HostId)).ToList();
+            var knownNetworks = new HashSet<string>(networks.Select(n => n.Id), StringComparer.Ordinal);
+            var knownDatastores = new HashSet<string>(datastores.Select(d => d.Id), StringComparer.Ordinal);
+            var knownSwitches = new HashSet<string>(switches.Select(s => s.Id), StringComparer.Ordinal);
+            hosts = hosts.Select(h => h with
+            {
+                NetworkIds = h.NetworkIds.Where(knownNetworks.Contains).ToArray(),
+                DatastoreIds = h.DatastoreIds.Where(knownDatastores.Contains).ToArray(),
+                DvsIds = h.DvsIds.Where(knownSwitches.Contains).ToArray(),
+            }).ToList();
+            vms = vms.Select(v => v with
+            {
+                DatastoreIds = v.DatastoreIds.Where(knownDatastores.Contains).ToArray(),
+                Nics = v.Nics.Select(n => n.NetworkId == null || knownNetworks.Contains(n.NetworkId) ? n : n with { NetworkId = null }).ToArray(),
+            }).ToList();
+            switches = switches.Select(s => s with { HostIds = s.HostIds.Where(hostIds.Contains).ToArray() }).ToList();
+            datastores = datastores.Select(d => d with { HostIds = d.HostIds.Where(hostIds.Contains).ToArray() }).ToList();
+            networks = networks.Select(n => n.DvsId != null && !knownSwitches.Contains(n.DvsId) ? n with { DvsId = null } : n).ToList();
+
+            var source = _client.Url.Host + (_client.Url.IsDefaultPort ? "" : ":" + _client.Url.Port.ToString(CultureInfo.InvariantCulture));
+            return new Inv(source, DateTimeOffset.UtcNow, $"VirtCompliance {typeof(InventoryCollector).Assembly.GetName().Version} ({_client.ServerDescription})",
+                datacenters, clusters, hosts, networks, switches, datastores, vms);
+        }
+
+        /// <summary>The datacenter an object sits in, by walking up its parents.</summary>
+        private string DatacenterOf(string id)
+        {
+            for (var guard = 0; id != null && guard < 64; guard++)
+            {
+                if (!_objects.TryGetValue(id, out var o)) return null;
+                if (o.Obj.RefType == "Datacenter") return o.Obj.Value;
+                id = (o["parent"] as VimRef)?.Value;
+            }
+            return null;
+        }
+
+        /// <summary>"/DC/vm/Payments/DB": the names from the datacenter down to the VM's folder.</summary>
+        private string FolderPath(string folderId)
+        {
+            var names = new List<string>();
+            for (var guard = 0; folderId != null && guard < 64; guard++)
+            {
+                if (!_objects.TryGetValue(folderId, out var o)) break;
+                names.Add(Text(o["name"]));
+                if (o.Obj.RefType == "Datacenter") break;
+                folderId = (o["parent"] as VimRef)?.Value;
+            }
+            names.Reverse();
+            return names.Count == 0 ? null : "/" + string.Join("/", names);
+        }
+
+        private static DistributedSwitch MapSwitch(ObjectContent o) => new DistributedSwitch
+        {
+            Id = o.Obj.Value,
+            Name = Text(o["name"]),
+            Version = (o["summary.productInfo"] as VimObject)?.Text("version"),
+            HostIds = Items(o["summary.hostMember"]).OfType<VimRef>().Select(r => r.Value).ToArray(),
+        };
+
+        private Network MapNetwork(ObjectContent o)
+        {
+            var kind = o.Obj.RefType == "DistributedVirtualPortgroup" ? NetworkKind.DistributedPortgroup
+                : o.Obj.RefType == "OpaqueNetwork" ? NetworkKind.OpaqueNetwork : NetworkKind.StandardPortgroup;
+            var network = new Network { Id = o.Obj.Value, Name = Text(o["name"]), Kind = kind, DatacenterId = DatacenterOf(o.Obj.Value) };
+            if (kind != NetworkKind.DistributedPortgroup) return network;
+            var setting = o["config.defaultPortConfig"] as VimObject;
+            var vlan = setting?.Object("vlan");
+            int? vlanId = null, pvlanId = null;
+            var ranges = Array.Empty<VlanRange>();
+            switch (vlan?.Type)
+            {
+                case "VmwareDistributedVirtualSwitchTrunkVlanSpec":
+                    ranges = vlan.Objects("vlanId").Select(r => new VlanRange { Start = r.Int("start") ?? 0, End = r.Int("end") ?? 0 }).ToArray();
+                    break;
+                case "VmwareDistributedVirtualSwitchPvlanSpec":
+                    pvlanId = vlan.Int("pvlanId");
+                    break;
+                default:
+                    vlanId = vlan?.Int("vlanId") ?? 0;
+                    break;
+            }
+            var uplink = (o["config.uplink"] as VimText)?.Text == "true"
+                || Items(o["tag"]).OfType<VimObject>().Any(t => t.Text("key") == "SYSTEM/DVS.UPLINKPG");
+            return network with
+            {
+                DvsId = (o["config.distributedVirtualSwitch"] as VimRef)?.Value,
+                VlanId = vlanId,
+                PvlanId = pvlanId,
+                VlanTrunkRanges = ranges,
+                Security = SecurityOf(setting?.Object("securityPolicy"), wrapped: true),
+                TrafficFilter = FilterOf(setting?.Object("filterPolicy")),
+                IsUplink = uplink,
+            };
+        }
+
+        /// <summary>A security policy; distributed ones wrap each value in a BoolPolicy (inherited, value).</summary>
+        private static SecurityPolicy SecurityOf(VimObject policy, bool wrapped)
+        {
+            if (policy == null) return new SecurityPolicy();
+            bool? Read(string name) => wrapped ? policy.Object(name)?.Bool("value") : policy.Bool(name);
+            return new SecurityPolicy { AllowPromiscuous = Read("allowPromiscuous"), MacChanges = Read("macChanges"), ForgedTransmits = Read("forgedTransmits") };
+        }
+
+        /// <summary>The traffic filter of a DvsFilterPolicy (its DvsTrafficFilterConfig), or null when there is none.</summary>
+        public static TrafficFilter FilterOf(VimObject policy)
+        {
+            var config = policy?.Objects("filterConfig").FirstOrDefault(c => c.Type == null || c.Type == "DvsTrafficFilterConfig" || c.Object("trafficRuleset") != null);
+            var ruleset = config?.Object("trafficRuleset");
+            if (ruleset == null) return null;
+            return new TrafficFilter
+            {
+                Enabled = ruleset.Bool("enabled") ?? true,
+                OnFailure = config.Text("onFailure") ?? "failOpen",
+                Rules = ruleset.Objects("rules").Select(MapRule).ToArray(),
+            };
+        }
+
+        private static TrafficRule MapRule(VimObject rule)
+        {
+            var ip = rule.Objects("qualifier").FirstOrDefault(q => q.Type == "DvsIpNetworkRuleQualifier");
+            var action = rule.Object("action")?.Type ?? (rule["action"]?.Type);
+            return new TrafficRule
+            {
+                Sequence = rule.Int("sequence") ?? 0,
+                Description = rule.Text("description"),
+                Direction = rule.Text("direction") ?? "both",
+                Action = action == "DvsDropNetworkRuleAction" ? "drop" : action == "DvsAcceptNetworkRuleAction" ? "allow"
+                    : action == null ? "allow" : char.ToLowerInvariant(action[3]) + action.Substring(4).Replace("NetworkRuleAction", ""),
+                Protocol = ip?.Object("protocol")?.Int("value"),
+                SourceAddresses = Address(ip?["sourceAddress"]),
+                DestinationAddresses = Address(ip?["destinationAddress"]),
+                SourcePorts = Port(ip?["sourceIpPort"]),
+                DestinationPorts = Port(ip?["destinationIpPort"]),
+            };
+        }
+
+        private static IReadOnlyList<string> Address(VimValue value)
+        {
+            if (!(value is VimObject a)) return Array.Empty<string>();
+            if (a.Text("addressPrefix") != null) return new[] { $"{a.Text("addressPrefix")}/{a.Text("prefixLength")}" };
+            if (a.Text("address") != null) return new[] { a.Text("address") };
+            return Array.Empty<string>();
+        }
+
+        private static string Port(VimValue value)
+        {
+            if (!(value is VimObject p)) return null;
+            if (p.Text("portNumber") != null) return p.Text("portNumber");
+            if (p.Text("startPortNumber") != null) return $"{p.Text("startPortNumber")}-{p.Text("endPortNumber")}";
+            return null;
+        }
+
+        private static Cluster MapCluster(ObjectContent o)
+        {
+            var config = o["configurationEx"] as VimObject;
+            var drs = config?.Object("drsConfig");
+            var rules = new List<ClusterRule>();
+            foreach (var r in config?.Objects("rule") ?? Enumerable.Empty<VimObject>())
+            {
+                var rule = new ClusterRule { Name = r.Text("name"), Enabled = r.Bool("enabled") ?? true, Mandatory = r.Bool("mandatory") ?? false };
+                switch (r.Type)
+                {
+                    case "ClusterVmHostRuleInfo":
+                        rules.Add(rule with
+                        {
+                            Kind = ClusterRuleKind.VmHost,
+                            VmGroup = r.Text("vmGroupName"),
+                            AffineHostGroup = r.Text("affineHostGroupName"),
+                            AntiAffineHostGroup = r.Text("antiAffineHostGroupName"),
+                        });
+                        break;
+                    case "ClusterAffinityRuleSpec":
+                    case "ClusterAntiAffinityRuleSpec":
+                        rules.Add(rule with
+                        {
+                            Kind = r.Type == "ClusterAffinityRuleSpec" ? ClusterRuleKind.VmAffinity : ClusterRuleKind.VmAntiAffinity,
+                            VmIds = r.All("vm").OfType<VimRef>().Select(v => v.Value).ToArray(),
+                        });
+                        break;
+                }
+            }
+            var groups = config?.Objects("group").ToArray() ?? Array.Empty<VimObject>();
+            return new Cluster
+            {
+                Id = o.Obj.Value,
+                Name = Text(o["name"]),
+                DrsEnabled = drs?.Bool("enabled") ?? false,
+                DrsAutomationLevel = Behavior(drs?.Text("defaultVmBehavior")) ?? DrsAutomationLevel.FullyAutomated,
+                HaEnabled = config?.Object("dasConfig")?.Bool("enabled") ?? false,
+                VmGroups = groups.Where(g => g.Type == "ClusterVmGroup")
+                    .Select(g => new ClusterGroup { Name = g.Text("name"), Members = g.All("vm").OfType<VimRef>().Select(v => v.Value).ToArray() }).ToArray(),
+                HostGroups = groups.Where(g => g.Type == "ClusterHostGroup")
+                    .Select(g => new ClusterGroup { Name = g.Text("name"), Members = g.All("host").OfType<VimRef>().Select(v => v.Value).ToArray() }).ToArray(),
+                Rules = rules,
+                DrsVmOverrides = (config?.Objects("drsVmConfig") ?? Enumerable.Empty<VimObject>()).Where(c => c.Ref("key") != null).Select(c => new DrsVmOverride
+                {
+                    VmId = c.Ref("key").Value,
+                    Enabled = c.Bool("enabled") ?? true,
+                    Behavior = Behavior(c.Text("behavior")),
+                }).ToArray(),
+            };
+        }
+
+        private static DrsAutomationLevel? Behavior(string text)
+        {
+            switch (text)
+            {
+                case "manual": return DrsAutomationLevel.Manual;
+                case "partiallyAutomated": return DrsAutomationLevel.PartiallyAutomated;
+                case "fullyAutomated": return DrsAutomationLevel.FullyAutomated;
+                default: return null;
+            }
+        }
+
+        private Host MapHost(ObjectContent o, Dictionary<string, List<string>> dvsByHost)
+        {
+            var parent = (o["parent"] as VimRef);
+            var product = o["config.product"] as VimObject;
+            var firewall = o["config.firewall"] as VimObject;
+            var vswitches = Items(o["config.network.vswitch"]).OfType<VimObject>().ToArray();
+            return new Host
+            {
+                Id = o.Obj.Value,
+                Name = Text(o["name"]),
+                DatacenterId = DatacenterOf(o.Obj.Value),
+                ClusterId = parent?.RefType == "ClusterComputeResource" ? parent.Value : null,
+                Version = product?.Text("version"),
+                Build = product?.Text("build"),
+                ConnectionState = Text(o["runtime.connectionState"]) == "disconnected" ? ConnectionState.Disconnected
+                    : Text(o["runtime.connectionState"]) == "notResponding" ? ConnectionState.NotResponding : ConnectionState.Connected,
+                InMaintenanceMode = Text(o["runtime.inMaintenanceMode"]) == "true",
+                LockdownMode = Text(o["config.lockdownMode"]) == "lockdownNormal" ? LockdownMode.LockdownNormal
+                    : Text(o["config.lockdownMode"]) == "lockdownStrict" ? LockdownMode.LockdownStrict : LockdownMode.LockdownDisabled,
+                Firewall = new HostFirewall
+                {
+                    IncomingBlocked = firewall?.Object("defaultPolicy")?.Bool("incomingBlocked") ?? true,
+                    OutgoingBlocked = firewall?.Object("defaultPolicy")?.Bool("outgoingBlocked") ?? true,
+                    Rulesets = (firewall?.Objects("ruleset") ?? Enumerable.Empty<VimObject>()).Select(r => new FirewallRuleset
+                    {
+                        Key = r.Text("key"),
+                        Label = r.Text("label"),
+                        Enabled = r.Bool("enabled") ?? false,
+                        AllowedAllIp = r.Object("allowedHosts")?.Bool("allIp") ?? true,
+                        AllowedIps = r.Object("allowedHosts")?.All("ipAddress").Select(Text).ToArray() ?? Array.Empty<string>(),
+                        AllowedNetworks = r.Object("allowedHosts")?.Objects("ipNetwork").Select(n => $"{n.Text("network")}/{n.Text("prefixLength")}").ToArray() ?? Array.Empty<string>(),
+                    }).ToArray(),
+                },
+                Services = ((o["config.service"] as VimObject)?.Objects("service") ?? Enumerable.Empty<VimObject>()).Select(s => new HostService
+                {
+                    Key = s.Text("key"),
+                    Label = s.Text("label"),
+                    Running = s.Bool("running") ?? false,
+                    Policy = s.Text("policy") == "on" ? ServicePolicy.On : s.Text("policy") == "automatic" ? ServicePolicy.Automatic : ServicePolicy.Off,
+                }).ToArray(),
+                AdvancedOptions = Items(o["config.option"]).OfType<VimObject>().Where(v => v.Text("key") != null)
+                    .GroupBy(v => v.Text("key")).ToDictionary(g => g.Key, g => Text(g.First()["value"]) ?? "", StringComparer.Ordinal),
+                NtpServers = (o["config.dateTimeInfo"] as VimObject)?.Object("ntpConfig")?.All("server").Select(Text).ToArray() ?? Array.Empty<string>(),
+                StandardSwitches = vswitches.Select(s => new StandardSwitch
+                {
+                    Name = s.Text("name"),
+                    Mtu = s.Int("mtu") ?? 1500,
+                    Uplinks = s.Object("spec")?.Object("bridge")?.All("nicDevice").Select(Text).ToArray()
+                        ?? s.All("pnic").Select(p => Text(p)?.Split('-').Last()).ToArray(),
+                    Security = SecurityOf(s.Object("spec")?.Object("policy")?.Object("security"), wrapped: false),
+                }).ToArray(),
+                Portgroups = Items(o["config.network.portgroup"]).OfType<VimObject>().Select(p => p.Object("spec")).Where(s => s != null).Select(s => new HostPortgroup
+                {
+                    Name = s.Text("name"),
+                    VSwitch = s.Text("vswitchName"),
+                    VlanId = s.Int("vlanId") ?? 0,
+                    Security = SecurityOf(s.Object("policy")?.Object("security"), wrapped: false),
+                }).ToArray(),
+                DvsIds = dvsByHost.TryGetValue(o.Obj.Value, out var dvs) ? dvs.ToArray() : Array.Empty<string>(),
+                DatastoreIds = Items(o["datastore"]).OfType<VimRef>().Select(r => r.Value).ToArray(),
+                NetworkIds = Items(o["network"]).OfType<VimRef>().Select(r => r.Value).ToArray(),
+            };
+        }
+
+        private Vm MapVm(ObjectContent o, Dictionary<string, string> switchByUuid)
+        {
+            var guestNics = Items(o["guest.net"]).OfType<VimObject>().ToArray();
+            var nics = new List<VmNic>();
+            foreach (var device in Items(o["config.hardware.device"]).OfType<VimObject>())
+            {
+                if (device.Text("macAddress") == null && device.Object("backing")?.Type?.StartsWith("VirtualEthernetCard", StringComparison.Ordinal) != true) continue;
+                var key = device.Int("key") ?? 0;
+                var backing = device.Object("backing");
+                string networkId = null, dvsId = null, portKey = null;
+                if (backing?.Type == "VirtualEthernetCardDistributedVirtualPortBackingInfo")
+                {
+                    var port = backing.Object("port");
+                    networkId = port?.Text("portgroupKey");
+                    portKey = port?.Text("portKey");
+                    var uuid = port?.Text("switchUuid");
+                    if (uuid != null) switchByUuid.TryGetValue(uuid, out dvsId);
+                }
+                else networkId = backing?.Ref("network")?.Value ?? backing?.Text("opaqueNetworkId");
+                var mac = device.Text("macAddress");
+                var guest = guestNics.FirstOrDefault(g => g.Int("deviceConfigId") == key)
+                    ?? guestNics.FirstOrDefault(g => mac != null && string.Equals(g.Text("macAddress"), mac, StringComparison.OrdinalIgnoreCase));
+                nics.Add(new VmNic
+                {
+                    Key = key,
+                    Label = device.Object("deviceInfo")?.Text("label"),
+                    MacAddress = mac,
+                    NetworkId = networkId,
+                    DvsId = dvsId,
+                    PortKey = portKey,
+                    Connected = device.Object("connectable")?.Bool("connected") ?? true,
+                    IpAddresses = guest?.All("ipAddress").Select(Text).Where(ip => !string.IsNullOrEmpty(ip)).ToArray() ?? Array.Empty<string>(),
+                });
+            }
+            var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var value in Items(o["customValue"]).OfType<VimObject>())
+            {
+                var k = value.Int("key");
+                if (k != null && _fieldNames.TryGetValue(k.Value, out var name)) attributes[name] = value.Text("value") ?? "";
+            }
+            var state = Text(o["runtime.powerState"]);
+            return new Vm
+            {
+                Id = o.Obj.Value,
+                Name = Text(o["name"]),
+                HostId = (o["runtime.host"] as VimRef)?.Value,
+                PowerState = state == "poweredOff" ? PowerState.PoweredOff : state == "suspended" ? PowerState.Suspended : PowerState.PoweredOn,
+                Template = Text(o["config.template"]) == "true",
+                Folder = FolderPath((o["parent"] as VimRef)?.Value),
+                GuestOs = Text(o["config.guestFullName"]),
+                InstanceUuid = Text(o["config.instanceUuid"]),
+                Annotation = string.IsNullOrEmpty(Text(o["config.annotation"])) ? null : Text(o["config.annotation"]),
+                Nics = nics,
+                DatastoreIds = Items(o["datastore"]).OfType<VimRef>().Select(r => r.Value).ToArray(),
+                CustomAttributes = attributes,
+            };
+        }
+
+        /// <summary>The items of an ArrayOf... value; empty for an absent or empty one; the value itself for a single item.</summary>
+        public static IEnumerable<VimValue> Items(VimValue value)
+        {
+            if (value == null) return Enumerable.Empty<VimValue>();
+            if (value is VimObject o && o.Type != null && o.Type.StartsWith("ArrayOf", StringComparison.Ordinal)) return o.Items;
+            if (value is VimText t && t.Text.Length == 0 && t.Type != null && t.Type.StartsWith("ArrayOf", StringComparison.Ordinal)) return Enumerable.Empty<VimValue>();
+            return new[] { value };
+        }
+
+        private static string Text(VimValue value) => value switch
+        {
+            VimText t => t.Text,
+            VimRef r => r.Value,
+            _ => null,
+        };
+    }
+}

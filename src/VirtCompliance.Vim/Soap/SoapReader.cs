@@ -1,0 +1,230 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Xml;
+
+namespace VirtCompliance.Vim.Soap
+{
+    /// <summary>One object of a RetrievePropertiesEx result: its reference, its properties by path, and the paths the server could not read.</summary>
+    public sealed class ObjectContent
+    {
+        public ObjectContent(VimRef obj) { Obj = obj; }
+        public VimRef Obj { get; }
+        public Dictionary<string, VimValue> Properties { get; } = new Dictionary<string, VimValue>(StringComparer.Ordinal);
+        /// <summary>Path → fault type, for properties the server could not return.</summary>
+        public Dictionary<string, string> Missing { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+        public VimValue this[string path] => Properties.TryGetValue(path, out var v) ? v : null;
+    }
+
+    /// <summary>
+    /// Reads vim25 SOAP responses with a forward-only XmlReader: DTDs prohibited, no external
+    /// resolution, types resolved by namespace URI (vcsim writes its own prefix for
+    /// XMLSchema-instance), property results handed out one object at a time so that a large
+    /// inventory is never held as an XML tree.
+    /// </summary>
+    public static class SoapReader
+    {
+        public const string SoapEnvelopeNs = "http://schemas.xmlsoap.org/soap/envelope/";
+        public const string XsiNs = "http://www.w3.org/2001/XMLSchema-instance";
+
+        public static XmlReaderSettings Settings { get; } = new XmlReaderSettings
+        {
+            DtdProcessing = DtdProcessing.Prohibit,
+            XmlResolver = null,
+            IgnoreComments = true,
+            IgnoreProcessingInstructions = true,
+            IgnoreWhitespace = true,
+            CloseInput = false,
+        };
+
+        /// <summary>The returnval of a response (a VimObject holding every returnval when there are several), or null for a void method. Throws the fault as a typed exception.</summary>
+        public static VimValue ReadReturn(Stream stream, string method)
+        {
+            using (var reader = XmlReader.Create(stream, Settings))
+            {
+                MoveToBodyContent(reader, method);
+                if (reader.IsEmptyElement) return null;
+                var values = new VimObject();
+                var depth = reader.Depth;
+                reader.Read();
+                while (reader.Depth > depth)
+                {
+                    if (reader.NodeType == XmlNodeType.Element)
+                    {
+                        var name = reader.LocalName;
+                        values.Add(name, ReadValue(reader));
+                    }
+                    else reader.Read();
+                }
+                var all = new List<VimValue>(values.All("returnval"));
+                return all.Count == 0 ? null : all.Count == 1 ? all[0] : values;
+            }
+        }
+
+        /// <summary>Reads a RetrievePropertiesEx / ContinueRetrievePropertiesEx response, calling <paramref name="onObject"/> per object; returns the continuation token or null.</summary>
+        public static string ReadObjects(Stream stream, string method, Action<ObjectContent> onObject)
+        {
+            using (var reader = XmlReader.Create(stream, Settings))
+            {
+                MoveToBodyContent(reader, method);
+                if (reader.IsEmptyElement) return null;
+                string token = null;
+                var responseDepth = reader.Depth;
+                reader.Read();
+                while (reader.Depth > responseDepth)
+                {
+                    if (reader.NodeType == XmlNodeType.Element && reader.LocalName == "returnval" && !reader.IsEmptyElement)
+                    {
+                        var depth = reader.Depth;
+                        reader.Read();
+                        while (reader.Depth > depth)
+                        {
+                            if (reader.NodeType != XmlNodeType.Element) { reader.Read(); continue; }
+                            if (reader.LocalName == "token") token = reader.ReadElementContentAsString();
+                            else if (reader.LocalName == "objects") onObject(ReadObjectContent(reader));
+                            else reader.Skip();
+                        }
+                        reader.Read();
+                    }
+                    else if (reader.NodeType == XmlNodeType.Element) reader.Skip();
+                    else reader.Read();
+                }
+                return token;
+            }
+        }
+
+        private static ObjectContent ReadObjectContent(XmlReader reader)
+        {
+            var depth = reader.Depth;
+            ObjectContent content = null;
+            var pending = new List<KeyValuePair<string, VimValue>>();
+            var missing = new List<KeyValuePair<string, string>>();
+            if (reader.IsEmptyElement) { reader.Read(); throw new InvalidDataException("An 'objects' element without 'obj'."); }
+            reader.Read();
+            while (reader.Depth > depth)
+            {
+                if (reader.NodeType != XmlNodeType.Element) { reader.Read(); continue; }
+                switch (reader.LocalName)
+                {
+                    case "obj":
+                        content = new ObjectContent((VimRef)ReadValue(reader));
+                        break;
+                    case "propSet":
+                        var prop = (VimObject)ReadValue(reader);
+                        pending.Add(new KeyValuePair<string, VimValue>(prop.Text("name"), prop["val"]));
+                        break;
+                    case "missingSet":
+                        var m = (VimObject)ReadValue(reader);
+                        var fault = m.Object("fault")?["fault"] ?? m["fault"];
+                        missing.Add(new KeyValuePair<string, string>(m.Text("path"), fault?.Type ?? "unknown"));
+                        break;
+                    default:
+                        reader.Skip();
+                        break;
+                }
+            }
+            reader.Read();
+            if (content == null) throw new InvalidDataException("An 'objects' element without 'obj'.");
+            foreach (var p in pending) content.Properties[p.Key] = p.Value;
+            foreach (var m in missing) content.Missing[m.Key] = m.Value;
+            return content;
+        }
+
+        /// <summary>Moves to the first element inside soap:Body; throws the fault if that is a soap:Fault.</summary>
+        private static void MoveToBodyContent(XmlReader reader, string method)
+        {
+            while (reader.Read())
+            {
+                if (reader.NodeType == XmlNodeType.Element && reader.LocalName == "Body" && reader.NamespaceURI == SoapEnvelopeNs)
+                {
+                    if (reader.IsEmptyElement) throw new InvalidDataException($"{method}: the response has an empty SOAP body.");
+                    reader.Read();
+                    while (reader.NodeType != XmlNodeType.Element)
+                        if (!reader.Read()) throw new InvalidDataException($"{method}: the response ends inside the SOAP body.");
+                    if (reader.LocalName == "Fault" && reader.NamespaceURI == SoapEnvelopeNs) throw ReadFault(reader, method);
+                    return;
+                }
+            }
+            throw new InvalidDataException($"{method}: the response is not a SOAP envelope.");
+        }
+
+        private static VimFaultException ReadFault(XmlReader reader, string method)
+        {
+            var fault = (VimObject)ReadValue(reader);
+            var message = fault.Text("faultstring");
+            VimObject detail = null;
+            string type = null;
+            if (fault.Object("detail") is VimObject d)
+            {
+                foreach (var f in d.Fields)
+                {
+                    detail = f.Value as VimObject ?? new VimObject();
+                    type = f.Value.Type ?? (f.Key.EndsWith("Fault", StringComparison.Ordinal) ? f.Key.Substring(0, f.Key.Length - 5) : f.Key);
+                    break;
+                }
+            }
+            return VimFaultException.Create(type, message, detail, method);
+        }
+
+        /// <summary>Reads the element the reader is on (and moves past it) as a value.</summary>
+        public static VimValue ReadValue(XmlReader reader)
+        {
+            string xsiType = null, refType = null;
+            if (reader.HasAttributes)
+            {
+                while (reader.MoveToNextAttribute())
+                {
+                    if (reader.LocalName == "type" && reader.NamespaceURI == XsiNs) xsiType = StripPrefix(reader.Value);
+                    else if (reader.LocalName == "type" && reader.NamespaceURI.Length == 0) refType = reader.Value;
+                }
+                reader.MoveToElement();
+            }
+            if (reader.IsEmptyElement)
+            {
+                reader.Read();
+                return Typed(refType != null ? (VimValue)new VimRef(refType, "") : new VimText(""), xsiType);
+            }
+            var depth = reader.Depth;
+            reader.Read();
+            VimObject obj = null;
+            string text = null;
+            while (reader.Depth > depth)
+            {
+                switch (reader.NodeType)
+                {
+                    case XmlNodeType.Element:
+                        obj = obj ?? new VimObject();
+                        var name = reader.LocalName;
+                        obj.Add(name, ReadValue(reader));
+                        break;
+                    case XmlNodeType.Text:
+                    case XmlNodeType.CDATA:
+                    case XmlNodeType.SignificantWhitespace:
+                        text = text == null ? reader.Value : text + reader.Value;
+                        reader.Read();
+                        break;
+                    default:
+                        reader.Read();
+                        break;
+                }
+            }
+            reader.Read(); // past the end element
+            if (obj != null) return Typed(obj, xsiType);
+            if (refType != null) return Typed(new VimRef(refType, text ?? ""), xsiType);
+            return Typed(new VimText(text ?? ""), xsiType);
+        }
+
+        private static VimValue Typed(VimValue value, string type)
+        {
+            value.Type = type;
+            return value;
+        }
+
+        private static string StripPrefix(string qname)
+        {
+            var colon = qname.IndexOf(':');
+            return colon < 0 ? qname : qname.Substring(colon + 1);
+        }
+    }
+}

@@ -1,0 +1,307 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Threading;
+using System.Threading.Tasks;
+using VirtCompliance.Vim.Soap;
+
+namespace VirtCompliance.Vim
+{
+    /// <summary>
+    /// A vim25 SOAP session with a vCenter Server or ESXi host: login with the
+    /// vmware_soap_session cookie, one transparent re-login when the session expires, typed
+    /// faults, cancellation, and the property collector calls the inventory collector needs.
+    /// Not thread-safe: one request at a time.
+    /// </summary>
+    public sealed class VimClient : IDisposable
+    {
+        private readonly HttpClient _http;
+        private readonly NetworkCredential _credential;
+        private readonly VimConnectionOptions _options;
+        private string _seenThumbprint;
+
+        private VimClient(Uri url, NetworkCredential credential, VimConnectionOptions options)
+        {
+            Url = url;
+            _credential = credential;
+            _options = options;
+            var handler = new HttpClientHandler
+            {
+                CookieContainer = new CookieContainer(),
+                UseCookies = true,
+                AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
+                ServerCertificateCustomValidationCallback = ValidateCertificate,
+            };
+            _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+            _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("VirtCompliance", "0.1"));
+        }
+
+        public Uri Url { get; }
+        public string UserName => _credential.UserName;
+        /// <summary>The retrieved ServiceContent (about, rootFolder, propertyCollector, viewManager ...).</summary>
+        public VimObject ServiceContent { get; private set; }
+        public VimRef RootFolder => ServiceContent.Ref("rootFolder");
+        public VimRef PropertyCollector => ServiceContent.Ref("propertyCollector");
+        public VimRef ViewManager => ServiceContent.Ref("viewManager");
+        public VimRef SessionManager => ServiceContent.Ref("sessionManager");
+        public VimRef CustomFieldsManager => ServiceContent.Ref("customFieldsManager");
+        /// <summary>"VMware vCenter Server 8.0.3 build-..." from ServiceContent.about.fullName.</summary>
+        public string ServerDescription => ServiceContent.Object("about")?.Text("fullName");
+        /// <summary>"VirtualCenter" or "HostAgent".</summary>
+        public string ApiType => ServiceContent.Object("about")?.Text("apiType");
+        public string ApiVersion => ServiceContent.Object("about")?.Text("apiVersion");
+        /// <summary>SHA-1 thumbprint of the server certificate seen on connect (colon-separated hex); null over plain HTTP.</summary>
+        public string CertificateThumbprint => _seenThumbprint;
+        /// <summary>How many SOAP requests this client has sent.</summary>
+        public int RequestCount { get; private set; }
+        public bool LoggedIn { get; private set; }
+
+        /// <summary>"vc01", "vc01:8443" or "https://vc01/sdk" → the SDK URL.</summary>
+        public static Uri SdkUrl(string server)
+        {
+            if (string.IsNullOrWhiteSpace(server)) throw new ArgumentException("A server name or URL is needed.", nameof(server));
+            var text = server.Trim();
+            if (!text.Contains("://")) text = "https://" + text;
+            if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != "https" && uri.Scheme != "http"))
+                throw new ArgumentException($"'{server}' is not a server name, host:port or http(s) URL.", nameof(server));
+            var builder = new UriBuilder(uri);
+            if (builder.Path == "/" || builder.Path.Length == 0) builder.Path = "/sdk";
+            return builder.Uri;
+        }
+
+        /// <summary>Connects, retrieves the service content and logs in.</summary>
+        public static async Task<VimClient> ConnectAsync(Uri url, NetworkCredential credential, VimConnectionOptions options, CancellationToken cancel)
+        {
+            var client = new VimClient(url, credential, options ?? new VimConnectionOptions());
+            try
+            {
+                var content = await client.InvokeAsync(new SoapWriter("RetrieveServiceContent", new VimRef("ServiceInstance", "ServiceInstance")), cancel, retryLogin: false).ConfigureAwait(false);
+                client.ServiceContent = content as VimObject ?? throw new VimConnectionException($"{url} answered RetrieveServiceContent without a service content; is it a vSphere SDK endpoint?");
+                await client.LoginAsync(cancel).ConfigureAwait(false);
+                return client;
+            }
+            catch
+            {
+                client.Dispose();
+                throw;
+            }
+        }
+
+        private async Task LoginAsync(CancellationToken cancel)
+        {
+            using (var w = new SoapWriter("Login", SessionManager))
+            {
+                w.Text("userName", _credential.UserName).Text("password", _credential.Password);
+                await InvokeAsync(w, cancel, retryLogin: false).ConfigureAwait(false);
+            }
+            LoggedIn = true;
+        }
+
+        public async Task LogoutAsync(CancellationToken cancel)
+        {
+            if (!LoggedIn) return;
+            LoggedIn = false;
+            using (var w = new SoapWriter("Logout", SessionManager))
+                await InvokeAsync(w, cancel, retryLogin: false).ConfigureAwait(false);
+        }
+
+        /// <summary>Sends a request and returns its returnval. On NotAuthenticated it logs in again once and repeats the request.</summary>
+        public async Task<VimValue> InvokeAsync(SoapWriter request, CancellationToken cancel, bool retryLogin = true)
+        {
+            var body = request.ToArray();
+            try
+            {
+                return await SendAsync(body, request.Method, s => SoapReader.ReadReturn(s, request.Method), cancel).ConfigureAwait(false);
+            }
+            catch (NotAuthenticatedException) when (retryLogin && _credential != null)
+            {
+                await LoginAsync(cancel).ConfigureAwait(false);
+                return await SendAsync(body, request.Method, s => SoapReader.ReadReturn(s, request.Method), cancel).ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>
+        /// RetrievePropertiesEx over a container view, page by page (ContinueRetrievePropertiesEx),
+        /// handing out each object as it is read. Servers that ignore maxObjects return everything at once.
+        /// </summary>
+        public async Task RetrieveAsync(VimRef view, IReadOnlyList<PropertySpec> specs, Action<ObjectContent> onObject, CancellationToken cancel)
+        {
+            string token;
+            using (var w = new SoapWriter("RetrievePropertiesEx", PropertyCollector))
+            {
+                w.Start("specSet");
+                foreach (var spec in specs)
+                {
+                    w.Start("propSet").Text("type", spec.Type).Bool("all", false);
+                    foreach (var path in spec.Paths) w.Text("pathSet", path);
+                    w.End();
+                }
+                w.Start("objectSet").Ref("obj", view).Bool("skip", true)
+                    .Start("selectSet", "TraversalSpec").Text("name", "traverseView").Text("type", "ContainerView").Text("path", "view").Bool("skip", false).End()
+                    .End();
+                w.End();
+                w.Start("options").Int("maxObjects", _options.PageSize).End();
+                token = await RetrievePageAsync(w, onObject, cancel, retryLogin: true).ConfigureAwait(false);
+            }
+            while (token != null)
+            {
+                cancel.ThrowIfCancellationRequested();
+                using (var w = new SoapWriter("ContinueRetrievePropertiesEx", PropertyCollector))
+                {
+                    w.Text("token", token);
+                    token = await RetrievePageAsync(w, onObject, cancel, retryLogin: false).ConfigureAwait(false);
+                }
+            }
+        }
+
+        private async Task<string> RetrievePageAsync(SoapWriter request, Action<ObjectContent> onObject, CancellationToken cancel, bool retryLogin)
+        {
+            var body = request.ToArray();
+            for (var attempt = 0; ; attempt++)
+            {
+                // Objects are buffered per page so that a page whose properties all came back
+                // NotAuthenticated (vcsim reports an expired session that way) can be retried whole.
+                var page = new List<ObjectContent>();
+                string token;
+                try
+                {
+                    token = await SendAsync(body, request.Method, s => SoapReader.ReadObjects(s, request.Method, page.Add), cancel).ConfigureAwait(false);
+                }
+                catch (NotAuthenticatedException) when (retryLogin && attempt == 0)
+                {
+                    await LoginAsync(cancel).ConfigureAwait(false);
+                    continue;
+                }
+                var unauthenticated = page.Count > 0 && page.All(o => o.Properties.Count == 0 && o.Missing.Count > 0 && o.Missing.Values.All(f => f == "NotAuthenticated"));
+                if (unauthenticated)
+                {
+                    if (!retryLogin || attempt > 0) throw new NotAuthenticatedException("The session is not authenticated.", null);
+                    await LoginAsync(cancel).ConfigureAwait(false);
+                    continue;
+                }
+                foreach (var o in page) onObject(o);
+                return token;
+            }
+        }
+
+        public async Task<VimRef> CreateContainerViewAsync(VimRef container, IEnumerable<string> types, bool recursive, CancellationToken cancel)
+        {
+            using (var w = new SoapWriter("CreateContainerView", ViewManager))
+            {
+                w.Ref("container", container);
+                foreach (var t in types) w.Text("type", t);
+                w.Bool("recursive", recursive);
+                return (VimRef)await InvokeAsync(w, cancel).ConfigureAwait(false);
+            }
+        }
+
+        public async Task DestroyViewAsync(VimRef view, CancellationToken cancel)
+        {
+            using (var w = new SoapWriter("DestroyView", view))
+                await InvokeAsync(w, cancel).ConfigureAwait(false);
+        }
+
+        private async Task<T> SendAsync<T>(byte[] body, string method, Func<Stream, T> read, CancellationToken cancel)
+        {
+            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel))
+            {
+                timeout.CancelAfter(_options.RequestTimeout);
+                var message = new HttpRequestMessage(HttpMethod.Post, Url) { Content = new ByteArrayContent(body) };
+                message.Content.Headers.ContentType = new MediaTypeHeaderValue("text/xml") { CharSet = "utf-8" };
+                message.Headers.TryAddWithoutValidation("SOAPAction", "urn:vim25/6.7");
+                RequestCount++;
+                HttpResponseMessage response;
+                try
+                {
+                    response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+                {
+                    throw new VimConnectionException($"{Url} did not answer {method} within {_options.RequestTimeout.TotalSeconds:F0} s.");
+                }
+                catch (HttpRequestException ex)
+                {
+                    throw ConnectionError(method, ex);
+                }
+                using (response)
+                {
+                    var type = response.Content.Headers.ContentType?.MediaType ?? "";
+                    // SOAP faults come with HTTP 500 and an XML body; anything else that is not XML is an HTTP-level refusal.
+                    if (!type.Contains("xml"))
+                        throw new VimConnectionException($"{Url} answered {method} with HTTP {(int)response.StatusCode} {response.ReasonPhrase} ({(type.Length == 0 ? "no content type" : type)}); is this the vSphere SDK URL?");
+                    try
+                    {
+                        using (var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false))
+                        using (cancel.Register(() => stream.Dispose()))
+                            return read(stream);
+                    }
+                    catch (Exception ex) when (ex is IOException || ex is HttpRequestException || ex is ObjectDisposedException)
+                    {
+                        cancel.ThrowIfCancellationRequested();
+                        throw new VimConnectionException($"The connection to {Url} broke while reading the answer to {method}: {Innermost(ex).Message}", ex);
+                    }
+                    catch (System.Xml.XmlException ex)
+                    {
+                        throw new VimConnectionException($"{Url} sent a malformed answer to {method}: {ex.Message}", ex);
+                    }
+                }
+            }
+        }
+
+        private Exception ConnectionError(string method, HttpRequestException ex)
+        {
+            var inner = Innermost(ex);
+            if (inner is System.Security.Authentication.AuthenticationException || ex.ToString().Contains("certificate"))
+            {
+                return new VimConnectionException(
+                    $"The certificate of {Url.Host} is not trusted" + (_seenThumbprint != null ? $" (SHA-1 thumbprint {_seenThumbprint})" : "") +
+                    ". Install its CA certificate, or pass -CertificateThumbprint with the thumbprint you have verified, or -SkipCertificateCheck for a lab.", ex);
+            }
+            return new VimConnectionException($"Cannot reach {Url} ({method}): {inner.Message}", ex);
+        }
+
+        private static Exception Innermost(Exception ex)
+        {
+            while (ex.InnerException != null) ex = ex.InnerException;
+            return ex;
+        }
+
+        private bool ValidateCertificate(HttpRequestMessage request, X509Certificate2 certificate, X509Chain chain, SslPolicyErrors errors)
+        {
+            _seenThumbprint = certificate == null ? null : Hex(certificate.GetCertHash());
+            if (errors == SslPolicyErrors.None || _options.SkipCertificateCheck) return true;
+            if (certificate == null || string.IsNullOrWhiteSpace(_options.CertificateThumbprint)) return false;
+            var wanted = Normalize(_options.CertificateThumbprint);
+            using (var sha256 = SHA256.Create())
+            {
+                return wanted == Normalize(Hex(certificate.GetCertHash())) || wanted == Normalize(Hex(sha256.ComputeHash(certificate.RawData)));
+            }
+        }
+
+        private static string Hex(byte[] bytes) => string.Join(":", bytes.Select(b => b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture)));
+
+        private static string Normalize(string thumbprint) => new string(thumbprint.Where(Uri.IsHexDigit).Select(char.ToUpperInvariant).ToArray());
+
+        public void Dispose() => _http.Dispose();
+    }
+
+    /// <summary>The properties to read of one managed object type.</summary>
+    public sealed class PropertySpec
+    {
+        public PropertySpec(string type, params string[] paths)
+        {
+            Type = type;
+            Paths = paths;
+        }
+
+        public string Type { get; }
+        public IReadOnlyList<string> Paths { get; }
+    }
+}

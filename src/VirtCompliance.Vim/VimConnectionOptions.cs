@@ -1,0 +1,26 @@
+using System;
+
+namespace VirtCompliance.Vim
+{
+    /// <summary>How to reach a vCenter or ESXi host.</summary>
+    public sealed class VimConnectionOptions
+    {
+        /// <summary>Accept any server certificate. Off by default: certificates are validated.</summary>
+        public bool SkipCertificateCheck { get; set; }
+
+        /// <summary>Accept this certificate (SHA-1 or SHA-256, hex, colons optional) even if no trusted chain vouches for it.</summary>
+        public string CertificateThumbprint { get; set; }
+
+        /// <summary>The longest a single request may take.</summary>
+        public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+        /// <summary>Objects per RetrievePropertiesEx page.</summary>
+        public int PageSize { get; set; } = 1000;
+    }
+
+    /// <summary>The server could not be reached or refused the connection (network, TLS, HTTP); the message says which and what to do.</summary>
+    public sealed class VimConnectionException : Exception
+    {
+        public VimConnectionException(string message, Exception inner = null) : base(message, inner) { }
+    }
+}
