@@ -63,6 +63,9 @@ namespace VirtCompliance.Vim
         public int RequestCount { get; private set; }
         public bool LoggedIn { get; private set; }
 
+        /// <summary>Tests only: sees each request body (method, bytes) before it is sent. Internal because a Login body holds the password.</summary>
+        internal Action<string, byte[]> RequestObserver { get; set; }
+
         /// <summary>"vc01", "vc01:8443" or "https://vc01/sdk" → the SDK URL.</summary>
         public static Uri SdkUrl(string server)
         {
@@ -217,6 +220,7 @@ namespace VirtCompliance.Vim
                 message.Content.Headers.ContentType = new MediaTypeHeaderValue("text/xml") { CharSet = "utf-8" };
                 message.Headers.TryAddWithoutValidation("SOAPAction", "urn:vim25/6.7");
                 RequestCount++;
+                RequestObserver?.Invoke(method, body);
                 HttpResponseMessage response;
                 try
                 {

@@ -148,6 +148,12 @@ namespace VirtCompliance.Tests
         }
 
         public static string SamplePath => Path.Combine(ModuleFolder, "samples", "pci-lab.json");
+
+        /// <summary>tests/VirtCompliance.Tests/Fixtures: recorded wire data and the vim25 schema.</summary>
+        public static string FixturesFolder => Path.Combine(Path.GetDirectoryName(ModuleFolder), "tests", "VirtCompliance.Tests", "Fixtures");
+
+        /// <summary>The repository root.</summary>
+        public static string RepositoryRoot => Path.GetDirectoryName(ModuleFolder);
     }
 
     /// <summary>A temporary folder removed after the test, pass or fail.</summary>

@@ -85,7 +85,16 @@ namespace VirtCompliance.Vim.Collector
             Progress.Phase = "Reading custom field definitions";
             await ReadFieldNamesAsync(cancel).ConfigureAwait(false);
             Progress.Phase = "Building the inventory";
-            return Build(clusters);
+            return Build(clusters, _client.Url, _client.ServerDescription);
+        }
+
+        /// <summary>Tests only: maps recorded objects as if they had been read from a server.</summary>
+        internal static Inv BuildFrom(IEnumerable<ObjectContent> objects, IReadOnlyDictionary<int, string> fieldNames, Uri url, string description, IReadOnlyCollection<string> clusters = null)
+        {
+            var collector = new InventoryCollector(null);
+            foreach (var o in objects) collector._objects[o.Obj.Value] = o;
+            collector._fieldNames = fieldNames.ToDictionary(kv => kv.Key, kv => kv.Value);
+            return collector.Build(clusters, url, description);
         }
 
         private async Task ReadFieldNamesAsync(CancellationToken cancel)
@@ -113,7 +122,7 @@ namespace VirtCompliance.Vim.Collector
 
         private IEnumerable<ObjectContent> OfType(params string[] types) => _objects.Values.Where(o => types.Contains(o.Obj.RefType));
 
-        private Inv Build(IReadOnlyCollection<string> clusterFilter)
+        private Inv Build(IReadOnlyCollection<string> clusterFilter, Uri url, string serverDescription)
         {
             var datacenters = OfType("Datacenter").Select(o => new Datacenter { Id = o.Obj.Value, Name = Text(o["name"]) }).ToList();
             var switches = OfType("DistributedVirtualSwitch", "VmwareDistributedVirtualSwitch").Select(MapSwitch).ToList();
@@ -170,8 +179,8 @@ namespace VirtCompliance.Vim.Collector
             datastores = datastores.Select(d => d with { HostIds = d.HostIds.Where(hostIds.Contains).ToArray() }).ToList();
             networks = networks.Select(n => n.DvsId != null && !knownSwitches.Contains(n.DvsId) ? n with { DvsId = null } : n).ToList();
 
-            var source = _client.Url.Host + (_client.Url.IsDefaultPort ? "" : ":" + _client.Url.Port.ToString(CultureInfo.InvariantCulture));
-            return new Inv(source, DateTimeOffset.UtcNow, $"VirtCompliance {typeof(InventoryCollector).Assembly.GetName().Version} ({_client.ServerDescription})",
+            var source = url.Host + (url.IsDefaultPort ? "" : ":" + url.Port.ToString(CultureInfo.InvariantCulture));
+            return new Inv(source, DateTimeOffset.UtcNow, $"VirtCompliance {typeof(InventoryCollector).Assembly.GetName().Version} ({serverDescription})",
                 datacenters, clusters, hosts, networks, switches, datastores, vms);
         }
 
