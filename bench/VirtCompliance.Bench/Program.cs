@@ -33,6 +33,7 @@ namespace VirtCompliance.Bench
             {
                 if (args.Length == 3 && args[0] == "--one") return ChildSize(int.Parse(args[1], Inv0), int.Parse(args[2], Inv0));
                 if (args.Length == 3 && args[0] == "--naive") return ChildNaive(int.Parse(args[1], Inv0), int.Parse(args[2], Inv0));
+                if (args.Length == 4 && args[0] == "--live-collect") return LiveBench.Child(args[1], args[2], int.Parse(args[3], Inv0));
                 return Parent(args);
             }
             catch (Exception ex)
@@ -48,6 +49,7 @@ namespace VirtCompliance.Bench
         {
             var sizes = Sizes.ToList();
             var naive = true;
+            var live = true;
             for (int i = 0; i < args.Length; i++)
             {
                 switch (args[i])
@@ -57,8 +59,10 @@ namespace VirtCompliance.Bench
                         sizes = Sizes.Where(s => wanted.Contains(s.Vms)).ToList();
                         break;
                     case "--no-naive": naive = false; break;
+                    case "--no-live": live = false; break;
+                    case "--live-only": live = true; naive = false; sizes.Clear(); break;
                     case "-h": case "--help":
-                        Console.WriteLine("usage: VirtCompliance.Bench [--sizes 1000,10000,100000] [--no-naive]");
+                        Console.WriteLine("usage: VirtCompliance.Bench [--sizes 1000,10000,100000] [--no-naive] [--no-live | --live-only]");
                         return 0;
                     default:
                         Console.Error.WriteLine($"unknown argument '{args[i]}'; try --help");
@@ -88,7 +92,27 @@ namespace VirtCompliance.Bench
             }
             Console.WriteLine();
             PrintReport(results, naiveResult);
-            return results.Count == sizes.Count && (!naive || naiveResult != null) ? 0 : 1;
+            var liveFailed = live && LiveBench.Run(RunChildText) != 0;
+            return results.Count == sizes.Count && (!naive || naiveResult != null) && !liveFailed ? 0 : 1;
+        }
+
+        /// <summary>Runs this program again with a child mode; a secret goes on its stdin, never its command line. Returns its last output line.</summary>
+        private static string RunChildText(string mode, string[] args, string stdin)
+        {
+            var psi = new ProcessStartInfo(Environment.ProcessPath) { RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
+            if (string.Equals(Path.GetFileNameWithoutExtension(Environment.ProcessPath), "dotnet", StringComparison.OrdinalIgnoreCase))
+                psi.ArgumentList.Add(typeof(Program).Assembly.Location);
+            psi.ArgumentList.Add(mode);
+            foreach (var a in args) psi.ArgumentList.Add(a);
+            using (var child = Process.Start(psi))
+            {
+                child.StandardInput.WriteLine(stdin);
+                child.StandardInput.Close();
+                var lines = child.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                child.WaitForExit();
+                if (child.ExitCode != 0 || lines.Length == 0) throw new InvalidOperationException($"child {mode} failed with exit code {child.ExitCode}");
+                return lines[lines.Length - 1];
+            }
         }
 
         private static T RunChild<T>(string mode, int vms, int hosts) where T : class

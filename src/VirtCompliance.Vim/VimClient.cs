@@ -63,6 +63,14 @@ namespace VirtCompliance.Vim
         public int RequestCount { get; private set; }
         public bool LoggedIn { get; private set; }
 
+        /// <summary>The HTTP client (TLS settings, cookies) for the same server's other APIs (the CIS REST API for tags).</summary>
+        internal HttpClient Http => _http;
+        internal NetworkCredential Credential => _credential;
+        internal VimConnectionOptions Options => _options;
+
+        /// <summary>Turns a transport failure on this connection into a VimConnectionException that says what to do.</summary>
+        internal Exception TransportError(string what, HttpRequestException ex) => ConnectionError(what, ex);
+
         /// <summary>Tests only: sees each request body (method, bytes) before it is sent. Internal because a Login body holds the password.</summary>
         internal Action<string, byte[]> RequestObserver { get; set; }
 
@@ -80,9 +88,14 @@ namespace VirtCompliance.Vim
         }
 
         /// <summary>Connects, retrieves the service content and logs in.</summary>
-        public static async Task<VimClient> ConnectAsync(Uri url, NetworkCredential credential, VimConnectionOptions options, CancellationToken cancel)
+        public static Task<VimClient> ConnectAsync(Uri url, NetworkCredential credential, VimConnectionOptions options, CancellationToken cancel) =>
+            ConnectAsync(url, credential, options, cancel, null);
+
+        /// <summary>Tests only: connects with a request observer in place from the first request.</summary>
+        internal static async Task<VimClient> ConnectAsync(Uri url, NetworkCredential credential, VimConnectionOptions options, CancellationToken cancel,
+            Action<string, byte[]> observer)
         {
-            var client = new VimClient(url, credential, options ?? new VimConnectionOptions());
+            var client = new VimClient(url, credential, options ?? new VimConnectionOptions()) { RequestObserver = observer };
             try
             {
                 var content = await client.InvokeAsync(new SoapWriter("RetrieveServiceContent", new VimRef("ServiceInstance", "ServiceInstance")), cancel, retryLogin: false).ConfigureAwait(false);
@@ -132,66 +145,112 @@ namespace VirtCompliance.Vim
 
         /// <summary>
         /// RetrievePropertiesEx over a container view, page by page (ContinueRetrievePropertiesEx),
-        /// handing out each object as it is read. Servers that ignore maxObjects return everything at once.
+        /// handing out each object as it is read. The next page is requested as soon as the
+        /// current page's token is read, before its objects are parsed, so that the server
+        /// prepares page N+1 while this client parses page N. Servers that ignore maxObjects
+        /// return everything at once. An expired session is logged in again once and the
+        /// retrieval restarted.
         /// </summary>
-        public async Task RetrieveAsync(VimRef view, IReadOnlyList<PropertySpec> specs, Action<ObjectContent> onObject, CancellationToken cancel)
+        public async Task RetrieveAsync(VimRef view, IReadOnlyList<PropertySpec> specs, Action<ObjectContent> onObject, CancellationToken cancel,
+            Func<string, string, bool> keepItem = null)
         {
-            string token;
-            using (var w = new SoapWriter("RetrievePropertiesEx", PropertyCollector))
+            byte[] first;
+            using (var w = RetrievePropertiesRequest(PropertyCollector, view, specs, _options.PageSize)) first = w.ToArray();
+            for (var attempt = 0; ; attempt++)
             {
-                w.Start("specSet");
-                foreach (var spec in specs)
+                var method = "RetrievePropertiesEx";
+                var page = await FetchAsync(first, method, cancel).ConfigureAwait(false);
+                var firstPage = true;
+                var restart = false;
+                while (page != null)
                 {
-                    w.Start("propSet").Text("type", spec.Type).Bool("all", false);
-                    foreach (var path in spec.Paths) w.Text("pathSet", path);
-                    w.End();
+                    Task<MemoryStream> next = null;
+                    try
+                    {
+                        var token = Parse(page, method, s => SoapReader.PeekToken(s, method));
+                        if (token != null)
+                        {
+                            using (var w = new SoapWriter("ContinueRetrievePropertiesEx", PropertyCollector)) next = FetchAsync(w.Text("token", token).ToArray(), w.Method, cancel);
+                        }
+                        var objects = new List<ObjectContent>();
+                        Parse(page, method, s => SoapReader.ReadObjects(s, method, objects.Add, keepItem));
+                        // vcsim reports an expired session as NotAuthenticated on every property rather than as a fault.
+                        if (objects.Count > 0 && objects.All(o => o.Properties.Count == 0 && o.Missing.Count > 0 && o.Missing.Values.All(f => f == "NotAuthenticated")))
+                            throw new NotAuthenticatedException("The session is not authenticated.", null);
+                        foreach (var o in objects) onObject(o);
+                    }
+                    catch (NotAuthenticatedException) when (firstPage && attempt == 0)
+                    {
+                        await DiscardAsync(next).ConfigureAwait(false);
+                        await LoginAsync(cancel).ConfigureAwait(false);
+                        restart = true;
+                        break;
+                    }
+                    catch
+                    {
+                        await DiscardAsync(next).ConfigureAwait(false);
+                        throw;
+                    }
+                    finally
+                    {
+                        page.Dispose();
+                    }
+                    firstPage = false;
+                    method = "ContinueRetrievePropertiesEx";
+                    page = next == null ? null : await next.ConfigureAwait(false);
                 }
-                w.Start("objectSet").Ref("obj", view).Bool("skip", true)
-                    .Start("selectSet", "TraversalSpec").Text("name", "traverseView").Text("type", "ContainerView").Text("path", "view").Bool("skip", false).End()
-                    .End();
-                w.End();
-                w.Start("options").Int("maxObjects", _options.PageSize).End();
-                token = await RetrievePageAsync(w, onObject, cancel, retryLogin: true).ConfigureAwait(false);
-            }
-            while (token != null)
-            {
-                cancel.ThrowIfCancellationRequested();
-                using (var w = new SoapWriter("ContinueRetrievePropertiesEx", PropertyCollector))
-                {
-                    w.Text("token", token);
-                    token = await RetrievePageAsync(w, onObject, cancel, retryLogin: false).ConfigureAwait(false);
-                }
+                if (!restart) return;
             }
         }
 
-        private async Task<string> RetrievePageAsync(SoapWriter request, Action<ObjectContent> onObject, CancellationToken cancel, bool retryLogin)
-        {
-            var body = request.ToArray();
-            for (var attempt = 0; ; attempt++)
+        /// <summary>Sends a request and reads the whole answer into memory, unparsed.</summary>
+        private Task<MemoryStream> FetchAsync(byte[] body, string method, CancellationToken cancel) =>
+            SendAsync(body, method, s =>
             {
-                // Objects are buffered per page so that a page whose properties all came back
-                // NotAuthenticated (vcsim reports an expired session that way) can be retried whole.
-                var page = new List<ObjectContent>();
-                string token;
-                try
-                {
-                    token = await SendAsync(body, request.Method, s => SoapReader.ReadObjects(s, request.Method, page.Add), cancel).ConfigureAwait(false);
-                }
-                catch (NotAuthenticatedException) when (retryLogin && attempt == 0)
-                {
-                    await LoginAsync(cancel).ConfigureAwait(false);
-                    continue;
-                }
-                var unauthenticated = page.Count > 0 && page.All(o => o.Properties.Count == 0 && o.Missing.Count > 0 && o.Missing.Values.All(f => f == "NotAuthenticated"));
-                if (unauthenticated)
-                {
-                    if (!retryLogin || attempt > 0) throw new NotAuthenticatedException("The session is not authenticated.", null);
-                    await LoginAsync(cancel).ConfigureAwait(false);
-                    continue;
-                }
-                foreach (var o in page) onObject(o);
-                return token;
+                var buffer = new MemoryStream();
+                s.CopyTo(buffer);
+                buffer.Position = 0;
+                return buffer;
+            }, cancel);
+
+        private static T Parse<T>(MemoryStream page, string method, Func<Stream, T> read)
+        {
+            page.Position = 0;
+            try
+            {
+                return read(page);
             }
+            catch (System.Xml.XmlException ex)
+            {
+                throw new VimConnectionException($"The server sent a malformed answer to {method}: {ex.Message}", ex);
+            }
+        }
+
+        /// <summary>Waits for a prefetched page that is no longer wanted, ignoring how it ended.</summary>
+        private static async Task DiscardAsync(Task<MemoryStream> next)
+        {
+            if (next == null) return;
+            try { (await next.ConfigureAwait(false)).Dispose(); }
+            catch (Exception) { /* the page was not going to be used; its failure changes nothing */ }
+        }
+
+        /// <summary>The RetrievePropertiesEx request the collector sends: the given properties of every object in a container view.</summary>
+        public static SoapWriter RetrievePropertiesRequest(VimRef propertyCollector, VimRef view, IReadOnlyList<PropertySpec> specs, int pageSize)
+        {
+            var w = new SoapWriter("RetrievePropertiesEx", propertyCollector);
+            w.Start("specSet");
+            foreach (var spec in specs)
+            {
+                w.Start("propSet").Text("type", spec.Type).Bool("all", false);
+                foreach (var path in spec.Paths) w.Text("pathSet", path);
+                w.End();
+            }
+            w.Start("objectSet").Ref("obj", view).Bool("skip", true)
+                .Start("selectSet", "TraversalSpec").Text("name", "traverseView").Text("type", "ContainerView").Text("path", "view").Bool("skip", false).End()
+                .End();
+            w.End();
+            w.Start("options").Int("maxObjects", pageSize).End();
+            return w;
         }
 
         public async Task<VimRef> CreateContainerViewAsync(VimRef container, IEnumerable<string> types, bool recursive, CancellationToken cancel)

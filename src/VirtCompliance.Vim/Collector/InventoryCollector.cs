@@ -45,6 +45,19 @@ namespace VirtCompliance.Vim.Collector
             new PropertySpec("Datastore", "name", "summary.type", "host"),
         };
 
+        /// <summary>
+        /// Of a VM's devices only the network adapters are kept; disks, controllers and the rest are
+        /// skipped unread (they are most of the bytes). A device is an adapter when its type is a
+        /// VirtualEthernetCard subtype: the vim25 ones are named Virtual(E1000|E1000e|PCNet32|Vmxnet*|SriovEthernetCard).
+        /// </summary>
+        internal static bool KeepItem(string path, string itemType)
+        {
+            if (path != "config.hardware.device") return true;
+            if (itemType == null) return false;
+            return itemType.StartsWith("VirtualE1000", StringComparison.Ordinal) || itemType.StartsWith("VirtualVmxnet", StringComparison.Ordinal)
+                || itemType == "VirtualPCNet32" || itemType.IndexOf("Ethernet", StringComparison.Ordinal) >= 0;
+        }
+
         private static readonly string[] ViewTypes =
             { "Datacenter", "Folder", "ComputeResource", "HostSystem", "VirtualMachine", "Network", "DistributedVirtualSwitch", "Datastore" };
 
@@ -52,6 +65,7 @@ namespace VirtCompliance.Vim.Collector
         private readonly Dictionary<string, ObjectContent> _objects = new Dictionary<string, ObjectContent>(StringComparer.Ordinal);
         private readonly List<string> _warnings = new List<string>();
         private Dictionary<int, string> _fieldNames = new Dictionary<int, string>();
+        private Dictionary<string, List<VmTag>> _tags;
 
         public InventoryCollector(VimClient client) { _client = client; }
 
@@ -70,7 +84,7 @@ namespace VirtCompliance.Vim.Collector
                 {
                     _objects[o.Obj.Value] = o;
                     Progress.ObjectsRead++;
-                }, cancel).ConfigureAwait(false);
+                }, cancel, KeepItem).ConfigureAwait(false);
             }
             finally
             {
@@ -84,6 +98,9 @@ namespace VirtCompliance.Vim.Collector
             }
             Progress.Phase = "Reading custom field definitions";
             await ReadFieldNamesAsync(cancel).ConfigureAwait(false);
+            Progress.Phase = "Reading tags";
+            _tags = await new Cis.TagClient(_client).ReadAttachedTagsAsync(cancel).ConfigureAwait(false);
+            if (_tags == null) _warnings.Add($"{_client.Url.Host} has no CIS REST API (/rest): VM tags were not collected, so PCI scope can come only from custom attributes and scope maps.");
             Progress.Phase = "Building the inventory";
             return Build(clusters, _client.Url, _client.ServerDescription);
         }
@@ -149,7 +166,8 @@ namespace VirtCompliance.Vim.Collector
             }).ToList();
             var clusters = OfType("ClusterComputeResource").Select(MapCluster).ToList();
             var hosts = OfType("HostSystem").Select(o => MapHost(o, dvsByHost)).ToList();
-            var vms = OfType("VirtualMachine").Select(o => MapVm(o, switchByUuid)).Where(v => v != null).ToList();
+            // VMs are most of the work; their mapping only reads shared state, so both cores share it.
+            var vms = OfType("VirtualMachine").ToList().AsParallel().AsOrdered().Select(o => MapVm(o, switchByUuid)).Where(v => v != null).ToList();
 
             var filter = NameFilter.Create(clusterFilter);
             if (filter != null)
@@ -493,6 +511,7 @@ namespace VirtCompliance.Vim.Collector
                 Nics = nics,
                 DatastoreIds = Items(o["datastore"]).OfType<VimRef>().Select(r => r.Value).ToArray(),
                 CustomAttributes = attributes,
+                Tags = _tags != null && _tags.TryGetValue(o.Obj.Value, out var tags) ? tags.ToArray() : Array.Empty<VmTag>(),
             };
         }
 

@@ -62,8 +62,12 @@ namespace VirtCompliance.Vim.Soap
             }
         }
 
-        /// <summary>Reads a RetrievePropertiesEx / ContinueRetrievePropertiesEx response, calling <paramref name="onObject"/> per object; returns the continuation token or null.</summary>
-        public static string ReadObjects(Stream stream, string method, Action<ObjectContent> onObject)
+        /// <summary>
+        /// Reads a RetrievePropertiesEx / ContinueRetrievePropertiesEx response, calling <paramref name="onObject"/> per object; returns the continuation token or null.
+        /// <paramref name="keepItem"/> (property path, item xsi:type) can drop items of array properties unread: a VM's
+        /// config.hardware.device is most of a response, and the collector needs only its network adapters.
+        /// </summary>
+        public static string ReadObjects(Stream stream, string method, Action<ObjectContent> onObject, Func<string, string, bool> keepItem = null)
         {
             using (var reader = XmlReader.Create(stream, Settings))
             {
@@ -82,7 +86,7 @@ namespace VirtCompliance.Vim.Soap
                         {
                             if (reader.NodeType != XmlNodeType.Element) { reader.Read(); continue; }
                             if (reader.LocalName == "token") token = reader.ReadElementContentAsString();
-                            else if (reader.LocalName == "objects") onObject(ReadObjectContent(reader));
+                            else if (reader.LocalName == "objects") onObject(ReadObjectContent(reader, keepItem));
                             else reader.Skip();
                         }
                         reader.Read();
@@ -94,7 +98,27 @@ namespace VirtCompliance.Vim.Soap
             }
         }
 
-        private static ObjectContent ReadObjectContent(XmlReader reader)
+        /// <summary>
+        /// The continuation token of a RetrievePropertiesEx / ContinueRetrievePropertiesEx answer,
+        /// or null on the last page, read without parsing the objects (the schema puts the token
+        /// first). Throws the fault when the answer is one.
+        /// </summary>
+        public static string PeekToken(Stream stream, string method)
+        {
+            using (var reader = XmlReader.Create(stream, Settings))
+            {
+                MoveToBodyContent(reader, method);
+                while (reader.Read())
+                {
+                    if (reader.NodeType != XmlNodeType.Element) continue;
+                    if (reader.LocalName == "token") return reader.ReadElementContentAsString();
+                    if (reader.LocalName == "objects") return null;
+                }
+                return null;
+            }
+        }
+
+        private static ObjectContent ReadObjectContent(XmlReader reader, Func<string, string, bool> keepItem)
         {
             var depth = reader.Depth;
             ObjectContent content = null;
@@ -111,8 +135,7 @@ namespace VirtCompliance.Vim.Soap
                         content = new ObjectContent((VimRef)ReadValue(reader));
                         break;
                     case "propSet":
-                        var prop = (VimObject)ReadValue(reader);
-                        pending.Add(new KeyValuePair<string, VimValue>(prop.Text("name"), prop["val"]));
+                        pending.Add(ReadPropSet(reader, keepItem));
                         break;
                     case "missingSet":
                         var m = (VimObject)ReadValue(reader);
@@ -129,6 +152,50 @@ namespace VirtCompliance.Vim.Soap
             foreach (var p in pending) content.Properties[p.Key] = p.Value;
             foreach (var m in missing) content.Missing[m.Key] = m.Value;
             return content;
+        }
+
+        /// <summary>A propSet: its name, then its value, with array items filtered as the caller asks.</summary>
+        private static KeyValuePair<string, VimValue> ReadPropSet(XmlReader reader, Func<string, string, bool> keepItem)
+        {
+            string name = null;
+            VimValue value = null;
+            if (reader.IsEmptyElement) { reader.Read(); return new KeyValuePair<string, VimValue>(null, null); }
+            var depth = reader.Depth;
+            reader.Read();
+            while (reader.Depth > depth)
+            {
+                if (reader.NodeType != XmlNodeType.Element) { reader.Read(); continue; }
+                if (reader.LocalName == "name") name = reader.ReadElementContentAsString();
+                else if (reader.LocalName == "val") value = keepItem != null && name != null ? ReadFilteredArray(reader, name, keepItem) : ReadValue(reader);
+                else reader.Skip();
+            }
+            reader.Read();
+            return new KeyValuePair<string, VimValue>(name, value);
+        }
+
+        /// <summary>An ArrayOf... value whose items the filter may skip unread; any other value as usual.</summary>
+        private static VimValue ReadFilteredArray(XmlReader reader, string path, Func<string, string, bool> keepItem)
+        {
+            var arrayType = XsiType(reader);
+            if (arrayType == null || !arrayType.StartsWith("ArrayOf", StringComparison.Ordinal) || reader.IsEmptyElement || keepItem(path, null))
+                return ReadValue(reader);
+            var array = new VimObject { Type = arrayType };
+            var depth = reader.Depth;
+            reader.Read();
+            while (reader.Depth > depth)
+            {
+                if (reader.NodeType != XmlNodeType.Element) { reader.Read(); continue; }
+                if (keepItem(path, XsiType(reader))) array.Add(reader.LocalName, ReadValue(reader));
+                else reader.Skip();
+            }
+            reader.Read();
+            return array;
+        }
+
+        private static string XsiType(XmlReader reader)
+        {
+            var type = reader.GetAttribute("type", XsiNs);
+            return type == null ? null : StripPrefix(type);
         }
 
         /// <summary>Moves to the first element inside soap:Body; throws the fault if that is a soap:Fault.</summary>

@@ -1,0 +1,40 @@
+#!/usr/bin/env python3
+"""Makes one host drift through the standard vSphere API, as an administrator's client would.
+
+Usage: make_drift.py URL USER HOSTNAME (password on stdin). On that host it opens the firewall's
+default incoming policy, starts SSH with policy "on", and sets the ESXi Shell interactive timeout to 3600 s.
+Prints what it changed, one line each.
+"""
+import ssl
+import sys
+from urllib.parse import urlparse
+
+from pyVim.connect import SmartConnect, Disconnect
+from pyVmomi import vim
+
+
+def main():
+    url, user, host_name = sys.argv[1], sys.argv[2], sys.argv[3]
+    password = sys.stdin.readline().rstrip("\n")
+    u = urlparse(url)
+    context = ssl._create_unverified_context() if u.scheme == "https" else None
+    si = SmartConnect(host=u.hostname, port=u.port, user=user, pwd=password, protocol=u.scheme, sslContext=context)
+    try:
+        content = si.RetrieveContent()
+        view = content.viewManager.CreateContainerView(content.rootFolder, [vim.HostSystem], True)
+        host = next(h for h in view.view if h.name == host_name)
+        view.Destroy()
+        cm = host.configManager
+        cm.firewallSystem.UpdateDefaultPolicy(vim.host.FirewallInfo.DefaultPolicy(incomingBlocked=False, outgoingBlocked=True))
+        print("firewall default incoming policy: allow")
+        cm.serviceSystem.StartService(id="TSM-SSH")
+        cm.serviceSystem.UpdateServicePolicy(id="TSM-SSH", policy="on")
+        print("TSM-SSH: running, policy on")
+        cm.advancedOption.UpdateOptions(changedValue=[vim.option.OptionValue(key="UserVars.ESXiShellInteractiveTimeOut", value=3600)])
+        print("UserVars.ESXiShellInteractiveTimeOut: 3600")
+    finally:
+        Disconnect(si)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Reads hosts, VMs and clusters from a vSphere endpoint with pyVmomi and prints them as JSON.
+
+The integration tests compare this independent client's view of the simulator with what
+Get-VirtInventory collected. Usage: read_inventory.py URL USER (password on stdin).
+"""
+import json
+import ssl
+import sys
+from urllib.parse import urlparse
+
+from pyVim.connect import SmartConnect, Disconnect
+from pyVmomi import vim
+
+
+def connect(url, user, password):
+    u = urlparse(url)
+    # Tests only: the simulator's certificate is self-signed and pinned by the tests themselves.
+    context = ssl._create_unverified_context() if u.scheme == "https" else None
+    return SmartConnect(host=u.hostname, port=u.port, user=user, pwd=password,
+                        protocol=u.scheme, sslContext=context)
+
+
+def text(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def main():
+    url, user = sys.argv[1], sys.argv[2]
+    password = sys.stdin.readline().rstrip("\n")
+    si = connect(url, user, password)
+    try:
+        content = si.RetrieveContent()
+        view = content.viewManager.CreateContainerView(
+            content.rootFolder, [vim.HostSystem, vim.VirtualMachine, vim.ClusterComputeResource], True)
+        out = {"hosts": {}, "vms": {}, "clusters": {}}
+        for obj in view.view:
+            if isinstance(obj, vim.HostSystem):
+                config = obj.config
+                cluster = obj.parent._moId if isinstance(obj.parent, vim.ClusterComputeResource) else None
+                out["hosts"][obj._moId] = {
+                    "name": obj.name,
+                    "cluster": cluster,
+                    "connectionState": text(obj.runtime.connectionState),
+                    "lockdownMode": text(getattr(config, "lockdownMode", None)),
+                    "incomingBlocked": config.firewall.defaultPolicy.incomingBlocked,
+                    "outgoingBlocked": config.firewall.defaultPolicy.outgoingBlocked,
+                    "rulesets": {r.key: r.enabled for r in config.firewall.ruleset},
+                    "services": {s.key: {"running": s.running, "policy": s.policy} for s in config.service.service},
+                    "options": {o.key: text(o.value) for o in (config.option or [])},
+                }
+            elif isinstance(obj, vim.VirtualMachine):
+                nics = []
+                for d in obj.config.hardware.device:
+                    if not isinstance(d, vim.vm.device.VirtualEthernetCard):
+                        continue
+                    b = d.backing
+                    if isinstance(b, vim.vm.device.VirtualEthernetCard.DistributedVirtualPortBackingInfo):
+                        nics.append(b.port.portgroupKey)
+                    elif isinstance(b, vim.vm.device.VirtualEthernetCard.NetworkBackingInfo) and b.network is not None:
+                        nics.append(b.network._moId)
+                out["vms"][obj._moId] = {
+                    "name": obj.name,
+                    "host": obj.runtime.host._moId if obj.runtime.host else None,
+                    "powerState": text(obj.runtime.powerState),
+                    "nics": nics,
+                }
+            elif isinstance(obj, vim.ClusterComputeResource):
+                ex = obj.configurationEx
+                out["clusters"][obj._moId] = {
+                    "name": obj.name,
+                    "drs": bool(ex.drsConfig.enabled),
+                    "ha": bool(ex.dasConfig.enabled),
+                    "rules": sorted(r.name for r in (ex.rule or [])),
+                    "groups": sorted(g.name for g in (ex.group or [])),
+                }
+        view.Destroy()
+        json.dump(out, sys.stdout, sort_keys=True)
+    finally:
+        Disconnect(si)
+
+
+if __name__ == "__main__":
+    main()
