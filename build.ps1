@@ -7,16 +7,19 @@
         dotnet tool restore && dotnet pwsh ./build.ps1 <Task>
     Tasks:
         Build   compile and publish the module to out/VirtCompliance/ (with generated help)
-        Test    Build, then every test: xunit (in-process) and Pester (the module as a user sees it);
+        Test    Build, then Vcsim, then every test: xunit (in-process, and against the simulator), Pester
+                (the module as a user sees it) and the simulator's Go tests;
                 ends with "N passed, N failed, N skipped" and exits non-zero on any failure
         Demo    Build, then run the cmdlets on the bundled sample lab
-        Bench   Build, then the benchmarks under bench/ (Release, ratios against in-run baselines)
+        Bench   Build and Vcsim, then the benchmarks under bench/ (Release, ratios against in-run baselines)
+        Vcsim   build the vCenter simulator to out/vcsim/vcsim, installing its Debian packages when
+                missing and running as root (tests/vcsim/README.md)
         Clean   remove build output
 #>
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Vcsim', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -43,7 +46,9 @@ if ($PSVersionTable.PSVersion.Major -ge 7) { $PSStyle.OutputRendering = 'PlainTe
 function Invoke-Native {
     # Runs a program and stops the build if it fails; PowerShell does not do that for native commands.
     # A simple function (no param block) so that arguments such as -v reach the program untouched.
-    $file, $rest = $args
+    # @(...): with one argument after the program, $rest would be a string, which splatting spreads into characters.
+    $file = $args[0]
+    $rest = @($args | Select-Object -Skip 1)
     & $file @rest
     if ($LASTEXITCODE -ne 0) { throw "'$file $($rest -join ' ')' failed with exit code $LASTEXITCODE." }
 }
@@ -90,6 +95,8 @@ function Get-TrxCounts([string] $TrxPath) {
 
 function Invoke-Test {
     Invoke-Build
+    # The integration tests run against the vCenter simulator; build it (and install its Debian packages) first.
+    Invoke-Vcsim
     $results = Join-Path $out 'test-results'
     if (Test-Path $results) { Remove-Item $results -Recurse -Force }
     New-Item -ItemType Directory -Path $results | Out-Null
@@ -110,11 +117,15 @@ function Invoke-Test {
         -ResultsPath (Join-Path $results 'pester.xml')
     $pester = if (Test-Path $pesterCounts) { Get-Content -Raw $pesterCounts | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
 
-    $passed = $xunit.Passed + $pester.Passed
-    $failed = $xunit.Failed + $pester.Failed
-    $skipped = $xunit.Skipped + $pester.Skipped
+    $go = Invoke-VcsimGoTests
+
+    $passed = $xunit.Passed + $pester.Passed + $go.Passed
+    $failed = $xunit.Failed + $pester.Failed + $go.Failed
+    $skipped = $xunit.Skipped + $pester.Skipped + $go.Skipped
     Write-Host ""
-    Write-Host "xunit: $($xunit.Passed) passed, $($xunit.Failed) failed, $($xunit.Skipped) skipped; Pester: $($pester.Passed) passed, $($pester.Failed) failed, $($pester.Skipped) skipped"
+    Write-Host ("xunit: $($xunit.Passed) passed, $($xunit.Failed) failed, $($xunit.Skipped) skipped; " +
+        "Pester: $($pester.Passed) passed, $($pester.Failed) failed, $($pester.Skipped) skipped; " +
+        "Go (simulator): $($go.Passed) passed, $($go.Failed) failed, $($go.Skipped) skipped")
     Write-Host "$passed passed, $failed failed, $skipped skipped"
     if ($failed -gt 0) { exit 1 }
 }
@@ -128,9 +139,109 @@ function Invoke-Demo {
 
 function Invoke-Bench {
     Invoke-Build
+    # The live-collection benchmark runs the simulator at about 1,100 and 5,250 VMs.
+    Invoke-Vcsim
     Write-Host "== Benchmarks (Release)"
     # '--' quoted: unquoted, PowerShell would take it as its own end-of-parameters marker.
     Invoke-Native dotnet run --project (Join-Path $root 'bench/VirtCompliance.Bench') -c Release '--' @BenchArguments
+}
+
+# --- vCenter simulator (tests/vcsim): the govmomi simulator with VirtCompliance's vim25 extensions ---
+
+$vcsimRoot = Join-Path $root 'tests/vcsim'
+$vcsimBinary = Join-Path $out 'vcsim/vcsim'
+$vcsimGovmomi = '/usr/share/gocode/src/github.com/vmware/govmomi/simulator'
+$vcsimPackages = 'golang-go', 'golang-github-vmware-govmomi-dev', 'python3-pyvmomi'
+
+function Install-VcsimPrerequisite {
+    # Go and the govmomi library sources come from the Debian packages; GOPATH mode, no module downloads.
+    $missing = -not (Get-Command go -ErrorAction SilentlyContinue) -or -not (Test-Path $vcsimGovmomi)
+    if (-not $missing) { return }
+    $isRoot = $IsLinux -and ((& id -u) -eq '0')
+    if ($isRoot -and (Test-Path /etc/debian_version)) {
+        Write-Host "== Installing the simulator prerequisites: $($vcsimPackages -join ', ')"
+        $saved = $env:DEBIAN_FRONTEND
+        $env:DEBIAN_FRONTEND = 'noninteractive'
+        try {
+            Invoke-Native apt-get -q update
+            Invoke-Native apt-get install -y --no-install-recommends @vcsimPackages
+        }
+        finally { $env:DEBIAN_FRONTEND = $saved }
+        if (-not (Get-Command go -ErrorAction SilentlyContinue) -or -not (Test-Path $vcsimGovmomi)) {
+            throw "Installing $($vcsimPackages -join ', ') did not provide 'go' and $vcsimGovmomi."
+        }
+        return
+    }
+    throw ("The vCenter simulator needs Go and the govmomi sources ($vcsimGovmomi). " +
+        "Install the Debian packages as root: apt-get install --no-install-recommends $($vcsimPackages -join ' ')")
+}
+
+function Invoke-WithVcsimEnvironment([scriptblock] $Script) {
+    # Go runs in GOPATH mode against the Debian govmomi sources; the variables are set for the
+    # child processes only and restored afterwards.
+    $settings = @{
+        GO111MODULE = 'off'
+        GOPATH      = "$vcsimRoot" + ':/usr/share/gocode'
+        GOCACHE     = (Join-Path $out 'gocache')
+        GOFLAGS     = ''
+    }
+    $saved = @{}
+    foreach ($name in $settings.Keys) {
+        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, $settings[$name])
+    }
+    try { & $Script }
+    finally {
+        foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+    }
+}
+
+function Invoke-VcsimBuild {
+    # Builds out/vcsim/vcsim unless it is newer than every Go source under tests/vcsim.
+    $sources = @(Get-ChildItem -Path $vcsimRoot -Recurse -File -Filter '*.go')
+    if ($sources.Count -eq 0) { throw "No Go sources under $vcsimRoot." }
+    if (Test-Path $vcsimBinary) {
+        $built = (Get-Item $vcsimBinary).LastWriteTimeUtc
+        $newest = ($sources | Measure-Object -Property LastWriteTimeUtc -Maximum).Maximum
+        if ($built -gt $newest) {
+            Write-Host "== Vcsim is up to date ($vcsimBinary)"
+            return
+        }
+    }
+    Write-Host "== Vcsim build"
+    New-Item -ItemType Directory -Force -Path (Split-Path $vcsimBinary) | Out-Null
+    Invoke-WithVcsimEnvironment { Invoke-Native go build -o $vcsimBinary virtcompliance/vcsim }
+}
+
+function Invoke-VcsimGoTests {
+    # Runs the simulator's Go tests and returns their counts; a failure does not throw (the caller decides).
+    Write-Host "== Vcsim Go tests"
+    if (-not (Get-Command go -ErrorAction SilentlyContinue)) {
+        Write-Host "'go' was not found; run Install-VcsimPrerequisite first."
+        return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 }
+    }
+    $output = @(Invoke-WithVcsimEnvironment {
+        $ErrorActionPreference = 'Continue' # go writes build errors and logs to stderr
+        & go test -v -count=1 'virtcompliance/vcsim/...' 2>&1 | ForEach-Object { $line = "$_"; Write-Host $line; $line }
+    })
+    $exitCode = $LASTEXITCODE
+    $counts = [pscustomobject]@{
+        Passed  = @($output | Where-Object { $_ -match '^\s*--- PASS: ' }).Count
+        Failed  = @($output | Where-Object { $_ -match '^\s*--- FAIL: ' }).Count
+        Skipped = @($output | Where-Object { $_ -match '^\s*--- SKIP: ' }).Count
+    }
+    if ($exitCode -ne 0 -and $counts.Failed -eq 0) {
+        $counts.Failed = 1
+        Write-Host "go test exited with $exitCode without reporting a failed test (build failure)."
+    }
+    Write-Host "Vcsim Go tests: $($counts.Passed) passed, $($counts.Failed) failed, $($counts.Skipped) skipped"
+    return $counts
+}
+
+function Invoke-Vcsim {
+    Install-VcsimPrerequisite
+    Invoke-VcsimBuild
+    Write-Host "Simulator: $vcsimBinary"
 }
 
 switch ($Task) {
@@ -138,6 +249,7 @@ switch ($Task) {
     'Test' { Invoke-Test }
     'Demo' { Invoke-Demo }
     'Bench' { Invoke-Bench }
+    'Vcsim' { Invoke-Vcsim }
     'Clean' {
         if (Test-Path $out) { Remove-Item $out -Recurse -Force }
         Invoke-Native dotnet clean (Join-Path $root 'VirtCompliance.sln') -c $Configuration --nologo -v quiet

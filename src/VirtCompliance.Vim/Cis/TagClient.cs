@@ -37,10 +37,10 @@ namespace VirtCompliance.Vim.Cis
             try
             {
                 var categories = new Dictionary<string, string>(StringComparer.Ordinal);
-                foreach (var id in (await GetAsync("tagging/category", cancel).ConfigureAwait(false)).Values<string>())
+                foreach (var id in Strings(await GetAsync("tagging/category", cancel).ConfigureAwait(false)))
                     categories[id] = (string)(await GetAsync("tagging/category/id:" + Uri.EscapeDataString(id), cancel).ConfigureAwait(false))["name"];
                 var tags = new Dictionary<string, VmTag>(StringComparer.Ordinal);
-                foreach (var id in (await GetAsync("tagging/tag", cancel).ConfigureAwait(false)).Values<string>())
+                foreach (var id in Strings(await GetAsync("tagging/tag", cancel).ConfigureAwait(false)))
                 {
                     var tag = await GetAsync("tagging/tag/id:" + Uri.EscapeDataString(id), cancel).ConfigureAwait(false);
                     categories.TryGetValue((string)tag["category_id"] ?? "", out var category);
@@ -50,7 +50,7 @@ namespace VirtCompliance.Vim.Cis
                 if (tags.Count == 0) return result;
                 var body = new JObject { ["tag_ids"] = new JArray(tags.Keys.ToArray()) };
                 var attached = await SendAsync(HttpMethod.Post, "tagging/tag-association?~action=list-attached-objects-on-tags", body, cancel).ConfigureAwait(false);
-                foreach (var entry in attached.Children<JObject>())
+                foreach (var entry in (attached as JArray)?.Children<JObject>() ?? Enumerable.Empty<JObject>())
                 {
                     if (!tags.TryGetValue((string)entry["tag_id"] ?? "", out var tag)) continue;
                     foreach (var obj in entry["object_ids"]?.Children<JObject>() ?? Enumerable.Empty<JObject>())
@@ -69,6 +69,9 @@ namespace VirtCompliance.Vim.Cis
                 catch (VimConnectionException) { /* the session expires on its own */ }
             }
         }
+
+        /// <summary>A list of ids; an empty list may come as null (Go encodes an empty slice that way).</summary>
+        private static IEnumerable<string> Strings(JToken token) => token is JArray array ? array.Values<string>() : Enumerable.Empty<string>();
 
         private async Task<bool> LoginAsync(CancellationToken cancel)
         {

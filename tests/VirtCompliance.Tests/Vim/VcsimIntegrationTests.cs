@@ -1,0 +1,268 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Net.Http;
+using System.Text;
+using System.Threading;
+using Newtonsoft.Json.Linq;
+using VirtCompliance.Controls;
+using VirtCompliance.Drift;
+using VirtCompliance.Inventory;
+using VirtCompliance.Vim;
+using VirtCompliance.Vim.Collector;
+using VirtCompliance.Vim.Soap;
+using Xunit;
+using Inv = VirtCompliance.Inventory.Inventory;
+
+namespace VirtCompliance.Tests.Vim
+{
+    /// <summary>The vim25 client and collector against the real simulator, checked against pyVmomi reading the same simulator.</summary>
+    [Collection("vcsim")]
+    public class VcsimIntegrationTests
+    {
+        private static readonly VimConnectionOptions Lab = new VimConnectionOptions { SkipCertificateCheck = true };
+
+        private static VimClient Connect(VcsimServer sim, VimConnectionOptions options = null) =>
+            VimClient.ConnectAsync(sim.Url, sim.Credential, options ?? Lab, CancellationToken.None).GetAwaiter().GetResult();
+
+        private static Inv Collect(VimClient client, IReadOnlyCollection<string> clusters = null) =>
+            new InventoryCollector(client).CollectAsync(clusters, CancellationToken.None).GetAwaiter().GetResult();
+
+        /// <summary>Runs a script of tests/pyvmomi with Debian's python3 (where python3-pyvmomi lives), the password on stdin; returns its stdout.</summary>
+        private static string Python(string script, VcsimServer sim, params string[] args)
+        {
+            var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            psi.ArgumentList.Add(Path.Combine(VirtCompliance.Tests.Lab.RepositoryRoot, "tests", "pyvmomi", script));
+            psi.ArgumentList.Add(sim.Url.ToString());
+            psi.ArgumentList.Add(sim.User);
+            foreach (var a in args) psi.ArgumentList.Add(a);
+            using (var p = Process.Start(psi))
+            {
+                p.StandardInput.WriteLine(sim.Password);
+                p.StandardInput.Close();
+                var stdout = p.StandardOutput.ReadToEndAsync();
+                var stderr = p.StandardError.ReadToEndAsync();
+                Assert.True(p.WaitForExit(120000), $"{script} did not finish");
+                Assert.True(p.ExitCode == 0, $"{script} failed ({p.ExitCode}): {stderr.Result}");
+                return stdout.Result;
+            }
+        }
+
+        [Fact]
+        public void The_collected_inventory_matches_what_pyvmomi_reads()
+        {
+            using (var sim = new VcsimServer())
+            using (var client = Connect(sim))
+            {
+                var inv = Collect(client);
+                var py = JObject.Parse(Python("read_inventory.py", sim));
+                var pyHosts = (JObject)py["hosts"];
+                Assert.Equal(pyHosts.Properties().Select(p => p.Name).OrderBy(n => n), inv.Hosts.Select(h => h.Id).OrderBy(n => n));
+                foreach (var host in inv.Hosts)
+                {
+                    var p = pyHosts[host.Id];
+                    Assert.Equal((string)p["name"], host.Name);
+                    Assert.Equal((string)p["cluster"], host.ClusterId);
+                    Assert.Equal((bool)p["incomingBlocked"], host.Firewall.IncomingBlocked);
+                    Assert.Equal(((JObject)p["rulesets"]).Properties().ToDictionary(r => r.Name, r => (bool)r.Value),
+                        host.Firewall.Rulesets.ToDictionary(r => r.Key, r => r.Enabled));
+                    Assert.Equal(((JObject)p["services"]).Properties().ToDictionary(s => s.Name, s => ((bool)s.Value["running"], (string)s.Value["policy"])),
+                        host.Services.ToDictionary(s => s.Key, s => (s.Running, s.Policy.ToString().ToLowerInvariant())));
+                    Assert.Equal(((JObject)p["options"]).Properties().ToDictionary(o => o.Name, o => (string)o.Value),
+                        host.AdvancedOptions.ToDictionary(o => o.Key, o => o.Value));
+                    Assert.NotEmpty(host.Firewall.Rulesets);
+                    Assert.NotEmpty(host.Services);
+                }
+                var pyVms = (JObject)py["vms"];
+                Assert.Equal(pyVms.Properties().Select(p => p.Name).OrderBy(n => n), inv.Vms.Select(v => v.Id).OrderBy(n => n));
+                foreach (var vm in inv.Vms)
+                {
+                    var p = pyVms[vm.Id];
+                    Assert.Equal((string)p["name"], vm.Name);
+                    Assert.Equal((string)p["host"], vm.HostId);
+                    Assert.Equal(p["nics"].Values<string>(), vm.Nics.Select(n => n.NetworkId));
+                }
+                var pyClusters = (JObject)py["clusters"];
+                foreach (var cluster in inv.Clusters)
+                {
+                    var p = pyClusters[cluster.Id];
+                    Assert.Equal((string)p["name"], cluster.Name);
+                    Assert.Equal((bool)p["drs"], cluster.DrsEnabled);
+                    Assert.Equal(p["rules"].Values<string>(), cluster.Rules.Select(r => r.Name).OrderBy(n => n, StringComparer.Ordinal));
+                }
+                Assert.NotEmpty(inv.Vms);
+                Assert.NotEmpty(inv.Clusters);
+            }
+        }
+
+        [Fact]
+        public void Drift_made_through_the_standard_api_is_reported()
+        {
+            using (var sim = new VcsimServer())
+            using (var client = Connect(sim))
+            {
+                var before = Collect(client);
+                var target = before.Hosts.First(h => h.ClusterId != null);
+                Python("make_drift.py", sim, target.Name);
+                var after = Collect(client);
+                var drift = HostDriftAnalyzer.Analyze(HostControlEvaluator.Evaluate(after, Baseline.PeerOfAll(), new EvaluationOptions { Peer = true })).ToList();
+                var onTarget = drift.Where(d => d.HostId == target.Id).Select(d => d.ControlId).ToList();
+                Assert.Contains("esx-9.ssh", onTarget);
+                Assert.Contains("esx-9.shell-interactive-timeout", onTarget);
+                Assert.Contains(drift, d => d.HostId == target.Id && d.ControlId.StartsWith("esx-9.firewall", StringComparison.Ordinal));
+                Assert.DoesNotContain(drift, d => d.HostId != target.Id && d.ClusterId == target.ClusterId);
+            }
+        }
+
+        [Fact]
+        public async System.Threading.Tasks.Task A_wrong_password_is_one_clear_error()
+        {
+            using (var sim = new VcsimServer())
+            {
+                var ex = await Assert.ThrowsAsync<InvalidLoginException>(() =>
+                    VimClient.ConnectAsync(sim.Url, new System.Net.NetworkCredential(sim.User, "wrong"), Lab, CancellationToken.None));
+                Assert.DoesNotContain("wrong", ex.Message);
+            }
+        }
+
+        [Fact]
+        public void A_self_signed_certificate_is_refused_unless_skipped_or_pinned()
+        {
+            using (var sim = new VcsimServer())
+            {
+                Assert.Equal("https", sim.Url.Scheme);
+                var ex = Assert.Throws<VimConnectionException>(() => Connect(sim, new VimConnectionOptions()));
+                Assert.Contains("not trusted", ex.Message);
+                Assert.Contains(sim.Thumbprint, ex.Message);
+                using (var pinned = Connect(sim, new VimConnectionOptions { CertificateThumbprint = sim.Thumbprint }))
+                    Assert.True(pinned.LoggedIn);
+                Assert.Throws<VimConnectionException>(() => Connect(sim, new VimConnectionOptions { CertificateThumbprint = "00:11:22" }));
+            }
+        }
+
+        [Fact]
+        public async System.Threading.Tasks.Task An_unreachable_server_says_so()
+        {
+            int port;
+            using (var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+            {
+                listener.Start();
+                port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+            }
+            var ex = await Assert.ThrowsAsync<VimConnectionException>(() =>
+                VimClient.ConnectAsync(new Uri($"https://127.0.0.1:{port}/sdk"), new System.Net.NetworkCredential("u", "p"), Lab, CancellationToken.None));
+            Assert.Contains("Cannot reach", ex.Message);
+        }
+
+        [Fact]
+        public void Pages_return_every_object_exactly_once()
+        {
+            using (var sim = new VcsimServer())
+            using (var whole = Connect(sim))
+            using (var paged = Connect(sim, new VimConnectionOptions { SkipCertificateCheck = true, PageSize = 3 }))
+            {
+                var methods = new List<string>();
+                paged.RequestObserver = (m, _) => methods.Add(m);
+                var a = Collect(whole);
+                var b = Collect(paged);
+                Assert.Contains("ContinueRetrievePropertiesEx", methods);
+                Assert.Equal(a.Hosts.Select(h => h.Id), b.Hosts.Select(h => h.Id));
+                Assert.Equal(a.Vms.Select(v => v.Id), b.Vms.Select(v => v.Id));
+                Assert.Equal(a.Networks.Select(n => n.Id), b.Networks.Select(n => n.Id));
+            }
+        }
+
+        [Fact]
+        public void The_server_dying_mid_collection_is_a_clear_error()
+        {
+            using (var sim = new VcsimServer())
+            using (var client = Connect(sim, new VimConnectionOptions { SkipCertificateCheck = true, PageSize = 2, RequestTimeout = TimeSpan.FromSeconds(30) }))
+            {
+                client.RequestObserver = (method, _) => { if (method == "ContinueRetrievePropertiesEx") sim.Kill(); };
+                var ex = Assert.Throws<VimConnectionException>(() => Collect(client));
+                Assert.Contains(sim.Url.Authority, ex.Message);
+            }
+        }
+
+        [Fact]
+        public async System.Threading.Tasks.Task An_expired_session_logs_in_again_without_the_caller_noticing()
+        {
+            using (var sim = new VcsimServer())
+            using (var client = Connect(sim))
+            {
+                // End the session behind the client's back, as a vCenter does when it times out.
+                using (var logout = new SoapWriter("Logout", client.SessionManager))
+                    await client.InvokeAsync(logout, CancellationToken.None, retryLogin: false);
+                var logins = 0;
+                client.RequestObserver = (m, _) => { if (m == "Login") logins++; };
+                var inv = Collect(client);
+                Assert.NotEmpty(inv.Hosts);
+                Assert.Equal(1, logins);
+            }
+        }
+
+        [Fact]
+        public async System.Threading.Tasks.Task Every_request_body_the_client_writes_matches_the_vim25_schema()
+        {
+            using (var sim = new VcsimServer())
+            {
+                var bodies = new List<(string method, byte[] body)>();
+                using (var client = await VimClient.ConnectAsync(sim.Url, sim.Credential, new VimConnectionOptions { SkipCertificateCheck = true, PageSize = 5 },
+                    CancellationToken.None, (m, b) => bodies.Add((m, b))))
+                {
+                    await new InventoryCollector(client).CollectAsync(null, CancellationToken.None);
+                    await client.LogoutAsync(CancellationToken.None);
+                }
+                foreach (var method in new[] { "RetrieveServiceContent", "Login", "CreateContainerView", "RetrievePropertiesEx", "ContinueRetrievePropertiesEx", "DestroyView", "Logout" })
+                    Assert.Contains(bodies, b => b.method == method);
+                foreach (var (method, body) in bodies)
+                    Assert.True(VimSchema.Validate(body).Count == 0, method + ": " + string.Join("; ", VimSchema.Validate(body)));
+            }
+        }
+
+        [Fact]
+        public void Tags_from_the_rest_api_decide_pci_scope()
+        {
+            using (var sim = new VcsimServer())
+            using (var client = Connect(sim))
+            {
+                var vm = Collect(client).Vms.First();
+                TagVm(sim, vm.Id, "PCI-Scope", "CDE");
+                var inv = Collect(client);
+                var tagged = inv.GetVm(vm.Id);
+                Assert.Contains(tagged.Tags, t => t.Category == "PCI-Scope" && t.Name == "CDE");
+                var scope = VirtCompliance.Pci.PciScopeClassifier.Classify(inv, new VirtCompliance.Pci.ScopeSources()).Single(s => s.VmId == vm.Id);
+                Assert.Equal((VirtCompliance.Pci.PciScope.Cde, "tag PCI-Scope/CDE"), (scope.Scope, scope.Source));
+            }
+        }
+
+        /// <summary>Creates a category and tag through the CIS REST API and attaches the tag to a VM, as the vSphere Client would.</summary>
+        private static void TagVm(VcsimServer sim, string vmId, string category, string tag)
+        {
+            using (var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true })
+            using (var http = new HttpClient(handler) { BaseAddress = new Uri(sim.Url, "/rest/com/vmware/cis/") })
+            {
+                JToken Post(string path, object body)
+                {
+                    var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(JToken.FromObject(body).ToString(), Encoding.UTF8, "application/json") };
+                    var response = http.SendAsync(request).GetAwaiter().GetResult();
+                    var text = response.Content.ReadAsStringAsync().GetAwaiter().GetResult();
+                    Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode} {text}");
+                    return text.Length == 0 ? null : JToken.Parse(text)["value"];
+                }
+                var login = new HttpRequestMessage(HttpMethod.Post, "session");
+                login.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(sim.User + ":" + sim.Password)));
+                var session = (string)JToken.Parse(http.SendAsync(login).GetAwaiter().GetResult().Content.ReadAsStringAsync().GetAwaiter().GetResult())["value"];
+                http.DefaultRequestHeaders.Add("vmware-api-session-id", session);
+                var categoryId = (string)Post("tagging/category", new { create_spec = new { name = category, description = "", cardinality = "SINGLE", associable_types = new string[0] } });
+                var tagId = (string)Post("tagging/tag", new { create_spec = new { name = tag, description = "", category_id = categoryId } });
+                Post($"tagging/tag-association/id:{tagId}?~action=attach", new { object_id = new { id = vmId, type = "VirtualMachine" } });
+            }
+        }
+    }
+
+    [CollectionDefinition("vcsim", DisableParallelization = true)]
+    public sealed class VcsimCollection { }
+}

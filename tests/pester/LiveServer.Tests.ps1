@@ -1,0 +1,109 @@
+# Pester tests of the live-server cmdlets against the vCenter simulator (out/vcsim/vcsim, built by
+# build.ps1 Vcsim) on 127.0.0.1 and a free port. Each Describe starts its own simulator and stops it
+# in AfterAll, pass or fail; the simulator also exits when this process closes its stdin.
+param([Parameter(Mandatory)] [string] $ModulePath)
+
+BeforeAll {
+    Import-Module $ModulePath -Force
+    $vcsimPath = Join-Path (Split-Path (Split-Path $ModulePath)) 'vcsim/vcsim'
+
+    function Start-Vcsim {
+        if (-not (Test-Path $vcsimPath)) { throw "The simulator is not built ($vcsimPath): run build.ps1 Vcsim." }
+        $password = 'pw-' + [guid]::NewGuid().ToString('N').Substring(0, 16)
+        $psi = [System.Diagnostics.ProcessStartInfo]::new($vcsimPath)
+        foreach ($a in '-l', '127.0.0.1:0', '-username', 'vc-admin', '-password', $password, '-exit-on-stdin-close') { $psi.ArgumentList.Add($a) }
+        $psi.RedirectStandardOutput = $true
+        $psi.RedirectStandardInput = $true
+        $psi.UseShellExecute = $false
+        $process = [System.Diagnostics.Process]::Start($psi)
+        $sim = [pscustomobject]@{ Process = $process; Url = $null; Thumbprint = $null
+            Credential = [pscredential]::new('vc-admin', (ConvertTo-SecureString $password -AsPlainText -Force)) }
+        $deadline = (Get-Date).AddSeconds(120)
+        while ((Get-Date) -lt $deadline) {
+            $line = $process.StandardOutput.ReadLine()
+            if ($null -eq $line) { break }
+            if ($line -like 'VCSIM_URL=*') { $sim.Url = $line.Substring(10) }
+            elseif ($line -like 'VCSIM_THUMBPRINT=*') { $sim.Thumbprint = $line.Substring(17) }
+            elseif ($line -eq 'VCSIM_READY') { return $sim }
+        }
+        Stop-Vcsim $sim
+        throw 'The simulator did not start.'
+    }
+
+    function Stop-Vcsim($sim) {
+        if ($sim -and -not $sim.Process.HasExited) { $sim.Process.Kill($true); $null = $sim.Process.WaitForExit(10000) }
+    }
+}
+
+Describe 'Connect-VirtServer and Get-VirtInventory' {
+    BeforeAll { $sim = Start-Vcsim }
+    AfterAll {
+        Get-Variable -Name DefaultVirtServer -Scope Global -ErrorAction SilentlyContinue | Remove-Variable -Scope Global
+        Stop-Vcsim $sim
+    }
+
+    It 'refuses the self-signed certificate without -SkipCertificateCheck, naming the thumbprint' {
+        { Connect-VirtServer -Server $sim.Url -Credential $sim.Credential } |
+            Should -Throw -ErrorId 'CertificateNotTrusted,*' -ExpectedMessage "*$($sim.Thumbprint)*"
+    }
+
+    It 'refuses a wrong password with one clear error that does not show it' {
+        $wrong = [pscredential]::new('vc-admin', (ConvertTo-SecureString 'not-the-password' -AsPlainText -Force))
+        $err = { Connect-VirtServer -Server $sim.Url -Credential $wrong -SkipCertificateCheck } | Should -Throw -ErrorId 'InvalidLogin,*' -PassThru
+        $err.ToString() | Should -Not -Match 'not-the-password'
+    }
+
+    It 'connects with a pinned thumbprint and becomes the default' {
+        $c = Connect-VirtServer -Server $sim.Url -Credential $sim.Credential -CertificateThumbprint $sim.Thumbprint
+        $c.IsConnected | Should -BeTrue
+        $c.CertificateThumbprint | Should -Be $sim.Thumbprint
+        $global:DefaultVirtServer | Should -Be $c
+        ($c | Out-String) | Should -Not -Match ([regex]::Escape($sim.Credential.GetNetworkCredential().Password))
+    }
+
+    It 'collects an inventory that round-trips through a snapshot' {
+        $inv = Get-VirtInventory
+        $inv.Hosts.Count | Should -BeGreaterThan 1
+        $inv.Vms.Count | Should -BeGreaterThan 1
+        $file = Join-Path $TestDrive 'live.json'
+        $inv | Export-VirtInventory -Path $file | Out-Null
+        $back = Import-VirtInventory -Path $file
+        $back.Sha256 | Should -Be $inv.Sha256
+        (Get-Content $file -Raw) | Should -Not -Match ([regex]::Escape($sim.Credential.GetNetworkCredential().Password))
+    }
+
+    It 'lets analysis cmdlets collect from the default connection' {
+        $drift = Get-HostControlDrift -Baseline pci-dss -WarningAction SilentlyContinue
+        $drift | Should -Not -BeNullOrEmpty
+        Test-PciSeparation -Quiet -WarningAction SilentlyContinue | Should -BeOfType [bool]
+        (Get-PciScope -ObjectType Host -WarningAction SilentlyContinue).Count | Should -Be (Get-VirtInventory).Hosts.Count
+    }
+
+    It 'collects only the clusters asked for' {
+        $all = Get-VirtInventory
+        $cluster = $all.Clusters[0]
+        $one = Get-VirtInventory -Cluster $cluster.Name
+        $one.Clusters.Name | Should -Be $cluster.Name
+        $one.Hosts | ForEach-Object { $_.ClusterId | Should -Be $cluster.Id }
+    }
+
+    It 'disconnects and then says how to get an inventory' {
+        Disconnect-VirtServer -Confirm:$false
+        $global:DefaultVirtServer | Should -BeNullOrEmpty
+        { Get-HostControlDrift } | Should -Throw -ErrorId 'NoInventory,*' -ExpectedMessage '*Connect-VirtServer*'
+    }
+}
+
+Describe 'A server that dies during collection' {
+    BeforeAll { $sim = Start-Vcsim }
+    AfterAll { Stop-Vcsim $sim }
+
+    It 'stops with a clear error and writes no snapshot file' {
+        $c = Connect-VirtServer -Server $sim.Url -Credential $sim.Credential -SkipCertificateCheck -NotDefault
+        Stop-Vcsim $sim
+        $file = Join-Path $TestDrive 'never.json'
+        { Get-VirtInventory -Server $c | Export-VirtInventory -Path $file } | Should -Throw -ErrorId 'ServerUnreachable,*'
+        Test-Path $file | Should -BeFalse
+        Get-ChildItem $TestDrive | Should -BeNullOrEmpty
+    }
+}

@@ -1,0 +1,126 @@
+package ext
+
+import (
+	"bytes"
+	"io/ioutil"
+	"net/http"
+	"reflect"
+	"strings"
+
+	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25/methods"
+	"github.com/vmware/govmomi/vim25/soap"
+	"github.com/vmware/govmomi/vim25/types"
+	"github.com/vmware/govmomi/vim25/xml"
+)
+
+type soapFault = soap.Fault
+
+// routedMethods are the vim25 methods added to object types whose Go type cannot be
+// replaced in simulator.Map. A call of one of them is re-addressed to the target's
+// extension object and then handed to the simulator's own SOAP handler, which keeps
+// authentication checks, locking, task handling and fault encoding exactly as for every other
+// method.
+var routedMethods = map[string]struct {
+	accepts func(kind string) bool
+	body    func(req interface{}) interface{}
+}{
+	"MigrateVM_Task": {
+		accepts: func(kind string) bool { return kind == "VirtualMachine" },
+		body: func(req interface{}) interface{} {
+			return &methods.MigrateVM_TaskBody{Req: req.(*types.MigrateVM_Task)}
+		},
+	},
+	"ReconfigureDVPort_Task": {
+		accepts: isDVS,
+		body: func(req interface{}) interface{} {
+			return &methods.ReconfigureDVPort_TaskBody{Req: req.(*types.ReconfigureDVPort_Task)}
+		},
+	},
+	"FetchDVPorts": {
+		accepts: isDVS,
+		body: func(req interface{}) interface{} {
+			return &methods.FetchDVPortsBody{Req: req.(*types.FetchDVPorts)}
+		},
+	},
+}
+
+// frontHandler receives every /sdk request and passes it to the simulator's SOAP
+// handler, re-addressing the routed methods first.
+type frontHandler struct {
+	ext *Extensions
+	svc *simulator.Service
+}
+
+func (h *frontHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost {
+		body, err := ioutil.ReadAll(r.Body)
+		_ = r.Body.Close()
+		if err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		body = h.route(body)
+		r.Body = ioutil.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
+	}
+
+	// The simulator selects its registry by the request path.
+	inner := new(http.Request)
+	*inner = *r
+	u := *r.URL
+	u.Path = internalSDK
+	inner.URL = &u
+	h.svc.ServeSDK(w, inner)
+}
+
+// route returns the request body, re-addressed to an extension object when the call is
+// one of routedMethods on an existing object of the right type.
+func (h *frontHandler) route(body []byte) []byte {
+	candidate := false
+	for name := range routedMethods {
+		if bytes.Contains(body, []byte(name)) {
+			candidate = true
+			break
+		}
+	}
+	if !candidate {
+		return body
+	}
+
+	method, err := simulator.UnmarshalBody(typeFunc, body)
+	if err != nil {
+		return body // the simulator answers with its own fault
+	}
+	route, ok := routedMethods[method.Name]
+	if !ok || !route.accepts(method.This.Type) || simulator.Map.Get(method.This) == nil {
+		return body
+	}
+
+	var proxy types.ManagedObjectReference
+	if method.This.Type == "VirtualMachine" {
+		proxy = h.ext.vmProxy(method.This).Self
+	} else {
+		proxy = h.ext.dvsProxy(method.This).Self
+	}
+	reflect.ValueOf(method.Body).Elem().FieldByName("This").Set(reflect.ValueOf(proxy))
+
+	out, err := xml.Marshal(soap.Envelope{Body: route.body(method.Body)})
+	if err != nil {
+		return body
+	}
+	return append([]byte(xml.Header), out...)
+}
+
+var vim25Types = types.TypeFunc()
+
+// typeFunc resolves vim25 type names, also when a client qualifies them with a prefix.
+func typeFunc(name string) (reflect.Type, bool) {
+	if t, ok := vim25Types(name); ok {
+		return t, ok
+	}
+	if i := strings.IndexByte(name, ':'); i >= 0 {
+		return vim25Types(name[i+1:])
+	}
+	return nil, false
+}
