@@ -11,6 +11,8 @@
                 (the module as a user sees it) and the simulator's Go tests;
                 ends with "N passed, N failed, N skipped" and exits non-zero on any failure
         Demo    Build, then run the cmdlets on the bundled sample lab
+        LiveDemo Build and Vcsim, then start the simulator on 127.0.0.1, collect from it and analyse
+                (module/samples/Show-LiveDemo.ps1), and stop it
         Bench   Build and Vcsim, then the benchmarks under bench/ (Release, ratios against in-run baselines)
         Vcsim   build the vCenter simulator to out/vcsim/vcsim, installing its Debian packages when
                 missing and running as root (tests/vcsim/README.md)
@@ -19,7 +21,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Vcsim', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'LiveDemo', 'Bench', 'Vcsim', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -238,6 +240,41 @@ function Invoke-VcsimGoTests {
     return $counts
 }
 
+function Invoke-LiveDemo {
+    Invoke-Build
+    Invoke-Vcsim
+    Write-Host "== Live demo against the vCenter simulator (module/samples/Show-LiveDemo.ps1)"
+    # A password made up for this run: the simulator accepts only it.
+    $password = 'lab-' + [guid]::NewGuid().ToString('N').Substring(0, 12)
+    $psi = [System.Diagnostics.ProcessStartInfo]::new($vcsimBinary)
+    foreach ($a in '-l', '127.0.0.1:0', '-username', 'lab-admin', '-password', $password, '-cluster', '2', '-host', '4', '-vm', '12', '-exit-on-stdin-close') {
+        $psi.ArgumentList.Add($a)
+    }
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardInput = $true
+    $psi.UseShellExecute = $false
+    $sim = [System.Diagnostics.Process]::Start($psi)
+    try {
+        $url = $thumbprint = $null
+        while ($null -ne ($line = $sim.StandardOutput.ReadLine())) {
+            if ($line -like 'VCSIM_URL=*') { $url = $line.Substring(10) }
+            elseif ($line -like 'VCSIM_THUMBPRINT=*') { $thumbprint = $line.Substring(17) }
+            elseif ($line -eq 'VCSIM_READY') { break }
+        }
+        if (-not $url) { throw 'The simulator did not start.' }
+        Write-Host "Simulator at $url (certificate $thumbprint)"
+        # Something to find: scope attributes on the VMs and one drifted host, set through the vSphere API with pyVmomi.
+        $password | & /usr/bin/python3 (Join-Path $root 'tests/pyvmomi/seed_lab.py') $url 'lab-admin'
+        if ($LASTEXITCODE -ne 0) { throw "Seeding the simulator failed (exit code $LASTEXITCODE)." }
+        $credential = [pscredential]::new('lab-admin', (ConvertTo-SecureString $password -AsPlainText -Force))
+        & (Join-Path $root 'module/samples/Show-LiveDemo.ps1') -Server $url -Credential $credential -CertificateThumbprint $thumbprint `
+            -ModulePath (Join-Path $moduleOut 'VirtCompliance.psd1')
+    }
+    finally {
+        if (-not $sim.HasExited) { $sim.StandardInput.Close(); if (-not $sim.WaitForExit(5000)) { $sim.Kill($true) } }
+    }
+}
+
 function Invoke-Vcsim {
     Install-VcsimPrerequisite
     Invoke-VcsimBuild
@@ -248,6 +285,7 @@ switch ($Task) {
     'Build' { Invoke-Build }
     'Test' { Invoke-Test }
     'Demo' { Invoke-Demo }
+    'LiveDemo' { Invoke-LiveDemo }
     'Bench' { Invoke-Bench }
     'Vcsim' { Invoke-Vcsim }
     'Clean' {
