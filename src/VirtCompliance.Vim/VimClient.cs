@@ -253,6 +253,60 @@ namespace VirtCompliance.Vim
             return w;
         }
 
+        /// <summary>Some properties of one object (no traversal); null when the server returns nothing for it.</summary>
+        public async Task<ObjectContent> RetrieveObjectAsync(VimRef obj, IEnumerable<string> paths, CancellationToken cancel)
+        {
+            using (var w = new SoapWriter("RetrievePropertiesEx", PropertyCollector))
+            {
+                w.Start("specSet").Start("propSet").Text("type", obj.RefType).Bool("all", false);
+                foreach (var path in paths) w.Text("pathSet", path);
+                w.End().Start("objectSet").Ref("obj", obj).Bool("skip", false).End().End().Start("options").End();
+                var result = await InvokeAsync(w, cancel).ConfigureAwait(false) as VimObject;
+                var objects = result?.Objects("objects").FirstOrDefault();
+                if (objects == null) return null;
+                var content = new ObjectContent(objects.Ref("obj") ?? obj);
+                foreach (var prop in objects.Objects("propSet")) content.Properties[prop.Text("name")] = prop["val"];
+                foreach (var missing in objects.Objects("missingSet")) content.Missing[missing.Text("path")] = missing.Object("fault")?["fault"]?.Type ?? "unknown";
+                return content;
+            }
+        }
+
+        /// <summary>Calls a *_Task method and waits for the task it starts; returns the task's result.</summary>
+        public async Task<VimValue> InvokeTaskAsync(SoapWriter request, TimeSpan timeout, CancellationToken cancel)
+        {
+            var task = await InvokeAsync(request, cancel).ConfigureAwait(false) as VimRef
+                ?? throw new VimConnectionException($"{request.Method} did not return a task.");
+            return await WaitForTaskAsync(task, request.Method, timeout, cancel).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// Polls a task until it succeeds (its result is returned) or fails (its fault is thrown,
+        /// typed like a call's fault), checking quickly at first and then once a second.
+        /// Throws TimeoutException when it is still running after <paramref name="timeout"/>.
+        /// </summary>
+        public async Task<VimValue> WaitForTaskAsync(VimRef task, string what, TimeSpan timeout, CancellationToken cancel)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var delay = TimeSpan.FromMilliseconds(50);
+            while (true)
+            {
+                var info = await RetrieveObjectAsync(task, new[] { "info.state", "info.error", "info.result" }, cancel).ConfigureAwait(false)
+                    ?? throw new ManagedObjectNotFoundException($"The task of {what} no longer exists", null);
+                switch ((info["info.state"] as VimText)?.Text)
+                {
+                    case "success":
+                        return info["info.result"];
+                    case "error":
+                        var error = info["info.error"] as VimObject;
+                        var fault = error?["fault"];
+                        throw VimFaultException.Create(fault?.Type ?? "TaskFailed", error?.Text("localizedMessage") ?? $"{what} failed", fault as VimObject, what);
+                }
+                if (clock.Elapsed > timeout) throw new TimeoutException($"{what} ({task.Value}) did not finish within {timeout.TotalSeconds:F0} s.");
+                await Task.Delay(delay, cancel).ConfigureAwait(false);
+                if (delay < TimeSpan.FromSeconds(1)) delay = TimeSpan.FromTicks(delay.Ticks * 2);
+            }
+        }
+
         public async Task<VimRef> CreateContainerViewAsync(VimRef container, IEnumerable<string> types, bool recursive, CancellationToken cancel)
         {
             using (var w = new SoapWriter("CreateContainerView", ViewManager))

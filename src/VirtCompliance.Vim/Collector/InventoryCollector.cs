@@ -117,20 +117,8 @@ namespace VirtCompliance.Vim.Collector
         private async Task ReadFieldNamesAsync(CancellationToken cancel)
         {
             if (_client.CustomFieldsManager == null) return;
-            VimValue fields = null;
-            using (var w = new SoapWriter("RetrievePropertiesEx", _client.PropertyCollector))
-            {
-                w.Start("specSet")
-                    .Start("propSet").Text("type", "CustomFieldsManager").Bool("all", false).Text("pathSet", "field").End()
-                    .Start("objectSet").Ref("obj", _client.CustomFieldsManager).Bool("skip", false).End()
-                    .End()
-                    .Start("options").End();
-                var result = await _client.InvokeAsync(w, cancel).ConfigureAwait(false) as VimObject;
-                foreach (var objects in result?.Objects("objects") ?? Enumerable.Empty<VimObject>())
-                    foreach (var prop in objects.Objects("propSet"))
-                        if (prop.Text("name") == "field") fields = prop["val"];
-            }
-            _fieldNames = Items(fields).OfType<VimObject>()
+            var content = await _client.RetrieveObjectAsync(_client.CustomFieldsManager, new[] { "field" }, cancel).ConfigureAwait(false);
+            _fieldNames = Items(content?["field"]).OfType<VimObject>()
                 .Where(f => f.Int("key") != null && f.Text("name") != null)
                 .GroupBy(f => f.Int("key").Value).ToDictionary(g => g.Key, g => g.First().Text("name"));
         }

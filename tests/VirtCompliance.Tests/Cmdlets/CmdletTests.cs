@@ -13,13 +13,15 @@ namespace VirtCompliance.Tests.Cmdlets
     /// <summary>The cmdlets run in-process in a real PowerShell runspace: binding, errors, ShouldProcess.</summary>
     public class CmdletTests
     {
-        private static PS Shell()
+        /// <summary>A session state with the module's cmdlets imported.</summary>
+        internal static InitialSessionState ModuleState()
         {
             var state = InitialSessionState.CreateDefault2();
             state.ImportPSModule(new[] { typeof(ImportVirtInventoryCommand).Assembly.Location });
-            var ps = PS.Create(state);
-            return ps;
+            return state;
         }
+
+        private static PS Shell() => PS.Create(ModuleState());
 
         private static (object[] output, ErrorRecord[] errors) Run(string script, params (string name, object value)[] variables)
         {

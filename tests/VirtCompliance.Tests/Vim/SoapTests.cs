@@ -71,6 +71,21 @@ namespace VirtCompliance.Tests.Vim
             }
         }
 
+        [Theory]
+        [InlineData("ConcurrentAccess", typeof(ConcurrentAccessException))]
+        [InlineData("NotAuthenticated", typeof(NotAuthenticatedException))]
+        [InlineData("InvalidArgument", typeof(VimFaultException))]
+        public void Each_fault_type_the_client_handles_has_its_own_exception(string faultType, Type expected)
+        {
+            var fault = "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><soapenv:Body><soapenv:Fault>" +
+                $"<faultcode>ServerFaultCode</faultcode><faultstring>it failed</faultstring><detail><{faultType}Fault xmlns=\"urn:vim25\" xsi:type=\"{faultType}\"/></detail>" +
+                "</soapenv:Fault></soapenv:Body></soapenv:Envelope>";
+            var ex = Assert.ThrowsAny<VimFaultException>(() => SoapReader.ReadReturn(new MemoryStream(Encoding.UTF8.GetBytes(fault)), "ReconfigureDVPort_Task"));
+            Assert.Equal(expected, ex.GetType());
+            Assert.Equal(faultType, ex.FaultType);
+            Assert.Contains("it failed", ex.Message);
+        }
+
         [Fact]
         public void A_response_with_a_dtd_is_refused()
         {

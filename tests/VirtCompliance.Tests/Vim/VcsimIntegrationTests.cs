@@ -238,6 +238,55 @@ namespace VirtCompliance.Tests.Vim
             }
         }
 
+        private static SoapWriter Migrate(string vmId, string hostId) =>
+            new SoapWriter("MigrateVM_Task", new VimRef("VirtualMachine", vmId)).Ref("host", new VimRef("HostSystem", hostId)).Text("priority", "defaultPriority");
+
+        [Fact]
+        public async System.Threading.Tasks.Task A_task_is_waited_for_and_its_effect_is_collected()
+        {
+            using (var sim = new VcsimServer())
+            using (var client = Connect(sim))
+            {
+                var inv = Collect(client);
+                var vm = inv.Vms.First(v => inv.GetHost(v.HostId)?.ClusterId != null);
+                var target = inv.HostsInCluster(inv.GetHost(vm.HostId).ClusterId).First(h => h.Id != vm.HostId);
+                using (var w = Migrate(vm.Id, target.Id))
+                {
+                    Assert.Empty(VimSchema.Validate(w.ToArray()));
+                }
+                using (var w = Migrate(vm.Id, target.Id))
+                    await client.InvokeTaskAsync(w, TimeSpan.FromMinutes(1), CancellationToken.None);
+                Assert.Equal(target.Id, Collect(client).GetVm(vm.Id).HostId);
+            }
+        }
+
+        [Fact]
+        public async System.Threading.Tasks.Task A_failed_task_throws_its_fault_and_a_missing_object_is_named()
+        {
+            using (var sim = new VcsimServer())
+            using (var client = Connect(sim))
+            {
+                var inv = Collect(client);
+                var vm = inv.Vms.First(v => inv.GetHost(v.HostId)?.ClusterId != null);
+                // A host in maintenance mode takes no VMs, so the migration task fails.
+                var elsewhere = inv.HostsInCluster(inv.GetHost(vm.HostId).ClusterId).First(h => h.Id != vm.HostId && !inv.Vms.Any(v => v.HostId == h.Id && v.PowerState == PowerState.PoweredOn));
+                using (var enter = new SoapWriter("EnterMaintenanceMode_Task", new VimRef("HostSystem", elsewhere.Id)).Int("timeout", 0))
+                    await client.InvokeTaskAsync(enter, TimeSpan.FromMinutes(1), CancellationToken.None);
+                Assert.True(Collect(client).GetHost(elsewhere.Id).InMaintenanceMode);
+                using (var w = Migrate(vm.Id, elsewhere.Id))
+                {
+                    var fault = await Assert.ThrowsAnyAsync<VimFaultException>(() => client.InvokeTaskAsync(w, TimeSpan.FromMinutes(1), CancellationToken.None));
+                    Assert.False(string.IsNullOrEmpty(fault.FaultType));
+                }
+                using (var w = Migrate(vm.Id, "host-99999"))
+                {
+                    var missing = await Assert.ThrowsAsync<ManagedObjectNotFoundException>(() => client.InvokeTaskAsync(w, TimeSpan.FromMinutes(1), CancellationToken.None));
+                    Assert.Contains("host-99999", missing.Message);
+                }
+                Assert.Equal(vm.HostId, Collect(client).GetVm(vm.Id).HostId);
+            }
+        }
+
         /// <summary>Creates a category and tag through the CIS REST API and attaches the tag to a VM, as the vSphere Client would.</summary>
         private static void TagVm(VcsimServer sim, string vmId, string category, string tag)
         {
