@@ -60,7 +60,8 @@ namespace VirtCompliance.Vim
         /// <summary>SHA-1 thumbprint of the server certificate seen on connect (colon-separated hex); null over plain HTTP.</summary>
         public string CertificateThumbprint => _seenThumbprint;
         /// <summary>How many SOAP requests this client has sent.</summary>
-        public int RequestCount { get; private set; }
+        public int RequestCount => _requestCount;
+        private int _requestCount;
         public bool LoggedIn { get; private set; }
 
         /// <summary>The HTTP client (TLS settings, cookies) for the same server's other APIs (the CIS REST API for tags).</summary>
@@ -131,15 +132,22 @@ namespace VirtCompliance.Vim
         /// <summary>Sends a request and returns its returnval. On NotAuthenticated it logs in again once and repeats the request.</summary>
         public async Task<VimValue> InvokeAsync(SoapWriter request, CancellationToken cancel, bool retryLogin = true)
         {
+            var all = await InvokeListAsync(request, cancel, retryLogin).ConfigureAwait(false);
+            return all.Count == 0 ? null : all[0];
+        }
+
+        /// <summary>As <see cref="InvokeAsync"/>, for methods that return an array: every returnval.</summary>
+        public async Task<IReadOnlyList<VimValue>> InvokeListAsync(SoapWriter request, CancellationToken cancel, bool retryLogin = true)
+        {
             var body = request.ToArray();
             try
             {
-                return await SendAsync(body, request.Method, s => SoapReader.ReadReturn(s, request.Method), cancel).ConfigureAwait(false);
+                return await SendAsync(body, request.Method, s => SoapReader.ReadReturns(s, request.Method), cancel).ConfigureAwait(false);
             }
             catch (NotAuthenticatedException) when (retryLogin && _credential != null)
             {
                 await LoginAsync(cancel).ConfigureAwait(false);
-                return await SendAsync(body, request.Method, s => SoapReader.ReadReturn(s, request.Method), cancel).ConfigureAwait(false);
+                return await SendAsync(body, request.Method, s => SoapReader.ReadReturns(s, request.Method), cancel).ConfigureAwait(false);
             }
         }
 
@@ -332,7 +340,7 @@ namespace VirtCompliance.Vim
                 var message = new HttpRequestMessage(HttpMethod.Post, Url) { Content = new ByteArrayContent(body) };
                 message.Content.Headers.ContentType = new MediaTypeHeaderValue("text/xml") { CharSet = "utf-8" };
                 message.Headers.TryAddWithoutValidation("SOAPAction", "urn:vim25/6.7");
-                RequestCount++;
+                Interlocked.Increment(ref _requestCount);
                 RequestObserver?.Invoke(method, body);
                 HttpResponseMessage response;
                 try

@@ -10,7 +10,7 @@ import sys
 from urllib.parse import urlparse
 
 from pyVim.connect import SmartConnect, Disconnect
-from pyVmomi import vim
+from pyVmomi import vim, vmodl
 
 
 def connect(url, user, password):
@@ -40,7 +40,17 @@ def main():
             if isinstance(obj, vim.HostSystem):
                 config = obj.config
                 cluster = obj.parent._moId if isinstance(obj.parent, vim.ClusterComputeResource) else None
+                acceptance, packages = None, None
+                image = getattr(obj.configManager, "imageConfigManager", None)
+                if image is not None:
+                    try:
+                        acceptance = image.HostImageConfigGetAcceptance()
+                        packages = sorted(p.name for p in image.FetchSoftwarePackages())
+                    except (vmodl.fault.MethodNotFound, vmodl.fault.ManagedObjectNotFound):
+                        pass
                 out["hosts"][obj._moId] = {
+                    "acceptanceLevel": acceptance,
+                    "packages": packages,
                     "name": obj.name,
                     "cluster": cluster,
                     "connectionState": text(obj.runtime.connectionState),

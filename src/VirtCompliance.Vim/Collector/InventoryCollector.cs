@@ -36,7 +36,7 @@ namespace VirtCompliance.Vim.Collector
             new PropertySpec("ClusterComputeResource", "name", "parent", "configurationEx"),
             new PropertySpec("HostSystem", "name", "parent", "runtime.connectionState", "runtime.inMaintenanceMode", "config.product",
                 "config.lockdownMode", "config.firewall", "config.service", "config.option", "config.network.vswitch",
-                "config.network.portgroup", "config.dateTimeInfo", "datastore", "network"),
+                "config.network.portgroup", "config.dateTimeInfo", "datastore", "network", "configManager.imageConfigManager"),
             new PropertySpec("VirtualMachine", "name", "parent", "runtime.host", "runtime.powerState", "config.template",
                 "config.instanceUuid", "config.guestFullName", "config.annotation", "config.hardware.device", "datastore", "guest.net", "customValue"),
             new PropertySpec("Network", "name"),
@@ -66,6 +66,7 @@ namespace VirtCompliance.Vim.Collector
         private readonly List<string> _warnings = new List<string>();
         private Dictionary<int, string> _fieldNames = new Dictionary<int, string>();
         private Dictionary<string, List<VmTag>> _tags;
+        private readonly Dictionary<string, (string acceptance, HostPackage[] packages)> _software = new Dictionary<string, (string, HostPackage[])>(StringComparer.Ordinal);
 
         public InventoryCollector(VimClient client) { _client = client; }
 
@@ -98,6 +99,8 @@ namespace VirtCompliance.Vim.Collector
             }
             Progress.Phase = "Reading custom field definitions";
             await ReadFieldNamesAsync(cancel).ConfigureAwait(false);
+            Progress.Phase = "Reading installed software";
+            await ReadSoftwareAsync(cancel).ConfigureAwait(false);
             Progress.Phase = "Reading tags";
             _tags = await new Cis.TagClient(_client).ReadAttachedTagsAsync(cancel).ConfigureAwait(false);
             if (_tags == null) _warnings.Add($"{_client.Url.Host} has no CIS REST API (/rest): VM tags were not collected, so PCI scope can come only from custom attributes and scope maps.");
@@ -121,6 +124,52 @@ namespace VirtCompliance.Vim.Collector
             _fieldNames = Items(content?["field"]).OfType<VimObject>()
                 .Where(f => f.Int("key") != null && f.Text("name") != null)
                 .GroupBy(f => f.Int("key").Value).ToDictionary(g => g.Key, g => g.First().Text("name"));
+        }
+
+        /// <summary>
+        /// Each connected host's image acceptance level and installed packages (VIBs): two calls per
+        /// host to its HostImageConfigManager, eight hosts at a time. A server without these methods
+        /// (MethodNotFound) gives one warning; the acceptance-level and package controls then read nothing.
+        /// </summary>
+        private async Task ReadSoftwareAsync(CancellationToken cancel)
+        {
+            var hosts = OfType("HostSystem").Where(o => Text(o["runtime.connectionState"]) == "connected" && o["configManager.imageConfigManager"] is VimRef).ToList();
+            var unsupported = 0;
+            using (var gate = new SemaphoreSlim(8))
+            {
+                await Task.WhenAll(hosts.Select(async host =>
+                {
+                    await gate.WaitAsync(cancel).ConfigureAwait(false);
+                    try
+                    {
+                        if (Volatile.Read(ref unsupported) != 0) return;
+                        var manager = (VimRef)host["configManager.imageConfigManager"];
+                        string level;
+                        IReadOnlyList<VimValue> packages;
+                        using (var w = new SoapWriter("HostImageConfigGetAcceptance", manager)) level = Text(await _client.InvokeAsync(w, cancel).ConfigureAwait(false));
+                        using (var w = new SoapWriter("fetchSoftwarePackages", manager)) packages = await _client.InvokeListAsync(w, cancel).ConfigureAwait(false);
+                        var list = packages.OfType<VimObject>().Select(p => new HostPackage
+                        {
+                            Name = p.Text("name"),
+                            Version = p.Text("version"),
+                            Vendor = p.Text("vendor"),
+                            AcceptanceLevel = p.Text("acceptanceLevel"),
+                        }).Where(p => p.Name != null).ToArray();
+                        lock (_software) _software[host.Obj.Value] = (level, list);
+                    }
+                    catch (Exception ex) when (ex is MethodNotFoundException || ex is ManagedObjectNotFoundException)
+                    {
+                        // Not implemented, or the host names a manager the server does not have.
+                        Interlocked.Exchange(ref unsupported, 1);
+                    }
+                    finally
+                    {
+                        gate.Release();
+                    }
+                })).ConfigureAwait(false);
+            }
+            if (unsupported != 0)
+                _warnings.Add($"{_client.Url.Host} does not report installed software (HostImageConfigManager): image acceptance level and package (VIB) controls have nothing to read.");
         }
 
         // ---- mapping ---------------------------------------------------------------------------
@@ -438,6 +487,8 @@ namespace VirtCompliance.Vim.Collector
                     VlanId = s.Int("vlanId") ?? 0,
                     Security = SecurityOf(s.Object("policy")?.Object("security"), wrapped: false),
                 }).ToArray(),
+                AcceptanceLevel = _software.TryGetValue(o.Obj.Value, out var software) ? software.acceptance : null,
+                Packages = software.packages ?? Array.Empty<HostPackage>(),
                 DvsIds = dvsByHost.TryGetValue(o.Obj.Value, out var dvs) ? dvs.ToArray() : Array.Empty<string>(),
                 DatastoreIds = Items(o["datastore"]).OfType<VimRef>().Select(r => r.Value).ToArray(),
                 NetworkIds = Items(o["network"]).OfType<VimRef>().Select(r => r.Value).ToArray(),

@@ -38,27 +38,30 @@ namespace VirtCompliance.Vim.Soap
             CloseInput = false,
         };
 
-        /// <summary>The returnval of a response (a VimObject holding every returnval when there are several), or null for a void method. Throws the fault as a typed exception.</summary>
+        /// <summary>The returnval of a response, or null for a void method. Throws the fault as a typed exception.</summary>
         public static VimValue ReadReturn(Stream stream, string method)
+        {
+            var all = ReadReturns(stream, method);
+            return all.Count == 0 ? null : all[0];
+        }
+
+        /// <summary>Every returnval of a response: a method that returns an array returns one per item.</summary>
+        public static IReadOnlyList<VimValue> ReadReturns(Stream stream, string method)
         {
             using (var reader = XmlReader.Create(stream, Settings))
             {
                 MoveToBodyContent(reader, method);
-                if (reader.IsEmptyElement) return null;
-                var values = new VimObject();
+                var values = new List<VimValue>();
+                if (reader.IsEmptyElement) return values;
                 var depth = reader.Depth;
                 reader.Read();
                 while (reader.Depth > depth)
                 {
-                    if (reader.NodeType == XmlNodeType.Element)
-                    {
-                        var name = reader.LocalName;
-                        values.Add(name, ReadValue(reader));
-                    }
-                    else reader.Read();
+                    if (reader.NodeType != XmlNodeType.Element) { reader.Read(); continue; }
+                    if (reader.LocalName == "returnval") values.Add(ReadValue(reader));
+                    else reader.Skip();
                 }
-                var all = new List<VimValue>(values.All("returnval"));
-                return all.Count == 0 ? null : all.Count == 1 ? all[0] : values;
+                return values;
             }
         }
 

@@ -72,6 +72,9 @@ namespace VirtCompliance.Tests.Vim
                         host.Services.ToDictionary(s => s.Key, s => (s.Running, s.Policy.ToString().ToLowerInvariant())));
                     Assert.Equal(((JObject)p["options"]).Properties().ToDictionary(o => o.Name, o => (string)o.Value),
                         host.AdvancedOptions.ToDictionary(o => o.Key, o => o.Value));
+                    Assert.Equal((string)p["acceptanceLevel"], host.AcceptanceLevel);
+                    Assert.Equal(p["packages"].Type == JTokenType.Null ? Array.Empty<string>() : p["packages"].Values<string>().ToArray(),
+                        host.Packages.Select(k => k.Name).OrderBy(n => n, StringComparer.Ordinal).ToArray());
                     Assert.NotEmpty(host.Firewall.Rulesets);
                     Assert.NotEmpty(host.Services);
                 }
