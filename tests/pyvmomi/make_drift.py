@@ -2,7 +2,8 @@
 """Makes one host drift through the standard vSphere API, as an administrator's client would.
 
 Usage: make_drift.py URL USER HOSTNAME (password on stdin). On that host it opens the firewall's
-default incoming policy, starts SSH with policy "on", and sets the ESXi Shell interactive timeout to 3600 s.
+default incoming policy, starts SSH with policy "on", sets the ESXi Shell interactive timeout to 3600 s,
+and uninstalls the IDS agent package (acme-ids-sensor).
 Prints what it changed, one line each.
 """
 import ssl
@@ -10,6 +11,7 @@ import sys
 from urllib.parse import urlparse
 
 from pyVim.connect import SmartConnect, Disconnect
+from pyVim.task import WaitForTask
 from pyVmomi import vim
 
 
@@ -32,6 +34,8 @@ def main():
         print("TSM-SSH: running, policy on")
         cm.advancedOption.UpdateOptions(changedValue=[vim.option.OptionValue(key="UserVars.ESXiShellInteractiveTimeOut", value=3600)])
         print("UserVars.ESXiShellInteractiveTimeOut: 3600")
+        WaitForTask(cm.patchManager.UninstallHostPatch_Task(bulletinIds=["acme-ids-sensor"]))
+        print("acme-ids-sensor: uninstalled")
     finally:
         Disconnect(si)
 

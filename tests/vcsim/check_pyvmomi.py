@@ -174,6 +174,51 @@ def check_lockdown(a, b):
     expect(a.config.lockdownMode == "lockdownDisabled" and a.config.adminDisabled is False, "lockdown disabled again")
 
 
+def packages(host):
+    return {p.name: p for p in host.configManager.imageConfigManager.FetchSoftwarePackages()}
+
+
+def check_software(a, b):
+    image_a, image_b = a.configManager.imageConfigManager, b.configManager.imageConfigManager
+    expect(image_a is not None and image_b is not None and image_a._moId != image_b._moId,
+           "each host has its own configManager.imageConfigManager")
+    expect(a.configManager.patchManager._moId != b.configManager.patchManager._moId,
+           "each host has its own configManager.patchManager")
+    expect(image_a.HostImageConfigGetAcceptance() == "partner" and image_b.HostImageConfigGetAcceptance() == "partner",
+           "HostImageConfigGetAcceptance is partner by default")
+
+    pkgs = packages(a)
+    ids = pkgs.get("acme-ids-sensor")
+    expect(len(pkgs) >= 10 and "esx-base" in pkgs and isinstance(pkgs["esx-base"], vim.host.SoftwarePackage),
+           "fetchSoftwarePackages returns the installed VIBs (%d)" % len(pkgs))
+    expect(ids is not None and ids.version == "4.2.0-1" and ids.vendor == "ACME"
+           and ids.acceptanceLevel == "PartnerSupported" and ids.type == "bootbank",
+           "acme-ids-sensor 4.2.0-1 (ACME, PartnerSupported) is installed")
+    base = pkgs["esx-base"]
+    expect(base.vendor == "VMware" and base.acceptanceLevel == "VMwareCertified" and base.summary and base.description
+           and base.creationDate is not None and base.maintenanceModeRequired is True
+           and isinstance(base.capability, vim.host.SoftwarePackage.Capability),
+           "esx-base carries vendor, acceptance level, summary, description, dates and capability")
+
+    image_a.UpdateHostImageAcceptanceLevel(newAcceptanceLevel="vmware_accepted")
+    expect(image_a.HostImageConfigGetAcceptance() == "vmware_accepted", "UpdateHostImageAcceptanceLevel changes host A")
+    expect(image_b.HostImageConfigGetAcceptance() == "partner", "host B's acceptance level is unchanged")
+    expect_fault(vmodl.fault.InvalidArgument,
+                 lambda: image_a.UpdateHostImageAcceptanceLevel(newAcceptanceLevel="PartnerSupported"),
+                 "an unknown acceptance level -> InvalidArgument")
+    image_a.UpdateHostImageAcceptanceLevel(newAcceptanceLevel="partner")
+
+    WaitForTask(a.configManager.patchManager.UninstallHostPatch_Task(bulletinIds=["acme-ids-sensor"]))
+    after = packages(a)
+    expect("acme-ids-sensor" not in after and len(after) == len(pkgs) - 1,
+           "UninstallHostPatch_Task removes acme-ids-sensor from host A")
+    expect("acme-ids-sensor" in packages(b), "host B still has acme-ids-sensor")
+    expect_fault(vim.fault.PlatformConfigFault,
+                 lambda: WaitForTask(a.configManager.patchManager.UninstallHostPatch_Task(bulletinIds=["acme-ids-sensor"])),
+                 "uninstalling a VIB that is not installed fails the task (PlatformConfigFault)")
+    expect(len(packages(a)) == len(after), "a failed uninstall removes nothing")
+
+
 def check_paging(si):
     content = si.RetrieveContent()
     pc = content.propertyCollector
@@ -271,6 +316,7 @@ def main():
             check_services(a, b)
             check_options(a, b)
             check_lockdown(a, b)
+            check_software(a, b)
             check_paging(si)
             check_migrate(si)
             check_dvport(si)

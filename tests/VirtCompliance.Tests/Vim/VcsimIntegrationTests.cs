@@ -114,6 +114,8 @@ namespace VirtCompliance.Tests.Vim
                 var onTarget = drift.Where(d => d.HostId == target.Id).Select(d => d.ControlId).ToList();
                 Assert.Contains("esx-9.ssh", onTarget);
                 Assert.Contains("esx-9.shell-interactive-timeout", onTarget);
+                Assert.Contains("vc.package-installed:acme-ids-sensor", onTarget);
+                Assert.DoesNotContain(after.GetHost(target.Id).Packages, p => p.Name == "acme-ids-sensor");
                 Assert.Contains(drift, d => d.HostId == target.Id && d.ControlId.StartsWith("esx-9.firewall", StringComparison.Ordinal));
                 Assert.DoesNotContain(drift, d => d.HostId != target.Id && d.ClusterId == target.ClusterId);
             }

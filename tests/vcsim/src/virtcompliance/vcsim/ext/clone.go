@@ -65,3 +65,13 @@ func cloneDevice(d types.BaseVirtualDevice) types.BaseVirtualDevice {
 	deepCopy(&deviceHolder{Device: d}, &out)
 	return out.Device
 }
+
+type packagesHolder struct {
+	Package []types.SoftwarePackage `xml:"package,omitempty"`
+}
+
+func clonePackages(in []types.SoftwarePackage) []types.SoftwarePackage {
+	var out packagesHolder
+	deepCopy(&packagesHolder{Package: in}, &out)
+	return out.Package
+}

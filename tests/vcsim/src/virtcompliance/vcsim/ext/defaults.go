@@ -1,6 +1,10 @@
 package ext
 
-import "github.com/vmware/govmomi/vim25/types"
+import (
+	"time"
+
+	"github.com/vmware/govmomi/vim25/types"
+)
 
 // Default host configuration, modelled on a freshly installed ESXi 7 host. Every host gets
 // its own copy; nothing here is shared between hosts.
@@ -193,4 +197,77 @@ func newHostOptions() []types.BaseOptionValue {
 		opt("UserVars.SuppressShellWarning", int64(0)),
 		opt("VMkernel.Boot.execInstalledOnly", false),
 	}
+}
+
+// defaultAcceptanceLevel is the image acceptance level of a new host (HostImageAcceptanceLevel).
+const defaultAcceptanceLevel = types.HostImageAcceptanceLevelPartner
+
+type packageDef struct {
+	name, version, vibType, vendor, acceptance, summary, description string
+	maintenanceMode, live, statelessReady                            bool
+}
+
+// ESXi 7.0 Update 3 base image (build 22348816) plus one partner VIB: the ACME IDS sensor
+// agent. Acceptance levels are spelled as esxcli reports them.
+const esxBuild = "7.0.3-0.105.22348816"
+
+var defaultPackages = []packageDef{
+	{"esx-base", esxBuild, "bootbank", "VMware", "VMwareCertified", "ESXi base",
+		"This VIB contains all of the base functionality of vSphere ESXi.", true, false, true},
+	{"esx-ui", "2.11.2-21988676", "bootbank", "VMware", "VMwareCertified", "VMware Host Client",
+		"An embedded web UI for ESXi", false, true, true},
+	{"vsan", esxBuild, "bootbank", "VMware", "VMwareCertified", "vSAN for ESXi",
+		"This VIB contains vSAN functionality for ESXi.", true, false, true},
+	{"cpu-microcode", esxBuild, "bootbank", "VMware", "VMwareCertified", "Processor microcode for ESXi",
+		"Processor microcode updates applied by ESXi at boot.", true, false, true},
+	{"vmkusb", "0.1-8vmw.703.0.85.21930508", "bootbank", "VMware", "VMwareCertified", "USB Native Driver for VMware",
+		"Native USB host controller driver for VMware ESXi.", true, false, true},
+	{"nvme-pcie", "1.2.3.16-3vmw.703.0.105.22348816", "bootbank", "VMware", "VMwareCertified", "Non-Volatile memory controller driver",
+		"Native driver for NVMe controllers attached over PCIe.", true, false, true},
+	{"lsi-mr3", "7.718.02.00-1vmw.703.0.20.19193900", "bootbank", "VMware", "VMwareCertified", "Broadcom Native MegaRAID SAS driver",
+		"Native driver for Broadcom MegaRAID SAS controllers.", true, false, true},
+	{"ntg3", "4.1.9.0-5vmw.703.0.90.22348816", "bootbank", "VMware", "VMwareCertified", "Broadcom NetXtreme I ESX VMKAPI ethernet driver",
+		"Native driver for Broadcom NetXtreme I Ethernet adapters.", true, false, true},
+	{"vmware-esx-esxcli-nvme-plugin", "1.2.0.44-1vmw.703.0.20.19193900", "bootbank", "VMware", "VMwareAccepted", "esxcli plugin for NVMe",
+		"esxcli commands for managing NVMe devices.", false, true, true},
+	{"tools-light", "12.2.6.22229486-22348808", "bootbank", "VMware", "VMwareCertified", "VMware Tools for guest operating systems",
+		"VMware Tools ISO images and installers for supported guest operating systems.", false, true, true},
+	{"acme-ids-sensor", "4.2.0-1", "bootbank", "ACME", "PartnerSupported", "ACME IDS sensor",
+		"ACME intrusion detection sensor agent for ESXi hosts.", false, true, false},
+}
+
+// ESXi's install date of the base image and the date the partner VIB was added.
+var (
+	baseInstallDate    = time.Date(2023, time.October, 5, 9, 12, 44, 0, time.UTC)
+	partnerInstallDate = time.Date(2024, time.February, 12, 14, 3, 10, 0, time.UTC)
+)
+
+// newSoftwarePackages returns the default installed packages (as fetchSoftwarePackages
+// returns them).
+func newSoftwarePackages() []types.SoftwarePackage {
+	var pkgs []types.SoftwarePackage
+	for _, d := range defaultPackages {
+		installed := baseInstallDate
+		if d.vendor != "VMware" {
+			installed = partnerInstallDate
+		}
+		pkgs = append(pkgs, types.SoftwarePackage{
+			Name:                    d.name,
+			Version:                 d.version,
+			Type:                    d.vibType,
+			Vendor:                  d.vendor,
+			AcceptanceLevel:         d.acceptance,
+			Summary:                 d.summary,
+			Description:             d.description,
+			CreationDate:            &installed,
+			MaintenanceModeRequired: types.NewBool(d.maintenanceMode),
+			Capability: types.SoftwarePackageCapability{
+				LiveInstallAllowed: types.NewBool(d.live),
+				LiveRemoveAllowed:  types.NewBool(d.live),
+				StatelessReady:     types.NewBool(d.statelessReady),
+				Overlay:            types.NewBool(false),
+			},
+		})
+	}
+	return pkgs
 }

@@ -63,6 +63,12 @@ func (h *frontHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		body = h.route(body)
 		r.Body = ioutil.NopCloser(bytes.NewReader(body))
 		r.ContentLength = int64(len(body))
+
+		if name := lowercaseMethod(body); name != "" {
+			rw := &renamingWriter{ResponseWriter: w, status: http.StatusOK}
+			defer rw.finish(name)
+			w = rw
+		}
 	}
 
 	// The simulator selects its registry by the request path.
@@ -72,6 +78,51 @@ func (h *frontHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	u.Path = internalSDK
 	inner.URL = &u
 	h.svc.ServeSDK(w, inner)
+}
+
+// lowercaseMethods are the implemented vim25 methods whose names start with a lowercase
+// letter. The simulator finds their Go methods (it capitalises the first letter), but names
+// the response element after the Go type of the result (FetchSoftwarePackagesResponse),
+// while vim25 clients expect the method name plus "Response" (fetchSoftwarePackagesResponse)
+// and find no result otherwise. The front handler renames the element in the response.
+var lowercaseMethods = []string{"fetchSoftwarePackages"}
+
+// lowercaseMethod returns the name of the called method when it is one of
+// lowercaseMethods, otherwise "".
+func lowercaseMethod(body []byte) string {
+	for _, name := range lowercaseMethods {
+		if !bytes.Contains(body, []byte(name)) {
+			continue
+		}
+		if method, err := simulator.UnmarshalBody(typeFunc, body); err == nil && method.Name == name {
+			return name
+		}
+	}
+	return ""
+}
+
+// renamingWriter buffers a SOAP response so that finish can rename the response element
+// of a lowercase method before it is sent.
+type renamingWriter struct {
+	http.ResponseWriter
+	status int
+	buf    bytes.Buffer
+}
+
+func (w *renamingWriter) WriteHeader(status int) { w.status = status }
+
+func (w *renamingWriter) Write(b []byte) (int, error) { return w.buf.Write(b) }
+
+func (w *renamingWriter) finish(method string) {
+	out := w.buf.Bytes()
+	goName := strings.ToUpper(method[:1]) + method[1:] + "Response"
+	wireName := method + "Response"
+	out = bytes.Replace(out, []byte("<"+goName+">"), []byte("<"+wireName+">"), 1)
+	out = bytes.Replace(out, []byte("<"+goName+" "), []byte("<"+wireName+" "), 1)
+	out = bytes.Replace(out, []byte("</"+goName+">"), []byte("</"+wireName+">"), 1)
+	w.ResponseWriter.Header().Del("Content-Length")
+	w.ResponseWriter.WriteHeader(w.status)
+	_, _ = w.ResponseWriter.Write(out)
 }
 
 // route returns the request body, re-addressed to an extension object when the call is

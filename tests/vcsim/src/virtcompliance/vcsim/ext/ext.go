@@ -4,6 +4,8 @@
 //
 //   - per-host HostFirewallSystem, HostServiceSystem, advanced-option OptionManager and
 //     HostAccessManager, each reflected in that host's own config.* properties;
+//   - per-host HostImageConfigManager (image acceptance level, fetchSoftwarePackages) and
+//     HostPatchManager (UninstallHostPatch_Task removes installed packages);
 //   - VirtualMachine.MigrateVM_Task;
 //   - DistributedVirtualSwitch.ReconfigureDVPort_Task and a FetchDVPorts that returns
 //     per-port settings, configVersion and connectees;
@@ -17,11 +19,14 @@
 //
 // The simulator dispatches a SOAP call by looking up the target object in simulator.Map
 // and calling, by reflection, the Go method named after the vim25 method. Objects whose
-// Go type the simulator never asserts (host firewall/service/option/access managers, the
-// PropertyCollector) are simply replaced in simulator.Map by extension types.
+// Go type the simulator never asserts (host firewall/service/option/access/image/patch
+// managers, the PropertyCollector) are simply replaced in or added to simulator.Map as
+// extension types.
 // VirtualMachine and DistributedVirtualSwitch objects cannot be replaced, because the
 // simulator type-asserts them in many places; calls of the few added methods on them are
 // routed by the HTTP front handler to a per-object extension object (see dispatch.go).
+// The front handler also gives the responses of vim25 methods with lowercase names
+// (fetchSoftwarePackages) their vim25 element names.
 package ext
 
 import (

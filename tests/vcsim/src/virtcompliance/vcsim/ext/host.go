@@ -6,9 +6,9 @@ import (
 	"github.com/vmware/govmomi/vim25/types"
 )
 
-// extendHost gives a host its own firewall, service, advanced-option and access managers
-// (replacing the simulator's shared ones) and sets the matching config.* properties.
-// It is idempotent.
+// extendHost gives a host its own firewall, service, advanced-option, access, image
+// configuration and patch managers (replacing the simulator's shared ones or references to
+// unregistered objects) and sets the matching config.* properties. It is idempotent.
 func extendHost(h *simulator.HostSystem) {
 	simulator.Map.WithLock(h, func() {
 		if ref := h.ConfigManager.ServiceSystem; ref != nil {
@@ -36,15 +36,26 @@ func extendHost(h *simulator.HostSystem) {
 			access.LockdownMode = h.Config.LockdownMode
 		}
 
+		image := &imageConfigManager{host: h.Self}
+		image.Self = types.ManagedObjectReference{Type: "HostImageConfigManager"}
+		image.acceptance = defaultAcceptanceLevel
+		image.packages = newSoftwarePackages()
+
 		// Put replaces the simulator's object when the reference is already registered.
-		for _, obj := range []mo.Reference{fw, svc, opt, access} {
+		for _, obj := range []mo.Reference{fw, svc, opt, access, image} {
 			simulator.Map.Put(obj)
 		}
+
+		patch := &patchManager{host: h.Self, image: image.Self}
+		patch.Self = types.ManagedObjectReference{Type: "HostPatchManager"}
+		simulator.Map.Put(patch)
 
 		h.ConfigManager.FirewallSystem = refPtr(fw.Self)
 		h.ConfigManager.ServiceSystem = refPtr(svc.Self)
 		h.ConfigManager.AdvancedOption = refPtr(opt.Self)
 		h.ConfigManager.HostAccessManager = refPtr(access.Self)
+		h.ConfigManager.ImageConfigManager = refPtr(image.Self)
+		h.ConfigManager.PatchManager = refPtr(patch.Self)
 
 		if h.Config == nil {
 			h.Config = new(types.HostConfigInfo)
