@@ -33,7 +33,7 @@ namespace VirtCompliance.Bench
             {
                 if (args.Length == 3 && args[0] == "--one") return ChildSize(int.Parse(args[1], Inv0), int.Parse(args[2], Inv0));
                 if (args.Length == 3 && args[0] == "--naive") return ChildNaive(int.Parse(args[1], Inv0), int.Parse(args[2], Inv0));
-                if (args.Length == 4 && args[0] == "--live-collect") return LiveBench.Child(args[1], args[2], int.Parse(args[3], Inv0));
+                if (args.Length == 5 && args[0] == "--live-collect") return LiveBench.Child(args[1], args[2], int.Parse(args[3], Inv0), args[4]);
                 return Parent(args);
             }
             catch (Exception ex)

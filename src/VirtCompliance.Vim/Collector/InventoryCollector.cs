@@ -70,6 +70,12 @@ namespace VirtCompliance.Vim.Collector
 
         public InventoryCollector(VimClient client) { _client = client; }
 
+        /// <summary>Read each host's acceptance level and packages (two calls per host). On by default.</summary>
+        public bool ReadSoftware { get; set; } = true;
+
+        /// <summary>Read VM tags through the CIS REST API. On by default.</summary>
+        public bool ReadTags { get; set; } = true;
+
         public CollectionProgress Progress { get; } = new CollectionProgress();
         public IReadOnlyList<string> Warnings => _warnings;
 
@@ -99,11 +105,17 @@ namespace VirtCompliance.Vim.Collector
             }
             Progress.Phase = "Reading custom field definitions";
             await ReadFieldNamesAsync(cancel).ConfigureAwait(false);
-            Progress.Phase = "Reading installed software";
-            await ReadSoftwareAsync(cancel).ConfigureAwait(false);
-            Progress.Phase = "Reading tags";
-            _tags = await new Cis.TagClient(_client).ReadAttachedTagsAsync(cancel).ConfigureAwait(false);
-            if (_tags == null) _warnings.Add($"{_client.Url.Host} has no CIS REST API (/rest): VM tags were not collected, so PCI scope can come only from custom attributes and scope maps.");
+            if (ReadSoftware)
+            {
+                Progress.Phase = "Reading installed software";
+                await ReadSoftwareAsync(cancel).ConfigureAwait(false);
+            }
+            if (ReadTags)
+            {
+                Progress.Phase = "Reading tags";
+                _tags = await new Cis.TagClient(_client).ReadAttachedTagsAsync(cancel).ConfigureAwait(false);
+            }
+            if (ReadTags && _tags == null) _warnings.Add($"{_client.Url.Host} has no CIS REST API (/rest): VM tags were not collected, so PCI scope can come only from custom attributes and scope maps.");
             Progress.Phase = "Building the inventory";
             return Build(clusters, _client.Url, _client.ServerDescription);
         }
