@@ -9,23 +9,20 @@ the time of each run (seconds), objects read, and the process's peak RSS (MB).
 """
 import json
 import resource
-import ssl
 import sys
 import time
-from urllib.parse import urlparse
 
-from pyVim.connect import SmartConnect, Disconnect
+from pyVim.connect import Disconnect
 from pyVmomi import vim, vmodl
+
+from vsphere import connect
 
 
 def main():
     url, user, spec_path, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-    password = sys.stdin.readline().rstrip("\n")
     with open(spec_path) as f:
         specs = json.load(f)
-    u = urlparse(url)
-    context = ssl._create_unverified_context() if u.scheme == "https" else None
-    si = SmartConnect(host=u.hostname, port=u.port, user=user, pwd=password, protocol=u.scheme, sslContext=context)
+    si = connect(url, user)
     try:
         content = si.RetrieveContent()
         types = [getattr(vim, s["type"]) for s in specs]

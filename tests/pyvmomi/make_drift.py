@@ -6,21 +6,18 @@ default incoming policy, starts SSH with policy "on", sets the ESXi Shell intera
 and uninstalls the IDS agent package (acme-ids-sensor).
 Prints what it changed, one line each.
 """
-import ssl
 import sys
-from urllib.parse import urlparse
 
-from pyVim.connect import SmartConnect, Disconnect
+from pyVim.connect import Disconnect
 from pyVim.task import WaitForTask
 from pyVmomi import vim
+
+from vsphere import connect
 
 
 def main():
     url, user, host_name = sys.argv[1], sys.argv[2], sys.argv[3]
-    password = sys.stdin.readline().rstrip("\n")
-    u = urlparse(url)
-    context = ssl._create_unverified_context() if u.scheme == "https" else None
-    si = SmartConnect(host=u.hostname, port=u.port, user=user, pwd=password, protocol=u.scheme, sslContext=context)
+    si = connect(url, user)
     try:
         content = si.RetrieveContent()
         view = content.viewManager.CreateContainerView(content.rootFolder, [vim.HostSystem], True)

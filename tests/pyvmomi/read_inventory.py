@@ -5,32 +5,21 @@ The integration tests compare this independent client's view of the simulator wi
 Get-VirtInventory collected. Usage: read_inventory.py URL USER (password on stdin).
 """
 import json
-import ssl
 import sys
-from urllib.parse import urlparse
 
-from pyVim.connect import SmartConnect, Disconnect
+from pyVim.connect import Disconnect
 from pyVmomi import vim, vmodl
 
-
-def connect(url, user, password):
-    u = urlparse(url)
-    # Tests only: the simulator's certificate is self-signed and pinned by the tests themselves.
-    context = ssl._create_unverified_context() if u.scheme == "https" else None
-    return SmartConnect(host=u.hostname, port=u.port, user=user, pwd=password,
-                        protocol=u.scheme, sslContext=context)
-
+from vsphere import connect
 
 def text(value):
     if isinstance(value, bool):
         return "true" if value else "false"
     return "" if value is None else str(value)
 
-
 def main():
     url, user = sys.argv[1], sys.argv[2]
-    password = sys.stdin.readline().rstrip("\n")
-    si = connect(url, user, password)
+    si = connect(url, user)
     try:
         content = si.RetrieveContent()
         view = content.viewManager.CreateContainerView(
@@ -90,7 +79,6 @@ def main():
         json.dump(out, sys.stdout, sort_keys=True)
     finally:
         Disconnect(si)
-
 
 if __name__ == "__main__":
     main()

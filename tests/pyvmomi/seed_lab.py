@@ -5,22 +5,19 @@ Usage: seed_lab.py URL USER (password on stdin). Sets the custom attribute PCI-S
 (CDE, Connected, OutOfScope in turn, one VM left unclassified) and makes the first clustered host
 drift: SSH started with policy "on", firewall default incoming policy open.
 """
-import ssl
 import sys
-from urllib.parse import urlparse
 
-from pyVim.connect import SmartConnect, Disconnect
+from pyVim.connect import Disconnect
 from pyVmomi import vim
+
+from vsphere import connect
 
 SCOPES = ["CDE", "Connected", "OutOfScope"]
 
 
 def main():
     url, user = sys.argv[1], sys.argv[2]
-    password = sys.stdin.readline().rstrip("\n")
-    u = urlparse(url)
-    context = ssl._create_unverified_context() if u.scheme == "https" else None
-    si = SmartConnect(host=u.hostname, port=u.port, user=user, pwd=password, protocol=u.scheme, sslContext=context)
+    si = connect(url, user)
     try:
         content = si.RetrieveContent()
         fields = content.customFieldsManager

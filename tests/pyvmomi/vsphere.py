@@ -1,0 +1,18 @@
+"""What every script here shares: logging in to a vSphere endpoint given as a URL, with the password read from stdin."""
+import ssl
+import sys
+from urllib.parse import urlparse
+
+from pyVim.connect import SmartConnect
+
+
+def connect(url, user):
+    """Logs in with the password from the first line of stdin (never a command-line argument).
+
+    The simulator's certificate is self-signed; the tests pin it themselves, so this test-only
+    client does not check it.
+    """
+    password = sys.stdin.readline().rstrip("\n")
+    u = urlparse(url)
+    context = ssl._create_unverified_context() if u.scheme == "https" else None
+    return SmartConnect(host=u.hostname, port=u.port, user=user, pwd=password, protocol=u.scheme, sslContext=context)
