@@ -79,6 +79,11 @@ Describe 'Connect-VirtServer and Get-VirtInventory' {
         (Get-PciScope -ObjectType Host -WarningAction SilentlyContinue).Count | Should -Be (Get-VirtInventory).Hosts.Count
     }
 
+    It 'reads installed packages unless told not to' {
+        (Get-VirtInventory).Hosts[0].Packages.Name | Should -Contain 'acme-ids-sensor'
+        (Get-VirtInventory -SkipSoftware).Hosts | ForEach-Object { $_.Packages | Should -BeNullOrEmpty }
+    }
+
     It 'collects only the clusters asked for' {
         $all = Get-VirtInventory
         $cluster = $all.Clusters[0]

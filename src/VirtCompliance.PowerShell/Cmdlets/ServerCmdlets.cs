@@ -99,9 +99,10 @@ namespace VirtCompliance.PowerShell.Cmdlets
             cmdlet.SessionState.PSVariable.GetValue("global:" + DefaultVariable) is VirtServerConnection c && c.IsConnected ? c : null;
 
         /// <summary>Collects the inventory of a connection, with progress and cancellation.</summary>
-        public static Inv Collect(PSCmdlet cmdlet, VirtServerConnection server, IReadOnlyCollection<string> clusters, CancellationTokenSource cancel)
+        public static Inv Collect(PSCmdlet cmdlet, VirtServerConnection server, IReadOnlyCollection<string> clusters, CancellationTokenSource cancel,
+            bool readSoftware = true)
         {
-            var collector = new InventoryCollector(server.Client);
+            var collector = new InventoryCollector(server.Client) { ReadSoftware = readSoftware };
             var progress = new ProgressRecord(7, "Collecting the inventory of " + server.Name, "Connecting");
             var inventory = Run(cmdlet, c => collector.CollectAsync(clusters, c), cancel, () =>
             {
@@ -260,6 +261,10 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [SupportsWildcards]
         public string[] Cluster { get; set; }
 
+        /// <summary><para type="description">Do not read each host's image acceptance level and installed packages (two requests per host, the slowest part of a collection on a large vCenter). The acceptance-level and package controls then have nothing to read.</para></summary>
+        [Parameter]
+        public SwitchParameter SkipSoftware { get; set; }
+
         protected override void ProcessRecord()
         {
             var server = Server ?? ServerWork.Default(this);
@@ -269,7 +274,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
                     "NotConnected", ErrorCategory.ConnectionError, null));
                 return;
             }
-            WriteObject(ServerWork.Collect(this, server, Cluster, _cancel));
+            WriteObject(ServerWork.Collect(this, server, Cluster, _cancel, readSoftware: !SkipSoftware));
         }
 
         protected override void StopProcessing() => _cancel.Cancel();
