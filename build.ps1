@@ -62,7 +62,7 @@ function Invoke-Build {
 
     if (Test-Path $moduleOut) { Remove-Item $moduleOut -Recurse -Force }
     New-Item -ItemType Directory -Path $moduleOut | Out-Null
-    foreach ($dll in 'VirtCompliance.PowerShell.dll', 'VirtCompliance.Core.dll', 'VirtCompliance.Vim.dll', 'Newtonsoft.Json.dll') {
+    foreach ($dll in 'VirtCompliance.PowerShell.dll', 'VirtCompliance.Core.dll', 'VirtCompliance.Vim.dll', 'Newtonsoft.Json.dll', 'YamlDotNet.dll') {
         Copy-Item (Join-Path $bin $dll) $moduleOut
     }
     $module = Join-Path $root 'module'

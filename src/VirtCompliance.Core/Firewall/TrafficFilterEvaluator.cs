@@ -70,6 +70,34 @@ namespace VirtCompliance.Firewall
             return new FilterDecision(FilterVerdict.Allowed, null, permitted);
         }
 
+        /// <summary>
+        /// The first rule that matches one packet (direction, addresses, IANA protocol number,
+        /// destination port or null for protocols without ports), or null when none does and the
+        /// switch lets it pass. Unknown addresses match only rules that name none.
+        /// </summary>
+        public static TrafficRule Match(TrafficFilter filter, PacketDirection direction, IPAddress source, IPAddress destination, int protocol, int? port)
+        {
+            if (filter == null || !filter.Enabled) return null;
+            foreach (var rule in filter.Rules.OrderBy(r => r.Sequence))
+            {
+                if (!Applies(rule.Direction, direction)) continue;
+                if (rule.Protocol != null && rule.Protocol != protocol) continue;
+                if (Matches(rule.SourceAddresses, source) != true || Matches(rule.DestinationAddresses, destination) != true) continue;
+                if (!string.IsNullOrEmpty(rule.DestinationPorts) && (port == null || !InPorts(rule.DestinationPorts, port.Value))) continue;
+                return rule;
+            }
+            return null;
+        }
+
+        private static bool InPorts(string ports, int port)
+        {
+            var parts = ports.Split('-');
+            var ok = int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var start);
+            var end = start;
+            if (parts.Length == 2) ok &= int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out end);
+            return ok && port >= start && port <= end;
+        }
+
         private static bool Applies(string ruleDirection, PacketDirection direction)
         {
             switch (ruleDirection)

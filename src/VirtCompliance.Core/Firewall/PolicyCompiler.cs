@@ -1,0 +1,191 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Net;
+using VirtCompliance.Drift;
+using VirtCompliance.Inventory;
+using VirtCompliance.Pci;
+using Inv = VirtCompliance.Inventory.Inventory;
+
+namespace VirtCompliance.Firewall
+{
+    /// <summary>The traffic filter one VM's ports should carry, and the groups that put it there.</summary>
+    public sealed class VmRuleset
+    {
+        public string Vm { get; set; }
+        public string VmId { get; set; }
+        public IReadOnlyList<string> Groups { get; set; } = Array.Empty<string>();
+        public TrafficFilter Filter { get; set; }
+    }
+
+    public sealed class CompiledPolicy
+    {
+        public FirewallPolicy Policy { get; set; }
+        /// <summary>One per protected VM (a member of a group some rule names), in VM id order.</summary>
+        public IReadOnlyList<VmRuleset> Vms { get; set; } = Array.Empty<VmRuleset>();
+        /// <summary>Members whose addresses are unknown, rules left out for want of any address, and the policy's own warnings.</summary>
+        public IReadOnlyList<string> Warnings { get; set; } = Array.Empty<string>();
+    }
+
+    /// <summary>
+    /// Turns a policy and an inventory into each protected VM's traffic filter (a vSphere
+    /// DvsTrafficRuleset): for a VM in a rule's destination group an incoming rule whose source
+    /// is each address of the source group, for a VM in its source group an outgoing rule to each
+    /// address of the destination group; one rule per address and port range, as a distributed
+    /// port's IP qualifier holds one of each. Then the defaults, written out as explicit last rules,
+    /// and onFailure from the failure mode. The same policy and inventory give the same rules,
+    /// byte for byte. A group that resolves to no address never yields an "any" rule: the rule is
+    /// left out for that VM and a warning says why.
+    /// </summary>
+    public static class PolicyCompiler
+    {
+        public const int DefaultSequenceBase = 60000;
+
+        public static CompiledPolicy Compile(FirewallPolicy policy, Inv inventory, ScopeSources scopeSources = null)
+        {
+            var warnings = new List<string>(policy.Warnings);
+            var scopes = PciScopeClassifier.Classify(inventory, scopeSources ?? new ScopeSources()).ToDictionary(s => s.VmId, s => s.Scope, StringComparer.Ordinal);
+            var members = policy.Groups.Values.ToDictionary(g => g.Name, g => Members(g, inventory, scopes), StringComparer.Ordinal);
+            var addresses = policy.Groups.Values.ToDictionary(g => g.Name, g => Addresses(g, members[g.Name], inventory, warnings), StringComparer.Ordinal);
+            foreach (var g in policy.Groups.Values.Where(g => !g.IsAny))
+            {
+                var unresolved = g.Vms.Where(v => !inventory.Vms.Any(vm => string.Equals(vm.Name, v, StringComparison.OrdinalIgnoreCase) || vm.Id == v)).ToArray();
+                if (unresolved.Length > 0) warnings.Add($"Group '{g.Name}': {string.Join(", ", unresolved)} {(unresolved.Length == 1 ? "is" : "are")} not in the inventory.");
+            }
+
+            var named = new HashSet<string>(policy.Rules.SelectMany(r => new[] { r.From, r.To }).Where(g => g != FirewallPolicy.AnyGroup), StringComparer.Ordinal);
+            var protectedVms = inventory.Vms.Where(v => !v.Template && named.Any(g => members[g].Contains(v.Id))).ToArray();
+            var result = new List<VmRuleset>(protectedVms.Length);
+            foreach (var vm in protectedVms)
+            {
+                var rules = new List<TrafficRule>();
+                var sequence = 0;
+                foreach (var rule in policy.Rules)
+                {
+                    var inbound = rule.To == FirewallPolicy.AnyGroup || members[rule.To].Contains(vm.Id);
+                    var outbound = rule.From == FirewallPolicy.AnyGroup || members[rule.From].Contains(vm.Id);
+                    if (inbound) Emit(rule, "incomingPackets", addresses[rule.From], rule.From, vm, rules, ref sequence, warnings);
+                    if (outbound) Emit(rule, "outgoingPackets", addresses[rule.To], rule.To, vm, rules, ref sequence, warnings);
+                }
+                rules.Add(new TrafficRule { Sequence = DefaultSequenceBase, Description = $"{policy.Name}: default inbound", Direction = "incomingPackets", Action = Name(policy.DefaultInbound), Log = policy.DefaultInbound == PolicyAction.Drop });
+                rules.Add(new TrafficRule { Sequence = DefaultSequenceBase + 10, Description = $"{policy.Name}: default outbound", Direction = "outgoingPackets", Action = Name(policy.DefaultOutbound), Log = policy.DefaultOutbound == PolicyAction.Drop });
+                result.Add(new VmRuleset
+                {
+                    Vm = vm.Name,
+                    VmId = vm.Id,
+                    Groups = named.Where(g => members[g].Contains(vm.Id)).OrderBy(g => g, StringComparer.Ordinal).ToArray(),
+                    Filter = new TrafficFilter { Enabled = true, OnFailure = policy.FailureMode == FailureMode.Closed ? "failClosed" : "failOpen", Rules = rules },
+                });
+            }
+            return new CompiledPolicy { Policy = policy, Vms = result, Warnings = warnings.Distinct().ToArray() };
+        }
+
+        private static void Emit(PolicyRule rule, string direction, IReadOnlyList<string> peers, string peerGroup, Vm vm, List<TrafficRule> rules, ref int sequence, List<string> warnings)
+        {
+            if (peers.Count == 0)
+            {
+                warnings.Add($"Rule '{rule.Name}' left out on {vm.Name}: group '{peerGroup}' has no known address.");
+                return;
+            }
+            var protocol = ProtocolNumber(rule.Protocol);
+            var ports = rule.Ports.Count == 0 ? new string[] { null } : rule.Ports.Select(p => p.ToString()).ToArray();
+            var incoming = direction == "incomingPackets";
+            foreach (var peer in peers)
+            {
+                foreach (var port in ports)
+                {
+                    sequence += 10;
+                    rules.Add(new TrafficRule
+                    {
+                        Sequence = sequence,
+                        Description = rule.Name,
+                        Direction = direction,
+                        Action = Name(rule.Action),
+                        Protocol = protocol,
+                        // "any" compiles to no address at all, which the switch reads as every address.
+                        SourceAddresses = incoming && peer != null ? new[] { peer } : Array.Empty<string>(),
+                        DestinationAddresses = !incoming && peer != null ? new[] { peer } : Array.Empty<string>(),
+                        DestinationPorts = port,
+                        Log = rule.Log,
+                    });
+                }
+            }
+        }
+
+        private static string Name(PolicyAction action) => action == PolicyAction.Allow ? "allow" : "drop";
+
+        public static int? ProtocolNumber(PolicyProtocol protocol)
+        {
+            switch (protocol)
+            {
+                case PolicyProtocol.Tcp: return 6;
+                case PolicyProtocol.Udp: return 17;
+                case PolicyProtocol.Icmp: return 1;
+                default: return null;
+            }
+        }
+
+        /// <summary>The VM ids a group selects: every selector must match, then explicit VMs are added.</summary>
+        public static HashSet<string> Members(PolicyGroup group, Inv inventory, IReadOnlyDictionary<string, PciScope> scopes)
+        {
+            var set = new HashSet<string>(StringComparer.Ordinal);
+            if (group.IsAny) return set;
+            var names = NameFilter.Create(group.Names);
+            var folders = NameFilter.Create(group.Folders);
+            var portgroups = new HashSet<string>(group.Portgroups, StringComparer.OrdinalIgnoreCase);
+            if (group.HasSelectors)
+            {
+                foreach (var vm in inventory.Vms)
+                {
+                    if (vm.Template) continue;
+                    if (group.Scopes.Count > 0 && !group.Scopes.Contains(scopes.TryGetValue(vm.Id, out var s) ? s : PciScope.Unknown)) continue;
+                    if (group.Tags.Count > 0 && !vm.Tags.Any(t => group.Tags.Contains($"{t.Category}/{t.Name}", StringComparer.OrdinalIgnoreCase))) continue;
+                    if (group.Attributes.Count > 0 && !vm.CustomAttributes.Any(a => group.Attributes.Contains($"{a.Key}={a.Value}", StringComparer.OrdinalIgnoreCase))) continue;
+                    if (names != null && !names(vm.Name)) continue;
+                    if (folders != null && !(vm.Folder != null && folders(vm.Folder))) continue;
+                    if (portgroups.Count > 0 && !vm.Nics.Any(n => n.NetworkId != null && (portgroups.Contains(n.NetworkId) || portgroups.Contains(inventory.GetNetwork(n.NetworkId)?.Name ?? "")))) continue;
+                    set.Add(vm.Id);
+                }
+            }
+            foreach (var v in group.Vms)
+            {
+                var vm = inventory.Vms.FirstOrDefault(x => string.Equals(x.Name, v, StringComparison.OrdinalIgnoreCase) || x.Id == v);
+                if (vm != null && !vm.Template) set.Add(vm.Id);
+            }
+            return set;
+        }
+
+        /// <summary>
+        /// A group's addresses, sorted: its members' guest IPs and its CIDRs; null alone for "any".
+        /// Members without a known IP are reported: traffic from them cannot be told apart.
+        /// </summary>
+        private static IReadOnlyList<string> Addresses(PolicyGroup group, HashSet<string> members, Inv inventory, List<string> warnings)
+        {
+            if (group.IsAny) return new string[] { null };
+            var list = new List<IPAddress>();
+            foreach (var id in members.OrderBy(m => m, StringComparer.Ordinal))
+            {
+                var vm = inventory.GetVm(id);
+                var known = vm.Nics.SelectMany(n => n.IpAddresses).Select(ip => IPAddress.TryParse(ip, out var a) ? a : null).Where(a => a != null).ToArray();
+                if (known.Length == 0)
+                    warnings.Add($"Group '{group.Name}': VM {vm.Name} has no known IP address, so rules cannot name it (start VMware Tools, or add its address to the group's cidrs).");
+                list.AddRange(known);
+            }
+            var texts = list.Distinct().OrderBy(a => a.AddressFamily).ThenBy(a => a.GetAddressBytes(), ByteComparer.Instance).Select(a => a.ToString()).ToList();
+            texts.AddRange(group.Cidrs.Select(c => c.Text).OrderBy(t => t, StringComparer.Ordinal));
+            return texts;
+        }
+
+        private sealed class ByteComparer : IComparer<byte[]>
+        {
+            public static readonly ByteComparer Instance = new ByteComparer();
+            public int Compare(byte[] x, byte[] y)
+            {
+                for (int i = 0; i < Math.Min(x.Length, y.Length); i++)
+                    if (x[i] != y[i]) return x[i].CompareTo(y[i]);
+                return x.Length.CompareTo(y.Length);
+            }
+        }
+    }
+}

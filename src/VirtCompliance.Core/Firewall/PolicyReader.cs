@@ -1,0 +1,329 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using Newtonsoft.Json;
+using VirtCompliance.IO;
+using VirtCompliance.Pci;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace VirtCompliance.Firewall
+{
+    /// <summary>
+    /// Reads a firewall policy from YAML or JSON (the same document either way) into a
+    /// <see cref="FirewallPolicy"/>, with every error naming the file, line, column and the
+    /// offending value: unknown members, unknown groups, bad protocols, ports or CIDRs. Rules that
+    /// can never match (an earlier rule takes all their traffic) are reported as warnings.
+    /// </summary>
+    public static class PolicyReader
+    {
+        public static FirewallPolicy Load(string path)
+        {
+            using (var stream = File.OpenRead(path)) return Parse(stream, path);
+        }
+
+        public static FirewallPolicy Parse(Stream stream, string file)
+        {
+            string text;
+            using (var reader = new StreamReader(stream)) text = reader.ReadToEnd();
+            var root = text.TrimStart().StartsWith("{", StringComparison.Ordinal) ? FromJson(text, file) : FromYaml(text, file);
+            return Bind(root, file);
+        }
+
+        // ---- one tree for both formats -----------------------------------------------------------
+
+        /// <summary>A document node with its position: a map (ordered), a list, or a scalar.</summary>
+        private sealed class Node
+        {
+            public int Line, Column;
+            public Dictionary<string, (Node key, Node value)> Map;
+            public List<Node> List;
+            public string Scalar;
+            public bool IsNull;
+        }
+
+        private static Node FromYaml(string text, string file)
+        {
+            var yaml = new YamlStream();
+            try
+            {
+                yaml.Load(new StringReader(text));
+            }
+            catch (YamlException ex)
+            {
+                throw new DataFileException(file, (int)ex.Start.Line, (int)ex.Start.Column, ex.InnerException?.Message ?? ex.Message);
+            }
+            if (yaml.Documents.Count == 0) throw new DataFileException(file, 1, 1, "the policy is empty.");
+            return Convert(yaml.Documents[0].RootNode, file);
+        }
+
+        private static Node Convert(YamlNode yaml, string file)
+        {
+            var node = new Node { Line = (int)yaml.Start.Line, Column = (int)yaml.Start.Column };
+            switch (yaml)
+            {
+                case YamlMappingNode map:
+                    node.Map = new Dictionary<string, (Node, Node)>(StringComparer.Ordinal);
+                    foreach (var entry in map.Children)
+                    {
+                        var key = Convert(entry.Key, file);
+                        if (key.Scalar == null) throw new DataFileException(file, key.Line, key.Column, "a key must be a plain name.");
+                        if (node.Map.ContainsKey(key.Scalar)) throw new DataFileException(file, key.Line, key.Column, $"'{key.Scalar}' appears twice.");
+                        node.Map[key.Scalar] = (key, Convert(entry.Value, file));
+                    }
+                    break;
+                case YamlSequenceNode list:
+                    node.List = list.Children.Select(c => Convert(c, file)).ToList();
+                    break;
+                case YamlScalarNode scalar:
+                    node.Scalar = scalar.Value;
+                    node.IsNull = scalar.Style == YamlDotNet.Core.ScalarStyle.Plain && (scalar.Value == "" || scalar.Value == "~" || scalar.Value == "null");
+                    break;
+                default:
+                    throw new DataFileException(file, node.Line, node.Column, "anchors and aliases are not supported in a policy.");
+            }
+            return node;
+        }
+
+        private static Node FromJson(string text, string file)
+        {
+            try
+            {
+                using (var reader = new JsonTextReader(new StringReader(text)) { DateParseHandling = DateParseHandling.None })
+                {
+                    reader.Read();
+                    var node = ReadJson(reader, file);
+                    if (reader.Read() && reader.TokenType != JsonToken.Comment)
+                        throw new DataFileException(file, reader.LineNumber, reader.LinePosition, "unexpected content after the end of the JSON document.");
+                    return node;
+                }
+            }
+            catch (JsonException ex)
+            {
+                throw JsonFiles.ToDataFileException(file, ex);
+            }
+        }
+
+        private static Node ReadJson(JsonTextReader reader, string file)
+        {
+            var node = new Node { Line = reader.LineNumber, Column = reader.LinePosition };
+            switch (reader.TokenType)
+            {
+                case JsonToken.StartObject:
+                    node.Map = new Dictionary<string, (Node, Node)>(StringComparer.Ordinal);
+                    while (reader.Read() && reader.TokenType != JsonToken.EndObject)
+                    {
+                        var key = new Node { Line = reader.LineNumber, Column = reader.LinePosition, Scalar = (string)reader.Value };
+                        if (node.Map.ContainsKey(key.Scalar)) throw new DataFileException(file, key.Line, key.Column, $"'{key.Scalar}' appears twice.");
+                        reader.Read();
+                        node.Map[key.Scalar] = (key, ReadJson(reader, file));
+                    }
+                    break;
+                case JsonToken.StartArray:
+                    node.List = new List<Node>();
+                    while (reader.Read() && reader.TokenType != JsonToken.EndArray) node.List.Add(ReadJson(reader, file));
+                    break;
+                case JsonToken.Null:
+                    node.IsNull = true;
+                    break;
+                case JsonToken.Boolean:
+                    node.Scalar = (bool)reader.Value ? "true" : "false";
+                    break;
+                default:
+                    node.Scalar = System.Convert.ToString(reader.Value, CultureInfo.InvariantCulture);
+                    break;
+            }
+            return node;
+        }
+
+        // ---- binding ------------------------------------------------------------------------------
+
+        private static readonly string[] RootMembers = { "$schema", "name", "description", "failureMode", "defaults", "groups", "rules" };
+        private static readonly string[] GroupMembers = { "description", "scope", "tag", "attribute", "name", "folder", "portgroup", "vms", "cidrs" };
+        private static readonly string[] RuleMembers = { "name", "description", "from", "to", "protocol", "ports", "action", "log" };
+
+        private static DataFileException Error(string file, Node at, string problem) => new DataFileException(file, at.Line, at.Column, problem);
+
+        private static Dictionary<string, (Node key, Node value)> Map(string file, Node node, string what, string[] members)
+        {
+            if (node.Map == null) throw Error(file, node, $"{what} must be a map of {string.Join(", ", members.Where(m => m != "$schema"))}.");
+            foreach (var entry in node.Map)
+                if (!members.Contains(entry.Key)) throw Error(file, entry.Value.key, $"unknown member '{entry.Key}' in {what}; it can have {string.Join(", ", members.Where(m => m != "$schema"))}.");
+            return node.Map;
+        }
+
+        private static string Text(string file, Node node, string what)
+        {
+            if (node.Scalar == null || node.IsNull) throw Error(file, node, $"{what} must be a single value.");
+            return node.Scalar;
+        }
+
+        /// <summary>A value or a list of values.</summary>
+        private static List<(string text, Node at)> Texts(string file, Node node, string what)
+        {
+            if (node.List != null) return node.List.Select(n => (Text(file, n, what), n)).ToList();
+            return new List<(string, Node)> { (Text(file, node, what), node) };
+        }
+
+        private static T Choice<T>(string file, Node node, string what, params (string text, T value)[] choices)
+        {
+            var text = Text(file, node, what);
+            foreach (var c in choices)
+                if (string.Equals(c.text, text, StringComparison.OrdinalIgnoreCase)) return c.value;
+            throw Error(file, node, $"'{text}' is not a valid {what}; use {string.Join(", ", choices.Select(c => c.text))}.");
+        }
+
+        private static FirewallPolicy Bind(Node root, string file)
+        {
+            var map = Map(file, root, "the policy", RootMembers);
+            var policy = new FirewallPolicy { File = file };
+            if (!map.TryGetValue("name", out var name)) throw Error(file, root, "the policy has no 'name'.");
+            policy.Name = Text(file, name.value, "name");
+            if (map.TryGetValue("failureMode", out var mode))
+                policy.FailureMode = Choice(file, mode.value, "failureMode", ("open", FailureMode.Open), ("closed", FailureMode.Closed));
+            if (map.TryGetValue("defaults", out var defaults))
+            {
+                var d = Map(file, defaults.value, "defaults", new[] { "inbound", "outbound" });
+                if (d.TryGetValue("inbound", out var inbound)) policy.DefaultInbound = Action(file, inbound.value);
+                if (d.TryGetValue("outbound", out var outbound)) policy.DefaultOutbound = Action(file, outbound.value);
+            }
+
+            var groups = new Dictionary<string, PolicyGroup>(StringComparer.Ordinal)
+            {
+                [FirewallPolicy.AnyGroup] = new PolicyGroup { Name = FirewallPolicy.AnyGroup, Cidrs = new[] { Cidr("0.0.0.0/0"), Cidr("::/0") } },
+            };
+            if (map.TryGetValue("groups", out var groupsNode))
+            {
+                if (groupsNode.value.Map == null) throw Error(file, groupsNode.value, "groups must be a map of group name to selectors.");
+                foreach (var entry in groupsNode.value.Map)
+                {
+                    if (entry.Key == FirewallPolicy.AnyGroup) throw Error(file, entry.Value.key, "'any' is built in (every address) and cannot be redefined.");
+                    groups[entry.Key] = BindGroup(file, entry.Key, entry.Value);
+                }
+            }
+            policy.Groups = groups;
+
+            var rules = new List<PolicyRule>();
+            if (map.TryGetValue("rules", out var rulesNode))
+            {
+                if (rulesNode.value.List == null) throw Error(file, rulesNode.value, "rules must be a list.");
+                var names = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var r in rulesNode.value.List)
+                {
+                    var rule = BindRule(file, r, groups);
+                    if (!names.Add(rule.Name)) throw Error(file, r, $"a rule named '{rule.Name}' already exists.");
+                    rules.Add(rule);
+                }
+            }
+            policy.Rules = rules;
+            policy.Warnings = Shadowed(rules);
+            return policy;
+        }
+
+        private static PolicyAction Action(string file, Node node) => Choice(file, node, "action", ("allow", PolicyAction.Allow), ("drop", PolicyAction.Drop));
+
+        private static IpNetwork Cidr(string text) => IpNetwork.TryParse(text, out var n) ? n : throw new InvalidOperationException(text);
+
+        private static PolicyGroup BindGroup(string file, string name, (Node key, Node value) entry)
+        {
+            var map = Map(file, entry.value, $"group '{name}'", GroupMembers);
+            var group = new PolicyGroup { Name = name, Position = new SourcePosition(file, entry.key.Line, entry.key.Column) };
+            List<string> Read(string member, Func<string, Node, string> check = null) =>
+                map.TryGetValue(member, out var n) ? Texts(file, n.value, $"{member} of group '{name}'").Select(t => check == null ? t.text : check(t.text, t.at)).ToList() : new List<string>();
+            group.Scopes = Read("scope", (t, at) =>
+            {
+                if (PciScopeClassifier.Parse(t) == PciScope.Unknown) throw Error(file, at, $"'{t}' is not a PCI scope; use cde, connected or outOfScope.");
+                return t;
+            }).Select(PciScopeClassifier.Parse).ToArray();
+            group.Tags = Read("tag", (t, at) => t.Contains("/") ? t : throw Error(file, at, $"tag '{t}' must be Category/Name.")).ToArray();
+            group.Attributes = Read("attribute", (t, at) => t.Contains("=") ? t : throw Error(file, at, $"attribute '{t}' must be Name=Value.")).ToArray();
+            group.Names = Read("name").ToArray();
+            group.Folders = Read("folder").ToArray();
+            group.Portgroups = Read("portgroup").ToArray();
+            group.Vms = Read("vms").ToArray();
+            group.Cidrs = (map.TryGetValue("cidrs", out var cidrs) ? Texts(file, cidrs.value, $"cidrs of group '{name}'") : new List<(string, Node)>())
+                .Select(c => IpNetwork.TryParse(c.Item1, out var n) ? n : throw Error(file, c.Item2, $"'{c.Item1}' is not an address or CIDR block."))
+                .ToArray();
+            if (!group.HasSelectors && group.Vms.Count == 0 && group.Cidrs.Count == 0)
+                throw Error(file, entry.key, $"group '{name}' selects nothing: give it scope, tag, attribute, name, folder, portgroup, vms or cidrs.");
+            return group;
+        }
+
+        private static PolicyRule BindRule(string file, Node node, Dictionary<string, PolicyGroup> groups)
+        {
+            var map = Map(file, node, "a rule", RuleMembers);
+            string Required(string member)
+            {
+                if (!map.TryGetValue(member, out var n)) throw Error(file, node, $"the rule has no '{member}'.");
+                return Text(file, n.value, member);
+            }
+            var rule = new PolicyRule { Name = Required("name"), Position = new SourcePosition(file, node.Line, node.Column) };
+            string Group(string member)
+            {
+                var value = Required(member);
+                if (!groups.ContainsKey(value))
+                    throw Error(file, map[member].value, $"rule '{rule.Name}': unknown group '{value}' in '{member}'; the groups are {string.Join(", ", groups.Keys.OrderBy(k => k, StringComparer.Ordinal))}.");
+                return value;
+            }
+            rule.From = Group("from");
+            rule.To = Group("to");
+            if (!map.ContainsKey("action")) throw Error(file, node, $"rule '{rule.Name}' has no 'action' (allow or drop).");
+            rule.Action = Action(file, map["action"].value);
+            if (map.TryGetValue("protocol", out var protocol))
+                rule.Protocol = Choice(file, protocol.value, "protocol", ("any", PolicyProtocol.Any), ("tcp", PolicyProtocol.Tcp), ("udp", PolicyProtocol.Udp), ("icmp", PolicyProtocol.Icmp));
+            if (map.TryGetValue("ports", out var ports))
+            {
+                if (rule.Protocol != PolicyProtocol.Tcp && rule.Protocol != PolicyProtocol.Udp)
+                    throw Error(file, ports.value, $"rule '{rule.Name}': ports need protocol tcp or udp.");
+                rule.Ports = Texts(file, ports.value, "ports").Select(p => Port(file, p.text, p.at)).ToArray();
+            }
+            if (map.TryGetValue("log", out var log)) rule.Log = Choice(file, log.value, "log value", ("true", true), ("false", false));
+            return rule;
+        }
+
+        private static PortRange Port(string file, string text, Node at)
+        {
+            var parts = text.Split('-');
+            if (parts.Length <= 2 && int.TryParse(parts[0].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var start)
+                && (parts.Length == 1 || int.TryParse(parts[1].Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out _)))
+            {
+                var end = parts.Length == 1 ? start : int.Parse(parts[1].Trim(), CultureInfo.InvariantCulture);
+                if (start >= 1 && end <= 65535 && start <= end) return new PortRange(start, end);
+            }
+            throw Error(file, at, $"'{text}' is not a port (1-65535) or a range such as 8000-8080.");
+        }
+
+        /// <summary>
+        /// Rules an earlier rule fully covers (same or "any" source and destination, same or any
+        /// protocol, ports included in its ports): they can never match. Groups are compared by
+        /// name: two different groups may share members, which only the inventory can tell.
+        /// </summary>
+        internal static IReadOnlyList<string> Shadowed(IReadOnlyList<PolicyRule> rules)
+        {
+            var warnings = new List<string>();
+            for (int j = 0; j < rules.Count; j++)
+            {
+                for (int i = 0; i < j; i++)
+                {
+                    if (!Covers(rules[i], rules[j])) continue;
+                    warnings.Add($"{rules[j].Position}: rule '{rules[j].Name}' can never match: rule '{rules[i].Name}' ({rules[i].Position}) takes all its traffic first" +
+                        (rules[i].Action != rules[j].Action ? $" and {rules[i].Action.ToString().ToLowerInvariant()}s it." : "."));
+                    break;
+                }
+            }
+            return warnings;
+        }
+
+        internal static bool Covers(PolicyRule a, PolicyRule b)
+        {
+            if (a.From != FirewallPolicy.AnyGroup && a.From != b.From) return false;
+            if (a.To != FirewallPolicy.AnyGroup && a.To != b.To) return false;
+            if (a.Protocol != PolicyProtocol.Any && a.Protocol != b.Protocol) return false;
+            if (a.Ports.Count == 0) return true;
+            if (b.Ports.Count == 0) return false;
+            return b.Ports.All(pb => a.Ports.Any(pa => pa.Covers(pb)));
+        }
+    }
+}

@@ -1,0 +1,148 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Text;
+using Newtonsoft.Json;
+using VirtCompliance.Firewall;
+using VirtCompliance.Inventory;
+using VirtCompliance.IO;
+using Xunit;
+
+namespace VirtCompliance.Tests.Firewall
+{
+    public class PolicyReaderTests
+    {
+        private static FirewallPolicy Read(string text, string file = "policy.yaml") => PolicyReader.Parse(new MemoryStream(Encoding.UTF8.GetBytes(text)), file);
+
+        private const string Minimal = "name: p\ngroups:\n  db:\n    name: db-*\nrules:\n  - name: r1\n    from: any\n    to: db\n    protocol: tcp\n    ports: [22, 8000-8080]\n    action: allow\n";
+
+        [Fact]
+        public void Yaml_and_json_read_the_same_policy()
+        {
+            var yaml = Read(Minimal);
+            var json = Read("{ \"name\": \"p\", \"groups\": { \"db\": { \"name\": \"db-*\" } }, \"rules\": [ { \"name\": \"r1\", \"from\": \"any\", \"to\": \"db\", \"protocol\": \"tcp\", \"ports\": [22, \"8000-8080\"], \"action\": \"allow\" } ] }", "policy.json");
+            foreach (var p in new[] { yaml, json })
+            {
+                var r = p.Rules.Single();
+                Assert.Equal(("any", "db", PolicyProtocol.Tcp, PolicyAction.Allow), (r.From, r.To, r.Protocol, r.Action));
+                Assert.Equal(new[] { "22", "8000-8080" }, r.Ports.Select(x => x.ToString()));
+                Assert.Equal((FailureMode.Closed, PolicyAction.Drop, PolicyAction.Allow), (p.FailureMode, p.DefaultInbound, p.DefaultOutbound));
+            }
+        }
+
+        [Theory]
+        [InlineData("name: p\nrules:\n  - name: r\n    from: any\n    to: nosuch\n    action: allow\n", 5, "unknown group 'nosuch'")]
+        [InlineData("name: p\nbogus: 1\n", 2, "unknown member 'bogus'")]
+        [InlineData("name: p\ngroups:\n  g:\n    cidrs: [10.0.0.0/33]\n", 4, "'10.0.0.0/33' is not an address or CIDR block")]
+        [InlineData("name: p\ngroups:\n  g:\n    scope: secret\n", 4, "'secret' is not a PCI scope")]
+        [InlineData("name: p\nrules:\n  - name: r\n    from: any\n    to: any\n    protocol: icmp\n    ports: [22]\n    action: allow\n", 7, "ports need protocol tcp or udp")]
+        [InlineData("name: p\nrules:\n  - name: r\n    from: any\n    to: any\n    protocol: tcp\n    ports: [70000]\n    action: allow\n", 7, "'70000' is not a port")]
+        [InlineData("name: p\nrules:\n  - name: r\n    from: any\n    to: any\n    action: maybe\n", 6, "'maybe' is not a valid action")]
+        [InlineData("name: p\nrules:\n  - { name: r, from: any, to: any, action: allow }\n  - { name: r, from: any, to: any, action: drop }\n", 4, "a rule named 'r' already exists")]
+        [InlineData("name: p\ngroups:\n  any:\n    name: x\n", 3, "'any' is built in")]
+        [InlineData("name: p\ngroups:\n  empty: {}\n", 3, "selects nothing")]
+        [InlineData("name: p\n  bad: [\n", 2, "")]
+        public void A_bad_policy_is_refused_naming_line_and_value(string text, int line, string problem)
+        {
+            var ex = Assert.Throws<DataFileException>(() => Read(text));
+            Assert.Contains($"policy.yaml:{line}:", ex.Message);
+            Assert.Contains(problem, ex.Message);
+        }
+
+        [Fact]
+        public void A_rule_an_earlier_rule_covers_is_reported_as_never_matching()
+        {
+            var p = Read("name: p\ngroups:\n  db:\n    name: db-*\nrules:\n" +
+                         "  - { name: all-tcp, from: any, to: db, protocol: tcp, action: drop }\n" +
+                         "  - { name: ssh, from: any, to: db, protocol: tcp, ports: [22], action: allow }\n" +
+                         "  - { name: dns, from: any, to: db, protocol: udp, ports: [53], action: allow }\n");
+            var w = Assert.Single(p.Warnings);
+            Assert.Contains("rule 'ssh' can never match", w);
+            Assert.Contains("'all-tcp'", w);
+            Assert.Contains("policy.yaml:7:", w);
+        }
+
+        [Fact]
+        public async System.Threading.Tasks.Task The_sample_policy_matches_its_schema()
+        {
+            var yaml = new YamlDotNet.Serialization.DeserializerBuilder().Build()
+                .Deserialize<object>(File.ReadAllText(Path.Combine(Lab.ModuleFolder, "samples", "pci-lab.policy.yaml")));
+            var json = Newtonsoft.Json.JsonConvert.SerializeObject(yaml);
+            // YAML scalars arrive as strings: numbers and booleans are put back as JSON would have them.
+            json = System.Text.RegularExpressions.Regex.Replace(json, "\"([0-9]+|true|false)\"", "$1");
+            var schema = await NJsonSchema.JsonSchema.FromFileAsync(Path.Combine(Lab.ModuleFolder, "schemas", "firewall-policy.schema.json"));
+            Assert.Empty(schema.Validate(json));
+            Assert.NotEmpty(schema.Validate(json.Replace("\"allow\"", "\"permit\"")));
+        }
+
+        [Fact]
+        public void The_sample_policy_reads_cleanly()
+        {
+            var p = PolicyReader.Load(Path.Combine(Lab.ModuleFolder, "samples", "pci-lab.policy.yaml"));
+            Assert.Equal("pci-lab-cde", p.Name);
+            Assert.Empty(p.Warnings);
+            Assert.True(p.Rules.Count >= 4);
+        }
+    }
+
+    public class PolicyCompilerTests
+    {
+        private static CompiledPolicy Sample()
+        {
+            var policy = PolicyReader.Load(Path.Combine(Lab.ModuleFolder, "samples", "pci-lab.policy.yaml"));
+            return PolicyCompiler.Compile(policy, InventorySnapshot.Read(Lab.SamplePath));
+        }
+
+        [Fact]
+        public void Compiling_twice_gives_the_same_rules_byte_for_byte()
+        {
+            Assert.Equal(JsonConvert.SerializeObject(Sample().Vms), JsonConvert.SerializeObject(Sample().Vms));
+        }
+
+        [Fact]
+        public void A_database_vm_accepts_sql_from_the_app_tier_and_ssh_from_the_jump_host_only()
+        {
+            var compiled = Sample();
+            var db = compiled.Vms.Single(v => v.Vm == "pay-db-01");
+            Assert.Equal(new[] { "cde-db" }, db.Groups);
+            Assert.Equal("failClosed", db.Filter.OnFailure);
+            Verdict(db, "10.12.0.21", 6, 1433).Should("allow");   // pay-app-01
+            Verdict(db, "10.12.0.21", 6, 22).Should("drop");      // app tier: no SSH
+            Verdict(db, "10.12.0.5", 6, 22).Should("allow");      // pay-jump-01's CDE-side address
+            Verdict(db, "10.40.0.21", 6, 1433).Should("drop");    // print-01
+            var last = db.Filter.Rules.Where(r => r.Direction == "incomingPackets").OrderBy(r => r.Sequence).Last();
+            Assert.Equal(("drop", 0), (last.Action, last.SourceAddresses.Count));
+            Assert.All(db.Filter.Rules.Where(r => r.Sequence < PolicyCompiler.DefaultSequenceBase),
+                r => Assert.True(r.SourceAddresses.Count + r.DestinationAddresses.Count == 1, r.Description));
+        }
+
+        [Fact]
+        public void Vms_without_a_known_address_are_reported_and_never_widen_a_rule()
+        {
+            var inv = new Lab().Cluster("domain-c1", "P").Host("host-1", "domain-c1")
+                .Vm("vm-1", "host-1", v => v with { Name = "db", Nics = new[] { new VmNic { Key = 4000, NetworkId = "network-1", IpAddresses = new[] { "10.0.0.1" } } } })
+                .Vm("vm-2", "host-1", v => v with { Name = "app" })
+                .Build();
+            var policy = PolicyReader.Parse(new MemoryStream(Encoding.UTF8.GetBytes(
+                "name: p\ngroups:\n  db: { vms: [db] }\n  app: { vms: [app] }\nrules:\n  - { name: app-db, from: app, to: db, action: allow }\n")), "p.yaml");
+            var compiled = PolicyCompiler.Compile(policy, inv);
+            Assert.Contains(compiled.Warnings, w => w.Contains("VM app has no known IP address"));
+            Assert.Contains(compiled.Warnings, w => w.Contains("Rule 'app-db' left out on db"));
+            var db = compiled.Vms.Single(v => v.Vm == "db");
+            Assert.DoesNotContain(db.Filter.Rules, r => r.Description == "app-db");
+        }
+
+        private static (VmRuleset vm, string src, int proto, int port) Verdict(VmRuleset vm, string src, int proto, int port) => (vm, src, proto, port);
+    }
+
+    internal static class VerdictExtensions
+    {
+        public static void Should(this (VmRuleset vm, string src, int proto, int port) v, string action)
+        {
+            var rule = TrafficFilterEvaluator.Match(v.vm.Filter, PacketDirection.ToVm, IPAddress.Parse(v.src), null, v.proto, v.port);
+            Assert.True(rule != null && rule.Action == action, $"{v.src} → {v.vm.Vm} {v.proto}/{v.port}: expected {action}, rule {rule?.Sequence} {rule?.Description} {rule?.Action}");
+        }
+    }
+}
