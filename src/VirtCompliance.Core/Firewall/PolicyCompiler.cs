@@ -57,8 +57,19 @@ namespace VirtCompliance.Firewall
             var named = new HashSet<string>(policy.Rules.SelectMany(r => new[] { r.From, r.To }).Where(g => g != FirewallPolicy.AnyGroup), StringComparer.Ordinal);
             var protectedVms = inventory.Vms.Where(v => !v.Template && named.Any(g => members[g].Contains(v.Id))).ToArray();
             var result = new List<VmRuleset>(protectedVms.Length);
+            // A VM's rules depend only on which groups it is in, so VMs alike share one (immutable)
+            // filter: thousands of web servers cost one compilation and one copy of the rules.
+            var filters = new Dictionary<string, TrafficFilter>(StringComparer.Ordinal);
+            var namedGroups = named.OrderBy(g => g, StringComparer.Ordinal).ToArray();
             foreach (var vm in protectedVms)
             {
+                var groupsOfVm = namedGroups.Where(g => members[g].Contains(vm.Id)).ToArray();
+                var signature = string.Join("\u0001", groupsOfVm);
+                if (filters.TryGetValue(signature, out var shared))
+                {
+                    result.Add(new VmRuleset { Vm = vm.Name, VmId = vm.Id, Groups = groupsOfVm, Filter = shared });
+                    continue;
+                }
                 var rules = new List<TrafficRule>();
                 var sequence = 0;
                 foreach (var rule in policy.Rules)
@@ -70,13 +81,9 @@ namespace VirtCompliance.Firewall
                 }
                 rules.Add(new TrafficRule { Sequence = DefaultSequenceBase, Description = $"{policy.Name}: default inbound", Direction = "incomingPackets", Action = Name(policy.DefaultInbound), Log = policy.DefaultInbound == PolicyAction.Drop });
                 rules.Add(new TrafficRule { Sequence = DefaultSequenceBase + 10, Description = $"{policy.Name}: default outbound", Direction = "outgoingPackets", Action = Name(policy.DefaultOutbound), Log = policy.DefaultOutbound == PolicyAction.Drop });
-                result.Add(new VmRuleset
-                {
-                    Vm = vm.Name,
-                    VmId = vm.Id,
-                    Groups = named.Where(g => members[g].Contains(vm.Id)).OrderBy(g => g, StringComparer.Ordinal).ToArray(),
-                    Filter = new TrafficFilter { Enabled = true, OnFailure = policy.FailureMode == FailureMode.Closed ? "failClosed" : "failOpen", Rules = rules },
-                });
+                var filter = new TrafficFilter { Enabled = true, OnFailure = policy.FailureMode == FailureMode.Closed ? "failClosed" : "failOpen", Rules = rules };
+                filters[signature] = filter;
+                result.Add(new VmRuleset { Vm = vm.Name, VmId = vm.Id, Groups = groupsOfVm, Filter = filter });
             }
             return new CompiledPolicy { Policy = policy, Vms = result, Warnings = warnings.Distinct().ToArray() };
         }
@@ -85,7 +92,7 @@ namespace VirtCompliance.Firewall
         {
             if (peers.Count == 0)
             {
-                warnings.Add($"Rule '{rule.Name}' left out on {vm.Name}: group '{peerGroup}' has no known address.");
+                warnings.Add($"Rule '{rule.Name}' left out ({(direction == "incomingPackets" ? "inbound" : "outbound")}): group '{peerGroup}' has no known address, and an empty address list would match every address.");
                 return;
             }
             var protocol = ProtocolNumber(rule.Protocol);
@@ -172,9 +179,43 @@ namespace VirtCompliance.Firewall
                     warnings.Add($"Group '{group.Name}': VM {vm.Name} has no known IP address, so rules cannot name it (start VMware Tools, or add its address to the group's cidrs).");
                 list.AddRange(known);
             }
-            var texts = list.Distinct().OrderBy(a => a.AddressFamily).ThenBy(a => a.GetAddressBytes(), ByteComparer.Instance).Select(a => a.ToString()).ToList();
+            var texts = Collapse(list).ToList();
             texts.AddRange(group.Cidrs.Select(c => c.Text).OrderBy(t => t, StringComparer.Ordinal));
             return texts;
+        }
+
+        /// <summary>
+        /// The fewest address blocks that hold exactly these addresses, in address order: IPv4
+        /// neighbours merge into aligned CIDR blocks (10.0.0.4 to 10.0.0.7 become 10.0.0.4/30),
+        /// so a group of 400 VMs on one subnet is a few rules, not 400; nothing outside the set
+        /// is ever covered. IPv6 addresses stay single.
+        /// </summary>
+        public static IEnumerable<string> Collapse(IEnumerable<IPAddress> addresses)
+        {
+            var v4 = addresses.Where(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+                .Select(a => { var b = a.GetAddressBytes(); return (uint)(b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3]); })
+                .Distinct().OrderBy(x => x).ToList();
+            int i = 0;
+            while (i < v4.Count)
+            {
+                // A run of consecutive addresses [start, end] ...
+                long start = v4[i], end = start;
+                while (i + 1 < v4.Count && v4[i + 1] == end + 1) end = v4[++i];
+                i++;
+                // ... split into the largest aligned blocks that fit inside it.
+                while (start <= end)
+                {
+                    var size = 1L;
+                    var prefix = 32;
+                    while (prefix > 0 && start % (size * 2) == 0 && start + size * 2 - 1 <= end) { size *= 2; prefix--; }
+                    var text = new IPAddress(new[] { (byte)(start >> 24), (byte)(start >> 16), (byte)(start >> 8), (byte)start }).ToString();
+                    yield return prefix == 32 ? text : $"{text}/{prefix}";
+                    start += size;
+                }
+            }
+            foreach (var a in addresses.Where(a => a.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork).Distinct()
+                .OrderBy(a => a.GetAddressBytes(), ByteComparer.Instance))
+                yield return a.ToString();
         }
 
         private sealed class ByteComparer : IComparer<byte[]>

@@ -129,9 +129,38 @@ namespace VirtCompliance.Tests.Firewall
                 "name: p\ngroups:\n  db: { vms: [db] }\n  app: { vms: [app] }\nrules:\n  - { name: app-db, from: app, to: db, action: allow }\n")), "p.yaml");
             var compiled = PolicyCompiler.Compile(policy, inv);
             Assert.Contains(compiled.Warnings, w => w.Contains("VM app has no known IP address"));
-            Assert.Contains(compiled.Warnings, w => w.Contains("Rule 'app-db' left out on db"));
+            Assert.Contains(compiled.Warnings, w => w.Contains("Rule 'app-db' left out (inbound)"));
             var db = compiled.Vms.Single(v => v.Vm == "db");
             Assert.DoesNotContain(db.Filter.Rules, r => r.Description == "app-db");
+        }
+
+        [Theory]
+        [InlineData("10.0.0.4 10.0.0.5 10.0.0.6 10.0.0.7", "10.0.0.4/30")]
+        [InlineData("10.0.0.3 10.0.0.4 10.0.0.5", "10.0.0.3 10.0.0.4/31")]
+        [InlineData("10.0.0.1 10.0.0.3", "10.0.0.1 10.0.0.3")]
+        [InlineData("10.0.0.255 10.0.1.0", "10.0.0.255 10.0.1.0")]
+        [InlineData("192.168.0.9 fd00::1 192.168.0.8", "192.168.0.8/31 fd00::1")]
+        public void Addresses_collapse_into_exact_blocks(string input, string expected)
+        {
+            var collapsed = PolicyCompiler.Collapse(input.Split(' ').Select(IPAddress.Parse)).ToArray();
+            Assert.Equal(expected.Split(' '), collapsed);
+        }
+
+        [Fact]
+        public void Collapsed_blocks_hold_exactly_the_addresses_given()
+        {
+            var rng = new Random(7);
+            for (int round = 0; round < 50; round++)
+            {
+                var set = Enumerable.Range(0, rng.Next(1, 60)).Select(_ => (uint)(0x0A000000 + rng.Next(0, 300))).Distinct().ToHashSet();
+                var blocks = PolicyCompiler.Collapse(set.Select(x => new IPAddress(new[] { (byte)(x >> 24), (byte)(x >> 16), (byte)(x >> 8), (byte)x })))
+                    .Select(t => { Assert.True(IpNetwork.TryParse(t, out var n)); return n; }).ToArray();
+                for (uint x = 0x0A000000; x < 0x0A000000 + 300; x++)
+                {
+                    var address = new IPAddress(new[] { (byte)(x >> 24), (byte)(x >> 16), (byte)(x >> 8), (byte)x });
+                    Assert.Equal(set.Contains(x), blocks.Any(b => b.Contains(address)));
+                }
+            }
         }
 
         private static (VmRuleset vm, string src, int proto, int port) Verdict(VmRuleset vm, string src, int proto, int port) => (vm, src, proto, port);
