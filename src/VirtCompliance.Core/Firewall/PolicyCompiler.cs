@@ -76,11 +76,11 @@ namespace VirtCompliance.Firewall
                 {
                     var inbound = rule.To == FirewallPolicy.AnyGroup || members[rule.To].Contains(vm.Id);
                     var outbound = rule.From == FirewallPolicy.AnyGroup || members[rule.From].Contains(vm.Id);
-                    if (inbound) Emit(rule, "incomingPackets", addresses[rule.From], rule.From, vm, rules, ref sequence, warnings);
-                    if (outbound) Emit(rule, "outgoingPackets", addresses[rule.To], rule.To, vm, rules, ref sequence, warnings);
+                    if (inbound) Emit(policy.Name, rule, "incomingPackets", addresses[rule.From], rule.From, rules, ref sequence, warnings);
+                    if (outbound) Emit(policy.Name, rule, "outgoingPackets", addresses[rule.To], rule.To, rules, ref sequence, warnings);
                 }
-                rules.Add(new TrafficRule { Sequence = DefaultSequenceBase, Description = $"{policy.Name}: default inbound", Direction = "incomingPackets", Action = Name(policy.DefaultInbound), Log = policy.DefaultInbound == PolicyAction.Drop });
-                rules.Add(new TrafficRule { Sequence = DefaultSequenceBase + 10, Description = $"{policy.Name}: default outbound", Direction = "outgoingPackets", Action = Name(policy.DefaultOutbound), Log = policy.DefaultOutbound == PolicyAction.Drop });
+                rules.Add(new TrafficRule { Sequence = DefaultSequenceBase, Description = OwnerPrefix(policy.Name) + "default-inbound", Direction = "incomingPackets", Action = Name(policy.DefaultInbound), Log = policy.DefaultInbound == PolicyAction.Drop });
+                rules.Add(new TrafficRule { Sequence = DefaultSequenceBase + 10, Description = OwnerPrefix(policy.Name) + "default-outbound", Direction = "outgoingPackets", Action = Name(policy.DefaultOutbound), Log = policy.DefaultOutbound == PolicyAction.Drop });
                 var filter = new TrafficFilter { Enabled = true, OnFailure = policy.FailureMode == FailureMode.Closed ? "failClosed" : "failOpen", Rules = rules };
                 filters[signature] = filter;
                 result.Add(new VmRuleset { Vm = vm.Name, VmId = vm.Id, Groups = groupsOfVm, Filter = filter });
@@ -88,7 +88,13 @@ namespace VirtCompliance.Firewall
             return new CompiledPolicy { Policy = policy, Vms = result, Warnings = warnings.Distinct().ToArray() };
         }
 
-        private static void Emit(PolicyRule rule, string direction, IReadOnlyList<string> peers, string peerGroup, Vm vm, List<TrafficRule> rules, ref int sequence, List<string> warnings)
+        /// <summary>
+        /// Every rule a policy writes is described "policy/rule": the filters it owns are the ones
+        /// whose rules all carry its prefix, so it never removes or rewrites a filter someone else wrote.
+        /// </summary>
+        public static string OwnerPrefix(string policyName) => policyName + "/";
+
+        private static void Emit(string policyName, PolicyRule rule, string direction, IReadOnlyList<string> peers, string peerGroup, List<TrafficRule> rules, ref int sequence, List<string> warnings)
         {
             if (peers.Count == 0)
             {
@@ -106,7 +112,7 @@ namespace VirtCompliance.Firewall
                     rules.Add(new TrafficRule
                     {
                         Sequence = sequence,
-                        Description = rule.Name,
+                        Description = OwnerPrefix(policyName) + rule.Name,
                         Direction = direction,
                         Action = Name(rule.Action),
                         Protocol = protocol,

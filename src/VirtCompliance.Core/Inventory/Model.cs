@@ -261,6 +261,8 @@ namespace VirtCompliance.Inventory
         public string DatacenterId { get; init; }
         public string Version { get; init; }
         public IReadOnlyList<string> HostIds { get; init; } = Array.Empty<string>();
+        /// <summary>The vSphere type of the switch object, needed to address it (VmwareDistributedVirtualSwitch unless a third-party switch).</summary>
+        public string ManagedObjectType { get; init; } = "VmwareDistributedVirtualSwitch";
     }
 
     public sealed record Datastore
@@ -283,6 +285,13 @@ namespace VirtCompliance.Inventory
         public string PortKey { get; init; }
         public bool Connected { get; init; } = true;
         public IReadOnlyList<string> IpAddresses { get; init; } = Array.Empty<string>();
+        /// <summary>Distributed port only: the port's own traffic filter when it overrides its portgroup's; null when it inherits.</summary>
+        public TrafficFilter PortFilter { get; init; }
+        /// <summary>Distributed port only: the port's configVersion, echoed when the port is reconfigured.</summary>
+        public string PortConfigVersion { get; init; }
+
+        /// <summary>The filter in force on this adapter's port: its own, else its portgroup's (null: none).</summary>
+        public TrafficFilter EffectiveFilter(Inventory inventory) => PortFilter ?? (NetworkId == null ? null : inventory.GetNetwork(NetworkId)?.TrafficFilter);
     }
 
     public sealed record VmTag

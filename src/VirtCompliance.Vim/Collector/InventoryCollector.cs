@@ -66,6 +66,8 @@ namespace VirtCompliance.Vim.Collector
         private readonly List<string> _warnings = new List<string>();
         private Dictionary<int, string> _fieldNames = new Dictionary<int, string>();
         private Dictionary<string, List<VmTag>> _tags;
+        private readonly Dictionary<(string vm, string nicKey), (string key, string configVersion, TrafficFilter filter)> _ports =
+            new Dictionary<(string, string), (string, string, TrafficFilter)>();
         private readonly Dictionary<string, (string acceptance, HostPackage[] packages)> _software = new Dictionary<string, (string, HostPackage[])>(StringComparer.Ordinal);
 
         public InventoryCollector(VimClient client) { _client = client; }
@@ -105,6 +107,8 @@ namespace VirtCompliance.Vim.Collector
             }
             Progress.Phase = "Reading custom field definitions";
             await ReadFieldNamesAsync(cancel).ConfigureAwait(false);
+            Progress.Phase = "Reading distributed ports";
+            await ReadPortsAsync(cancel).ConfigureAwait(false);
             if (ReadSoftware)
             {
                 Progress.Phase = "Reading installed software";
@@ -136,6 +140,38 @@ namespace VirtCompliance.Vim.Collector
             _fieldNames = Items(content?["field"]).OfType<VimObject>()
                 .Where(f => f.Int("key") != null && f.Text("name") != null)
                 .GroupBy(f => f.Int("key").Value).ToDictionary(g => g.Key, g => g.First().Text("name"));
+        }
+
+        /// <summary>
+        /// The connected ports of every distributed switch (FetchDVPorts): each VM adapter's port
+        /// configVersion and, where the port overrides its portgroup, its own traffic filter.
+        /// </summary>
+        private async Task ReadPortsAsync(CancellationToken cancel)
+        {
+            foreach (var dvs in OfType("DistributedVirtualSwitch", "VmwareDistributedVirtualSwitch").ToList())
+            {
+                IReadOnlyList<VimValue> ports;
+                try
+                {
+                    using (var w = new SoapWriter("FetchDVPorts", dvs.Obj).Start("criteria").Bool("connected", true).End())
+                        ports = await _client.InvokeListAsync(w, cancel).ConfigureAwait(false);
+                }
+                catch (MethodNotFoundException)
+                {
+                    _warnings.Add($"{_client.Url.Host} does not answer FetchDVPorts: port-level traffic filters were not read; each adapter shows its portgroup's.");
+                    return;
+                }
+                foreach (var port in ports.OfType<VimObject>())
+                {
+                    var connectee = port.Object("connectee");
+                    var vm = connectee?.Ref("connectedEntity");
+                    if (vm == null || connectee.Text("nicKey") == null) continue;
+                    var config = port.Object("config");
+                    var policy = config?.Object("setting")?.Object("filterPolicy");
+                    var own = policy != null && policy.Bool("inherited") == false ? FilterOf(policy) ?? new TrafficFilter { Rules = Array.Empty<TrafficRule>() } : null;
+                    _ports[(vm.Value, connectee.Text("nicKey"))] = (port.Text("key"), config?.Text("configVersion"), own);
+                }
+            }
         }
 
         /// <summary>
@@ -281,6 +317,7 @@ namespace VirtCompliance.Vim.Collector
         private static DistributedSwitch MapSwitch(ObjectContent o) => new DistributedSwitch
         {
             Id = o.Obj.Value,
+            ManagedObjectType = o.Obj.RefType,
             Name = Text(o["name"]),
             Version = (o["summary.productInfo"] as VimObject)?.Text("version"),
             HostIds = Items(o["summary.hostMember"]).OfType<VimRef>().Select(r => r.Value).ToArray(),
@@ -529,8 +566,18 @@ namespace VirtCompliance.Vim.Collector
                 var mac = device.Text("macAddress");
                 var guest = guestNics.FirstOrDefault(g => g.Int("deviceConfigId") == key)
                     ?? guestNics.FirstOrDefault(g => mac != null && string.Equals(g.Text("macAddress"), mac, StringComparison.OrdinalIgnoreCase));
+                string portConfigVersion = null;
+                TrafficFilter portFilter = null;
+                if (_ports.TryGetValue((o.Obj.Value, key.ToString(CultureInfo.InvariantCulture)), out var dvPort))
+                {
+                    portKey = dvPort.key ?? portKey;
+                    portConfigVersion = dvPort.configVersion;
+                    portFilter = dvPort.filter;
+                }
                 nics.Add(new VmNic
                 {
+                    PortConfigVersion = portConfigVersion,
+                    PortFilter = portFilter,
                     Key = key,
                     Label = device.Object("deviceInfo")?.Text("label"),
                     MacAddress = mac,

@@ -131,7 +131,8 @@ namespace VirtCompliance.Tests.Firewall
             Assert.Contains(compiled.Warnings, w => w.Contains("VM app has no known IP address"));
             Assert.Contains(compiled.Warnings, w => w.Contains("Rule 'app-db' left out (inbound)"));
             var db = compiled.Vms.Single(v => v.Vm == "db");
-            Assert.DoesNotContain(db.Filter.Rules, r => r.Description == "app-db");
+            Assert.DoesNotContain(db.Filter.Rules, r => r.Description == "p/app-db");
+            Assert.All(db.Filter.Rules, r => Assert.StartsWith("p/", r.Description));
         }
 
         [Theory]

@@ -1,0 +1,147 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using VirtCompliance.Drift;
+using VirtCompliance.Inventory;
+using Inv = VirtCompliance.Inventory.Inventory;
+
+namespace VirtCompliance.Firewall
+{
+    public enum PortChangeAction
+    {
+        /// <summary>The port has no filter of its own: the policy's is added.</summary>
+        Add,
+        /// <summary>The port's filter differs from the policy's: it is replaced.</summary>
+        Update,
+        /// <summary>The VM is no longer protected by this policy: the port goes back to its portgroup's filter.</summary>
+        Remove,
+        /// <summary>The port already enforces exactly the policy.</summary>
+        NoChange,
+        /// <summary>The adapter is not on a distributed port (standard switch, disconnected): nothing can enforce the policy there.</summary>
+        Unenforceable,
+    }
+
+    /// <summary>What applying a policy does to one VM adapter's port.</summary>
+    public sealed record VmFirewallPolicyChange
+    {
+        public string Policy { get; init; }
+        public string Vm { get; init; }
+        public string VmId { get; init; }
+        public int NicKey { get; init; }
+        public string Nic { get; init; }
+        public string Switch { get; init; }
+        public string SwitchId { get; init; }
+        /// <summary>The switch's vSphere type, to address it.</summary>
+        public string SwitchType { get; init; }
+        public string PortKey { get; init; }
+        /// <summary>The port's configVersion when it was read; echoed on reconfiguration.</summary>
+        public string PortConfigVersion { get; init; }
+        public PortChangeAction Action { get; init; }
+        /// <summary>Rules in the filter the port will have (0 for Remove).</summary>
+        public int RuleCount { get; init; }
+        /// <summary>"+ rule" for rules added, "- rule" for rules removed.</summary>
+        public IReadOnlyList<string> Diff { get; init; } = Array.Empty<string>();
+        /// <summary>The filter to write (null for Remove, NoChange, Unenforceable).</summary>
+        public TrafficFilter Desired { get; init; }
+        /// <summary>Invoke-VmFirewallPolicy: true once the server accepted the change.</summary>
+        public bool Applied { get; init; }
+        public string Message { get; init; }
+    }
+
+    /// <summary>
+    /// Compares each protected VM adapter's port with the compiled policy: Add, Update or NoChange;
+    /// ports of VMs the policy no longer protects whose filter it owns (every rule described
+    /// "policy/...") get Remove; adapters that are not on a distributed port are Unenforceable.
+    /// </summary>
+    public static class PolicyPlanner
+    {
+        public static IReadOnlyList<VmFirewallPolicyChange> Plan(CompiledPolicy compiled, Inv inventory, IReadOnlyCollection<string> vmNames = null)
+        {
+            var filter = NameFilter.Create(vmNames);
+            var policy = compiled.Policy.Name;
+            var prefix = PolicyCompiler.OwnerPrefix(policy);
+            var desiredByVm = compiled.Vms.ToDictionary(v => v.VmId, v => v.Filter, StringComparer.Ordinal);
+            var changes = new List<VmFirewallPolicyChange>();
+            foreach (var vm in inventory.Vms)
+            {
+                if (vm.Template || (filter != null && !filter(vm.Name) && !filter(vm.Id))) continue;
+                desiredByVm.TryGetValue(vm.Id, out var desired);
+                foreach (var nic in vm.Nics)
+                {
+                    var own = nic.PortFilter;
+                    var ours = own != null && own.Rules.Count > 0 && own.Rules.All(r => r.Description != null && r.Description.StartsWith(prefix, StringComparison.Ordinal));
+                    if (desired == null && !ours) continue;
+                    var dvs = nic.DvsId == null ? null : inventory.GetDistributedSwitch(nic.DvsId);
+                    var change = new VmFirewallPolicyChange
+                    {
+                        Policy = policy,
+                        Vm = vm.Name,
+                        VmId = vm.Id,
+                        NicKey = nic.Key,
+                        Nic = nic.Label ?? $"adapter {nic.Key}",
+                        Switch = dvs?.Name,
+                        SwitchId = nic.DvsId,
+                        SwitchType = dvs?.ManagedObjectType,
+                        PortKey = nic.PortKey,
+                        PortConfigVersion = nic.PortConfigVersion,
+                    };
+                    if (dvs == null || nic.PortKey == null)
+                    {
+                        if (desired != null)
+                            changes.Add(change with
+                            {
+                                Action = PortChangeAction.Unenforceable,
+                                Message = $"{change.Nic} of {vm.Name} is on {(nic.NetworkId == null ? "no network" : $"'{inventory.GetNetwork(nic.NetworkId)?.Name ?? nic.NetworkId}'")}, not a distributed port: no switch can enforce the policy there.",
+                            });
+                        continue;
+                    }
+                    if (desired == null)
+                    {
+                        changes.Add(change with { Action = PortChangeAction.Remove, Diff = own.Rules.Select(r => "- " + Text(r)).ToArray(), Message = $"{vm.Name} is no longer protected by {policy}." });
+                        continue;
+                    }
+                    var current = nic.EffectiveFilter(inventory);
+                    var diff = Diff(current, desired);
+                    var action = diff.Count == 0 ? PortChangeAction.NoChange : own == null ? PortChangeAction.Add : PortChangeAction.Update;
+                    changes.Add(change with
+                    {
+                        Action = action,
+                        RuleCount = desired.Rules.Count,
+                        Diff = diff,
+                        Desired = action == PortChangeAction.NoChange ? null : desired,
+                    });
+                }
+            }
+            return changes;
+        }
+
+        /// <summary>The lines that differ: the switch-level settings first, then rule by rule.</summary>
+        public static IReadOnlyList<string> Diff(TrafficFilter current, TrafficFilter desired)
+        {
+            var lines = new List<string>();
+            if (current == null || current.Enabled != desired.Enabled) lines.Add($"+ filter {(desired.Enabled ? "enabled" : "disabled")}");
+            if (current != null && current.OnFailure != desired.OnFailure) lines.Add($"~ onFailure {current.OnFailure} -> {desired.OnFailure}");
+            var have = current?.Rules.OrderBy(r => r.Sequence).Select(Text).ToList() ?? new List<string>();
+            var want = desired.Rules.OrderBy(r => r.Sequence).Select(Text).ToList();
+            if (have.SequenceEqual(want, StringComparer.Ordinal)) return lines;
+            var haveSet = new HashSet<string>(have, StringComparer.Ordinal);
+            var wantSet = new HashSet<string>(want, StringComparer.Ordinal);
+            lines.AddRange(have.Where(r => !wantSet.Contains(r)).Select(r => "- " + r));
+            lines.AddRange(want.Where(r => !haveSet.Contains(r)).Select(r => "+ " + r));
+            if (lines.Count == 0) lines.Add("~ rule order");
+            return lines;
+        }
+
+        /// <summary>
+        /// One rule as a line: what it matches and what it does. Logging is left out: the vim25
+        /// traffic rule does not carry it, so a port read back could never match a rule that logs.
+        /// </summary>
+        public static string Text(TrafficRule r) => string.Format(CultureInfo.InvariantCulture,
+            "{0} {1} {2} proto {3} from {4} to {5}{6} [{7}]",
+            r.Sequence, r.Direction, r.Action, r.Protocol?.ToString(CultureInfo.InvariantCulture) ?? "any",
+            r.SourceAddresses.Count == 0 ? "any" : string.Join(",", r.SourceAddresses),
+            r.DestinationAddresses.Count == 0 ? "any" : string.Join(",", r.DestinationAddresses),
+            string.IsNullOrEmpty(r.DestinationPorts) ? "" : " port " + r.DestinationPorts, r.Description);
+    }
+}
