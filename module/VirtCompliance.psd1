@@ -13,6 +13,7 @@
         'Disconnect-VirtServer'
         'Get-VirtInventory'
         'Import-VirtInventory'
+        'Invoke-VmFirewallPolicy'
         'Export-VirtInventory'
         'Get-ComplianceControl'
         'Get-ComplianceBaseline'

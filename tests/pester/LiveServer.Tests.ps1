@@ -112,3 +112,60 @@ Describe 'A server that dies during collection' {
         Get-ChildItem $TestDrive | Should -BeNullOrEmpty
     }
 }
+
+Describe 'Invoke-VmFirewallPolicy' {
+    BeforeAll {
+        $sim = Start-Vcsim
+        $server = Connect-VirtServer -Server $sim.Url -Credential $sim.Credential -SkipCertificateCheck -NotDefault
+        $policy = Join-Path $TestDrive 'lab.policy.yaml'
+        Set-Content $policy @"
+name: lab-fw
+failureMode: closed
+groups:
+  app: { name: 'DC0_C0*' }
+  admin: { cidrs: [10.1.0.0/16] }
+rules:
+  - { name: admin-ssh, from: admin, to: app, protocol: tcp, ports: [22], action: allow }
+"@
+        function Get-OwnFilters { (Get-VirtInventory -Server $server -SkipSoftware).Vms.Nics | Where-Object PortFilter }
+    }
+    AfterAll {
+        if ($server) { Disconnect-VirtServer -Server $server -Confirm:$false }
+        Stop-Vcsim $sim
+    }
+
+    It 'plans with -WhatIf and changes nothing on the server' {
+        $plan = Invoke-VmFirewallPolicy -Policy $policy -Server $server -WhatIf
+        @($plan | Where-Object Action -eq 'Add').Count | Should -BeGreaterThan 0
+        $plan | ForEach-Object { $_.Applied | Should -BeFalse }
+        Get-OwnFilters | Should -BeNullOrEmpty
+    }
+
+    It 'applies the policy to each protected port and says which ones changed' {
+        $applied = Invoke-VmFirewallPolicy -Policy $policy -Server $server -Confirm:$false
+        $added = @($applied | Where-Object Action -eq 'Add')
+        $added.Count | Should -BeGreaterThan 0
+        $added | ForEach-Object { $_.Applied | Should -BeTrue }
+        $filters = @(Get-OwnFilters)
+        $filters.Count | Should -Be $added.Count
+        $filters | ForEach-Object { $_.PortFilter.OnFailure | Should -Be 'failClosed' }
+    }
+
+    It 'changes nothing on a second run' {
+        Invoke-VmFirewallPolicy -Policy $policy -Server $server -Confirm:$false | Should -BeNullOrEmpty
+        $again = Invoke-VmFirewallPolicy -Policy $policy -Server $server -PassThru -Confirm:$false
+        $again | ForEach-Object { $_.Action | Should -Be 'NoChange' }
+    }
+
+    It 'refuses a policy naming an unknown group, at its line' {
+        $bad = Join-Path $TestDrive 'bad.policy.yaml'
+        Set-Content $bad "name: bad`nrules:`n  - { name: r, from: any, to: nosuch, action: allow }"
+        { Invoke-VmFirewallPolicy -Policy $bad -Server $server -WhatIf } | Should -Throw -ErrorId 'InvalidPolicy,*' -ExpectedMessage "*bad.policy.yaml:3:*nosuch*"
+    }
+
+    It 'plans a snapshot but will not pretend to change it' {
+        $inv = Get-VirtInventory -Server $server -SkipSoftware
+        { Invoke-VmFirewallPolicy -Policy $policy -Inventory $inv -FailureMode Open } | Should -Throw -ErrorId 'SnapshotCannotBeChanged,*'
+        (Invoke-VmFirewallPolicy -Policy $policy -Inventory $inv -FailureMode Open -WhatIf | Where-Object Action -eq 'Update') | Should -Not -BeNullOrEmpty
+    }
+}

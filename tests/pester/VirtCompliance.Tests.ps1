@@ -10,7 +10,7 @@ BeforeAll {
     $inv = Import-VirtInventory -Path $samplePath
     $expectedCmdlets = @('Connect-VirtServer', 'Disconnect-VirtServer', 'Export-VirtInventory', 'Get-ComplianceBaseline',
         'Get-ComplianceControl', 'Get-HostControlDrift', 'Get-PciScope', 'Get-PciSegmentationMatrix', 'Get-VirtInventory',
-        'Get-VmMigrationExposure', 'Import-VirtInventory', 'New-ComplianceBaseline', 'Test-PciSeparation')
+        'Get-VmMigrationExposure', 'Import-VirtInventory', 'Invoke-VmFirewallPolicy', 'New-ComplianceBaseline', 'Test-PciSeparation')
 }
 
 Describe 'The VirtCompliance module' {

@@ -55,7 +55,8 @@ namespace VirtCompliance.Firewall
             }
 
             var named = new HashSet<string>(policy.Rules.SelectMany(r => new[] { r.From, r.To }).Where(g => g != FirewallPolicy.AnyGroup), StringComparer.Ordinal);
-            var protectedVms = inventory.Vms.Where(v => !v.Template && named.Any(g => members[g].Contains(v.Id))).ToArray();
+            var guarded = new HashSet<string>(ProtectingGroups(policy, members), StringComparer.Ordinal);
+            var protectedVms = inventory.Vms.Where(v => !v.Template && guarded.Any(g => members[g].Contains(v.Id))).ToArray();
             var result = new List<VmRuleset>(protectedVms.Length);
             // A VM's rules depend only on which groups it is in, so VMs alike share one (immutable)
             // filter: thousands of web servers cost one compilation and one copy of the rules.
@@ -86,6 +87,22 @@ namespace VirtCompliance.Firewall
                 result.Add(new VmRuleset { Vm = vm.Name, VmId = vm.Id, Groups = groupsOfVm, Filter = filter });
             }
             return new CompiledPolicy { Policy = policy, Vms = result, Warnings = warnings.Distinct().ToArray() };
+        }
+
+        /// <summary>
+        /// The groups whose VMs get the policy's filter. A rule is enforced where its destination
+        /// is: at the ports of the VMs in its "to" group. Only when the destination has no VMs of
+        /// the inventory ("any", or addresses only) is it enforced at the source, the "from" group's
+        /// ports. So a web server named only as a source keeps its inbound traffic as it is: it is
+        /// not handed the policy's default inbound action.
+        /// </summary>
+        public static IEnumerable<string> ProtectingGroups(FirewallPolicy policy, IReadOnlyDictionary<string, HashSet<string>> members)
+        {
+            foreach (var rule in policy.Rules)
+            {
+                if (rule.To != FirewallPolicy.AnyGroup && members[rule.To].Count > 0) yield return rule.To;
+                else if (rule.From != FirewallPolicy.AnyGroup) yield return rule.From;
+            }
         }
 
         /// <summary>

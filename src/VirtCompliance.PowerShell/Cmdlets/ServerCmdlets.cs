@@ -65,6 +65,20 @@ namespace VirtCompliance.PowerShell.Cmdlets
             }
         }
 
+        /// <summary>As <see cref="Run{T}"/>, but failures come back as the wire's own exceptions, for a cmdlet that reports them per object.</summary>
+        public static T RunEach<T>(Func<CancellationToken, Task<T>> work, CancellationTokenSource cancel)
+        {
+            var task = Task.Run(() => work(cancel.Token));
+            try
+            {
+                return task.GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException)
+            {
+                throw new PipelineStoppedException();
+            }
+        }
+
         private static Exception Translate(PSCmdlet cmdlet, Exception ex, string target)
         {
             if (ex is OperationCanceledException) return new PipelineStoppedException();

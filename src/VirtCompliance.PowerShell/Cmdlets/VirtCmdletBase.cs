@@ -16,6 +16,10 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// </summary>
         protected string ResolveFilePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 
+        internal string ResolvePath(string path) => ResolveFilePath(path);
+
+        internal void ThrowDataError(DataFileException ex, string errorId) => ThrowDataFileError(ex, errorId);
+
         /// <summary>Stops the cmdlet with an error record that names the file and line.</summary>
         protected void ThrowDataFileError(DataFileException ex, string errorId)
         {
@@ -82,6 +86,9 @@ namespace VirtCompliance.PowerShell.Cmdlets
 
         private readonly System.Threading.CancellationTokenSource _cancel = new System.Threading.CancellationTokenSource();
         private Inv _collected;
+
+        /// <summary>Cancelled by Ctrl+C (StopProcessing): for wire work the cmdlet does itself.</summary>
+        protected System.Threading.CancellationTokenSource Cancel => _cancel;
 
         protected override void StopProcessing() => _cancel.Cancel();
 

@@ -41,7 +41,10 @@ namespace VirtCompliance.Tests.Firewall
                 var externals = new[] { IPAddress.Parse("192.168.7.7"), IPAddress.Parse("10.9.1.5") };
                 foreach (var vm in inventory.Vms)
                 {
-                    var shouldBeProtected = policy.Rules.Any(r => (r.To != FirewallPolicy.AnyGroup && members[r.To].Contains(vm.Id)) || (r.From != FirewallPolicy.AnyGroup && members[r.From].Contains(vm.Id)));
+                    // Enforced at the destination's ports; at the source's only when the destination has no VMs.
+                    var shouldBeProtected = policy.Rules.Any(r =>
+                        r.To != FirewallPolicy.AnyGroup && members[r.To].Count > 0 ? members[r.To].Contains(vm.Id)
+                        : r.From != FirewallPolicy.AnyGroup && members[r.From].Contains(vm.Id));
                     var ruleset = compiled.Vms.SingleOrDefault(v => v.VmId == vm.Id);
                     Assert.Equal(shouldBeProtected, ruleset != null);
                     if (ruleset == null) continue;

@@ -63,6 +63,16 @@ namespace VirtCompliance.Tests.Vim
                     }
                 var second = PolicyPlanner.Plan(PolicyCompiler.Compile(Policy(), after), after);
                 Assert.All(second, c => Assert.True(c.Action == PortChangeAction.NoChange || c.Action == PortChangeAction.Unenforceable, $"{c.Vm} {c.PortKey}: {c.Action} {string.Join(" | ", c.Diff)}"));
+
+                // The filter is on the port, so it follows the VM to another host.
+                var moved = compiled.Vms.Select(v => after.GetVm(v.VmId)).First(v => after.GetHost(v.HostId)?.ClusterId != null);
+                var target = after.HostsInCluster(after.GetHost(moved.HostId).ClusterId).First(h => h.Id != moved.HostId && !h.InMaintenanceMode);
+                using (var w = new SoapWriter("MigrateVM_Task", new VimRef("VirtualMachine", moved.Id)).Ref("host", new VimRef("HostSystem", target.Id)).Text("priority", "defaultPriority"))
+                    await client.InvokeTaskAsync(w, TimeSpan.FromMinutes(1), CancellationToken.None);
+                var afterMove = await Collect(client);
+                Assert.Equal(target.Id, afterMove.GetVm(moved.Id).HostId);
+                Assert.All(PolicyPlanner.Plan(PolicyCompiler.Compile(Policy(), afterMove), afterMove).Where(c => c.VmId == moved.Id),
+                    c => Assert.Equal(PortChangeAction.NoChange, c.Action));
             }
         }
 

@@ -1,0 +1,138 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using VirtCompliance.Firewall;
+using VirtCompliance.IO;
+using VirtCompliance.Vim.Ports;
+using VirtCompliance.Vim.Soap;
+
+namespace VirtCompliance.PowerShell.Cmdlets
+{
+    /// <summary>
+    /// <para type="synopsis">Applies a per-VM firewall policy to the distributed ports of the VMs it protects.</para>
+    /// <para type="description">Invoke-VmFirewallPolicy reads a policy (YAML or JSON: groups, ordered rules, defaults, failure mode; see module/schemas/firewall-policy.schema.json), compiles it against the inventory into one traffic filter per protected VM, compares each VM adapter's distributed port with it, and writes one VirtCompliance.Firewall.VmFirewallPolicyChange per port: Add, Update, Remove (a VM the policy no longer protects, whose filter the policy wrote), NoChange (only with -PassThru) or Unenforceable (an adapter on a standard portgroup, which no switch can filter; also a warning). A rule is enforced at the ports of the VMs in its destination group (at its source group's ports only when the destination has no VMs: "any" or addresses), so a VM named only as a source keeps its inbound traffic as it is. The filter lives on the port, so it follows the VM through vMotion; onFailure is failClosed or failOpen from the policy's failureMode (or -FailureMode).</para>
+    /// <para type="description">Changes are applied only to a connected server (-Server or the default connection): each port is reconfigured with ReconfigureDVPort_Task, echoing the configVersion read, and read again and retried when someone else changed it in between (ConcurrentAccess). A port that cannot be changed is an error for that VM; the others proceed, and each output object says whether it was Applied. With -Inventory (a snapshot) the cmdlet plans only: use -WhatIf. A second run with nothing changed in between changes nothing. The policy owns only filters whose rules it described ("policy/rule"); it never rewrites a filter someone else wrote unless that port belongs to a VM it protects.</para>
+    /// </summary>
+    /// <example>
+    ///   <code>Invoke-VmFirewallPolicy -Policy ./pci-lab.policy.yaml -Inventory (Import-VirtInventory ./pci-lab.json) -WhatIf</code>
+    ///   <para>The plan for a snapshot: what would be added or changed on which port, with the rule diff.</para>
+    /// </example>
+    /// <example>
+    ///   <code>Connect-VirtServer vcsa-01 -Credential $cred; Invoke-VmFirewallPolicy -Policy ./cde.policy.yaml -Confirm:$false</code>
+    ///   <para>Applies the policy to the default server's ports; the output lists each port changed.</para>
+    /// </example>
+    /// <example>
+    ///   <code>Invoke-VmFirewallPolicy -Policy ./cde.policy.yaml -Vm 'pay-db-*' -PassThru | Format-List</code>
+    ///   <para>Only the database VMs, with ports already in line listed too (NoChange).</para>
+    /// </example>
+    [Cmdlet(VerbsLifecycle.Invoke, "VmFirewallPolicy", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(VmFirewallPolicyChange))]
+    public sealed class InvokeVmFirewallPolicyCommand : InventoryAnalysisCmdlet
+    {
+        /// <summary><para type="description">The policy: a YAML or JSON file path, or a policy object.</para></summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [ValidateNotNull]
+        public object Policy { get; set; }
+
+        /// <summary><para type="description">Only these VMs (names or ids, wildcards allowed).</para></summary>
+        [Parameter]
+        [SupportsWildcards]
+        public string[] Vm { get; set; }
+
+        /// <summary><para type="description">Overrides the policy's failureMode: Closed (a host that cannot enforce the filter drops the VM's traffic) or Open (it lets traffic pass).</para></summary>
+        [Parameter]
+        public FailureMode? FailureMode { get; set; }
+
+        /// <summary><para type="description">Also write ports that already enforce the policy (NoChange).</para></summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var policy = LoadPolicy(this, Policy);
+            if (FailureMode != null) policy.FailureMode = FailureMode.Value;
+            var fromSnapshot = Inventory != null;
+            var inventory = RequireInventory();
+            var compiled = PolicyCompiler.Compile(policy, inventory);
+            WriteWarnings(compiled.Warnings);
+            var plan = PolicyPlanner.Plan(compiled, inventory, Vm);
+            WriteNotFoundErrors(Vm, n => inventory.Vms.Any(v => string.Equals(v.Name, n, StringComparison.OrdinalIgnoreCase) || v.Id == n), "VM", "VmNotFound");
+            var server = fromSnapshot ? null : Server ?? ServerWork.Default(this);
+            var writer = server == null ? null : new PortFilterWriter(server.Client);
+            var pending = plan.Where(c => c.Action == PortChangeAction.Add || c.Action == PortChangeAction.Update || c.Action == PortChangeAction.Remove).ToList();
+            if (pending.Count > 0 && writer == null && !MyInvocation.BoundParameters.ContainsKey("WhatIf"))
+            {
+                ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(
+                    "A snapshot can be planned, not changed: pass -WhatIf to see the plan, or connect (Connect-VirtServer) and run without -Inventory to apply it."),
+                    "SnapshotCannotBeChanged", ErrorCategory.InvalidOperation, null));
+            }
+
+            foreach (var change in plan)
+            {
+                switch (change.Action)
+                {
+                    case PortChangeAction.NoChange:
+                        if (PassThru) WriteObject(change);
+                        continue;
+                    case PortChangeAction.Unenforceable:
+                        WriteWarning(change.Message);
+                        WriteObject(change);
+                        continue;
+                }
+                var target = $"{change.Vm} {change.Nic} (port {change.PortKey} on {change.Switch})";
+                var what = change.Action == PortChangeAction.Remove
+                    ? $"Remove firewall policy '{policy.Name}' (back to the portgroup's filter)"
+                    : $"{change.Action} firewall policy '{policy.Name}': {change.RuleCount} rules, {change.Diff.Count} changed lines";
+                if (writer == null)
+                {
+                    ShouldProcess(target, what); // with -WhatIf (the only way here), prints the plan line
+                    WriteObject(change);
+                    continue;
+                }
+                if (!ShouldProcess(target, what))
+                {
+                    WriteObject(change);
+                    continue;
+                }
+                try
+                {
+                    var dvs = new VimRef(change.SwitchType, change.SwitchId);
+                    var version = ServerWork.RunEach(c => writer.WriteAsync(dvs, change.PortKey, change.PortConfigVersion, change.Desired, c), Cancel);
+                    WriteObject(change with { Applied = true, PortConfigVersion = version, Message = writer.Attempts > 1 ? $"written after {writer.Attempts} attempts: the port changed while it was read" : null });
+                }
+                catch (PipelineStoppedException) { throw; }
+                catch (Exception ex) when (ex is VimFaultException || ex is VirtCompliance.Vim.VimConnectionException || ex is TimeoutException)
+                {
+                    WriteError(new ErrorRecord(ex, "FirewallApplyFailed", ErrorCategory.WriteError, change.Vm)
+                    {
+                        ErrorDetails = new ErrorDetails($"{target} was not changed: {ex.Message}"),
+                    });
+                    WriteObject(change with { Message = "not changed: " + ex.Message });
+                }
+            }
+        }
+
+        /// <summary>A policy object as given, or the file it names, read with file:line errors.</summary>
+        internal static FirewallPolicy LoadPolicy(VirtCmdletBase cmdlet, object value)
+        {
+            if (value is PSObject ps) value = ps.BaseObject;
+            if (value is FirewallPolicy policy) return policy;
+            var path = cmdlet.ResolvePath(value.ToString());
+            try
+            {
+                return PolicyReader.Load(path);
+            }
+            catch (DataFileException ex)
+            {
+                cmdlet.ThrowDataError(ex, "InvalidPolicy");
+            }
+            catch (IOException ex)
+            {
+                cmdlet.ThrowTerminatingError(new ErrorRecord(ex, "PolicyNotFound", ErrorCategory.ObjectNotFound, path));
+            }
+            return null;
+        }
+    }
+}
