@@ -30,12 +30,14 @@ rules:
 
         public static FirewallPolicy Policy() => PolicyReader.Parse(new MemoryStream(Encoding.UTF8.GetBytes(PolicyText)), "bench.policy.yaml");
 
-        /// <summary>Time, protected VMs, distinct rulesets (VMs alike share one), and the most rules one port gets.</summary>
+        /// <summary>Time to compile and plan (as Invoke-VmFirewallPolicy -WhatIf does), protected VMs, distinct rulesets (VMs alike share one), and the most rules one port gets.</summary>
         public static (double ms, int vms, int rulesets, int maxRules) Compile(Inv inventory, FirewallPolicy policy)
         {
             var clock = Stopwatch.StartNew();
             var compiled = PolicyCompiler.Compile(policy, inventory);
+            var plan = PolicyPlanner.Plan(compiled, inventory);
             var ms = clock.Elapsed.TotalMilliseconds;
+            if (plan.Count == 0) throw new System.InvalidOperationException("The benchmark policy planned nothing.");
             var filters = compiled.Vms.Select(v => v.Filter).Distinct().ToArray();
             return (ms, compiled.Vms.Count, filters.Length, filters.Select(f => f.Rules.Count).DefaultIfEmpty(0).Max());
         }

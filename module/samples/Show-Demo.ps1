@@ -6,7 +6,8 @@
     hosts that drifted from their cluster (peer mode), the same hosts against the pci-dss
     baseline, the VMs that vMotion/DRS could move onto a weaker host, the PCI scope of VMs, hosts
     and segments, and the separation of the cardholder data environment under both readings of
-    PCI DSS 2.2.3 (Strict and HypervisorIsolation).
+    PCI DSS 2.2.3 (Strict and HypervisorIsolation), and the plan of the per-VM firewall policy
+    module/samples/pci-lab.policy.yaml (-WhatIf: a snapshot is planned, never changed).
 #>
 param(
     # The module manifest to import; by default the module this script ships in.
@@ -70,3 +71,8 @@ Get-PciSegmentationMatrix -Inventory $inv | Out-String -Width $width | Write-Hos
 
 Show-Section 'Test-PciSeparation -Quiet   (what a runbook sees)'
 Write-Host "Test-PciSeparation -Quiet returned: $(Test-PciSeparation -Inventory $inv -Quiet)"
+
+Show-Section 'Invoke-VmFirewallPolicy -Policy ./pci-lab.policy.yaml -WhatIf   (per-VM firewall: the plan for the snapshot)'
+$plan = Invoke-VmFirewallPolicy -Inventory $inv -Policy (Join-Path $samples 'pci-lab.policy.yaml') -WhatIf -WarningAction SilentlyContinue
+$plan | Out-String -Width $width | Write-Host
+$plan | Where-Object Vm -eq 'pay-db-01' | Format-List | Out-String -Width $width | Write-Host

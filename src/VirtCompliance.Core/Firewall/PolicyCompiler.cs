@@ -47,7 +47,11 @@ namespace VirtCompliance.Firewall
             var warnings = new List<string>(policy.Warnings);
             var scopes = PciScopeClassifier.Classify(inventory, scopeSources ?? new ScopeSources()).ToDictionary(s => s.VmId, s => s.Scope, StringComparer.Ordinal);
             var members = policy.Groups.Values.ToDictionary(g => g.Name, g => Members(g, inventory, scopes), StringComparer.Ordinal);
-            var addresses = policy.Groups.Values.ToDictionary(g => g.Name, g => Addresses(g, members[g.Name], inventory, warnings), StringComparer.Ordinal);
+            // A group's addresses are worked out (and its members without one reported) only when a
+            // rule needs them: a group that is only ever a destination needs none.
+            var addressCache = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+            IReadOnlyList<string> AddressesOf(string group) =>
+                addressCache.TryGetValue(group, out var known) ? known : addressCache[group] = Addresses(policy.Groups[group], members[group], inventory, warnings);
             foreach (var g in policy.Groups.Values.Where(g => !g.IsAny))
             {
                 var unresolved = g.Vms.Where(v => !inventory.Vms.Any(vm => string.Equals(vm.Name, v, StringComparison.OrdinalIgnoreCase) || vm.Id == v)).ToArray();
@@ -77,8 +81,8 @@ namespace VirtCompliance.Firewall
                 {
                     var inbound = rule.To == FirewallPolicy.AnyGroup || members[rule.To].Contains(vm.Id);
                     var outbound = rule.From == FirewallPolicy.AnyGroup || members[rule.From].Contains(vm.Id);
-                    if (inbound) Emit(policy.Name, rule, "incomingPackets", addresses[rule.From], rule.From, rules, ref sequence, warnings);
-                    if (outbound) Emit(policy.Name, rule, "outgoingPackets", addresses[rule.To], rule.To, rules, ref sequence, warnings);
+                    if (inbound) Emit(policy.Name, rule, "incomingPackets", AddressesOf(rule.From), rule.From, rules, ref sequence, warnings);
+                    if (outbound) Emit(policy.Name, rule, "outgoingPackets", AddressesOf(rule.To), rule.To, rules, ref sequence, warnings);
                 }
                 rules.Add(new TrafficRule { Sequence = DefaultSequenceBase, Description = OwnerPrefix(policy.Name) + "default-inbound", Direction = "incomingPackets", Action = Name(policy.DefaultInbound), Log = policy.DefaultInbound == PolicyAction.Drop });
                 rules.Add(new TrafficRule { Sequence = DefaultSequenceBase + 10, Description = OwnerPrefix(policy.Name) + "default-outbound", Direction = "outgoingPackets", Action = Name(policy.DefaultOutbound), Log = policy.DefaultOutbound == PolicyAction.Drop });
