@@ -14,6 +14,8 @@
         'Get-VirtInventory'
         'Import-VirtInventory'
         'Invoke-VmFirewallPolicy'
+        'Test-VmFirewallPolicy'
+        'Get-VmFirewallPolicy'
         'Export-VirtInventory'
         'Get-ComplianceControl'
         'Get-ComplianceBaseline'

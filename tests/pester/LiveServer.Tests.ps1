@@ -157,6 +157,27 @@ rules:
         $again | ForEach-Object { $_.Action | Should -Be 'NoChange' }
     }
 
+    It 'finds every protected port enforcing the policy, and shows its rules' {
+        Test-VmFirewallPolicy -Policy $policy -Server $server | Should -BeNullOrEmpty
+        Test-VmFirewallPolicy -Policy $policy -Server $server -Quiet | Should -BeTrue
+        $enforced = Test-VmFirewallPolicy -Policy $policy -Server $server -PassThru
+        $enforced | ForEach-Object { $_.Status | Should -Be 'Enforced' }
+        $rules = Get-VmFirewallPolicy -Server $server -Vm $enforced[0].Vm
+        $rules | ForEach-Object { $_.Origin | Should -Be 'Port' }
+        ($rules | Where-Object Description -eq 'lab-fw/admin-ssh').From | Should -Be '10.1.0.0/16'
+        ($rules | Out-String -Width 120) | Should -Match 'port \d+, port filter, failClosed'
+    }
+
+    It 'reports a port whose filter was changed behind its back' {
+        $other = Join-Path $TestDrive 'other.policy.yaml'
+        (Get-Content $policy -Raw) -replace 'ports: \[22\]', 'ports: [2222]' | Set-Content $other
+        $different = Test-VmFirewallPolicy -Policy $other -Server $server
+        $different | ForEach-Object { $_.Status | Should -Be 'Different' }
+        ($different[0].Diff -join "`n") | Should -Match '(?m)^\+ .* port 2222 \[lab-fw/admin-ssh\]$'
+        ($different[0].Diff -join "`n") | Should -Match '(?m)^- .* port 22 \[lab-fw/admin-ssh\]$'
+        Test-VmFirewallPolicy -Policy $other -Server $server -Quiet | Should -BeFalse
+    }
+
     It 'refuses a policy naming an unknown group, at its line' {
         $bad = Join-Path $TestDrive 'bad.policy.yaml'
         Set-Content $bad "name: bad`nrules:`n  - { name: r, from: any, to: nosuch, action: allow }"

@@ -10,7 +10,8 @@ BeforeAll {
     $inv = Import-VirtInventory -Path $samplePath
     $expectedCmdlets = @('Connect-VirtServer', 'Disconnect-VirtServer', 'Export-VirtInventory', 'Get-ComplianceBaseline',
         'Get-ComplianceControl', 'Get-HostControlDrift', 'Get-PciScope', 'Get-PciSegmentationMatrix', 'Get-VirtInventory',
-        'Get-VmMigrationExposure', 'Import-VirtInventory', 'Invoke-VmFirewallPolicy', 'New-ComplianceBaseline', 'Test-PciSeparation')
+        'Get-VmFirewallPolicy', 'Get-VmMigrationExposure', 'Import-VirtInventory', 'Invoke-VmFirewallPolicy', 'New-ComplianceBaseline',
+        'Test-PciSeparation', 'Test-VmFirewallPolicy')
 }
 
 Describe 'The VirtCompliance module' {
@@ -328,5 +329,22 @@ Describe 'Get-PciSegmentationMatrix' {
         $test = $pairs | Where-Object VmB -eq 'pay-db-test-01'
         $test.SharedSegments | Should -Be 'dvpg-cde-db + dvpg-pay-test'
         $pairs | ForEach-Object { $_.VmA | Should -Be 'pay-db-01'; $_.ScopeB | Should -Not -Be 'Cde' }
+    }
+}
+
+Describe 'Firewall policy on the sample snapshot' {
+    It 'reports every protected port as missing the policy, and -Quiet as false' {
+        $policy = Join-Path $moduleFolder 'samples/pci-lab.policy.yaml'
+        $status = Test-VmFirewallPolicy -Policy $policy -Inventory $inv -WarningAction SilentlyContinue
+        $status | Should -Not -BeNullOrEmpty
+        $status | ForEach-Object { $_.Status | Should -BeIn @('Missing', 'Different') }
+        ($status | Where-Object Vm -eq 'pay-db-01').Status | Should -Be 'Missing'
+        Test-VmFirewallPolicy -Policy $policy -Inventory $inv -Quiet -WarningAction SilentlyContinue | Should -BeFalse
+    }
+
+    It 'shows portgroup filters in force with Get-VmFirewallPolicy' {
+        $rules = Get-VmFirewallPolicy -Inventory $inv -Vm pay-app-01
+        $rules.Origin | Sort-Object -Unique | Should -Be 'Portgroup'
+        $rules.Count | Should -Be 2
     }
 }

@@ -145,3 +145,117 @@ namespace VirtCompliance.Firewall
             string.IsNullOrEmpty(r.DestinationPorts) ? "" : " port " + r.DestinationPorts, r.Description);
     }
 }
+
+namespace VirtCompliance.Firewall
+{
+    public enum EnforcementStatus
+    {
+        /// <summary>The port carries exactly the policy's filter.</summary>
+        Enforced,
+        /// <summary>The VM is protected by the policy but its port has no filter of its own.</summary>
+        Missing,
+        /// <summary>The port's filter differs from the policy's (edited by hand, or the policy changed).</summary>
+        Different,
+        /// <summary>The adapter is not on a distributed port (moved to a standard portgroup, disconnected).</summary>
+        Unenforceable,
+        /// <summary>The VM is no longer protected, but its port still carries the policy's filter.</summary>
+        Stale,
+    }
+
+    /// <summary>Test-VmFirewallPolicy: whether one protected VM adapter's port enforces the policy.</summary>
+    public sealed record VmFirewallPolicyStatus
+    {
+        public string Policy { get; init; }
+        public string Vm { get; init; }
+        public string VmId { get; init; }
+        public string Nic { get; init; }
+        public string Switch { get; init; }
+        public string PortKey { get; init; }
+        public EnforcementStatus Status { get; init; }
+        public IReadOnlyList<string> Diff { get; init; } = Array.Empty<string>();
+        public string Message { get; init; }
+        /// <summary>1.3.1/1.3.2 (traffic to and from the CDE restricted), 10.7.2 (failures of security controls detected).</summary>
+        public IReadOnlyList<string> PciDss { get; init; } = new[] { "1.3.1", "1.3.2", "10.7.2" };
+
+        public static VmFirewallPolicyStatus From(VmFirewallPolicyChange change)
+        {
+            EnforcementStatus status;
+            string message;
+            switch (change.Action)
+            {
+                case PortChangeAction.NoChange: status = EnforcementStatus.Enforced; message = null; break;
+                case PortChangeAction.Add: status = EnforcementStatus.Missing; message = $"{change.Vm} {change.Nic}: port {change.PortKey} has no filter of its own; the policy is not enforced."; break;
+                case PortChangeAction.Update: status = EnforcementStatus.Different; message = $"{change.Vm} {change.Nic}: port {change.PortKey} enforces a different filter than the policy ({change.Diff.Count} lines differ)."; break;
+                case PortChangeAction.Remove: status = EnforcementStatus.Stale; message = $"{change.Vm} {change.Nic}: port {change.PortKey} still carries the policy's filter though the VM is no longer protected."; break;
+                default: status = EnforcementStatus.Unenforceable; message = change.Message; break;
+            }
+            return new VmFirewallPolicyStatus
+            {
+                Policy = change.Policy,
+                Vm = change.Vm,
+                VmId = change.VmId,
+                Nic = change.Nic,
+                Switch = change.Switch,
+                PortKey = change.PortKey,
+                Status = status,
+                Diff = change.Diff,
+                Message = message,
+            };
+        }
+    }
+
+    /// <summary>Get-VmFirewallPolicy: one rule in force on a VM adapter's port.</summary>
+    public sealed record VmFirewallRule
+    {
+        public string Vm { get; init; }
+        public string Nic { get; init; }
+        public string Switch { get; init; }
+        public string PortKey { get; init; }
+        /// <summary>Port (the port's own filter) or Portgroup (inherited from the portgroup).</summary>
+        public string Origin { get; init; }
+        public string OnFailure { get; init; }
+        public int Sequence { get; init; }
+        public string Direction { get; init; }
+        public string Action { get; init; }
+        public string Protocol { get; init; }
+        public string From { get; init; }
+        public string To { get; init; }
+        public string Ports { get; init; }
+        public string Description { get; init; }
+
+        /// <summary>Every rule in force on every adapter of the inventory's VMs (those a filter selects).</summary>
+        public static IEnumerable<VmFirewallRule> Of(VirtCompliance.Inventory.Inventory inventory, Func<string, bool> vmFilter)
+        {
+            foreach (var vm in inventory.Vms)
+            {
+                if (vm.Template || (vmFilter != null && !vmFilter(vm.Name) && !vmFilter(vm.Id))) continue;
+                foreach (var nic in vm.Nics)
+                {
+                    var filter = nic.EffectiveFilter(inventory);
+                    if (filter == null || !filter.Enabled) continue;
+                    var origin = nic.PortFilter != null ? "Port" : "Portgroup";
+                    foreach (var r in filter.Rules.OrderBy(r => r.Sequence))
+                    {
+                        yield return new VmFirewallRule
+                        {
+                            Vm = vm.Name,
+                            Nic = nic.Label ?? $"adapter {nic.Key}",
+                            Switch = nic.DvsId == null ? null : inventory.GetDistributedSwitch(nic.DvsId)?.Name,
+                            PortKey = nic.PortKey,
+                            Origin = origin,
+                            OnFailure = filter.OnFailure,
+                            Sequence = r.Sequence,
+                            Direction = r.Direction,
+                            Action = r.Action,
+                            Protocol = r.Protocol == 6 ? "tcp" : r.Protocol == 17 ? "udp" : r.Protocol == 1 ? "icmp" : r.Protocol?.ToString(CultureInfo.InvariantCulture) ?? "any",
+                            From = r.SourceAddresses.Count == 0 ? "any" : string.Join(", ", r.SourceAddresses),
+                            To = r.DestinationAddresses.Count == 0 ? "any" : string.Join(", ", r.DestinationAddresses),
+                            Ports = r.DestinationPorts ?? "",
+                            Description = r.Description,
+                        };
+                    }
+                }
+            }
+        }
+    }
+}

@@ -135,4 +135,85 @@ namespace VirtCompliance.PowerShell.Cmdlets
             return null;
         }
     }
+
+    /// <summary>
+    /// <para type="synopsis">Checks that each VM a firewall policy protects has the policy's filter on its distributed ports.</para>
+    /// <para type="description">Test-VmFirewallPolicy compiles the policy against the inventory (a snapshot, or collected from -Server or the default connection) and compares every protected VM adapter's port with it, writing one VirtCompliance.Firewall.VmFirewallPolicyStatus per port that is not Enforced: Missing (no filter on the port), Different (edited by hand, or the policy changed), Unenforceable (the adapter was moved to a standard portgroup, which no switch can filter) or Stale (the VM left the policy but its port still carries the filter). -PassThru also writes the Enforced ones; -Quiet writes only $true when every port enforces the policy, else $false. It changes nothing.</para>
+    /// </summary>
+    /// <example>
+    ///   <code>Test-VmFirewallPolicy -Policy ./cde.policy.yaml</code>
+    ///   <para>The protected VMs of the default server whose ports do not enforce the policy.</para>
+    /// </example>
+    /// <example>
+    ///   <code>if (-not (Test-VmFirewallPolicy -Policy ./cde.policy.yaml -Quiet)) { throw 'CDE firewall not enforced' }</code>
+    ///   <para>A runbook step.</para>
+    /// </example>
+    [Cmdlet(VerbsDiagnostic.Test, "VmFirewallPolicy", DefaultParameterSetName = "Status")]
+    [OutputType(typeof(VmFirewallPolicyStatus), ParameterSetName = new[] { "Status" })]
+    [OutputType(typeof(bool), ParameterSetName = new[] { "Quiet" })]
+    public sealed class TestVmFirewallPolicyCommand : InventoryAnalysisCmdlet
+    {
+        /// <summary><para type="description">The policy: a YAML or JSON file path, or a policy object.</para></summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [ValidateNotNull]
+        public object Policy { get; set; }
+
+        /// <summary><para type="description">Only these VMs (names or ids, wildcards allowed).</para></summary>
+        [Parameter]
+        [SupportsWildcards]
+        public string[] Vm { get; set; }
+
+        /// <summary><para type="description">Also write the ports that enforce the policy.</para></summary>
+        [Parameter(ParameterSetName = "Status")]
+        public SwitchParameter PassThru { get; set; }
+
+        /// <summary><para type="description">Write only $true when every protected port enforces the policy, else $false.</para></summary>
+        [Parameter(ParameterSetName = "Quiet", Mandatory = true)]
+        public SwitchParameter Quiet { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var policy = InvokeVmFirewallPolicyCommand.LoadPolicy(this, Policy);
+            var inventory = RequireInventory();
+            var compiled = PolicyCompiler.Compile(policy, inventory);
+            WriteWarnings(compiled.Warnings);
+            var statuses = PolicyPlanner.Plan(compiled, inventory, Vm).Select(VmFirewallPolicyStatus.From).ToList();
+            WriteNotFoundErrors(Vm, n => inventory.Vms.Any(v => string.Equals(v.Name, n, StringComparison.OrdinalIgnoreCase) || v.Id == n), "VM", "VmNotFound");
+            if (Quiet)
+            {
+                WriteObject(statuses.All(s => s.Status == EnforcementStatus.Enforced));
+                return;
+            }
+            WriteObject(statuses.Where(s => PassThru || s.Status != EnforcementStatus.Enforced), true);
+        }
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Shows the traffic filter rules in force on each VM adapter's distributed port.</para>
+    /// <para type="description">Get-VmFirewallPolicy writes one VirtCompliance.Firewall.VmFirewallRule per rule in force on each adapter of the VMs (all, or those -Vm names): sequence, direction, action, protocol, addresses, ports, the rule's description ("policy/rule" for rules Invoke-VmFirewallPolicy wrote), and whether it is the port's own filter or its portgroup's (Origin).</para>
+    /// </summary>
+    /// <example>
+    ///   <code>Get-VmFirewallPolicy -Vm pay-db-01</code>
+    ///   <para>The rules in force on pay-db-01's ports, from the default server.</para>
+    /// </example>
+    /// <example>
+    ///   <code>Get-VmFirewallPolicy -Inventory $inv | Where-Object Origin -eq Port | Group-Object Vm</code>
+    ///   <para>VMs whose ports carry a filter of their own, from a snapshot.</para>
+    /// </example>
+    [Cmdlet(VerbsCommon.Get, "VmFirewallPolicy")]
+    [OutputType(typeof(VmFirewallRule))]
+    public sealed class GetVmFirewallPolicyCommand : InventoryAnalysisCmdlet
+    {
+        /// <summary><para type="description">Only these VMs (names or ids, wildcards allowed).</para></summary>
+        [Parameter(Position = 0)]
+        [SupportsWildcards]
+        public string[] Vm { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var inventory = RequireInventory();
+            WriteNotFoundErrors(Vm, n => inventory.Vms.Any(v => string.Equals(v.Name, n, StringComparison.OrdinalIgnoreCase) || v.Id == n), "VM", "VmNotFound");
+            WriteObject(VmFirewallRule.Of(inventory, VirtCompliance.Drift.NameFilter.Create(Vm)), true);
+        }
+    }
 }
