@@ -143,7 +143,9 @@ rules:
 
     It 'applies the policy to each protected port and says which ones changed' {
         $applied = Invoke-VmFirewallPolicy -Policy $policy -Server $server -Confirm:$false
-        $added = @($applied | Where-Object Action -eq 'Add')
+        @($applied | Where-Object Kind).Count | Should -Be 3
+        $applied | Where-Object Kind | ForEach-Object { $_.Applied | Should -BeTrue }
+        $added = @($applied | Where-Object { $_.Action -eq 'Add' -and -not $_.Kind })
         $added.Count | Should -BeGreaterThan 0
         $added | ForEach-Object { $_.Applied | Should -BeTrue }
         $filters = @(Get-OwnFilters)
@@ -151,10 +153,20 @@ rules:
         $filters | ForEach-Object { $_.PortFilter.OnFailure | Should -Be 'failClosed' }
     }
 
+    It 'keeps the protected VMs on capable hosts with its own DRS groups and mandatory rule (fail closed)' {
+        $cluster = (Get-VirtInventory -Server $server -SkipSoftware).Clusters | Where-Object { $_.VmGroups.Name -contains 'vc-fw-lab-fw-vms' }
+        $cluster | Should -Not -BeNullOrEmpty
+        $rule = $cluster.Rules | Where-Object Name -eq 'vc-fw-lab-fw-keep-on-capable-hosts'
+        $rule.Mandatory | Should -BeTrue
+        $rule.AffineHostGroup | Should -Be 'vc-fw-lab-fw-hosts'
+        ($cluster.HostGroups | Where-Object Name -eq 'vc-fw-lab-fw-hosts').Members | Should -Not -BeNullOrEmpty
+    }
+
     It 'changes nothing on a second run' {
         Invoke-VmFirewallPolicy -Policy $policy -Server $server -Confirm:$false | Should -BeNullOrEmpty
         $again = Invoke-VmFirewallPolicy -Policy $policy -Server $server -PassThru -Confirm:$false
         $again | ForEach-Object { $_.Action | Should -Be 'NoChange' }
+        @($again | Where-Object Kind).Count | Should -Be 3
     }
 
     It 'finds every protected port enforcing the policy, and shows its rules' {

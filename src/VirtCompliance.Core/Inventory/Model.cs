@@ -81,6 +81,8 @@ namespace VirtCompliance.Inventory
     /// <summary>A DRS rule. VmHost rules name groups; affinity and anti-affinity rules list VMs.</summary>
     public sealed record ClusterRule
     {
+        /// <summary>The rule's key in vCenter, needed to edit it; null when unknown.</summary>
+        public int? RuleKey { get; init; }
         public string Name { get; init; }
         public ClusterRuleKind Kind { get; init; }
         public bool Enabled { get; init; } = true;

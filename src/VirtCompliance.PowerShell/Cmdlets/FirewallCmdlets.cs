@@ -13,7 +13,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
     /// <summary>
     /// <para type="synopsis">Applies a per-VM firewall policy to the distributed ports of the VMs it protects.</para>
     /// <para type="description">Invoke-VmFirewallPolicy reads a policy (YAML or JSON: groups, ordered rules, defaults, failure mode; see module/schemas/firewall-policy.schema.json), compiles it against the inventory into one traffic filter per protected VM, compares each VM adapter's distributed port with it, and writes one VirtCompliance.Firewall.VmFirewallPolicyChange per port: Add, Update, Remove (a VM the policy no longer protects, whose filter the policy wrote), NoChange (only with -PassThru) or Unenforceable (an adapter on a standard portgroup, which no switch can filter; also a warning). A rule is enforced at the ports of the VMs in its destination group (at its source group's ports only when the destination has no VMs: "any" or addresses), so a VM named only as a source keeps its inbound traffic as it is. The filter lives on the port, so it follows the VM through vMotion; onFailure is failClosed or failOpen from the policy's failureMode (or -FailureMode).</para>
-    /// <para type="description">Changes are applied only to a connected server (-Server or the default connection): each port is reconfigured with ReconfigureDVPort_Task, echoing the configVersion read, and read again and retried when someone else changed it in between (ConcurrentAccess). A port that cannot be changed is an error for that VM; the others proceed, and each output object says whether it was Applied. With -Inventory (a snapshot) the cmdlet plans only: use -WhatIf. A second run with nothing changed in between changes nothing. The policy owns only filters whose rules it described ("policy/rule"); it never rewrites a filter someone else wrote unless that port belongs to a VM it protects.</para>
+    /// <para type="description">Changes are applied only to a connected server (-Server or the default connection): each port is reconfigured with ReconfigureDVPort_Task, echoing the configVersion read, and read again and retried when someone else changed it in between (ConcurrentAccess). A port that cannot be changed is an error for that VM; the others proceed, and each output object says whether it was Applied. With -Inventory (a snapshot) the cmdlet plans only: use -WhatIf. With failureMode closed it also keeps each protected VM on hosts that can enforce its filter: per cluster a DRS VM group of the protected VMs, a host group of the capable hosts (connected, not in maintenance mode, members of the VMs' distributed switches) and a mandatory VM-host rule, all named "vc-fw-POLICY-..." so it owns only its own objects, each written as a VirtCompliance.Firewall.ClusterPlacementChange. With failureMode open, protected VMs that could be moved to a host that cannot enforce their filter are reported as warnings (PCI DSS 10.7.2). A second run with nothing changed in between changes nothing. The policy owns only filters whose rules it described ("policy/rule"); it never rewrites a filter someone else wrote unless that port belongs to a VM it protects.</para>
     /// </summary>
     /// <example>
     ///   <code>Invoke-VmFirewallPolicy -Policy ./pci-lab.policy.yaml -Inventory (Import-VirtInventory ./pci-lab.json) -WhatIf</code>
@@ -27,8 +27,12 @@ namespace VirtCompliance.PowerShell.Cmdlets
     ///   <code>Invoke-VmFirewallPolicy -Policy ./cde.policy.yaml -Vm 'pay-db-*' -PassThru | Format-List</code>
     ///   <para>Only the database VMs, with ports already in line listed too (NoChange).</para>
     /// </example>
+    /// <example>
+    ///   <code>Invoke-VmFirewallPolicy -Policy ./cde.policy.yaml -FailureMode Closed -Confirm:$false | Where-Object Kind</code>
+    ///   <para>Fail closed: the DRS VM group, host group and mandatory rule that keep the protected VMs on hosts able to enforce their filter.</para>
+    /// </example>
     [Cmdlet(VerbsLifecycle.Invoke, "VmFirewallPolicy", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-    [OutputType(typeof(VmFirewallPolicyChange))]
+    [OutputType(typeof(VmFirewallPolicyChange), typeof(ClusterPlacementChange))]
     public sealed class InvokeVmFirewallPolicyCommand : InventoryAnalysisCmdlet
     {
         /// <summary><para type="description">The policy: a YAML or JSON file path, or a policy object.</para></summary>
@@ -68,6 +72,8 @@ namespace VirtCompliance.PowerShell.Cmdlets
                     "A snapshot can be planned, not changed: pass -WhatIf to see the plan, or connect (Connect-VirtServer) and run without -Inventory to apply it."),
                     "SnapshotCannotBeChanged", ErrorCategory.InvalidOperation, null));
             }
+
+            Placement(policy, compiled, inventory, server);
 
             foreach (var change in plan)
             {
@@ -110,6 +116,53 @@ namespace VirtCompliance.PowerShell.Cmdlets
                         ErrorDetails = new ErrorDetails($"{target} was not changed: {ex.Message}"),
                     });
                     WriteObject(change with { Message = "not changed: " + ex.Message });
+                }
+            }
+        }
+
+        /// <summary>Fail closed: the DRS objects that keep protected VMs on capable hosts. Fail open: warnings for VMs that could leave them.</summary>
+        private void Placement(FirewallPolicy policy, CompiledPolicy compiled, VirtCompliance.Inventory.Inventory inventory, VirtServerConnection server)
+        {
+            if (policy.FailureMode == VirtCompliance.Firewall.FailureMode.Open)
+            {
+                var domains = new VirtCompliance.Drift.MigrationDomains(inventory);
+                foreach (var vm in compiled.Vms.Select(v => inventory.GetVm(v.VmId)))
+                {
+                    var switches = vm.Nics.Select(n => n.DvsId).Where(id => id != null).Distinct().ToArray();
+                    var unable = domains.DomainOf(vm).Where(h => !switches.All(s => h.DvsIds.Contains(s))).Select(h => h.Name).ToArray();
+                    if (unable.Length > 0)
+                        WriteWarning($"{vm.Name} can be moved to {string.Join(", ", unable)}, which cannot enforce its filter; with failureMode open its traffic would pass unfiltered there (PCI DSS 10.7.2).");
+                }
+                return;
+            }
+            var writer = server == null ? null : new ClusterPlacementWriter(server.Client);
+            foreach (var cluster in FailClosedPlanner.Plan(compiled, inventory).GroupBy(c => c.ClusterId))
+            {
+                var changes = cluster.ToList();
+                foreach (var note in changes.Where(c => c.Message != null)) WriteWarning(note.Message);
+                var pending = changes.Where(c => c.Action != "NoChange").ToList();
+                if (pending.Count == 0)
+                {
+                    if (PassThru) WriteObject(changes, true);
+                    continue;
+                }
+                var what = string.Join(", ", pending.Select(c => $"{c.Action.ToLowerInvariant()} {c.Kind} {c.Name}"));
+                if (writer == null || !ShouldProcess($"cluster {changes[0].Cluster}", "Fail closed: " + what))
+                {
+                    WriteObject(changes.Where(c => PassThru || c.Action != "NoChange"), true);
+                    continue;
+                }
+                try
+                {
+                    ServerWork.RunEach(async c => { await writer.ApplyAsync(cluster.Key, changes, c).ConfigureAwait(false); return true; }, Cancel);
+                    WriteObject(changes.Where(c => PassThru || c.Action != "NoChange").Select(c => c.Action == "NoChange" ? c : c with { Applied = true }), true);
+                }
+                catch (Exception ex) when (ex is VimFaultException || ex is VirtCompliance.Vim.VimConnectionException || ex is TimeoutException)
+                {
+                    WriteError(new ErrorRecord(ex, "PlacementApplyFailed", ErrorCategory.WriteError, changes[0].Cluster)
+                    {
+                        ErrorDetails = new ErrorDetails($"Cluster {changes[0].Cluster} was not changed: {ex.Message}"),
+                    });
                 }
             }
         }

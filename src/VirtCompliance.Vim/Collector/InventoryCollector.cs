@@ -423,7 +423,7 @@ namespace VirtCompliance.Vim.Collector
             var rules = new List<ClusterRule>();
             foreach (var r in config?.Objects("rule") ?? Enumerable.Empty<VimObject>())
             {
-                var rule = new ClusterRule { Name = r.Text("name"), Enabled = r.Bool("enabled") ?? true, Mandatory = r.Bool("mandatory") ?? false };
+                var rule = new ClusterRule { RuleKey = r.Int("key"), Name = r.Text("name"), Enabled = r.Bool("enabled") ?? true, Mandatory = r.Bool("mandatory") ?? false };
                 switch (r.Type)
                 {
                     case "ClusterVmHostRuleInfo":

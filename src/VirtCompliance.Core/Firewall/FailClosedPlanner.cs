@@ -1,0 +1,84 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using VirtCompliance.Inventory;
+using Inv = VirtCompliance.Inventory.Inventory;
+
+namespace VirtCompliance.Firewall
+{
+    /// <summary>One DRS object fail-closed placement needs: a VM group, a host group or the rule tying them.</summary>
+    public sealed record ClusterPlacementChange
+    {
+        public string Policy { get; init; }
+        public string Cluster { get; init; }
+        public string ClusterId { get; init; }
+        /// <summary>VmGroup, HostGroup or Rule.</summary>
+        public string Kind { get; init; }
+        public string Name { get; init; }
+        /// <summary>Add, Update or NoChange.</summary>
+        public string Action { get; init; }
+        /// <summary>Group members (VM or host ids); for the rule, its VM group and host group.</summary>
+        public IReadOnlyList<string> Members { get; init; } = Array.Empty<string>();
+        /// <summary>The rule's key when it is edited.</summary>
+        public int? RuleKey { get; init; }
+        public bool Applied { get; init; }
+        public string Message { get; init; }
+    }
+
+    /// <summary>
+    /// Fail closed, for real: keeps each protected VM on hosts that can enforce its filter. Per
+    /// cluster it maintains a VM group of the protected VMs, a host group of the capable hosts
+    /// (connected, not in maintenance mode, members of every distributed switch the cluster's
+    /// protected VMs use) and a mandatory "must run on" VM-host rule, all named
+    /// "vc-fw-{policy}-..." so it touches only its own objects.
+    /// </summary>
+    public static class FailClosedPlanner
+    {
+        public static string Prefix(string policy) => $"vc-fw-{policy}-";
+
+        public static IReadOnlyList<ClusterPlacementChange> Plan(CompiledPolicy compiled, Inv inventory)
+        {
+            var changes = new List<ClusterPlacementChange>();
+            var prefix = Prefix(compiled.Policy.Name);
+            var vmGroupName = prefix + "vms";
+            var hostGroupName = prefix + "hosts";
+            var ruleName = prefix + "keep-on-capable-hosts";
+            var protectedByCluster = compiled.Vms.Select(v => inventory.GetVm(v.VmId))
+                .Where(v => v?.HostId != null && inventory.GetHost(v.HostId)?.ClusterId != null)
+                .GroupBy(v => inventory.GetHost(v.HostId).ClusterId, StringComparer.Ordinal);
+            foreach (var group in protectedByCluster.OrderBy(g => g.Key, StringComparer.Ordinal))
+            {
+                var cluster = inventory.GetCluster(group.Key);
+                var switches = group.SelectMany(v => v.Nics).Select(n => n.DvsId).Where(id => id != null).Distinct().ToArray();
+                var capable = inventory.HostsInCluster(cluster.Id)
+                    .Where(h => h.ConnectionState == ConnectionState.Connected && !h.InMaintenanceMode && switches.All(s => h.DvsIds.Contains(s)))
+                    .Select(h => h.Id).OrderBy(id => id, StringComparer.Ordinal).ToArray();
+                var vms = group.Select(v => v.Id).OrderBy(id => id, StringComparer.Ordinal).ToArray();
+                var baseChange = new ClusterPlacementChange { Policy = compiled.Policy.Name, Cluster = cluster.Name, ClusterId = cluster.Id };
+                changes.Add(GroupChange(baseChange, "VmGroup", vmGroupName, vms, cluster.VmGroups));
+                var hostChange = GroupChange(baseChange, "HostGroup", hostGroupName, capable, cluster.HostGroups);
+                if (capable.Length == 0) hostChange = hostChange with { Message = $"No host of {cluster.Name} can enforce the policy: the VMs would have nowhere to run." };
+                changes.Add(hostChange);
+                var existing = cluster.Rules.FirstOrDefault(r => r.Name == ruleName);
+                var ruleOk = existing != null && existing.Kind == ClusterRuleKind.VmHost && existing.Enabled && existing.Mandatory
+                    && existing.VmGroup == vmGroupName && existing.AffineHostGroup == hostGroupName && existing.AntiAffineHostGroup == null;
+                changes.Add(baseChange with
+                {
+                    Kind = "Rule",
+                    Name = ruleName,
+                    Action = existing == null ? "Add" : ruleOk ? "NoChange" : "Update",
+                    Members = new[] { vmGroupName, hostGroupName },
+                    RuleKey = existing?.RuleKey,
+                });
+            }
+            return changes;
+        }
+
+        private static ClusterPlacementChange GroupChange(ClusterPlacementChange template, string kind, string name, string[] members, IReadOnlyList<ClusterGroup> existing)
+        {
+            var current = existing.FirstOrDefault(g => g.Name == name);
+            var same = current != null && current.Members.OrderBy(m => m, StringComparer.Ordinal).SequenceEqual(members, StringComparer.Ordinal);
+            return template with { Kind = kind, Name = name, Members = members, Action = current == null ? "Add" : same ? "NoChange" : "Update" };
+        }
+    }
+}
