@@ -77,6 +77,37 @@ namespace VirtCompliance.Tests.Vim
         }
 
         [Fact]
+        public async Task Pyvmomi_reads_the_written_ports_as_the_policy_says_and_a_vm_moved_to_a_standard_portgroup_is_unenforceable()
+        {
+            using (var sim = new VcsimServer())
+            using (var client = await VimClient.ConnectAsync(sim.Url, sim.Credential, new VimConnectionOptions { SkipCertificateCheck = true }, CancellationToken.None))
+            {
+                var inv = await Collect(client);
+                var compiled = PolicyCompiler.Compile(Policy(), inv);
+                await Apply(client, inv, PolicyPlanner.Plan(compiled, inv));
+                var ports = Newtonsoft.Json.Linq.JArray.Parse(VcsimIntegrationTests.Python("ports.py", sim));
+                var expected = compiled.Vms.SelectMany(v => inv.GetVm(v.VmId).Nics.Where(n => n.PortKey != null).Select(n => (v, n))).ToList();
+                Assert.Equal(expected.Count, ports.Count);
+                foreach (var (vm, nic) in expected)
+                {
+                    var port = ports.Single(p => (string)p["key"] == nic.PortKey && (string)p["switch"] == nic.DvsId);
+                    Assert.Equal(vm.VmId, (string)port["vm"]);
+                    Assert.Equal("failClosed", (string)port["onFailure"]);
+                    var read = port["rules"].Select(r => $"{r["sequence"]} {r["direction"]} {r["action"]} {r["protocol"]} {r["source"]} {r["destination"]} {r["ports"]} {r["description"]}");
+                    var want = vm.Filter.Rules.OrderBy(r => r.Sequence).Select(r => $"{r.Sequence} {r.Direction} {r.Action} {r.Protocol} {r.SourceAddresses.FirstOrDefault()} {r.DestinationAddresses.FirstOrDefault()} {r.DestinationPorts} {r.Description}");
+                    Assert.Equal(want, read);
+                }
+
+                // Someone reconnects a protected VM to a standard portgroup: no switch filters it there any more.
+                var victim = inv.GetVm(compiled.Vms[0].VmId);
+                VcsimIntegrationTests.Python("ports.py", sim, "--to-standard", victim.Name, "VM Network");
+                var after = await Collect(client);
+                var status = PolicyPlanner.Plan(PolicyCompiler.Compile(Policy(), after), after).Where(c => c.VmId == victim.Id).Select(VmFirewallPolicyStatus.From).ToList();
+                Assert.Contains(status, s => s.Status == EnforcementStatus.Unenforceable && s.Message.Contains("VM Network"));
+            }
+        }
+
+        [Fact]
         public async Task A_port_edited_between_read_and_write_is_read_again_and_written()
         {
             using (var sim = new VcsimServer())
@@ -93,6 +124,50 @@ namespace VirtCompliance.Tests.Vim
                 var nic = (await Collect(client)).GetVm(change.VmId).Nics.Single(n => n.Key == change.NicKey);
                 Assert.Empty(PolicyPlanner.Diff(nic.PortFilter, change.Desired));
             }
+        }
+
+        [Fact]
+        public async Task Fail_closed_placement_is_created_once_and_follows_hosts_that_change()
+        {
+            using (var sim = new VcsimServer())
+            using (var client = await VimClient.ConnectAsync(sim.Url, sim.Credential, new VimConnectionOptions { SkipCertificateCheck = true }, CancellationToken.None))
+            {
+                var writer = new ClusterPlacementWriter(client);
+                async Task<IReadOnlyList<ClusterPlacementChange>> PlanNow()
+                {
+                    var inv = await Collect(client);
+                    return FailClosedPlanner.Plan(PolicyCompiler.Compile(Policy(), inv), inv);
+                }
+                var first = await PlanNow();
+                Assert.Equal(new[] { "Add", "Add", "Add" }, first.Select(c => c.Action));
+                foreach (var cluster in first.GroupBy(c => c.ClusterId)) await writer.ApplyAsync(cluster.Key, cluster.ToList(), CancellationToken.None);
+                var second = await PlanNow();
+                Assert.All(second, c => Assert.Equal("NoChange", c.Action));
+
+                // A capable host goes into maintenance: it leaves the host group on the next run, and nothing else changes.
+                var hostGroup = second.Single(c => c.Kind == "HostGroup");
+                using (var enter = new SoapWriter("EnterMaintenanceMode_Task", new VimRef("HostSystem", hostGroup.Members.Last())).Int("timeout", 0))
+                    await client.InvokeTaskAsync(enter, TimeSpan.FromMinutes(1), CancellationToken.None);
+                var third = await PlanNow();
+                Assert.Equal("Update", third.Single(c => c.Kind == "HostGroup").Action);
+                Assert.DoesNotContain(hostGroup.Members.Last(), third.Single(c => c.Kind == "HostGroup").Members);
+                Assert.All(third.Where(c => c.Kind != "HostGroup"), c => Assert.Equal("NoChange", c.Action));
+                foreach (var cluster in third.GroupBy(c => c.ClusterId)) await writer.ApplyAsync(cluster.Key, cluster.ToList(), CancellationToken.None);
+                Assert.All(await PlanNow(), c => Assert.Equal("NoChange", c.Action));
+            }
+        }
+
+        [Fact]
+        public void The_placement_request_matches_the_vim25_schema()
+        {
+            var changes = new[]
+            {
+                new ClusterPlacementChange { Kind = "Rule", Name = "vc-fw-p-keep", Action = "Update", RuleKey = 7, Members = new[] { "vc-fw-p-vms", "vc-fw-p-hosts" } },
+                new ClusterPlacementChange { Kind = "VmGroup", Name = "vc-fw-p-vms", Action = "Add", Members = new[] { "vm-1", "vm-2" } },
+                new ClusterPlacementChange { Kind = "HostGroup", Name = "vc-fw-p-hosts", Action = "Update", Members = new[] { "host-1" } },
+            };
+            using (var w = ClusterPlacementWriter.Request("domain-c7", changes))
+                Assert.Empty(VimSchema.Validate(w.ToArray()));
         }
 
         [Fact]

@@ -31,7 +31,7 @@ namespace VirtCompliance.Tests.Vim
             new InventoryCollector(client).CollectAsync(clusters, CancellationToken.None).GetAwaiter().GetResult();
 
         /// <summary>Runs a script of tests/pyvmomi with Debian's python3 (where python3-pyvmomi lives), the password on stdin; returns its stdout.</summary>
-        private static string Python(string script, VcsimServer sim, params string[] args)
+        internal static string Python(string script, VcsimServer sim, params string[] args)
         {
             var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             psi.ArgumentList.Add(Path.Combine(VirtCompliance.Tests.Lab.RepositoryRoot, "tests", "pyvmomi", script));
