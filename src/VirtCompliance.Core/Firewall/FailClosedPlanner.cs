@@ -28,16 +28,53 @@ namespace VirtCompliance.Firewall
     /// <summary>
     /// Fail closed, for real: keeps each protected VM on hosts that can enforce its filter. Per
     /// cluster it maintains a VM group of the protected VMs, a host group of the capable hosts
-    /// (connected, not in maintenance mode, members of every distributed switch the cluster's
-    /// protected VMs use) and a mandatory "must run on" VM-host rule, all named
+    /// (see <see cref="CapableHosts"/>) and a mandatory "must run on" VM-host rule, all named
     /// "vc-fw-{policy}-..." so it touches only its own objects.
     /// </summary>
     public static class FailClosedPlanner
     {
         public static string Prefix(string policy) => $"vc-fw-{policy}-";
 
+        /// <summary>
+        /// Per cluster with protected VMs, the hosts that can enforce their filter: connected, not
+        /// in maintenance mode, members of every distributed switch those VMs use, and passing the
+        /// policy's hostControls. Why each other host cannot, for messages.
+        /// </summary>
+        public static IReadOnlyDictionary<string, (HashSet<string> capable, Dictionary<string, string> why)> CapableHosts(CompiledPolicy compiled, Inv inventory)
+        {
+            var baseline = compiled.Policy.HostControlsBaseline();
+            var assessment = baseline == null ? null : VirtCompliance.Drift.HostControlEvaluator.Evaluate(inventory, baseline);
+            var result = new Dictionary<string, (HashSet<string>, Dictionary<string, string>)>(StringComparer.Ordinal);
+            var byCluster = compiled.Vms.Select(v => inventory.GetVm(v.VmId))
+                .Where(v => v?.HostId != null && inventory.GetHost(v.HostId)?.ClusterId != null)
+                .GroupBy(v => inventory.GetHost(v.HostId).ClusterId, StringComparer.Ordinal);
+            foreach (var group in byCluster)
+            {
+                var switches = group.SelectMany(v => v.Nics).Select(n => n.DvsId).Where(id => id != null).Distinct().ToArray();
+                var capable = new HashSet<string>(StringComparer.Ordinal);
+                var why = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var h in inventory.HostsInCluster(group.Key))
+                {
+                    string reason = null;
+                    if (h.ConnectionState != ConnectionState.Connected) reason = $"is {h.ConnectionState}";
+                    else if (h.InMaintenanceMode) reason = "is in maintenance mode";
+                    else if (!switches.All(s => h.DvsIds.Contains(s))) reason = "is not on the VMs' distributed switch";
+                    else if (assessment != null)
+                    {
+                        var failed = assessment.Hosts.TryGetValue(h.Id, out var a) ? a.Results.Where(r => !r.Passed).Select(r => r.Control.Id).ToArray() : new[] { "(not evaluated)" };
+                        if (failed.Length > 0) reason = "fails " + string.Join(", ", failed);
+                    }
+                    if (reason == null) capable.Add(h.Id);
+                    else why[h.Id] = reason;
+                }
+                result[group.Key] = (capable, why);
+            }
+            return result;
+        }
+
         public static IReadOnlyList<ClusterPlacementChange> Plan(CompiledPolicy compiled, Inv inventory)
         {
+            var capableHosts = CapableHosts(compiled, inventory);
             var changes = new List<ClusterPlacementChange>();
             var prefix = Prefix(compiled.Policy.Name);
             var vmGroupName = prefix + "vms";
@@ -49,10 +86,7 @@ namespace VirtCompliance.Firewall
             foreach (var group in protectedByCluster.OrderBy(g => g.Key, StringComparer.Ordinal))
             {
                 var cluster = inventory.GetCluster(group.Key);
-                var switches = group.SelectMany(v => v.Nics).Select(n => n.DvsId).Where(id => id != null).Distinct().ToArray();
-                var capable = inventory.HostsInCluster(cluster.Id)
-                    .Where(h => h.ConnectionState == ConnectionState.Connected && !h.InMaintenanceMode && switches.All(s => h.DvsIds.Contains(s)))
-                    .Select(h => h.Id).OrderBy(id => id, StringComparer.Ordinal).ToArray();
+                var capable = capableHosts[cluster.Id].capable.OrderBy(id => id, StringComparer.Ordinal).ToArray();
                 var vms = group.Select(v => v.Id).OrderBy(id => id, StringComparer.Ordinal).ToArray();
                 var baseChange = new ClusterPlacementChange { Policy = compiled.Policy.Name, Cluster = cluster.Name, ClusterId = cluster.Id };
                 changes.Add(GroupChange(baseChange, "VmGroup", vmGroupName, vms, cluster.VmGroups));

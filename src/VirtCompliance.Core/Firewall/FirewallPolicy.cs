@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using VirtCompliance.Pci;
 
 namespace VirtCompliance.Firewall
@@ -103,6 +104,26 @@ namespace VirtCompliance.Firewall
         public PolicyAction DefaultOutbound { get; set; } = PolicyAction.Allow;
         public IReadOnlyDictionary<string, PolicyGroup> Groups { get; set; } = new Dictionary<string, PolicyGroup>();
         public IReadOnlyList<PolicyRule> Rules { get; set; } = Array.Empty<PolicyRule>();
+        /// <summary>
+        /// Host controls ("esx-9.ssh", "vc.package-installed:acme-ids-sensor") a host must pass to
+        /// run protected VMs when failing closed, beside being on the VMs' distributed switches.
+        /// </summary>
+        public IReadOnlyList<string> HostControls { get; set; } = Array.Empty<string>();
+
+        /// <summary>The baseline of <see cref="HostControls"/>, or null when there are none.</summary>
+        public VirtCompliance.Controls.Baseline HostControlsBaseline()
+        {
+            if (HostControls.Count == 0) return null;
+            var controls = new Newtonsoft.Json.Linq.JArray(HostControls.Select(c =>
+            {
+                var colon = c.IndexOf(':');
+                var entry = new Newtonsoft.Json.Linq.JObject { ["id"] = colon < 0 ? c : c.Substring(0, colon) };
+                if (colon >= 0) entry["parameter"] = c.Substring(colon + 1);
+                return entry;
+            }));
+            var json = new Newtonsoft.Json.Linq.JObject { ["name"] = Name + " host controls", ["controls"] = controls }.ToString();
+            return VirtCompliance.Controls.Baseline.Parse(new System.IO.MemoryStream(System.Text.Encoding.UTF8.GetBytes(json)), File ?? Name, File ?? Name);
+        }
         /// <summary>Rules that can never match, or overlap another with the opposite action: found when the policy is read.</summary>
         public IReadOnlyList<string> Warnings { get; set; } = Array.Empty<string>();
     }

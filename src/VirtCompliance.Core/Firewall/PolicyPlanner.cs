@@ -160,6 +160,8 @@ namespace VirtCompliance.Firewall
         Unenforceable,
         /// <summary>The VM is no longer protected, but its port still carries the policy's filter.</summary>
         Stale,
+        /// <summary>The port enforces the policy, but the VM runs on a host that cannot (fail-closed placement broken).</summary>
+        OutsideCapableHosts,
     }
 
     /// <summary>Test-VmFirewallPolicy: whether one protected VM adapter's port enforces the policy.</summary>

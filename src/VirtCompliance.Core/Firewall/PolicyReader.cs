@@ -140,7 +140,7 @@ namespace VirtCompliance.Firewall
 
         // ---- binding ------------------------------------------------------------------------------
 
-        private static readonly string[] RootMembers = { "$schema", "name", "description", "failureMode", "defaults", "groups", "rules" };
+        private static readonly string[] RootMembers = { "$schema", "name", "description", "failureMode", "hostControls", "defaults", "groups", "rules" };
         private static readonly string[] GroupMembers = { "description", "scope", "tag", "attribute", "name", "folder", "portgroup", "vms", "cidrs" };
         private static readonly string[] RuleMembers = { "name", "description", "from", "to", "protocol", "ports", "action", "log" };
 
@@ -183,6 +183,19 @@ namespace VirtCompliance.Firewall
             policy.Name = Text(file, name.value, "name");
             if (map.TryGetValue("failureMode", out var mode))
                 policy.FailureMode = Choice(file, mode.value, "failureMode", ("open", FailureMode.Open), ("closed", FailureMode.Closed));
+            if (map.TryGetValue("hostControls", out var hostControls))
+            {
+                policy.HostControls = Texts(file, hostControls.value, "hostControls").Select(c =>
+                {
+                    var colon = c.text.IndexOf(':');
+                    var id = colon < 0 ? c.text : c.text.Substring(0, colon);
+                    var definition = VirtCompliance.Controls.ControlCatalog.BuiltIn.Find(id)
+                        ?? throw Error(file, c.at, $"unknown control id '{id}' in hostControls; Get-ComplianceControl lists them.");
+                    if (definition.IsTemplate && colon < 0) throw Error(file, c.at, $"control '{id}' needs its {definition.Parameter}: '{id}:<{definition.Parameter}>'.");
+                    if (!definition.IsTemplate && colon >= 0) throw Error(file, c.at, $"control '{id}' takes no parameter.");
+                    return c.text;
+                }).ToArray();
+            }
             if (map.TryGetValue("defaults", out var defaults))
             {
                 var d = Map(file, defaults.value, "defaults", new[] { "inbound", "outbound" });

@@ -44,6 +44,8 @@ namespace VirtCompliance.Tests.Firewall
         [InlineData("name: p\ngroups:\n  any:\n    name: x\n", 3, "'any' is built in")]
         [InlineData("name: p\ngroups:\n  empty: {}\n", 3, "selects nothing")]
         [InlineData("name: p\n  bad: [\n", 2, "")]
+        [InlineData("name: p\nhostControls: [esx-9.nosuch]\n", 2, "unknown control id 'esx-9.nosuch'")]
+        [InlineData("name: p\nhostControls:\n  - vc.package-installed\n", 3, "needs its package")]
         public void A_bad_policy_is_refused_naming_line_and_value(string text, int line, string problem)
         {
             var ex = Assert.Throws<DataFileException>(() => Read(text));
@@ -93,6 +95,22 @@ namespace VirtCompliance.Tests.Firewall
         {
             var policy = PolicyReader.Load(Path.Combine(Lab.ModuleFolder, "samples", "pci-lab.policy.yaml"));
             return PolicyCompiler.Compile(policy, InventorySnapshot.Read(Lab.SamplePath));
+        }
+
+        [Fact]
+        public void Failing_closed_keeps_vms_off_hosts_that_fail_the_policys_host_controls()
+        {
+            var compiled = Sample();
+            Assert.Equal(new[] { "vc.package-installed:acme-ids-sensor", "esx-9.ssh" }, compiled.Policy.HostControls);
+            var inv = InventorySnapshot.Read(Lab.SamplePath);
+            var payments = FailClosedPlanner.CapableHosts(compiled, inv)["domain-c10"];
+            // esx-pay-03 is the host without the IDS agent.
+            Assert.Equal(new[] { "host-21", "host-22", "host-24" }, payments.capable.OrderBy(h => h));
+            Assert.Contains("vc.package-installed:acme-ids-sensor", payments.why["host-23"]);
+            var plan = FailClosedPlanner.Plan(compiled, inv).Where(c => c.ClusterId == "domain-c10").ToList();
+            Assert.Equal(new[] { "host-21", "host-22", "host-24" }, plan.Single(c => c.Kind == "HostGroup").Members);
+            Assert.Equal("vc-fw-pci-lab-cde-keep-on-capable-hosts", plan.Single(c => c.Kind == "Rule").Name);
+            Assert.All(plan, c => Assert.Equal("Add", c.Action));
         }
 
         [Fact]
