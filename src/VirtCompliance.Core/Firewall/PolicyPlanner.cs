@@ -162,6 +162,8 @@ namespace VirtCompliance.Firewall
         Stale,
         /// <summary>The port enforces the policy, but the VM runs on a host that cannot (fail-closed placement broken).</summary>
         OutsideCapableHosts,
+        /// <summary>Failing open: the VM can be moved to a host that cannot enforce its filter, where its traffic would pass unfiltered.</summary>
+        FailOpenExposure,
     }
 
     /// <summary>Test-VmFirewallPolicy: whether one protected VM adapter's port enforces the policy.</summary>
@@ -258,6 +260,61 @@ namespace VirtCompliance.Firewall
                     }
                 }
             }
+        }
+    }
+}
+
+namespace VirtCompliance.Firewall
+{
+    /// <summary>Test-VmFirewallPolicy's reading: each protected port's status, placement included.</summary>
+    public static class FirewallStatus
+    {
+        /// <summary>
+        /// One status per protected adapter (and per stale port): whether its port enforces the
+        /// policy; failing closed, whether the VM runs on a host able to enforce it; failing open,
+        /// whether it can be moved to a host that cannot (its traffic would then pass unfiltered).
+        /// </summary>
+        public static List<VmFirewallPolicyStatus> Check(CompiledPolicy compiled, VirtCompliance.Inventory.Inventory inventory, IReadOnlyCollection<string> vmNames = null)
+        {
+            var statuses = PolicyPlanner.Plan(compiled, inventory, vmNames).Select(VmFirewallPolicyStatus.From).ToList();
+            var policy = compiled.Policy;
+            if (policy.FailureMode == FailureMode.Open)
+            {
+                // Failing open is a choice for availability; where it applies is evidence for 10.7.2.
+                var capable = FailClosedPlanner.CapableHosts(compiled, inventory);
+                var domains = new MigrationDomains(inventory);
+                for (int i = 0; i < statuses.Count; i++)
+                {
+                    var s = statuses[i];
+                    var vm = inventory.GetVm(s.VmId);
+                    var host = inventory.GetHost(vm?.HostId);
+                    if (s.Status != EnforcementStatus.Enforced || host?.ClusterId == null || !capable.TryGetValue(host.ClusterId, out var hosts)) continue;
+                    var unable = domains.DomainOf(vm).Where(h => !hosts.capable.Contains(h.Id)).ToArray();
+                    if (unable.Length == 0) continue;
+                    statuses[i] = s with
+                    {
+                        Status = EnforcementStatus.FailOpenExposure,
+                        Message = $"{s.Vm} can be moved to {string.Join(", ", unable.Select(h => $"{h.Name} (which {hosts.why[h.Id]})"))}; failing open, its traffic would pass unfiltered there.",
+                    };
+                }
+            }
+            if (policy.FailureMode == FailureMode.Closed)
+            {
+                // Failing closed also means running only on hosts that can enforce the filter.
+                var capable = FailClosedPlanner.CapableHosts(compiled, inventory);
+                for (int i = 0; i < statuses.Count; i++)
+                {
+                    var s = statuses[i];
+                    var host = inventory.GetHost(inventory.GetVm(s.VmId)?.HostId);
+                    if (s.Status != EnforcementStatus.Enforced || host?.ClusterId == null || !capable.TryGetValue(host.ClusterId, out var hosts) || hosts.capable.Contains(host.Id)) continue;
+                    statuses[i] = s with
+                    {
+                        Status = EnforcementStatus.OutsideCapableHosts,
+                        Message = $"{s.Vm} runs on {host.Name}, which {hosts.why[host.Id]}: with failureMode closed it must run only where its filter is enforced.",
+                    };
+                }
+            }
+            return statuses;
         }
     }
 }

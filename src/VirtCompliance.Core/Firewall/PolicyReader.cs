@@ -318,15 +318,33 @@ namespace VirtCompliance.Firewall
             var warnings = new List<string>();
             for (int j = 0; j < rules.Count; j++)
             {
-                for (int i = 0; i < j; i++)
+                var covered = false;
+                for (int i = 0; i < j && !covered; i++)
                 {
                     if (!Covers(rules[i], rules[j])) continue;
+                    covered = true;
                     warnings.Add($"{rules[j].Position}: rule '{rules[j].Name}' can never match: rule '{rules[i].Name}' ({rules[i].Position}) takes all its traffic first" +
                         (rules[i].Action != rules[j].Action ? $" and {rules[i].Action.ToString().ToLowerInvariant()}s it." : "."));
-                    break;
+                }
+                if (covered) continue;
+                // Partly taken by an earlier rule with the opposite action: legal, often meant, worth a look.
+                for (int i = 0; i < j; i++)
+                {
+                    if (rules[i].Action == rules[j].Action || !Overlap(rules[i], rules[j])) continue;
+                    warnings.Add($"{rules[j].Position}: rule '{rules[j].Name}' overlaps rule '{rules[i].Name}' ({rules[i].Position}): the traffic both match is {(rules[i].Action == PolicyAction.Drop ? "dropped" : "allowed")} by the earlier one.");
                 }
             }
             return warnings;
+        }
+
+        /// <summary>True when some traffic certainly matches both rules (groups equal or "any", protocols and ports intersecting).</summary>
+        internal static bool Overlap(PolicyRule a, PolicyRule b)
+        {
+            bool Same(string x, string y) => x == y || x == FirewallPolicy.AnyGroup || y == FirewallPolicy.AnyGroup;
+            if (!Same(a.From, b.From) || !Same(a.To, b.To)) return false;
+            if (a.Protocol != PolicyProtocol.Any && b.Protocol != PolicyProtocol.Any && a.Protocol != b.Protocol) return false;
+            if (a.Ports.Count == 0 || b.Ports.Count == 0) return true;
+            return a.Ports.Any(pa => b.Ports.Any(pb => pa.Start <= pb.End && pb.Start <= pa.End));
         }
 
         internal static bool Covers(PolicyRule a, PolicyRule b)

@@ -191,7 +191,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
 
     /// <summary>
     /// <para type="synopsis">Checks that each VM a firewall policy protects has the policy's filter on its distributed ports.</para>
-    /// <para type="description">Test-VmFirewallPolicy compiles the policy against the inventory (a snapshot, or collected from -Server or the default connection) and compares every protected VM adapter's port with it, writing one VirtCompliance.Firewall.VmFirewallPolicyStatus per port that is not Enforced: Missing (no filter on the port), Different (edited by hand, or the policy changed), Unenforceable (the adapter was moved to a standard portgroup, which no switch can filter), Stale (the VM left the policy but its port still carries the filter) or, failing closed, OutsideCapableHosts (the VM runs on a host that is off its distributed switch, in maintenance, or fails the policy's hostControls). -PassThru also writes the Enforced ones; -Quiet writes only $true when every port enforces the policy, else $false. It changes nothing.</para>
+    /// <para type="description">Test-VmFirewallPolicy compiles the policy against the inventory (a snapshot, or collected from -Server or the default connection) and compares every protected VM adapter's port with it, writing one VirtCompliance.Firewall.VmFirewallPolicyStatus per port that is not Enforced: Missing (no filter on the port), Different (edited by hand, or the policy changed), Unenforceable (the adapter was moved to a standard portgroup, which no switch can filter), Stale (the VM left the policy but its port still carries the filter) or, failing closed, OutsideCapableHosts (the VM runs on a host that is off its distributed switch, in maintenance, or fails the policy's hostControls), or, failing open, FailOpenExposure (the VM can be moved to such a host, where its traffic would pass unfiltered: evidence for PCI DSS 10.7.2). -PassThru also writes the Enforced ones; -Quiet writes only $true when every port enforces the policy, else $false. It changes nothing.</para>
     /// </summary>
     /// <example>
     ///   <code>Test-VmFirewallPolicy -Policy ./cde.policy.yaml</code>
@@ -230,23 +230,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
             var inventory = RequireInventory();
             var compiled = PolicyCompiler.Compile(policy, inventory);
             WriteWarnings(compiled.Warnings);
-            var statuses = PolicyPlanner.Plan(compiled, inventory, Vm).Select(VmFirewallPolicyStatus.From).ToList();
-            if (policy.FailureMode == VirtCompliance.Firewall.FailureMode.Closed)
-            {
-                // Failing closed also means running only on hosts that can enforce the filter.
-                var capable = FailClosedPlanner.CapableHosts(compiled, inventory);
-                for (int i = 0; i < statuses.Count; i++)
-                {
-                    var s = statuses[i];
-                    var host = inventory.GetHost(inventory.GetVm(s.VmId)?.HostId);
-                    if (s.Status != EnforcementStatus.Enforced || host?.ClusterId == null || !capable.TryGetValue(host.ClusterId, out var hosts) || hosts.capable.Contains(host.Id)) continue;
-                    statuses[i] = s with
-                    {
-                        Status = EnforcementStatus.OutsideCapableHosts,
-                        Message = $"{s.Vm} runs on {host.Name}, which {hosts.why[host.Id]}: with failureMode closed it must run only where its filter is enforced.",
-                    };
-                }
-            }
+            var statuses = FirewallStatus.Check(compiled, inventory, Vm);
             WriteNotFoundErrors(Vm, n => inventory.Vms.Any(v => string.Equals(v.Name, n, StringComparison.OrdinalIgnoreCase) || v.Id == n), "VM", "VmNotFound");
             if (Quiet)
             {

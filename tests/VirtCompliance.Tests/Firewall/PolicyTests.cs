@@ -80,6 +80,18 @@ namespace VirtCompliance.Tests.Firewall
         }
 
         [Fact]
+        public void A_rule_partly_taken_by_an_earlier_rule_with_the_opposite_action_is_reported()
+        {
+            var p = Read("name: p\ngroups:\n  db:\n    name: db-*\nrules:\n" +
+                         "  - { name: block-low, from: any, to: db, protocol: tcp, ports: [1-1024], action: drop }\n" +
+                         "  - { name: web, from: any, to: db, protocol: tcp, ports: [443, 8443], action: allow }\n" +
+                         "  - { name: dns, from: any, to: db, protocol: udp, ports: [53], action: allow }\n");
+            var w = Assert.Single(p.Warnings);
+            Assert.Contains("rule 'web' overlaps rule 'block-low'", w);
+            Assert.Contains("is dropped by the earlier one", w);
+        }
+
+        [Fact]
         public void The_sample_policy_reads_cleanly()
         {
             var p = PolicyReader.Load(Path.Combine(Lab.ModuleFolder, "samples", "pci-lab.policy.yaml"));
@@ -191,6 +203,51 @@ namespace VirtCompliance.Tests.Firewall
         {
             var rule = TrafficFilterEvaluator.Match(v.vm.Filter, PacketDirection.ToVm, IPAddress.Parse(v.src), null, v.proto, v.port);
             Assert.True(rule != null && rule.Action == action, $"{v.src} → {v.vm.Vm} {v.proto}/{v.port}: expected {action}, rule {rule?.Sequence} {rule?.Description} {rule?.Action}");
+        }
+    }
+}
+
+namespace VirtCompliance.Tests.Firewall
+{
+    public class FirewallStatusTests
+    {
+        /// <summary>The sample with every protected port already carrying the compiled filter, as if the policy had been applied.</summary>
+        private static (CompiledPolicy compiled, VirtCompliance.Inventory.Inventory inventory) Enforced(FailureMode mode)
+        {
+            var policy = PolicyReader.Load(Path.Combine(Lab.ModuleFolder, "samples", "pci-lab.policy.yaml"));
+            policy.FailureMode = mode;
+            var inv = InventorySnapshot.Read(Lab.SamplePath);
+            var compiled = PolicyCompiler.Compile(policy, inv);
+            var filters = compiled.Vms.ToDictionary(v => v.VmId, v => v.Filter);
+            var vms = inv.Vms.Select(v => filters.TryGetValue(v.Id, out var f) ? v with { Nics = v.Nics.Select(n => n.PortKey == null ? n : n with { PortFilter = f }).ToArray() } : v);
+            var applied = new VirtCompliance.Inventory.Inventory(inv.Source, inv.CollectedAt, inv.Collector, inv.Datacenters, inv.Clusters, inv.Hosts, inv.Networks, inv.DistributedSwitches, inv.Datastores, vms);
+            return (PolicyCompiler.Compile(policy, applied), applied);
+        }
+
+        [Fact]
+        public void Failing_closed_a_vm_on_a_host_that_fails_the_host_controls_is_outside_the_capable_hosts()
+        {
+            var (compiled, inv) = Enforced(FailureMode.Closed);
+            var statuses = FirewallStatus.Check(compiled, inv);
+            // pay-batch-01 runs on esx-pay-03, the host without the IDS agent.
+            var batch = statuses.Single(s => s.Vm == "pay-batch-01");
+            Assert.Equal(EnforcementStatus.OutsideCapableHosts, batch.Status);
+            Assert.Contains("esx-pay-03", batch.Message);
+            Assert.Contains("acme-ids-sensor", batch.Message);
+            Assert.Equal(EnforcementStatus.Enforced, statuses.Single(s => s.Vm == "pay-db-01").Status);
+        }
+
+        [Fact]
+        public void Failing_open_a_vm_that_can_reach_an_incapable_host_is_exposed()
+        {
+            var (compiled, inv) = Enforced(FailureMode.Open);
+            var statuses = FirewallStatus.Check(compiled, inv);
+            var app = statuses.Single(s => s.Vm == "pay-app-01");
+            Assert.Equal(EnforcementStatus.FailOpenExposure, app.Status);
+            Assert.Contains("esx-pay-03", app.Message);
+            Assert.Contains("10.7.2", app.PciDss);
+            // The databases are pinned to esx-pay-01/02 by a mandatory rule: they cannot reach esx-pay-03.
+            Assert.Equal(EnforcementStatus.Enforced, statuses.Single(s => s.Vm == "pay-db-01").Status);
         }
     }
 }
