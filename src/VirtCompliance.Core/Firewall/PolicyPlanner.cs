@@ -63,6 +63,7 @@ namespace VirtCompliance.Firewall
             var prefix = PolicyCompiler.OwnerPrefix(policy);
             var desiredByVm = compiled.Vms.ToDictionary(v => v.VmId, v => v.Filter, StringComparer.Ordinal);
             var changes = new List<VmFirewallPolicyChange>();
+            var diffs = new Dictionary<FilterPair, IReadOnlyList<string>>();
             foreach (var vm in inventory.Vms)
             {
                 if (vm.Template || (filter != null && !filter(vm.Name) && !filter(vm.Id))) continue;
@@ -102,7 +103,10 @@ namespace VirtCompliance.Firewall
                         continue;
                     }
                     var current = nic.EffectiveFilter(inventory);
-                    var diff = Diff(current, desired);
+                    // Filters are shared objects (VMs alike share one; ports without their own share
+                    // their portgroup's), so each pair is compared once however many ports have it.
+                    var pair = new FilterPair(current, desired);
+                    if (!diffs.TryGetValue(pair, out var diff)) diffs[pair] = diff = Diff(current, desired);
                     var action = diff.Count == 0 ? PortChangeAction.NoChange : own == null ? PortChangeAction.Add : PortChangeAction.Update;
                     changes.Add(change with
                     {
@@ -114,6 +118,23 @@ namespace VirtCompliance.Firewall
                 }
             }
             return changes;
+        }
+
+        /// <summary>Two filters compared by identity, not by value: the key of the diff cache.</summary>
+        private readonly struct FilterPair : IEquatable<FilterPair>
+        {
+            private readonly TrafficFilter _current, _desired;
+
+            public FilterPair(TrafficFilter current, TrafficFilter desired)
+            {
+                _current = current;
+                _desired = desired;
+            }
+
+            public bool Equals(FilterPair other) => ReferenceEquals(_current, other._current) && ReferenceEquals(_desired, other._desired);
+            public override bool Equals(object obj) => obj is FilterPair p && Equals(p);
+            public override int GetHashCode() =>
+                System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(_current) * 31 + System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(_desired);
         }
 
         /// <summary>The lines that differ: the switch-level settings first, then rule by rule.</summary>
