@@ -93,7 +93,7 @@ namespace VirtCompliance.Bench
         /// <summary>
         /// Child process: connect, collect once to warm up, then <see cref="Runs"/> measured collections.
         /// "properties" reads what pyVmomi and curl read (the property pass); "full" is Get-VirtInventory
-        /// as users run it, with each host's software (two calls per host) and the tags (REST).
+        /// as users run it, with each host's software (two calls per host), each switch's ports and the tags (REST).
         /// </summary>
         public static int Child(string url, string user, int pageSize, string what)
         {
@@ -106,7 +106,7 @@ namespace VirtCompliance.Bench
                 {
                     var before = client.RequestCount;
                     var clock = Stopwatch.StartNew();
-                    var collector = new InventoryCollector(client) { ReadSoftware = what == "full", ReadTags = what == "full" };
+                    var collector = new InventoryCollector(client) { ReadSoftware = what == "full", ReadTags = what == "full", ReadPorts = what == "full" };
                     var inv = collector.CollectAsync(null, CancellationToken.None).GetAwaiter().GetResult();
                     var ms = clock.Elapsed.TotalMilliseconds;
                     if (i > 0) result.Ms.Add(ms);
@@ -204,7 +204,7 @@ namespace VirtCompliance.Bench
             Line("  every measured run", r => string.Join(" / ", r.Collector.Ms.Select(m => m.ToString("F0", Inv0))));
             Line("  peak working set, MB", r => (r.Collector.PeakWorkingSet / 1048576.0).ToString("N0", Inv0));
             Line("collector, property pass, one page, ms", r => Best(r.SinglePage.Ms).ToString("N0", Inv0));
-            Line("Get-VirtInventory in full, ms (+ software, tags)", r => Best(r.Full.Ms).ToString("N0", Inv0));
+            Line("Get-VirtInventory in full, ms (+ software, ports, tags)", r => Best(r.Full.Ms).ToString("N0", Inv0));
             Line("  requests per collection", r => r.Full.RequestsPerCollection.ToString(Inv0));
             Line("  peak working set, MB", r => (r.Full.PeakWorkingSet / 1048576.0).ToString("N0", Inv0));
             Line("pyVmomi, same properties, ms", r => Best(r.PyVmomi).ToString("N0", Inv0));

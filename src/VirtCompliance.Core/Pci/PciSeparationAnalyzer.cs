@@ -507,7 +507,7 @@ namespace VirtCompliance.Pci
         {
             var result = new SegmentSeparation();
             var filtered = segment.Networks.Where(n => n.TrafficFilter != null && n.TrafficFilter.Enabled).ToArray();
-            if (filtered.Length == 0)
+            if (filtered.Length == 0 && !cde.Concat(outside).Any(a => a.Nic.PortFilter != null && a.Nic.PortFilter.Enabled))
             {
                 result.Evidence.Add($"No enabled traffic filter on {string.Join(", ", segment.Networks.Select(n => n.Name))}.");
                 return result;
@@ -527,7 +527,7 @@ namespace VirtCompliance.Pci
                 }
             }
             result.Separated = true;
-            result.Evidence.Add($"Traffic filters on {string.Join(", ", filtered.Select(n => n.Name))} drop all other traffic between every CDE and out-of-scope adapter, in both directions.");
+            result.Evidence.Add($"Traffic filters ({(filtered.Length > 0 ? "on " + string.Join(", ", filtered.Select(n => n.Name)) : "on the VMs' ports")}) drop all other traffic between every CDE and out-of-scope adapter, in both directions.");
             result.Evidence.AddRange(permitted.Select(p => "Permitted exception: " + p));
             return result;
         }
@@ -541,8 +541,9 @@ namespace VirtCompliance.Pci
             {
                 foreach (var t in targets)
                 {
-                    var leaving = TrafficFilterEvaluator.Decide(from.Network.TrafficFilter, PacketDirection.FromVm, s, t);
-                    var arriving = TrafficFilterEvaluator.Decide(to.Network.TrafficFilter, PacketDirection.ToVm, s, t);
+                    // A port's own filter overrides its portgroup's (Invoke-VmFirewallPolicy writes those).
+                    var leaving = TrafficFilterEvaluator.Decide(from.Nic.PortFilter ?? from.Network.TrafficFilter, PacketDirection.FromVm, s, t);
+                    var arriving = TrafficFilterEvaluator.Decide(to.Nic.PortFilter ?? to.Network.TrafficFilter, PacketDirection.ToVm, s, t);
                     foreach (var d in new[] { (leaving, from.Network), (arriving, to.Network) })
                         foreach (var service in d.Item1.PermittedServices)
                             permitted.Add($"{d.Item2.Name} rule {service.Sequence} \"{service.Description}\"");

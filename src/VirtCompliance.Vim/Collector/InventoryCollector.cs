@@ -78,6 +78,9 @@ namespace VirtCompliance.Vim.Collector
         /// <summary>Read VM tags through the CIS REST API. On by default.</summary>
         public bool ReadTags { get; set; } = true;
 
+        /// <summary>Read each distributed switch's connected ports (configVersion, the port's own filter). On by default.</summary>
+        public bool ReadPorts { get; set; } = true;
+
         public CollectionProgress Progress { get; } = new CollectionProgress();
         public IReadOnlyList<string> Warnings => _warnings;
 
@@ -107,8 +110,11 @@ namespace VirtCompliance.Vim.Collector
             }
             Progress.Phase = "Reading custom field definitions";
             await ReadFieldNamesAsync(cancel).ConfigureAwait(false);
-            Progress.Phase = "Reading distributed ports";
-            await ReadPortsAsync(cancel).ConfigureAwait(false);
+            if (ReadPorts)
+            {
+                Progress.Phase = "Reading distributed ports";
+                await ReadPortsAsync(cancel).ConfigureAwait(false);
+            }
             if (ReadSoftware)
             {
                 Progress.Phase = "Reading installed software";

@@ -283,6 +283,17 @@ namespace VirtCompliance.Tests.Pci
         }
 
         [Fact]
+        public void A_filter_on_the_cde_vms_own_port_separates_too()
+        {
+            var drop = new TrafficFilter { Rules = new[] { new TrafficRule { Sequence = 10, Direction = "both", Action = "drop" } } };
+            var lab = New().Vm("vm-1", "host-1", v => Scoped("CDE", Cde, "10.0.10.11")(v) with { Nics = new[] { Nic(4000, Cde, "10.0.10.11") with { PortKey = "7", PortFilter = drop } } })
+                .Vm("vm-2", "host-2", Scoped("OutOfScope", Cde, "10.0.10.50"));
+            var f = Analyze(lab.Build(), Strict).Rule(A.SharedSegment).Single();
+            Assert.Equal(FindingOutcome.Info, f.Outcome);
+            Assert.Contains(f.Evidence, e => e.Contains("on the VMs' ports"));
+        }
+
+        [Fact]
         public void A_disabled_filter_does_not_separate()
         {
             var lab = FilteredSegment(new TrafficRule { Sequence = 10, Direction = "both", Action = "drop" });
