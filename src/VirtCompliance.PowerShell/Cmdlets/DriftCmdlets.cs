@@ -130,8 +130,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
                 WriteProgress(progress);
             }).ToList();
             WriteWarnings(warnings);
-            WriteNotFoundErrors(Vm, name => assessment.Inventory.Vms.Any(v => string.Equals(v.Name, name, StringComparison.OrdinalIgnoreCase) || v.Id == name),
-                "VM", "VmNotFound");
+            WriteVmNotFoundErrors(Vm, assessment.Inventory);
             WriteObject(results.OrderBy(r => r.Cluster, StringComparer.OrdinalIgnoreCase)
                 .ThenBy(r => r.Vm, StringComparer.OrdinalIgnoreCase)
                 .ThenBy(r => r.TargetHost, StringComparer.OrdinalIgnoreCase), true);

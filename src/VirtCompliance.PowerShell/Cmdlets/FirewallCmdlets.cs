@@ -10,6 +10,20 @@ using VirtCompliance.Vim.Soap;
 
 namespace VirtCompliance.PowerShell.Cmdlets
 {
+    /// <summary>Parameters of the cmdlets that work with a firewall policy.</summary>
+    public abstract class FirewallPolicyCmdlet : InventoryAnalysisCmdlet
+    {
+        /// <summary><para type="description">The policy: a YAML or JSON file path, or a policy object.</para></summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [ValidateNotNull]
+        public object Policy { get; set; }
+
+        /// <summary><para type="description">Only these VMs (names or ids, wildcards allowed).</para></summary>
+        [Parameter]
+        [SupportsWildcards]
+        public string[] Vm { get; set; }
+    }
+
     /// <summary>
     /// <para type="synopsis">Applies a per-VM firewall policy to the distributed ports of the VMs it protects.</para>
     /// <para type="description">Invoke-VmFirewallPolicy reads a policy (YAML or JSON: groups, ordered rules, defaults, failure mode; see module/schemas/firewall-policy.schema.json), compiles it against the inventory into one traffic filter per protected VM, compares each VM adapter's distributed port with it, and writes one VirtCompliance.Firewall.VmFirewallPolicyChange per port: Add, Update, Remove (a VM the policy no longer protects, whose filter the policy wrote), NoChange (only with -PassThru) or Unenforceable (an adapter on a standard portgroup, which no switch can filter; also a warning). A rule is enforced at the ports of the VMs in its destination group (at its source group's ports only when the destination has no VMs: "any" or addresses), so a VM named only as a source keeps its inbound traffic as it is. The filter lives on the port, so it follows the VM through vMotion; onFailure is failClosed or failOpen from the policy's failureMode (or -FailureMode).</para>
@@ -33,17 +47,8 @@ namespace VirtCompliance.PowerShell.Cmdlets
     /// </example>
     [Cmdlet(VerbsLifecycle.Invoke, "VmFirewallPolicy", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(VmFirewallPolicyChange), typeof(ClusterPlacementChange))]
-    public sealed class InvokeVmFirewallPolicyCommand : InventoryAnalysisCmdlet
+    public sealed class InvokeVmFirewallPolicyCommand : FirewallPolicyCmdlet
     {
-        /// <summary><para type="description">The policy: a YAML or JSON file path, or a policy object.</para></summary>
-        [Parameter(Mandatory = true, Position = 0)]
-        [ValidateNotNull]
-        public object Policy { get; set; }
-
-        /// <summary><para type="description">Only these VMs (names or ids, wildcards allowed).</para></summary>
-        [Parameter]
-        [SupportsWildcards]
-        public string[] Vm { get; set; }
 
         /// <summary><para type="description">Overrides the policy's failureMode: Closed (a host that cannot enforce the filter drops the VM's traffic) or Open (it lets traffic pass).</para></summary>
         [Parameter]
@@ -62,7 +67,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
             var compiled = PolicyCompiler.Compile(policy, inventory);
             WriteWarnings(compiled.Warnings);
             var plan = PolicyPlanner.Plan(compiled, inventory, Vm);
-            WriteNotFoundErrors(Vm, n => inventory.Vms.Any(v => string.Equals(v.Name, n, StringComparison.OrdinalIgnoreCase) || v.Id == n), "VM", "VmNotFound");
+            WriteVmNotFoundErrors(Vm, inventory);
             var server = fromSnapshot ? null : Server ?? ServerWork.Default(this);
             var writer = server == null ? null : new PortFilterWriter(server.Client);
             var pending = plan.Where(c => c.Action == PortChangeAction.Add || c.Action == PortChangeAction.Update || c.Action == PortChangeAction.Remove).ToList();
@@ -204,17 +209,8 @@ namespace VirtCompliance.PowerShell.Cmdlets
     [Cmdlet(VerbsDiagnostic.Test, "VmFirewallPolicy", DefaultParameterSetName = "Status")]
     [OutputType(typeof(VmFirewallPolicyStatus), ParameterSetName = new[] { "Status" })]
     [OutputType(typeof(bool), ParameterSetName = new[] { "Quiet" })]
-    public sealed class TestVmFirewallPolicyCommand : InventoryAnalysisCmdlet
+    public sealed class TestVmFirewallPolicyCommand : FirewallPolicyCmdlet
     {
-        /// <summary><para type="description">The policy: a YAML or JSON file path, or a policy object.</para></summary>
-        [Parameter(Mandatory = true, Position = 0)]
-        [ValidateNotNull]
-        public object Policy { get; set; }
-
-        /// <summary><para type="description">Only these VMs (names or ids, wildcards allowed).</para></summary>
-        [Parameter]
-        [SupportsWildcards]
-        public string[] Vm { get; set; }
 
         /// <summary><para type="description">Also write the ports that enforce the policy.</para></summary>
         [Parameter(ParameterSetName = "Status")]
@@ -231,7 +227,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
             var compiled = PolicyCompiler.Compile(policy, inventory);
             WriteWarnings(compiled.Warnings);
             var statuses = FirewallStatus.Check(compiled, inventory, Vm);
-            WriteNotFoundErrors(Vm, n => inventory.Vms.Any(v => string.Equals(v.Name, n, StringComparison.OrdinalIgnoreCase) || v.Id == n), "VM", "VmNotFound");
+            WriteVmNotFoundErrors(Vm, inventory);
             if (Quiet)
             {
                 WriteObject(statuses.All(s => s.Status == EnforcementStatus.Enforced));
@@ -265,7 +261,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         protected override void ProcessRecord()
         {
             var inventory = RequireInventory();
-            WriteNotFoundErrors(Vm, n => inventory.Vms.Any(v => string.Equals(v.Name, n, StringComparison.OrdinalIgnoreCase) || v.Id == n), "VM", "VmNotFound");
+            WriteVmNotFoundErrors(Vm, inventory);
             WriteObject(VmFirewallRule.Of(inventory, VirtCompliance.Drift.NameFilter.Create(Vm)), true);
         }
     }

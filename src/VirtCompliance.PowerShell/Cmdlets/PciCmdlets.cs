@@ -204,7 +204,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
                 if (large) { progress.RecordType = ProgressRecordType.Completed; WriteProgress(progress); }
 
                 WriteNotFoundErrors(Cluster, n => inventory.Clusters.Any(c => string.Equals(c.Name, n, StringComparison.OrdinalIgnoreCase) || c.Id == n), "cluster", "ClusterNotFound");
-                WriteNotFoundErrors(vmNames, n => inventory.Vms.Any(v => string.Equals(v.Name, n, StringComparison.OrdinalIgnoreCase) || v.Id == n), "VM", "VmNotFound");
+                WriteVmNotFoundErrors(vmNames, inventory);
                 passed &= findings.All(f => f.Outcome != FindingOutcome.Fail);
                 if (Summary)
                 {
@@ -279,7 +279,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
                 WriteObject(PciSegmentationMatrix.Classes(model), true);
                 return;
             }
-            WriteNotFoundErrors(Vm, n => inventory.Vms.Any(v => string.Equals(v.Name, n, StringComparison.OrdinalIgnoreCase) || v.Id == n), "VM", "VmNotFound");
+            WriteVmNotFoundErrors(Vm, inventory);
             foreach (var pair in PciSegmentationMatrix.VmPairs(model, NameFilter.Create(Vm)))
                 WriteObject(pair);
         }

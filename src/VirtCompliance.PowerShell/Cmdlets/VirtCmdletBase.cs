@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using VirtCompliance.Controls;
 using VirtCompliance.IO;
@@ -60,6 +61,10 @@ namespace VirtCompliance.PowerShell.Cmdlets
                     errorId, ErrorCategory.ObjectNotFound, name));
             }
         }
+
+        /// <summary><see cref="WriteNotFoundErrors"/> for VM names or ids.</summary>
+        protected void WriteVmNotFoundErrors(IEnumerable<string> names, Inv inventory) =>
+            WriteNotFoundErrors(names, n => inventory.Vms.Any(v => string.Equals(v.Name, n, StringComparison.OrdinalIgnoreCase) || v.Id == n), "VM", "VmNotFound");
 
         protected void WriteWarnings(IEnumerable<string> warnings)
         {
