@@ -9,6 +9,7 @@
     CompatiblePSEditions = @('Desktop', 'Core')
     FormatsToProcess     = @('VirtCompliance.Format.ps1xml')
     CmdletsToExport      = @(
+        'Compare-VirtInventory'
         'Connect-VirtServer'
         'Disconnect-VirtServer'
         'Get-VirtInventory'

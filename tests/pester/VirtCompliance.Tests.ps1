@@ -8,7 +8,7 @@ BeforeAll {
     $samplePath = Join-Path $moduleFolder 'samples/pci-lab.json'
     $siteBaseline = Join-Path $moduleFolder 'samples/pci-lab.baseline.json'
     $inv = Import-VirtInventory -Path $samplePath
-    $expectedCmdlets = @('Connect-VirtServer', 'Disconnect-VirtServer', 'Export-VirtInventory', 'Get-ComplianceBaseline',
+    $expectedCmdlets = @('Compare-VirtInventory', 'Connect-VirtServer', 'Disconnect-VirtServer', 'Export-VirtInventory', 'Get-ComplianceBaseline',
         'Get-ComplianceControl', 'Get-HostControlDrift', 'Get-PciScope', 'Get-PciSegmentationMatrix', 'Get-VirtInventory',
         'Get-VmFirewallPolicy', 'Get-VmMigrationExposure', 'Import-VirtInventory', 'Invoke-VmFirewallPolicy', 'New-ComplianceBaseline',
         'Test-PciSeparation', 'Test-VmFirewallPolicy')
@@ -346,5 +346,27 @@ Describe 'Firewall policy on the sample snapshot' {
         $rules = Get-VmFirewallPolicy -Inventory $inv -Vm pay-app-01
         $rules.Origin | Sort-Object -Unique | Should -Be 'Portgroup'
         $rules.Count | Should -Be 2
+    }
+}
+
+Describe 'Compare-VirtInventory' {
+    It 'reports the drift, moves and scope changes between two snapshots' {
+        $today = Join-Path $TestDrive 'today.json'
+        $json = Get-Content -Raw $samplePath | ConvertFrom-Json -AsHashtable
+        ($json.hosts | Where-Object id -eq 'host-21').lockdownMode = 'lockdownDisabled'
+        ($json.vms | Where-Object name -eq 'print-01').hostId = 'host-26'
+        ($json.vms | Where-Object name -eq 'old-ftp-01').customAttributes = @{ 'PCI-Scope' = 'OutOfScope' }
+        $json | ConvertTo-Json -Depth 20 | Set-Content $today
+        $changes = Compare-VirtInventory -Reference $inv -Difference (Import-VirtInventory $today)
+        ($changes | Where-Object Kind -eq 'ControlFailing').ControlId | Should -Be 'esx-9.lockdown-mode'
+        ($changes | Where-Object Kind -eq 'ControlFailing').Object | Should -Be 'esx-pay-01.lab.local'
+        ($changes | Where-Object Kind -eq 'VmMoved').Message | Should -Be 'VM print-01 moved from esx-gen-01.lab.local to esx-gen-02.lab.local.'
+        ($changes | Where-Object Kind -eq 'ScopeChanged').Object | Should -Be 'old-ftp-01'
+        @($changes).Count | Should -Be 3
+        ($changes | Out-String -Width 120) | Should -Match 'Kind\s+Object\s+Message'
+    }
+
+    It 'finds nothing between a snapshot and itself' {
+        Compare-VirtInventory -Reference $inv -Difference $inv | Should -BeNullOrEmpty
     }
 }
