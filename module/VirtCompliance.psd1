@@ -21,6 +21,8 @@
         'Get-ComplianceControl'
         'Get-ComplianceBaseline'
         'New-ComplianceBaseline'
+        'Save-ComplianceEvidence'
+        'Test-ComplianceEvidence'
         'Get-HostControlDrift'
         'Get-PciScope'
         'Test-PciSeparation'

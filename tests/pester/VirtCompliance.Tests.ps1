@@ -11,7 +11,7 @@ BeforeAll {
     $expectedCmdlets = @('Compare-VirtInventory', 'Connect-VirtServer', 'Disconnect-VirtServer', 'Export-VirtInventory', 'Get-ComplianceBaseline',
         'Get-ComplianceControl', 'Get-HostControlDrift', 'Get-PciScope', 'Get-PciSegmentationMatrix', 'Get-VirtInventory',
         'Get-VmFirewallPolicy', 'Get-VmMigrationExposure', 'Import-VirtInventory', 'Invoke-VmFirewallPolicy', 'New-ComplianceBaseline',
-        'Test-PciSeparation', 'Test-VmFirewallPolicy')
+        'Save-ComplianceEvidence', 'Test-ComplianceEvidence', 'Test-PciSeparation', 'Test-VmFirewallPolicy')
 }
 
 Describe 'The VirtCompliance module' {
@@ -368,5 +368,48 @@ Describe 'Compare-VirtInventory' {
 
     It 'finds nothing between a snapshot and itself' {
         Compare-VirtInventory -Reference $inv -Difference $inv | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Save-ComplianceEvidence and Test-ComplianceEvidence' {
+    BeforeAll {
+        $bundle = Join-Path $TestDrive 'evidence'
+        $files = Save-ComplianceEvidence -Inventory $inv -Path $bundle -Policy (Join-Path $moduleFolder 'samples/pci-lab.policy.yaml') -WarningAction SilentlyContinue
+    }
+
+    It 'writes the snapshot, every result set and a manifest of hashes' {
+        $files.Name | Should -Be @('inventory.json', 'host-control-drift.json', 'host-control-drift-peer.json', 'vm-migration-exposure.json',
+            'pci-scope.json', 'pci-separation.json', 'firewall-policy-status.json')
+        $manifest = Get-Content -Raw (Join-Path $bundle 'manifest.json') | ConvertFrom-Json
+        $manifest.inventorySha256 | Should -Be $inv.Sha256
+        $manifest.source | Should -Be $inv.Source
+        $manifest.files.Count | Should -Be 7
+        ($manifest.files | Where-Object name -eq 'pci-separation.json').records | Should -BeGreaterThan 0
+        (Get-FileHash -Algorithm SHA256 (Join-Path $bundle 'inventory.json')).Hash.ToLowerInvariant() | Should -Be $inv.Sha256
+    }
+
+    It 'verifies an intact bundle' {
+        Test-ComplianceEvidence -Path $bundle | ForEach-Object { $_.Status | Should -Be 'Ok' }
+        Test-ComplianceEvidence -Path $bundle -Quiet | Should -BeTrue
+    }
+
+    It 'detects a single changed byte, a missing file and an added one' {
+        $copy = Join-Path $TestDrive 'tampered'
+        Copy-Item $bundle $copy -Recurse
+        $file = Join-Path $copy 'pci-separation.json'
+        $bytes = [IO.File]::ReadAllBytes($file); $bytes[10] = $bytes[10] -bxor 1; [IO.File]::WriteAllBytes($file, $bytes)
+        Remove-Item (Join-Path $copy 'pci-scope.json')
+        Set-Content (Join-Path $copy 'extra.txt') 'x'
+        $checks = Test-ComplianceEvidence -Path $copy
+        ($checks | Where-Object File -eq 'pci-separation.json').Status | Should -Be 'Changed'
+        ($checks | Where-Object File -eq 'pci-scope.json').Status | Should -Be 'Missing'
+        ($checks | Where-Object File -eq 'extra.txt').Status | Should -Be 'Unlisted'
+        Test-ComplianceEvidence -Path $copy -Quiet | Should -BeFalse
+    }
+
+    It 'will not write into a folder that is not empty' {
+        { Save-ComplianceEvidence -Inventory $inv -Path $bundle } | Should -Throw -ErrorId 'EvidenceNotWritten,*'
+        { Save-ComplianceEvidence -Inventory $inv -Path (Join-Path $TestDrive 'whatif') -WhatIf } | Should -Not -Throw
+        Test-Path (Join-Path $TestDrive 'whatif') | Should -BeFalse
     }
 }

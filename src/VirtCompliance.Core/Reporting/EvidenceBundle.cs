@@ -1,0 +1,135 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+using VirtCompliance.Inventory;
+using VirtCompliance.IO;
+
+namespace VirtCompliance.Reporting
+{
+    /// <summary>One file of an evidence bundle as its manifest lists it.</summary>
+    public sealed record EvidenceFile
+    {
+        public string Name { get; init; }
+        public string Sha256 { get; init; }
+        public long Bytes { get; init; }
+        /// <summary>How many result records the file holds (null for the snapshot).</summary>
+        public int? Records { get; init; }
+    }
+
+    /// <summary>Test-ComplianceEvidence: one file's check.</summary>
+    public sealed record EvidenceCheck
+    {
+        public string Bundle { get; init; }
+        public string File { get; init; }
+        /// <summary>Ok, Changed, Missing, Unlisted (a file the manifest does not name), or ManifestInvalid.</summary>
+        public string Status { get; init; }
+        public string Expected { get; init; }
+        public string Actual { get; init; }
+        public string Message { get; init; }
+    }
+
+    /// <summary>
+    /// An evidence bundle: a folder with the inventory snapshot, each result set as JSON and a
+    /// manifest (module version, source, collection and creation time, SHA-256 and size of every
+    /// file). It is written into a temporary folder next to the target and renamed into place, so
+    /// a bundle is either complete or absent. Verifying it recomputes every hash.
+    /// </summary>
+    public static class EvidenceBundle
+    {
+        public const string ManifestName = "manifest.json";
+
+        /// <summary>Writes the bundle; <paramref name="results"/> maps a file name (without .json) to its records.</summary>
+        public static IReadOnlyList<EvidenceFile> Save(string folder, VirtCompliance.Inventory.Inventory inventory, IEnumerable<KeyValuePair<string, System.Collections.IEnumerable>> results,
+            IReadOnlyDictionary<string, string> facts, string moduleVersion)
+        {
+            var full = Path.GetFullPath(folder);
+            if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any())
+                throw new IOException($"The folder '{full}' is not empty; an evidence bundle needs a new or empty folder.");
+            var parent = Path.GetDirectoryName(full);
+            if (!Directory.Exists(parent)) throw new DirectoryNotFoundException($"The folder '{parent}' does not exist.");
+            var temp = Path.Combine(parent, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp");
+            Directory.CreateDirectory(temp);
+            try
+            {
+                var files = new List<EvidenceFile>();
+                var snapshot = InventorySnapshot.ToBytes(inventory);
+                File.WriteAllBytes(Path.Combine(temp, "inventory.json"), snapshot);
+                files.Add(new EvidenceFile { Name = "inventory.json", Sha256 = AtomicFile.Sha256Hex(snapshot), Bytes = snapshot.LongLength });
+                foreach (var set in results)
+                {
+                    var records = set.Value.Cast<object>().ToList();
+                    var bytes = AtomicFile.Utf8NoBom.GetBytes(JToken.FromObject(records, JsonFiles.Serializer).ToString(Formatting.Indented) + "\n");
+                    var name = set.Key + ".json";
+                    File.WriteAllBytes(Path.Combine(temp, name), bytes);
+                    files.Add(new EvidenceFile { Name = name, Sha256 = AtomicFile.Sha256Hex(bytes), Bytes = bytes.LongLength, Records = records.Count });
+                }
+                var manifest = new JObject
+                {
+                    ["schemaVersion"] = 1,
+                    ["tool"] = "VirtCompliance",
+                    ["moduleVersion"] = moduleVersion,
+                    ["createdAt"] = DateTimeOffset.UtcNow.ToString("o"),
+                    ["source"] = inventory.Source,
+                    ["collectedAt"] = inventory.CollectedAt.ToString("o"),
+                    ["collector"] = inventory.Collector,
+                    ["inventorySha256"] = inventory.Sha256,
+                };
+                foreach (var f in facts) manifest[f.Key] = f.Value;
+                manifest["files"] = JToken.FromObject(files, JsonFiles.Serializer);
+                File.WriteAllText(Path.Combine(temp, ManifestName), manifest.ToString(Formatting.Indented) + "\n", AtomicFile.Utf8NoBom);
+                if (Directory.Exists(full)) Directory.Delete(full);
+                Directory.Move(temp, full);
+                return files;
+            }
+            finally
+            {
+                if (Directory.Exists(temp)) Directory.Delete(temp, true);
+            }
+        }
+
+        /// <summary>Checks every file the manifest lists (hash and size), and reports files it does not list.</summary>
+        public static IEnumerable<EvidenceCheck> Verify(string folder)
+        {
+            var full = Path.GetFullPath(folder);
+            var manifestPath = Path.Combine(full, ManifestName);
+            JObject manifest;
+            try
+            {
+                manifest = JObject.Parse(File.ReadAllText(manifestPath));
+            }
+            catch (Exception ex) when (ex is IOException || ex is JsonException || ex is UnauthorizedAccessException)
+            {
+                return new[] { new EvidenceCheck { Bundle = full, File = ManifestName, Status = "ManifestInvalid", Message = $"{manifestPath}: {ex.Message}" } };
+            }
+            var checks = new List<EvidenceCheck>();
+            var listed = new HashSet<string>(StringComparer.Ordinal) { ManifestName };
+            foreach (var file in manifest["files"]?.ToObject<List<EvidenceFile>>(JsonFiles.Serializer) ?? new List<EvidenceFile>())
+            {
+                listed.Add(file.Name);
+                var path = Path.Combine(full, file.Name);
+                if (!File.Exists(path))
+                {
+                    checks.Add(new EvidenceCheck { Bundle = full, File = file.Name, Status = "Missing", Expected = file.Sha256, Message = $"{file.Name} is missing." });
+                    continue;
+                }
+                var actual = AtomicFile.Sha256Hex(File.ReadAllBytes(path));
+                var ok = string.Equals(actual, file.Sha256, StringComparison.OrdinalIgnoreCase);
+                checks.Add(new EvidenceCheck
+                {
+                    Bundle = full,
+                    File = file.Name,
+                    Status = ok ? "Ok" : "Changed",
+                    Expected = file.Sha256,
+                    Actual = actual,
+                    Message = ok ? null : $"{file.Name} has changed since the bundle was written (SHA-256 {actual}, manifest says {file.Sha256}).",
+                });
+            }
+            foreach (var path in Directory.EnumerateFiles(full).Where(p => !listed.Contains(Path.GetFileName(p))).OrderBy(p => p, StringComparer.Ordinal))
+                checks.Add(new EvidenceCheck { Bundle = full, File = Path.GetFileName(path), Status = "Unlisted", Message = $"{Path.GetFileName(path)} is not in the manifest." });
+            return checks;
+        }
+    }
+}
