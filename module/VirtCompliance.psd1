@@ -17,6 +17,7 @@
         'Invoke-VmFirewallPolicy'
         'Test-VmFirewallPolicy'
         'Get-VmFirewallPolicy'
+        'Export-ComplianceReport'
         'Export-VirtInventory'
         'Get-ComplianceControl'
         'Get-ComplianceBaseline'

@@ -8,7 +8,7 @@ BeforeAll {
     $samplePath = Join-Path $moduleFolder 'samples/pci-lab.json'
     $siteBaseline = Join-Path $moduleFolder 'samples/pci-lab.baseline.json'
     $inv = Import-VirtInventory -Path $samplePath
-    $expectedCmdlets = @('Compare-VirtInventory', 'Connect-VirtServer', 'Disconnect-VirtServer', 'Export-VirtInventory', 'Get-ComplianceBaseline',
+    $expectedCmdlets = @('Compare-VirtInventory', 'Connect-VirtServer', 'Disconnect-VirtServer', 'Export-ComplianceReport', 'Export-VirtInventory', 'Get-ComplianceBaseline',
         'Get-ComplianceControl', 'Get-HostControlDrift', 'Get-PciScope', 'Get-PciSegmentationMatrix', 'Get-VirtInventory',
         'Get-VmFirewallPolicy', 'Get-VmMigrationExposure', 'Import-VirtInventory', 'Invoke-VmFirewallPolicy', 'New-ComplianceBaseline',
         'Save-ComplianceEvidence', 'Test-ComplianceEvidence', 'Test-PciSeparation', 'Test-VmFirewallPolicy')
@@ -411,5 +411,46 @@ Describe 'Save-ComplianceEvidence and Test-ComplianceEvidence' {
         { Save-ComplianceEvidence -Inventory $inv -Path $bundle } | Should -Throw -ErrorId 'EvidenceNotWritten,*'
         { Save-ComplianceEvidence -Inventory $inv -Path (Join-Path $TestDrive 'whatif') -WhatIf } | Should -Not -Throw
         Test-Path (Join-Path $TestDrive 'whatif') | Should -BeFalse
+    }
+}
+
+Describe 'Export-ComplianceReport' {
+    BeforeAll {
+        $results = @(Get-HostControlDrift -Inventory $inv -WarningAction SilentlyContinue) + @(Test-PciSeparation -Inventory $inv)
+    }
+
+    It 'writes a self-contained HTML page with its sections' {
+        $file = $results | Export-ComplianceReport -Path (Join-Path $TestDrive 'r.html') -Inventory $inv -Title 'Lab report'
+        $html = Get-Content -Raw $file.FullName
+        $html | Should -Match '<section id="summary">'
+        $html | Should -Match '<section id="requirements">'
+        $html | Should -Match '<section id="cde-separation">'
+        $html | Should -Match '<svg id="severity-chart"'
+        $html | Should -Match ([regex]::Escape($inv.Sha256))
+        $html | Should -Not -Match '(src|href)="https?:'
+        $html | Should -Not -Match '<script'
+    }
+
+    It 'writes JUnit with one testcase per result and the failures counted' {
+        $file = $results | Export-ComplianceReport -Path (Join-Path $TestDrive 'r.xml') -Format JUnit
+        [xml] $xml = Get-Content -Raw $file.FullName
+        @($xml.testsuites.testsuite.testcase).Count | Should -Be $results.Count
+        [int]$xml.testsuites.failures | Should -Be @($results | Where-Object { $null -eq $_.PSObject.Properties['Outcome'] -or "$($_.Outcome)" -eq 'Fail' }).Count
+    }
+
+    It 'writes CSV with stable columns, and JSON and Markdown with a summary' {
+        $csv = $results | Export-ComplianceReport -Path (Join-Path $TestDrive 'r.csv') -Format Csv
+        (Get-Content $csv.FullName -TotalCount 1) | Should -Be 'Category,Rule,Object,Cluster,Severity,Outcome,PciDss,Message,Evidence,Remediation'
+        @(Import-Csv $csv.FullName).Count | Should -Be $results.Count
+        $json = Get-Content -Raw ($results | Export-ComplianceReport -Path (Join-Path $TestDrive 'r.json') -Format Json).FullName | ConvertFrom-Json
+        $json.items.Count | Should -Be $results.Count
+        $json.summary.byOutcome.fail | Should -BeGreaterThan 0
+        (Get-Content -Raw ($results | Export-ComplianceReport -Path (Join-Path $TestDrive 'r.md') -Format Markdown).FullName) | Should -Match '## By PCI DSS 4.0.1 requirement'
+    }
+
+    It 'refuses objects that are not results, one error each' {
+        $null = 'text', 42 | Export-ComplianceReport -Path (Join-Path $TestDrive 'x.html') -ErrorVariable errs -ErrorAction SilentlyContinue
+        $errs.Count | Should -Be 2
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'NotAResult,*'
     }
 }

@@ -1,0 +1,235 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Net;
+using System.Text;
+using System.Xml;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+using VirtCompliance.Controls;
+using VirtCompliance.IO;
+
+namespace VirtCompliance.Reporting
+{
+    public enum ReportFormat { Html, Json, Csv, JUnit, Markdown }
+
+    /// <summary>What a report says about itself: where its results came from and when.</summary>
+    public sealed class ReportContext
+    {
+        public string Title { get; set; } = "VirtCompliance report";
+        public string Source { get; set; }
+        public string InventorySha256 { get; set; }
+        public DateTimeOffset? CollectedAt { get; set; }
+        public DateTimeOffset GeneratedAt { get; set; } = DateTimeOffset.UtcNow;
+        public string ModuleVersion { get; set; }
+    }
+
+    /// <summary>One writer per format, all from the same report items. Every format is self-contained text; HTML loads nothing from the network.</summary>
+    public static class ReportWriter
+    {
+        private static readonly string[] Outcomes = { "Fail", "Warning", "Info" };
+
+        public static byte[] Write(ReportFormat format, IReadOnlyList<ReportItem> items, ReportContext context)
+        {
+            string text;
+            switch (format)
+            {
+                case ReportFormat.Json: text = Json(items, context); break;
+                case ReportFormat.Csv: text = Csv(items); break;
+                case ReportFormat.Markdown: text = Markdown(items, context); break;
+                case ReportFormat.JUnit: text = JUnit(items, context); break;
+                default: text = Html(items, context); break;
+            }
+            return AtomicFile.Utf8NoBom.GetBytes(text);
+        }
+
+        /// <summary>Fail and Warning items per PCI DSS requirement, in requirement order.</summary>
+        public static IReadOnlyList<(string requirement, int fail, int warning)> ByRequirement(IReadOnlyList<ReportItem> items) =>
+            items.SelectMany(i => i.PciDss.Select(r => (r, i.Outcome))).GroupBy(x => x.r)
+                .OrderBy(g => g.Key, RequirementComparer.Instance)
+                .Select(g => (g.Key, g.Count(x => x.Outcome == "Fail"), g.Count(x => x.Outcome == "Warning"))).ToList();
+
+        public static IReadOnlyList<(Severity severity, int count)> BySeverity(IReadOnlyList<ReportItem> items) =>
+            Enum.GetValues(typeof(Severity)).Cast<Severity>().Reverse().Select(s => (s, items.Count(i => i.Severity == s && i.Outcome != "Info"))).ToList();
+
+        private static string Json(IReadOnlyList<ReportItem> items, ReportContext c)
+        {
+            var doc = new JObject
+            {
+                ["title"] = c.Title,
+                ["generatedAt"] = c.GeneratedAt.ToString("o", CultureInfo.InvariantCulture),
+                ["source"] = c.Source,
+                ["collectedAt"] = c.CollectedAt?.ToString("o", CultureInfo.InvariantCulture),
+                ["inventorySha256"] = c.InventorySha256,
+                ["moduleVersion"] = c.ModuleVersion,
+                ["summary"] = new JObject
+                {
+                    ["byOutcome"] = new JObject(Outcomes.Select(o => new JProperty(o.ToLowerInvariant(), items.Count(i => i.Outcome == o)))),
+                    ["bySeverity"] = new JObject(BySeverity(items).Select(s => new JProperty(s.severity.ToString(), s.count))),
+                    ["byPciDss"] = new JObject(ByRequirement(items).Select(r => new JProperty(r.requirement, new JObject { ["fail"] = r.fail, ["warning"] = r.warning }))),
+                },
+                ["items"] = JToken.FromObject(items, JsonFiles.Serializer),
+            };
+            return doc.ToString(Newtonsoft.Json.Formatting.Indented) + "\n";
+        }
+
+        /// <summary>Stable columns, RFC 4180 quoting; multi-valued cells joined with "; ".</summary>
+        private static string Csv(IReadOnlyList<ReportItem> items)
+        {
+            var sb = new StringBuilder("Category,Rule,Object,Cluster,Severity,Outcome,PciDss,Message,Evidence,Remediation\r\n");
+            foreach (var i in items)
+            {
+                sb.Append(string.Join(",", new[] { i.Category, i.Rule, i.Object, i.Cluster, i.Severity.ToString(), i.Outcome, string.Join("; ", i.PciDss), i.Message, string.Join("; ", i.Evidence), i.Remediation }.Select(Quote)));
+                sb.Append("\r\n");
+            }
+            return sb.ToString();
+        }
+
+        private static string Quote(string value)
+        {
+            value = value ?? "";
+            return value.IndexOfAny(new[] { ',', '"', '\r', '\n' }) < 0 ? value : "\"" + value.Replace("\"", "\"\"") + "\"";
+        }
+
+        private static string Markdown(IReadOnlyList<ReportItem> items, ReportContext c)
+        {
+            string Cell(string s) => (s ?? "").Replace("|", "\\|").Replace("\r", " ").Replace("\n", " ");
+            var sb = new StringBuilder();
+            sb.AppendLine($"# {Cell(c.Title)}").AppendLine();
+            sb.AppendLine($"Generated {c.GeneratedAt:yyyy-MM-dd HH:mm:ss} UTC from inventory `{Cell(c.Source)}`" + (c.CollectedAt != null ? $" collected {c.CollectedAt:yyyy-MM-dd HH:mm:ss} UTC" : "") +
+                          (c.InventorySha256 != null ? $" (SHA-256 `{c.InventorySha256}`)" : "") + ".").AppendLine();
+            sb.AppendLine("## Summary").AppendLine();
+            sb.AppendLine("| Outcome | Count |").AppendLine("|---|---:|");
+            foreach (var o in Outcomes) sb.AppendLine($"| {o} | {items.Count(i => i.Outcome == o)} |");
+            sb.AppendLine().AppendLine("| Severity (Fail and Warning) | Count |").AppendLine("|---|---:|");
+            foreach (var (severity, count) in BySeverity(items)) sb.AppendLine($"| {severity} | {count} |");
+            sb.AppendLine().AppendLine("## By PCI DSS 4.0.1 requirement").AppendLine();
+            sb.AppendLine("| Requirement | Fail | Warning |").AppendLine("|---|---:|---:|");
+            foreach (var (requirement, fail, warning) in ByRequirement(items)) sb.AppendLine($"| {requirement} | {fail} | {warning} |");
+            foreach (var category in items.GroupBy(i => i.Category))
+            {
+                sb.AppendLine().AppendLine($"## {category.Key}").AppendLine();
+                sb.AppendLine("| Outcome | Severity | Rule | Object | Message | PCI DSS |").AppendLine("|---|---|---|---|---|---|");
+                foreach (var i in category) sb.AppendLine($"| {i.Outcome} | {i.Severity} | {Cell(i.Rule)} | {Cell(i.Object)} | {Cell(i.Message)} | {Cell(string.Join(", ", i.PciDss))} |");
+            }
+            return sb.ToString();
+        }
+
+        /// <summary>One testsuite per category, one testcase per rule and object; Fail items fail, Warning items are reported in system-out.</summary>
+        private static string JUnit(IReadOnlyList<ReportItem> items, ReportContext c)
+        {
+            var settings = new XmlWriterSettings { Indent = true, Encoding = AtomicFile.Utf8NoBom, OmitXmlDeclaration = false };
+            var sb = new StringBuilder();
+            using (var w = XmlWriter.Create(new System.IO.StringWriter(sb), settings))
+            {
+                w.WriteStartElement("testsuites");
+                w.WriteAttributeString("name", c.Title);
+                w.WriteAttributeString("tests", items.Count.ToString(CultureInfo.InvariantCulture));
+                w.WriteAttributeString("failures", items.Count(i => i.Outcome == "Fail").ToString(CultureInfo.InvariantCulture));
+                foreach (var category in items.GroupBy(i => i.Category))
+                {
+                    w.WriteStartElement("testsuite");
+                    w.WriteAttributeString("name", category.Key);
+                    w.WriteAttributeString("tests", category.Count().ToString(CultureInfo.InvariantCulture));
+                    w.WriteAttributeString("failures", category.Count(i => i.Outcome == "Fail").ToString(CultureInfo.InvariantCulture));
+                    w.WriteAttributeString("errors", "0");
+                    w.WriteAttributeString("timestamp", c.GeneratedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture));
+                    foreach (var i in category)
+                    {
+                        w.WriteStartElement("testcase");
+                        w.WriteAttributeString("classname", $"{category.Key}.{i.Rule}");
+                        w.WriteAttributeString("name", i.Object ?? "");
+                        if (i.Outcome == "Fail")
+                        {
+                            w.WriteStartElement("failure");
+                            w.WriteAttributeString("message", i.Message ?? "");
+                            w.WriteAttributeString("type", i.Severity.ToString());
+                            w.WriteString(string.Join("\n", i.Evidence.Concat(new[] { "PCI DSS: " + string.Join(", ", i.PciDss), "Remediation: " + i.Remediation })));
+                            w.WriteEndElement();
+                        }
+                        else if (i.Outcome == "Warning")
+                        {
+                            w.WriteElementString("system-out", "WARNING: " + i.Message);
+                        }
+                        w.WriteEndElement();
+                    }
+                    w.WriteEndElement();
+                }
+                w.WriteEndElement();
+            }
+            return sb.ToString().Replace("encoding=\"utf-16\"", "encoding=\"utf-8\"") + "\n";
+        }
+
+        /// <summary>One self-contained page: inline CSS and SVG, no script or network resource, readable printed to PDF.</summary>
+        private static string Html(IReadOnlyList<ReportItem> items, ReportContext c)
+        {
+            string E(string s) => WebUtility.HtmlEncode(s ?? "");
+            var sb = new StringBuilder();
+            sb.AppendLine("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + E(c.Title) + "</title>");
+            sb.AppendLine("<style>body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}h1{margin-bottom:.2em}table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}" +
+                          "th,td{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top}th{background:#f0f0f0}.Fail{color:#a00;font-weight:600}.Warning{color:#a60}" +
+                          ".meta{color:#555}details{margin:0}summary{cursor:pointer}section{page-break-inside:avoid}@media print{details{display:block}summary{display:none}body{margin:0}}</style></head><body>");
+            sb.AppendLine($"<header><h1>{E(c.Title)}</h1><p class=\"meta\">Generated {c.GeneratedAt:yyyy-MM-dd HH:mm:ss} UTC from inventory <code>{E(c.Source)}</code>" +
+                          (c.CollectedAt != null ? $", collected {c.CollectedAt:yyyy-MM-dd HH:mm:ss} UTC" : "") + (c.InventorySha256 != null ? $", SHA-256 <code>{E(c.InventorySha256)}</code>" : "") +
+                          (c.ModuleVersion != null ? $", VirtCompliance {E(c.ModuleVersion)}" : "") + ".</p></header>");
+            sb.AppendLine("<section id=\"summary\"><h2>Summary</h2><p>" + string.Join(" · ", Outcomes.Select(o => $"<span class=\"{o}\">{o}: {items.Count(i => i.Outcome == o)}</span>")) + "</p>");
+            sb.AppendLine(SeverityChart(BySeverity(items)));
+            sb.AppendLine("</section><section id=\"requirements\"><h2>By PCI DSS 4.0.1 requirement</h2><table><tr><th>Requirement</th><th>Fail</th><th>Warning</th></tr>");
+            foreach (var (requirement, fail, warning) in ByRequirement(items)) sb.AppendLine($"<tr><td>{E(requirement)}</td><td>{fail}</td><td>{warning}</td></tr>");
+            sb.AppendLine("</table></section>");
+            foreach (var category in items.GroupBy(i => i.Category))
+            {
+                var id = new string(category.Key.ToLowerInvariant().Select(ch => char.IsLetterOrDigit(ch) ? ch : '-').ToArray());
+                sb.AppendLine($"<section id=\"{id}\"><h2>{E(category.Key)} ({category.Count()})</h2><table><tr><th>Outcome</th><th>Severity</th><th>Rule</th><th>Object</th><th>Finding</th><th>PCI DSS</th></tr>");
+                foreach (var i in category)
+                {
+                    sb.Append($"<tr><td class=\"{E(i.Outcome)}\">{E(i.Outcome)}</td><td>{i.Severity}</td><td>{E(i.Rule)}</td><td>{E(i.Object)}</td><td>{E(i.Message)}");
+                    if (i.Evidence.Count > 0 || i.Remediation != null)
+                        sb.Append("<details><summary>Evidence and remediation</summary><ul>" + string.Concat(i.Evidence.Select(ev => $"<li>{E(ev)}</li>")) + "</ul>" +
+                                  (i.Remediation != null ? $"<p><b>Remediation:</b> {E(i.Remediation)}</p>" : "") + "</details>");
+                    sb.AppendLine($"</td><td>{E(string.Join(", ", i.PciDss))}</td></tr>");
+                }
+                sb.AppendLine("</table></section>");
+            }
+            sb.AppendLine("</body></html>");
+            return sb.ToString();
+        }
+
+        /// <summary>A horizontal bar chart of Fail and Warning items per severity, as inline SVG.</summary>
+        private static string SeverityChart(IReadOnlyList<(Severity severity, int count)> counts)
+        {
+            var max = Math.Max(1, counts.Max(c => c.count));
+            var colors = new Dictionary<Severity, string> { [Severity.Critical] = "#7b0000", [Severity.High] = "#c0392b", [Severity.Medium] = "#e67e22", [Severity.Low] = "#f1c40f", [Severity.Informational] = "#95a5a6" };
+            var sb = new StringBuilder($"<svg id=\"severity-chart\" role=\"img\" aria-label=\"Findings by severity\" width=\"520\" height=\"{counts.Count * 26 + 10}\" xmlns=\"http://www.w3.org/2000/svg\">");
+            var y = 5;
+            foreach (var (severity, count) in counts)
+            {
+                var width = (int)Math.Round(360.0 * count / max);
+                sb.Append($"<text x=\"0\" y=\"{y + 16}\" font-size=\"13\">{severity}</text><rect x=\"110\" y=\"{y + 3}\" width=\"{Math.Max(width, 1)}\" height=\"18\" fill=\"{colors[severity]}\"/>" +
+                          $"<text x=\"{116 + width}\" y=\"{y + 16}\" font-size=\"13\">{count}</text>");
+                y += 26;
+            }
+            return sb.Append("</svg>").ToString();
+        }
+
+        /// <summary>"1.3.2" before "10.2.1" before "12.5.2": numeric by part.</summary>
+        private sealed class RequirementComparer : IComparer<string>
+        {
+            public static readonly RequirementComparer Instance = new RequirementComparer();
+            public int Compare(string x, string y)
+            {
+                var a = (x ?? "").Split('.');
+                var b = (y ?? "").Split('.');
+                for (int i = 0; i < Math.Min(a.Length, b.Length); i++)
+                {
+                    var na = int.TryParse(a[i], out var ia);
+                    var nb = int.TryParse(b[i], out var ib);
+                    var c = na && nb ? ia.CompareTo(ib) : string.CompareOrdinal(a[i], b[i]);
+                    if (c != 0) return c;
+                }
+                return a.Length.CompareTo(b.Length);
+            }
+        }
+    }
+}

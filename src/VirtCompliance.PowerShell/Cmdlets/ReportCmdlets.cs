@@ -1,0 +1,89 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Management.Automation;
+using VirtCompliance.IO;
+using VirtCompliance.Reporting;
+using Inv = VirtCompliance.Inventory.Inventory;
+
+namespace VirtCompliance.PowerShell.Cmdlets
+{
+    /// <summary>
+    /// <para type="synopsis">Writes the results piped in as a report: HTML, JSON, CSV, JUnit or Markdown.</para>
+    /// <para type="description">Export-ComplianceReport takes the output of Get-HostControlDrift, Get-VmMigrationExposure, Test-PciSeparation, Test-VmFirewallPolicy and Compare-VirtInventory (mixed freely) and writes one file: HTML (one self-contained page with no network resources: a summary by outcome, severity chart as inline SVG, a table by PCI DSS 4.0.1 requirement, and each category's findings with their evidence and remediation, readable printed to PDF), JSON (the items with a summary), CSV (stable columns: Category, Rule, Object, Cluster, Severity, Outcome, PciDss, Message, Evidence, Remediation), JUnit (one testcase per rule and object, so CI shows failures) or Markdown. -Inventory adds the inventory's source, collection time and SHA-256 to the report. The file is written to a temporary name and renamed, so it is never half-written.</para>
+    /// </summary>
+    /// <example>
+    ///   <code>Test-PciSeparation -Inventory $inv | Export-ComplianceReport -Path ./separation.html -Inventory $inv</code>
+    ///   <para>An HTML report of the separation findings for the assessor.</para>
+    /// </example>
+    /// <example>
+    ///   <code>@(Get-HostControlDrift -Inventory $inv; Test-PciSeparation -Inventory $inv) | Export-ComplianceReport -Path ./results.xml -Format JUnit</code>
+    ///   <para>Drift and separation as JUnit for a CI system.</para>
+    /// </example>
+    [Cmdlet(VerbsData.Export, "ComplianceReport", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [OutputType(typeof(FileInfo))]
+    public sealed class ExportComplianceReportCommand : VirtCmdletBase
+    {
+        /// <summary><para type="description">Result objects; accepts pipeline input.</para></summary>
+        [Parameter(Mandatory = true, ValueFromPipeline = true)]
+        [AllowNull]
+        public object InputObject { get; set; }
+
+        /// <summary><para type="description">The file to write.</para></summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string Path { get; set; }
+
+        /// <summary><para type="description">Html (default), Json, Csv, JUnit or Markdown.</para></summary>
+        [Parameter]
+        public ReportFormat Format { get; set; } = ReportFormat.Html;
+
+        /// <summary><para type="description">The report's title.</para></summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string Title { get; set; } = "VirtCompliance report";
+
+        /// <summary><para type="description">The inventory the results came from: its source, collection time and SHA-256 go into the report.</para></summary>
+        [Parameter]
+        public Inv Inventory { get; set; }
+
+        private readonly List<ReportItem> _items = new List<ReportItem>();
+
+        protected override void ProcessRecord()
+        {
+            var value = InputObject is PSObject ps ? ps.BaseObject : InputObject;
+            if (value == null) return;
+            try
+            {
+                _items.Add(ReportItems.From(value));
+            }
+            catch (ArgumentException ex)
+            {
+                WriteError(new ErrorRecord(ex, "NotAResult", ErrorCategory.InvalidType, value));
+            }
+        }
+
+        protected override void EndProcessing()
+        {
+            var target = ResolveFilePath(Path);
+            var context = new ReportContext
+            {
+                Title = Title,
+                Source = Inventory?.Source,
+                CollectedAt = Inventory?.CollectedAt,
+                InventorySha256 = Inventory?.Sha256,
+                ModuleVersion = typeof(ExportComplianceReportCommand).Assembly.GetName().Version.ToString(),
+            };
+            if (!ShouldProcess(target, $"Write a {Format} report of {_items.Count} results")) return;
+            try
+            {
+                AtomicFile.WriteAllBytes(target, ReportWriter.Write(Format, _items, context));
+            }
+            catch (IOException ex)
+            {
+                ThrowTerminatingError(new ErrorRecord(ex, "ReportNotWritten", ErrorCategory.WriteError, target));
+            }
+            WriteObject(new FileInfo(target));
+        }
+    }
+}
