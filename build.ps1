@@ -7,10 +7,12 @@
         dotnet tool restore && dotnet pwsh ./build.ps1 <Task>
     Tasks:
         Build   compile and publish the module to out/VirtCompliance/ (with generated help)
-        Test    Build, then Vcsim, then every test: xunit (in-process, and against the simulator), Pester
+        Test    Build, then Vcsim and the test browser (Debian's chromium, installed when missing and root),
+                then every test: xunit (in-process, against the simulator, the HTML report in headless Chromium), Pester
                 (the module as a user sees it) and the simulator's Go tests;
                 ends with "N passed, N failed, N skipped" and exits non-zero on any failure
-        Demo    Build, then run the cmdlets on the bundled sample lab
+        Demo    Build, then run the cmdlets on the bundled sample lab; ends by writing an HTML report and
+                an evidence bundle to out/demo/
         LiveDemo Build and Vcsim, then start the simulator on 127.0.0.1, collect from it and analyse
                 (module/samples/Show-LiveDemo.ps1), and stop it
         Bench   Build and Vcsim, then the benchmarks under bench/ (Release, ratios against in-run baselines)
@@ -99,6 +101,7 @@ function Invoke-Test {
     Invoke-Build
     # The integration tests run against the vCenter simulator; build it (and install its Debian packages) first.
     Invoke-Vcsim
+    Install-TestBrowser
     $results = Join-Path $out 'test-results'
     if (Test-Path $results) { Remove-Item $results -Recurse -Force }
     New-Item -ItemType Directory -Path $results | Out-Null
@@ -135,7 +138,8 @@ function Invoke-Test {
 function Invoke-Demo {
     Invoke-Build
     Write-Host "== Demo on the sample lab (module/samples/pci-lab.json)"
-    & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $root 'module/samples/Show-Demo.ps1') -ModulePath (Join-Path $moduleOut 'VirtCompliance.psd1')
+    & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $root 'module/samples/Show-Demo.ps1') -ModulePath (Join-Path $moduleOut 'VirtCompliance.psd1') `
+        -OutputPath (Join-Path $out 'demo')
     if ($LASTEXITCODE -ne 0) { throw "The demo failed (exit code $LASTEXITCODE)." }
 }
 
@@ -155,27 +159,34 @@ $vcsimBinary = Join-Path $out 'vcsim/vcsim'
 $vcsimGovmomi = '/usr/share/gocode/src/github.com/vmware/govmomi/simulator'
 $vcsimPackages = 'golang-go', 'golang-github-vmware-govmomi-dev', 'python3-pyvmomi'
 
-function Install-VcsimPrerequisite {
-    # Go and the govmomi library sources come from the Debian packages; GOPATH mode, no module downloads.
-    $missing = -not (Get-Command go -ErrorAction SilentlyContinue) -or -not (Test-Path $vcsimGovmomi)
-    if (-not $missing) { return }
+function Install-DebianPackage([string[]] $Packages, [scriptblock] $IsPresent, [string] $Purpose) {
+    # Installs what a task needs from Debian when it is missing and this runs as root; otherwise says what to install.
+    if (& $IsPresent) { return }
     $isRoot = $IsLinux -and ((& id -u) -eq '0')
     if ($isRoot -and (Test-Path /etc/debian_version)) {
-        Write-Host "== Installing the simulator prerequisites: $($vcsimPackages -join ', ')"
+        Write-Host "== Installing $Purpose`: $($Packages -join ', ')"
         $saved = $env:DEBIAN_FRONTEND
         $env:DEBIAN_FRONTEND = 'noninteractive'
         try {
             Invoke-Native apt-get -q update
-            Invoke-Native apt-get install -y --no-install-recommends @vcsimPackages
+            Invoke-Native apt-get install -y --no-install-recommends @Packages
         }
         finally { $env:DEBIAN_FRONTEND = $saved }
-        if (-not (Get-Command go -ErrorAction SilentlyContinue) -or -not (Test-Path $vcsimGovmomi)) {
-            throw "Installing $($vcsimPackages -join ', ') did not provide 'go' and $vcsimGovmomi."
-        }
+        if (-not (& $IsPresent)) { throw "Installing $($Packages -join ', ') did not provide $Purpose." }
         return
     }
-    throw ("The vCenter simulator needs Go and the govmomi sources ($vcsimGovmomi). " +
-        "Install the Debian packages as root: apt-get install --no-install-recommends $($vcsimPackages -join ' ')")
+    throw "$Purpose is missing. Install the Debian packages as root: apt-get install --no-install-recommends $($Packages -join ' ')"
+}
+
+function Install-VcsimPrerequisite {
+    # Go and the govmomi library sources come from the Debian packages; GOPATH mode, no module downloads.
+    Install-DebianPackage $vcsimPackages { (Get-Command go -ErrorAction SilentlyContinue) -and (Test-Path $vcsimGovmomi) } `
+        "the simulator prerequisites (Go and the govmomi sources in $vcsimGovmomi)"
+}
+
+function Install-TestBrowser {
+    # The HTML report test opens the report in Debian's headless Chromium.
+    Install-DebianPackage 'chromium' { Test-Path /usr/bin/chromium } 'the test browser (/usr/bin/chromium)'
 }
 
 function Invoke-WithVcsimEnvironment([scriptblock] $Script) {

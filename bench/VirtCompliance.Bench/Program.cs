@@ -205,6 +205,16 @@ namespace VirtCompliance.Bench
                 Row("  compile + plan, ms", r => Ms(r.FirewallCompileMs));
                 Row("  protected VMs", r => r.FirewallVms.ToString("N0", Inv0));
                 Row("  distinct rulesets / most rules on a port", r => $"{r.FirewallRulesets} / {r.FirewallMaxRules:N0}");
+                Rule();
+                Console.WriteLine("Export-ComplianceReport: drift (pci-dss) + exposure (peer) + separation (Strict), to a file, best of 3");
+                Row("  results in the report", r => r.Report.Items.ToString("N0", Inv0));
+                Row("  HTML, ms", r => Ms(r.Report.HtmlMs));
+                Row("  HTML file, MB", r => Mb(r.Report.HtmlBytes));
+                Row("  HTML allocated per export, MB", r => Mb(r.Report.HtmlAllocatedBytes));
+                Row("  JSON (baseline), ms", r => Ms(r.Report.JsonMs));
+                Row("  HTML / JSON time, ratio", r => "x" + (r.Report.HtmlMs / r.Report.JsonMs).ToString("F2", Inv0));
+                Row("  HTML / JSON size, ratio", r => "x" + ((double)r.Report.HtmlBytes / r.Report.JsonBytes).ToString("F2", Inv0));
+                Row("  SARIF, ms / MB", r => $"{Ms(r.Report.SarifMs)} / {Mb(r.Report.SarifBytes)}");
                 Console.WriteLine();
 
                 Console.WriteLine("Scaling of total analysis time (linear in VMs = 10; hosts grow x5 then x2.5):");
@@ -226,6 +236,9 @@ namespace VirtCompliance.Bench
                 var tenK = results.FirstOrDefault(r => r.Vms == 10_000);
                 if (tenK != null)
                     Console.WriteLine($"target: firewall policy compile + plan at 10k VMs < 2 s  ->  {tenK.FirewallCompileMs:N0} ms: {(tenK.FirewallCompileMs < TargetMs ? "holds" : "DOES NOT HOLD")}");
+                if (tenK != null)
+                    Console.WriteLine($"target: HTML report of the 10k-VM result set < 3 s and < 10 MB  ->  {tenK.Report.HtmlMs:N0} ms, {tenK.Report.HtmlBytes / 1048576.0:F1} MB " +
+                                      $"({tenK.Report.Items:N0} results): {(tenK.Report.HtmlMs < 3000 && tenK.Report.HtmlBytes < 10 * 1048576L ? "holds" : "DOES NOT HOLD")}");
                 var largest = results.FirstOrDefault(r => r.Vms == 100_000);
                 if (largest != null)
                     Console.WriteLine($"target: Test-PciSeparation at 100k VMs < 2 s  ->  best run {largest.PciTotalMs:N0} ms: {(largest.PciTotalMs < TargetMs ? "holds" : "DOES NOT HOLD")} " +
@@ -307,6 +320,7 @@ namespace VirtCompliance.Bench
             public int FirewallVms { get; set; }
             public int FirewallRulesets { get; set; }
             public int FirewallMaxRules { get; set; }
+            public ReportBench.Result Report { get; set; }
         }
 
         /// <summary>One analysis pass, as the two cmdlets do it for pci-dss and for -Peer.</summary>
@@ -433,6 +447,11 @@ namespace VirtCompliance.Bench
             FullCollect();
             Snapshot(inventory, result);
             result.PeakWorkingSetTotal = PeakWorkingSet();
+
+            // Export-ComplianceReport after the memory figures above, so they stay the analysis's own.
+            FullCollect();
+            result.Report = ReportBench.Measure(inventory);
+            Console.WriteLine($"report: {result.Report.Items:N0} results to HTML in {result.Report.HtmlMs:N0} ms ({result.Report.HtmlBytes / 1048576.0:F1} MB)");
 
             Console.WriteLine(ResultMarker + JsonSerializer.Serialize(result));
             return 0;

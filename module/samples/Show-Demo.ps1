@@ -7,11 +7,15 @@
     baseline, the VMs that vMotion/DRS could move onto a weaker host, the PCI scope of VMs, hosts
     and segments, and the separation of the cardholder data environment under both readings of
     PCI DSS 2.2.3 (Strict and HypervisorIsolation), and the plan of the per-VM firewall policy
-    module/samples/pci-lab.policy.yaml (-WhatIf: a snapshot is planned, never changed).
+    module/samples/pci-lab.policy.yaml (-WhatIf: a snapshot is planned, never changed). It ends by
+    writing what a scheduled job would file for an assessor: an HTML report and an evidence bundle
+    (snapshot, result sets, reports, manifest of SHA-256 hashes), then verifying the bundle.
 #>
 param(
     # The module manifest to import; by default the module this script ships in.
-    [string] $ModulePath = (Join-Path $PSScriptRoot '../VirtCompliance.psd1')
+    [string] $ModulePath = (Join-Path $PSScriptRoot '../VirtCompliance.psd1'),
+    # Where the report and the evidence bundle go; replaced on every run.
+    [string] $OutputPath = (Join-Path ([IO.Path]::GetTempPath()) 'virtcompliance-demo')
 )
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath -Force
@@ -76,3 +80,21 @@ Show-Section 'Invoke-VmFirewallPolicy -Policy ./pci-lab.policy.yaml -WhatIf   (p
 $plan = Invoke-VmFirewallPolicy -Inventory $inv -Policy (Join-Path $samples 'pci-lab.policy.yaml') -WhatIf -WarningAction SilentlyContinue
 $plan | Out-String -Width $width | Write-Host
 $plan | Where-Object Vm -eq 'pay-db-01' | Format-List | Out-String -Width $width | Write-Host
+
+Show-Section "Export-ComplianceReport   (the HTML report for the assessor: $OutputPath/pci-lab-report.html)"
+if (Test-Path $OutputPath) { Remove-Item $OutputPath -Recurse -Force }
+New-Item -ItemType Directory -Path $OutputPath | Out-Null
+$results = @(
+    Get-HostControlDrift -Inventory $inv -Baseline pci-dss
+    Get-VmMigrationExposure -Inventory $inv -Peer -WarningAction SilentlyContinue
+    Test-PciSeparation -Inventory $inv -Interpretation Strict
+)
+$results | Export-ComplianceReport -Path (Join-Path $OutputPath 'pci-lab-report.html') -Inventory $inv -Title 'PCI lab: compliance report' |
+    Format-Table Name, Length, LastWriteTime -AutoSize | Out-String -Width $width | Write-Host
+
+Show-Section "Save-ComplianceEvidence   (the evidence bundle: $OutputPath/evidence)"
+Save-ComplianceEvidence -Inventory $inv -Path (Join-Path $OutputPath 'evidence') -Policy (Join-Path $samples 'pci-lab.policy.yaml') -WarningAction SilentlyContinue |
+    Out-String -Width $width | Write-Host
+
+Show-Section 'Test-ComplianceEvidence -Quiet   (is the bundle as written?)'
+Write-Host "Test-ComplianceEvidence -Quiet returned: $(Test-ComplianceEvidence -Path (Join-Path $OutputPath 'evidence') -Quiet)"

@@ -377,14 +377,19 @@ Describe 'Save-ComplianceEvidence and Test-ComplianceEvidence' {
         $files = Save-ComplianceEvidence -Inventory $inv -Path $bundle -Policy (Join-Path $moduleFolder 'samples/pci-lab.policy.yaml') -WarningAction SilentlyContinue
     }
 
-    It 'writes the snapshot, every result set and a manifest of hashes' {
+    It 'writes the snapshot, every result set, the reports and a manifest of hashes' {
         $files.Name | Should -Be @('inventory.json', 'host-control-drift.json', 'host-control-drift-peer.json', 'vm-migration-exposure.json',
-            'pci-scope.json', 'pci-separation.json', 'firewall-policy-status.json')
+            'pci-scope.json', 'pci-separation.json', 'firewall-policy-status.json', 'report.html', 'report.sarif', 'report.junit.xml')
         $manifest = Get-Content -Raw (Join-Path $bundle 'manifest.json') | ConvertFrom-Json
         $manifest.inventorySha256 | Should -Be $inv.Sha256
         $manifest.source | Should -Be $inv.Source
-        $manifest.files.Count | Should -Be 7
+        $manifest.files.Count | Should -Be 10
         ($manifest.files | Where-Object name -eq 'pci-separation.json').records | Should -BeGreaterThan 0
+        # The reports hold the baseline drift, exposure, separation and firewall results: each once, the peer drift not at all.
+        $reported = 'host-control-drift.json', 'vm-migration-exposure.json', 'pci-separation.json', 'firewall-policy-status.json' |
+            ForEach-Object { ($manifest.files | Where-Object name -eq $_).records } | Measure-Object -Sum
+        ($manifest.files | Where-Object name -eq 'report.sarif').records | Should -Be $reported.Sum
+        (Get-Content -Raw (Join-Path $bundle 'report.sarif') | ConvertFrom-Json).runs[0].results.Count | Should -Be $reported.Sum
         (Get-FileHash -Algorithm SHA256 (Join-Path $bundle 'inventory.json')).Hash.ToLowerInvariant() | Should -Be $inv.Sha256
     }
 
@@ -436,6 +441,22 @@ Describe 'Export-ComplianceReport' {
         [xml] $xml = Get-Content -Raw $file.FullName
         @($xml.testsuites.testsuite.testcase).Count | Should -Be $results.Count
         [int]$xml.testsuites.failures | Should -Be @($results | Where-Object { $null -eq $_.PSObject.Properties['Outcome'] -or "$($_.Outcome)" -eq 'Fail' }).Count
+    }
+
+    It 'writes JUnit that is valid against the JUnit 4 schema Pester ships, and the check would catch a broken file' {
+        $file = $results | Export-ComplianceReport -Path (Join-Path $TestDrive 'v.xml') -Format JUnit
+        $xsd = Join-Path (Get-Module Pester).ModuleBase 'schemas/JUnit4/junit_schema_4.xsd'
+        function Get-JUnitProblem([xml] $Document) {
+            $problems = [System.Collections.Generic.List[string]]::new()
+            $null = $Document.Schemas.Add($null, $xsd)
+            $Document.Validate({ param($sender, $e) $problems.Add($e.Message) })
+            , $problems
+        }
+        [xml] $good = Get-Content -Raw $file.FullName
+        (Get-JUnitProblem $good).Count | Should -Be 0
+        [xml] $broken = Get-Content -Raw $file.FullName
+        $null = $broken.SelectSingleNode('//testcase').Attributes.RemoveNamedItem('name')
+        (Get-JUnitProblem $broken).Count | Should -BeGreaterThan 0
     }
 
     It 'writes CSV with stable columns, and JSON and Markdown with a summary' {

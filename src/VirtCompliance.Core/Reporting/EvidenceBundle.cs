@@ -41,10 +41,11 @@ namespace VirtCompliance.Reporting
     {
         public const string ManifestName = "manifest.json";
 
-        /// <summary>Writes the bundle; <paramref name="results"/> maps a file name (without .json) to its records.</summary>
+        /// <summary>Writes the bundle; <paramref name="results"/> maps a file name (without .json) to its records; each of <paramref name="reports"/> is written from <paramref name="reportItems"/>.</summary>
         public static IReadOnlyList<EvidenceFile> Save(string folder, VirtCompliance.Inventory.Inventory inventory, IEnumerable<KeyValuePair<string, System.Collections.IEnumerable>> results,
-            IReadOnlyDictionary<string, string> facts, string moduleVersion)
+            IReadOnlyDictionary<string, string> facts, string moduleVersion, IReadOnlyList<ReportItem> reportItems = null, IEnumerable<(string name, ReportFormat format)> reports = null)
         {
+            results = results.ToList();
             var full = Path.GetFullPath(folder);
             if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any())
                 throw new IOException($"The folder '{full}' is not empty; an evidence bundle needs a new or empty folder.");
@@ -65,6 +66,17 @@ namespace VirtCompliance.Reporting
                     var name = set.Key + ".json";
                     File.WriteAllBytes(Path.Combine(temp, name), bytes);
                     files.Add(new EvidenceFile { Name = name, Sha256 = AtomicFile.Sha256Hex(bytes), Bytes = bytes.LongLength, Records = records.Count });
+                }
+                if (reports != null)
+                {
+                    var items = reportItems ?? Array.Empty<ReportItem>();
+                    var context = ReportContext.For(inventory, "Compliance evidence: " + inventory.Source, moduleVersion);
+                    foreach (var (name, format) in reports)
+                    {
+                        var bytes = ReportWriter.Write(format, items, context);
+                        File.WriteAllBytes(Path.Combine(temp, name), bytes);
+                        files.Add(new EvidenceFile { Name = name, Sha256 = AtomicFile.Sha256Hex(bytes), Bytes = bytes.LongLength, Records = items.Count });
+                    }
                 }
                 var manifest = new JObject
                 {

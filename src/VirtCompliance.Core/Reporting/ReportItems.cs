@@ -16,6 +16,8 @@ namespace VirtCompliance.Reporting
         /// <summary>The host, VM or other object it is about.</summary>
         public string Object { get; set; }
         public string Cluster { get; set; }
+        /// <summary>Migration exposure: the weaker host the VM can move onto.</summary>
+        public string TargetHost { get; set; }
         public Severity Severity { get; set; }
         /// <summary>Fail, Warning or Info.</summary>
         public string Outcome { get; set; }
@@ -28,6 +30,9 @@ namespace VirtCompliance.Reporting
     /// <summary>Turns the module's result records into report items; anything else is refused by name.</summary>
     public static class ReportItems
     {
+        public const string HostControlDriftCategory = "Host control drift";
+        public const string MigrationExposureCategory = "Migration exposure";
+
         public static ReportItem From(object result)
         {
             switch (result)
@@ -35,7 +40,7 @@ namespace VirtCompliance.Reporting
                 case HostControlDrift d:
                     return new ReportItem
                     {
-                        Category = "Host control drift", Rule = d.ControlId, Object = d.Host, Cluster = d.Cluster, Severity = d.Severity, Outcome = "Fail",
+                        Category = HostControlDriftCategory, Rule = d.ControlId, Object = d.Host, Cluster = d.Cluster, Severity = d.Severity, Outcome = "Fail",
                         Message = $"{d.Host}: {d.Title} — expected {d.Expected}, found {d.Actual}" + (d.PeerAgreement != null ? $" ({d.PeerAgreement})" : ""),
                         PciDss = d.PciDss, Evidence = new[] { $"Expected: {d.Expected}", $"Actual: {d.Actual}", $"Basis: {d.Basis} ({d.Baseline})" }.Concat(d.FailingObjects.Select(o => "Failing: " + o)).ToArray(),
                         Remediation = d.Remediation,
@@ -43,7 +48,7 @@ namespace VirtCompliance.Reporting
                 case VmMigrationExposure e:
                     return new ReportItem
                     {
-                        Category = "Migration exposure", Rule = string.Join(", ", e.LostControls), Object = e.Vm, Cluster = e.Cluster, Severity = e.Severity,
+                        Category = MigrationExposureCategory, Rule = string.Join(", ", e.LostControls), Object = e.Vm, Cluster = e.Cluster, TargetHost = e.TargetHost, Severity = e.Severity,
                         Outcome = e.AutomatedByDrs ? "Fail" : "Warning",
                         Message = $"{e.Vm} can move from {e.CurrentHost} to {e.TargetHost} and lose {string.Join(", ", e.LostControls)}" + (e.AutomatedByDrs ? " (DRS would do it on its own)." : "."),
                         PciDss = e.PciDss, Evidence = new[] { $"DRS: {e.DrsAutomation}", $"HA: {(e.HaEnabled ? "enabled" : "disabled")}" },

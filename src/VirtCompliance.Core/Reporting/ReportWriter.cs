@@ -12,7 +12,7 @@ using VirtCompliance.IO;
 
 namespace VirtCompliance.Reporting
 {
-    public enum ReportFormat { Html, Json, Csv, JUnit, Markdown }
+    public enum ReportFormat { Html, Json, Csv, JUnit, Sarif, Markdown }
 
     /// <summary>What a report says about itself: where its results came from and when.</summary>
     public sealed class ReportContext
@@ -23,12 +23,26 @@ namespace VirtCompliance.Reporting
         public DateTimeOffset? CollectedAt { get; set; }
         public DateTimeOffset GeneratedAt { get; set; } = DateTimeOffset.UtcNow;
         public string ModuleVersion { get; set; }
+        /// <summary>Every analysed host as (cluster, host), when the inventory is known: the drift matrix then shows hosts without drift too.</summary>
+        public IReadOnlyList<(string cluster, string host)> Hosts { get; set; }
+
+        /// <summary>The context of results that came from <paramref name="inventory"/> (null: nothing known about their source).</summary>
+        public static ReportContext For(VirtCompliance.Inventory.Inventory inventory, string title, string moduleVersion) => new ReportContext
+        {
+            Title = title,
+            ModuleVersion = moduleVersion,
+            Source = inventory?.Source,
+            CollectedAt = inventory?.CollectedAt,
+            InventorySha256 = inventory?.Sha256,
+            Hosts = inventory?.Hosts.Where(h => h.ConnectionState == VirtCompliance.Inventory.ConnectionState.Connected)
+                .Select(h => (inventory.GetCluster(h.ClusterId ?? "")?.Name ?? "", h.Name)).ToList(),
+        };
     }
 
     /// <summary>One writer per format, all from the same report items. Every format is self-contained text; HTML loads nothing from the network.</summary>
     public static class ReportWriter
     {
-        private static readonly string[] Outcomes = { "Fail", "Warning", "Info" };
+        internal static readonly string[] Outcomes = { "Fail", "Warning", "Info" };
 
         public static byte[] Write(ReportFormat format, IReadOnlyList<ReportItem> items, ReportContext context)
         {
@@ -39,7 +53,8 @@ namespace VirtCompliance.Reporting
                 case ReportFormat.Csv: text = Csv(items); break;
                 case ReportFormat.Markdown: text = Markdown(items, context); break;
                 case ReportFormat.JUnit: text = JUnit(items, context); break;
-                default: text = Html(items, context); break;
+                case ReportFormat.Sarif: text = SarifReport.Write(items, context); break;
+                default: text = HtmlReport.Write(items, context); break;
             }
             return AtomicFile.Utf8NoBom.GetBytes(text);
         }
@@ -161,60 +176,8 @@ namespace VirtCompliance.Reporting
             return sb.ToString().Replace("encoding=\"utf-16\"", "encoding=\"utf-8\"") + "\n";
         }
 
-        /// <summary>One self-contained page: inline CSS and SVG, no script or network resource, readable printed to PDF.</summary>
-        private static string Html(IReadOnlyList<ReportItem> items, ReportContext c)
-        {
-            string E(string s) => WebUtility.HtmlEncode(s ?? "");
-            var sb = new StringBuilder();
-            sb.AppendLine("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + E(c.Title) + "</title>");
-            sb.AppendLine("<style>body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}h1{margin-bottom:.2em}table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}" +
-                          "th,td{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top}th{background:#f0f0f0}.Fail{color:#a00;font-weight:600}.Warning{color:#a60}" +
-                          ".meta{color:#555}details{margin:0}summary{cursor:pointer}section{page-break-inside:avoid}@media print{details{display:block}summary{display:none}body{margin:0}}</style></head><body>");
-            sb.AppendLine($"<header><h1>{E(c.Title)}</h1><p class=\"meta\">Generated {c.GeneratedAt:yyyy-MM-dd HH:mm:ss} UTC from inventory <code>{E(c.Source)}</code>" +
-                          (c.CollectedAt != null ? $", collected {c.CollectedAt:yyyy-MM-dd HH:mm:ss} UTC" : "") + (c.InventorySha256 != null ? $", SHA-256 <code>{E(c.InventorySha256)}</code>" : "") +
-                          (c.ModuleVersion != null ? $", VirtCompliance {E(c.ModuleVersion)}" : "") + ".</p></header>");
-            sb.AppendLine("<section id=\"summary\"><h2>Summary</h2><p>" + string.Join(" · ", Outcomes.Select(o => $"<span class=\"{o}\">{o}: {items.Count(i => i.Outcome == o)}</span>")) + "</p>");
-            sb.AppendLine(SeverityChart(BySeverity(items)));
-            sb.AppendLine("</section><section id=\"requirements\"><h2>By PCI DSS 4.0.1 requirement</h2><table><tr><th>Requirement</th><th>Fail</th><th>Warning</th></tr>");
-            foreach (var (requirement, fail, warning) in ByRequirement(items)) sb.AppendLine($"<tr><td>{E(requirement)}</td><td>{fail}</td><td>{warning}</td></tr>");
-            sb.AppendLine("</table></section>");
-            foreach (var category in items.GroupBy(i => i.Category))
-            {
-                var id = new string(category.Key.ToLowerInvariant().Select(ch => char.IsLetterOrDigit(ch) ? ch : '-').ToArray());
-                sb.AppendLine($"<section id=\"{id}\"><h2>{E(category.Key)} ({category.Count()})</h2><table><tr><th>Outcome</th><th>Severity</th><th>Rule</th><th>Object</th><th>Finding</th><th>PCI DSS</th></tr>");
-                foreach (var i in category)
-                {
-                    sb.Append($"<tr><td class=\"{E(i.Outcome)}\">{E(i.Outcome)}</td><td>{i.Severity}</td><td>{E(i.Rule)}</td><td>{E(i.Object)}</td><td>{E(i.Message)}");
-                    if (i.Evidence.Count > 0 || i.Remediation != null)
-                        sb.Append("<details><summary>Evidence and remediation</summary><ul>" + string.Concat(i.Evidence.Select(ev => $"<li>{E(ev)}</li>")) + "</ul>" +
-                                  (i.Remediation != null ? $"<p><b>Remediation:</b> {E(i.Remediation)}</p>" : "") + "</details>");
-                    sb.AppendLine($"</td><td>{E(string.Join(", ", i.PciDss))}</td></tr>");
-                }
-                sb.AppendLine("</table></section>");
-            }
-            sb.AppendLine("</body></html>");
-            return sb.ToString();
-        }
-
-        /// <summary>A horizontal bar chart of Fail and Warning items per severity, as inline SVG.</summary>
-        private static string SeverityChart(IReadOnlyList<(Severity severity, int count)> counts)
-        {
-            var max = Math.Max(1, counts.Max(c => c.count));
-            var colors = new Dictionary<Severity, string> { [Severity.Critical] = "#7b0000", [Severity.High] = "#c0392b", [Severity.Medium] = "#e67e22", [Severity.Low] = "#f1c40f", [Severity.Informational] = "#95a5a6" };
-            var sb = new StringBuilder($"<svg id=\"severity-chart\" role=\"img\" aria-label=\"Findings by severity\" width=\"520\" height=\"{counts.Count * 26 + 10}\" xmlns=\"http://www.w3.org/2000/svg\">");
-            var y = 5;
-            foreach (var (severity, count) in counts)
-            {
-                var width = (int)Math.Round(360.0 * count / max);
-                sb.Append($"<text x=\"0\" y=\"{y + 16}\" font-size=\"13\">{severity}</text><rect x=\"110\" y=\"{y + 3}\" width=\"{Math.Max(width, 1)}\" height=\"18\" fill=\"{colors[severity]}\"/>" +
-                          $"<text x=\"{116 + width}\" y=\"{y + 16}\" font-size=\"13\">{count}</text>");
-                y += 26;
-            }
-            return sb.Append("</svg>").ToString();
-        }
-
         /// <summary>"1.3.2" before "10.2.1" before "12.5.2": numeric by part.</summary>
-        private sealed class RequirementComparer : IComparer<string>
+        internal sealed class RequirementComparer : IComparer<string>
         {
             public static readonly RequirementComparer Instance = new RequirementComparer();
             public int Compare(string x, string y)

@@ -13,7 +13,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
 {
     /// <summary>
     /// <para type="synopsis">Writes an evidence bundle: the inventory snapshot, every result set and a manifest of SHA-256 hashes.</para>
-    /// <para type="description">Save-ComplianceEvidence runs the analyses on the inventory (a snapshot, or collected from -Server or the default connection) and writes, into a new or empty folder: inventory.json (the canonical snapshot), host-control-drift.json (against -Baseline, default pci-dss), host-control-drift-peer.json, vm-migration-exposure.json (peer), pci-scope.json, pci-separation.json (-Interpretation, default Strict), firewall-policy-status.json when -Policy is given, and manifest.json with the module version, the source, collection and creation times, the inventory's SHA-256, and the SHA-256, size and record count of every file. The bundle is written into a temporary folder and renamed into place: it is either complete or absent. Test-ComplianceEvidence verifies it.</para>
+    /// <para type="description">Save-ComplianceEvidence runs the analyses on the inventory (a snapshot, or collected from -Server or the default connection) and writes, into a new or empty folder: inventory.json (the canonical snapshot), host-control-drift.json (against -Baseline, default pci-dss), host-control-drift-peer.json, vm-migration-exposure.json (peer), pci-scope.json, pci-separation.json (-Interpretation, default Strict), firewall-policy-status.json when -Policy is given, the reports report.html, report.sarif and report.junit.xml (drift against the baseline, exposure, separation and firewall enforcement; see Export-ComplianceReport), and manifest.json with the module version, the source, collection and creation times, the inventory's SHA-256, and the SHA-256, size and record count of every file. The bundle is written into a temporary folder and renamed into place: it is either complete or absent. Test-ComplianceEvidence verifies it.</para>
     /// </summary>
     /// <example>
     ///   <code>Save-ComplianceEvidence -Inventory (Import-VirtInventory ./today.json) -Path ./evidence/2026-11-27</code>
@@ -45,6 +45,9 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [Parameter]
         public object Policy { get; set; }
 
+        /// <summary>The reports every bundle holds, written from the same results as the JSON files.</summary>
+        private static readonly (string name, ReportFormat format)[] Reports = { ("report.html", ReportFormat.Html), ("report.sarif", ReportFormat.Sarif), ("report.junit.xml", ReportFormat.JUnit) };
+
         protected override void ProcessRecord()
         {
             var target = ResolveFilePath(Path);
@@ -67,11 +70,14 @@ namespace VirtCompliance.PowerShell.Cmdlets
                 var compiled = PolicyCompiler.Compile(InvokeVmFirewallPolicyCommand.LoadPolicy(this, Policy), inventory);
                 results.Add(new KeyValuePair<string, IEnumerable>("firewall-policy-status", FirewallStatus.Check(compiled, inventory)));
             }
-            if (!ShouldProcess(target, $"Write an evidence bundle ({results.Count + 2} files) for inventory {inventory.Source}")) return;
+            // The reports cover what an assessor reads: drift against the baseline, exposure, separation and firewall enforcement (not the peer drift, which would count hosts twice).
+            var reportItems = results.Where(set => set.Key != "host-control-drift-peer" && set.Key != "pci-scope")
+                .SelectMany(set => set.Value.Cast<object>()).Select(ReportItems.From).ToList();
+            if (!ShouldProcess(target, $"Write an evidence bundle ({results.Count + Reports.Length + 2} files) for inventory {inventory.Source}")) return;
             var facts = new Dictionary<string, string> { ["baseline"] = baseline.Name, ["interpretation"] = Interpretation.ToString() };
             try
             {
-                WriteObject(EvidenceBundle.Save(target, inventory, results, facts, typeof(SaveComplianceEvidenceCommand).Assembly.GetName().Version.ToString()), true);
+                WriteObject(EvidenceBundle.Save(target, inventory, results, facts, typeof(SaveComplianceEvidenceCommand).Assembly.GetName().Version.ToString(), reportItems, Reports), true);
             }
             catch (IOException ex)
             {

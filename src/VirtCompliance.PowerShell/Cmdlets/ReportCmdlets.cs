@@ -9,8 +9,8 @@ using Inv = VirtCompliance.Inventory.Inventory;
 namespace VirtCompliance.PowerShell.Cmdlets
 {
     /// <summary>
-    /// <para type="synopsis">Writes the results piped in as a report: HTML, JSON, CSV, JUnit or Markdown.</para>
-    /// <para type="description">Export-ComplianceReport takes the output of Get-HostControlDrift, Get-VmMigrationExposure, Test-PciSeparation, Test-VmFirewallPolicy and Compare-VirtInventory (mixed freely) and writes one file: HTML (one self-contained page with no network resources: a summary by outcome, severity chart as inline SVG, a table by PCI DSS 4.0.1 requirement, and each category's findings with their evidence and remediation, readable printed to PDF), JSON (the items with a summary), CSV (stable columns: Category, Rule, Object, Cluster, Severity, Outcome, PciDss, Message, Evidence, Remediation), JUnit (one testcase per rule and object, so CI shows failures) or Markdown. -Inventory adds the inventory's source, collection time and SHA-256 to the report. The file is written to a temporary name and renamed, so it is never half-written.</para>
+    /// <para type="synopsis">Writes the results piped in as a report: HTML, JSON, CSV, JUnit, SARIF or Markdown.</para>
+    /// <para type="description">Export-ComplianceReport takes the output of Get-HostControlDrift, Get-VmMigrationExposure, Test-PciSeparation, Test-VmFirewallPolicy and Compare-VirtInventory (mixed freely) and writes one file: HTML (one self-contained page with no network resources: a summary by outcome, severity chart as inline SVG, a table by PCI DSS 4.0.1 requirement, and each category's findings with their evidence and remediation, readable printed to PDF), JSON (the items with a summary), CSV (stable columns: Category, Rule, Object, Cluster, Severity, Outcome, PciDss, Message, Evidence, Remediation), JUnit (one testcase per rule and object, so CI shows failures), SARIF 2.1.0 (one result per item with a stable fingerprint, for code-scanning views) or Markdown. The HTML drift matrix lists every connected host of the clusters the drift results cover when -Inventory is given. -Inventory adds the inventory's source, collection time and SHA-256 to the report. The file is written to a temporary name and renamed, so it is never half-written.</para>
     /// </summary>
     /// <example>
     ///   <code>Test-PciSeparation -Inventory $inv | Export-ComplianceReport -Path ./separation.html -Inventory $inv</code>
@@ -34,7 +34,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [ValidateNotNullOrEmpty]
         public string Path { get; set; }
 
-        /// <summary><para type="description">Html (default), Json, Csv, JUnit or Markdown.</para></summary>
+        /// <summary><para type="description">Html (default), Json, Csv, JUnit, Sarif or Markdown.</para></summary>
         [Parameter]
         public ReportFormat Format { get; set; } = ReportFormat.Html;
 
@@ -66,14 +66,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         protected override void EndProcessing()
         {
             var target = ResolveFilePath(Path);
-            var context = new ReportContext
-            {
-                Title = Title,
-                Source = Inventory?.Source,
-                CollectedAt = Inventory?.CollectedAt,
-                InventorySha256 = Inventory?.Sha256,
-                ModuleVersion = typeof(ExportComplianceReportCommand).Assembly.GetName().Version.ToString(),
-            };
+            var context = ReportContext.For(Inventory, Title, typeof(ExportComplianceReportCommand).Assembly.GetName().Version.ToString());
             if (!ShouldProcess(target, $"Write a {Format} report of {_items.Count} results")) return;
             try
             {

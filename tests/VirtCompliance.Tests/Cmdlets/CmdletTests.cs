@@ -23,7 +23,7 @@ namespace VirtCompliance.Tests.Cmdlets
 
         private static PS Shell() => PS.Create(ModuleState());
 
-        private static (object[] output, ErrorRecord[] errors) Run(string script, params (string name, object value)[] variables)
+        internal static (object[] output, ErrorRecord[] errors) Run(string script, params (string name, object value)[] variables)
         {
             using var ps = Shell();
             foreach (var (name, value) in variables) ps.Runspace.SessionStateProxy.SetVariable(name, value);

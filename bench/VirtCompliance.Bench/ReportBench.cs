@@ -1,0 +1,86 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using VirtCompliance.Controls;
+using VirtCompliance.Drift;
+using VirtCompliance.IO;
+using VirtCompliance.Pci;
+using VirtCompliance.Reporting;
+using Inv = VirtCompliance.Inventory.Inventory;
+
+namespace VirtCompliance.Bench
+{
+    /// <summary>
+    /// Export-ComplianceReport's work on one size's whole result set (drift against pci-dss, peer
+    /// exposure, Strict separation): the items built, each format written to a file the way the cmdlet
+    /// writes it (temporary name, then rename). The baseline is the JSON export of the same items in
+    /// the same run: JSON is the plainest serialisation of the records, so the ratio says what the
+    /// page's layout costs on top.
+    /// </summary>
+    public static class ReportBench
+    {
+        public sealed class Result
+        {
+            public int Items { get; set; }
+            public double HtmlMs { get; set; }
+            public long HtmlBytes { get; set; }
+            public long HtmlAllocatedBytes { get; set; }
+            public double JsonMs { get; set; }
+            public long JsonBytes { get; set; }
+            public double SarifMs { get; set; }
+            public long SarifBytes { get; set; }
+        }
+
+        public static Result Measure(Inv inventory)
+        {
+            var pci = HostControlEvaluator.Evaluate(inventory, Baseline.Load("pci-dss"));
+            var peer = HostControlEvaluator.Evaluate(inventory, Baseline.PeerOfAll(), new EvaluationOptions { Peer = true });
+            var model = new PciScopeModel(inventory, new ScopeSources());
+            var results = HostDriftAnalyzer.Analyze(pci).Cast<object>()
+                .Concat(ExposureAnalyzer.Analyze(peer, model.Domains))
+                .Concat(new PciSeparationAnalyzer(model, pci, PciInterpretation.Strict).Analyze())
+                .ToList();
+            var folder = Path.Combine(Path.GetTempPath(), "vc-report-bench-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(folder);
+            try
+            {
+                var result = new Result();
+                // Timed from the result records, as the cmdlet receives them, to the file on disk.
+                (double ms, long bytes, long allocated) Time(ReportFormat format)
+                {
+                    var path = Path.Combine(folder, "report." + format.ToString().ToLowerInvariant());
+                    Write(format, results, inventory, path);
+                    var best = double.MaxValue;
+                    long allocated = 0;
+                    for (int i = 0; i < 3; i++)
+                    {
+                        GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
+                        var before = GC.GetAllocatedBytesForCurrentThread();
+                        var clock = Stopwatch.StartNew();
+                        result.Items = Write(format, results, inventory, path);
+                        best = Math.Min(best, clock.Elapsed.TotalMilliseconds);
+                        allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                    }
+                    return (best, new FileInfo(path).Length, allocated);
+                }
+                (result.HtmlMs, result.HtmlBytes, result.HtmlAllocatedBytes) = Time(ReportFormat.Html);
+                (result.JsonMs, result.JsonBytes, _) = Time(ReportFormat.Json);
+                (result.SarifMs, result.SarifBytes, _) = Time(ReportFormat.Sarif);
+                return result;
+            }
+            finally
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+
+        private static int Write(ReportFormat format, List<object> results, Inv inventory, string path)
+        {
+            var items = results.Select(ReportItems.From).ToList();
+            AtomicFile.WriteAllBytes(path, ReportWriter.Write(format, items, ReportContext.For(inventory, "Bench report", "0.0.0")));
+            return items.Count;
+        }
+    }
+}

@@ -1,0 +1,132 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text;
+using Newtonsoft.Json.Linq;
+
+namespace VirtCompliance.Reporting
+{
+    /// <summary>
+    /// SARIF 2.1.0: one run, one reporting descriptor per rule, one result per item. Items that are not
+    /// failures are kept as results of kind "informational" (level "none", as the standard requires for
+    /// non-failures) so a code-scanning view shows the whole evidence set, not only the failures.
+    /// </summary>
+    internal static class SarifReport
+    {
+        public const string SchemaUri = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+
+        public static string Write(IReadOnlyList<ReportItem> items, ReportContext c)
+        {
+            var rules = items.GroupBy(i => RuleId(i)).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+            var ruleIndex = rules.Select((g, n) => (g.Key, n)).ToDictionary(x => x.Key, x => x.n, StringComparer.Ordinal);
+
+            var driver = new JObject
+            {
+                ["name"] = "VirtCompliance",
+                ["semanticVersion"] = SemanticVersion(c.ModuleVersion),
+                ["rules"] = new JArray(rules.Select(g =>
+                {
+                    var first = g.First();
+                    return new JObject
+                    {
+                        ["id"] = g.Key,
+                        ["name"] = Pascal(first.Category),
+                        ["shortDescription"] = new JObject { ["text"] = $"{first.Category}: {first.Rule}" },
+                        ["defaultConfiguration"] = new JObject { ["level"] = Level(g.Any(i => i.Outcome == "Fail") ? "Fail" : g.Any(i => i.Outcome == "Warning") ? "Warning" : "Info") },
+                        ["help"] = first.Remediation != null ? new JObject { ["text"] = first.Remediation } : null,
+                        ["properties"] = new JObject
+                        {
+                            ["category"] = first.Category,
+                            ["tags"] = new JArray(g.SelectMany(i => i.PciDss).Distinct().OrderBy(r => r, StringComparer.Ordinal).Select(r => "PCI-DSS-" + r)),
+                        },
+                    }.RemoveNulls();
+                })),
+            };
+            if (driver["semanticVersion"].Type == JTokenType.Null) driver.Remove("semanticVersion");
+
+            var results = new JArray(items.Select(i =>
+            {
+                var id = RuleId(i);
+                return new JObject
+                {
+                    ["ruleId"] = id,
+                    ["ruleIndex"] = ruleIndex[id],
+                    ["kind"] = i.Outcome == "Info" ? "informational" : "fail",
+                    ["level"] = Level(i.Outcome),
+                    ["message"] = new JObject { ["text"] = string.IsNullOrEmpty(i.Message) ? $"{i.Rule}: {i.Object}" : i.Message },
+                    ["locations"] = new JArray(new JObject
+                    {
+                        ["logicalLocations"] = new JArray(new JObject
+                        {
+                            ["name"] = i.Object ?? "",
+                            ["fullyQualifiedName"] = string.IsNullOrEmpty(i.Cluster) ? i.Object ?? "" : $"{i.Cluster}/{i.Object}",
+                            ["kind"] = "object",
+                        }),
+                    }),
+                    // A fingerprint lets a consumer match "the same finding" across nightly runs.
+                    ["partialFingerprints"] = new JObject { ["virtcompliance/v1"] = Fingerprint(i) },
+                    ["properties"] = new JObject
+                    {
+                        ["severity"] = i.Severity.ToString(),
+                        ["outcome"] = i.Outcome,
+                        ["pciDss"] = new JArray(i.PciDss),
+                        ["evidence"] = new JArray(i.Evidence),
+                        ["remediation"] = i.Remediation,
+                    }.RemoveNulls(),
+                };
+            }));
+
+            var run = new JObject
+            {
+                ["tool"] = new JObject { ["driver"] = driver },
+                ["invocations"] = new JArray(new JObject
+                {
+                    ["executionSuccessful"] = true,
+                    ["endTimeUtc"] = c.GeneratedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture),
+                }),
+                ["results"] = results,
+                ["properties"] = new JObject
+                {
+                    ["title"] = c.Title,
+                    ["inventorySource"] = c.Source,
+                    ["inventorySha256"] = c.InventorySha256,
+                    ["inventoryCollectedAt"] = c.CollectedAt?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+                }.RemoveNulls(),
+            };
+            var log = new JObject { ["$schema"] = SchemaUri, ["version"] = "2.1.0", ["runs"] = new JArray(run) };
+            return log.ToString(Newtonsoft.Json.Formatting.Indented) + "\n";
+        }
+
+        /// <summary>SARIF has no outcome "Warning that is not a failure": Fail is error, Warning is warning, anything else none.</summary>
+        private static string Level(string outcome) => outcome == "Fail" ? "error" : outcome == "Warning" ? "warning" : "none";
+
+        private static string RuleId(ReportItem i) => $"{Pascal(i.Category)}/{i.Rule}";
+
+        private static string Pascal(string words) =>
+            string.Concat((words ?? "").Split(new[] { ' ', '-' }, StringSplitOptions.RemoveEmptyEntries).Select(w => char.ToUpperInvariant(w[0]) + w.Substring(1)));
+
+        private static string Fingerprint(ReportItem i)
+        {
+            using (var sha = SHA256.Create())
+            {
+                var hash = sha.ComputeHash(Encoding.UTF8.GetBytes($"{i.Category}\n{i.Rule}\n{i.Cluster}\n{i.Object}"));
+                return string.Concat(hash.Take(16).Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
+            }
+        }
+
+        /// <summary>"1.2.0.0" → "1.2.0"; SARIF's semanticVersion is SemVer, the assembly version has four parts.</summary>
+        private static string SemanticVersion(string assemblyVersion)
+        {
+            if (assemblyVersion == null || !Version.TryParse(assemblyVersion, out var v)) return null;
+            return $"{v.Major}.{v.Minor}.{Math.Max(0, v.Build)}";
+        }
+
+        private static JObject RemoveNulls(this JObject o)
+        {
+            foreach (var p in o.Properties().Where(p => p.Value.Type == JTokenType.Null).ToList()) p.Remove();
+            return o;
+        }
+    }
+}
