@@ -2,6 +2,14 @@
 # folder, in a fresh pwsh, with its views, help and error records.
 param([Parameter(Mandatory)] [string] $ModulePath)
 
+BeforeDiscovery {
+    # Every cmdlet, for the help tests (discovery runs before BeforeAll, so the list is its own).
+    $allCmdlets = @('Compare-VirtInventory', 'Connect-VirtServer', 'Disconnect-VirtServer', 'Export-ComplianceReport', 'Export-VirtInventory', 'Get-ComplianceBaseline',
+        'Get-ComplianceControl', 'Get-HostControlDrift', 'Get-PciScope', 'Get-PciSegmentationMatrix', 'Get-VirtInventory',
+        'Get-VmFirewallPolicy', 'Get-VmMigrationExposure', 'Import-VirtInventory', 'Invoke-VmFirewallPolicy', 'New-ComplianceBaseline',
+        'Save-ComplianceEvidence', 'Test-ComplianceEvidence', 'Test-PciSeparation', 'Test-VmFirewallPolicy')
+}
+
 BeforeAll {
     Import-Module $ModulePath -Force
     $moduleFolder = Split-Path $ModulePath
@@ -24,22 +32,47 @@ Describe 'The VirtCompliance module' {
         foreach ($c in Get-Command -Module VirtCompliance) { $approved | Should -Contain $c.Verb }
     }
 
-    It 'has help with a synopsis and at least two examples for <_>' -ForEach @(
-        'Export-VirtInventory', 'Get-ComplianceBaseline', 'Get-ComplianceControl', 'Get-HostControlDrift',
-        'Get-VmMigrationExposure', 'Import-VirtInventory', 'New-ComplianceBaseline') {
+    It 'has help with a synopsis, a description, outputs and at least two examples for <_>' -ForEach $allCmdlets {
         $help = Get-Help $_ -Full
         $help.Synopsis | Should -Not -BeNullOrEmpty
+        ($help.Description | Out-String).Trim().Length | Should -BeGreaterThan 40
+        ($help.ReturnValues | Out-String).Trim() | Should -Not -BeNullOrEmpty
         # Without a help file PowerShell makes the synopsis from the syntax, which starts with the name.
         $help.Synopsis.Trim() | Should -Not -BeLike "$_ *"
         @($help.Examples.Example).Count | Should -BeGreaterOrEqual 2
         (Get-Help $_ -Examples | Out-String) | Should -Match 'PS > |Example 1'
     }
 
-    It 'documents every parameter of <_>' -ForEach @('Get-HostControlDrift', 'Get-VmMigrationExposure', 'Import-VirtInventory', 'Export-VirtInventory') {
+    It 'documents every parameter of <_>' -ForEach $allCmdlets {
         $command = Get-Command $_
         $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
         foreach ($name in $command.Parameters.Keys | Where-Object { $_ -notin $common }) {
             (Get-Help $command.Name -Parameter $name).Description | Out-String | Should -Not -BeNullOrEmpty -Because "parameter -$name needs a description"
+        }
+    }
+
+    It 'has a view for every type its cmdlets write' {
+        $types = Get-Command -Module VirtCompliance | ForEach-Object { $_.OutputType.Type } |
+            Where-Object { $_ -and $_.Namespace -like 'VirtCompliance*' } | Sort-Object FullName -Unique
+        $types.Count | Should -BeGreaterThan 10
+        foreach ($t in $types) { Get-FormatData -TypeName $t.FullName | Should -Not -BeNullOrEmpty -Because "$($t.FullName) needs a view" }
+    }
+
+    It 'has -Quiet on every Test- cmdlet, writing a single Boolean' {
+        $tests = Get-Command -Module VirtCompliance -Verb Test
+        $tests.Count | Should -BeGreaterOrEqual 3
+        foreach ($c in $tests) {
+            $c.Parameters.ContainsKey('Quiet') | Should -BeTrue -Because "$($c.Name) is a Test- cmdlet"
+            $c.OutputType.Type | Should -Contain ([bool])
+        }
+        $bundle = Join-Path $TestDrive 'quiet-bundle'
+        $null = Save-ComplianceEvidence -Inventory $inv -Path $bundle
+        foreach ($answer in @(
+                @(Test-PciSeparation -Inventory $inv -Quiet),
+                @(Test-VmFirewallPolicy -Inventory $inv -Policy (Join-Path $moduleFolder 'samples/pci-lab.policy.yaml') -Quiet -WarningAction SilentlyContinue),
+                @(Test-ComplianceEvidence -Path $bundle -Quiet))) {
+            $answer.Count | Should -Be 1
+            $answer[0] | Should -BeOfType [bool]
         }
     }
 
@@ -473,5 +506,65 @@ Describe 'Export-ComplianceReport' {
         $null = 'text', 42 | Export-ComplianceReport -Path (Join-Path $TestDrive 'x.html') -ErrorVariable errs -ErrorAction SilentlyContinue
         $errs.Count | Should -Be 2
         $errs[0].FullyQualifiedErrorId | Should -BeLike 'NotAResult,*'
+    }
+}
+
+Describe 'Invoke-NightlyCompliance.ps1 (the scheduled job, as pwsh -NonInteractive -File runs it)' {
+    BeforeAll {
+        $script = Join-Path $moduleFolder 'samples/Invoke-NightlyCompliance.ps1'
+        $pwsh = [Environment]::ProcessPath
+        # Under "dotnet pwsh" the process is dotnet running the tool's pwsh.dll: run that same dll.
+        $pwshArgs = @(if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
+        function Invoke-Job([string[]] $Arguments) {
+            # stdin is closed: a prompt would fail rather than wait.
+            $out = '' | & $pwsh @pwshArgs -NoProfile -NonInteractive -File $script -ModulePath $ModulePath @Arguments 2>&1
+            [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($out | Out-String) }
+        }
+        $root = Join-Path $TestDrive 'evidence'
+        # The next night: the same estate with no VMs left, collected a day later.
+        $json = Get-Content -Raw $samplePath | ConvertFrom-Json -AsHashtable
+        $json.vms = @()
+        foreach ($c in $json.clusters) { $c.vmGroups = @(); $c.rules = @(); $c.drsVmOverrides = @() }
+        $json.collectedAt = '2025-06-03T07:00:00Z'
+        $nextNight = Join-Path $TestDrive 'next-night.json'
+        $json | ConvertTo-Json -Depth 64 | Set-Content -Path $nextNight
+    }
+
+    It 'files a verified bundle and exits 1 when the estate fails' {
+        $run = Invoke-Job '-InventoryPath', $samplePath, '-EvidenceRoot', $root
+        $run.ExitCode | Should -Be 1 -Because $run.Output
+        $run.Output | Should -Match 'CDE separation \(Strict\): FAILS'
+        $bundle = Join-Path $root $inv.CollectedAt.UtcDateTime.ToString('yyyy-MM-ddTHHmmssZ')
+        Test-ComplianceEvidence -Path $bundle -Quiet | Should -BeTrue
+        Test-Path (Join-Path $bundle 'report.html') | Should -BeTrue
+    }
+
+    It 'exits 0 when nothing fails, with a report of the changes since the last bundle' {
+        $run = Invoke-Job '-InventoryPath', $nextNight, '-EvidenceRoot', $root, '-FailOnSeverity', 'Never'
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        $changes = Join-Path $root '2025-06-03T070000Z-changes.html'
+        Test-Path $changes | Should -BeTrue
+        Get-Content -Raw $changes | Should -Match 'VmRemoved'
+    }
+
+    It 'exits 2 with the reason on stderr when the job itself fails, and never prompts' {
+        $run = Invoke-Job '-InventoryPath', (Join-Path $TestDrive 'missing.json'), '-EvidenceRoot', $root
+        $run.ExitCode | Should -Be 2
+        $run.Output | Should -Match 'missing.json'
+        $run = Invoke-Job '-Server', '127.0.0.1:9', '-EvidenceRoot', $root
+        $run.ExitCode | Should -Be 2
+        $run.Output | Should -Match 'cannot be asked for a password'
+    }
+
+    It 'exits 2 naming the server when it cannot be reached, without printing the password' {
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()   # a free port nobody listens on
+        $secret = 'pw-' + [guid]::NewGuid().ToString('N')
+        $credentialPath = Join-Path $TestDrive 'reader.xml'
+        [pscredential]::new('reader', (ConvertTo-SecureString $secret -AsPlainText -Force)) | Export-Clixml -Path $credentialPath
+        $run = Invoke-Job '-Server', "127.0.0.1:$port", '-CredentialPath', $credentialPath, '-EvidenceRoot', $root
+        $run.ExitCode | Should -Be 2
+        $run.Output | Should -Match "127\.0\.0\.1:$port"
+        $run.Output | Should -Not -Match $secret
     }
 }
