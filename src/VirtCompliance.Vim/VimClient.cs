@@ -23,6 +23,7 @@ namespace VirtCompliance.Vim
     public sealed class VimClient : IDisposable
     {
         private readonly HttpClient _http;
+        private readonly CookieContainer _cookies = new CookieContainer();
         private readonly NetworkCredential _credential;
         private readonly VimConnectionOptions _options;
         private string _seenThumbprint;
@@ -34,7 +35,7 @@ namespace VirtCompliance.Vim
             _options = options;
             var handler = new HttpClientHandler
             {
-                CookieContainer = new CookieContainer(),
+                CookieContainer = _cookies,
                 UseCookies = true,
                 AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
                 ServerCertificateCustomValidationCallback = ValidateCertificate,
@@ -44,7 +45,8 @@ namespace VirtCompliance.Vim
         }
 
         public Uri Url { get; }
-        public string UserName => _credential.UserName;
+        public string UserName => _credential?.UserName ?? _sharedUser;
+        private string _sharedUser;
         /// <summary>The retrieved ServiceContent (about, rootFolder, propertyCollector, viewManager ...).</summary>
         public VimObject ServiceContent { get; private set; }
         public VimRef RootFolder => ServiceContent.Ref("rootFolder");
@@ -111,8 +113,47 @@ namespace VirtCompliance.Vim
             }
         }
 
+        /// <summary>
+        /// Attaches to a session another client logged in (PowerCLI's, by its session cookie): no login
+        /// here, no re-login when it ends (there is no credential), and <see cref="LogoutAsync"/> leaves it
+        /// to its owner. The session is checked (SessionManager.currentSession) before this returns.
+        /// </summary>
+        public static async Task<VimClient> AttachAsync(Uri url, string sessionCookie, VimConnectionOptions options, CancellationToken cancel)
+        {
+            if (string.IsNullOrEmpty(sessionCookie)) throw new ArgumentException("A session cookie is needed.", nameof(sessionCookie));
+            var client = new VimClient(url, null, options ?? new VimConnectionOptions());
+            try
+            {
+                client._cookies.Add(new Uri(url.GetLeftPart(UriPartial.Authority)), new Cookie(SessionCookieName, sessionCookie, "/"));
+                var content = await client.InvokeAsync(new SoapWriter("RetrieveServiceContent", new VimRef("ServiceInstance", "ServiceInstance")), cancel, retryLogin: false).ConfigureAwait(false);
+                client.ServiceContent = content as VimObject ?? throw new VimConnectionException($"{url} answered RetrieveServiceContent without a service content; is it a vSphere SDK endpoint?");
+                var current = (await client.RetrieveObjectAsync(client.SessionManager, new[] { "currentSession" }, cancel).ConfigureAwait(false))?["currentSession"] as VimObject;
+                if (current == null) throw new NotAuthenticatedException($"The session to {url.Host} is not logged in (any more); connect again in the client that owns it.", null);
+                client._sharedUser = current.Text("userName");
+                client.SharedSession = true;
+                client.LoggedIn = true;
+                return client;
+            }
+            catch
+            {
+                client.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>The cookie vSphere keeps a vim25 session in.</summary>
+        public const string SessionCookieName = "vmware_soap_session";
+
+        /// <summary>True when this client uses a session another client logged in (<see cref="AttachAsync"/>).</summary>
+        public bool SharedSession { get; private set; }
+
+        /// <summary>The vim25 session cookie of this client (what another client would attach with); null before login.</summary>
+        internal string SessionCookie => _cookies.GetCookies(Url)[SessionCookieName]?.Value;
+
         private async Task LoginAsync(CancellationToken cancel)
         {
+            if (_credential == null)
+                throw new NotAuthenticatedException($"The shared session to {Url.Host} has ended, and this client has no credential to log in again; connect again in the client that owns it.", null);
             using (var w = new SoapWriter("Login", SessionManager))
             {
                 w.Text("userName", _credential.UserName).Text("password", _credential.Password);
@@ -125,6 +166,8 @@ namespace VirtCompliance.Vim
         {
             if (!LoggedIn) return;
             LoggedIn = false;
+            // A shared session belongs to the client that logged it in: logging it out would disconnect that client too.
+            if (SharedSession) return;
             using (var w = new SoapWriter("Logout", SessionManager))
                 await InvokeAsync(w, cancel, retryLogin: false).ConfigureAwait(false);
         }

@@ -149,7 +149,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [SupportsWildcards]
         public string[] ControlId { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessInventory()
         {
             var inventory = RequireInventory();
             var host = inventory.GetHost(ReferenceHost)

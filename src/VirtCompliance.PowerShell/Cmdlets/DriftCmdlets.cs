@@ -60,6 +60,10 @@ namespace VirtCompliance.PowerShell.Cmdlets
     ///   <code>Get-HostControlDrift -Inventory $inv -Baseline ./gold.baseline.json -ControlId 'esx-9.log-*' | Where-Object Severity -ge High | Format-List</code>
     ///   <para>High and critical log-forwarding findings against a site baseline, with evidence and remediation.</para>
     /// </example>
+    /// <example>
+    ///   <code>Get-Cluster Prod | Get-HostControlDrift -Peer</code>
+    ///   <para>With PowerCLI: the hosts of cluster Prod that drifted from its majority, from PowerCLI's objects (the cluster's hosts are fetched with Get-View).</para>
+    /// </example>
     [Cmdlet(VerbsCommon.Get, "HostControlDrift")]
     [OutputType(typeof(HostControlDrift))]
     public sealed class GetHostControlDriftCommand : ControlAnalysisCmdlet
@@ -69,10 +73,14 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [SupportsWildcards]
         public string[] ControlId { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessInventory()
         {
             var assessment = Assess(ControlId);
-            WriteObject(HostDriftAnalyzer.Analyze(assessment), true);
+            var results = HostDriftAnalyzer.Analyze(assessment);
+            // Hosts or clusters piped in from PowerCLI: their hosts only (the rest of the cluster still votes in -Peer).
+            var focus = FromPowerCli?.FocusHosts;
+            if (focus != null && focus.Count > 0) results = results.Where(r => focus.Contains(r.HostId));
+            WriteObject(results, true);
         }
     }
 
@@ -88,6 +96,10 @@ namespace VirtCompliance.PowerShell.Cmdlets
     ///   <code>Get-VmMigrationExposure -Inventory $inv -Vm 'pay-*' | Where-Object AutomatedByDrs | Sort-Object Severity -Descending</code>
     ///   <para>Payment VMs that DRS could move to a weaker host on its own, worst first.</para>
     /// </example>
+    /// <example>
+    ///   <code>Get-VM pay* | Get-VmMigrationExposure -Peer</code>
+    ///   <para>With PowerCLI: where the payment VMs could be moved onto a weaker host.</para>
+    /// </example>
     [Cmdlet(VerbsCommon.Get, "VmMigrationExposure")]
     [OutputType(typeof(VmMigrationExposure))]
     public sealed class GetVmMigrationExposureCommand : ControlAnalysisCmdlet
@@ -100,9 +112,9 @@ namespace VirtCompliance.PowerShell.Cmdlets
 
         private readonly PipedInput _piped = new PipedInput();
 
-        protected override void ProcessRecord() => _piped.Add(Vm, Inventory);
+        protected override void ProcessInventory() => _piped.Add(VmFilter(Vm), Inventory);
 
-        protected override void EndProcessing()
+        protected override void EndInventory()
         {
             Vm = _piped.Vms;
             if (_piped.Inventories.Count == 0) _piped.Inventories.Add(RequireInventory());

@@ -48,7 +48,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary>The reports every bundle holds, written from the same results as the JSON files.</summary>
         private static readonly (string name, ReportFormat format)[] Reports = { ("report.html", ReportFormat.Html), ("report.sarif", ReportFormat.Sarif), ("report.junit.xml", ReportFormat.JUnit) };
 
-        protected override void ProcessRecord()
+        protected override void ProcessInventory()
         {
             var target = ResolveFilePath(Path);
             var inventory = RequireInventory();

@@ -58,7 +58,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessInventory()
         {
             var policy = LoadPolicy(this, Policy);
             if (FailureMode != null) policy.FailureMode = FailureMode.Value;
@@ -220,7 +220,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [Parameter(ParameterSetName = "Quiet", Mandatory = true)]
         public SwitchParameter Quiet { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessInventory()
         {
             var policy = InvokeVmFirewallPolicyCommand.LoadPolicy(this, Policy);
             var inventory = RequireInventory();
@@ -258,7 +258,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [SupportsWildcards]
         public string[] Vm { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessInventory()
         {
             var inventory = RequireInventory();
             WriteVmNotFoundErrors(Vm, inventory);

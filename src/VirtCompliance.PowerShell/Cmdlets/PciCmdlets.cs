@@ -102,7 +102,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [Parameter]
         public PciScope[] Scope { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessInventory()
         {
             var inventory = RequireInventory();
             var model = BuildModel(inventory);
@@ -141,6 +141,10 @@ namespace VirtCompliance.PowerShell.Cmdlets
     /// <example>
     ///   <code>Test-PciSeparation -Inventory $inv -Summary -Cluster Payments</code>
     ///   <para>Pass or fail per cluster, with counts by rule and severity.</para>
+    /// </example>
+    /// <example>
+    ///   <code>Get-VM | Test-PciSeparation -Interpretation HypervisorIsolation</code>
+    ///   <para>With PowerCLI: separation of the VMs PowerCLI returns (scope from their PCI-Scope custom attribute, or -ScopeMap), their hosts and clusters.</para>
     /// </example>
     [Cmdlet(VerbsDiagnostic.Test, "PciSeparation", DefaultParameterSetName = "Findings")]
     [OutputType(typeof(PciSeparationFinding), ParameterSetName = new[] { "Findings" })]
@@ -183,9 +187,9 @@ namespace VirtCompliance.PowerShell.Cmdlets
 
         private readonly PipedInput _piped = new PipedInput();
 
-        protected override void ProcessRecord() => _piped.Add(Vm, Inventory);
+        protected override void ProcessInventory() => _piped.Add(VmFilter(Vm), Inventory);
 
-        protected override void EndProcessing()
+        protected override void EndInventory()
         {
             if (_piped.Inventories.Count == 0) _piped.Inventories.Add(RequireInventory());
             var vmNames = _piped.Vms;
@@ -270,7 +274,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [SupportsWildcards]
         public string[] Vm { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessInventory()
         {
             var inventory = RequireInventory();
             var model = BuildModel(inventory);

@@ -95,6 +95,9 @@ namespace VirtCompliance.PowerShell.Cmdlets
                     record = new ErrorRecord(ex, ex.Message.Contains("certificate") ? "CertificateNotTrusted" : "ServerUnreachable",
                         ErrorCategory.ConnectionError, target);
                     break;
+                case NotAuthenticatedException _:
+                    record = new ErrorRecord(ex, "SessionNotValid", ErrorCategory.AuthenticationError, target);
+                    break;
                 case VimFaultException fault:
                     record = new ErrorRecord(ex, "ServerFault," + fault.FaultType, ErrorCategory.InvalidResult, target);
                     break;
@@ -133,7 +136,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
 
     /// <summary>
     /// <para type="synopsis">Logs in to a vCenter Server or ESXi host and makes it the default server.</para>
-    /// <para type="description">Connect-VirtServer opens a vim25 session (the vSphere SDK at https://server/sdk) with the credential given and returns a VirtCompliance.VirtServerConnection. The connection becomes the default ($global:DefaultVirtServer): Get-VirtInventory and every analysis cmdlet run without -Inventory use it. The server certificate is validated; a self-signed or private-CA certificate is refused unless you pass the thumbprint you have verified (-CertificateThumbprint) or -SkipCertificateCheck (for a lab). The password is used only to log in, and again to log in once more if the server ends the session; it is never written to output, logs or snapshots.</para>
+    /// <para type="description">Connect-VirtServer opens a vim25 session (the vSphere SDK at https://server/sdk) with the credential given and returns a VirtCompliance.VirtServerConnection. The connection becomes the default ($global:DefaultVirtServer): Get-VirtInventory and every analysis cmdlet run without -Inventory use it. The server certificate is validated; a self-signed or private-CA certificate is refused unless you pass the thumbprint you have verified (-CertificateThumbprint) or -SkipCertificateCheck (for a lab). The password is used only to log in, and again to log in once more if the server ends the session; it is never written to output, logs or snapshots. With -ViServer (or no parameters at all, when PowerCLI is connected) it reuses the session of a PowerCLI connection instead of logging in again: see the -ViServer parameter for what it relies on.</para>
     /// </summary>
     /// <example>
     ///   <code>Connect-VirtServer -Server vcsa-01.example.com -Credential (Get-Credential)</code>
@@ -147,22 +150,31 @@ namespace VirtCompliance.PowerShell.Cmdlets
     ///   <code>Connect-VirtServer -Server vcsa-01 -Credential $cred -CertificateThumbprint 'AB:CD:...'</code>
     ///   <para>Trusts exactly this certificate (SHA-1 or SHA-256 thumbprint, as the error message for an untrusted certificate shows it).</para>
     /// </example>
-    [Cmdlet(VerbsCommunications.Connect, "VirtServer")]
+    /// <example>
+    ///   <code>Connect-VIServer vcsa-01.example.com; Connect-VirtServer -ViServer $global:DefaultVIServer</code>
+    ///   <para>Reuses PowerCLI's session for the module's collector: no second login, no credential asked for. Connect-VirtServer with no parameters does the same with PowerCLI's default connection.</para>
+    /// </example>
+    [Cmdlet(VerbsCommunications.Connect, "VirtServer", DefaultParameterSetName = "PowerCli")]
     [OutputType(typeof(VirtServerConnection))]
     public sealed class ConnectVirtServerCommand : PSCmdlet
     {
         private readonly CancellationTokenSource _cancel = new CancellationTokenSource();
 
         /// <summary><para type="description">The server: a name, name:port, or https URL (the /sdk path is added when missing).</para></summary>
-        [Parameter(Mandatory = true, Position = 0)]
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Credential")]
         [ValidateNotNullOrEmpty]
         public string Server { get; set; }
 
         /// <summary><para type="description">The user name and password to log in with.</para></summary>
-        [Parameter(Mandatory = true, Position = 1)]
+        [Parameter(Mandatory = true, Position = 1, ParameterSetName = "Credential")]
         [Credential]
         [ValidateNotNull]
         public PSCredential Credential { get; set; }
+
+        /// <summary><para type="description">A PowerCLI connection (Connect-VIServer's output, $global:DefaultVIServer) whose session to reuse. It is read through its members: ServiceUri (or Name and Port), SessionSecret (the vim25 session cookie) and IsConnected. Without -Server, -Credential and -ViServer, PowerCLI's default connection ($global:DefaultVIServer) is used. The session stays PowerCLI's: Disconnect-VirtServer forgets it without logging it out, and it cannot log in again when it ends. VM tags need their own login to the CIS REST API and are not collected over a reused session.</para></summary>
+        [Parameter(ParameterSetName = "PowerCli")]
+        [ValidateNotNull]
+        public PSObject ViServer { get; set; }
 
         /// <summary><para type="description">Accept any server certificate. Use only for labs and simulators.</para></summary>
         [Parameter]
@@ -179,24 +191,65 @@ namespace VirtCompliance.PowerShell.Cmdlets
 
         protected override void ProcessRecord()
         {
-            Uri url;
-            try
-            {
-                url = VimClient.SdkUrl(Server);
-            }
-            catch (ArgumentException ex)
-            {
-                ThrowTerminatingError(new ErrorRecord(ex, "InvalidServer", ErrorCategory.InvalidArgument, Server));
-                return;
-            }
             var options = new VimConnectionOptions { SkipCertificateCheck = SkipCertificateCheck, CertificateThumbprint = CertificateThumbprint };
-            var credential = Credential.GetNetworkCredential();
-            WriteVerbose($"Connecting to {url} as {credential.UserName}" + (SkipCertificateCheck ? " without checking its certificate." : "."));
-            var client = ServerWork.Run(this, c => VimClient.ConnectAsync(url, credential, options, c), _cancel,
-                () => new ProgressRecord(8, "Connect-VirtServer", "Logging in to " + url), Server);
-            var connection = new VirtServerConnection(Server, client);
+            VimClient client;
+            string name;
+            if (ParameterSetName == "PowerCli")
+            {
+                var viServer = ViServer ?? SessionState.PSVariable.GetValue("global:DefaultVIServer") as PSObject
+                    ?? (SessionState.PSVariable.GetValue("global:DefaultVIServer") is object o ? PSObject.AsPSObject(o) : null);
+                if (viServer == null)
+                {
+                    ThrowTerminatingError(new ErrorRecord(new PSArgumentException("There is no connection to use: pass -Server and -Credential, or -ViServer, or connect PowerCLI (Connect-VIServer) first."),
+                        "NoConnection", ErrorCategory.InvalidArgument, null));
+                    return;
+                }
+                var (url, cookie, serverName) = ReadViServer(viServer);
+                name = serverName;
+                WriteVerbose($"Reusing PowerCLI's session to {url}" + (SkipCertificateCheck ? " without checking its certificate." : "."));
+                client = ServerWork.Run(this, c => VimClient.AttachAsync(url, cookie, options, c), _cancel,
+                    () => new ProgressRecord(8, "Connect-VirtServer", "Attaching to the session at " + url), name);
+            }
+            else
+            {
+                Uri url;
+                try
+                {
+                    url = VimClient.SdkUrl(Server);
+                }
+                catch (ArgumentException ex)
+                {
+                    ThrowTerminatingError(new ErrorRecord(ex, "InvalidServer", ErrorCategory.InvalidArgument, Server));
+                    return;
+                }
+                var credential = Credential.GetNetworkCredential();
+                WriteVerbose($"Connecting to {url} as {credential.UserName}" + (SkipCertificateCheck ? " without checking its certificate." : "."));
+                client = ServerWork.Run(this, c => VimClient.ConnectAsync(url, credential, options, c), _cancel,
+                    () => new ProgressRecord(8, "Connect-VirtServer", "Logging in to " + url), Server);
+                name = Server;
+            }
+            var connection = new VirtServerConnection(name, client);
             if (!NotDefault) SessionState.PSVariable.Set("global:" + ServerWork.DefaultVariable, connection);
             WriteObject(connection);
+        }
+
+        /// <summary>A PowerCLI VIServer, read through its members: where it is and its session cookie.</summary>
+        private (Uri url, string cookie, string name) ReadViServer(PSObject viServer)
+        {
+            string Member(string member) => VirtCompliance.PowerShell.PowerCli.VimViewReader.Unwrap(viServer.Properties[member]?.Value)?.ToString();
+            var name = Member("Name");
+            var what = name != null ? $"The PowerCLI connection '{name}'" : "The -ViServer object";
+            void Fail(string member) => ThrowTerminatingError(new ErrorRecord(new VirtCompliance.PowerShell.PowerCli.PowerCliShapeException(what, member), "UnknownObjectShape", ErrorCategory.InvalidArgument, viServer));
+            if (viServer.Properties["IsConnected"]?.Value is bool connected && !connected)
+                ThrowTerminatingError(new ErrorRecord(new InvalidOperationException($"{what} is not connected; connect it again with Connect-VIServer."), "NotConnected", ErrorCategory.ConnectionError, viServer));
+            var cookie = Member("SessionSecret");
+            if (string.IsNullOrEmpty(cookie)) Fail("SessionSecret");
+            Uri url = null;
+            var service = Member("ServiceUri");
+            if (service != null) url = VimClient.SdkUrl(service);
+            else if (name != null) url = VimClient.SdkUrl(Member("Port") is string port && port != "443" ? $"{name}:{port}" : name);
+            else Fail("ServiceUri");
+            return (url, cookie, name ?? url.Host);
         }
 
         protected override void StopProcessing() => _cancel.Cancel();
@@ -204,7 +257,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
 
     /// <summary>
     /// <para type="synopsis">Logs out of a server connected with Connect-VirtServer.</para>
-    /// <para type="description">Disconnect-VirtServer ends the vim25 session of the connection given (by default, the default connection) and, when it was the default, clears $global:DefaultVirtServer.</para>
+    /// <para type="description">Disconnect-VirtServer ends the vim25 session of the connection given (by default, the default connection) and, when it was the default, clears $global:DefaultVirtServer. A connection that reuses PowerCLI's session (Connect-VirtServer -ViServer) is only forgotten: the session stays logged in for PowerCLI.</para>
     /// </summary>
     /// <example>
     ///   <code>Disconnect-VirtServer</code>
@@ -237,7 +290,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
                     "NoConnection", ErrorCategory.InvalidOperation, null));
                 return;
             }
-            if (!ShouldProcess(server.Name, "Log out")) return;
+            if (!ShouldProcess(server.Name, server.Client.SharedSession ? "Forget the connection (the session stays with PowerCLI)" : "Log out")) return;
             if (server.IsConnected) ServerWork.Run(this, async c => { await server.Client.LogoutAsync(c).ConfigureAwait(false); return true; }, _cancel, null, server.Name);
             server.Client.Dispose();
             if (ReferenceEquals(SessionState.PSVariable.GetValue("global:" + ServerWork.DefaultVariable), server))

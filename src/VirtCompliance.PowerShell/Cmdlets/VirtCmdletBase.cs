@@ -78,9 +78,113 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary>
         /// <para type="description">The inventory to analyse, from Import-VirtInventory (a snapshot file) or a collector. Accepts pipeline input.</para>
         /// </summary>
-        [Parameter(ValueFromPipeline = true)]
+        [Parameter]
         [ValidateNotNull]
         public Inv Inventory { get; set; }
+
+        /// <summary>
+        /// <para type="description">Pipeline input: an inventory (used as -Inventory), or PowerCLI objects (Get-VMHost, Get-VM, Get-Cluster, Get-VDPortgroup, Get-VDSwitch, Get-Datastore) and Get-View output, from which the inventory is built: the objects piped in, the hosts and clusters they lead to, and, when PowerCLI's Get-View is available, every host of their clusters and the datastores, networks and switches they use. Results are then limited to the hosts (or the hosts of the clusters) and VMs piped in. Objects are read through their members, so no PowerCLI version is required; an object of another shape is an error naming the member it lacks.</para>
+        /// </summary>
+        [Parameter(ValueFromPipeline = true)]
+        [ValidateNotNull]
+        public PSObject InputObject { get; set; }
+
+        private PowerCli.PowerCliInventory _powerCli = new PowerCli.PowerCliInventory();
+
+        /// <summary>When the inventory was built from piped PowerCLI objects: which hosts and VMs were piped. Null otherwise.</summary>
+        protected PowerCli.PowerCliInventory FromPowerCli { get; private set; }
+
+        /// <summary>
+        /// The VM filter: -Vm, except for an inventory built from PowerCLI objects, which holds only the
+        /// VMs piped in (related objects fetched are hosts, clusters, datastores and networks, never VMs).
+        /// A PowerCLI object's Name also binds -Vm by property name, so there -Vm would hold only the
+        /// last piped object's name.
+        /// </summary>
+        protected string[] VmFilter(string[] vm) => FromPowerCli == null ? vm : null;
+
+        /// <summary>
+        /// Each pipeline object: an inventory is analysed as it comes; PowerCLI objects are gathered and
+        /// analysed together in EndProcessing (a host's drift needs its whole cluster, not one host at a time).
+        /// </summary>
+        protected sealed override void ProcessRecord()
+        {
+            if (InputObject != null)
+            {
+                if (InputObject.BaseObject is Inv piped) Inventory = piped;
+                else if (!LooksLikeVSphere(InputObject) && BoundByPropertyName())
+                {
+                    // A plain object that gave a parameter its value by property name ([pscustomobject]@{ Name = 'pay-db-01' } to -Vm).
+                }
+                else
+                {
+                    try { _powerCli.Add(InputObject); }
+                    catch (PowerCli.PowerCliShapeException ex)
+                    {
+                        WriteError(new ErrorRecord(ex, "UnknownObjectShape", ErrorCategory.InvalidType, InputObject));
+                    }
+                    return;
+                }
+            }
+            ProcessInventory();
+        }
+
+        private static bool LooksLikeVSphere(PSObject o) =>
+            o.Properties["ExtensionData"] != null || o.Properties["MoRef"] != null || o.TypeNames.Any(t => t.StartsWith("VMware.", StringComparison.Ordinal));
+
+        /// <summary>Whether this pipeline object bound one of the cmdlet's by-property-name parameters.</summary>
+        private bool BoundByPropertyName() =>
+            GetType().GetProperties().Any(p => MyInvocation.BoundParameters.ContainsKey(p.Name) &&
+                p.GetCustomAttributes(typeof(ParameterAttribute), true).Cast<ParameterAttribute>().Any(a => a.ValueFromPipelineByPropertyName));
+
+        protected sealed override void EndProcessing()
+        {
+            if (_powerCli.Any)
+            {
+                _powerCli.Complete(FetchViews());
+                try
+                {
+                    Inventory = _powerCli.Build();
+                }
+                catch (Exception ex) when (ex is InvalidOperationException || ex is ArgumentException || ex is FormatException)
+                {
+                    ThrowTerminatingError(new ErrorRecord(ex, "InvalidPowerCliObjects", ErrorCategory.InvalidData, null));
+                }
+                WriteWarnings(_powerCli.Warnings);
+                WriteVerbose($"Built an inventory from PowerCLI objects: {Inventory.Hosts.Count} hosts, {Inventory.Vms.Count} VMs, {Inventory.Clusters.Count} clusters.");
+                FromPowerCli = _powerCli;
+                _powerCli = new PowerCli.PowerCliInventory();
+                ProcessInventory();
+            }
+            EndInventory();
+        }
+
+        /// <summary>What ProcessRecord would do: runs once per inventory (piped, given or collected).</summary>
+        protected abstract void ProcessInventory();
+
+        /// <summary>What EndProcessing would do, after the last inventory.</summary>
+        protected virtual void EndInventory() { }
+
+        /// <summary>
+        /// PowerCLI's Get-View -Id, when PowerCLI is loaded and connected: fetches the objects the piped
+        /// ones refer to. Called through the session, so a Pester Mock of Get-View stands in for it.
+        /// </summary>
+        private Func<IReadOnlyList<string>, IEnumerable<PSObject>> FetchViews()
+        {
+            if (InvokeCommand.GetCommand("Get-View", CommandTypes.Cmdlet | CommandTypes.Function | CommandTypes.Alias) == null) return null;
+            return ids =>
+            {
+                WriteVerbose($"Fetching {ids.Count} related objects with Get-View -Id.");
+                try
+                {
+                    return InvokeCommand.InvokeScript(SessionState, ScriptBlock.Create("param($ids) Get-View -Id $ids -ErrorAction SilentlyContinue"), new object[] { ids.ToArray() }).Where(o => o != null).ToList();
+                }
+                catch (RuntimeException ex)
+                {
+                    WriteWarning("Get-View -Id could not fetch the related objects: " + ex.Message);
+                    return Enumerable.Empty<PSObject>();
+                }
+            };
+        }
 
         /// <summary>
         /// <para type="description">Collect the inventory from this connection (Connect-VirtServer) when no -Inventory is given. Without either, the default connection is used.</para>

@@ -50,7 +50,7 @@ namespace VirtCompliance.Vim.Collector
         /// skipped unread (they are most of the bytes). A device is an adapter when its type is a
         /// VirtualEthernetCard subtype: the vim25 ones are named Virtual(E1000|E1000e|PCNet32|Vmxnet*|SriovEthernetCard).
         /// </summary>
-        internal static bool KeepItem(string path, string itemType)
+        public static bool KeepItem(string path, string itemType)
         {
             if (path != "config.hardware.device") return true;
             if (itemType == null) return false;
@@ -58,7 +58,8 @@ namespace VirtCompliance.Vim.Collector
                 || itemType == "VirtualPCNet32" || itemType.IndexOf("Ethernet", StringComparison.Ordinal) >= 0;
         }
 
-        private static readonly string[] ViewTypes =
+        /// <summary>The types the container view holds: everything the property sets above read.</summary>
+        public static readonly string[] ViewTypes =
             { "Datacenter", "Folder", "ComputeResource", "HostSystem", "VirtualMachine", "Network", "DistributedVirtualSwitch", "Datastore" };
 
         private readonly VimClient _client;
@@ -120,18 +121,26 @@ namespace VirtCompliance.Vim.Collector
                 Progress.Phase = "Reading installed software";
                 await ReadSoftwareAsync(cancel).ConfigureAwait(false);
             }
-            if (ReadTags)
+            if (ReadTags && _client.Credential == null)
+            {
+                // The CIS REST API needs its own login; a session attached from another client has no credential for it.
+                _warnings.Add($"VM tags were not collected: the session to {_client.Url.Host} was attached from another client and has no credential for the CIS REST API, so PCI scope can come only from custom attributes and scope maps.");
+            }
+            else if (ReadTags)
             {
                 Progress.Phase = "Reading tags";
                 _tags = await new Cis.TagClient(_client).ReadAttachedTagsAsync(cancel).ConfigureAwait(false);
             }
-            if (ReadTags && _tags == null) _warnings.Add($"{_client.Url.Host} has no CIS REST API (/rest): VM tags were not collected, so PCI scope can come only from custom attributes and scope maps.");
+            if (ReadTags && _client.Credential != null && _tags == null) _warnings.Add($"{_client.Url.Host} has no CIS REST API (/rest): VM tags were not collected, so PCI scope can come only from custom attributes and scope maps.");
             Progress.Phase = "Building the inventory";
             return Build(clusters, _client.Url, _client.ServerDescription);
         }
 
-        /// <summary>Tests only: maps recorded objects as if they had been read from a server.</summary>
-        internal static Inv BuildFrom(IEnumerable<ObjectContent> objects, IReadOnlyDictionary<int, string> fieldNames, Uri url, string description, IReadOnlyCollection<string> clusters = null)
+        /// <summary>
+        /// Maps objects read some other way (recorded responses, PowerCLI's VMware.Vim views) as if they
+        /// had been read from the server at <paramref name="url"/>: the same mapping, so the same inventory.
+        /// </summary>
+        public static Inv BuildFrom(IEnumerable<ObjectContent> objects, IReadOnlyDictionary<int, string> fieldNames, Uri url, string description, IReadOnlyCollection<string> clusters = null)
         {
             var collector = new InventoryCollector(null);
             foreach (var o in objects) collector._objects[o.Obj.Value] = o;

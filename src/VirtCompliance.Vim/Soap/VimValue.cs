@@ -14,7 +14,8 @@ namespace VirtCompliance.Vim.Soap
     public abstract class VimValue
     {
         /// <summary>The xsi:type, without prefix ("HostFirewallInfo", "string", "ArrayOfManagedObjectReference"); null when the wire gave none.</summary>
-        public string Type { get; internal set; }
+        /// <remarks>Settable so that values can also be built from other sources of vim25 data (PowerCLI's VMware.Vim objects).</remarks>
+        public string Type { get; set; }
     }
 
     /// <summary>A primitive (xsd:string, xsd:int, xsd:boolean, enums ...): its text.</summary>
@@ -39,7 +40,8 @@ namespace VirtCompliance.Vim.Soap
     {
         private readonly List<KeyValuePair<string, VimValue>> _fields = new List<KeyValuePair<string, VimValue>>();
 
-        internal void Add(string name, VimValue value) => _fields.Add(new KeyValuePair<string, VimValue>(name, value));
+        /// <summary>Adds a field; a vim25 array is the same field name added once per element.</summary>
+        public void Add(string name, VimValue value) => _fields.Add(new KeyValuePair<string, VimValue>(name, value));
 
         public IReadOnlyList<KeyValuePair<string, VimValue>> Fields => _fields;
 
