@@ -78,6 +78,16 @@ Describe 'PowerCLI objects on the pipeline' {
         }
     }
 
+    It 'a standard portgroup (Get-VirtualPortGroup) leads to its host, whose config holds its VLAN and policy' {
+        $portgroup = [pscustomobject]@{ Name = 'VM Network'; VirtualSwitchName = 'vSwitch0'; VLanId = 0; Key = 'key-vim.host.PortGroup-VM Network'
+            VMHostId = 'HostSystem-host-11'; Uid = '/VIServer=administrator@vsphere.local@vcsa-01.lab.local:443/VMHost=HostSystem-host-11/VirtualPortGroup=key-vim.host.PortGroup-VM Network/'
+            ExtensionData = (New-VimObject HostPortGroup @{ Key = 'key-vim.host.PortGroup-VM Network'; Spec = $lab.HostViews[0].Config.Network.Portgroup[0].Spec }) }
+        $portgroup.pstypenames.Insert(0, 'VMware.VimAutomation.ViCore.Impl.V1.Host.Networking.VirtualPortGroupImpl')
+        $scope = $portgroup | Get-PciScope -ObjectType Host -WarningAction SilentlyContinue
+        Should -Invoke Get-View -ParameterFilter { "$Id" -match 'HostSystem-host-11' }
+        $scope.Name | Should -Contain 'esx-01.lab.local'
+    }
+
     It 'an object of another shape is an error that names the member it lacks' {
         $notAHost = [pscustomobject]@{ Name = 'esx-09'; ExtensionData = [pscustomobject]@{ Name = 'esx-09' } }
         $notAHost.pstypenames.Insert(0, 'VMware.VimAutomation.ViCore.Impl.V1.Inventory.VMHostImpl')

@@ -33,11 +33,13 @@ namespace VirtCompliance.PowerShell.PowerCli
         /// <summary>Extra references each object carries that the mapping does not read but following does (a cluster's hosts, a VM's networks).</summary>
         private readonly Dictionary<string, List<VimRef>> _links = new Dictionary<string, List<VimRef>>(StringComparer.Ordinal);
         private string _server;
+        /// <summary>Objects to fetch that no read object refers to (the hosts of standard portgroups piped in).</summary>
+        private readonly List<VimRef> _pending = new List<VimRef>();
 
         public IReadOnlyList<string> Warnings => _warnings;
 
         /// <summary>True once an object was added.</summary>
-        public bool Any => _objects.Count > 0;
+        public bool Any => _objects.Count > 0 || _pending.Count > 0;
 
         /// <summary>Adds an object piped in (and, for impl objects, the host and cluster it leads to).</summary>
         /// <exception cref="PowerCliShapeException">The object is not shaped like a PowerCLI object or view.</exception>
@@ -49,8 +51,18 @@ namespace VirtCompliance.PowerShell.PowerCli
             var extension = input.Properties["ExtensionData"];
             var view = extension != null ? VimViewReader.AsPSObject(extension.Value ?? throw new PowerCliShapeException(what, "ExtensionData")) : input;
             if (extension != null) NoteServer(input.Properties["Uid"]?.Value as string);
-            var moRefMember = view.Properties["MoRef"] ?? throw new PowerCliShapeException(what, extension != null ? "ExtensionData.MoRef" : "MoRef");
-            var moRef = VimViewReader.Ref(moRefMember.Value) ?? throw new PowerCliShapeException(what, (extension != null ? "ExtensionData." : "") + "MoRef.Type/Value");
+            if (IsStandardPortgroup(input, view))
+            {
+                // Get-VirtualPortGroup -Standard: a host's portgroup, whose VLAN and security policy are in that host's own
+                // config; the host is what to read (fetched by its PowerCLI id).
+                if (input.Properties["VMHostId"]?.Value is string hostId && ParseId(hostId) is VimRef h) _pending.Add(h);
+                else throw new PowerCliShapeException(what, "VMHostId");
+                return;
+            }
+            var moRef = VimViewReader.Ref(view.Properties["MoRef"]?.Value)
+                // PowerCLI's own id ("HostSystem-host-21") names the object when its view has no MoRef.
+                ?? (extension != null ? ParseId(input.Properties["Id"]?.Value as string) : null)
+                ?? throw new PowerCliShapeException(what, extension != null ? "ExtensionData.MoRef" : "MoRef");
             NoteServer(view);
 
             if (piped)
@@ -131,6 +143,7 @@ namespace VirtCompliance.PowerShell.PowerCli
 
         private IEnumerable<VimRef> Wanted()
         {
+            foreach (var r in _pending) yield return r;
             foreach (var o in _objects.Values.ToList())
             {
                 switch (o.Obj.RefType)
@@ -200,6 +213,17 @@ namespace VirtCompliance.PowerShell.PowerCli
         }
 
         private static string Name(PSObject o) => o.Properties["Name"]?.Value as string;
+
+        /// <summary>"HostSystem-host-21" → HostSystem host-21 (the type never contains '-'; the value may).</summary>
+        private static VimRef ParseId(string id)
+        {
+            var dash = id?.IndexOf('-') ?? -1;
+            return dash > 0 && dash < id.Length - 1 ? new VimRef(id.Substring(0, dash), id.Substring(dash + 1)) : null;
+        }
+
+        private static bool IsStandardPortgroup(PSObject input, PSObject view) =>
+            input.TypeNames.Any(t => t.EndsWith("VirtualPortGroupImpl", StringComparison.Ordinal) && !t.EndsWith("VDPortgroupImpl", StringComparison.Ordinal))
+            || view.TypeNames.Any(t => t == "VMware.Vim.HostPortGroup");
 
         private static string Describe(PSObject o)
         {
