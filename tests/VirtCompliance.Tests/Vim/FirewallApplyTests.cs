@@ -158,6 +158,48 @@ namespace VirtCompliance.Tests.Vim
         }
 
         [Fact]
+        public void A_port_that_refuses_the_change_is_one_error_for_its_VM_and_the_other_ports_are_written()
+        {
+            const string faulty = "DC0_C0_RP0_VM0";
+            using (var sim = new VcsimServer("-fault-dvport-vm", faulty))
+            using (var temp = new VirtCompliance.Tests.TempFolder())
+            {
+                var policyPath = Path.Combine(temp.Path, "lab-fw.yaml");
+                File.WriteAllText(policyPath, PolicyText);
+                var password = new System.Security.SecureString();
+                foreach (var ch in sim.Password) password.AppendChar(ch);
+                var credential = new System.Management.Automation.PSCredential(sim.User, password);
+                const string connect = "$null = Connect-VirtServer -Server $url -Credential $cred -SkipCertificateCheck; ";
+                var (output, errors) = VirtCompliance.Tests.Cmdlets.CmdletTests.Run(
+                    connect + "Invoke-VmFirewallPolicy -Policy $policy -FailureMode Open -Confirm:$false -WarningAction SilentlyContinue",
+                    ("url", sim.Url.ToString()), ("cred", credential), ("policy", policyPath));
+                var changes = output.OfType<VmFirewallPolicyChange>().Where(c => c.Action != PortChangeAction.Unenforceable).ToList();
+
+                // One error, for the VM whose port refused, saying it was not changed.
+                var error = Assert.Single(errors);
+                Assert.StartsWith("FirewallApplyFailed", error.FullyQualifiedErrorId);
+                Assert.Equal(faulty, error.TargetObject);
+                Assert.Contains("was not changed", error.ErrorDetails.Message);
+                // The output says exactly which ports changed: the faulty VM's did not, every other did.
+                Assert.Contains(changes, c => c.Vm == faulty);
+                Assert.All(changes.Where(c => c.Vm == faulty), c => Assert.False(c.Applied));
+                Assert.All(changes.Where(c => c.Vm == faulty), c => Assert.StartsWith("not changed:", c.Message));
+                Assert.Contains(changes, c => c.Vm != faulty);
+                Assert.All(changes.Where(c => c.Vm != faulty), c => Assert.True(c.Applied, $"{c.Vm} {c.PortKey}"));
+
+                // The server agrees: a second plan has only the faulty VM's ports left to write.
+                var (again, _) = VirtCompliance.Tests.Cmdlets.CmdletTests.Run(
+                    connect + "Invoke-VmFirewallPolicy -Policy $policy -FailureMode Open -WhatIf -PassThru -WarningAction SilentlyContinue",
+                    ("url", sim.Url.ToString()), ("cred", credential), ("policy", policyPath));
+                var pending = again.OfType<VmFirewallPolicyChange>().Where(c => c.Action == PortChangeAction.Add || c.Action == PortChangeAction.Update).ToList();
+                Assert.NotEmpty(pending);
+                Assert.All(pending, c => Assert.Equal(faulty, c.Vm));
+                Assert.All(again.OfType<VmFirewallPolicyChange>().Where(c => c.Vm != faulty && c.Action != PortChangeAction.Unenforceable),
+                    c => Assert.Equal(PortChangeAction.NoChange, c.Action));
+            }
+        }
+
+        [Fact]
         public void The_placement_request_matches_the_vim25_schema()
         {
             var changes = new[]

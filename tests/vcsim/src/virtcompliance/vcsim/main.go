@@ -48,6 +48,7 @@ type config struct {
 	trace           bool
 	exitOnStdin     bool
 	shutdownTimeout time.Duration
+	faultPortVMs    string
 	model           *simulator.Model
 }
 
@@ -66,6 +67,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.trace, "trace", false, "Write SOAP requests and responses to stderr")
 	fs.BoolVar(&c.exitOnStdin, "exit-on-stdin-close", false, "Shut down when standard input is closed")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 10*time.Second, "How long shutdown waits for outstanding requests")
+	fs.StringVar(&c.faultPortVMs, "fault-dvport-vm", "", "Test hook: ReconfigureDVPort_Task fails with DvsFault for ports connected to these VMs (comma-separated `names`)")
 
 	fs.IntVar(&m.Datacenter, "dc", m.Datacenter, "Number of datacenters")
 	fs.IntVar(&m.Cluster, "cluster", m.Cluster, "Number of clusters per datacenter")
@@ -157,6 +159,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "vcsim:", err)
 		return 1
+	}
+	for _, name := range strings.Split(c.faultPortVMs, ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			ext.FaultPortVMs[name] = true
+		}
 	}
 
 	var user *url.Userinfo

@@ -328,6 +328,9 @@ func (d *dvsExtension) ReconfigureDVPortTask(req *types.ReconfigureDVPort_Task) 
 			if spec.ConfigVersion != p.Config.ConfigVersion {
 				return nil, &types.ConcurrentAccess{}
 			}
+			if faultPortVM(p) {
+				return nil, &types.DvsFault{}
+			}
 		}
 		for _, spec := range req.Port {
 			p := d.port(spec.Key)
@@ -430,4 +433,16 @@ func mergeInto(dst, src reflect.Value, copyScalars bool) {
 			}
 		}
 	}
+}
+
+// FaultPortVMs names VMs whose ports refuse reconfiguration (a test hook, set by the launcher's
+// -fault-dvport-vm): a client's handling of one failed port among several can then be tested.
+var FaultPortVMs = map[string]bool{}
+
+func faultPortVM(p *types.DistributedVirtualPort) bool {
+	if len(FaultPortVMs) == 0 || p.Connectee == nil || p.Connectee.ConnectedEntity == nil {
+		return false
+	}
+	vm, ok := simulator.Map.Get(*p.Connectee.ConnectedEntity).(*simulator.VirtualMachine)
+	return ok && FaultPortVMs[vm.Name]
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 )
@@ -255,5 +256,38 @@ func TestDVPortsFollowNewPortgroupsAndVMs(t *testing.T) {
 			t.Errorf("duplicate port key %s", p.Key)
 		}
 		keys[p.Key] = true
+	}
+}
+
+func TestReconfigureDVPortFaultHook(t *testing.T) {
+	s := start(t, nil)
+	dvs := dvSwitch(s)
+	ports := fetch(s, dvs, &types.DistributedVirtualSwitchPortCriteria{Connected: types.NewBool(true)})
+	if len(ports) < 2 {
+		t.Fatalf("%d connected ports, want at least 2", len(ports))
+	}
+	vm := simulator.Map.Get(*ports[0].Connectee.ConnectedEntity).(*simulator.VirtualMachine)
+	FaultPortVMs[vm.Name] = true
+	defer delete(FaultPortVMs, vm.Name)
+
+	spec := func(p types.DistributedVirtualPort) []types.DVPortConfigSpec {
+		return []types.DVPortConfigSpec{{Operation: "edit", Key: p.Key, ConfigVersion: p.Config.ConfigVersion, Description: "hook"}}
+	}
+	task, err := dvs.ReconfigureDVPort(s.ctx, spec(ports[0]))
+	if err != nil {
+		t.Fatalf("ReconfigureDVPort_Task: %v", err)
+	}
+	expectFault(t, task.Wait(s.ctx), new(types.DvsFault))
+	// Another VM's port is not affected.
+	other := ports[len(ports)-1]
+	if *other.Connectee.ConnectedEntity == *ports[0].Connectee.ConnectedEntity {
+		t.Skip("every connected port belongs to one VM in this model")
+	}
+	task, err = dvs.ReconfigureDVPort(s.ctx, spec(other))
+	if err != nil {
+		t.Fatalf("ReconfigureDVPort_Task: %v", err)
+	}
+	if err := task.Wait(s.ctx); err != nil {
+		t.Fatalf("another VM's port: %v", err)
 	}
 }
