@@ -70,7 +70,7 @@ namespace VirtCompliance.Reporting
 
         private static string Json(IReadOnlyList<ReportItem> items, ReportContext c)
         {
-            var doc = new JObject
+            var head = new JObject
             {
                 ["title"] = c.Title,
                 ["generatedAt"] = c.GeneratedAt.ToString("o", CultureInfo.InvariantCulture),
@@ -84,9 +84,26 @@ namespace VirtCompliance.Reporting
                     ["bySeverity"] = new JObject(BySeverity(items).Select(s => new JProperty(s.severity.ToString(), s.count))),
                     ["byPciDss"] = new JObject(ByRequirement(items).Select(r => new JProperty(r.requirement, new JObject { ["fail"] = r.fail, ["warning"] = r.warning }))),
                 },
-                ["items"] = JToken.FromObject(items, JsonFiles.Serializer),
             };
-            return doc.ToString(Newtonsoft.Json.Formatting.Indented) + "\n";
+            // The items are serialised one by one into the output: a tree of 100,000 items first would cost seconds and memory for nothing.
+            return WriteJson(w =>
+            {
+                w.WriteStartObject();
+                foreach (var property in head.Properties()) property.WriteTo(w);
+                w.WritePropertyName("items");
+                w.WriteStartArray();
+                foreach (var item in items) JsonFiles.Serializer.Serialize(w, item);
+                w.WriteEndArray();
+                w.WriteEndObject();
+            });
+        }
+
+        /// <summary>Indented JSON written straight to text, with the closing newline the other files have.</summary>
+        internal static string WriteJson(Action<JsonTextWriter> write)
+        {
+            var text = new System.IO.StringWriter(CultureInfo.InvariantCulture);
+            using (var w = new JsonTextWriter(text) { Formatting = Newtonsoft.Json.Formatting.Indented }) write(w);
+            return text.ToString() + "\n";
         }
 
         /// <summary>Stable columns, RFC 4180 quoting; multi-valued cells joined with "; ".</summary>

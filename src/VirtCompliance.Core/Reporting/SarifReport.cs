@@ -46,38 +46,6 @@ namespace VirtCompliance.Reporting
             };
             if (driver["semanticVersion"].Type == JTokenType.Null) driver.Remove("semanticVersion");
 
-            var results = new JArray(items.Select(i =>
-            {
-                var id = RuleId(i);
-                return new JObject
-                {
-                    ["ruleId"] = id,
-                    ["ruleIndex"] = ruleIndex[id],
-                    ["kind"] = i.Outcome == "Info" ? "informational" : "fail",
-                    ["level"] = Level(i.Outcome),
-                    ["message"] = new JObject { ["text"] = string.IsNullOrEmpty(i.Message) ? $"{i.Rule}: {i.Object}" : i.Message },
-                    ["locations"] = new JArray(new JObject
-                    {
-                        ["logicalLocations"] = new JArray(new JObject
-                        {
-                            ["name"] = i.Object ?? "",
-                            ["fullyQualifiedName"] = string.IsNullOrEmpty(i.Cluster) ? i.Object ?? "" : $"{i.Cluster}/{i.Object}",
-                            ["kind"] = "object",
-                        }),
-                    }),
-                    // A fingerprint lets a consumer match "the same finding" across nightly runs.
-                    ["partialFingerprints"] = new JObject { ["virtcompliance/v1"] = Fingerprint(i) },
-                    ["properties"] = new JObject
-                    {
-                        ["severity"] = i.Severity.ToString(),
-                        ["outcome"] = i.Outcome,
-                        ["pciDss"] = new JArray(i.PciDss),
-                        ["evidence"] = new JArray(i.Evidence),
-                        ["remediation"] = i.Remediation,
-                    }.RemoveNulls(),
-                };
-            }));
-
             var run = new JObject
             {
                 ["tool"] = new JObject { ["driver"] = driver },
@@ -86,7 +54,6 @@ namespace VirtCompliance.Reporting
                     ["executionSuccessful"] = true,
                     ["endTimeUtc"] = c.GeneratedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture),
                 }),
-                ["results"] = results,
                 ["properties"] = new JObject
                 {
                     ["title"] = c.Title,
@@ -95,8 +62,62 @@ namespace VirtCompliance.Reporting
                     ["inventoryCollectedAt"] = c.CollectedAt?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
                 }.RemoveNulls(),
             };
-            var log = new JObject { ["$schema"] = SchemaUri, ["version"] = "2.1.0", ["runs"] = new JArray(run) };
-            return log.ToString(Newtonsoft.Json.Formatting.Indented) + "\n";
+            using (var sha = SHA256.Create())
+            {
+                // Results are written one at a time: a whole tree of 100,000 results first would cost seconds and hundreds of MB.
+                return ReportWriter.WriteJson(w =>
+                {
+                    w.WriteStartObject();
+                    w.WritePropertyName("$schema");
+                    w.WriteValue(SchemaUri);
+                    w.WritePropertyName("version");
+                    w.WriteValue("2.1.0");
+                    w.WritePropertyName("runs");
+                    w.WriteStartArray();
+                    w.WriteStartObject();
+                    foreach (var property in run.Properties().Where(p => p.Name != "properties")) property.WriteTo(w);
+                    w.WritePropertyName("results");
+                    w.WriteStartArray();
+                    foreach (var i in items) Result(i, ruleIndex, sha).WriteTo(w);
+                    w.WriteEndArray();
+                    run.Property("properties")?.WriteTo(w);
+                    w.WriteEndObject();
+                    w.WriteEndArray();
+                    w.WriteEndObject();
+                });
+            }
+        }
+
+        private static JObject Result(ReportItem i, Dictionary<string, int> ruleIndex, HashAlgorithm sha)
+        {
+            var id = RuleId(i);
+            return new JObject
+            {
+                ["ruleId"] = id,
+                ["ruleIndex"] = ruleIndex[id],
+                ["kind"] = i.Outcome == "Info" ? "informational" : "fail",
+                ["level"] = Level(i.Outcome),
+                ["message"] = new JObject { ["text"] = string.IsNullOrEmpty(i.Message) ? $"{i.Rule}: {i.Object}" : i.Message },
+                ["locations"] = new JArray(new JObject
+                {
+                    ["logicalLocations"] = new JArray(new JObject
+                    {
+                        ["name"] = i.Object ?? "",
+                        ["fullyQualifiedName"] = string.IsNullOrEmpty(i.Cluster) ? i.Object ?? "" : $"{i.Cluster}/{i.Object}",
+                        ["kind"] = "object",
+                    }),
+                }),
+                // A fingerprint lets a consumer match "the same finding" across nightly runs.
+                ["partialFingerprints"] = new JObject { ["virtcompliance/v1"] = Fingerprint(i, sha) },
+                ["properties"] = new JObject
+                {
+                    ["severity"] = i.Severity.ToString(),
+                    ["outcome"] = i.Outcome,
+                    ["pciDss"] = new JArray(i.PciDss),
+                    ["evidence"] = new JArray(i.Evidence),
+                    ["remediation"] = i.Remediation,
+                }.RemoveNulls(),
+            };
         }
 
         /// <summary>SARIF has no outcome "Warning that is not a failure": Fail is error, Warning is warning, anything else none.</summary>
@@ -107,13 +128,12 @@ namespace VirtCompliance.Reporting
         private static string Pascal(string words) =>
             string.Concat((words ?? "").Split(new[] { ' ', '-' }, StringSplitOptions.RemoveEmptyEntries).Select(w => char.ToUpperInvariant(w[0]) + w.Substring(1)));
 
-        private static string Fingerprint(ReportItem i)
+        private static string Fingerprint(ReportItem i, HashAlgorithm sha)
         {
-            using (var sha = SHA256.Create())
-            {
-                var hash = sha.ComputeHash(Encoding.UTF8.GetBytes($"{i.Category}\n{i.Rule}\n{i.Cluster}\n{i.Object}"));
-                return string.Concat(hash.Take(16).Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
-            }
+            var hash = sha.ComputeHash(Encoding.UTF8.GetBytes($"{i.Category}\n{i.Rule}\n{i.Cluster}\n{i.Object}"));
+            var hex = new StringBuilder(32);
+            for (var b = 0; b < 16; b++) hex.Append(hash[b].ToString("x2", CultureInfo.InvariantCulture));
+            return hex.ToString();
         }
 
         /// <summary>"1.2.0.0" → "1.2.0"; SARIF's semanticVersion is SemVer, the assembly version has four parts.</summary>
