@@ -502,6 +502,14 @@ Describe 'Export-ComplianceReport' {
         (Get-Content -Raw ($results | Export-ComplianceReport -Path (Join-Path $TestDrive 'r.md') -Format Markdown).FullName) | Should -Match '## By PCI DSS 4.0.1 requirement'
     }
 
+    It 'writes nothing with -WhatIf, and never leaves a half-written file' {
+        $target = Join-Path $TestDrive 'whatif.html'
+        $results | Export-ComplianceReport -Path $target -WhatIf
+        Test-Path $target | Should -BeFalse
+        $null = $results | Export-ComplianceReport -Path (Join-Path $TestDrive 'ok.html')
+        @(Get-ChildItem $TestDrive -Force -Filter '*.tmp').Count | Should -Be 0
+    }
+
     It 'refuses objects that are not results, one error each' {
         $null = 'text', 42 | Export-ComplianceReport -Path (Join-Path $TestDrive 'x.html') -ErrorVariable errs -ErrorAction SilentlyContinue
         $errs.Count | Should -Be 2

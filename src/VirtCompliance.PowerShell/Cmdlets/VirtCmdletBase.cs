@@ -171,9 +171,12 @@ namespace VirtCompliance.PowerShell.Cmdlets
         private Func<IReadOnlyList<string>, IEnumerable<PSObject>> FetchViews()
         {
             if (InvokeCommand.GetCommand("Get-View", CommandTypes.Cmdlet | CommandTypes.Function | CommandTypes.Alias) == null) return null;
+            var progress = new ProgressRecord(9, MyInvocation.MyCommand.Name, "Fetching the objects the piped ones refer to");
             return ids =>
             {
                 WriteVerbose($"Fetching {ids.Count} related objects with Get-View -Id.");
+                progress.StatusDescription = $"Get-View -Id: {ids.Count} objects";
+                WriteProgress(progress);
                 try
                 {
                     return InvokeCommand.InvokeScript(SessionState, ScriptBlock.Create("param($ids) Get-View -Id $ids -ErrorAction SilentlyContinue"), new object[] { ids.ToArray() }).Where(o => o != null).ToList();
