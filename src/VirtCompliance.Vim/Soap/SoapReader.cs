@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Runtime.CompilerServices;
 using System.Xml;
 
 namespace VirtCompliance.Vim.Soap
@@ -26,13 +25,6 @@ namespace VirtCompliance.Vim.Soap
     /// </summary>
     public static class SoapReader
     {
-        /// <summary>
-        /// MethodImplOptions.AggressiveOptimization (netstandard2.0 has no name for it): the parse loop is
-        /// compiled optimised on first use instead of starting in tier-0 code. A collection usually runs
-        /// once per session, and tier-0 code made the first parse two to four times slower. Ignored where
-        /// there is no tiered JIT (Windows PowerShell 5.1).
-        /// </summary>
-        internal const MethodImplOptions Hot = (MethodImplOptions)512;
 
         public const string SoapEnvelopeNs = "http://schemas.xmlsoap.org/soap/envelope/";
         public const string XsiNs = "http://www.w3.org/2001/XMLSchema-instance";
@@ -79,7 +71,6 @@ namespace VirtCompliance.Vim.Soap
         /// <paramref name="keepItem"/> (property path, item xsi:type) can drop items of array properties unread: a VM's
         /// config.hardware.device is most of a response, and the collector needs only its network adapters.
         /// </summary>
-        [MethodImpl(Hot)]
         public static string ReadObjects(Stream stream, string method, Action<ObjectContent> onObject, Func<string, string, bool> keepItem = null)
         {
             using (var reader = XmlReader.Create(stream, Settings))
@@ -131,7 +122,6 @@ namespace VirtCompliance.Vim.Soap
             }
         }
 
-        [MethodImpl(Hot)]
         private static ObjectContent ReadObjectContent(XmlReader reader, Func<string, string, bool> keepItem)
         {
             var depth = reader.Depth;
@@ -169,7 +159,6 @@ namespace VirtCompliance.Vim.Soap
         }
 
         /// <summary>A propSet: its name, then its value, with array items filtered as the caller asks.</summary>
-        [MethodImpl(Hot)]
         private static KeyValuePair<string, VimValue> ReadPropSet(XmlReader reader, Func<string, string, bool> keepItem)
         {
             string name = null;
@@ -189,7 +178,6 @@ namespace VirtCompliance.Vim.Soap
         }
 
         /// <summary>An ArrayOf... value whose items the filter may skip unread; any other value as usual.</summary>
-        [MethodImpl(Hot)]
         private static VimValue ReadFilteredArray(XmlReader reader, string path, Func<string, string, bool> keepItem)
         {
             var arrayType = XsiType(reader);
@@ -208,7 +196,6 @@ namespace VirtCompliance.Vim.Soap
             return array;
         }
 
-        [MethodImpl(Hot)]
         private static string XsiType(XmlReader reader)
         {
             var type = reader.GetAttribute("type", XsiNs);
@@ -252,7 +239,6 @@ namespace VirtCompliance.Vim.Soap
         }
 
         /// <summary>Reads the element the reader is on (and moves past it) as a value.</summary>
-        [MethodImpl(Hot)]
         public static VimValue ReadValue(XmlReader reader)
         {
             string xsiType = null, refType = null;
@@ -300,14 +286,12 @@ namespace VirtCompliance.Vim.Soap
             return Typed(new VimText(text ?? ""), xsiType);
         }
 
-        [MethodImpl(Hot)]
         private static VimValue Typed(VimValue value, string type)
         {
             value.Type = type;
             return value;
         }
 
-        [MethodImpl(Hot)]
         private static string StripPrefix(string qname)
         {
             var colon = qname.IndexOf(':');
