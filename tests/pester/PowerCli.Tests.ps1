@@ -88,6 +88,17 @@ Describe 'PowerCLI objects on the pipeline' {
         $scope.Name | Should -Contain 'esx-01.lab.local'
     }
 
+    It 'Get-VDPortgroup and Get-VDSwitch objects bring their VLAN and security policy into the separation analysis' {
+        $dv = New-PowerCliDistributedLab $lab
+        Mock Get-View { foreach ($i in $Id) { if ($dv.Views.ContainsKey("$i")) { $dv.Views["$i"] } else { $lab.Views["$i"] } } }
+        $findings = @($dv.Vm, $dv.VDPortgroup, $dv.VDSwitch) | Test-PciSeparation -Interpretation Strict
+        $insecure = $findings | Where-Object RuleId -eq 'pci.insecure-switch-policy'
+        $insecure | Should -Not -BeNullOrEmpty
+        $insecure.Networks | Should -Contain 'pg-cde-110'
+        $scope = @($dv.Vm, $dv.VDPortgroup, $dv.VDSwitch) | Get-PciScope -ObjectType Segment -WarningAction SilentlyContinue
+        ($scope | Where-Object Name -match 'pg-cde-110').Scope | Should -Be 'Cde'
+    }
+
     It 'an object of another shape is an error that names the member it lacks' {
         $notAHost = [pscustomobject]@{ Name = 'esx-09'; ExtensionData = [pscustomobject]@{ Name = 'esx-09' } }
         $notAHost.pstypenames.Insert(0, 'VMware.VimAutomation.ViCore.Impl.V1.Inventory.VMHostImpl')

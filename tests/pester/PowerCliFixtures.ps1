@@ -127,3 +127,43 @@ function New-PowerCliLab {
     foreach ($v in @($clusterView) + $hostViews + $vmViews + @($datastore, $network)) { $views["$($v.MoRef.Type)-$($v.MoRef.Value)"] = $v }
     [pscustomobject]@{ Cluster = $cluster; Hosts = @($hosts); Vms = @($vms); Views = $views; HostViews = $hostViews; Datastore = $datastore; Network = $network }
 }
+
+# A distributed switch and a CDE portgroup as Get-VDSwitch and Get-VDPortgroup return them (the
+# portgroup accepts promiscuous mode: insecure for a CDE segment), and a VM with an adapter on it.
+function New-PowerCliDistributedLab($Lab) {
+    $switchView = New-VimObject VmwareDistributedVirtualSwitch @{
+        MoRef = New-MoRef VmwareDistributedVirtualSwitch 'dvs-5'; Name = 'dvs-prod'
+        Uuid = '50 2a 7c 11 22 33 44 55-66 77 88 99 aa bb cc dd'
+        Summary = New-VimObject DVSSummary @{ Name = 'dvs-prod'; ProductInfo = New-VimObject DistributedVirtualSwitchProductSpec @{ Version = '8.0.3' }
+            HostMember = @($Lab.HostViews | ForEach-Object { $_.MoRef }) }
+        Config = New-VimObject VMwareDVSConfigInfo @{ UplinkPortgroup = @(New-MoRef DistributedVirtualPortgroup 'dvportgroup-6') }
+    }
+    $portgroupView = New-VimObject DistributedVirtualPortgroup @{
+        MoRef = New-MoRef DistributedVirtualPortgroup 'dvportgroup-7'; Name = 'pg-cde-110'
+        Config = New-VimObject DVPortgroupConfigInfo @{
+            Key = 'dvportgroup-7'; DistributedVirtualSwitch = $switchView.MoRef; Uplink = $false
+            DefaultPortConfig = New-VimObject VMwareDVSPortSetting @{
+                Vlan = New-VimObject VmwareDistributedVirtualSwitchVlanIdSpec @{ Inherited = $false; VlanId = 110 }
+                SecurityPolicy = New-VimObject DVSSecurityPolicy @{
+                    AllowPromiscuous = New-VimObject BoolPolicy @{ Inherited = $false; Value = $true }
+                    MacChanges = New-VimObject BoolPolicy @{ Inherited = $false; Value = $false }
+                    ForgedTransmits = New-VimObject BoolPolicy @{ Inherited = $false; Value = $false } }
+                FilterPolicy = New-VimObject DvsFilterPolicy @{ Inherited = $true; FilterConfig = @() }
+            }
+        }
+        Tag = @()
+    }
+    $vdSwitch = [pscustomobject]@{ Name = 'dvs-prod'; Id = 'VmwareDistributedVirtualSwitch-dvs-5'; NumUplinkPorts = 2; ExtensionData = $switchView }
+    $vdSwitch.pstypenames.Insert(0, 'VMware.VimAutomation.Vds.Impl.V1.VmwareVDSwitchImpl')
+    $vdPortgroup = [pscustomobject]@{ Name = 'pg-cde-110'; Id = 'DistributedVirtualPortgroup-dvportgroup-7'; VlanConfiguration = 'VLAN 110'; VDSwitch = $vdSwitch; ExtensionData = $portgroupView }
+    $vdPortgroup.pstypenames.Insert(0, 'VMware.VimAutomation.Vds.Impl.V1.VmwareVDPortgroupImpl')
+
+    $vmView = New-VmView 'vm-31' 'pay-api-01' 'host-12' 'CDE' '10.1.0.31'
+    $vmView.Config.Hardware.Device[1].Backing = New-VimObject VirtualEthernetCardDistributedVirtualPortBackingInfo @{
+        Port = New-VimObject DistributedVirtualSwitchPortConnection @{ SwitchUuid = $switchView.Uuid; PortgroupKey = 'dvportgroup-7'; PortKey = '31' } }
+    $vmView.Network = @($portgroupView.MoRef)
+    $vmHost = $Lab.Hosts | Where-Object { $_.ExtensionData.MoRef.Value -eq 'host-12' }
+    $vm = New-Impl 'VMware.VimAutomation.ViCore.Impl.V1.VM.UniversalVirtualMachineImpl' $vmView @{ PowerState = 'PoweredOn'; VMHost = $vmHost; VMHostId = $vmHost.Id }
+    [pscustomobject]@{ VDSwitch = $vdSwitch; VDPortgroup = $vdPortgroup; Vm = $vm; Views = @{
+            'VmwareDistributedVirtualSwitch-dvs-5' = $switchView; 'DistributedVirtualPortgroup-dvportgroup-7' = $portgroupView } }
+}
