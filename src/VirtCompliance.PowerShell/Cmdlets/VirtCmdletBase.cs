@@ -118,7 +118,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
                 else
                 {
                     try { _powerCli.Add(InputObject); }
-                    catch (PowerCli.PowerCliShapeException ex)
+                    catch (Exception ex) when (ex is PowerCli.PowerCliShapeException || ex is InvalidOperationException)
                     {
                         WriteError(new ErrorRecord(ex, "UnknownObjectShape", ErrorCategory.InvalidType, InputObject));
                     }

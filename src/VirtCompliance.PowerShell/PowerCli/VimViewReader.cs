@@ -77,8 +77,12 @@ namespace VirtCompliance.PowerShell.PowerCli
             return dot < 0 ? first : first.Substring(dot + 1);
         }
 
-        private static VimValue Convert(object value)
+        /// <summary>vim25 data nests a dozen levels at most; deeper means a cycle, which wire data cannot have.</summary>
+        private const int MaxDepth = 40;
+
+        private static VimValue Convert(object value, int depth = 0)
         {
+            if (depth > MaxDepth) throw new InvalidOperationException($"A {TypeName(value) ?? value.GetType().Name} value nests more than {MaxDepth} levels deep: it is not vim25 data.");
             switch (value)
             {
                 case null: return null;
@@ -93,6 +97,9 @@ namespace VirtCompliance.PowerShell.PowerCli
             var obj = new VimObject { Type = type };
             foreach (var property in AsPSObject(value).Properties)
             {
+                // Only data: .NET properties (VMware.Vim) and note properties (objects built in PowerShell), not script
+                // or code properties a type extension may add, and not VMware.Vim's own client links.
+                if (property.MemberType != PSMemberTypes.Property && property.MemberType != PSMemberTypes.NoteProperty) continue;
                 if (Array.IndexOf(NotWireData, property.Name) >= 0) continue;
                 object v;
                 try { v = Unwrap(property.Value); }
@@ -103,13 +110,13 @@ namespace VirtCompliance.PowerShell.PowerCli
                 {
                     foreach (var item in (IEnumerable)v)
                     {
-                        var converted = Convert(Unwrap(item));
+                        var converted = Convert(Unwrap(item), depth + 1);
                         if (converted != null) obj.Add(name, converted);
                     }
                 }
                 else
                 {
-                    var converted = Convert(v);
+                    var converted = Convert(v, depth + 1);
                     if (converted != null) obj.Add(name, converted);
                 }
             }

@@ -177,6 +177,15 @@ namespace VirtCompliance.Tests.PowerCli
             view.Properties.Add(new PSNoteProperty("Runtime", new PSObject()));
             var shape = Assert.Throws<PowerCliShapeException>(() => new PowerCliInventory().Add(view));
             Assert.Equal("Runtime.ConnectionState", shape.Member);
+
+            // A value that refers to itself is not vim25 data: an error, not a stack overflow.
+            var loop = new PSObject();
+            loop.TypeNames.Insert(0, "VMware.Vim.HostFirewallInfo");
+            loop.Properties.Add(new PSNoteProperty("Self", loop));
+            view.Properties.Remove("Runtime");
+            view.Properties.Add(new PSNoteProperty("Runtime", null));
+            view.Properties.Add(new PSNoteProperty("Config", PSObject.AsPSObject(new { Product = (object)null, LockdownMode = "lockdownDisabled", Firewall = loop })));
+            Assert.Throws<InvalidOperationException>(() => new PowerCliInventory().Add(view));
         }
     }
 }
