@@ -502,6 +502,17 @@ Describe 'Export-ComplianceReport' {
         (Get-Content -Raw ($results | Export-ComplianceReport -Path (Join-Path $TestDrive 'r.md') -Format Markdown).FullName) | Should -Match '## By PCI DSS 4.0.1 requirement'
     }
 
+    It 'takes the format from the file extension when -Format is not given' {
+        $sarif = $results | Export-ComplianceReport -Path (Join-Path $TestDrive 'x.sarif')
+        (Get-Content -Raw $sarif.FullName | ConvertFrom-Json).version | Should -Be '2.1.0'
+        $junit = $results | Export-ComplianceReport -Path (Join-Path $TestDrive 'x.xml')
+        ([xml](Get-Content -Raw $junit.FullName)).testsuites | Should -Not -BeNullOrEmpty
+        $csv = $results | Export-ComplianceReport -Path (Join-Path $TestDrive 'x.csv')
+        Get-Content $csv.FullName -TotalCount 1 | Should -BeLike 'Category,Rule,*'
+        $forced = $results | Export-ComplianceReport -Path (Join-Path $TestDrive 'x.txt') -Format Markdown
+        Get-Content -Raw $forced.FullName | Should -Match '^# '
+    }
+
     It 'writes nothing with -WhatIf, and never leaves a half-written file' {
         $target = Join-Path $TestDrive 'whatif.html'
         $results | Export-ComplianceReport -Path $target -WhatIf

@@ -20,6 +20,10 @@ namespace VirtCompliance.PowerShell.Cmdlets
     ///   <code>@(Get-HostControlDrift -Inventory $inv; Test-PciSeparation -Inventory $inv) | Export-ComplianceReport -Path ./results.xml -Format JUnit</code>
     ///   <para>Drift and separation as JUnit for a CI system.</para>
     /// </example>
+    /// <example>
+    ///   <code>Test-PciSeparation -Inventory $inv | Export-ComplianceReport ./separation.sarif</code>
+    ///   <para>SARIF for a code-scanning view, the format taken from the extension.</para>
+    /// </example>
     [Cmdlet(VerbsData.Export, "ComplianceReport", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(FileInfo))]
     public sealed class ExportComplianceReportCommand : VirtCmdletBase
@@ -34,7 +38,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [ValidateNotNullOrEmpty]
         public string Path { get; set; }
 
-        /// <summary><para type="description">Html (default), Json, Csv, JUnit, Sarif or Markdown.</para></summary>
+        /// <summary><para type="description">Html, Json, Csv, JUnit, Sarif or Markdown. Without it, the file's extension decides: .json, .csv, .xml (JUnit), .sarif, .md; anything else is Html.</para></summary>
         [Parameter]
         public ReportFormat Format { get; set; } = ReportFormat.Html;
 
@@ -63,9 +67,24 @@ namespace VirtCompliance.PowerShell.Cmdlets
             }
         }
 
+        /// <summary>The format a file name asks for by its extension.</summary>
+        internal static ReportFormat FormatOf(string path)
+        {
+            switch (System.IO.Path.GetExtension(path).ToLowerInvariant())
+            {
+                case ".json": return ReportFormat.Json;
+                case ".csv": return ReportFormat.Csv;
+                case ".xml": return ReportFormat.JUnit;
+                case ".sarif": return ReportFormat.Sarif;
+                case ".md": case ".markdown": return ReportFormat.Markdown;
+                default: return ReportFormat.Html;
+            }
+        }
+
         protected override void EndProcessing()
         {
             var target = ResolveFilePath(Path);
+            if (!MyInvocation.BoundParameters.ContainsKey(nameof(Format))) Format = FormatOf(target);
             var context = ReportContext.For(Inventory, Title, typeof(ExportComplianceReportCommand).Assembly.GetName().Version.ToString());
             if (!ShouldProcess(target, $"Write a {Format} report of {_items.Count} results")) return;
             try
