@@ -107,6 +107,10 @@ Describe 'PowerCLI objects on the pipeline' {
         $errs[0].FullyQualifiedErrorId | Should -BeLike 'UnknownObjectShape,*'
         $errs[0].Exception.Message | Should -Match "esx-09.*'ExtensionData\.MoRef'"
 
+        $pool = New-VimObject ResourcePool @{ MoRef = New-MoRef ResourcePool 'resgroup-9'; Name = 'Resources' }
+        $null = $pool | Get-HostControlDrift -ErrorVariable poolErrs -ErrorAction SilentlyContinue
+        $poolErrs[0].Exception.Message | Should -Match 'is a ResourcePool \(resgroup-9\), which the analyses do not use'
+
         $broken = $lab.HostViews[0].PSObject.Copy()
         $broken.Config = [pscustomobject]@{ Product = $null }
         { $broken | Get-HostControlDrift -ErrorAction Stop } | Should -Throw "*'Config.LockdownMode'*"

@@ -72,9 +72,10 @@ namespace VirtCompliance.PowerShell.PowerCli
             }
             if (!_objects.ContainsKey(moRef.Value))
             {
-                var specType = moRef.RefType == "VmwareDistributedVirtualSwitch" ? "DistributedVirtualSwitch" : moRef.RefType;
+                // Subtypes read with their base type's property set, as the collector's container view reads them.
+                var specType = moRef.RefType == "VmwareDistributedVirtualSwitch" ? "DistributedVirtualSwitch" : moRef.RefType == "OpaqueNetwork" ? "Network" : moRef.RefType;
                 if (!SpecByType.TryGetValue(specType, out var spec))
-                    throw new PowerCliShapeException($"{what} ({moRef.RefType} {moRef.Value}) is a kind of object the analyses do not use; pipe hosts, VMs, clusters, portgroups, switches or datastores. It", "a supported MoRef.Type");
+                    throw new PowerCliShapeException($"{what} is a {moRef.RefType} ({moRef.Value}), which the analyses do not use: pipe hosts, VMs, clusters, portgroups, switches, datastores, datacenters or folders.");
                 var content = new ObjectContent(moRef);
                 var label = $"{moRef.RefType} '{Name(view) ?? moRef.Value}'";
                 foreach (var path in spec.Paths)

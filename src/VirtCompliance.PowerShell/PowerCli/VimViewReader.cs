@@ -152,6 +152,9 @@ namespace VirtCompliance.PowerShell.PowerCli
             Member = member;
         }
 
+        /// <summary>An object of a kind the module does not read; <see cref="Member"/> is null.</summary>
+        public PowerCliShapeException(string message) : base(message) { }
+
         public string Member { get; }
     }
 }
