@@ -85,8 +85,6 @@ try {
     if ($filed) {
         # The same inventory was filed before (a re-run on one snapshot): verify that bundle rather than write a second.
         $files = $filed.files
-        $previous = Get-ChildItem -Path $EvidenceRoot -Directory |
-            Where-Object { $_.Name -lt $stamp -and (Test-Path (Join-Path $_.FullName 'manifest.json')) } | Sort-Object Name | Select-Object -Last 1
     }
     else {
         $files = Save-ComplianceEvidence @save -Confirm:$false -WarningAction SilentlyContinue
@@ -100,10 +98,11 @@ try {
         Write-Output "changes since $($previous.Name): $($changes.Count) ($($report.FullName))"
     }
 
-    # The gate: drift at or above the chosen severity, or a separation finding that fails.
-    $drift = @(Get-HostControlDrift -Inventory $inv -Baseline $Baseline -WarningAction SilentlyContinue |
-        Where-Object { $FailOnSeverity -ne 'Never' -and $_.Severity -ge $FailOnSeverity })
-    $separationPasses = Test-PciSeparation -Inventory $inv -Interpretation $Interpretation -Quiet
+    # The gate, read from the evidence just filed (not analysed again, so the exit code and the bundle
+    # cannot disagree): drift at or above the chosen severity, or a separation finding that fails.
+    $drift = @(Get-Content -Raw (Join-Path $bundle 'host-control-drift.json') | ConvertFrom-Json |
+        Where-Object { $FailOnSeverity -ne 'Never' -and [VirtCompliance.Controls.Severity] $_.severity -ge [VirtCompliance.Controls.Severity] $FailOnSeverity })
+    $separationPasses = -not (Get-Content -Raw (Join-Path $bundle 'pci-separation.json') | ConvertFrom-Json | Where-Object outcome -eq 'fail')
     Write-Output "host control drift at or above ${FailOnSeverity}: $($drift.Count); CDE separation ($Interpretation): $(if ($separationPasses) { 'passes' } else { 'FAILS' })"
     if ($drift.Count -gt 0 -or -not $separationPasses) { exit 1 }
     exit 0

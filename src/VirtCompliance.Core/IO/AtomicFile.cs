@@ -23,7 +23,7 @@ namespace VirtCompliance.IO
             if (string.IsNullOrEmpty(path)) throw new ArgumentException("A file path is required.", nameof(path));
             var full = Path.GetFullPath(path);
             var dir = Path.GetDirectoryName(full);
-            if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"The folder '{dir}' does not exist.");
+            if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"The folder '{dir}' does not exist; create it first (New-Item -ItemType Directory) or give a path in an existing folder.");
             var temp = Path.Combine(dir, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp");
             try
             {

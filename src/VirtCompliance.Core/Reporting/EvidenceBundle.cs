@@ -50,7 +50,7 @@ namespace VirtCompliance.Reporting
             if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any())
                 throw new IOException($"The folder '{full}' is not empty; an evidence bundle needs a new or empty folder.");
             var parent = Path.GetDirectoryName(full);
-            if (!Directory.Exists(parent)) throw new DirectoryNotFoundException($"The folder '{parent}' does not exist.");
+            if (!Directory.Exists(parent)) throw new DirectoryNotFoundException($"The folder '{parent}' does not exist; create it first (New-Item -ItemType Directory) or give a path in an existing folder.");
             var temp = Path.Combine(parent, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp");
             Directory.CreateDirectory(temp);
             try

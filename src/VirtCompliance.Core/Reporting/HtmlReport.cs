@@ -43,8 +43,9 @@ namespace VirtCompliance.Reporting
             sb.Append(".</p></header>\n");
 
             var categories = items.GroupBy(i => i.Category).ToList();
+            var matrixRows = DriftMatrixRows(items, c);
             sb.Append("<nav><p>").Append(string.Join(" · ", new[] { ("summary", "Summary"), ("requirements", "By PCI DSS requirement") }
-                .Concat(DriftMatrixRows(items, c).Any() ? new[] { ("drift-matrix", "Drift matrix") } : Array.Empty<(string, string)>())
+                .Concat(matrixRows.Count > 0 ? new[] { ("drift-matrix", "Drift matrix") } : Array.Empty<(string, string)>())
                 .Concat(categories.Select(g => (SectionId(g.Key), g.Key)))
                 .Select(l => $"<a href=\"#{l.Item1}\">{E(l.Item2)}</a>"))).Append("</p></nav>\n");
 
@@ -60,7 +61,7 @@ namespace VirtCompliance.Reporting
                 sb.Append("<tr><td>").Append(E(requirement)).Append("</td><td>").Append(fail).Append("</td><td>").Append(warning).Append("</td></tr>\n");
             sb.Append("</tbody></table></section>\n");
 
-            DriftMatrix(sb, items, c);
+            DriftMatrix(sb, items, matrixRows, c.Hosts != null);
 
             foreach (var category in categories)
             {
@@ -127,15 +128,14 @@ namespace VirtCompliance.Reporting
         }
 
         /// <summary>Hosts (rows) × controls that drifted somewhere (columns). With the inventory's hosts known, hosts without drift are listed too, so the matrix shows the whole cluster.</summary>
-        private static void DriftMatrix(StringBuilder sb, IReadOnlyList<ReportItem> items, ReportContext c)
+        private static void DriftMatrix(StringBuilder sb, IReadOnlyList<ReportItem> items, IReadOnlyList<(string cluster, string host)> rows, bool allHostsKnown)
         {
-            var rows = DriftMatrixRows(items, c);
             if (rows.Count == 0) return;
             var drift = items.Where(i => i.Category == ReportItems.HostControlDriftCategory).ToList();
             var controls = drift.Select(i => i.Rule).Distinct().OrderBy(r => r, StringComparer.Ordinal).ToList();
             var cells = drift.GroupBy(i => (i.Cluster ?? "", i.Object, i.Rule)).ToDictionary(g => g.Key, g => g.Max(i => i.Severity));
             sb.Append("<section id=\"drift-matrix\"><h2>Host control drift matrix</h2><p>Each column is a control that drifted on at least one host; a coloured cell is a drift on that host (colour by severity)")
-              .Append(c.Hosts != null ? ", ✓ means the host was analysed and showed no drift for that control" : "")
+              .Append(allHostsKnown ? ", ✓ means the host was analysed and showed no drift for that control" : "")
               .Append(".</p><table class=\"matrix\"><thead><tr><th>Cluster</th><th>Host</th>");
             foreach (var control in controls) sb.Append("<th class=\"ctl\">").Append(E(control)).Append("</th>");
             sb.Append("</tr></thead><tbody>\n");
@@ -147,7 +147,7 @@ namespace VirtCompliance.Reporting
                     if (cells.TryGetValue((cluster ?? "", host, control), out var severity))
                         sb.Append("<td class=\"x\" style=\"background:").Append(SeverityColors[severity]).Append("\" title=\"").Append(E($"{host}: {control} ({severity})")).Append("\">✗</td>");
                     else
-                        sb.Append(c.Hosts != null ? "<td class=\"ok\">✓</td>" : "<td></td>");
+                        sb.Append(allHostsKnown ? "<td class=\"ok\">✓</td>" : "<td></td>");
                 }
                 sb.Append("</tr>\n");
             }

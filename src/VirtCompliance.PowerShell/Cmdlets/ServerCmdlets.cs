@@ -196,8 +196,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
             string name;
             if (ParameterSetName == "PowerCli")
             {
-                var viServer = ViServer ?? SessionState.PSVariable.GetValue("global:DefaultVIServer") as PSObject
-                    ?? (SessionState.PSVariable.GetValue("global:DefaultVIServer") is object o ? PSObject.AsPSObject(o) : null);
+                var viServer = ViServer ?? (SessionState.PSVariable.GetValue("global:DefaultVIServer") is object o ? PSObject.AsPSObject(o) : null);
                 if (viServer == null)
                 {
                     ThrowTerminatingError(new ErrorRecord(new PSArgumentException("There is no connection to use: pass -Server and -Credential, or -ViServer, or connect PowerCLI (Connect-VIServer) first."),

@@ -115,6 +115,14 @@ namespace VirtCompliance.PowerShell.Cmdlets
                 {
                     // A plain object that gave a parameter its value by property name ([pscustomobject]@{ Name = 'pay-db-01' } to -Vm).
                 }
+                else if (!LooksLikeVSphere(InputObject))
+                {
+                    var value = InputObject.BaseObject;
+                    WriteError(new ErrorRecord(new PSArgumentException(
+                        $"{MyInvocation.MyCommand.Name} takes an inventory (Import-VirtInventory, Get-VirtInventory) or PowerCLI objects (Get-VMHost, Get-VM, Get-Cluster, Get-View ...) from the pipeline; " +
+                        $"'{value}' ({value?.GetType().FullName}) is neither."), "UnknownObjectShape", ErrorCategory.InvalidType, InputObject));
+                    return;
+                }
                 else
                 {
                     try { _powerCli.Add(InputObject); }
@@ -132,9 +140,14 @@ namespace VirtCompliance.PowerShell.Cmdlets
             o.Properties["ExtensionData"] != null || o.Properties["MoRef"] != null || o.TypeNames.Any(t => t.StartsWith("VMware.", StringComparison.Ordinal));
 
         /// <summary>Whether this pipeline object bound one of the cmdlet's by-property-name parameters.</summary>
-        private bool BoundByPropertyName() =>
-            GetType().GetProperties().Any(p => MyInvocation.BoundParameters.ContainsKey(p.Name) &&
-                p.GetCustomAttributes(typeof(ParameterAttribute), true).Cast<ParameterAttribute>().Any(a => a.ValueFromPipelineByPropertyName));
+        private bool BoundByPropertyName() => ByPropertyName.GetValue(GetType(), t => t.GetProperties()
+                .Where(p => p.GetCustomAttributes(typeof(ParameterAttribute), true).Cast<ParameterAttribute>().Any(a => a.ValueFromPipelineByPropertyName))
+                .Select(p => p.Name).ToArray())
+            .Any(MyInvocation.BoundParameters.ContainsKey);
+
+        /// <summary>Per cmdlet type, its by-property-name parameters: read once, not per pipeline object.</summary>
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Type, string[]> ByPropertyName =
+            new System.Runtime.CompilerServices.ConditionalWeakTable<Type, string[]>();
 
         protected sealed override void EndProcessing()
         {

@@ -93,7 +93,8 @@ namespace VirtCompliance.PowerShell.PowerCli
                 case IFormattable f when value.GetType().IsPrimitive || value is decimal: return new VimText(f.ToString(null, CultureInfo.InvariantCulture));
             }
             var type = TypeName(value);
-            if (type == "ManagedObjectReference" || IsMoRefShaped(value)) return Ref(value);
+            // A typed object is a reference only by its type; an untyped one (built in PowerShell) by its shape.
+            if (type == "ManagedObjectReference" || (type == null && IsMoRefShaped(value))) return Ref(value);
             var obj = new VimObject { Type = type };
             foreach (var property in AsPSObject(value).Properties)
             {
