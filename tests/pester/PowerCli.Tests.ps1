@@ -99,6 +99,14 @@ Describe 'PowerCLI objects on the pipeline' {
         ($scope | Where-Object Name -match 'pg-cde-110').Scope | Should -Be 'Cde'
     }
 
+    It 'the firewall cmdlets refuse PowerCLI objects, which carry no port filter state, and say what to do instead' {
+        $policy = Join-Path (Split-Path $ModulePath) 'samples/pci-lab.policy.yaml'
+        { Get-VM | Test-VmFirewallPolicy -Policy $policy } | Should -Throw -ErrorId 'NotFromPowerCli,*'
+        { Get-VM | Get-VmFirewallPolicy } | Should -Throw '*Connect-VirtServer -ViServer*'
+        { Get-VM | Save-ComplianceEvidence -Path (Join-Path $TestDrive 'fw') -Policy $policy } | Should -Throw -ErrorId 'NotFromPowerCli,*'
+        Test-Path (Join-Path $TestDrive 'fw') | Should -BeFalse
+    }
+
     It 'an object of another shape is an error that names the member it lacks' {
         $notAHost = [pscustomobject]@{ Name = 'esx-09'; ExtensionData = [pscustomobject]@{ Name = 'esx-09' } }
         $notAHost.pstypenames.Insert(0, 'VMware.VimAutomation.ViCore.Impl.V1.Inventory.VMHostImpl')

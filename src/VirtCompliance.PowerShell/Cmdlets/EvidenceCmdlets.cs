@@ -48,6 +48,9 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary>The reports every bundle holds, written from the same results as the JSON files.</summary>
         private static readonly (string name, ReportFormat format)[] Reports = { ("report.html", ReportFormat.Html), ("report.sarif", ReportFormat.Sarif), ("report.junit.xml", ReportFormat.JUnit) };
 
+        protected override string WhyNotFromPowerCli() =>
+            Policy != null ? FirewallPolicyCmdlet.PortStateNotInPowerCli(MyInvocation.MyCommand.Name + " -Policy") : null;
+
         protected override void ProcessInventory()
         {
             var target = ResolveFilePath(Path);

@@ -22,6 +22,13 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [Parameter]
         [SupportsWildcards]
         public string[] Vm { get; set; }
+
+        protected override string WhyNotFromPowerCli() => PortStateNotInPowerCli(MyInvocation.MyCommand.Name);
+
+        /// <summary>Each port's own filter comes from FetchDVPorts, which no PowerCLI object carries: judging ports without it would call every one of them Missing.</summary>
+        internal static string PortStateNotInPowerCli(string command) =>
+            $"{command} needs each distributed port's own traffic filter, which PowerCLI's objects do not carry. " +
+            "Reuse PowerCLI's session instead: Connect-VirtServer -ViServer $global:DefaultVIServer, then run it without pipeline input (or with -Server).";
     }
 
     /// <summary>
@@ -253,6 +260,8 @@ namespace VirtCompliance.PowerShell.Cmdlets
     [OutputType(typeof(VmFirewallRule))]
     public sealed class GetVmFirewallPolicyCommand : InventoryAnalysisCmdlet
     {
+        protected override string WhyNotFromPowerCli() => FirewallPolicyCmdlet.PortStateNotInPowerCli(MyInvocation.MyCommand.Name);
+
         /// <summary><para type="description">Only these VMs (names or ids, wildcards allowed).</para></summary>
         [Parameter(Position = 0)]
         [SupportsWildcards]

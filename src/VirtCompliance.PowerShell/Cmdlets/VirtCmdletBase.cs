@@ -153,6 +153,9 @@ namespace VirtCompliance.PowerShell.Cmdlets
         {
             if (_powerCli.Any)
             {
+                var notFromPowerCli = WhyNotFromPowerCli();
+                if (notFromPowerCli != null)
+                    ThrowTerminatingError(new ErrorRecord(new PSNotSupportedException(notFromPowerCli), "NotFromPowerCli", ErrorCategory.InvalidArgument, null));
                 _powerCli.Complete(FetchViews());
                 try
                 {
@@ -170,6 +173,12 @@ namespace VirtCompliance.PowerShell.Cmdlets
             }
             EndInventory();
         }
+
+        /// <summary>
+        /// Why this call cannot work from PowerCLI objects (it needs data they do not carry), or null when
+        /// it can. A cmdlet that would otherwise report wrong results says so instead.
+        /// </summary>
+        protected virtual string WhyNotFromPowerCli() => null;
 
         /// <summary>What ProcessRecord would do: runs once per inventory (piped, given or collected).</summary>
         protected abstract void ProcessInventory();
