@@ -117,7 +117,8 @@ namespace VirtCompliance.PowerShell.PowerCli
         /// <summary>The inventory of everything read, mapped as Get-VirtInventory maps a server's objects.</summary>
         public Inv Build()
         {
-            foreach (var r in Wanted().Where(r => !_objects.ContainsKey(r.Value)).GroupBy(r => r.RefType))
+            var missing = Wanted().Where(r => !_objects.ContainsKey(r.Value)).GroupBy(r => r.Value).Select(g => g.First());
+            foreach (var r in missing.GroupBy(r => r.RefType))
                 _warnings.Add($"{r.Count()} {r.Key} object(s) that the piped objects refer to were not piped in and could not be fetched ({string.Join(", ", r.Select(x => x.Value).Take(5))}{(r.Count() > 5 ? ", ..." : "")}); " +
                               "pipe them too (Get-View -Id, Get-Datastore, Get-VDPortgroup) or use Get-VirtInventory for a complete inventory.");
             // A host whose cluster is unknown would point at nothing; a VM whose host is unknown likewise.
@@ -133,6 +134,9 @@ namespace VirtCompliance.PowerShell.PowerCli
                     _warnings.Add($"VM '{Text(vm["name"])}' runs on host {h.Value}, which was not piped in: its placement is unknown.");
                     vm.Properties.Remove("runtime.host");
                 }
+            if (_objects.Values.Any(o => o.Obj.RefType == "HostSystem"))
+                _warnings.Add("PowerCLI's objects do not carry the hosts' image acceptance level or installed packages (VIBs): controls on them report '(not set)'. " +
+                              "For those, collect with Get-VirtInventory over PowerCLI's session (Connect-VirtServer -ViServer $global:DefaultVIServer).");
             var url = new Uri("https://" + (_server ?? "powercli") + "/sdk");
             return InventoryCollector.BuildFrom(_objects.Values, _fieldNames, url, "PowerCLI objects");
         }

@@ -104,7 +104,9 @@ namespace VirtCompliance.Tests.PowerCli
             var adapter = new PowerCliInventory();
             foreach (var o in lab.Others.Concat(lab.Clusters).Concat(lab.Hosts).Concat(lab.Vms)) adapter.Add(o);
             var inventory = adapter.Build();
-            Assert.Empty(adapter.Warnings);
+            // Nothing was missing; the one warning is the standing one about software, which PowerCLI's objects never carry.
+            var warning = Assert.Single(adapter.Warnings);
+            Assert.StartsWith("PowerCLI's objects do not carry the hosts' image acceptance level", warning);
             Assert.True(lab.Collected.Vms.Count >= 6 && lab.Collected.Hosts.Count >= 6, $"{lab.Collected.Vms.Count} VMs, {lab.Collected.Hosts.Count} hosts");
             Assert.Contains(lab.Collected.Vms, v => v.CustomAttributes.ContainsKey("PCI-Scope"));
             Assert.Equal(Canonical(lab.Collected), Canonical(inventory));
