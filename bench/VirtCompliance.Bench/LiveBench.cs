@@ -129,7 +129,7 @@ namespace VirtCompliance.Bench
                 }
                 client.LogoutAsync(CancellationToken.None).GetAwaiter().GetResult();
             }
-            using (var self = Process.GetCurrentProcess()) result.PeakWorkingSet = self.PeakWorkingSet64;
+            result.PeakWorkingSet = Program.PeakWorkingSet();
             Console.WriteLine(JsonSerializer.Serialize(result));
             return 0;
         }

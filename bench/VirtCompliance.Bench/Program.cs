@@ -99,11 +99,8 @@ namespace VirtCompliance.Bench
         /// <summary>Runs this program again with a child mode; a secret goes on its stdin, never its command line. Returns its last output line.</summary>
         private static string RunChildText(string mode, string[] args, string stdin)
         {
-            var psi = new ProcessStartInfo(Environment.ProcessPath) { RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
-            if (string.Equals(Path.GetFileNameWithoutExtension(Environment.ProcessPath), "dotnet", StringComparison.OrdinalIgnoreCase))
-                psi.ArgumentList.Add(typeof(Program).Assembly.Location);
-            psi.ArgumentList.Add(mode);
-            foreach (var a in args) psi.ArgumentList.Add(a);
+            var psi = ChildStartInfo(mode, args);
+            psi.RedirectStandardInput = true;
             using (var child = Process.Start(psi))
             {
                 child.StandardInput.WriteLine(stdin);
@@ -115,15 +112,21 @@ namespace VirtCompliance.Bench
             }
         }
 
-        private static T RunChild<T>(string mode, int vms, int hosts) where T : class
+        /// <summary>This program again, in a child mode, with its standard output read by the parent.</summary>
+        private static ProcessStartInfo ChildStartInfo(string mode, IEnumerable<string> args)
         {
             var psi = new ProcessStartInfo(Environment.ProcessPath) { RedirectStandardOutput = true, UseShellExecute = false };
             // Started as "dotnet VirtCompliance.Bench.dll": pass the assembly to the host again.
             if (string.Equals(Path.GetFileNameWithoutExtension(Environment.ProcessPath), "dotnet", StringComparison.OrdinalIgnoreCase))
                 psi.ArgumentList.Add(typeof(Program).Assembly.Location);
             psi.ArgumentList.Add(mode);
-            psi.ArgumentList.Add(vms.ToString(Inv0));
-            psi.ArgumentList.Add(hosts.ToString(Inv0));
+            foreach (var a in args) psi.ArgumentList.Add(a);
+            return psi;
+        }
+
+        private static T RunChild<T>(string mode, int vms, int hosts) where T : class
+        {
+            var psi = ChildStartInfo(mode, new[] { vms.ToString(Inv0), hosts.ToString(Inv0) });
             T result = null;
             var clock = Stopwatch.StartNew();
             using (var child = Process.Start(psi))
@@ -552,7 +555,7 @@ namespace VirtCompliance.Bench
             return (write, read);
         }
 
-        private static long PeakWorkingSet()
+        internal static long PeakWorkingSet()
         {
             using var self = Process.GetCurrentProcess();
             self.Refresh();
