@@ -308,10 +308,10 @@ namespace VirtCompliance.Bench
             {
                 new TrafficRule
                 {
-                    Sequence = 10, Description = "Allow HTTPS from the web tier", Direction = "incomingPackets", Action = "allow",
+                    Sequence = 10, Description = "Allow HTTPS from the web tier", Direction = PortDirection.ToVm, Action = TrafficAction.Allow,
                     Protocol = 6, SourceAddresses = new[] { $"10.{n % 256}.0.0/16" }, DestinationPorts = "443",
                 },
-                new TrafficRule { Sequence = 100, Description = "Drop all other inbound traffic", Direction = "incomingPackets", Action = "drop", Log = true },
+                new TrafficRule { Sequence = 100, Description = "Drop all other inbound traffic", Direction = PortDirection.ToVm, Action = TrafficAction.Drop, Log = true },
             },
         };
 

@@ -30,9 +30,11 @@ namespace VirtCompliance.Firewall
 
     /// <summary>
     /// Turns a policy and an inventory into each protected VM's traffic filter (a vSphere
-    /// DvsTrafficRuleset): for a VM in a rule's destination group an incoming rule whose source
-    /// is each address of the source group, for a VM in its source group an outgoing rule to each
-    /// address of the destination group; one rule per address and port range, as a distributed
+    /// DvsTrafficRuleset): for a VM in a rule's destination group a rule for packets delivered to
+    /// the VM whose source is each address of the source group, for a VM in its source group a rule
+    /// for packets it sends to each address of the destination group. vSphere names those
+    /// directions from the switch's side of the port: packets to the VM are outgoingPackets, packets
+    /// from it incomingPackets (<see cref="PortDirection"/> quotes VMware's documentation); one rule per address and port range, as a distributed
     /// port's IP qualifier holds one of each. Then the defaults, written out as explicit last rules,
     /// and onFailure from the failure mode. The same policy and inventory give the same rules,
     /// byte for byte. A group that resolves to no address never yields an "any" rule: the rule is
@@ -81,11 +83,11 @@ namespace VirtCompliance.Firewall
                 {
                     var inbound = rule.To == FirewallPolicy.AnyGroup || members[rule.To].Contains(vm.Id);
                     var outbound = rule.From == FirewallPolicy.AnyGroup || members[rule.From].Contains(vm.Id);
-                    if (inbound) Emit(policy.Name, rule, "incomingPackets", AddressesOf(rule.From), rule.From, rules, ref sequence, warnings);
-                    if (outbound) Emit(policy.Name, rule, "outgoingPackets", AddressesOf(rule.To), rule.To, rules, ref sequence, warnings);
+                    if (inbound) Emit(policy.Name, rule, PacketDirection.ToVm, AddressesOf(rule.From), rule.From, rules, ref sequence, warnings);
+                    if (outbound) Emit(policy.Name, rule, PacketDirection.FromVm, AddressesOf(rule.To), rule.To, rules, ref sequence, warnings);
                 }
-                rules.Add(new TrafficRule { Sequence = DefaultSequenceBase, Description = OwnerPrefix(policy.Name) + "default-inbound", Direction = "incomingPackets", Action = Name(policy.DefaultInbound), Log = policy.DefaultInbound == PolicyAction.Drop });
-                rules.Add(new TrafficRule { Sequence = DefaultSequenceBase + 10, Description = OwnerPrefix(policy.Name) + "default-outbound", Direction = "outgoingPackets", Action = Name(policy.DefaultOutbound), Log = policy.DefaultOutbound == PolicyAction.Drop });
+                rules.Add(new TrafficRule { Sequence = DefaultSequenceBase, Description = OwnerPrefix(policy.Name) + "default-inbound", Direction = PortDirection.ToVm, Action = Name(policy.DefaultInbound), Log = policy.DefaultInbound == PolicyAction.Drop });
+                rules.Add(new TrafficRule { Sequence = DefaultSequenceBase + 10, Description = OwnerPrefix(policy.Name) + "default-outbound", Direction = PortDirection.FromVm, Action = Name(policy.DefaultOutbound), Log = policy.DefaultOutbound == PolicyAction.Drop });
                 var filter = new TrafficFilter { Enabled = true, OnFailure = policy.FailureMode == FailureMode.Closed ? "failClosed" : "failOpen", Rules = rules };
                 filters[signature] = filter;
                 result.Add(new VmRuleset { Vm = vm.Name, VmId = vm.Id, Groups = groupsOfVm, Filter = filter });
@@ -115,16 +117,17 @@ namespace VirtCompliance.Firewall
         /// </summary>
         public static string OwnerPrefix(string policyName) => policyName + "/";
 
-        private static void Emit(string policyName, PolicyRule rule, string direction, IReadOnlyList<string> peers, string peerGroup, List<TrafficRule> rules, ref int sequence, List<string> warnings)
+        private static void Emit(string policyName, PolicyRule rule, PacketDirection direction, IReadOnlyList<string> peers, string peerGroup, List<TrafficRule> rules, ref int sequence, List<string> warnings)
         {
             if (peers.Count == 0)
             {
-                warnings.Add($"Rule '{rule.Name}' left out ({(direction == "incomingPackets" ? "inbound" : "outbound")}): group '{peerGroup}' has no known address, and an empty address list would match every address.");
+                warnings.Add($"Rule '{rule.Name}' left out ({(direction == PacketDirection.ToVm ? "inbound" : "outbound")}): group '{peerGroup}' has no known address, and an empty address list would match every address.");
                 return;
             }
             var protocol = ProtocolNumber(rule.Protocol);
             var ports = rule.Ports.Count == 0 ? new string[] { null } : rule.Ports.Select(p => p.ToString()).ToArray();
-            var incoming = direction == "incomingPackets";
+            // Addresses are the packet's own: towards the VM the peer is the source, from the VM the destination.
+            var incoming = direction == PacketDirection.ToVm;
             foreach (var peer in peers)
             {
                 foreach (var port in ports)
@@ -134,7 +137,7 @@ namespace VirtCompliance.Firewall
                     {
                         Sequence = sequence,
                         Description = OwnerPrefix(policyName) + rule.Name,
-                        Direction = direction,
+                        Direction = PortDirection.Of(direction),
                         Action = Name(rule.Action),
                         Protocol = protocol,
                         // "any" compiles to no address at all, which the switch reads as every address.
@@ -147,7 +150,7 @@ namespace VirtCompliance.Firewall
             }
         }
 
-        private static string Name(PolicyAction action) => action == PolicyAction.Allow ? "allow" : "drop";
+        private static TrafficAction Name(PolicyAction action) => action == PolicyAction.Allow ? TrafficAction.Allow : TrafficAction.Drop;
 
         public static int? ProtocolNumber(PolicyProtocol protocol)
         {

@@ -114,10 +114,24 @@ namespace VirtCompliance.Firewall
                         RuleCount = desired.Rules.Count,
                         Diff = diff,
                         Desired = action == PortChangeAction.NoChange ? null : desired,
+                        Message = action == PortChangeAction.Update && WrittenInverted(own, desired)
+                            ? $"{change.Nic} of {vm.Name}: port {nic.PortKey} carries this policy as VirtCompliance 0.1 wrote it, with every direction inverted (its rules for traffic to the VM filtered what the VM sends); it is rewritten."
+                            : null,
                     });
                 }
             }
             return changes;
+        }
+
+        /// <summary>
+        /// True when the port's filter is the desired one with incoming and outgoing swapped: the
+        /// 0.1 release read the directions from the VM's side (see <see cref="PortDirection"/>).
+        /// </summary>
+        public static bool WrittenInverted(TrafficFilter current, TrafficFilter desired)
+        {
+            if (current == null || current.Rules.Count != desired.Rules.Count || !current.Rules.Any(r => r.Direction != TrafficDirection.Both)) return false;
+            var inverted = current.Rules.OrderBy(r => r.Sequence).Select(r => Text(r with { Direction = PortDirection.Inverted(r.Direction) }));
+            return inverted.SequenceEqual(desired.Rules.OrderBy(r => r.Sequence).Select(Text), StringComparer.Ordinal);
         }
 
         /// <summary>Two filters compared by identity, not by value: the key of the diff cache.</summary>
@@ -160,7 +174,7 @@ namespace VirtCompliance.Firewall
         /// </summary>
         public static string Text(TrafficRule r) => string.Format(CultureInfo.InvariantCulture,
             "{0} {1} {2} proto {3} from {4} to {5}{6} [{7}]",
-            r.Sequence, r.Direction, r.Action, r.Protocol?.ToString(CultureInfo.InvariantCulture) ?? "any",
+            r.Sequence, PortDirection.Describe(r.Direction).Replace(' ', '-'), r.Action.ToString().ToLowerInvariant(), r.Protocol?.ToString(CultureInfo.InvariantCulture) ?? "any",
             r.SourceAddresses.Count == 0 ? "any" : string.Join(",", r.SourceAddresses),
             r.DestinationAddresses.Count == 0 ? "any" : string.Join(",", r.DestinationAddresses),
             string.IsNullOrEmpty(r.DestinationPorts) ? "" : " port " + r.DestinationPorts, r.Description);
@@ -240,8 +254,11 @@ namespace VirtCompliance.Firewall
         public string Origin { get; init; }
         public string OnFailure { get; init; }
         public int Sequence { get; init; }
+        /// <summary>As the VM sees it: "to VM", "from VM" or "both".</summary>
         public string Direction { get; init; }
-        public string Action { get; init; }
+        /// <summary>The rule's vSphere direction (incomingPackets is what the VM sends: see PortDirection).</summary>
+        public TrafficDirection VsphereDirection { get; init; }
+        public TrafficAction Action { get; init; }
         public string Protocol { get; init; }
         public string From { get; init; }
         public string To { get; init; }
@@ -270,7 +287,8 @@ namespace VirtCompliance.Firewall
                             Origin = origin,
                             OnFailure = filter.OnFailure,
                             Sequence = r.Sequence,
-                            Direction = r.Direction,
+                            Direction = PortDirection.Describe(r.Direction),
+                            VsphereDirection = r.Direction,
                             Action = r.Action,
                             Protocol = r.Protocol == 6 ? "tcp" : r.Protocol == 17 ? "udp" : r.Protocol == 1 ? "icmp" : r.Protocol?.ToString(CultureInfo.InvariantCulture) ?? "any",
                             From = r.SourceAddresses.Count == 0 ? "any" : string.Join(", ", r.SourceAddresses),

@@ -6,9 +6,6 @@ using VirtCompliance.Inventory;
 
 namespace VirtCompliance.Firewall
 {
-    /// <summary>Which way a packet crosses a VM's distributed port: towards the VM, or leaving it.</summary>
-    public enum PacketDirection { ToVm, FromVm }
-
     public enum FilterVerdict
     {
         /// <summary>No enabled filter, or no rule covers the traffic: the switch lets it pass.</summary>
@@ -43,8 +40,8 @@ namespace VirtCompliance.Firewall
     /// cannot decide "everything"; allow rules of that kind are deliberate exceptions (a firewall
     /// permitting one service) and are reported as such. A filter with no covering rule lets
     /// traffic pass, as the switch does. Only IP qualifiers are modelled.
-    /// Direction follows the rule's wording from the VM's point of view: incomingPackets are
-    /// packets delivered to the VM, outgoingPackets are packets the VM sends.
+    /// Directions are the switch port's (<see cref="PortDirection"/>): on a VM's port incomingPackets
+    /// are the packets the VM sends, outgoingPackets the packets delivered to it.
     /// </summary>
     public static class TrafficFilterEvaluator
     {
@@ -54,7 +51,7 @@ namespace VirtCompliance.Firewall
             var permitted = new List<TrafficRule>();
             foreach (var rule in filter.Rules.OrderBy(r => r.Sequence))
             {
-                if (!Applies(rule.Direction, direction)) continue;
+                if (!PortDirection.Covers(rule.Direction, direction)) continue;
                 var src = Matches(rule.SourceAddresses, source);
                 var dst = Matches(rule.DestinationAddresses, destination);
                 if (src == false || dst == false) continue;
@@ -65,7 +62,8 @@ namespace VirtCompliance.Firewall
                     continue;
                 }
                 if (src == null || dst == null) return new FilterDecision(FilterVerdict.Undecided, rule, permitted);
-                return new FilterDecision(IsAllow(rule) ? FilterVerdict.Allowed : FilterVerdict.Dropped, rule, permitted);
+                // Only a drop rule stops the packet; marking, logging and the rest let it pass.
+                return new FilterDecision(rule.Action == TrafficAction.Drop ? FilterVerdict.Dropped : FilterVerdict.Allowed, rule, permitted);
             }
             return new FilterDecision(FilterVerdict.Allowed, null, permitted);
         }
@@ -80,7 +78,7 @@ namespace VirtCompliance.Firewall
             if (filter == null || !filter.Enabled) return null;
             foreach (var rule in filter.Rules.OrderBy(r => r.Sequence))
             {
-                if (!Applies(rule.Direction, direction)) continue;
+                if (!PortDirection.Covers(rule.Direction, direction)) continue;
                 if (rule.Protocol != null && rule.Protocol != protocol) continue;
                 if (Matches(rule.SourceAddresses, source) != true || Matches(rule.DestinationAddresses, destination) != true) continue;
                 if (!string.IsNullOrEmpty(rule.DestinationPorts) && (port == null || !InPorts(rule.DestinationPorts, port.Value))) continue;
@@ -98,17 +96,7 @@ namespace VirtCompliance.Firewall
             return ok && port >= start && port <= end;
         }
 
-        private static bool Applies(string ruleDirection, PacketDirection direction)
-        {
-            switch (ruleDirection)
-            {
-                case "incomingPackets": return direction == PacketDirection.ToVm;
-                case "outgoingPackets": return direction == PacketDirection.FromVm;
-                default: return true;
-            }
-        }
-
-        private static bool IsAllow(TrafficRule rule) => string.Equals(rule.Action, "allow", StringComparison.OrdinalIgnoreCase);
+        private static bool IsAllow(TrafficRule rule) => rule.Action == TrafficAction.Allow;
 
         /// <summary>True/false when the address is known; null when the rule names addresses and this one is unknown.</summary>
         private static bool? Matches(IReadOnlyList<string> addresses, IPAddress address)

@@ -21,6 +21,15 @@ namespace VirtCompliance.Inventory
 
     public enum ClusterRuleKind { VmHost, VmAffinity, VmAntiAffinity }
 
+    /// <summary>
+    /// A traffic rule's direction, in vSphere's words (DvsNetworkRuleDirectionType). vSphere names it
+    /// from the distributed switch's side of the port, not the VM's: see <see cref="PortDirection"/>.
+    /// </summary>
+    public enum TrafficDirection { Both, IncomingPackets, OutgoingPackets }
+
+    /// <summary>A traffic rule's action, by the name of its vSphere action type (DvsAcceptNetworkRuleAction is Allow).</summary>
+    public enum TrafficAction { Allow, Drop, Punt, Copy, MacRewrite, GreEncap, Log, UpdateTag, RateLimit }
+
     /// <summary>Layer-2 security policy. A null field on a portgroup means "inherit from the switch".</summary>
     public sealed record SecurityPolicy
     {
@@ -214,10 +223,9 @@ namespace VirtCompliance.Inventory
     {
         public int Sequence { get; init; }
         public string Description { get; init; }
-        /// <summary>incomingPackets, outgoingPackets or both.</summary>
-        public string Direction { get; init; } = "both";
-        /// <summary>allow or drop (other vSphere actions are kept as their vSphere name).</summary>
-        public string Action { get; init; } = "allow";
+        /// <summary>incomingPackets (into the switch: sent by the VM), outgoingPackets (delivered to the VM) or both.</summary>
+        public TrafficDirection Direction { get; init; } = TrafficDirection.Both;
+        public TrafficAction Action { get; init; } = TrafficAction.Allow;
         /// <summary>IANA protocol number; null = any.</summary>
         public int? Protocol { get; init; }
         /// <summary>Addresses or CIDRs; empty = any.</summary>

@@ -404,15 +404,36 @@ namespace VirtCompliance.Vim.Collector
             {
                 Sequence = rule.Int("sequence") ?? 0,
                 Description = rule.Text("description"),
-                Direction = rule.Text("direction") ?? "both",
-                Action = action == "DvsDropNetworkRuleAction" ? "drop" : action == "DvsAcceptNetworkRuleAction" ? "allow"
-                    : action == null ? "allow" : char.ToLowerInvariant(action[3]) + action.Substring(4).Replace("NetworkRuleAction", ""),
+                Direction = rule.Text("direction") switch
+                {
+                    "incomingPackets" => TrafficDirection.IncomingPackets,
+                    "outgoingPackets" => TrafficDirection.OutgoingPackets,
+                    _ => TrafficDirection.Both,
+                },
+                Action = ActionOf(action),
                 Protocol = ip?.Object("protocol")?.Int("value"),
                 SourceAddresses = Address(ip?["sourceAddress"]),
                 DestinationAddresses = Address(ip?["destinationAddress"]),
                 SourcePorts = Port(ip?["sourceIpPort"]),
                 DestinationPorts = Port(ip?["destinationIpPort"]),
             };
+        }
+
+        /// <summary>A rule's action from its vSphere type name (DvsDropNetworkRuleAction is Drop); none, or one this release does not know, lets packets pass.</summary>
+        private static TrafficAction ActionOf(string type)
+        {
+            switch (type)
+            {
+                case "DvsDropNetworkRuleAction": return TrafficAction.Drop;
+                case "DvsPuntNetworkRuleAction": return TrafficAction.Punt;
+                case "DvsCopyNetworkRuleAction": return TrafficAction.Copy;
+                case "DvsMacRewriteNetworkRuleAction": return TrafficAction.MacRewrite;
+                case "DvsGreEncapNetworkRuleAction": return TrafficAction.GreEncap;
+                case "DvsLogNetworkRuleAction": return TrafficAction.Log;
+                case "DvsUpdateTagNetworkRuleAction": return TrafficAction.UpdateTag;
+                case "DvsRateLimitNetworkRuleAction": return TrafficAction.RateLimit;
+                default: return TrafficAction.Allow;
+            }
         }
 
         private static IReadOnlyList<string> Address(VimValue value)

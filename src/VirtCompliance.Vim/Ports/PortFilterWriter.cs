@@ -100,8 +100,10 @@ namespace VirtCompliance.Vim.Ports
                 Port(w, "destinationIpPort", rule.DestinationPorts);
                 w.End();
             }
-            w.Start("action", string.Equals(rule.Action, "allow", StringComparison.OrdinalIgnoreCase) ? "DvsAcceptNetworkRuleAction" : "DvsDropNetworkRuleAction").End();
-            w.Text("direction", rule.Direction ?? "both");
+            if (rule.Action != TrafficAction.Allow && rule.Action != TrafficAction.Drop)
+                throw new ArgumentException($"Rule {rule.Sequence} ({rule.Description}): only allow and drop rules are written, not {rule.Action}.");
+            w.Start("action", rule.Action == TrafficAction.Allow ? "DvsAcceptNetworkRuleAction" : "DvsDropNetworkRuleAction").End();
+            w.Text("direction", rule.Direction == TrafficDirection.IncomingPackets ? "incomingPackets" : rule.Direction == TrafficDirection.OutgoingPackets ? "outgoingPackets" : "both");
             w.End();
         }
 

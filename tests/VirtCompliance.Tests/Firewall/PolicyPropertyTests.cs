@@ -56,10 +56,10 @@ namespace VirtCompliance.Tests.Firewall
                             {
                                 var expectedIn = Direct(policy, members, inventory, peer, vm, inbound: true, protocol, port);
                                 var actualIn = TrafficFilterEvaluator.Match(ruleset.Filter, PacketDirection.ToVm, peer, self, protocol, port);
-                                Assert.True(actualIn?.Action == expectedIn, $"seed {seed} round {round}: {peer} → {vm.Name} {protocol}/{port}: policy {expectedIn}, compiled {actualIn?.Action} ({actualIn?.Description})");
+                                Assert.True(actualIn?.Action.ToString().ToLowerInvariant() == expectedIn, $"seed {seed} round {round}: {peer} → {vm.Name} {protocol}/{port}: policy {expectedIn}, compiled {actualIn?.Action} ({actualIn?.Description})");
                                 var expectedOut = Direct(policy, members, inventory, peer, vm, inbound: false, protocol, port);
                                 var actualOut = TrafficFilterEvaluator.Match(ruleset.Filter, PacketDirection.FromVm, self, peer, protocol, port);
-                                Assert.True(actualOut?.Action == expectedOut, $"seed {seed} round {round}: {vm.Name} → {peer} {protocol}/{port}: policy {expectedOut}, compiled {actualOut?.Action} ({actualOut?.Description})");
+                                Assert.True(actualOut?.Action.ToString().ToLowerInvariant() == expectedOut, $"seed {seed} round {round}: {vm.Name} → {peer} {protocol}/{port}: policy {expectedOut}, compiled {actualOut?.Action} ({actualOut?.Description})");
                             }
                 }
             }

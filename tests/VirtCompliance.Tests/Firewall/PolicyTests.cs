@@ -142,8 +142,8 @@ namespace VirtCompliance.Tests.Firewall
             Verdict(db, "10.12.0.21", 6, 22).Should("drop");      // app tier: no SSH
             Verdict(db, "10.12.0.5", 6, 22).Should("allow");      // pay-jump-01's CDE-side address
             Verdict(db, "10.40.0.21", 6, 1433).Should("drop");    // print-01
-            var last = db.Filter.Rules.Where(r => r.Direction == "incomingPackets").OrderBy(r => r.Sequence).Last();
-            Assert.Equal(("drop", 0), (last.Action, last.SourceAddresses.Count));
+            var last = db.Filter.Rules.Where(r => r.Direction == PortDirection.ToVm).OrderBy(r => r.Sequence).Last();
+            Assert.Equal((TrafficAction.Drop, 0), (last.Action, last.SourceAddresses.Count));
             Assert.All(db.Filter.Rules.Where(r => r.Sequence < PolicyCompiler.DefaultSequenceBase),
                 r => Assert.True(r.SourceAddresses.Count + r.DestinationAddresses.Count == 1, r.Description));
         }
@@ -202,7 +202,7 @@ namespace VirtCompliance.Tests.Firewall
         public static void Should(this (VmRuleset vm, string src, int proto, int port) v, string action)
         {
             var rule = TrafficFilterEvaluator.Match(v.vm.Filter, PacketDirection.ToVm, IPAddress.Parse(v.src), null, v.proto, v.port);
-            Assert.True(rule != null && rule.Action == action, $"{v.src} → {v.vm.Vm} {v.proto}/{v.port}: expected {action}, rule {rule?.Sequence} {rule?.Description} {rule?.Action}");
+            Assert.True(rule != null && rule.Action.ToString().ToLowerInvariant() == action, $"{v.src} → {v.vm.Vm} {v.proto}/{v.port}: expected {action}, rule {rule?.Sequence} {rule?.Description} {rule?.Action}");
         }
     }
 }
@@ -235,6 +235,40 @@ namespace VirtCompliance.Tests.Firewall
             Assert.Contains("esx-pay-03", batch.Message);
             Assert.Contains("acme-ids-sensor", batch.Message);
             Assert.Equal(EnforcementStatus.Enforced, statuses.Single(s => s.Vm == "pay-db-01").Status);
+        }
+
+        [Fact]
+        public void A_port_written_by_release_0_1_with_inverted_directions_is_recognised_and_rewritten()
+        {
+            var (compiled, inv) = Enforced(FailureMode.Closed);
+            var db = inv.Vms.Single(v => v.Name == "pay-db-01");
+            var desired = compiled.Vms.Single(v => v.VmId == db.Id).Filter;
+            // What 0.1 wrote: the same rules with incomingPackets for traffic to the VM.
+            var old = desired with { Rules = desired.Rules.Select(r => r with { Direction = PortDirection.Inverted(r.Direction) }).ToArray() };
+            var vms = inv.Vms.Select(v => v.Id == db.Id ? v with { Nics = v.Nics.Select(n => n with { PortFilter = old }).ToArray() } : v);
+            var written = new VirtCompliance.Inventory.Inventory(inv.Source, inv.CollectedAt, inv.Collector, inv.Datacenters, inv.Clusters, inv.Hosts, inv.Networks, inv.DistributedSwitches, inv.Datastores, vms);
+            var change = PolicyPlanner.Plan(PolicyCompiler.Compile(compiled.Policy, written), written).Single(c => c.VmId == db.Id);
+            Assert.Equal(PortChangeAction.Update, change.Action);
+            Assert.Contains("0.1", change.Message);
+            Assert.Contains(change.Diff, l => l.StartsWith("+ ", StringComparison.Ordinal) && l.Contains("to-VM"));
+            Assert.Equal(EnforcementStatus.Different, FirewallStatus.Check(PolicyCompiler.Compile(compiled.Policy, written), written).Single(s => s.VmId == db.Id).Status);
+            // A port that is merely different is not called a 0.1 port.
+            Assert.False(PolicyPlanner.WrittenInverted(desired with { Rules = desired.Rules.Take(1).ToArray() }, desired));
+            Assert.False(PolicyPlanner.WrittenInverted(desired, desired));
+        }
+
+        [Fact]
+        public void Compiled_rules_for_traffic_to_the_vm_are_outgoing_packets_naming_the_peer_as_source()
+        {
+            var (compiled, inv) = Enforced(FailureMode.Closed);
+            var db = compiled.Vms.Single(v => v.Vm == "pay-db-01").Filter;
+            var sql = db.Rules.First(r => r.DestinationPorts == "1433");
+            Assert.Equal(TrafficDirection.OutgoingPackets, sql.Direction);
+            Assert.Single(sql.SourceAddresses);
+            Assert.Empty(sql.DestinationAddresses);
+            var defaults = db.Rules.Where(r => r.Sequence >= PolicyCompiler.DefaultSequenceBase).ToArray();
+            Assert.Equal((TrafficDirection.OutgoingPackets, TrafficAction.Drop), (defaults[0].Direction, defaults[0].Action));   // inbound: drop
+            Assert.Equal((TrafficDirection.IncomingPackets, TrafficAction.Allow), (defaults[1].Direction, defaults[1].Action));  // outbound: allow
         }
 
         [Fact]

@@ -120,9 +120,9 @@ namespace VirtCompliance.Tests.Pci
             {
                 Rules = new[]
                 {
-                    new TrafficRule { Sequence = 30, Description = "drop all", Action = "drop" },
-                    new TrafficRule { Sequence = 10, Description = "ssh", Action = "allow", Protocol = 6, DestinationPorts = "22" },
-                    new TrafficRule { Sequence = 20, Description = "other net", Action = "allow", SourceAddresses = new[] { "192.168.0.0/16" } },
+                    new TrafficRule { Sequence = 30, Description = "drop all", Action = TrafficAction.Drop },
+                    new TrafficRule { Sequence = 10, Description = "ssh", Action = TrafficAction.Allow, Protocol = 6, DestinationPorts = "22" },
+                    new TrafficRule { Sequence = 20, Description = "other net", Action = TrafficAction.Allow, SourceAddresses = new[] { "192.168.0.0/16" } },
                 },
             };
             var d = TrafficFilterEvaluator.Decide(filter, PacketDirection.ToVm, B, A);
@@ -132,9 +132,9 @@ namespace VirtCompliance.Tests.Pci
         }
 
         [Fact]
-        public void Direction_is_from_the_vms_point_of_view()
+        public void Direction_is_the_switch_ports_so_traffic_to_the_vm_is_outgoing_packets()
         {
-            var filter = new TrafficFilter { Rules = new[] { new TrafficRule { Sequence = 1, Direction = "incomingPackets", Action = "drop" } } };
+            var filter = new TrafficFilter { Rules = new[] { new TrafficRule { Sequence = 1, Direction = TrafficDirection.OutgoingPackets, Action = TrafficAction.Drop } } };
             Assert.Equal(FilterVerdict.Dropped, TrafficFilterEvaluator.Decide(filter, PacketDirection.ToVm, B, A).Verdict);
             Assert.Equal(FilterVerdict.Allowed, TrafficFilterEvaluator.Decide(filter, PacketDirection.FromVm, A, B).Verdict);
         }
@@ -142,9 +142,9 @@ namespace VirtCompliance.Tests.Pci
         [Fact]
         public void Unknown_addresses_are_undecided_only_where_a_rule_names_addresses()
         {
-            var named = new TrafficFilter { Rules = new[] { new TrafficRule { Sequence = 1, Action = "drop", DestinationAddresses = new[] { "10.0.10.0/24" } } } };
+            var named = new TrafficFilter { Rules = new[] { new TrafficRule { Sequence = 1, Action = TrafficAction.Drop, DestinationAddresses = new[] { "10.0.10.0/24" } } } };
             Assert.Equal(FilterVerdict.Undecided, TrafficFilterEvaluator.Decide(named, PacketDirection.ToVm, null, null).Verdict);
-            var any = new TrafficFilter { Rules = new[] { new TrafficRule { Sequence = 1, Action = "drop" } } };
+            var any = new TrafficFilter { Rules = new[] { new TrafficRule { Sequence = 1, Action = TrafficAction.Drop } } };
             Assert.Equal(FilterVerdict.Dropped, TrafficFilterEvaluator.Decide(any, PacketDirection.ToVm, null, null).Verdict);
         }
 
@@ -152,7 +152,7 @@ namespace VirtCompliance.Tests.Pci
         public void No_filter_a_disabled_filter_and_no_matching_rule_all_let_traffic_pass()
         {
             Assert.Equal(FilterVerdict.Allowed, TrafficFilterEvaluator.Decide(null, PacketDirection.ToVm, A, B).Verdict);
-            var rules = new[] { new TrafficRule { Sequence = 1, Action = "drop", SourceAddresses = new[] { "172.16.0.0/12" } } };
+            var rules = new[] { new TrafficRule { Sequence = 1, Action = TrafficAction.Drop, SourceAddresses = new[] { "172.16.0.0/12" } } };
             Assert.Equal(FilterVerdict.Allowed, TrafficFilterEvaluator.Decide(new TrafficFilter { Enabled = false, Rules = rules }, PacketDirection.ToVm, A, B).Verdict);
             var d = TrafficFilterEvaluator.Decide(new TrafficFilter { Rules = rules }, PacketDirection.ToVm, A, B);
             Assert.Equal(FilterVerdict.Allowed, d.Verdict);

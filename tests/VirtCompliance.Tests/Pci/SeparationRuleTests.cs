@@ -239,8 +239,8 @@ namespace VirtCompliance.Tests.Pci
         public void A_filter_that_drops_both_directions_separates_and_leaves_only_evidence(PciInterpretation interpretation)
         {
             var lab = FilteredSegment(
-                new TrafficRule { Sequence = 10, Description = "https from office", Direction = "incomingPackets", Action = "allow", Protocol = 6, SourceAddresses = new[] { "10.0.10.0/24" }, DestinationPorts = "443" },
-                new TrafficRule { Sequence = 20, Description = "nothing else", Direction = "both", Action = "drop" });
+                new TrafficRule { Sequence = 10, Description = "https from office", Direction = PortDirection.ToVm, Action = TrafficAction.Allow, Protocol = 6, SourceAddresses = new[] { "10.0.10.0/24" }, DestinationPorts = "443" },
+                new TrafficRule { Sequence = 20, Description = "nothing else", Direction = TrafficDirection.Both, Action = TrafficAction.Drop });
             var f = Analyze(lab.Build(), interpretation).Rule(A.SharedSegment).Single();
             Assert.Equal(FindingOutcome.Info, f.Outcome);
             Assert.Contains(f.Evidence, e => e.StartsWith("Permitted exception", StringComparison.Ordinal) && e.Contains("https from office"));
@@ -250,7 +250,7 @@ namespace VirtCompliance.Tests.Pci
         public void Drop_rules_for_incoming_traffic_on_a_shared_portgroup_separate_both_ways()
         {
             // Both ports carry the filter: each direction is dropped where it enters the other VM.
-            var lab = FilteredSegment(new TrafficRule { Sequence = 10, Description = "inbound", Direction = "incomingPackets", Action = "drop" });
+            var lab = FilteredSegment(new TrafficRule { Sequence = 10, Description = "inbound", Direction = PortDirection.ToVm, Action = TrafficAction.Drop });
             Assert.Equal(FindingOutcome.Info, Analyze(lab.Build(), Strict).Rule(A.SharedSegment).Single().Outcome);
         }
 
@@ -260,7 +260,7 @@ namespace VirtCompliance.Tests.Pci
             var lab = New(extraNetworks: Portgroup("dvportgroup-11", "dvpg-test", 10));
             lab.Networks[1] = lab.Networks[1] with
             {
-                TrafficFilter = new TrafficFilter { Rules = new[] { new TrafficRule { Sequence = 10, Description = "inbound", Direction = "incomingPackets", Action = "drop" } } },
+                TrafficFilter = new TrafficFilter { Rules = new[] { new TrafficRule { Sequence = 10, Description = "inbound", Direction = PortDirection.ToVm, Action = TrafficAction.Drop } } },
             };
             lab.Vm("vm-1", "host-1", Scoped("CDE", Cde, "10.0.10.11")).Vm("vm-2", "host-2", Scoped("OutOfScope", "dvportgroup-11", "10.0.10.50"));
             var f = Analyze(lab.Build(), Strict).Rule(A.SharedSegment).Single();
@@ -274,7 +274,7 @@ namespace VirtCompliance.Tests.Pci
             var lab = New();
             lab.Networks[1] = lab.Networks[1] with
             {
-                TrafficFilter = new TrafficFilter { Rules = new[] { new TrafficRule { Sequence = 10, Direction = "both", Action = "drop", SourceAddresses = new[] { "10.0.10.0/24" } } } },
+                TrafficFilter = new TrafficFilter { Rules = new[] { new TrafficRule { Sequence = 10, Direction = TrafficDirection.Both, Action = TrafficAction.Drop, SourceAddresses = new[] { "10.0.10.0/24" } } } },
             };
             lab.Vm("vm-1", "host-1", Scoped("CDE", Cde, "10.0.10.11")).Vm("vm-2", "host-2", Scoped("OutOfScope", Cde, null));
             var f = Analyze(lab.Build(), Strict).Rule(A.SharedSegment).Single();
@@ -285,7 +285,7 @@ namespace VirtCompliance.Tests.Pci
         [Fact]
         public void A_filter_on_the_cde_vms_own_port_separates_too()
         {
-            var drop = new TrafficFilter { Rules = new[] { new TrafficRule { Sequence = 10, Direction = "both", Action = "drop" } } };
+            var drop = new TrafficFilter { Rules = new[] { new TrafficRule { Sequence = 10, Direction = TrafficDirection.Both, Action = TrafficAction.Drop } } };
             var lab = New().Vm("vm-1", "host-1", v => Scoped("CDE", Cde, "10.0.10.11")(v) with { Nics = new[] { Nic(4000, Cde, "10.0.10.11") with { PortKey = "7", PortFilter = drop } } })
                 .Vm("vm-2", "host-2", Scoped("OutOfScope", Cde, "10.0.10.50"));
             var f = Analyze(lab.Build(), Strict).Rule(A.SharedSegment).Single();
@@ -296,7 +296,7 @@ namespace VirtCompliance.Tests.Pci
         [Fact]
         public void A_disabled_filter_does_not_separate()
         {
-            var lab = FilteredSegment(new TrafficRule { Sequence = 10, Direction = "both", Action = "drop" });
+            var lab = FilteredSegment(new TrafficRule { Sequence = 10, Direction = TrafficDirection.Both, Action = TrafficAction.Drop });
             lab.Networks[1] = lab.Networks[1] with { TrafficFilter = lab.Networks[1].TrafficFilter with { Enabled = false } };
             Assert.Equal(FindingOutcome.Fail, Analyze(lab.Build(), Strict).Rule(A.SharedSegment).Single().Outcome);
         }

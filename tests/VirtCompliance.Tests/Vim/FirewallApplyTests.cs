@@ -6,6 +6,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using VirtCompliance.Firewall;
+using VirtCompliance.Inventory;
 using VirtCompliance.Vim;
 using VirtCompliance.Vim.Collector;
 using VirtCompliance.Vim.Ports;
@@ -94,9 +95,23 @@ namespace VirtCompliance.Tests.Vim
                     Assert.Equal(vm.VmId, (string)port["vm"]);
                     Assert.Equal("failClosed", (string)port["onFailure"]);
                     var read = port["rules"].Select(r => $"{r["sequence"]} {r["direction"]} {r["action"]} {r["protocol"]} {r["source"]} {r["destination"]} {r["ports"]} {r["description"]}");
-                    var want = vm.Filter.Rules.OrderBy(r => r.Sequence).Select(r => $"{r.Sequence} {r.Direction} {r.Action} {r.Protocol} {r.SourceAddresses.FirstOrDefault()} {r.DestinationAddresses.FirstOrDefault()} {r.DestinationPorts} {r.Description}");
+                    var want = vm.Filter.Rules.OrderBy(r => r.Sequence).Select(r => $"{r.Sequence} {Camel(r.Direction.ToString())} {Camel(r.Action.ToString())} {r.Protocol} {r.SourceAddresses.FirstOrDefault()} {r.DestinationAddresses.FirstOrDefault()} {r.DestinationPorts} {r.Description}");
                     Assert.Equal(want, read);
                 }
+
+                // The ports as pyVmomi read them, judged packet by packet by an evaluator of this test's own
+                // (SwitchPortFilter below), which knows only VMware's meaning of a rule's direction.
+                var (first, firstNic) = expected[0];
+                var portOfFirst = ports.Single(p => (string)p["key"] == firstNic.PortKey && (string)p["switch"] == firstNic.DvsId);
+                var self = firstNic.IpAddresses.FirstOrDefault() ?? "10.200.0.10";
+                var toVm = SwitchPortFilter.IntoSwitch(sentByVm: false);
+                var fromVm = SwitchPortFilter.IntoSwitch(sentByVm: true);
+                Assert.Equal("allow", SwitchPortFilter.Verdict(portOfFirst, toVm, "10.1.2.3", self, 6, 22));      // admin-ssh
+                Assert.Equal("allow", SwitchPortFilter.Verdict(portOfFirst, toVm, "192.168.5.9", self, 6, 8080));
+                Assert.Equal("drop", SwitchPortFilter.Verdict(portOfFirst, toVm, "10.2.0.1", self, 6, 22));       // not admin: default inbound
+                Assert.Equal("drop", SwitchPortFilter.Verdict(portOfFirst, toVm, "10.1.2.3", self, 6, 443));      // admin, but not that port
+                Assert.Equal("allow", SwitchPortFilter.Verdict(portOfFirst, fromVm, self, "10.2.0.1", 6, 443));   // default outbound
+                Assert.Equal("allow", SwitchPortFilter.Verdict(portOfFirst, fromVm, self, "10.1.2.3", 6, 22));
 
                 // Someone reconnects a protected VM to a standard portgroup: no switch filters it there any more.
                 var victim = inv.GetVm(compiled.Vms[0].VmId);
@@ -220,15 +235,62 @@ namespace VirtCompliance.Tests.Vim
                 OnFailure = "failClosed",
                 Rules = new[]
                 {
-                    new VirtCompliance.Inventory.TrafficRule { Sequence = 10, Description = "p/a", Direction = "incomingPackets", Action = "allow", Protocol = 6, SourceAddresses = new[] { "10.0.0.0/8" }, DestinationPorts = "8000-8080" },
-                    new VirtCompliance.Inventory.TrafficRule { Sequence = 20, Description = "p/b", Direction = "outgoingPackets", Action = "drop", DestinationAddresses = new[] { "10.1.2.3" }, DestinationPorts = "22", Protocol = 17 },
-                    new VirtCompliance.Inventory.TrafficRule { Sequence = 60000, Description = "p/default-inbound", Direction = "incomingPackets", Action = "drop" },
+                    new VirtCompliance.Inventory.TrafficRule { Sequence = 10, Description = "p/a", Direction = TrafficDirection.IncomingPackets, Action = TrafficAction.Allow, Protocol = 6, SourceAddresses = new[] { "10.0.0.0/8" }, DestinationPorts = "8000-8080" },
+                    new VirtCompliance.Inventory.TrafficRule { Sequence = 20, Description = "p/b", Direction = TrafficDirection.OutgoingPackets, Action = TrafficAction.Drop, DestinationAddresses = new[] { "10.1.2.3" }, DestinationPorts = "22", Protocol = 17 },
+                    new VirtCompliance.Inventory.TrafficRule { Sequence = 60000, Description = "p/default-inbound", Direction = TrafficDirection.IncomingPackets, Action = TrafficAction.Drop },
                 },
             };
             using (var w = PortFilterWriter.Request(new VimRef("VmwareDistributedVirtualSwitch", "dvs-9"), "12", "3", filter))
                 Assert.Empty(VimSchema.Validate(w.ToArray()));
             using (var w = PortFilterWriter.Request(new VimRef("VmwareDistributedVirtualSwitch", "dvs-9"), "12", "3", null))
                 Assert.Empty(VimSchema.Validate(w.ToArray()));
+        }
+
+        private static string Camel(string pascal) => char.ToLowerInvariant(pascal[0]) + pascal.Substring(1);
+    }
+
+    /// <summary>
+    /// A distributed port's traffic filter as the switch applies it, written apart from the module's
+    /// compiler and evaluator, from VMware's words only: rules sit "on the data path between the virtual
+    /// machine network adapter and distributed port", and direction is "according to the traffic direction
+    /// in the switch" (vSphere Networking guide), so incomingPackets is a packet entering the switch from
+    /// the VM and outgoingPackets one leaving the switch towards it; the IP qualifier matches the packet's
+    /// own source and destination; the first rule in sequence that matches decides; no match passes.
+    /// </summary>
+    internal static class SwitchPortFilter
+    {
+        /// <summary>The vSphere direction of a packet on a VM's port: into the switch when the VM sends it.</summary>
+        public static string IntoSwitch(bool sentByVm) => sentByVm ? "incomingPackets" : "outgoingPackets";
+
+        public static string Verdict(Newtonsoft.Json.Linq.JToken port, string direction, string source, string destination, int protocol, int destinationPort)
+        {
+            foreach (var rule in port["rules"].OrderBy(r => (int)r["sequence"]))
+            {
+                var d = (string)rule["direction"];
+                if (d != "both" && d != direction) continue;
+                if (rule["protocol"].Type != Newtonsoft.Json.Linq.JTokenType.Null && (int)rule["protocol"] != protocol) continue;
+                if (!Within((string)rule["source"], source) || !Within((string)rule["destination"], destination)) continue;
+                var ports = (string)rule["ports"];
+                if (ports != null)
+                {
+                    var range = ports.Split('-');
+                    var low = int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture);
+                    var high = int.Parse(range[range.Length - 1], System.Globalization.CultureInfo.InvariantCulture);
+                    if (destinationPort < low || destinationPort > high) continue;
+                }
+                return (string)rule["action"];
+            }
+            return "allow";
+        }
+
+        private static bool Within(string block, string address)
+        {
+            if (block == null) return true;
+            var parts = block.Split('/');
+            var bits = parts.Length == 2 ? int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture) : 32;
+            uint Value(string ip) => System.Net.IPAddress.Parse(ip).GetAddressBytes().Aggregate(0u, (acc, b) => (acc << 8) | b);
+            var mask = bits == 0 ? 0u : uint.MaxValue << (32 - bits);
+            return (Value(parts[0]) & mask) == (Value(address) & mask);
         }
     }
 }

@@ -103,9 +103,9 @@ namespace VirtCompliance.Tests.Vim
             Assert.True(filter.Enabled);
             Assert.Equal(2, filter.Rules.Count);
             var ssh = filter.Rules[0];
-            Assert.Equal((10, "drop", "incomingPackets", 6, "22"), (ssh.Sequence, ssh.Action, ssh.Direction, ssh.Protocol, ssh.DestinationPorts));
+            Assert.Equal((10, TrafficAction.Drop, TrafficDirection.IncomingPackets, (int?)6, "22"), (ssh.Sequence, ssh.Action, ssh.Direction, ssh.Protocol, ssh.DestinationPorts));
             Assert.Equal(new[] { "10.0.0.0/8" }, ssh.SourceAddresses);
-            Assert.Equal(("allow", "both", (int?)null), (filter.Rules[1].Action, filter.Rules[1].Direction, filter.Rules[1].Protocol));
+            Assert.Equal((TrafficAction.Allow, TrafficDirection.Both, (int?)null), (filter.Rules[1].Action, filter.Rules[1].Direction, filter.Rules[1].Protocol));
         }
 
         [Fact]
