@@ -25,6 +25,7 @@
         'Save-ComplianceEvidence'
         'Test-ComplianceEvidence'
         'Get-HostControlDrift'
+        'Get-NetworkControlDrift'
         'Get-PciScope'
         'Test-PciSeparation'
         'Get-PciSegmentationMatrix'

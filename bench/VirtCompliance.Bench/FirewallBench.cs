@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Text;
+using VirtCompliance.Assessments;
 using VirtCompliance.Firewall;
 using Inv = VirtCompliance.Inventory.Inventory;
 
@@ -34,8 +35,9 @@ rules:
         public static (double ms, int vms, int rulesets, int maxRules) Compile(Inv inventory, FirewallPolicy policy)
         {
             var clock = Stopwatch.StartNew();
-            var compiled = PolicyCompiler.Compile(policy, inventory);
-            var plan = PolicyPlanner.Plan(compiled, inventory);
+            var result = Assessment.FirewallPlan(inventory, new AssessmentOptions { Policy = policy });
+            var compiled = result.Compiled;
+            var plan = result.Ports;
             var ms = clock.Elapsed.TotalMilliseconds;
             if (plan.Count == 0) throw new System.InvalidOperationException("The benchmark policy planned nothing.");
             var filters = compiled.Vms.Select(v => v.Filter).Distinct().ToArray();

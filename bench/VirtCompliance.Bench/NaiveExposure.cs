@@ -38,8 +38,9 @@ namespace VirtCompliance.Bench
                     var lost = new List<string>();
                     foreach (var control in baseline.Controls)
                     {
-                        var passesHere = control.Expectation.Test(control.Reader(current, inventory), out _);
-                        var passesThere = control.Expectation.Test(control.Reader(target, inventory), out _);
+                        if (control.Definition.Scope != ControlScope.Host) continue;
+                        var passesHere = control.Expectation.Test(control.Reader(ControlTarget.OfHost(current, cluster), inventory));
+                        var passesThere = control.Expectation.Test(control.Reader(ControlTarget.OfHost(target, cluster), inventory));
                         if (passesHere && !passesThere) lost.Add(control.Id);
                     }
                     if (lost.Count > 0) records++;

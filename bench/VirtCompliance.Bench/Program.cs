@@ -7,6 +7,7 @@ using System.Linq;
 using System.Runtime;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using VirtCompliance.Assessments;
 using VirtCompliance.Controls;
 using VirtCompliance.Drift;
 using VirtCompliance.Inventory;
@@ -255,7 +256,7 @@ namespace VirtCompliance.Bench
                 Console.WriteLine();
                 Console.WriteLine($"Naive script-style baseline at {naive.Vms:N0} VMs / {naive.Hosts} hosts (pci-dss exposure: evaluate + domains + exposure):");
                 Console.WriteLine($"  naive (per VM, per target host, every control re-read on both hosts): {naive.NaiveMs:N0} ms (best of {naive.NaiveRuns})");
-                Console.WriteLine($"  engine (HostControlEvaluator + MigrationDomains + ExposureAnalyzer):   {naive.EngineMs:N1} ms (best of {naive.EngineRuns})");
+                Console.WriteLine($"  engine (Assessment.Exposure: evaluation, migration domains, exposure):   {naive.EngineMs:N1} ms (best of {naive.EngineRuns})");
                 Console.WriteLine($"  speed-up of the engine over the naive loop: x{naive.NaiveMs / naive.EngineMs:N0}; " +
                                   $"same answer: {(naive.NaiveRecords == naive.EngineRecords ? "yes" : "NO")} ({naive.EngineRecords:N0} engine / {naive.NaiveRecords:N0} naive records)");
                 Console.WriteLine("  (the naive loop reads memory; a real script pays a server round trip per look-up, so real gains are larger)");
@@ -333,10 +334,8 @@ namespace VirtCompliance.Bench
             public double TotalMs;
             public long Allocated;
             public int Gen0, Gen1, Gen2;
-            public ControlAssessment Pci, Peer;
-            public List<HostControlDrift> DriftPci, DriftPeer;
-            public List<VmMigrationExposure> ExposurePci, ExposurePeer;
-            public MigrationDomains Domains;
+            public IReadOnlyList<HostControlDrift> DriftPci, DriftPeer;
+            public IReadOnlyList<VmMigrationExposure> ExposurePci, ExposurePeer;
         }
 
         private static Run Analyze(Inv inventory)
@@ -349,19 +348,16 @@ namespace VirtCompliance.Bench
             void Done(string name) { run.Phases[name] = phase.Elapsed.TotalMilliseconds; phase.Restart(); }
 
             phase.Start();
-            run.Pci = HostControlEvaluator.Evaluate(inventory, Baseline.Load("pci-dss"));
-            Done("evaluate, pci-dss");
-            run.Peer = HostControlEvaluator.Evaluate(inventory, Baseline.PeerOfAll(), new EvaluationOptions { Peer = true });
-            Done("evaluate, peer");
-            run.DriftPci = HostDriftAnalyzer.Analyze(run.Pci).ToList();
-            Done("host drift, pci-dss");
-            run.DriftPeer = HostDriftAnalyzer.Analyze(run.Peer).ToList();
-            Done("host drift, peer");
-            run.Domains = new MigrationDomains(inventory);
-            Done("migration domains");
-            run.ExposurePci = ExposureAnalyzer.Analyze(run.Pci, run.Domains).ToList();
+            // The entry points the cmdlets call: Get-HostControlDrift and Get-VmMigrationExposure, with and without -Peer.
+            var pci = new AssessmentOptions { Baseline = Baseline.Load("pci-dss") };
+            var peer = new AssessmentOptions { Peer = true };
+            run.DriftPci = Assessment.Drift(inventory, pci).Hosts;
+            Done("drift, pci-dss");
+            run.DriftPeer = Assessment.Drift(inventory, peer).Hosts;
+            Done("drift, peer");
+            run.ExposurePci = Assessment.Exposure(inventory, pci).Exposures;
             Done("exposure, pci-dss");
-            run.ExposurePeer = ExposureAnalyzer.Analyze(run.Peer, run.Domains).ToList();
+            run.ExposurePeer = Assessment.Exposure(inventory, peer).Exposures;
             Done("exposure, peer");
             total.Stop();
 
@@ -422,7 +418,7 @@ namespace VirtCompliance.Bench
                 Console.WriteLine($"run {i + 1}/{runs}: {run.TotalMs:N0} ms");
                 result.RunTotalsMs.Add(run.TotalMs);
                 // Keep only the phase times and counters; the result lists can go before the next run.
-                run.Pci = run.Peer = null; run.DriftPci = run.DriftPeer = null; run.ExposurePci = run.ExposurePeer = null; run.Domains = null;
+                run.DriftPci = run.DriftPeer = null; run.ExposurePci = run.ExposurePeer = null;
                 if (best == null || run.TotalMs < best.TotalMs) best = run;
             }
             result.Runs = runs;
@@ -463,31 +459,33 @@ namespace VirtCompliance.Bench
         private static void Describe(SizeResult result, Run run, SyntheticInventory synthetic)
         {
             var inventory = synthetic.Inventory;
-            result.HostsEvaluated = run.Pci.Hosts.Count;
+            result.HostsEvaluated = run.DriftPci.Select(d => d.HostId).Distinct().Count();
             result.DriftPci = run.DriftPci.Count;
             result.DriftPeer = run.DriftPeer.Count;
             result.ExposurePci = run.ExposurePci.Count;
             result.ExposurePeer = run.ExposurePeer.Count;
-            result.Warnings = run.Pci.Warnings.Count + run.Peer.Warnings.Count + run.Domains.Warnings.Count;
+            var domains = new MigrationDomains(inventory);
+            result.Warnings = Assessment.Drift(inventory, new AssessmentOptions()).Warnings.Count + domains.Warnings.Count;
             // Pairs the exposure analysis has to consider: VMs on evaluated clustered hosts times their targets.
             long pairs = 0;
             foreach (var vm in inventory.Vms)
             {
-                if (vm.Template || !run.Pci.Hosts.TryGetValue(vm.HostId ?? "", out var a) || a.Cluster == null) continue;
-                pairs += run.Domains.TargetsFor(vm).Count;
+                var host = inventory.GetHost(vm.HostId);
+                if (vm.Template || host == null || host.ConnectionState != ConnectionState.Connected || host.ClusterId == null) continue;
+                pairs += domains.TargetsFor(vm).Count;
             }
             result.CandidatePairs = pairs;
 
             // What the generator broke must be what the engine reports, host for host.
-            bool Finds(List<HostControlDrift> drift, string controlId, IReadOnlyList<string> hosts) =>
-                new HashSet<string>(drift.Where(d => d.ControlId == controlId).Select(d => d.HostId)).SetEquals(hosts);
+            bool Finds(IReadOnlyList<HostControlDrift> drift, string controlId, IReadOnlyList<string> hosts) =>
+                new HashSet<string>(drift.Where(d => d.ControlId == controlId && d.Outcome == Outcome.Fail).Select(d => d.HostId)).SetEquals(hosts);
             var drift = synthetic.Drift;
             result.SeededDriftFound = Finds(run.DriftPeer, "vc.package-installed:acme-ids-sensor", drift.MissingIdsAgent)
                 && Finds(run.DriftPeer, "vc.service-running:acme-idsd", drift.MissingIdsAgent)
                 && Finds(run.DriftPci, "esx-9.ssh", drift.SshOn)
                 && Finds(run.DriftPeer, "esx-9.ssh", drift.SshOn)
                 && Finds(run.DriftPci, "esx-9.log-forwarding", drift.NoSyslog)
-                && drift.Disconnected.All(h => !run.Pci.Hosts.ContainsKey(h));
+                && drift.Disconnected.All(h => run.DriftPci.Where(d => d.HostId == h).All(d => d.Outcome == Outcome.NotEvaluated));
             Console.WriteLine($"results: {result.DriftPci:N0} pci-dss and {result.DriftPeer:N0} peer drift records, " +
                               $"{result.ExposurePci:N0} pci-dss and {result.ExposurePeer:N0} peer exposure records; " +
                               $"seeded drift found: {(result.SeededDriftFound ? "yes" : "NO")}");
@@ -596,8 +594,7 @@ namespace VirtCompliance.Bench
             // The engine doing the same job: pci-dss exposure (Get-VmMigrationExposure without -Peer).
             int Engine()
             {
-                var assessment = HostControlEvaluator.Evaluate(inventory, Baseline.Load("pci-dss"));
-                return ExposureAnalyzer.Analyze(assessment, new MigrationDomains(inventory)).ToList().Count;
+                return Assessment.Exposure(inventory, new AssessmentOptions()).Exposures.Count;
             }
             result.EngineRecords = Engine();
             result.EngineMs = BestOf(3, () => Engine());

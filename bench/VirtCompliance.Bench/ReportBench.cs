@@ -3,12 +3,14 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
+using VirtCompliance.Assessments;
 using VirtCompliance.Controls;
 using VirtCompliance.Drift;
 using VirtCompliance.IO;
 using VirtCompliance.Pci;
 using VirtCompliance.Reporting;
 using Inv = VirtCompliance.Inventory.Inventory;
+using VirtCompliance.Scope;
 
 namespace VirtCompliance.Bench
 {
@@ -35,12 +37,9 @@ namespace VirtCompliance.Bench
 
         public static Result Measure(Inv inventory)
         {
-            var pci = HostControlEvaluator.Evaluate(inventory, Baseline.Load("pci-dss"));
-            var peer = HostControlEvaluator.Evaluate(inventory, Baseline.PeerOfAll(), new EvaluationOptions { Peer = true });
-            var model = new PciScopeModel(inventory, new ScopeSources());
-            var results = HostDriftAnalyzer.Analyze(pci).Cast<object>()
-                .Concat(ExposureAnalyzer.Analyze(peer, model.Domains))
-                .Concat(new PciSeparationAnalyzer(model, pci, PciInterpretation.Strict).Analyze())
+            var results = Assessment.Drift(inventory, new AssessmentOptions()).Hosts.Cast<object>()
+                .Concat(Assessment.Exposure(inventory, new AssessmentOptions { Peer = true }).Exposures)
+                .Concat(Assessment.Separation(inventory, new AssessmentOptions()).Findings)
                 .ToList();
             var folder = Path.Combine(Path.GetTempPath(), "vc-report-bench-" + Guid.NewGuid().ToString("N"));
             Directory.CreateDirectory(folder);

@@ -2,11 +2,13 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
+using VirtCompliance.Assessments;
 using VirtCompliance.Controls;
 using VirtCompliance.Drift;
 using VirtCompliance.Inventory;
 using VirtCompliance.Pci;
 using Inv = VirtCompliance.Inventory.Inventory;
+using VirtCompliance.Scope;
 
 namespace VirtCompliance.Bench
 {
@@ -31,15 +33,12 @@ namespace VirtCompliance.Bench
             var total = Stopwatch.StartNew();
             void Done(string name) { run.Phases[name] = phase.Elapsed.TotalMilliseconds; phase.Restart(); }
 
-            var model = new PciScopeModel(inventory, new ScopeSources());
-            Done("pci: scope, segments, placements");
-            var assessment = HostControlEvaluator.Evaluate(inventory, Baseline.Load("pci-dss"));
-            Done("pci: evaluate, pci-dss");
-            run.Strict = new PciSeparationAnalyzer(model, assessment, PciInterpretation.Strict).Analyze().ToList();
-            Done("pci: rules, Strict");
-            run.Isolation = new PciSeparationAnalyzer(model, assessment, PciInterpretation.HypervisorIsolation).Analyze().ToList();
-            Done("pci: rules, HypervisorIsolation");
-            _ = PciSegmentationMatrix.Classes(model).ToList();
+            // What Test-PciSeparation does, once per reading, and Get-PciSegmentationMatrix.
+            run.Strict = Assessment.Separation(inventory, new AssessmentOptions { Interpretation = PciInterpretation.Strict }).Findings.ToList();
+            Done("pci: Test-PciSeparation, Strict");
+            run.Isolation = Assessment.Separation(inventory, new AssessmentOptions { Interpretation = PciInterpretation.HypervisorIsolation }).Findings.ToList();
+            Done("pci: Test-PciSeparation, HypervisorIsolation");
+            _ = Assessment.SegmentationMatrix(inventory, new AssessmentOptions(), detailed: false).Classes;
             Done("pci: segmentation matrix");
             run.TotalMs = total.Elapsed.TotalMilliseconds;
             return run;

@@ -16,6 +16,8 @@
 
     Exit codes:
       0  no host control drift at or above -FailOnSeverity and no separation finding that fails;
+         a control or finding that could not be evaluated (the server did not report its data)
+         counts as failing unless -AllowNotEvaluated is given;
       1  the estate fails (the counts are printed);
       2  the job itself failed (unreachable server, wrong password, unreadable snapshot, a folder
          that exists): the message goes to stderr and no half-written bundle is left.
@@ -46,6 +48,8 @@ param(
     [string] $Policy,
     # The least severe host control drift that fails the run; Never: drift never fails it.
     [ValidateSet('Critical', 'High', 'Medium', 'Low', 'Informational', 'Never')] [string] $FailOnSeverity = 'High',
+    # Results the server gave no data for (NotEvaluated) do not fail the job; they are still filed and counted.
+    [switch] $AllowNotEvaluated,
     [string] $ModulePath = (Join-Path $PSScriptRoot '../VirtCompliance.psd1')
 )
 $ErrorActionPreference = 'Stop'
@@ -100,10 +104,16 @@ try {
 
     # The gate, read from the evidence just filed (not analysed again, so the exit code and the bundle
     # cannot disagree): drift at or above the chosen severity, or a separation finding that fails.
-    $drift = @(Get-Content -Raw (Join-Path $bundle 'host-control-drift.json') | ConvertFrom-Json |
-        Where-Object { $FailOnSeverity -ne 'Never' -and [VirtCompliance.Controls.Severity] $_.severity -ge [VirtCompliance.Controls.Severity] $FailOnSeverity })
-    $separationPasses = -not (Get-Content -Raw (Join-Path $bundle 'pci-separation.json') | ConvertFrom-Json | Where-Object outcome -eq 'fail')
-    Write-Output "host control drift at or above ${FailOnSeverity}: $($drift.Count); CDE separation ($Interpretation): $(if ($separationPasses) { 'passes' } else { 'FAILS' })"
+    $failing = if ($AllowNotEvaluated) { @('fail') } else { @('fail', 'notEvaluated') }
+    # A bundle filed by release 0.1 has no network-control-drift.json.
+    $results = @(foreach ($set in 'host-control-drift.json', 'network-control-drift.json') {
+        $file = Join-Path $bundle $set
+        if (Test-Path $file) { Get-Content -Raw $file | ConvertFrom-Json }
+    })
+    $drift = @($results | Where-Object { $_.outcome -in $failing -and $FailOnSeverity -ne 'Never' -and [VirtCompliance.Controls.Severity] $_.severity -ge [VirtCompliance.Controls.Severity] $FailOnSeverity })
+    $notEvaluated = @($results | Where-Object outcome -eq 'notEvaluated').Count
+    $separationPasses = -not (Get-Content -Raw (Join-Path $bundle 'pci-separation.json') | ConvertFrom-Json | Where-Object outcome -in $failing)
+    Write-Output "host and network control drift at or above ${FailOnSeverity}: $($drift.Count) (not evaluated: $notEvaluated$(if ($AllowNotEvaluated) { ', allowed' })); CDE separation ($Interpretation): $(if ($separationPasses) { 'passes' } else { 'FAILS' })"
     if ($drift.Count -gt 0 -or -not $separationPasses) { exit 1 }
     exit 0
 }

@@ -42,8 +42,20 @@ Get-HostControlDrift -Inventory $inv -Baseline pci-dss | Out-String -Width $widt
 Show-Section 'Get-HostControlDrift -Baseline ./pci-lab.baseline.json   (site baseline: IDS agent required)'
 Get-HostControlDrift -Inventory $inv -Baseline (Join-Path $samples 'pci-lab.baseline.json') | Out-String -Width $width | Write-Host
 
+Show-Section 'Get-NetworkControlDrift   (portgroups against pci-dss: one result per distributed portgroup)'
+Get-NetworkControlDrift -Inventory $inv | Out-String -Width $width | Write-Host
+
 Show-Section 'Get-VmMigrationExposure -Peer   (VMs that could move onto a weaker host)'
 Get-VmMigrationExposure -Inventory $inv -Peer | Out-String -Width $width | Write-Host
+
+Show-Section 'Get-VmMigrationExposure -Peer -PciScope Cde   (only the CDE VMs, scope read as Test-PciSeparation reads it)'
+Get-VmMigrationExposure -Inventory $inv -Peer -PciScope Cde | Out-String -Width $width | Write-Host
+
+Show-Section 'What the server did not report is not evaluated   (the same lab collected without installed software)'
+$noSoftware = [VirtCompliance.Inventory.Inventory]::new($inv.Source, $inv.CollectedAt, $inv.Collector, $inv.Datacenters, $inv.Clusters,
+    [VirtCompliance.Inventory.Host[]]@($inv.Hosts | ForEach-Object { $_.WithNotReported('software', 'software not read (Get-VirtInventory -SkipSoftware)') }),
+    $inv.Networks, $inv.DistributedSwitches, $inv.Datastores, $inv.Vms)
+Get-HostControlDrift -Inventory $noSoftware -ControlId esx-9.vib-acceptance-level-supported -Cluster Payments | Out-String -Width $width | Write-Host
 
 Show-Section 'One finding in full (Format-List)'
 Get-HostControlDrift -Inventory $inv -Peer | Select-Object -First 1 | Format-List | Out-String -Width $width | Write-Host
@@ -75,6 +87,8 @@ Get-PciSegmentationMatrix -Inventory $inv | Out-String -Width $width | Write-Hos
 
 Show-Section 'Test-PciSeparation -Quiet   (what a runbook sees)'
 Write-Host "Test-PciSeparation -Quiet returned: $(Test-PciSeparation -Inventory $inv -Quiet)"
+Write-Host "With a mistyped tag category and attribute (nothing classified): $(Test-PciSeparation -Inventory $inv -ScopeTagCategory PCI-Scoep -ScopeAttribute PCI-Scoep -Quiet)"
+Test-PciSeparation -Inventory $inv -ScopeTagCategory PCI-Scoep -ScopeAttribute PCI-Scoep -RuleId pci.no-cde-scope | Select-Object -ExpandProperty Message | Write-Host
 
 Show-Section 'Invoke-VmFirewallPolicy -Policy ./pci-lab.policy.yaml -WhatIf   (per-VM firewall: the plan for the snapshot)'
 $plan = Invoke-VmFirewallPolicy -Inventory $inv -Policy (Join-Path $samples 'pci-lab.policy.yaml') -WhatIf -WarningAction SilentlyContinue
@@ -86,6 +100,7 @@ if (Test-Path $OutputPath) { Remove-Item $OutputPath -Recurse -Force }
 New-Item -ItemType Directory -Path $OutputPath | Out-Null
 $results = @(
     Get-HostControlDrift -Inventory $inv -Baseline pci-dss
+    Get-NetworkControlDrift -Inventory $inv -Baseline pci-dss
     Get-VmMigrationExposure -Inventory $inv -Peer -WarningAction SilentlyContinue
     Test-PciSeparation -Inventory $inv -Interpretation Strict
 )

@@ -5,7 +5,7 @@ param([Parameter(Mandatory)] [string] $ModulePath)
 BeforeDiscovery {
     # Every cmdlet, for the help tests (discovery runs before BeforeAll, so the list is its own).
     $allCmdlets = @('Compare-VirtInventory', 'Connect-VirtServer', 'Disconnect-VirtServer', 'Export-ComplianceReport', 'Export-VirtInventory', 'Get-ComplianceBaseline',
-        'Get-ComplianceControl', 'Get-HostControlDrift', 'Get-PciScope', 'Get-PciSegmentationMatrix', 'Get-VirtInventory',
+        'Get-ComplianceControl', 'Get-HostControlDrift', 'Get-NetworkControlDrift', 'Get-PciScope', 'Get-PciSegmentationMatrix', 'Get-VirtInventory',
         'Get-VmFirewallPolicy', 'Get-VmMigrationExposure', 'Import-VirtInventory', 'Invoke-VmFirewallPolicy', 'New-ComplianceBaseline',
         'Save-ComplianceEvidence', 'Test-ComplianceEvidence', 'Test-PciSeparation', 'Test-VmFirewallPolicy')
 }
@@ -17,7 +17,7 @@ BeforeAll {
     $siteBaseline = Join-Path $moduleFolder 'samples/pci-lab.baseline.json'
     $inv = Import-VirtInventory -Path $samplePath
     $expectedCmdlets = @('Compare-VirtInventory', 'Connect-VirtServer', 'Disconnect-VirtServer', 'Export-ComplianceReport', 'Export-VirtInventory', 'Get-ComplianceBaseline',
-        'Get-ComplianceControl', 'Get-HostControlDrift', 'Get-PciScope', 'Get-PciSegmentationMatrix', 'Get-VirtInventory',
+        'Get-ComplianceControl', 'Get-HostControlDrift', 'Get-NetworkControlDrift', 'Get-PciScope', 'Get-PciSegmentationMatrix', 'Get-VirtInventory',
         'Get-VmFirewallPolicy', 'Get-VmMigrationExposure', 'Import-VirtInventory', 'Invoke-VmFirewallPolicy', 'New-ComplianceBaseline',
         'Save-ComplianceEvidence', 'Test-ComplianceEvidence', 'Test-PciSeparation', 'Test-VmFirewallPolicy')
 }
@@ -105,7 +105,7 @@ Describe 'Import-VirtInventory' {
 
     It 'stops on schemaVersion 999 naming the version' {
         $future = Join-Path $TestDrive 'future.json'
-        (Get-Content -Raw $samplePath) -replace '"schemaVersion": 1', '"schemaVersion": 999' | Set-Content $future
+        (Get-Content -Raw $samplePath) -replace '"schemaVersion": 2', '"schemaVersion": 999' | Set-Content $future
         { Import-VirtInventory -Path $future } | Should -Throw -ErrorId 'InvalidSnapshot,*' -ExpectedMessage '*schemaVersion 999 is not supported*'
     }
 
@@ -158,7 +158,7 @@ Describe 'Get-ComplianceControl and Get-ComplianceBaseline' {
 
 Describe 'Get-HostControlDrift' {
     It 'reports exactly the seeded drift in peer mode' {
-        $drift = Get-HostControlDrift -Inventory $inv -Peer -WarningAction SilentlyContinue
+        $drift = Get-HostControlDrift -Inventory $inv -Peer -WarningAction SilentlyContinue | Where-Object Outcome -eq Fail
         $pairs = $drift | ForEach-Object { "$($_.Host) $($_.ControlId)" } | Sort-Object
         $pairs | Should -Be @(
             'esx-gen-02.lab.local esx-9.firewall-restrict-access'
@@ -192,7 +192,7 @@ Describe 'Get-HostControlDrift' {
         $text = Get-HostControlDrift -Inventory $inv -Peer -WarningAction SilentlyContinue | Out-String -Width 120
         $text | Should -Match 'Cluster: Payments'
         $text | Should -Match 'Cluster: General'
-        $text | Should -Match 'Host\s+ControlId\s+Severity\s+Expected\s+Actual'
+        $text | Should -Match 'Host\s+Outcome\s+ControlId\s+Severity\s+Expected\s+Actual'
         ($text -split "`n" | Where-Object { $_.TrimEnd().Length -gt 120 }) | Should -BeNullOrEmpty
     }
 
@@ -411,15 +411,15 @@ Describe 'Save-ComplianceEvidence and Test-ComplianceEvidence' {
     }
 
     It 'writes the snapshot, every result set, the reports and a manifest of hashes' {
-        $files.Name | Should -Be @('inventory.json', 'host-control-drift.json', 'host-control-drift-peer.json', 'vm-migration-exposure.json',
+        $files.Name | Should -Be @('inventory.json', 'host-control-drift.json', 'network-control-drift.json', 'host-control-drift-peer.json', 'vm-migration-exposure.json',
             'pci-scope.json', 'pci-separation.json', 'firewall-policy-status.json', 'report.html', 'report.sarif', 'report.junit.xml')
         $manifest = Get-Content -Raw (Join-Path $bundle 'manifest.json') | ConvertFrom-Json
         $manifest.inventorySha256 | Should -Be $inv.Sha256
         $manifest.source | Should -Be $inv.Source
-        $manifest.files.Count | Should -Be 10
+        $manifest.files.Count | Should -Be 11
         ($manifest.files | Where-Object name -eq 'pci-separation.json').records | Should -BeGreaterThan 0
         # The reports hold the baseline drift, exposure, separation and firewall results: each once, the peer drift not at all.
-        $reported = 'host-control-drift.json', 'vm-migration-exposure.json', 'pci-separation.json', 'firewall-policy-status.json' |
+        $reported = 'host-control-drift.json', 'network-control-drift.json', 'vm-migration-exposure.json', 'pci-separation.json', 'firewall-policy-status.json' |
             ForEach-Object { ($manifest.files | Where-Object name -eq $_).records } | Measure-Object -Sum
         ($manifest.files | Where-Object name -eq 'report.sarif').records | Should -Be $reported.Sum
         (Get-Content -Raw (Join-Path $bundle 'report.sarif') | ConvertFrom-Json).runs[0].results.Count | Should -Be $reported.Sum
@@ -540,9 +540,11 @@ Describe 'Invoke-NightlyCompliance.ps1 (the scheduled job, as pwsh -NonInteracti
             [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($out | Out-String) }
         }
         $root = Join-Path $TestDrive 'evidence'
-        # The next night: the same estate with no VMs left, collected a day later.
+        # The next night: one hardened CDE VM left (an estate with no CDE VM would fail: it tests nothing),
+        # its cluster's weak host in maintenance mode, collected a day later.
         $json = Get-Content -Raw $samplePath | ConvertFrom-Json -AsHashtable
-        $json.vms = @()
+        $json.vms = @($json.vms | Where-Object { $_.name -eq 'pay-kms-01' })
+        ($json.hosts | Where-Object { $_.name -eq 'esx-pay-03.lab.local' }).inMaintenanceMode = $true
         foreach ($c in $json.clusters) { $c.vmGroups = @(); $c.rules = @(); $c.drsVmOverrides = @() }
         $json.collectedAt = '2025-06-03T07:00:00Z'
         $nextNight = Join-Path $TestDrive 'next-night.json'

@@ -18,16 +18,16 @@ namespace VirtCompliance.Controls
             ICollection<string> notes)
         {
             var entries = new JArray();
+            var cluster = inventory.GetCluster(reference.ClusterId);
             foreach (var definition in ControlCatalog.BuiltIn.Controls)
             {
                 if (definition.IsTemplate) continue;
                 if (controlFilter != null && !controlFilter(definition.Id)) continue;
                 var control = new EffectiveControl(definition, null, null, definition.Severity, peer: false);
-                var value = control.Reader(reference, inventory);
-                var expected = ToJson(value);
+                var expected = ExpectedFrom(control, reference, cluster, inventory, out var why);
                 if (expected == null)
                 {
-                    notes.Add($"{definition.Id}: {reference.Name} has no single value ({value}); left out.");
+                    notes.Add($"{definition.Id}: {reference.Name} has no single value ({why}); left out.");
                     continue;
                 }
                 entries.Add(new JObject { ["id"] = definition.Id, ["operator"] = "equals", ["expected"] = expected });
@@ -53,15 +53,24 @@ namespace VirtCompliance.Controls
             };
         }
 
-        // A host-level value becomes the expectation; a portgroup value only when every portgroup agrees.
-        private static JToken ToJson(FactValue value)
+        // A host control takes the host's value; a standard portgroup control the value all its portgroups
+        // agree on; a distributed portgroup control the value all the distributed portgroups it carries agree on.
+        private static JToken ExpectedFrom(EffectiveControl control, Host host, Cluster cluster, Inv inventory, out string why)
         {
-            if (value.PerObject != null)
+            IEnumerable<ControlTarget> targets;
+            switch (control.Definition.Scope)
             {
-                var distinct = value.PerObject.Select(p => p.Value).Distinct().ToArray();
-                if (distinct.Length != 1 || distinct[0] == null) return null;
-                return Scalar(distinct[0]);
+                case ControlScope.StandardPortgroup: targets = host.Portgroups.Select(p => ControlTarget.OfStandardPortgroup(host, cluster, p)); break;
+                case ControlScope.DistributedPortgroup:
+                    targets = Facts.DistributedPortgroupsOf(host, inventory).Select(n => ControlTarget.OfDistributedPortgroup(n, inventory.GetDistributedSwitch(n.DvsId)));
+                    break;
+                default: targets = new[] { ControlTarget.OfHost(host, cluster) }; break;
             }
+            var values = targets.Select(t => control.Reader(t, inventory)).ToArray();
+            var distinct = values.Select(v => v.Key).Distinct(StringComparer.Ordinal).Count();
+            why = values.Length == 0 ? "no object to read it from" : distinct > 1 ? "its objects differ" : values[0].ToString();
+            if (values.Length == 0 || distinct != 1 || values[0].IsNotReported) return null;
+            var value = values[0];
             if (value.List != null) return new JArray(value.List);
             return value.Scalar == null ? null : Scalar(value.Scalar);
         }

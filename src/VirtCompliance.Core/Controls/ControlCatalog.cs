@@ -57,15 +57,29 @@ namespace VirtCompliance.Controls
         private static ControlDefinition ParseDefinition(JToken token, string file)
         {
             ControlDefinition c;
+            // The object a control is about follows from the fact it reads; a file may say so
+            // ("host", "standardPortgroup", "distributedPortgroup", or the older "portgroup"), and must then agree.
+            var declaredScope = token is JObject o && o["scope"] is JValue v && v.Type == JTokenType.String ? (string)v : null;
             try
             {
-                c = token.ToObject<ControlDefinition>(JsonFiles.Serializer);
+                var body = token;
+                if (declaredScope != null)
+                {
+                    body = token.DeepClone();
+                    ((JObject)body).Remove("scope");
+                }
+                c = body.ToObject<ControlDefinition>(JsonFiles.Serializer);
             }
             catch (JsonException ex)
             {
                 throw Error(file, token, "control definition: " + ex.Message.Split('\n')[0]);
             }
             if (string.IsNullOrWhiteSpace(c.Title)) throw Error(file, token, $"control '{c.Id}' has no title.");
+            var scope = Facts.ScopeOf(c.Fact);
+            var scopeName = char.ToLowerInvariant(scope.ToString()[0]) + scope.ToString().Substring(1);
+            if (declaredScope != null && declaredScope != scopeName && !(declaredScope == "portgroup" && scope != ControlScope.Host))
+                throw Error(file, token["scope"], $"control '{c.Id}': scope '{declaredScope}' does not fit fact '{c.Fact}', which is read per {scopeName}.");
+            c = c with { Scope = scope };
             var probeParameter = c.IsTemplate ? "example" : null;
             if (c.IsTemplate != (c.Fact?.Contains("{parameter}") ?? false))
                 throw Error(file, token, $"control '{c.Id}': a template control has 'parameter' and '{{parameter}}' in its fact; other controls have neither.");

@@ -6,13 +6,15 @@ namespace VirtCompliance.Controls
 {
     public enum Severity { Informational, Low, Medium, High, Critical }
 
-    /// <summary>What a control is evaluated on.</summary>
+    /// <summary>What a control is evaluated on: one result per object of this kind.</summary>
     public enum ControlScope
     {
-        /// <summary>One value per host.</summary>
+        /// <summary>One result per host.</summary>
         Host,
-        /// <summary>One value per portgroup a host carries; the host fails if any of them fails.</summary>
-        Portgroup,
+        /// <summary>One result per standard portgroup of each host (standard portgroups are configured host by host).</summary>
+        StandardPortgroup,
+        /// <summary>One result per distributed portgroup, whatever the state of the hosts that carry it.</summary>
+        DistributedPortgroup,
     }
 
     /// <summary>

@@ -79,30 +79,11 @@ namespace VirtCompliance.Controls
             }
         }
 
-        /// <summary>
-        /// Tests a value. A per-object value (portgroups) passes when every object passes; the
-        /// objects that fail are returned so that a finding can name them.
-        /// </summary>
-        public bool Test(FactValue value, out IReadOnlyList<string> failingObjects)
-        {
-            failingObjects = Array.Empty<string>();
-            if (value.PerObject == null) return _test(value);
-            // A per-object expectation compares each object's own scalar; peer mode compares the whole value.
-            if (Operator == ControlOperator.Equals && Expected.PerObject != null) return _test(value);
-            List<string> failing = null;
-            foreach (var pair in value.PerObject)
-            {
-                if (!_test(FactValue.Of(pair.Value)))
-                    (failing ??= new List<string>()).Add(pair.Key);
-            }
-            if (failing == null) return true;
-            failingObjects = failing;
-            return false;
-        }
+        /// <summary>Tests a reported value (the evaluator never asks about one that was not reported).</summary>
+        public bool Test(FactValue value) => _test(value);
 
         private static bool IsEmpty(FactValue v) =>
-            v.IsAbsent || (v.Scalar != null && v.Scalar.Trim().Length == 0) || (v.List != null && v.List.Count == 0)
-            || (v.PerObject != null && v.PerObject.Count == 0);
+            v.IsAbsent || (v.Scalar != null && v.Scalar.Trim().Length == 0) || (v.List != null && v.List.Count == 0);
 
         private static bool SameValue(FactValue actual, FactValue expected)
         {

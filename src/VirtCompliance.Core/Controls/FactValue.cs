@@ -7,38 +7,36 @@ using Newtonsoft.Json.Linq;
 namespace VirtCompliance.Controls
 {
     /// <summary>
-    /// A value read from the inventory for one control on one host: absent, a scalar, a list, or
-    /// (for portgroup controls) one scalar per named object. Scalars are normalised text: booleans
-    /// "true"/"false", numbers in invariant culture.
+    /// A value read from the inventory for one control on one object: absent (not set), a scalar, a
+    /// list, or not reported (the server did not give the data, so nothing can be judged). Scalars are
+    /// normalised text: booleans "true"/"false", numbers in invariant culture.
     /// </summary>
     public sealed class FactValue : IEquatable<FactValue>
     {
-        public static readonly FactValue Absent = new FactValue(null, null, null, false);
+        public static readonly FactValue Absent = new FactValue(null, null, false, null);
 
-        private FactValue(string scalar, IReadOnlyList<string> list, IReadOnlyList<KeyValuePair<string, string>> perObject, bool isDefault)
+        private FactValue(string scalar, IReadOnlyList<string> list, bool isDefault, string notReported)
         {
             Scalar = scalar;
             List = list;
-            PerObject = perObject;
             IsDefault = isDefault;
-            Key = perObject != null ? "{" + string.Join(";", perObject.Select(p => p.Key + "=" + (p.Value ?? "\u2205"))) + "}"
-                : list != null ? "[" + string.Join(",", list) + "]"
-                : scalar ?? "\u2205";
+            NotReportedReason = notReported;
+            Key = notReported != null ? "\u2047" : list != null ? "[" + string.Join(",", list) + "]" : scalar ?? "\u2205";
         }
 
-        public static FactValue Of(string value, bool isDefault = false) => value == null ? Absent : new FactValue(value, null, null, isDefault);
-        public static FactValue Of(bool value) => new FactValue(value ? "true" : "false", null, null, false);
-        public static FactValue Of(long value) => new FactValue(value.ToString(CultureInfo.InvariantCulture), null, null, false);
+        public static FactValue Of(string value, bool isDefault = false) => value == null ? Absent : new FactValue(value, null, isDefault, null);
+        public static FactValue Of(bool value) => new FactValue(value ? "true" : "false", null, false, null);
+        public static FactValue Of(long value) => new FactValue(value.ToString(CultureInfo.InvariantCulture), null, false, null);
         public static FactValue OfList(IEnumerable<string> values) =>
-            new FactValue(null, values.OrderBy(v => v, StringComparer.Ordinal).ToArray(), null, false);
-        /// <summary>One value per object (portgroup); objects kept in name order.</summary>
-        public static FactValue OfObjects(IEnumerable<KeyValuePair<string, string>> values) =>
-            new FactValue(null, null, values.OrderBy(v => v.Key, StringComparer.Ordinal).ToArray(), false);
+            new FactValue(null, values.OrderBy(v => v, StringComparer.Ordinal).ToArray(), false, null);
+
+        /// <summary>The data was not reported: the control is not evaluated, for this reason.</summary>
+        public static FactValue NotReported(string reason) => new FactValue(null, null, false, reason ?? "not reported");
 
         public static FactValue FromJson(JToken token)
         {
             if (token == null || token.Type == JTokenType.Null) return Absent;
-            if (token is JArray array) return new FactValue(null, array.Select(ScalarText).ToArray(), null, false);
+            if (token is JArray array) return new FactValue(null, array.Select(ScalarText).ToArray(), false, null);
             return Of(ScalarText(token));
         }
 
@@ -57,10 +55,12 @@ namespace VirtCompliance.Controls
 
         public string Scalar { get; }
         public IReadOnlyList<string> List { get; }
-        public IReadOnlyList<KeyValuePair<string, string>> PerObject { get; }
         /// <summary>True when the value is the platform default, because the host did not report one.</summary>
         public bool IsDefault { get; }
-        public bool IsAbsent => Scalar == null && List == null && PerObject == null;
+        /// <summary>Why the data is missing, when the server did not report it; null otherwise.</summary>
+        public string NotReportedReason { get; }
+        public bool IsNotReported => NotReportedReason != null;
+        public bool IsAbsent => Scalar == null && List == null && NotReportedReason == null;
 
         /// <summary>A canonical text of the value: equal keys mean equal values (used for peer majorities).</summary>
         public string Key { get; }
@@ -68,8 +68,7 @@ namespace VirtCompliance.Controls
         /// <summary>How the value is shown to a person.</summary>
         public override string ToString()
         {
-            if (PerObject != null)
-                return PerObject.Count == 0 ? "(none)" : string.Join("; ", PerObject.Select(p => p.Key + ": " + (p.Value ?? "(not set)")));
+            if (NotReportedReason != null) return "(not reported)";
             if (List != null) return List.Count == 0 ? "(none)" : string.Join(", ", List);
             if (Scalar == null) return "(not set)";
             var text = Scalar.Length == 0 ? "(empty)" : Scalar;

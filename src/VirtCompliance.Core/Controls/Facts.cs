@@ -6,12 +6,15 @@ using Inv = VirtCompliance.Inventory.Inventory;
 
 namespace VirtCompliance.Controls
 {
-    /// <summary>Reads one fact from one host of an inventory.</summary>
-    public delegate FactValue FactReader(Host host, Inv inventory);
+    /// <summary>Reads one fact from one object (a host, a standard portgroup of a host, a distributed portgroup).</summary>
+    public delegate FactValue FactReader(ControlTarget target, Inv inventory);
 
     /// <summary>
-    /// The facts a control can read, by name. Compiling a fact name once gives a reader that is
-    /// called per host without parsing again. The names are part of the baseline file format:
+    /// The facts a control can read, by name, and the kind of object each is read from. Compiling a
+    /// fact name once gives a reader that is called per object without parsing again. A reader gives
+    /// <see cref="FactValue.NotReported"/> when the server did not report the data it needs (the
+    /// object's NotReported names the <see cref="DataArea"/>), never a value it made up. The names
+    /// are part of the baseline file format:
     /// <list type="bullet">
     /// <item>host.lockdownMode, host.acceptanceLevel, host.version, host.build, host.ntpServers</item>
     /// <item>firewall.incomingBlocked, firewall.outgoingBlocked, firewall.openRulesets,
@@ -20,13 +23,21 @@ namespace VirtCompliance.Controls
     ///   service:KEY.running, service:KEY.policy</item>
     /// <item>option:KEY (advanced option)</item>
     /// <item>package:NAME (installed version, absent when not installed), package:NAME.installed</item>
-    /// <item>portgroup.standard.(allowPromiscuous|macChanges|forgedTransmits|vlan),
-    ///   portgroup.distributed.(allowPromiscuous|macChanges|forgedTransmits|vlan): one value per portgroup</item>
+    /// <item>portgroup.standard.(allowPromiscuous|macChanges|forgedTransmits|vlan): per standard portgroup of a host</item>
+    /// <item>portgroup.distributed.(allowPromiscuous|macChanges|forgedTransmits|vlan): per distributed portgroup</item>
     /// </list>
     /// </summary>
     public static class Facts
     {
         public const string NotInstalled = "not installed";
+
+        /// <summary>The kind of object a fact is read from, or throws <see cref="ArgumentException"/> for an unknown fact.</summary>
+        public static ControlScope ScopeOf(string fact)
+        {
+            if (fact != null && fact.StartsWith("portgroup.standard.", StringComparison.Ordinal)) return ControlScope.StandardPortgroup;
+            if (fact != null && fact.StartsWith("portgroup.distributed.", StringComparison.Ordinal)) return ControlScope.DistributedPortgroup;
+            return ControlScope.Host;
+        }
 
         /// <summary>Compiles a fact name, or throws <see cref="ArgumentException"/> naming what is wrong.</summary>
         public static FactReader Compile(string fact, string defaultValue = null)
@@ -34,23 +45,23 @@ namespace VirtCompliance.Controls
             if (string.IsNullOrWhiteSpace(fact)) throw new ArgumentException("A control must name the fact it reads.");
             switch (fact)
             {
-                case "host.lockdownMode": return (h, _) => FactValue.Of(Camel(h.LockdownMode.ToString()));
-                case "host.acceptanceLevel": return (h, _) => FactValue.Of(h.AcceptanceLevel);
-                case "host.version": return (h, _) => FactValue.Of(h.Version);
-                case "host.build": return (h, _) => FactValue.Of(h.Build);
-                case "host.ntpServers": return (h, _) => FactValue.OfList(h.NtpServers);
-                case "firewall.incomingBlocked": return (h, _) => FactValue.Of(h.Firewall.IncomingBlocked);
-                case "firewall.outgoingBlocked": return (h, _) => FactValue.Of(h.Firewall.OutgoingBlocked);
+                case "host.lockdownMode": return OnHost(DataArea.Lockdown, h => FactValue.Of(Camel(h.LockdownMode.ToString())));
+                case "host.acceptanceLevel": return OnHost(DataArea.Software, h => FactValue.Of(h.AcceptanceLevel));
+                case "host.version": return OnHost(DataArea.Product, h => FactValue.Of(h.Version));
+                case "host.build": return OnHost(DataArea.Product, h => FactValue.Of(h.Build));
+                case "host.ntpServers": return OnHost(DataArea.Time, h => FactValue.OfList(h.NtpServers));
+                case "firewall.incomingBlocked": return OnHost(DataArea.Firewall, h => FactValue.Of(h.Firewall.IncomingBlocked));
+                case "firewall.outgoingBlocked": return OnHost(DataArea.Firewall, h => FactValue.Of(h.Firewall.OutgoingBlocked));
                 case "firewall.openRulesets":
-                    return (h, _) => FactValue.OfList(h.Firewall.Rulesets.Where(r => r.Enabled && r.AllowedAllIp).Select(r => r.Key));
+                    return OnHost(DataArea.Firewall, h => FactValue.OfList(h.Firewall.Rulesets.Where(r => r.Enabled && r.AllowedAllIp).Select(r => r.Key)));
             }
 
             if (TrySplit(fact, "firewall.ruleset:", out var rulesetKey, out var rulesetField))
             {
                 switch (rulesetField)
                 {
-                    case "enabled": return (h, _) => Ruleset(h, rulesetKey) is FirewallRuleset r ? FactValue.Of(r.Enabled) : FactValue.Absent;
-                    case "allowedAllIp": return (h, _) => Ruleset(h, rulesetKey) is FirewallRuleset r ? FactValue.Of(r.AllowedAllIp) : FactValue.Absent;
+                    case "enabled": return OnHost(DataArea.Firewall, h => Ruleset(h, rulesetKey) is FirewallRuleset r ? FactValue.Of(r.Enabled) : FactValue.Absent);
+                    case "allowedAllIp": return OnHost(DataArea.Firewall, h => Ruleset(h, rulesetKey) is FirewallRuleset r ? FactValue.Of(r.AllowedAllIp) : FactValue.Absent);
                 }
                 throw Unknown(fact, "a ruleset fact ends in .enabled or .allowedAllIp");
             }
@@ -59,23 +70,23 @@ namespace VirtCompliance.Controls
                 var (key, field) = SplitField(fact.Substring("service:".Length), "running", "policy");
                 switch (field)
                 {
-                    case null: return (h, _) => FactValue.Of(ServiceState(h, key));
-                    case "running": return (h, _) => Service(h, key) is HostService s ? FactValue.Of(s.Running) : FactValue.Absent;
-                    case "policy": return (h, _) => Service(h, key) is HostService s ? FactValue.Of(Camel(s.Policy.ToString())) : FactValue.Absent;
+                    case null: return OnHost(DataArea.Services, h => FactValue.Of(ServiceState(h, key)));
+                    case "running": return OnHost(DataArea.Services, h => Service(h, key) is HostService s ? FactValue.Of(s.Running) : FactValue.Absent);
+                    case "policy": return OnHost(DataArea.Services, h => Service(h, key) is HostService s ? FactValue.Of(Camel(s.Policy.ToString())) : FactValue.Absent);
                 }
             }
             if (fact.StartsWith("option:", StringComparison.Ordinal))
             {
                 var key = fact.Substring("option:".Length);
                 if (key.Length == 0) throw Unknown(fact, "option: needs an advanced option key");
-                return (h, _) => h.AdvancedOptions.TryGetValue(key, out var value) ? FactValue.Of(NormaliseScalar(value))
-                    : defaultValue != null ? FactValue.Of(defaultValue, isDefault: true) : FactValue.Absent;
+                return OnHost(DataArea.Options, h => h.AdvancedOptions.TryGetValue(key, out var value) ? FactValue.Of(NormaliseScalar(value))
+                    : defaultValue != null ? FactValue.Of(defaultValue, isDefault: true) : FactValue.Absent);
             }
             if (fact.StartsWith("package:", StringComparison.Ordinal))
             {
                 var (name, field) = SplitField(fact.Substring("package:".Length), "installed");
-                if (field == "installed") return (h, _) => FactValue.Of(Package(h, name) != null);
-                return (h, _) => FactValue.Of(Package(h, name)?.Version ?? (Package(h, name) != null ? "" : null));
+                if (field == "installed") return OnHost(DataArea.Software, h => FactValue.Of(Package(h, name) != null));
+                return OnHost(DataArea.Software, h => FactValue.Of(Package(h, name)?.Version ?? (Package(h, name) != null ? "" : null)));
             }
             if (TrySplit(fact, "portgroup.standard.", out var standardField, out _))
                 return StandardPortgroupFact(fact, standardField);
@@ -84,6 +95,13 @@ namespace VirtCompliance.Controls
 
             throw Unknown(fact, "Get-Help about_VirtCompliance lists the facts a control can read");
         }
+
+        /// <summary>A host fact that needs one area of the host's configuration to have been reported.</summary>
+        private static FactReader OnHost(string area, Func<Host, FactValue> read) => (t, _) =>
+        {
+            var reason = DataArea.Reason(t.Host.NotReported, area);
+            return reason != null ? FactValue.NotReported(reason) : read(t.Host);
+        };
 
         /// <summary>"running, policy on", "stopped, policy off", or "not installed".</summary>
         public static string ServiceState(Host host, string key)
@@ -94,20 +112,42 @@ namespace VirtCompliance.Controls
 
         private static FactReader StandardPortgroupFact(string fact, string field)
         {
-            Func<SecurityPolicy, bool?> pick = SecurityField(field);
-            if (field == "vlan")
-                return (h, _) => FactValue.OfObjects(h.Portgroups.Select(p => Pair(p.Name, VlanText(p.VlanId))));
-            if (pick == null) throw Unknown(fact, "a portgroup fact ends in .allowPromiscuous, .macChanges, .forgedTransmits or .vlan");
-            return (h, _) => FactValue.OfObjects(h.Portgroups.Select(p => Pair(p.Name, Bool(pick(SecurityPolicy.Effective(h, p))))));
+            if (field == "vlan") return (t, _) => NetworkReported(t.Host, out var why) ? FactValue.Of(VlanText(t.Portgroup.VlanId)) : FactValue.NotReported(why);
+            var pick = SecurityField(field) ?? throw Unknown(fact, "a portgroup fact ends in .allowPromiscuous, .macChanges, .forgedTransmits or .vlan");
+            return (t, _) =>
+            {
+                if (!NetworkReported(t.Host, out var why)) return FactValue.NotReported(why);
+                // The portgroup's override, else its vSwitch's policy; a vSwitch policy nobody reported is not guessed.
+                var value = pick(t.Portgroup.Security) ?? pick(SwitchOf(t.Host, t.Portgroup)?.Security ?? new SecurityPolicy());
+                return value == null ? FactValue.NotReported($"the server did not report {field} for vSwitch {t.Portgroup.VSwitch} of host {t.Host.Name}") : FactValue.Of(value.Value);
+            };
+        }
+
+        private static bool NetworkReported(Host host, out string reason)
+        {
+            reason = DataArea.Reason(host.NotReported, DataArea.Network);
+            return reason == null;
+        }
+
+        private static StandardSwitch SwitchOf(Host host, HostPortgroup portgroup)
+        {
+            foreach (var s in host.StandardSwitches)
+                if (s.Name == portgroup.VSwitch) return s;
+            return null;
         }
 
         private static FactReader DistributedPortgroupFact(string fact, string field)
         {
-            Func<SecurityPolicy, bool?> pick = SecurityField(field);
-            if (field != "vlan" && pick == null)
-                throw Unknown(fact, "a portgroup fact ends in .allowPromiscuous, .macChanges, .forgedTransmits or .vlan");
-            return (h, inv) => FactValue.OfObjects(DistributedPortgroupsOf(h, inv).Select(n => Pair(n.Name,
-                field == "vlan" ? DistributedVlanText(n) : Bool(pick(SecurityPolicy.Effective(n))))));
+            if (field == "vlan") return (t, _) => FactValue.Of(DistributedVlanText(t.Network));
+            var pick = SecurityField(field) ?? throw Unknown(fact, "a portgroup fact ends in .allowPromiscuous, .macChanges, .forgedTransmits or .vlan");
+            return (t, _) =>
+            {
+                var reason = DataArea.Reason(t.Network.NotReported, DataArea.Security);
+                if (reason != null) return FactValue.NotReported(reason);
+                // vCenter reports the value in force (inherited or not) for every field; a missing one is not reported, not a default.
+                var value = pick(t.Network.Security);
+                return value == null ? FactValue.NotReported($"the server did not report {field} for portgroup {t.Network.Name}") : FactValue.Of(value.Value);
+            };
         }
 
         /// <summary>The distributed portgroups (not uplinks) a host carries.</summary>
@@ -134,9 +174,6 @@ namespace VirtCompliance.Controls
                 default: return null;
             }
         }
-
-        private static KeyValuePair<string, string> Pair(string k, string v) => new KeyValuePair<string, string>(k, v);
-        private static string Bool(bool? b) => b == null ? null : b.Value ? "true" : "false";
 
         private static HostService Service(Host h, string key)
         {

@@ -1,8 +1,11 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using VirtCompliance.Common;
 using VirtCompliance.Controls;
+using VirtCompliance.Evaluation;
 using VirtCompliance.Inventory;
+using VirtCompliance.Scope;
 
 namespace VirtCompliance.Drift
 {
@@ -11,14 +14,19 @@ namespace VirtCompliance.Drift
     /// "controls on the move". One record per VM and weaker target host.
     /// </summary>
     /// <remarks>
-    /// What a VM loses by a move depends only on the pair of hosts, so the losses are worked out once
-    /// per host pair, and each VM is then tested only against the hosts weaker than its own (usually
-    /// none or a few), not against its whole cluster: the cost grows with VMs × weaker hosts.
+    /// A VM loses what the target host fails and its current host passes: the host's own controls,
+    /// and the controls of the VM's own standard portgroups as the target host configures them
+    /// (a distributed portgroup is one object wherever the VM runs, so a move changes nothing there;
+    /// a portgroup the VM does not use is none of its business). NotEvaluated on either side is no
+    /// loss that can be shown. What a VM loses depends only on the pair of hosts and the standard
+    /// portgroups it uses, so the losses are worked out once per such key, and each VM is tested
+    /// only against the hosts weaker than its own: the cost grows with VMs × weaker hosts.
     /// </remarks>
     public static class ExposureAnalyzer
     {
         public static IEnumerable<VmMigrationExposure> Analyze(ControlAssessment assessment, MigrationDomains domains,
-            IReadOnlyCollection<string> vmNames = null, ICollection<string> warnings = null, Action<int> vmsDone = null)
+            IReadOnlyCollection<string> vmNames = null, ICollection<string> warnings = null, Action<int> vmsDone = null,
+            Func<Vm, PciScope> scopeOf = null, IReadOnlyCollection<PciScope> scopes = null)
         {
             var inventory = assessment.Inventory;
             var vmFilter = NameFilter.Create(vmNames);
@@ -33,6 +41,8 @@ namespace VirtCompliance.Drift
                 if (vmsDone != null && ++done % 1000 == 0) vmsDone(done);
                 if (vm.Template) continue;
                 if (vmFilter != null && !vmFilter(vm.Name) && !vmFilter(vm.Id)) continue;
+                var scope = scopeOf?.Invoke(vm) ?? PciScope.Unknown;
+                if (scopes != null && !scopes.Contains(scope)) continue;
                 if (!assessment.Hosts.TryGetValue(vm.HostId ?? "", out var current))
                 {
                     var host = inventory.GetHost(vm.HostId);
@@ -41,8 +51,10 @@ namespace VirtCompliance.Drift
                     continue;
                 }
                 if (current.Cluster == null) continue;
-                if (!weakerTargets.TryGetValue(current.Host.Id, out var targets))
-                    weakerTargets[current.Host.Id] = targets = WeakerTargets(assessment, current);
+                var standardPortgroups = StandardPortgroupsOf(vm, inventory);
+                var key = standardPortgroups.Length == 0 ? current.Host.Id : current.Host.Id + "\u0001" + string.Join("\u0001", standardPortgroups);
+                if (!weakerTargets.TryGetValue(key, out var targets))
+                    weakerTargets[key] = targets = WeakerTargets(assessment, current, standardPortgroups);
                 if (targets.Length == 0) continue;
 
                 overrides[current.Cluster.Id].TryGetValue(vm.Id, out var vmOverride);
@@ -54,6 +66,7 @@ namespace VirtCompliance.Drift
                     {
                         Vm = vm.Name,
                         VmId = vm.Id,
+                        PciScope = scope,
                         PowerState = vm.PowerState,
                         Cluster = current.Cluster.Name,
                         ClusterId = current.Cluster.Id,
@@ -81,12 +94,15 @@ namespace VirtCompliance.Drift
             public PairLoss(Host target, IReadOnlyList<ControlResult> lost)
             {
                 Target = target;
-                ControlIds = Array.AsReadOnly(lost.Select(r => r.Control.Id).ToArray());
+                ControlIds = Array.AsReadOnly(lost.Select(Label).ToArray());
                 Titles = Array.AsReadOnly(lost.Select(r => r.Control.Title).ToArray());
                 Severity = lost.Max(r => r.Control.Severity);
                 PciDss = Array.AsReadOnly(lost.SelectMany(r => r.Control.Definition.PciDss).Distinct().OrderBy(p => p, StringComparer.Ordinal).ToArray());
                 Basis = lost.Any(r => r.Control.Peer) ? DriftBasis.Peer : DriftBasis.Baseline;
             }
+
+            /// <summary>A portgroup control names its portgroup: "esx-9.network-standard-reject-mac-changes (VM Network)".</summary>
+            private static string Label(ControlResult r) => r.Target.Scope == ControlScope.Host ? r.Control.Id : $"{r.Control.Id} ({r.Target.Name})";
 
             public Host Target { get; }
             public IReadOnlyList<string> ControlIds { get; }
@@ -96,28 +112,46 @@ namespace VirtCompliance.Drift
             public DriftBasis Basis { get; }
         }
 
-        /// <summary>Evaluated hosts of the current host's cluster that fail a control the current host passes.</summary>
-        private static PairLoss[] WeakerTargets(ControlAssessment assessment, HostAssessment current)
+        /// <summary>The names of the standard portgroups a VM's adapters are on, sorted, each once.</summary>
+        private static string[] StandardPortgroupsOf(Vm vm, VirtCompliance.Inventory.Inventory inventory)
+        {
+            string[] names = null;
+            foreach (var nic in vm.Nics)
+            {
+                var network = nic.NetworkId == null ? null : inventory.GetNetwork(nic.NetworkId);
+                if (network == null || network.Kind != NetworkKind.StandardPortgroup) continue;
+                names = names == null ? new[] { network.Name } : names.Concat(new[] { network.Name }).ToArray();
+            }
+            return names == null ? Array.Empty<string>() : names.Distinct(StringComparer.Ordinal).OrderBy(n => n, StringComparer.Ordinal).ToArray();
+        }
+
+        /// <summary>Hosts of the current host's cluster where the VM would lose a control its current host gives it.</summary>
+        private static PairLoss[] WeakerTargets(ControlAssessment assessment, HostAssessment current, string[] standardPortgroups)
         {
             var result = new List<PairLoss>();
             foreach (var host in assessment.Inventory.HostsInCluster(current.Cluster.Id))
             {
                 if (host.Id == current.Host.Id || !assessment.Hosts.TryGetValue(host.Id, out var target)) continue;
-                var lost = Lost(current, target);
+                var lost = Lost(current.Results, target.Find);
+                foreach (var name in standardPortgroups)
+                {
+                    var there = target.OfPortgroup(name).ToDictionary(r => r.Control.Id, StringComparer.Ordinal);
+                    lost.AddRange(Lost(current.OfPortgroup(name), id => there.TryGetValue(id, out var r) ? r : null));
+                }
                 if (lost.Count > 0) result.Add(new PairLoss(host, lost));
             }
             return result.ToArray();
         }
 
-        /// <summary>Controls that pass on the current host and fail on the target (ties excluded: no expectation).</summary>
-        private static List<ControlResult> Lost(HostAssessment current, HostAssessment target)
+        /// <summary>Controls that pass here and fail there; a control not evaluated on either side is no loss anyone can show.</summary>
+        private static List<ControlResult> Lost(IReadOnlyList<ControlResult> here, Func<string, ControlResult> there)
         {
             var lost = new List<ControlResult>();
-            foreach (var here in current.Results)
+            foreach (var r in here)
             {
-                if (!here.Passed) continue;
-                var there = target.Find(here.Control.Id);
-                if (there != null && !there.Passed && !there.NoMajority) lost.Add(there);
+                if (!r.Passed) continue;
+                var t = there(r.Control.Id);
+                if (t != null && t.Failed) lost.Add(t);
             }
             return lost;
         }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using VirtCompliance.Controls;
 using VirtCompliance.Inventory;
+using VirtCompliance.Scope;
 
 namespace VirtCompliance
 {
@@ -13,13 +14,17 @@ namespace VirtCompliance
         Peer,
     }
 
-    /// <summary>One host that fails one control: what was expected, what was found, and why it matters.</summary>
+    /// <summary>One host control on one host that did not pass (Fail or NotEvaluated): what was expected, what was found, and why it matters.</summary>
     public sealed record HostControlDrift
     {
         public string Cluster { get; init; }
         public string ClusterId { get; init; }
         public string Host { get; init; }
         public string HostId { get; init; }
+        /// <summary>Fail, or NotEvaluated when the value was not reported (Reason says why); Pass only when asked for.</summary>
+        public Outcome Outcome { get; init; }
+        /// <summary>NotEvaluated: why nothing could be judged.</summary>
+        public string Reason { get; init; }
         public string ControlId { get; init; }
         public string Title { get; init; }
         public string Expected { get; init; }
@@ -32,8 +37,47 @@ namespace VirtCompliance
         public string PeerAgreement { get; init; }
         /// <summary>Peer mode only: the cluster has no single majority value, so no host can be called the odd one out.</summary>
         public bool NoMajority { get; init; }
-        /// <summary>Portgroup controls: the portgroups that fail.</summary>
-        public IReadOnlyList<string> FailingObjects { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string> PciDss { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string> Scg { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string> Stig { get; init; } = Array.Empty<string>();
+        public string Remediation { get; init; }
+    }
+
+    /// <summary>The kind of network object a network control is about.</summary>
+    public enum NetworkObjectKind
+    {
+        /// <summary>A distributed portgroup: one result for the portgroup, whichever hosts carry it.</summary>
+        DistributedPortgroup,
+        /// <summary>A standard portgroup, configured on one host (named in Host).</summary>
+        StandardPortgroup,
+    }
+
+    /// <summary>One network control on one portgroup that did not pass (Fail or NotEvaluated).</summary>
+    public sealed record NetworkControlDrift
+    {
+        public NetworkObjectKind ObjectKind { get; init; }
+        /// <summary>The portgroup's name.</summary>
+        public string Network { get; init; }
+        /// <summary>The distributed portgroup's id; for a standard portgroup "host-id/name".</summary>
+        public string NetworkId { get; init; }
+        /// <summary>The distributed switch, or the standard vSwitch the portgroup is on.</summary>
+        public string Switch { get; init; }
+        /// <summary>Standard portgroups: the host they are configured on.</summary>
+        public string Host { get; init; }
+        public string HostId { get; init; }
+        /// <summary>Standard portgroups: the host's cluster.</summary>
+        public string Cluster { get; init; }
+        public Outcome Outcome { get; init; }
+        public string Reason { get; init; }
+        public string ControlId { get; init; }
+        public string Title { get; init; }
+        public string Expected { get; init; }
+        public string Actual { get; init; }
+        public Severity Severity { get; init; }
+        public DriftBasis Basis { get; init; }
+        public string Baseline { get; init; }
+        public string PeerAgreement { get; init; }
+        public bool NoMajority { get; init; }
         public IReadOnlyList<string> PciDss { get; init; } = Array.Empty<string>();
         public IReadOnlyList<string> Scg { get; init; } = Array.Empty<string>();
         public IReadOnlyList<string> Stig { get; init; } = Array.Empty<string>();
@@ -45,6 +89,8 @@ namespace VirtCompliance
     {
         public string Vm { get; init; }
         public string VmId { get; init; }
+        /// <summary>The VM's PCI scope, from the same scope sources as Test-PciSeparation.</summary>
+        public PciScope PciScope { get; init; }
         public PowerState PowerState { get; init; }
         public string Cluster { get; init; }
         public string ClusterId { get; init; }

@@ -6,17 +6,20 @@ using Inv = VirtCompliance.Inventory.Inventory;
 
 namespace VirtCompliance.Firewall
 {
+    // Numbered from 1 so that "Where-Object Kind" keeps every placement change: a 0 would read as false.
+    public enum PlacementKind { VmGroup = 1, HostGroup, Rule }
+
+    public enum PlacementAction { Add, Update, NoChange }
+
     /// <summary>One DRS object fail-closed placement needs: a VM group, a host group or the rule tying them.</summary>
     public sealed record ClusterPlacementChange
     {
         public string Policy { get; init; }
         public string Cluster { get; init; }
         public string ClusterId { get; init; }
-        /// <summary>VmGroup, HostGroup or Rule.</summary>
-        public string Kind { get; init; }
+        public PlacementKind Kind { get; init; }
         public string Name { get; init; }
-        /// <summary>Add, Update or NoChange.</summary>
-        public string Action { get; init; }
+        public PlacementAction Action { get; init; }
         /// <summary>Group members (VM or host ids); for the rule, its VM group and host group.</summary>
         public IReadOnlyList<string> Members { get; init; } = Array.Empty<string>();
         /// <summary>The rule's key when it is edited.</summary>
@@ -43,7 +46,7 @@ namespace VirtCompliance.Firewall
         public static IReadOnlyDictionary<string, (HashSet<string> capable, Dictionary<string, string> why)> CapableHosts(CompiledPolicy compiled, Inv inventory)
         {
             var baseline = compiled.Policy.HostControlsBaseline();
-            var assessment = baseline == null ? null : VirtCompliance.Drift.HostControlEvaluator.Evaluate(inventory, baseline);
+            var assessment = baseline == null ? null : VirtCompliance.Evaluation.ControlEvaluator.Evaluate(inventory, baseline);
             var result = new Dictionary<string, (HashSet<string>, Dictionary<string, string>)>(StringComparer.Ordinal);
             var byCluster = compiled.Vms.Select(v => inventory.GetVm(v.VmId))
                 .Where(v => v?.HostId != null && inventory.GetHost(v.HostId)?.ClusterId != null)
@@ -61,8 +64,12 @@ namespace VirtCompliance.Firewall
                     else if (!switches.All(s => h.DvsIds.Contains(s))) reason = "is not on the VMs' distributed switch";
                     else if (assessment != null)
                     {
-                        var failed = assessment.Hosts.TryGetValue(h.Id, out var a) ? a.Results.Where(r => !r.Passed).Select(r => r.Control.Id).ToArray() : new[] { "(not evaluated)" };
+                        // A host control that could not be verified does not make a host capable.
+                        var results = assessment.Hosts.TryGetValue(h.Id, out var a) ? a.Results : Array.Empty<VirtCompliance.Evaluation.ControlResult>();
+                        var failed = results.Where(r => r.Failed).Select(r => r.Control.Id).ToArray();
+                        var unproven = results.Where(r => r.Outcome == Outcome.NotEvaluated).Select(r => r.Control.Id).ToArray();
                         if (failed.Length > 0) reason = "fails " + string.Join(", ", failed);
+                        else if (unproven.Length > 0) reason = "could not be verified for " + string.Join(", ", unproven);
                     }
                     if (reason == null) capable.Add(h.Id);
                     else why[h.Id] = reason;
@@ -89,8 +96,8 @@ namespace VirtCompliance.Firewall
                 var capable = capableHosts[cluster.Id].capable.OrderBy(id => id, StringComparer.Ordinal).ToArray();
                 var vms = group.Select(v => v.Id).OrderBy(id => id, StringComparer.Ordinal).ToArray();
                 var baseChange = new ClusterPlacementChange { Policy = compiled.Policy.Name, Cluster = cluster.Name, ClusterId = cluster.Id };
-                changes.Add(GroupChange(baseChange, "VmGroup", vmGroupName, vms, cluster.VmGroups));
-                var hostChange = GroupChange(baseChange, "HostGroup", hostGroupName, capable, cluster.HostGroups);
+                changes.Add(GroupChange(baseChange, PlacementKind.VmGroup, vmGroupName, vms, cluster.VmGroups));
+                var hostChange = GroupChange(baseChange, PlacementKind.HostGroup, hostGroupName, capable, cluster.HostGroups);
                 if (capable.Length == 0) hostChange = hostChange with { Message = $"No host of {cluster.Name} can enforce the policy: the VMs would have nowhere to run." };
                 changes.Add(hostChange);
                 var existing = cluster.Rules.FirstOrDefault(r => r.Name == ruleName);
@@ -98,9 +105,9 @@ namespace VirtCompliance.Firewall
                     && existing.VmGroup == vmGroupName && existing.AffineHostGroup == hostGroupName && existing.AntiAffineHostGroup == null;
                 changes.Add(baseChange with
                 {
-                    Kind = "Rule",
+                    Kind = PlacementKind.Rule,
                     Name = ruleName,
-                    Action = existing == null ? "Add" : ruleOk ? "NoChange" : "Update",
+                    Action = existing == null ? PlacementAction.Add : ruleOk ? PlacementAction.NoChange : PlacementAction.Update,
                     Members = new[] { vmGroupName, hostGroupName },
                     RuleKey = existing?.RuleKey,
                 });
@@ -108,11 +115,11 @@ namespace VirtCompliance.Firewall
             return changes;
         }
 
-        private static ClusterPlacementChange GroupChange(ClusterPlacementChange template, string kind, string name, string[] members, IReadOnlyList<ClusterGroup> existing)
+        private static ClusterPlacementChange GroupChange(ClusterPlacementChange template, PlacementKind kind, string name, string[] members, IReadOnlyList<ClusterGroup> existing)
         {
             var current = existing.FirstOrDefault(g => g.Name == name);
             var same = current != null && current.Members.OrderBy(m => m, StringComparer.Ordinal).SequenceEqual(members, StringComparer.Ordinal);
-            return template with { Kind = kind, Name = name, Members = members, Action = current == null ? "Add" : same ? "NoChange" : "Update" };
+            return template with { Kind = kind, Name = name, Members = members, Action = current == null ? PlacementAction.Add : same ? PlacementAction.NoChange : PlacementAction.Update };
         }
     }
 }

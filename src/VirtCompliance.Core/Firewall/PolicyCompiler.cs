@@ -3,10 +3,12 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Net;
+using VirtCompliance.Common;
 using VirtCompliance.Drift;
+using VirtCompliance.Evaluation;
 using VirtCompliance.Inventory;
-using VirtCompliance.Pci;
 using Inv = VirtCompliance.Inventory.Inventory;
+using VirtCompliance.Scope;
 
 namespace VirtCompliance.Firewall
 {

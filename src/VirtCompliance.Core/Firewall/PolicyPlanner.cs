@@ -2,7 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using VirtCompliance.Common;
 using VirtCompliance.Drift;
+using VirtCompliance.Evaluation;
 using VirtCompliance.Inventory;
 using Inv = VirtCompliance.Inventory.Inventory;
 
@@ -199,6 +201,8 @@ namespace VirtCompliance.Firewall
         OutsideCapableHosts,
         /// <summary>Failing open: the VM can be moved to a host that cannot enforce its filter, where its traffic would pass unfiltered.</summary>
         FailOpenExposure,
+        /// <summary>The policy selects no VM at all: it enforces nothing, which is not a pass.</summary>
+        NothingProtected,
     }
 
     /// <summary>Test-VmFirewallPolicy: whether one protected VM adapter's port enforces the policy.</summary>
@@ -317,24 +321,26 @@ namespace VirtCompliance.Firewall
         {
             var statuses = PolicyPlanner.Plan(compiled, inventory, vmNames).Select(VmFirewallPolicyStatus.From).ToList();
             var policy = compiled.Policy;
+            if (compiled.Vms.Count == 0)
+            {
+                // A policy that protects nothing enforces nothing: that is not a pass.
+                statuses.Add(new VmFirewallPolicyStatus
+                {
+                    Policy = policy.Name,
+                    Status = EnforcementStatus.NothingProtected,
+                    Message = $"Policy {policy.Name} protects no VM of inventory '{inventory.Source}': no rule's group selects a VM (check the groups' selectors, and the scope sources for scope: groups).",
+                });
+                return statuses;
+            }
             if (policy.FailureMode == FailureMode.Open)
             {
                 // Failing open is a choice for availability; where it applies is evidence for 10.7.2.
-                var capable = FailClosedPlanner.CapableHosts(compiled, inventory);
-                var domains = new MigrationDomains(inventory);
+                var exposed = FailOpenExposures(compiled, inventory).ToDictionary(e => e.vmId, e => e.message, StringComparer.Ordinal);
                 for (int i = 0; i < statuses.Count; i++)
                 {
                     var s = statuses[i];
-                    var vm = inventory.GetVm(s.VmId);
-                    var host = inventory.GetHost(vm?.HostId);
-                    if (s.Status != EnforcementStatus.Enforced || host?.ClusterId == null || !capable.TryGetValue(host.ClusterId, out var hosts)) continue;
-                    var unable = domains.DomainOf(vm).Where(h => !hosts.capable.Contains(h.Id)).ToArray();
-                    if (unable.Length == 0) continue;
-                    statuses[i] = s with
-                    {
-                        Status = EnforcementStatus.FailOpenExposure,
-                        Message = $"{s.Vm} can be moved to {string.Join(", ", unable.Select(h => $"{h.Name} (which {hosts.why[h.Id]})"))}; failing open, its traffic would pass unfiltered there.",
-                    };
+                    if (s.Status == EnforcementStatus.Enforced && s.VmId != null && exposed.TryGetValue(s.VmId, out var message))
+                        statuses[i] = s with { Status = EnforcementStatus.FailOpenExposure, Message = message };
                 }
             }
             if (policy.FailureMode == FailureMode.Closed)
@@ -354,6 +360,27 @@ namespace VirtCompliance.Firewall
                 }
             }
             return statuses;
+        }
+
+        /// <summary>
+        /// Failing open: each protected VM that vMotion, DRS or HA could move to a host unable to
+        /// enforce its filter (by <see cref="FailClosedPlanner.CapableHosts"/>, the one definition of
+        /// "able"), with the sentence that says where. Invoke-VmFirewallPolicy warns of these and
+        /// Test-VmFirewallPolicy reports them as FailOpenExposure.
+        /// </summary>
+        public static IEnumerable<(string vmId, string message)> FailOpenExposures(CompiledPolicy compiled, VirtCompliance.Inventory.Inventory inventory)
+        {
+            var capable = FailClosedPlanner.CapableHosts(compiled, inventory);
+            var domains = new MigrationDomains(inventory);
+            foreach (var ruleset in compiled.Vms)
+            {
+                var vm = inventory.GetVm(ruleset.VmId);
+                var host = inventory.GetHost(vm?.HostId);
+                if (host?.ClusterId == null || !capable.TryGetValue(host.ClusterId, out var hosts)) continue;
+                var unable = domains.DomainOf(vm).Where(h => !hosts.capable.Contains(h.Id)).ToArray();
+                if (unable.Length == 0) continue;
+                yield return (vm.Id, $"{vm.Name} can be moved to {string.Join(", ", unable.Select(h => $"{h.Name} (which {hosts.why[h.Id]})"))}; failing open, its traffic would pass unfiltered there (PCI DSS 10.7.2).");
+            }
         }
     }
 }

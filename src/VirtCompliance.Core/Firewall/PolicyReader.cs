@@ -5,9 +5,9 @@ using System.IO;
 using System.Linq;
 using Newtonsoft.Json;
 using VirtCompliance.IO;
-using VirtCompliance.Pci;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using VirtCompliance.Scope;
 
 namespace VirtCompliance.Firewall
 {

@@ -11,7 +11,11 @@ namespace VirtCompliance.Inventory
     /// </summary>
     public sealed class Inventory
     {
-        public const int CurrentSchemaVersion = 1;
+        /// <summary>2 adds notReported to hosts and networks; files of version 1 are still read (they report everything).</summary>
+        public const int CurrentSchemaVersion = 2;
+
+        /// <summary>Snapshot schema versions this release reads.</summary>
+        public static readonly IReadOnlyList<int> ReadableSchemaVersions = new[] { 1, 2 };
 
         public int SchemaVersion => CurrentSchemaVersion;
         /// <summary>Where the data came from: a vCenter name, "sample", a file name.</summary>
@@ -205,6 +209,7 @@ namespace VirtCompliance.Inventory
             DvsIds = Sorted(h.DvsIds),
             DatastoreIds = Sorted(h.DatastoreIds),
             NetworkIds = Sorted(h.NetworkIds),
+            NotReported = h.NotReported == null || h.NotReported.Count == 0 ? null : SortedMap(h.NotReported),
         };
 
         private static HostFirewall Normalize(HostFirewall fw) => fw with
@@ -216,6 +221,7 @@ namespace VirtCompliance.Inventory
         private static Network Normalize(Network n) => n with
         {
             Security = n.Security ?? new SecurityPolicy(),
+            NotReported = n.NotReported == null || n.NotReported.Count == 0 ? null : SortedMap(n.NotReported),
             VlanTrunkRanges = n.VlanTrunkRanges ?? Array.Empty<VlanRange>(),
             TrafficFilter = n.TrafficFilter == null ? null : n.TrafficFilter with
             {

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using Newtonsoft.Json;
 using VirtCompliance.IO;
 
@@ -130,9 +131,9 @@ namespace VirtCompliance.Inventory
                         if (r.TokenType != JsonToken.Integer)
                             throw new DataFileException(file, r.LineNumber, r.LinePosition, $"schemaVersion must be an integer, found {r.TokenType}.");
                         version = Convert.ToInt32(r.Value);
-                        if (version != Inventory.CurrentSchemaVersion)
+                        if (!Inventory.ReadableSchemaVersions.Contains(version.Value))
                             throw new DataFileException(file, r.LineNumber, r.LinePosition,
-                                $"schemaVersion {version} is not supported; this version of VirtCompliance reads schemaVersion {Inventory.CurrentSchemaVersion}.");
+                                $"schemaVersion {version} is not supported; this version of VirtCompliance reads schemaVersion {string.Join(" and ", Inventory.ReadableSchemaVersions)}.");
                         break;
                     case "source": source = ReadString(r, file, name); break;
                     case "collector": collector = ReadString(r, file, name); break;

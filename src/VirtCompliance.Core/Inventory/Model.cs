@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 // The hypervisor-neutral inventory model. Every object is immutable after construction and is
 // identified by its vSphere managed-object reference value (e.g. "host-21"). Collections default
@@ -181,6 +182,30 @@ namespace VirtCompliance.Inventory
         public SecurityPolicy Security { get; init; } = new SecurityPolicy();
     }
 
+    /// <summary>
+    /// The parts of an object's configuration a collector reads as a whole; an area the server did
+    /// not report (NoPermission, an older server, a source that has no such data) is named in the
+    /// object's NotReported with the reason, and controls that read it are not evaluated.
+    /// </summary>
+    public static class DataArea
+    {
+        public const string Firewall = "firewall";
+        public const string Services = "services";
+        public const string Options = "options";
+        public const string Network = "network";
+        public const string Time = "time";
+        public const string Lockdown = "lockdown";
+        public const string Product = "product";
+        /// <summary>Installed packages (VIBs) and the image acceptance level.</summary>
+        public const string Software = "software";
+        /// <summary>A distributed portgroup's security policy.</summary>
+        public const string Security = "security";
+
+        /// <summary>The reason an area was not reported, or null when it was.</summary>
+        public static string Reason(IReadOnlyDictionary<string, string> notReported, string area) =>
+            notReported != null && notReported.TryGetValue(area, out var reason) ? reason : null;
+    }
+
     public sealed record Host
     {
         public string Id { get; init; }
@@ -206,6 +231,16 @@ namespace VirtCompliance.Inventory
         public IReadOnlyList<string> DatastoreIds { get; init; } = Array.Empty<string>();
         /// <summary>Networks (standard and distributed portgroups) this host is attached to.</summary>
         public IReadOnlyList<string> NetworkIds { get; init; } = Array.Empty<string>();
+        /// <summary><see cref="DataArea"/> names the server did not report for this host, with the reason; null when it reported all.</summary>
+        public IReadOnlyDictionary<string, string> NotReported { get; init; }
+
+        /// <summary>This host with one more area not reported (what a collector without that data would have read).</summary>
+        public Host WithNotReported(string area, string reason)
+        {
+            var map = NotReported?.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal) ?? new Dictionary<string, string>(StringComparer.Ordinal);
+            map[area] = reason;
+            return this with { NotReported = map };
+        }
 
         // Read-only, so that a shared empty default can never be filled in by one object for all.
         internal static readonly IReadOnlyDictionary<string, string> EmptyOptions =
@@ -262,6 +297,8 @@ namespace VirtCompliance.Inventory
         public TrafficFilter TrafficFilter { get; init; }
         /// <summary>True for a distributed switch's uplink portgroup.</summary>
         public bool IsUplink { get; init; }
+        /// <summary><see cref="DataArea"/> names the server did not report for this portgroup, with the reason; null when it reported all.</summary>
+        public IReadOnlyDictionary<string, string> NotReported { get; init; }
     }
 
     public sealed record DistributedSwitch

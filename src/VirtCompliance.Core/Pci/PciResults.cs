@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using VirtCompliance.Controls;
 using VirtCompliance.Pci;
+using VirtCompliance.Scope;
 
 namespace VirtCompliance
 {
@@ -21,6 +22,8 @@ namespace VirtCompliance
         Info,
         /// <summary>Needs review or a decision, but does not by itself fail the assessment.</summary>
         Warning,
+        /// <summary>What the rule needs was not reported (a host's controls, say): not a pass; the gate fails unless told to allow it.</summary>
+        NotEvaluated,
         /// <summary>Fails the separation test.</summary>
         Fail,
     }
@@ -52,9 +55,10 @@ namespace VirtCompliance
     {
         public string Cluster { get; init; }
         public PciInterpretation Interpretation { get; init; }
-        /// <summary>True when no finding of the cluster has the outcome Fail.</summary>
+        /// <summary>True when no finding of the cluster has the outcome Fail or NotEvaluated.</summary>
         public bool Passed { get; init; }
         public int Fail { get; init; }
+        public int NotEvaluated { get; init; }
         public int Warning { get; init; }
         public int Info { get; init; }
         /// <summary>Findings per rule id, e.g. "pci.shared-segment" → 2.</summary>

@@ -1,9 +1,12 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using VirtCompliance.Common;
 using VirtCompliance.Drift;
+using VirtCompliance.Evaluation;
 using VirtCompliance.Inventory;
 using Inv = VirtCompliance.Inventory.Inventory;
+using VirtCompliance.Scope;
 
 namespace VirtCompliance.Pci
 {

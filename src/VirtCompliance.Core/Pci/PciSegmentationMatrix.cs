@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using VirtCompliance.Inventory;
+using VirtCompliance.Scope;
 
 namespace VirtCompliance.Pci
 {

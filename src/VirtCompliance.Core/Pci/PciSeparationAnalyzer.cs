@@ -3,9 +3,12 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Net;
 using VirtCompliance.Controls;
+using VirtCompliance.Common;
 using VirtCompliance.Drift;
+using VirtCompliance.Evaluation;
 using VirtCompliance.Firewall;
 using VirtCompliance.Inventory;
+using VirtCompliance.Scope;
 
 namespace VirtCompliance.Pci
 {
@@ -28,12 +31,14 @@ namespace VirtCompliance.Pci
         public const string SharedDatastore = "pci.shared-datastore";
         public const string UnknownScopeVm = "pci.unknown-scope-vm";
         public const string ScopeConflict = "pci.scope-conflict";
+        /// <summary>The gate's own rule: no VM is in CDE scope, so there was nothing to test.</summary>
+        public const string NothingInCdeScope = "pci.no-cde-scope";
 
         /// <summary>Every rule id, in the order findings are written.</summary>
         public static IReadOnlyList<string> RuleIds { get; } = new[]
         {
             MixedScopeHost, CdeWithConnected, PotentialMixedScopeHost, SharedSegment, DualHomedVm, TrunkCarriesCde,
-            InsecureSwitchPolicy, InScopeHostControls, InScopeHostUnverified, SharedDatastore, UnknownScopeVm, ScopeConflict,
+            InsecureSwitchPolicy, InScopeHostControls, InScopeHostUnverified, SharedDatastore, UnknownScopeVm, ScopeConflict, NothingInCdeScope,
         };
 
         private readonly PciScopeModel _model;
@@ -92,7 +97,27 @@ namespace VirtCompliance.Pci
                 .Concat(InScopeHosts())
                 .Concat(SharedDatastores())
                 .Concat(UnknownScopeVms())
-                .Concat(ScopeConflicts());
+                .Concat(ScopeConflicts())
+                .Concat(NothingInScope());
+        }
+
+        /// <summary>
+        /// A separation test with no CDE VM tests nothing: a mistyped tag category or an unclassified
+        /// estate must not give a green gate. One Fail finding says what was looked for.
+        /// </summary>
+        private IEnumerable<PciSeparationFinding> NothingInScope()
+        {
+            var vms = _inventory.Vms.Where(v => !v.Template).ToArray();
+            if (vms.Any(v => _model.ScopeOf(v.Id) == PciScope.Cde)) yield break;
+            var unknown = vms.Count(v => _model.ScopeOf(v.Id) == PciScope.Unknown);
+            var sources = _model.Sources;
+            var looked = $"tag category '{sources.TagCategory ?? "(none)"}', custom attribute '{sources.Attribute ?? "(none)"}', {Count(sources.Patterns.Count, "scope map pattern")}, {Count(sources.Map.Count, "mapped VM")}";
+            yield return Finding(NothingInCdeScope, FindingOutcome.Fail, Severity.High, Array.Empty<Host>(), Array.Empty<Vm>(),
+                vms.Length == 0 ? $"Inventory '{_inventory.Source}' has no VMs: there is nothing to test for CDE separation."
+                : unknown == vms.Length ? $"None of the {vms.Length} VMs has a PCI scope ({looked}): separation was not tested."
+                : $"No VM is in CDE scope ({vms.Length - unknown} classified, {unknown} of unknown scope; {looked}): separation was not tested.",
+                new[] { "Scope sources: " + looked, $"VMs: {vms.Length}, of unknown scope: {unknown}" }, new[] { "12.5.2" },
+                "Classify the VMs (tag category, custom attribute or -ScopeMap); check that the tag category and attribute names are the ones used in vCenter.");
         }
 
         // ---- hosts --------------------------------------------------------------------------
@@ -225,19 +250,20 @@ namespace VirtCompliance.Pci
                 evidence.Add("Condition 2 NOT met: " + string.Join("; ", insecure.SelectMany(s => s.InsecurePolicies)));
             }
 
-            var failing = HostFailures(host, hostControlsOnly: true, out var assessed);
-            if (!assessed)
-            {
-                unmet++;
-                evidence.Add($"Condition 3 NOT met: host {host.Name} is {host.ConnectionState}; its hardening could not be verified.");
-            }
-            else if (failing.Count == 0) evidence.Add($"Condition 3 met: host passes every host control of baseline {_assessment.Baseline.Name}.");
-            else
+            var (failing, unproven) = HostResults(host, hostControlsOnly: true);
+            if (failing.Count > 0)
             {
                 unmet++;
                 evidence.Add($"Condition 3 NOT met: host fails {Count(failing.Count, "host control")} of baseline {_assessment.Baseline.Name}: " +
                     PciScopeModel.Join(failing.Select(r => r.Control.Id), 10));
             }
+            else if (unproven.Count > 0)
+            {
+                unmet++;
+                evidence.Add($"Condition 3 NOT met: {Count(unproven.Count, "host control")} of baseline {_assessment.Baseline.Name} could not be verified on host {host.Name}: " +
+                    PciScopeModel.Join(unproven.Select(r => $"{r.Control.Id} ({r.Reason})"), 4));
+            }
+            else evidence.Add($"Condition 3 met: host passes every host control of baseline {_assessment.Baseline.Name}.");
             return unmet;
         }
 
@@ -247,20 +273,24 @@ namespace VirtCompliance.Pci
             {
                 var scope = _model.HostScope(host);
                 if (scope.Scope != PciScope.Cde && scope.Scope != PciScope.Connected) continue;
-                var failing = HostFailures(host, hostControlsOnly: false, out var assessed);
+                var (failing, unproven) = HostResults(host, hostControlsOnly: false);
                 var label = PciScopeModel.Label(scope.Scope);
-                if (!assessed)
+                if (unproven.Count > 0)
                 {
-                    yield return Finding(InScopeHostUnverified, FindingOutcome.Warning, Severity.Medium, new[] { host }, Array.Empty<Vm>(),
-                        $"Host {host.Name} is in {label} scope ({scope.Source}) but is {host.ConnectionState}, so its controls could not be verified.",
-                        new[] { $"Scope: {scope.Source}", $"Connection state: {host.ConnectionState}" }, new[] { "2.2.1", "12.5.2" },
-                        $"Reconnect {host.Name} and collect the inventory again.");
-                    continue;
+                    var disconnected = host.ConnectionState != ConnectionState.Connected;
+                    yield return Finding(InScopeHostUnverified, FindingOutcome.NotEvaluated, Severity.Medium, new[] { host }, Array.Empty<Vm>(),
+                        disconnected
+                            ? $"Host {host.Name} is in {label} scope ({scope.Source}) but is {host.ConnectionState}, so its controls could not be verified."
+                            : $"Host {host.Name} is in {label} scope ({scope.Source}) but {Count(unproven.Count, "control")} of baseline {_assessment.Baseline.Name} could not be verified: {PciScopeModel.Join(unproven.Select(r => r.Control.Id), 4)}.",
+                        new[] { $"Scope: {scope.Source}", $"Connection state: {host.ConnectionState}" }
+                            .Concat(unproven.Select(r => $"{r.Control.Id}{(r.Target.Scope == ControlScope.Host ? "" : $" ({r.Target.Name})")}: not evaluated, {r.Reason}")),
+                        new[] { "2.2.1", "12.5.2" },
+                        disconnected ? $"Reconnect {host.Name} and collect the inventory again."
+                            : "Collect with an account that can read the host's configuration (the reasons name what was not reported), then run the test again.");
                 }
                 if (failing.Count == 0) continue;
                 var evidence = new List<string> { $"Scope: {scope.Source}" };
-                evidence.AddRange(failing.Select(r => $"{r.Control.Id}: expected {r.ExpectedText}, found {r.Actual}" +
-                    (r.FailingObjects.Count > 0 ? $" ({string.Join(", ", r.FailingObjects)})" : "")));
+                evidence.AddRange(failing.Select(r => $"{r.Control.Id}{(r.Target.Scope == ControlScope.Host ? "" : $" ({r.Target.Name})")}: expected {r.ExpectedText}, found {r.Actual}"));
                 yield return Finding(InScopeHostControls, FindingOutcome.Fail, failing.Max(r => r.Control.Severity), new[] { host }, Array.Empty<Vm>(),
                     $"Host {host.Name} is in {label} scope ({scope.Source}) and fails {Count(failing.Count, "control")} of baseline {_assessment.Baseline.Name}: {PciScopeModel.Join(failing.Select(r => r.Control.Id), 4)}.",
                     evidence,
@@ -269,13 +299,17 @@ namespace VirtCompliance.Pci
             }
         }
 
-        /// <summary>Failed controls of a host (NoMajority ties are not failures); assessed is false when the host was not evaluated.</summary>
-        private IReadOnlyList<ControlResult> HostFailures(Host host, bool hostControlsOnly, out bool assessed)
+        /// <summary>
+        /// A host's failed controls and those that could not be judged (not reported, not connected,
+        /// no majority), from its host controls and, unless <paramref name="hostControlsOnly"/>, its
+        /// standard portgroups'. A host outside the assessment (filtered out) has neither.
+        /// </summary>
+        private (IReadOnlyList<ControlResult> failing, IReadOnlyList<ControlResult> unproven) HostResults(Host host, bool hostControlsOnly)
         {
-            assessed = _assessment.Hosts.TryGetValue(host.Id, out var hostAssessment);
-            if (!assessed) return Array.Empty<ControlResult>();
-            return hostAssessment.Results.Where(r => !r.Passed && !r.NoMajority &&
-                (!hostControlsOnly || r.Control.Definition.Scope == ControlScope.Host)).ToArray();
+            if (!_assessment.Hosts.TryGetValue(host.Id, out var hostAssessment))
+                return (Array.Empty<ControlResult>(), Array.Empty<ControlResult>());
+            var results = hostControlsOnly ? hostAssessment.Results : hostAssessment.Results.Concat(hostAssessment.PortgroupResults).ToArray();
+            return (results.Where(r => r.Failed).ToArray(), results.Where(r => r.Outcome == Outcome.NotEvaluated).ToArray());
         }
 
         // ---- segments -------------------------------------------------------------------------
@@ -652,8 +686,9 @@ namespace VirtCompliance.Pci
                 {
                     Cluster = name,
                     Interpretation = interpretation,
-                    Passed = mine.All(f => f.Outcome != FindingOutcome.Fail),
+                    Passed = mine.All(f => f.Outcome != FindingOutcome.Fail && f.Outcome != FindingOutcome.NotEvaluated),
                     Fail = mine.Count(f => f.Outcome == FindingOutcome.Fail),
+                    NotEvaluated = mine.Count(f => f.Outcome == FindingOutcome.NotEvaluated),
                     Warning = mine.Count(f => f.Outcome == FindingOutcome.Warning),
                     Info = mine.Count(f => f.Outcome == FindingOutcome.Info),
                     ByRule = mine.GroupBy(f => f.RuleId).OrderBy(g => RuleIds.ToList().IndexOf(g.Key))

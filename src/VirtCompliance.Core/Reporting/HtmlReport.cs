@@ -22,11 +22,11 @@ namespace VirtCompliance.Reporting
         private const string Style =
             "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}h1{margin-bottom:.2em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:1.6em}" +
             "table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}th,td{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top}" +
-            "th{background:#f0f0f0}thead{display:table-header-group}tr{page-break-inside:avoid}.Fail{color:#a00;font-weight:600}.Warning{color:#a60;font-weight:600}" +
+            "th{background:#f0f0f0}thead{display:table-header-group}tr{page-break-inside:avoid}.Fail{color:#a00;font-weight:600}.NotEvaluated{color:#555;font-weight:600;font-style:italic}.Warning{color:#a60;font-weight:600}" +
             ".meta{color:#555}.evidence{margin:.3em 0 0;padding-left:1.2em;color:#444;font-size:12px}.fix{margin:.2em 0 0;font-size:12px}" +
             ".charts{display:flex;flex-wrap:wrap;gap:1em 3em}figure{margin:0}figcaption{color:#555;font-size:12px}table.narrow{width:auto;min-width:30em}"+
             "table.matrix{width:auto}.matrix td,.matrix th{text-align:center;padding:2px 4px}.matrix th.ctl{writing-mode:vertical-rl;font-weight:normal;font-size:12px}" +
-            ".matrix td.host{text-align:left;white-space:nowrap}.x{color:#fff;font-weight:700}.ok{color:#2e7d32}" +
+            ".matrix td.host{text-align:left;white-space:nowrap}.x{color:#fff;font-weight:700}.ok{color:#2e7d32}.ne{color:#555;background:repeating-linear-gradient(45deg,#eee,#eee 3px,#ddd 3px,#ddd 6px)}" +
             "@page{size:A4 landscape;margin:12mm}@media print{body{margin:0;font-size:11px}h2{page-break-after:avoid}}";
 
         public static string Write(IReadOnlyList<ReportItem> items, ReportContext c)
@@ -50,15 +50,15 @@ namespace VirtCompliance.Reporting
                 .Select(l => $"<a href=\"#{l.Item1}\">{E(l.Item2)}</a>"))).Append("</p></nav>\n");
 
             sb.Append("<section id=\"summary\"><h2>Summary</h2><p>")
-              .Append(string.Join(" · ", ReportWriter.Outcomes.Select(o => $"<span class=\"{o}\">{o}: {items.Count(i => i.Outcome == o)}</span>")))
+              .Append(string.Join(" · ", ReportWriter.Outcomes.Where(o => o != ReportOutcome.Pass || items.Any(i => i.Outcome == o)).Select(o => $"<span class=\"{o}\">{Label(o)}: {items.Count(i => i.Outcome == o)}</span>")))
               .Append(" · ").Append(items.Count).Append(" results</p><div class=\"charts\">")
               .Append(SeverityChart(ReportWriter.BySeverity(items)))
               .Append(CategoryChart(categories))
               .Append("</div></section>\n");
 
-            sb.Append("<section id=\"requirements\"><h2>By PCI DSS 4.0.1 requirement</h2><table class=\"narrow\"><thead><tr><th>Requirement</th><th>Fail</th><th>Warning</th></tr></thead><tbody>");
-            foreach (var (requirement, fail, warning) in ReportWriter.ByRequirement(items))
-                sb.Append("<tr><td>").Append(E(requirement)).Append("</td><td>").Append(fail).Append("</td><td>").Append(warning).Append("</td></tr>\n");
+            sb.Append("<section id=\"requirements\"><h2>By PCI DSS 4.0.1 requirement</h2><table class=\"narrow\"><thead><tr><th>Requirement</th><th>Fail</th><th>Not evaluated</th><th>Warning</th></tr></thead><tbody>");
+            foreach (var (requirement, fail, notEvaluated, warning) in ReportWriter.ByRequirement(items))
+                sb.Append("<tr><td>").Append(E(requirement)).Append("</td><td>").Append(fail).Append("</td><td>").Append(notEvaluated).Append("</td><td>").Append(warning).Append("</td></tr>\n");
             sb.Append("</tbody></table></section>\n");
 
             DriftMatrix(sb, items, matrixRows, c.Hosts != null);
@@ -78,7 +78,7 @@ namespace VirtCompliance.Reporting
             SectionStart(sb, category, items.Count, "<th>Outcome</th><th>Severity</th><th>Rule</th><th>Object</th><th>Finding, evidence and remediation</th><th>PCI DSS</th>");
             foreach (var i in items.OrderBy(i => Array.IndexOf(ReportWriter.Outcomes, i.Outcome)).ThenByDescending(i => i.Severity))
             {
-                sb.Append("<tr data-results=\"1\"><td class=\"").Append(E(i.Outcome)).Append("\">").Append(E(i.Outcome)).Append("</td><td>").Append(i.Severity).Append("</td><td>")
+                sb.Append("<tr data-results=\"1\"><td class=\"").Append(i.Outcome).Append("\">").Append(E(Label(i.Outcome))).Append("</td><td>").Append(i.Severity).Append("</td><td>")
                   .Append(E(i.Rule)).Append("</td><td>").Append(E(i.Object)).Append("</td><td>").Append(E(i.Message));
                 if (i.Evidence.Count > 0)
                 {
@@ -108,9 +108,9 @@ namespace VirtCompliance.Reporting
             foreach (var g in groups)
             {
                 var outcome = ReportWriter.Outcomes[g.worst];
-                var automated = g.items.Where(i => i.Outcome == "Fail").Select(i => i.Object).Distinct().ToList();
-                var manual = g.items.Where(i => i.Outcome != "Fail").Select(i => i.Object).Distinct().ToList();
-                sb.Append("<tr data-results=\"").Append(g.items.Count).Append("\"><td class=\"").Append(outcome).Append("\">").Append(outcome).Append("</td><td>").Append(g.items.Max(i => i.Severity))
+                var automated = g.items.Where(i => i.Outcome == ReportOutcome.Fail).Select(i => i.Object).Distinct().ToList();
+                var manual = g.items.Where(i => i.Outcome != ReportOutcome.Fail).Select(i => i.Object).Distinct().ToList();
+                sb.Append("<tr data-results=\"").Append(g.items.Count).Append("\"><td class=\"").Append(outcome).Append("\">").Append(Label(outcome)).Append("</td><td>").Append(g.items.Max(i => i.Severity))
                   .Append("</td><td>").Append(E(g.key.target)).Append(string.IsNullOrEmpty(g.key.cluster) ? "" : " (" + E(g.key.cluster) + ")").Append("</td><td>").Append(E(g.key.lost)).Append("</td><td>");
                 if (automated.Count > 0) sb.Append("<b>").Append(automated.Count).Append(" DRS would move on its own:</b> ").Append(E(string.Join(", ", automated))).Append(manual.Count > 0 ? "<br>" : "");
                 if (manual.Count > 0) sb.Append("<b>").Append(manual.Count).Append(" by vMotion:</b> ").Append(E(string.Join(", ", manual)));
@@ -119,6 +119,9 @@ namespace VirtCompliance.Reporting
             }
             sb.Append("</tbody></table></section>\n");
         }
+
+        /// <summary>"Not evaluated" for NotEvaluated; the outcome's name otherwise.</summary>
+        private static string Label(ReportOutcome outcome) => outcome == ReportOutcome.NotEvaluated ? "Not evaluated" : outcome.ToString();
 
         private static void SectionStart(StringBuilder sb, string category, int count, string headings, string note = null)
         {
@@ -131,10 +134,10 @@ namespace VirtCompliance.Reporting
         private static void DriftMatrix(StringBuilder sb, IReadOnlyList<ReportItem> items, IReadOnlyList<(string cluster, string host)> rows, bool allHostsKnown)
         {
             if (rows.Count == 0) return;
-            var drift = items.Where(i => i.Category == ReportItems.HostControlDriftCategory).ToList();
+            var drift = items.Where(i => i.Category == ReportItems.HostControlDriftCategory && i.Outcome != ReportOutcome.Pass).ToList();
             var controls = drift.Select(i => i.Rule).Distinct().OrderBy(r => r, StringComparer.Ordinal).ToList();
-            var cells = drift.GroupBy(i => (i.Cluster ?? "", i.Object, i.Rule)).ToDictionary(g => g.Key, g => g.Max(i => i.Severity));
-            sb.Append("<section id=\"drift-matrix\"><h2>Host control drift matrix</h2><p>Each column is a control that drifted on at least one host; a coloured cell is a drift on that host (colour by severity)")
+            var cells = drift.GroupBy(i => (i.Cluster ?? "", i.Object, i.Rule)).ToDictionary(g => g.Key, g => g.OrderBy(i => i.Outcome).First());
+            sb.Append("<section id=\"drift-matrix\"><h2>Host control drift matrix</h2><p>Each column is a control that failed or could not be evaluated on at least one host; ✗ is a failure on that host (colour by severity), ? a control that was not evaluated there (the data was not reported: not a pass)")
               .Append(allHostsKnown ? ", ✓ means the host was analysed and showed no drift for that control" : "")
               .Append(".</p><table class=\"matrix\"><thead><tr><th>Cluster</th><th>Host</th>");
             foreach (var control in controls) sb.Append("<th class=\"ctl\">").Append(E(control)).Append("</th>");
@@ -144,10 +147,12 @@ namespace VirtCompliance.Reporting
                 sb.Append("<tr><td class=\"host\">").Append(string.IsNullOrEmpty(cluster) ? "(standalone)" : E(cluster)).Append("</td><td class=\"host\">").Append(E(host)).Append("</td>");
                 foreach (var control in controls)
                 {
-                    if (cells.TryGetValue((cluster ?? "", host, control), out var severity))
-                        sb.Append("<td class=\"x\" style=\"background:").Append(SeverityColors[severity]).Append("\" title=\"").Append(E($"{host}: {control} ({severity})")).Append("\">✗</td>");
-                    else
+                    if (!cells.TryGetValue((cluster ?? "", host, control), out var cell))
                         sb.Append(allHostsKnown ? "<td class=\"ok\">✓</td>" : "<td></td>");
+                    else if (cell.Outcome == ReportOutcome.NotEvaluated)
+                        sb.Append("<td class=\"ne\" title=\"").Append(E($"{host}: {control} not evaluated")).Append("\">?</td>");
+                    else
+                        sb.Append("<td class=\"x\" style=\"background:").Append(SeverityColors[cell.Severity]).Append("\" title=\"").Append(E($"{host}: {control} ({cell.Severity})")).Append("\">✗</td>");
                 }
                 sb.Append("</tr>\n");
             }
@@ -170,7 +175,7 @@ namespace VirtCompliance.Reporting
 
         /// <summary>Fail results per category.</summary>
         private static string CategoryChart(IReadOnlyList<IGrouping<string, ReportItem>> categories) =>
-            BarChart("category-chart", "Fail results by category", categories.Select(g => (g.Key, g.Count(i => i.Outcome == "Fail"), "#a00")).ToList());
+            BarChart("category-chart", "Fail results by category", categories.Select(g => (g.Key, g.Count(i => i.Outcome == ReportOutcome.Fail), "#a00")).ToList());
 
         private static string BarChart(string id, string label, IReadOnlyList<(string label, int count, string color)> bars)
         {

@@ -2,9 +2,12 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using VirtCompliance.Controls;
+using VirtCompliance.Common;
 using VirtCompliance.Drift;
+using VirtCompliance.Evaluation;
 using VirtCompliance.Pci;
 using Inv = VirtCompliance.Inventory.Inventory;
+using VirtCompliance.Scope;
 
 namespace VirtCompliance
 {
@@ -110,10 +113,10 @@ namespace VirtCompliance.Reporting
         /// <summary>Host id + control id → the failing result, for every evaluated host.</summary>
         private static Dictionary<string, ControlResult> Failures(Inv inventory, Baseline baseline)
         {
-            var assessment = HostControlEvaluator.Evaluate(inventory, baseline);
+            var assessment = ControlEvaluator.Evaluate(inventory, baseline);
             var failures = new Dictionary<string, ControlResult>(StringComparer.Ordinal);
             foreach (var host in assessment.Hosts.Values)
-                foreach (var r in host.Results.Where(r => !r.Passed && !r.NoMajority))
+                foreach (var r in host.Results.Where(r => r.Failed))
                     failures[host.Host.Id + "\u0001" + r.Control.Id] = r;
             return failures;
         }

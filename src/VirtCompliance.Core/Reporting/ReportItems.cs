@@ -6,6 +6,17 @@ using VirtCompliance.Firewall;
 
 namespace VirtCompliance.Reporting
 {
+    /// <summary>How a report counts an item; the order is worst first (the order of every summary).</summary>
+    public enum ReportOutcome
+    {
+        Fail,
+        /// <summary>Not proven either way: the data was not reported. Not a pass.</summary>
+        NotEvaluated,
+        Warning,
+        Info,
+        Pass,
+    }
+
     /// <summary>One result in report form: every writer works from these, whatever cmdlet produced the result.</summary>
     public sealed class ReportItem
     {
@@ -19,8 +30,7 @@ namespace VirtCompliance.Reporting
         /// <summary>Migration exposure: the weaker host the VM can move onto.</summary>
         public string TargetHost { get; set; }
         public Severity Severity { get; set; }
-        /// <summary>Fail, Warning or Info.</summary>
-        public string Outcome { get; set; }
+        public ReportOutcome Outcome { get; set; }
         public string Message { get; set; }
         public IReadOnlyList<string> PciDss { get; set; } = Array.Empty<string>();
         public IReadOnlyList<string> Evidence { get; set; } = Array.Empty<string>();
@@ -32,6 +42,18 @@ namespace VirtCompliance.Reporting
     {
         public const string HostControlDriftCategory = "Host control drift";
         public const string MigrationExposureCategory = "Migration exposure";
+        public const string NetworkControlDriftCategory = "Network control drift";
+
+        public static ReportOutcome Of(Outcome outcome) =>
+            outcome == Outcome.Pass ? ReportOutcome.Pass : outcome == Outcome.Fail ? ReportOutcome.Fail : ReportOutcome.NotEvaluated;
+
+        public static ReportOutcome Of(FindingOutcome outcome) =>
+            outcome == FindingOutcome.Fail ? ReportOutcome.Fail : outcome == FindingOutcome.NotEvaluated ? ReportOutcome.NotEvaluated
+            : outcome == FindingOutcome.Warning ? ReportOutcome.Warning : ReportOutcome.Info;
+
+        private static string[] Evidence(string expected, string actual, DriftBasis basis, string baseline, string reason) =>
+            (reason == null ? new[] { $"Expected: {expected}", $"Actual: {actual}" } : new[] { $"Expected: {expected}", $"Not evaluated: {reason}" })
+            .Concat(new[] { $"Basis: {basis} ({baseline})" }).ToArray();
 
         public static ReportItem From(object result)
         {
@@ -40,16 +62,27 @@ namespace VirtCompliance.Reporting
                 case HostControlDrift d:
                     return new ReportItem
                     {
-                        Category = HostControlDriftCategory, Rule = d.ControlId, Object = d.Host, Cluster = d.Cluster, Severity = d.Severity, Outcome = "Fail",
-                        Message = $"{d.Host}: {d.Title} — expected {d.Expected}, found {d.Actual}" + (d.PeerAgreement != null ? $" ({d.PeerAgreement})" : ""),
-                        PciDss = d.PciDss, Evidence = new[] { $"Expected: {d.Expected}", $"Actual: {d.Actual}", $"Basis: {d.Basis} ({d.Baseline})" }.Concat(d.FailingObjects.Select(o => "Failing: " + o)).ToArray(),
+                        Category = HostControlDriftCategory, Rule = d.ControlId, Object = d.Host, Cluster = d.Cluster, Severity = d.Severity, Outcome = Of(d.Outcome),
+                        Message = d.Outcome == Outcome.NotEvaluated ? $"{d.Host}: {d.Title} — not evaluated: {d.Reason}"
+                            : $"{d.Host}: {d.Title} — expected {d.Expected}, found {d.Actual}" + (d.PeerAgreement != null ? $" ({d.PeerAgreement})" : ""),
+                        PciDss = d.PciDss, Evidence = Evidence(d.Expected, d.Actual, d.Basis, d.Baseline, d.Reason),
                         Remediation = d.Remediation,
+                    };
+                case NetworkControlDrift n:
+                    var where = n.Host == null ? $"{n.Network} ({n.Switch})" : $"{n.Network} on {n.Host}";
+                    return new ReportItem
+                    {
+                        Category = NetworkControlDriftCategory, Rule = n.ControlId, Object = where, Cluster = n.Cluster, Severity = n.Severity, Outcome = Of(n.Outcome),
+                        Message = n.Outcome == Outcome.NotEvaluated ? $"{where}: {n.Title} — not evaluated: {n.Reason}"
+                            : $"{where}: {n.Title} — expected {n.Expected}, found {n.Actual}" + (n.PeerAgreement != null ? $" ({n.PeerAgreement})" : ""),
+                        PciDss = n.PciDss, Evidence = Evidence(n.Expected, n.Actual, n.Basis, n.Baseline, n.Reason),
+                        Remediation = n.Remediation,
                     };
                 case VmMigrationExposure e:
                     return new ReportItem
                     {
                         Category = MigrationExposureCategory, Rule = string.Join(", ", e.LostControls), Object = e.Vm, Cluster = e.Cluster, TargetHost = e.TargetHost, Severity = e.Severity,
-                        Outcome = e.AutomatedByDrs ? "Fail" : "Warning",
+                        Outcome = e.AutomatedByDrs ? ReportOutcome.Fail : ReportOutcome.Warning,
                         Message = $"{e.Vm} can move from {e.CurrentHost} to {e.TargetHost} and lose {string.Join(", ", e.LostControls)}" + (e.AutomatedByDrs ? " (DRS would do it on its own)." : "."),
                         PciDss = e.PciDss, Evidence = new[] { $"DRS: {e.DrsAutomation}", $"HA: {(e.HaEnabled ? "enabled" : "disabled")}" },
                         Remediation = $"Bring {e.TargetHost} to its cluster's controls, or keep {e.Vm} off it with a mandatory VM-host rule.",
@@ -58,14 +91,14 @@ namespace VirtCompliance.Reporting
                     return new ReportItem
                     {
                         Category = "CDE separation", Rule = f.RuleId, Object = string.Join(", ", f.Hosts.Concat(f.Networks).Concat(f.Datastores).DefaultIfEmpty(string.Join(", ", f.Vms))),
-                        Cluster = string.Join(", ", f.Clusters), Severity = f.Severity, Outcome = f.Outcome.ToString(), Message = f.Message,
+                        Cluster = string.Join(", ", f.Clusters), Severity = f.Severity, Outcome = Of(f.Outcome), Message = f.Message,
                         PciDss = f.PciDss, Evidence = f.Evidence, Remediation = f.Remediation,
                     };
                 case VmFirewallPolicyStatus s:
                     return new ReportItem
                     {
-                        Category = "Firewall policy", Rule = $"{s.Policy}: {s.Status}", Object = $"{s.Vm} {s.Nic}", Severity = s.Status == EnforcementStatus.Enforced ? Severity.Informational : Severity.High,
-                        Outcome = s.Status == EnforcementStatus.Enforced ? "Info" : s.Status == EnforcementStatus.FailOpenExposure ? "Warning" : "Fail",
+                        Category = "Firewall policy", Rule = $"{s.Policy}: {s.Status}", Object = s.Vm == null ? s.Policy : $"{s.Vm} {s.Nic}", Severity = s.Status == EnforcementStatus.Enforced ? Severity.Informational : Severity.High,
+                        Outcome = s.Status == EnforcementStatus.Enforced ? ReportOutcome.Info : s.Status == EnforcementStatus.FailOpenExposure ? ReportOutcome.Warning : ReportOutcome.Fail,
                         Message = s.Message ?? $"{s.Vm} {s.Nic}: {s.Status}", PciDss = s.PciDss, Evidence = s.Diff,
                         Remediation = "Invoke-VmFirewallPolicy applies the policy to the port.",
                     };
@@ -73,13 +106,13 @@ namespace VirtCompliance.Reporting
                     return new ReportItem
                     {
                         Category = "Inventory change", Rule = c.Kind + (c.ControlId != null ? ": " + c.ControlId : ""), Object = c.Object, Severity = c.Severity ?? Severity.Informational,
-                        Outcome = c.Kind == "ControlFailing" ? "Fail" : "Info", Message = c.Message,
+                        Outcome = c.Kind == "ControlFailing" ? ReportOutcome.Fail : ReportOutcome.Info, Message = c.Message,
                         Evidence = new[] { $"Before: {c.Before}", $"After: {c.After}" }.Where(e => !e.EndsWith(": ", StringComparison.Ordinal)).ToArray(),
                     };
                 case null:
                     throw new ArgumentNullException(nameof(result));
                 default:
-                    throw new ArgumentException($"{result.GetType().FullName} is not a VirtCompliance result; pipe in the output of Get-HostControlDrift, Get-VmMigrationExposure, Test-PciSeparation, Test-VmFirewallPolicy or Compare-VirtInventory.");
+                    throw new ArgumentException($"{result.GetType().FullName} is not a VirtCompliance result; pipe in the output of Get-HostControlDrift, Get-NetworkControlDrift, Get-VmMigrationExposure, Test-PciSeparation, Test-VmFirewallPolicy or Compare-VirtInventory.");
             }
         }
     }

@@ -42,7 +42,11 @@ namespace VirtCompliance.Reporting
     /// <summary>One writer per format, all from the same report items. Every format is self-contained text; HTML loads nothing from the network.</summary>
     public static class ReportWriter
     {
-        internal static readonly string[] Outcomes = { "Fail", "Warning", "Info" };
+        /// <summary>Every outcome, worst first: the order of every summary.</summary>
+        internal static readonly ReportOutcome[] Outcomes = (ReportOutcome[])Enum.GetValues(typeof(ReportOutcome));
+
+        /// <summary>"fail", "notEvaluated", ...: how an outcome is named in JSON.</summary>
+        internal static string JsonName(ReportOutcome o) => char.ToLowerInvariant(o.ToString()[0]) + o.ToString().Substring(1);
 
         public static byte[] Write(ReportFormat format, IReadOnlyList<ReportItem> items, ReportContext context)
         {
@@ -59,14 +63,15 @@ namespace VirtCompliance.Reporting
             return AtomicFile.Utf8NoBom.GetBytes(text);
         }
 
-        /// <summary>Fail and Warning items per PCI DSS requirement, in requirement order.</summary>
-        public static IReadOnlyList<(string requirement, int fail, int warning)> ByRequirement(IReadOnlyList<ReportItem> items) =>
+        /// <summary>Fail, NotEvaluated and Warning items per PCI DSS requirement, in requirement order.</summary>
+        public static IReadOnlyList<(string requirement, int fail, int notEvaluated, int warning)> ByRequirement(IReadOnlyList<ReportItem> items) =>
             items.SelectMany(i => i.PciDss.Select(r => (r, i.Outcome))).GroupBy(x => x.r)
                 .OrderBy(g => g.Key, RequirementComparer.Instance)
-                .Select(g => (g.Key, g.Count(x => x.Outcome == "Fail"), g.Count(x => x.Outcome == "Warning"))).ToList();
+                .Select(g => (g.Key, g.Count(x => x.Outcome == ReportOutcome.Fail), g.Count(x => x.Outcome == ReportOutcome.NotEvaluated), g.Count(x => x.Outcome == ReportOutcome.Warning))).ToList();
 
+        /// <summary>Items that need attention (not Info, not Pass) per severity, highest first.</summary>
         public static IReadOnlyList<(Severity severity, int count)> BySeverity(IReadOnlyList<ReportItem> items) =>
-            Enum.GetValues(typeof(Severity)).Cast<Severity>().Reverse().Select(s => (s, items.Count(i => i.Severity == s && i.Outcome != "Info"))).ToList();
+            Enum.GetValues(typeof(Severity)).Cast<Severity>().Reverse().Select(s => (s, items.Count(i => i.Severity == s && i.Outcome != ReportOutcome.Info && i.Outcome != ReportOutcome.Pass))).ToList();
 
         private static string Json(IReadOnlyList<ReportItem> items, ReportContext c)
         {
@@ -80,9 +85,9 @@ namespace VirtCompliance.Reporting
                 ["moduleVersion"] = c.ModuleVersion,
                 ["summary"] = new JObject
                 {
-                    ["byOutcome"] = new JObject(Outcomes.Select(o => new JProperty(o.ToLowerInvariant(), items.Count(i => i.Outcome == o)))),
+                    ["byOutcome"] = new JObject(Outcomes.Select(o => new JProperty(JsonName(o), items.Count(i => i.Outcome == o)))),
                     ["bySeverity"] = new JObject(BySeverity(items).Select(s => new JProperty(s.severity.ToString(), s.count))),
-                    ["byPciDss"] = new JObject(ByRequirement(items).Select(r => new JProperty(r.requirement, new JObject { ["fail"] = r.fail, ["warning"] = r.warning }))),
+                    ["byPciDss"] = new JObject(ByRequirement(items).Select(r => new JProperty(r.requirement, new JObject { ["fail"] = r.fail, ["notEvaluated"] = r.notEvaluated, ["warning"] = r.warning }))),
                 },
             };
             // The items are serialised one by one into the output: a tree of 100,000 items first would cost seconds and memory for nothing.
@@ -112,7 +117,7 @@ namespace VirtCompliance.Reporting
             var sb = new StringBuilder("Category,Rule,Object,Cluster,Severity,Outcome,PciDss,Message,Evidence,Remediation\r\n");
             foreach (var i in items)
             {
-                sb.Append(string.Join(",", new[] { i.Category, i.Rule, i.Object, i.Cluster, i.Severity.ToString(), i.Outcome, string.Join("; ", i.PciDss), i.Message, string.Join("; ", i.Evidence), i.Remediation }.Select(Quote)));
+                sb.Append(string.Join(",", new[] { i.Category, i.Rule, i.Object, i.Cluster, i.Severity.ToString(), i.Outcome.ToString(), string.Join("; ", i.PciDss), i.Message, string.Join("; ", i.Evidence), i.Remediation }.Select(Quote)));
                 sb.Append("\r\n");
             }
             return sb.ToString();
@@ -134,11 +139,11 @@ namespace VirtCompliance.Reporting
             sb.AppendLine("## Summary").AppendLine();
             sb.AppendLine("| Outcome | Count |").AppendLine("|---|---:|");
             foreach (var o in Outcomes) sb.AppendLine($"| {o} | {items.Count(i => i.Outcome == o)} |");
-            sb.AppendLine().AppendLine("| Severity (Fail and Warning) | Count |").AppendLine("|---|---:|");
+            sb.AppendLine().AppendLine("| Severity (Fail, NotEvaluated and Warning) | Count |").AppendLine("|---|---:|");
             foreach (var (severity, count) in BySeverity(items)) sb.AppendLine($"| {severity} | {count} |");
             sb.AppendLine().AppendLine("## By PCI DSS 4.0.1 requirement").AppendLine();
-            sb.AppendLine("| Requirement | Fail | Warning |").AppendLine("|---|---:|---:|");
-            foreach (var (requirement, fail, warning) in ByRequirement(items)) sb.AppendLine($"| {requirement} | {fail} | {warning} |");
+            sb.AppendLine("| Requirement | Fail | NotEvaluated | Warning |").AppendLine("|---|---:|---:|---:|");
+            foreach (var (requirement, fail, notEvaluated, warning) in ByRequirement(items)) sb.AppendLine($"| {requirement} | {fail} | {notEvaluated} | {warning} |");
             foreach (var category in items.GroupBy(i => i.Category))
             {
                 sb.AppendLine().AppendLine($"## {category.Key}").AppendLine();
@@ -148,7 +153,7 @@ namespace VirtCompliance.Reporting
             return sb.ToString();
         }
 
-        /// <summary>One testsuite per category, one testcase per rule and object; Fail items fail, Warning items are reported in system-out.</summary>
+        /// <summary>One testsuite per category, one testcase per rule and object; Fail items fail, NotEvaluated items are errors (nothing was proven), Warning items are reported in system-out.</summary>
         private static string JUnit(IReadOnlyList<ReportItem> items, ReportContext c)
         {
             var settings = new XmlWriterSettings { Indent = true, Encoding = AtomicFile.Utf8NoBom, OmitXmlDeclaration = false };
@@ -158,21 +163,22 @@ namespace VirtCompliance.Reporting
                 w.WriteStartElement("testsuites");
                 w.WriteAttributeString("name", c.Title);
                 w.WriteAttributeString("tests", items.Count.ToString(CultureInfo.InvariantCulture));
-                w.WriteAttributeString("failures", items.Count(i => i.Outcome == "Fail").ToString(CultureInfo.InvariantCulture));
+                w.WriteAttributeString("failures", items.Count(i => i.Outcome == ReportOutcome.Fail).ToString(CultureInfo.InvariantCulture));
+                w.WriteAttributeString("errors", items.Count(i => i.Outcome == ReportOutcome.NotEvaluated).ToString(CultureInfo.InvariantCulture));
                 foreach (var category in items.GroupBy(i => i.Category))
                 {
                     w.WriteStartElement("testsuite");
                     w.WriteAttributeString("name", category.Key);
                     w.WriteAttributeString("tests", category.Count().ToString(CultureInfo.InvariantCulture));
-                    w.WriteAttributeString("failures", category.Count(i => i.Outcome == "Fail").ToString(CultureInfo.InvariantCulture));
-                    w.WriteAttributeString("errors", "0");
+                    w.WriteAttributeString("failures", category.Count(i => i.Outcome == ReportOutcome.Fail).ToString(CultureInfo.InvariantCulture));
+                    w.WriteAttributeString("errors", category.Count(i => i.Outcome == ReportOutcome.NotEvaluated).ToString(CultureInfo.InvariantCulture));
                     w.WriteAttributeString("timestamp", c.GeneratedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture));
                     foreach (var i in category)
                     {
                         w.WriteStartElement("testcase");
                         w.WriteAttributeString("classname", $"{category.Key}.{i.Rule}");
                         w.WriteAttributeString("name", i.Object ?? "");
-                        if (i.Outcome == "Fail")
+                        if (i.Outcome == ReportOutcome.Fail)
                         {
                             w.WriteStartElement("failure");
                             w.WriteAttributeString("message", i.Message ?? "");
@@ -180,7 +186,15 @@ namespace VirtCompliance.Reporting
                             w.WriteString(string.Join("\n", i.Evidence.Concat(new[] { "PCI DSS: " + string.Join(", ", i.PciDss), "Remediation: " + i.Remediation })));
                             w.WriteEndElement();
                         }
-                        else if (i.Outcome == "Warning")
+                        else if (i.Outcome == ReportOutcome.NotEvaluated)
+                        {
+                            w.WriteStartElement("error");
+                            w.WriteAttributeString("message", i.Message ?? "");
+                            w.WriteAttributeString("type", "NotEvaluated");
+                            w.WriteString(string.Join("\n", i.Evidence));
+                            w.WriteEndElement();
+                        }
+                        else if (i.Outcome == ReportOutcome.Warning)
                         {
                             w.WriteElementString("system-out", "WARNING: " + i.Message);
                         }

@@ -34,7 +34,7 @@ namespace VirtCompliance.Reporting
                         ["id"] = g.Key,
                         ["name"] = Pascal(first.Category),
                         ["shortDescription"] = new JObject { ["text"] = $"{first.Category}: {first.Rule}" },
-                        ["defaultConfiguration"] = new JObject { ["level"] = Level(g.Any(i => i.Outcome == "Fail") ? "Fail" : g.Any(i => i.Outcome == "Warning") ? "Warning" : "Info") },
+                        ["defaultConfiguration"] = new JObject { ["level"] = Level(g.Min(i => i.Outcome)) },
                         ["help"] = first.Remediation != null ? new JObject { ["text"] = first.Remediation } : null,
                         ["properties"] = new JObject
                         {
@@ -95,7 +95,7 @@ namespace VirtCompliance.Reporting
             {
                 ["ruleId"] = id,
                 ["ruleIndex"] = ruleIndex[id],
-                ["kind"] = i.Outcome == "Info" ? "informational" : "fail",
+                ["kind"] = Kind(i.Outcome),
                 ["level"] = Level(i.Outcome),
                 ["message"] = new JObject { ["text"] = string.IsNullOrEmpty(i.Message) ? $"{i.Rule}: {i.Object}" : i.Message },
                 ["locations"] = new JArray(new JObject
@@ -112,7 +112,7 @@ namespace VirtCompliance.Reporting
                 ["properties"] = new JObject
                 {
                     ["severity"] = i.Severity.ToString(),
-                    ["outcome"] = i.Outcome,
+                    ["outcome"] = i.Outcome.ToString(),
                     ["pciDss"] = new JArray(i.PciDss),
                     ["evidence"] = new JArray(i.Evidence),
                     ["remediation"] = i.Remediation,
@@ -121,7 +121,16 @@ namespace VirtCompliance.Reporting
         }
 
         /// <summary>SARIF has no outcome "Warning that is not a failure": Fail is error, Warning is warning, anything else none.</summary>
-        private static string Level(string outcome) => outcome == "Fail" ? "error" : outcome == "Warning" ? "warning" : "none";
+        private static string Level(ReportOutcome outcome) => outcome == ReportOutcome.Fail ? "error" : outcome == ReportOutcome.Warning ? "warning" : "none";
+
+        /// <summary>NotEvaluated is SARIF's "open": the rule ran, and there was not enough information to decide.</summary>
+        private static string Kind(ReportOutcome outcome) => outcome switch
+        {
+            ReportOutcome.Info => "informational",
+            ReportOutcome.Pass => "pass",
+            ReportOutcome.NotEvaluated => "open",
+            _ => "fail",
+        };
 
         private static string RuleId(ReportItem i) => $"{Pascal(i.Category)}/{i.Rule}";
 

@@ -39,7 +39,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         protected override void ProcessRecord()
         {
             var baseline = LoadBaseline(Baseline);
-            WriteObject(InventoryComparer.Compare(Reference, Difference, baseline).ToList(), true);
+            WriteObject(VirtCompliance.Assessments.Assessment.Changes(Reference, Difference, new VirtCompliance.Assessments.AssessmentOptions { Baseline = baseline }), true);
         }
     }
 }

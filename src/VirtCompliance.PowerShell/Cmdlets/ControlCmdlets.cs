@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
+using VirtCompliance.Common;
 using VirtCompliance.Controls;
 using VirtCompliance.Drift;
 using VirtCompliance.Inventory;

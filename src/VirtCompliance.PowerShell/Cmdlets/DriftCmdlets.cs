@@ -2,12 +2,12 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
-using VirtCompliance.Controls;
-using VirtCompliance.Drift;
+using VirtCompliance.Assessments;
+using VirtCompliance.Scope;
 
 namespace VirtCompliance.PowerShell.Cmdlets
 {
-    /// <summary>Parameters shared by the cmdlets that judge hosts against a baseline or their peers.</summary>
+    /// <summary>Parameters shared by the cmdlets that judge objects against a baseline or their peers.</summary>
     public abstract class ControlAnalysisCmdlet : InventoryAnalysisCmdlet
     {
         /// <summary><para type="description">A built-in baseline (pci-dss, scg) or a baseline file. Default: pci-dss; with -Peer and no -Baseline, every catalog control.</para></summary>
@@ -15,7 +15,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [ValidateNotNullOrEmpty]
         public string Baseline { get; set; }
 
-        /// <summary><para type="description">Take each cluster's majority value as the expectation instead of the baseline's value. A control on which the cluster has no majority is reported for every host, not guessed.</para></summary>
+        /// <summary><para type="description">Take the majority value of each object's peers (a host's cluster, the same-named standard portgroup on the cluster's other hosts, the other portgroups of a distributed switch) as the expectation instead of the baseline's value. A control on which the peers have no majority is NotEvaluated for each of them (NoMajority), not guessed; values the server did not report do not vote.</para></summary>
         [Parameter]
         public SwitchParameter Peer { get; set; }
 
@@ -24,29 +24,28 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [SupportsWildcards]
         public string[] Cluster { get; set; }
 
-        protected ControlAssessment Assess(IReadOnlyCollection<string> controlIds = null)
+        /// <summary><para type="description">Only these control ids (wildcards allowed). An id without wildcards that names no control of the baseline is an error.</para></summary>
+        [Parameter]
+        [SupportsWildcards]
+        public string[] ControlId { get; set; }
+
+        /// <summary><para type="description">Also write the controls that pass (Outcome Pass).</para></summary>
+        [Parameter]
+        public SwitchParameter IncludePass { get; set; }
+
+        protected AssessmentOptions Options() => new AssessmentOptions
         {
-            var inventory = RequireInventory();
-            var baseline = Baseline != null ? LoadBaseline(Baseline)
-                : Peer ? VirtCompliance.Controls.Baseline.PeerOfAll()
-                : LoadBaseline("pci-dss");
-            WriteVerbose($"Evaluating baseline '{baseline.Name}' ({baseline.Controls.Count} controls{(Peer ? ", peer mode" : "")}) on inventory '{inventory.Source}' ({inventory.Hosts.Count} hosts).");
-            var assessment = HostControlEvaluator.Evaluate(inventory, baseline, new EvaluationOptions
-            {
-                Clusters = Cluster,
-                ControlIds = controlIds,
-                Peer = Peer,
-            });
-            WriteNotFoundErrors(Cluster, name => inventory.Clusters.Any(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase) || c.Id == name),
-                "cluster", "ClusterNotFound");
-            WriteWarnings(assessment.Warnings);
-            return assessment;
-        }
+            Baseline = Baseline == null ? null : LoadBaseline(Baseline),
+            Peer = Peer,
+            Clusters = Cluster,
+            ControlIds = ControlId,
+            IncludePass = IncludePass,
+        };
     }
 
     /// <summary>
     /// <para type="synopsis">Finds hosts whose security controls differ from the baseline or from their cluster.</para>
-    /// <para type="description">Get-HostControlDrift evaluates every connected host of the inventory against a baseline (default pci-dss) and writes one VirtCompliance.HostControlDrift object per host and failed control: what was expected, what was found, severity, the PCI DSS 4.0.1 requirements and SCG/STIG ids, and how to fix it. With -Peer the expectation is each cluster's majority value instead, which finds the host that drifted from its siblings (the one without the IDS agent, the one with SSH left on) whatever the baseline says. A control on which a cluster has no majority is reported for every host with NoMajority set. Disconnected hosts are skipped with a warning: their configuration is not current. Standalone hosts have no peers, so -Peer skips them with a warning; baseline controls still apply to them. Reads the inventory only; it never contacts a server.</para>
+    /// <para type="description">Get-HostControlDrift evaluates the host controls of a baseline (default pci-dss) on every host of the inventory and writes one VirtCompliance.HostControlDrift per host and control that did not pass: Outcome Fail (what was expected, what was found), or NotEvaluated when nothing could be judged, with the Reason: the server did not report that part of the host's configuration (an account without the privilege gets NoPermission for config.service, say), installed software was not read (-SkipSoftware, PowerCLI objects), the host is disconnected (its configuration is not current), or in peer mode the host has no peers or its peers have no majority. A control that was not evaluated is not a pass. Each result carries its severity, the PCI DSS 4.0.1 requirements and SCG/STIG ids, and how to fix it; -IncludePass writes the passes too. With -Peer the expectation is each cluster's majority value, which finds the host that drifted from its siblings (the one without the IDS agent, the one with SSH left on) whatever the baseline says; values the server did not report do not vote. Portgroup controls are not host results: Get-NetworkControlDrift reports each distributed portgroup once, and each host's standard portgroups with their host. An unknown -ControlId is an error. It reads the inventory only: with no -Inventory it collects from -Server or the default connection first.</para>
     /// </summary>
     /// <example>
     ///   <code>Get-HostControlDrift -Inventory (Import-VirtInventory ./snapshots/vcsa-01.json)</code>
@@ -68,25 +67,48 @@ namespace VirtCompliance.PowerShell.Cmdlets
     [OutputType(typeof(HostControlDrift))]
     public sealed class GetHostControlDriftCommand : ControlAnalysisCmdlet
     {
-        /// <summary><para type="description">Only these control ids (wildcards allowed).</para></summary>
-        [Parameter]
-        [SupportsWildcards]
-        public string[] ControlId { get; set; }
-
         protected override void ProcessInventory()
         {
-            var assessment = Assess(ControlId);
-            var results = HostDriftAnalyzer.Analyze(assessment);
+            var inventory = RequireInventory();
+            var result = Assess(() => Assessment.Drift(inventory, Options()));
             // Hosts or clusters piped in from PowerCLI: their hosts only (the rest of the cluster still votes in -Peer).
             var focus = FromPowerCli?.FocusHosts;
-            if (focus != null && focus.Count > 0) results = results.Where(r => focus.Contains(r.HostId));
-            WriteObject(results, true);
+            IEnumerable<HostControlDrift> hosts = result.Hosts;
+            if (focus != null && focus.Count > 0) hosts = hosts.Where(r => focus.Contains(r.HostId));
+            WriteObject(hosts, true);
+        }
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Finds distributed and standard portgroups whose security settings differ from the baseline or from their peers.</para>
+    /// <para type="description">Get-NetworkControlDrift evaluates the baseline's network controls (promiscuous mode, MAC address changes, forged transmits, virtual guest tagging) and writes one VirtCompliance.NetworkControlDrift per portgroup and control that did not pass. A distributed portgroup is one object with one result, whether or not the hosts that carry it are connected; a standard portgroup is configured host by host, so each host's copy is a result of its own, naming the host. Outcome is Fail, or NotEvaluated when the server did not report the setting (Reason says what); -IncludePass writes the passes too. With -Peer a distributed portgroup is compared with the other portgroups of its switch and a standard portgroup with the portgroup of the same name on the other hosts of its cluster. Get-HostControlDrift covers the hosts' own controls.</para>
+    /// </summary>
+    /// <example>
+    ///   <code>Get-NetworkControlDrift -Inventory (Import-VirtInventory ./pci-lab.json)</code>
+    ///   <para>Every portgroup setting that fails the pci-dss baseline, one row per portgroup.</para>
+    /// </example>
+    /// <example>
+    ///   <code>Get-NetworkControlDrift -Inventory $inv -Baseline scg | Where-Object ObjectKind -eq DistributedPortgroup | Format-List</code>
+    ///   <para>Distributed portgroups against the Security Configuration Guide, with evidence and remediation.</para>
+    /// </example>
+    [Cmdlet(VerbsCommon.Get, "NetworkControlDrift")]
+    [OutputType(typeof(NetworkControlDrift))]
+    public sealed class GetNetworkControlDriftCommand : ControlAnalysisCmdlet
+    {
+        protected override void ProcessInventory()
+        {
+            var inventory = RequireInventory();
+            var result = Assess(() => Assessment.Drift(inventory, Options()));
+            var focus = FromPowerCli?.FocusHosts;
+            IEnumerable<NetworkControlDrift> networks = result.Networks;
+            if (focus != null && focus.Count > 0) networks = networks.Where(r => r.HostId == null || focus.Contains(r.HostId));
+            WriteObject(networks, true);
         }
     }
 
     /// <summary>
     /// <para type="synopsis">Finds VMs that vMotion, DRS or HA could move onto a host with weaker security controls.</para>
-    /// <para type="description">Get-VmMigrationExposure works out, for each VM, the hosts it could be moved to: the same cluster, connected, not in maintenance mode, with the VM's networks and datastores, and allowed by every mandatory ("must") DRS VM-host rule that covers the VM. "Should" rules do not limit the result because HA ignores them. For each such host that fails a control the VM's current host passes, it writes one VirtCompliance.VmMigrationExposure: the VM, both hosts, the controls it would lose, the highest severity, and whether DRS would make the move without anyone approving it (AutomatedByDrs) or HA could restart it there (HaEnabled). Controls are judged as in Get-HostControlDrift (-Baseline, -Peer). VMs on standalone hosts cannot be moved by DRS or HA and are not listed.</para>
+    /// <para type="description">Get-VmMigrationExposure works out, for each VM, the hosts it could be moved to: the same cluster, connected, not in maintenance mode, with the VM's networks and datastores, and allowed by every mandatory ("must") DRS VM-host rule that covers the VM. "Should" rules do not limit the result because HA ignores them. For each such host where the VM would lose a control its current host gives it, it writes one VirtCompliance.VmMigrationExposure: the VM and its PCI scope, both hosts, the controls it would lose, the highest severity, and whether DRS would make the move without anyone approving it (AutomatedByDrs) or HA could restart it there (HaEnabled). What a VM can lose is the target host's own controls and the controls of its own standard portgroups as the target host configures them (named "control (portgroup)"); a portgroup the VM does not use does not count, and a distributed portgroup is the same object on every host. A control not evaluated on either host is no loss anyone can show. Controls are judged as in Get-HostControlDrift (-Baseline, -Peer); the VM's scope as in Test-PciSeparation (-ScopeTagCategory, -ScopeAttribute, -ScopeMap), and -PciScope Cde narrows the result to CDE VMs. VMs on standalone hosts cannot be moved by DRS or HA and are not listed.</para>
     /// </summary>
     /// <example>
     ///   <code>Get-VmMigrationExposure -Inventory (Import-VirtInventory ./snapshots/vcsa-01.json) -Peer</code>
@@ -97,18 +119,40 @@ namespace VirtCompliance.PowerShell.Cmdlets
     ///   <para>Payment VMs that DRS could move to a weaker host on its own, worst first.</para>
     /// </example>
     /// <example>
+    ///   <code>Get-VmMigrationExposure -Inventory $inv -Peer -PciScope Cde -ScopeMap ./scope.json</code>
+    ///   <para>Only the CDE VMs, with their scope read from tags, attributes and a scope map as Test-PciSeparation reads it.</para>
+    /// </example>
+    /// <example>
     ///   <code>Get-VM pay* | Get-VmMigrationExposure -Peer</code>
     ///   <para>With PowerCLI: where the payment VMs could be moved onto a weaker host.</para>
     /// </example>
     [Cmdlet(VerbsCommon.Get, "VmMigrationExposure")]
     [OutputType(typeof(VmMigrationExposure))]
-    public sealed class GetVmMigrationExposureCommand : ControlAnalysisCmdlet
+    public sealed class GetVmMigrationExposureCommand : ScopedAnalysisCmdlet
     {
-        /// <summary><para type="description">Only VMs with these names or ids (wildcards allowed).</para></summary>
+        /// <summary><para type="description">Only VMs with these names or ids (wildcards allowed). Accepts VM names from the pipeline.</para></summary>
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("Name", "VmName")]
         [SupportsWildcards]
         public string[] Vm { get; set; }
+
+        /// <summary><para type="description">A built-in baseline (pci-dss, scg) or a baseline file. Default: pci-dss; with -Peer and no -Baseline, every catalog control.</para></summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string Baseline { get; set; }
+
+        /// <summary><para type="description">Judge the hosts against their cluster's majority instead of the baseline's values.</para></summary>
+        [Parameter]
+        public SwitchParameter Peer { get; set; }
+
+        /// <summary><para type="description">Only clusters with these names or ids (wildcards allowed).</para></summary>
+        [Parameter]
+        [SupportsWildcards]
+        public string[] Cluster { get; set; }
+
+        /// <summary><para type="description">Only VMs of these PCI scopes (Cde, Connected, OutOfScope, Unknown), judged from -ScopeTagCategory, -ScopeAttribute and -ScopeMap as Test-PciSeparation judges them. Every result carries the VM's PciScope.</para></summary>
+        [Parameter]
+        public PciScope[] PciScope { get; set; }
 
         private readonly PipedInput _piped = new PipedInput();
 
@@ -116,38 +160,32 @@ namespace VirtCompliance.PowerShell.Cmdlets
 
         protected override void EndInventory()
         {
-            Vm = _piped.Vms;
             if (_piped.Inventories.Count == 0) _piped.Inventories.Add(RequireInventory());
+            var options = new AssessmentOptions
+            {
+                Baseline = Baseline == null ? null : LoadBaseline(Baseline),
+                Peer = Peer,
+                Clusters = Cluster,
+                Vms = _piped.Vms,
+                VmScopes = PciScope,
+                ScopeSources = ScopeSources(),
+            };
             foreach (var inventory in _piped.Inventories)
             {
-                Inventory = inventory;
-                AnalyzeInventory();
-            }
-        }
-
-        private void AnalyzeInventory()
-        {
-            var assessment = Assess();
-            var domains = new MigrationDomains(assessment.Inventory);
-            WriteWarnings(domains.Warnings);
-            var warnings = new List<string>();
-            var total = assessment.Inventory.Vms.Count;
-            var progress = new ProgressRecord(1, "Get-VmMigrationExposure", "Working out where each VM can move");
-            // Progress is reported from the analyzer's callback, on this (the pipeline) thread.
-            var results = ExposureAnalyzer.Analyze(assessment, domains, Vm, warnings, done =>
-            {
-                if (total < 5000) return;
-                progress.PercentComplete = (int)(100L * done / total);
-                progress.StatusDescription = $"{done} of {total} VMs";
+                var total = inventory.Vms.Count;
+                var progress = new ProgressRecord(1, "Get-VmMigrationExposure", "Working out where each VM can move");
+                // Progress is reported from the analysis's callback, on this (the pipeline) thread.
+                var result = Assess(() => Assessment.Exposure(inventory, options, done =>
+                {
+                    if (total < 5000) return;
+                    progress.PercentComplete = (int)(100L * done / total);
+                    progress.StatusDescription = $"{done} of {total} VMs";
+                    WriteProgress(progress);
+                }));
+                WriteObject(result.Exposures, true);
+                progress.RecordType = ProgressRecordType.Completed;
                 WriteProgress(progress);
-            }).ToList();
-            WriteWarnings(warnings);
-            WriteVmNotFoundErrors(Vm, assessment.Inventory);
-            WriteObject(results.OrderBy(r => r.Cluster, StringComparer.OrdinalIgnoreCase)
-                .ThenBy(r => r.Vm, StringComparer.OrdinalIgnoreCase)
-                .ThenBy(r => r.TargetHost, StringComparer.OrdinalIgnoreCase), true);
-            progress.RecordType = ProgressRecordType.Completed;
-            WriteProgress(progress);
+            }
         }
     }
 }

@@ -4,16 +4,15 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
-using VirtCompliance.Drift;
-using VirtCompliance.Firewall;
-using VirtCompliance.Pci;
+using VirtCompliance.Assessments;
 using VirtCompliance.Reporting;
+using VirtCompliance.Scope;
 
 namespace VirtCompliance.PowerShell.Cmdlets
 {
     /// <summary>
     /// <para type="synopsis">Writes an evidence bundle: the inventory snapshot, every result set and a manifest of SHA-256 hashes.</para>
-    /// <para type="description">Save-ComplianceEvidence runs the analyses on the inventory (a snapshot, or collected from -Server or the default connection) and writes, into a new or empty folder: inventory.json (the canonical snapshot), host-control-drift.json (against -Baseline, default pci-dss), host-control-drift-peer.json, vm-migration-exposure.json (peer), pci-scope.json, pci-separation.json (-Interpretation, default Strict), firewall-policy-status.json when -Policy is given, the reports report.html, report.sarif and report.junit.xml (drift against the baseline, exposure, separation and firewall enforcement; see Export-ComplianceReport), and manifest.json with the module version, the source, collection and creation times, the inventory's SHA-256, and the SHA-256, size and record count of every file. The bundle is written into a temporary folder and renamed into place: it is either complete or absent. Test-ComplianceEvidence verifies it.</para>
+    /// <para type="description">Save-ComplianceEvidence runs the analyses on the inventory (a snapshot, or collected from -Server or the default connection) and writes, into a new or empty folder: inventory.json (the canonical snapshot), host-control-drift.json (against -Baseline, default pci-dss), network-control-drift.json, host-control-drift-peer.json, vm-migration-exposure.json (peer), pci-scope.json, pci-separation.json (-Interpretation, default Strict; VM scope from -ScopeTagCategory, -ScopeAttribute and -ScopeMap, as Test-PciSeparation reads it), firewall-policy-status.json when -Policy is given, the reports report.html, report.sarif and report.junit.xml (drift against the baseline, network drift, exposure, separation and firewall enforcement; see Export-ComplianceReport), and manifest.json with the module version, the source, collection and creation times, the inventory's SHA-256, and the SHA-256, size and record count of every file. The bundle is written into a temporary folder and renamed into place: it is either complete or absent. Test-ComplianceEvidence verifies it.</para>
     /// </summary>
     /// <example>
     ///   <code>Save-ComplianceEvidence -Inventory (Import-VirtInventory ./today.json) -Path ./evidence/2026-11-27</code>
@@ -25,7 +24,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
     /// </example>
     [Cmdlet(VerbsData.Save, "ComplianceEvidence", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(EvidenceFile))]
-    public sealed class SaveComplianceEvidenceCommand : InventoryAnalysisCmdlet
+    public sealed class SaveComplianceEvidenceCommand : ScopedAnalysisCmdlet
     {
         /// <summary><para type="description">The folder to create (or an empty one).</para></summary>
         [Parameter(Mandatory = true, Position = 0)]
@@ -45,9 +44,6 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [Parameter]
         public object Policy { get; set; }
 
-        /// <summary>The reports every bundle holds, written from the same results as the JSON files.</summary>
-        private static readonly (string name, ReportFormat format)[] Reports = { ("report.html", ReportFormat.Html), ("report.sarif", ReportFormat.Sarif), ("report.junit.xml", ReportFormat.JUnit) };
-
         protected override string WhyNotFromPowerCli() =>
             Policy != null ? FirewallPolicyCmdlet.PortStateNotInPowerCli(MyInvocation.MyCommand.Name + " -Policy") : null;
 
@@ -55,32 +51,17 @@ namespace VirtCompliance.PowerShell.Cmdlets
         {
             var target = ResolveFilePath(Path);
             var inventory = RequireInventory();
-            var baseline = LoadBaseline(Baseline);
-            var assessment = HostControlEvaluator.Evaluate(inventory, baseline);
-            var peer = HostControlEvaluator.Evaluate(inventory, VirtCompliance.Controls.Baseline.PeerOfAll(), new EvaluationOptions { Peer = true });
-            var model = new PciScopeModel(inventory, new ScopeSources());
-            var results = new List<KeyValuePair<string, IEnumerable>>
+            var options = new AssessmentOptions
             {
-                new KeyValuePair<string, IEnumerable>("host-control-drift", HostDriftAnalyzer.Analyze(assessment).ToList()),
-                new KeyValuePair<string, IEnumerable>("host-control-drift-peer", HostDriftAnalyzer.Analyze(peer).ToList()),
-                new KeyValuePair<string, IEnumerable>("vm-migration-exposure", ExposureAnalyzer.Analyze(peer, model.Domains).ToList()),
-                new KeyValuePair<string, IEnumerable>("pci-scope", inventory.Vms.Where(v => !v.Template).Select(model.VmEntry)
-                    .Concat(inventory.Hosts.Select(model.HostScope)).Concat(model.Segments.All.Select(model.SegmentScope)).ToList()),
-                new KeyValuePair<string, IEnumerable>("pci-separation", new PciSeparationAnalyzer(model, assessment, Interpretation).Analyze().ToList()),
+                Baseline = LoadBaseline(Baseline),
+                Interpretation = Interpretation,
+                ScopeSources = ScopeSources(),
+                Policy = Policy == null ? null : InvokeVmFirewallPolicyCommand.LoadPolicy(this, Policy),
             };
-            if (Policy != null)
-            {
-                var compiled = PolicyCompiler.Compile(InvokeVmFirewallPolicyCommand.LoadPolicy(this, Policy), inventory);
-                results.Add(new KeyValuePair<string, IEnumerable>("firewall-policy-status", FirewallStatus.Check(compiled, inventory)));
-            }
-            // The reports cover what an assessor reads: drift against the baseline, exposure, separation and firewall enforcement (not the peer drift, which would count hosts twice).
-            var reportItems = results.Where(set => set.Key != "host-control-drift-peer" && set.Key != "pci-scope")
-                .SelectMany(set => set.Value.Cast<object>()).Select(ReportItems.From).ToList();
-            if (!ShouldProcess(target, $"Write an evidence bundle ({results.Count + Reports.Length + 2} files) for inventory {inventory.Source}")) return;
-            var facts = new Dictionary<string, string> { ["baseline"] = baseline.Name, ["interpretation"] = Interpretation.ToString() };
+            if (!ShouldProcess(target, $"Write an evidence bundle ({Assessment.EvidenceFileCount(options)} files) for inventory {inventory.Source}")) return;
             try
             {
-                WriteObject(EvidenceBundle.Save(target, inventory, results, facts, typeof(SaveComplianceEvidenceCommand).Assembly.GetName().Version.ToString(), reportItems, Reports), true);
+                WriteObject(Assessment.Evidence(inventory, options, target, typeof(SaveComplianceEvidenceCommand).Assembly.GetName().Version.ToString()), true);
             }
             catch (IOException ex)
             {

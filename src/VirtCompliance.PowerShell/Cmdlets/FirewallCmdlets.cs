@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
+using VirtCompliance.Common;
+using VirtCompliance.Assessments;
 using VirtCompliance.Firewall;
 using VirtCompliance.IO;
 using VirtCompliance.Vim.Ports;
@@ -11,7 +13,7 @@ using VirtCompliance.Vim.Soap;
 namespace VirtCompliance.PowerShell.Cmdlets
 {
     /// <summary>Parameters of the cmdlets that work with a firewall policy.</summary>
-    public abstract class FirewallPolicyCmdlet : InventoryAnalysisCmdlet
+    public abstract class FirewallPolicyCmdlet : ScopedAnalysisCmdlet
     {
         /// <summary><para type="description">The policy: a YAML or JSON file path, or a policy object.</para></summary>
         [Parameter(Mandatory = true, Position = 0)]
@@ -24,6 +26,9 @@ namespace VirtCompliance.PowerShell.Cmdlets
         public string[] Vm { get; set; }
 
         protected override string WhyNotFromPowerCli() => PortStateNotInPowerCli(MyInvocation.MyCommand.Name);
+
+        /// <summary>The options of a firewall assessment: the policy, the VMs, and the scope sources its scope: groups read.</summary>
+        protected AssessmentOptions Options(FirewallPolicy policy) => new AssessmentOptions { Policy = policy, Vms = Vm, ScopeSources = ScopeSources() };
 
         /// <summary>Each port's own filter comes from FetchDVPorts, which no PowerCLI object carries: judging ports without it would call every one of them Missing.</summary>
         internal static string PortStateNotInPowerCli(string command) =>
@@ -71,13 +76,10 @@ namespace VirtCompliance.PowerShell.Cmdlets
             if (FailureMode != null) policy.FailureMode = FailureMode.Value;
             var fromSnapshot = Inventory != null;
             var inventory = RequireInventory();
-            var compiled = PolicyCompiler.Compile(policy, inventory);
-            WriteWarnings(compiled.Warnings);
-            var plan = PolicyPlanner.Plan(compiled, inventory, Vm);
-            WriteVmNotFoundErrors(Vm, inventory);
+            var plan = Assess(() => Assessment.FirewallPlan(inventory, Options(policy)));
             var server = fromSnapshot ? null : Server ?? ServerWork.Default(this);
             var writer = server == null ? null : new PortFilterWriter(server.Client);
-            var pending = plan.Where(c => c.Action == PortChangeAction.Add || c.Action == PortChangeAction.Update || c.Action == PortChangeAction.Remove).ToList();
+            var pending = plan.Ports.Where(c => c.Action == PortChangeAction.Add || c.Action == PortChangeAction.Update || c.Action == PortChangeAction.Remove).ToList();
             if (pending.Count > 0 && writer == null && !MyInvocation.BoundParameters.ContainsKey("WhatIf"))
             {
                 ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(
@@ -85,9 +87,9 @@ namespace VirtCompliance.PowerShell.Cmdlets
                     "SnapshotCannotBeChanged", ErrorCategory.InvalidOperation, null));
             }
 
-            Placement(policy, compiled, inventory, server);
+            ApplyPlacement(plan.Placement, server);
 
-            foreach (var change in plan)
+            foreach (var change in plan.Ports)
             {
                 switch (change.Action)
                 {
@@ -99,6 +101,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
                         WriteObject(change);
                         continue;
                 }
+                if (change.Message != null) WriteVerbose(change.Message);
                 var target = $"{change.Vm} {change.Nic} (port {change.PortKey} on {change.Switch})";
                 var what = change.Action == PortChangeAction.Remove
                     ? $"Remove firewall policy '{policy.Name}' (back to the portgroup's filter)"
@@ -118,7 +121,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
                 {
                     var dvs = new VimRef(change.SwitchType, change.SwitchId);
                     var version = ServerWork.RunEach(c => writer.WriteAsync(dvs, change.PortKey, change.PortConfigVersion, change.Desired, c), Cancel);
-                    WriteObject(change with { Applied = true, PortConfigVersion = version, Message = writer.Attempts > 1 ? $"written after {writer.Attempts} attempts: the port changed while it was read" : null });
+                    WriteObject(change with { Applied = true, PortConfigVersion = version, Message = writer.Attempts > 1 ? $"written after {writer.Attempts} attempts: the port changed while it was read" : change.Message });
                 }
                 catch (PipelineStoppedException) { throw; }
                 catch (Exception ex) when (ex is VimFaultException || ex is VirtCompliance.Vim.VimConnectionException || ex is TimeoutException)
@@ -132,42 +135,30 @@ namespace VirtCompliance.PowerShell.Cmdlets
             }
         }
 
-        /// <summary>Fail closed: the DRS objects that keep protected VMs on capable hosts. Fail open: warnings for VMs that could leave them.</summary>
-        private void Placement(FirewallPolicy policy, CompiledPolicy compiled, VirtCompliance.Inventory.Inventory inventory, VirtServerConnection server)
+        /// <summary>Fail closed: writes the DRS objects that keep protected VMs on capable hosts, cluster by cluster.</summary>
+        private void ApplyPlacement(IReadOnlyList<ClusterPlacementChange> placement, VirtServerConnection server)
         {
-            if (policy.FailureMode == VirtCompliance.Firewall.FailureMode.Open)
-            {
-                var domains = new VirtCompliance.Drift.MigrationDomains(inventory);
-                foreach (var vm in compiled.Vms.Select(v => inventory.GetVm(v.VmId)))
-                {
-                    var switches = vm.Nics.Select(n => n.DvsId).Where(id => id != null).Distinct().ToArray();
-                    var unable = domains.DomainOf(vm).Where(h => !switches.All(s => h.DvsIds.Contains(s))).Select(h => h.Name).ToArray();
-                    if (unable.Length > 0)
-                        WriteWarning($"{vm.Name} can be moved to {string.Join(", ", unable)}, which cannot enforce its filter; with failureMode open its traffic would pass unfiltered there (PCI DSS 10.7.2).");
-                }
-                return;
-            }
             var writer = server == null ? null : new ClusterPlacementWriter(server.Client);
-            foreach (var cluster in FailClosedPlanner.Plan(compiled, inventory).GroupBy(c => c.ClusterId))
+            foreach (var cluster in placement.GroupBy(c => c.ClusterId))
             {
                 var changes = cluster.ToList();
                 foreach (var note in changes.Where(c => c.Message != null)) WriteWarning(note.Message);
-                var pending = changes.Where(c => c.Action != "NoChange").ToList();
+                var pending = changes.Where(c => c.Action != PlacementAction.NoChange).ToList();
                 if (pending.Count == 0)
                 {
                     if (PassThru) WriteObject(changes, true);
                     continue;
                 }
-                var what = string.Join(", ", pending.Select(c => $"{c.Action.ToLowerInvariant()} {c.Kind} {c.Name}"));
+                var what = string.Join(", ", pending.Select(c => $"{c.Action.ToString().ToLowerInvariant()} {c.Kind} {c.Name}"));
                 if (writer == null || !ShouldProcess($"cluster {changes[0].Cluster}", "Fail closed: " + what))
                 {
-                    WriteObject(changes.Where(c => PassThru || c.Action != "NoChange"), true);
+                    WriteObject(changes.Where(c => PassThru || c.Action != PlacementAction.NoChange), true);
                     continue;
                 }
                 try
                 {
                     ServerWork.RunEach(async c => { await writer.ApplyAsync(cluster.Key, changes, c).ConfigureAwait(false); return true; }, Cancel);
-                    WriteObject(changes.Where(c => PassThru || c.Action != "NoChange").Select(c => c.Action == "NoChange" ? c : c with { Applied = true }), true);
+                    WriteObject(changes.Where(c => PassThru || c.Action != PlacementAction.NoChange).Select(c => c.Action == PlacementAction.NoChange ? c : c with { Applied = true }), true);
                 }
                 catch (Exception ex) when (ex is VimFaultException || ex is VirtCompliance.Vim.VimConnectionException || ex is TimeoutException)
                 {
@@ -223,7 +214,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [Parameter(ParameterSetName = "Status")]
         public SwitchParameter PassThru { get; set; }
 
-        /// <summary><para type="description">Write only $true when every protected port enforces the policy, else $false.</para></summary>
+        /// <summary><para type="description">Write only $true when every protected port enforces the policy, else $false; a policy that protects no VM gives $false (NothingProtected).</para></summary>
         [Parameter(ParameterSetName = "Quiet", Mandatory = true)]
         public SwitchParameter Quiet { get; set; }
 
@@ -231,16 +222,13 @@ namespace VirtCompliance.PowerShell.Cmdlets
         {
             var policy = InvokeVmFirewallPolicyCommand.LoadPolicy(this, Policy);
             var inventory = RequireInventory();
-            var compiled = PolicyCompiler.Compile(policy, inventory);
-            WriteWarnings(compiled.Warnings);
-            var statuses = FirewallStatus.Check(compiled, inventory, Vm);
-            WriteVmNotFoundErrors(Vm, inventory);
+            var result = Assess(() => Assessment.FirewallStatus(inventory, Options(policy)));
             if (Quiet)
             {
-                WriteObject(statuses.All(s => s.Status == EnforcementStatus.Enforced));
+                WriteObject(result.Passed);
                 return;
             }
-            WriteObject(statuses.Where(s => PassThru || s.Status != EnforcementStatus.Enforced), true);
+            WriteObject(result.Statuses.Where(s => PassThru || s.Status != EnforcementStatus.Enforced), true);
         }
     }
 
@@ -271,7 +259,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         {
             var inventory = RequireInventory();
             WriteVmNotFoundErrors(Vm, inventory);
-            WriteObject(VmFirewallRule.Of(inventory, VirtCompliance.Drift.NameFilter.Create(Vm)), true);
+            WriteObject(VmFirewallRule.Of(inventory, VirtCompliance.Common.NameFilter.Create(Vm)), true);
         }
     }
 }

@@ -70,6 +70,32 @@ namespace VirtCompliance.PowerShell.Cmdlets
         {
             foreach (var w in warnings) WriteWarning(w);
         }
+
+        /// <summary>
+        /// Makes the one call into Core's assessments and reports what it says besides its results:
+        /// warnings, and a WriteError per name given without wildcards that matched nothing. An
+        /// unknown control or rule id stops the cmdlet: it names nothing that could be checked.
+        /// </summary>
+        internal T Assess<T>(Func<T> call) where T : VirtCompliance.Assessments.AssessmentResult
+        {
+            T result = null;
+            try
+            {
+                result = call();
+            }
+            catch (VirtCompliance.Common.UnknownIdException ex)
+            {
+                ThrowTerminatingError(new ErrorRecord(ex, ex.Kind == "rule" ? "UnknownRuleId" : "UnknownControlId", ErrorCategory.InvalidArgument, ex.Id));
+            }
+            WriteWarnings(result.Warnings);
+            foreach (var missing in result.NotFound)
+            {
+                var kind = missing.Kind;
+                WriteError(new ErrorRecord(new ItemNotFoundException($"The inventory has no {kind} named '{missing.Name}'."),
+                    (kind == "VM" ? "Vm" : char.ToUpperInvariant(kind[0]) + kind.Substring(1)) + "NotFound", ErrorCategory.ObjectNotFound, missing.Name));
+            }
+            return result;
+        }
     }
 
     /// <summary>Cmdlets that analyse an inventory.</summary>

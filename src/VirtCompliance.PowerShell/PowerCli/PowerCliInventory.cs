@@ -135,10 +135,10 @@ namespace VirtCompliance.PowerShell.PowerCli
                     vm.Properties.Remove("runtime.host");
                 }
             if (_objects.Values.Any(o => o.Obj.RefType == "HostSystem"))
-                _warnings.Add("PowerCLI's objects do not carry the hosts' image acceptance level or installed packages (VIBs): controls on them report '(not set)'. " +
+                _warnings.Add("PowerCLI's objects do not carry the hosts' image acceptance level or installed packages (VIBs): those controls are not evaluated. " +
                               "For those, collect with Get-VirtInventory over PowerCLI's session (Connect-VirtServer -ViServer $global:DefaultVIServer).");
             var url = new Uri("https://" + (_server ?? "powercli") + "/sdk");
-            return InventoryCollector.BuildFrom(_objects.Values, _fieldNames, url, "PowerCLI objects");
+            return InventoryCollector.BuildFrom(_objects.Values, _fieldNames, url, "PowerCLI objects", softwareNotReadReason: "PowerCLI objects carry no VIBs or image acceptance level");
         }
 
         /// <summary>Hosts to report on: those piped in and those of the clusters piped in; empty when neither was.</summary>

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using VirtCompliance.Common;
 using VirtCompliance.Drift;
 using VirtCompliance.Inventory;
 using VirtCompliance.Vim.Soap;
@@ -121,6 +122,7 @@ namespace VirtCompliance.Vim.Collector
                 Progress.Phase = "Reading installed software";
                 await ReadSoftwareAsync(cancel).ConfigureAwait(false);
             }
+            else SoftwareNotReadReason ??= "software not read (Get-VirtInventory -SkipSoftware)";
             if (ReadTags && _client.Credential == null)
             {
                 // The CIS REST API needs its own login; a session attached from another client has no credential for it.
@@ -140,9 +142,10 @@ namespace VirtCompliance.Vim.Collector
         /// Maps objects read some other way (recorded responses, PowerCLI's VMware.Vim views) as if they
         /// had been read from the server at <paramref name="url"/>: the same mapping, so the same inventory.
         /// </summary>
-        public static Inv BuildFrom(IEnumerable<ObjectContent> objects, IReadOnlyDictionary<int, string> fieldNames, Uri url, string description, IReadOnlyCollection<string> clusters = null)
+        public static Inv BuildFrom(IEnumerable<ObjectContent> objects, IReadOnlyDictionary<int, string> fieldNames, Uri url, string description, IReadOnlyCollection<string> clusters = null,
+            string softwareNotReadReason = null)
         {
-            var collector = new InventoryCollector(null);
+            var collector = new InventoryCollector(null) { SoftwareNotReadReason = softwareNotReadReason ?? $"installed software is not part of the {description}" };
             foreach (var o in objects) collector._objects[o.Obj.Value] = o;
             collector._fieldNames = fieldNames.ToDictionary(kv => kv.Key, kv => kv.Value);
             return collector.Build(clusters, url, description);
@@ -232,7 +235,11 @@ namespace VirtCompliance.Vim.Collector
                 })).ConfigureAwait(false);
             }
             if (unsupported != 0)
-                _warnings.Add($"{_client.Url.Host} does not report installed software (HostImageConfigManager): image acceptance level and package (VIB) controls have nothing to read.");
+            {
+                SoftwareNotReadReason = $"{_client.Url.Host} does not report installed software (HostImageConfigManager)";
+                _software.Clear();
+                _warnings.Add($"{_client.Url.Host} does not report installed software (HostImageConfigManager): the image acceptance level and package (VIB) controls are not evaluated.");
+            }
         }
 
         // ---- mapping ---------------------------------------------------------------------------
@@ -574,10 +581,44 @@ namespace VirtCompliance.Vim.Collector
                 }).ToArray(),
                 AcceptanceLevel = _software.TryGetValue(o.Obj.Value, out var software) ? software.acceptance : null,
                 Packages = software.packages ?? Array.Empty<HostPackage>(),
+                NotReported = NotReported(o, _software.ContainsKey(o.Obj.Value)),
                 DvsIds = dvsByHost.TryGetValue(o.Obj.Value, out var dvs) ? dvs.ToArray() : Array.Empty<string>(),
                 DatastoreIds = Items(o["datastore"]).OfType<VimRef>().Select(r => r.Value).ToArray(),
                 NetworkIds = Items(o["network"]).OfType<VimRef>().Select(r => r.Value).ToArray(),
             };
+        }
+
+        /// <summary>Which property paths carry which part of a host's configuration.</summary>
+        private static readonly (string path, string area)[] HostAreas =
+        {
+            ("config.firewall", DataArea.Firewall), ("config.service", DataArea.Services), ("config.option", DataArea.Options),
+            ("config.network.vswitch", DataArea.Network), ("config.network.portgroup", DataArea.Network),
+            ("config.dateTimeInfo", DataArea.Time), ("config.lockdownMode", DataArea.Lockdown), ("config.product", DataArea.Product),
+        };
+
+        /// <summary>Why software was not read from any host, when it was not (set by the caller for PowerCLI objects, -SkipSoftware, an old server).</summary>
+        public string SoftwareNotReadReason { get; set; }
+
+        /// <summary>
+        /// The areas of a connected host's configuration the server did not report: a property in the
+        /// answer's missingSet (NoPermission: an account without the privilege) or absent altogether
+        /// (a connected ESXi host always has these). Controls that read them are then NotEvaluated,
+        /// not judged on the model's empty defaults. Portgroups may legitimately be absent (a host on
+        /// distributed switches only), so only a fault counts for them.
+        /// </summary>
+        private IReadOnlyDictionary<string, string> NotReported(ObjectContent o, bool softwareRead)
+        {
+            if (Text(o["runtime.connectionState"]) != "connected") return null;
+            var result = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (path, area) in HostAreas)
+            {
+                if (result.ContainsKey(area)) continue;
+                if (o.Missing.TryGetValue(path, out var fault)) result[area] = $"the server did not report {path} ({fault})";
+                else if (o[path] == null && path != "config.network.portgroup" && path != "config.network.vswitch") result[area] = $"the server did not report {path}";
+            }
+            if (!softwareRead)
+                result[DataArea.Software] = SoftwareNotReadReason ?? "installed software (VIBs and acceptance level) was not read from this host";
+            return result.Count == 0 ? null : result;
         }
 
         private Vm MapVm(ObjectContent o, Dictionary<string, string> switchByUuid)

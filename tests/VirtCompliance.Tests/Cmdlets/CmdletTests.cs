@@ -32,7 +32,7 @@ namespace VirtCompliance.Tests.Cmdlets
             return (output, ps.Streams.Error.ToArray());
         }
 
-        private static RuntimeException Throws(string script, params (string name, object value)[] variables)
+        internal static RuntimeException Throws(string script, params (string name, object value)[] variables)
         {
             using var ps = Shell();
             foreach (var (name, value) in variables) ps.Runspace.SessionStateProxy.SetVariable(name, value);

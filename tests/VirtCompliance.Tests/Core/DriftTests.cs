@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using VirtCompliance.Assessments;
 using VirtCompliance.Controls;
 using VirtCompliance.Drift;
 using VirtCompliance.Inventory;
@@ -17,10 +18,13 @@ namespace VirtCompliance.Tests.Core
         private static HostControlDrift[] Drift(VirtCompliance.Inventory.Inventory inv, Baseline baseline, out IReadOnlyList<string> warnings,
             bool peer = false, string[] clusters = null, string[] controlIds = null)
         {
-            var assessment = HostControlEvaluator.Evaluate(inv, baseline, new EvaluationOptions { Peer = peer, Clusters = clusters, ControlIds = controlIds });
-            warnings = assessment.Warnings;
-            return HostDriftAnalyzer.Analyze(assessment).ToArray();
+            var result = Assessment.Drift(inv, new AssessmentOptions { Baseline = baseline, Peer = peer, Clusters = clusters, ControlIds = controlIds });
+            warnings = result.Warnings;
+            return result.Hosts.ToArray();
         }
+
+        private static NetworkControlDrift[] NetworkDrift(VirtCompliance.Inventory.Inventory inv, Baseline baseline, bool peer = false) =>
+            Assessment.Drift(inv, new AssessmentOptions { Baseline = baseline, Peer = peer }).Networks.ToArray();
 
         private static Lab ThreeHosts(Func<Host, Host> changeThird = null) => new Lab().Cluster("domain-c1", "Prod")
             .Host("host-1", "domain-c1").Host("host-2", "domain-c1").Host("host-3", "domain-c1", changeThird);
@@ -98,19 +102,23 @@ namespace VirtCompliance.Tests.Core
             var drift = Drift(inv, Baseline.PeerOfAll(), peer: true);
             Assert.Equal(4, drift.Length);
             Assert.All(drift, d => Assert.True(d.NoMajority));
+            Assert.All(drift, d => Assert.Equal(Outcome.NotEvaluated, d.Outcome));
             Assert.All(drift, d => Assert.Equal("no majority: 300 (2 hosts) | 600 (2 hosts)", d.Expected));
         }
 
         [Fact]
-        public void Disconnected_hosts_are_skipped_with_a_warning_and_do_not_vote()
+        public void Disconnected_hosts_are_not_evaluated_with_a_warning_and_do_not_vote()
         {
             var inv = new Lab().Cluster("domain-c1", "Prod")
                 .Host("host-1", "domain-c1").Host("host-2", "domain-c1", h => Lab.WithOption(h, "UserVars.DcuiTimeOut", "300"))
                 .Host("host-3", "domain-c1", h => Lab.WithOption(h, "UserVars.DcuiTimeOut", "300") with { ConnectionState = ConnectionState.Disconnected })
                 .Host("host-4", "domain-c1", h => h with { ConnectionState = ConnectionState.NotResponding }).Build();
             var drift = Drift(inv, Baseline.PeerOfAll(), out var warnings, peer: true);
-            // Only host-1 and host-2 vote: a tie, so both are reported and neither disconnected host.
-            Assert.Equal(new[] { "esx-1.test", "esx-2.test" }, drift.Select(d => d.Host));
+            // Only host-1 and host-2 vote: a tie, so both are reported; the disconnected hosts are NotEvaluated, every control, saying why.
+            Assert.Equal(new[] { "esx-1.test", "esx-2.test" }, drift.Where(d => d.NoMajority).Select(d => d.Host));
+            Assert.All(drift.Where(d => d.Host == "esx-3.test" || d.Host == "esx-4.test"), d => Assert.Equal(Outcome.NotEvaluated, d.Outcome));
+            Assert.Contains(drift, d => d.Host == "esx-3.test" && d.ControlId == "esx-9.ssh" && d.Reason.Contains("Disconnected"));
+            Assert.DoesNotContain(drift, d => d.Outcome == Outcome.Fail);
             Assert.Contains(warnings, w => w.Contains("esx-3.test") && w.Contains("Disconnected"));
             Assert.Contains(warnings, w => w.Contains("esx-4.test") && w.Contains("NotResponding"));
         }
@@ -128,8 +136,11 @@ namespace VirtCompliance.Tests.Core
             var inv = new Lab().Host("host-9", null, h => Lab.WithService(h, "TSM-SSH", true, ServicePolicy.On)).Build();
             var drift = Assert.Single(Drift(inv, Baseline.Load("pci-dss")));
             Assert.Null(drift.Cluster);
-            Assert.Empty(Drift(inv, Baseline.PeerOfAll(), out var warnings, peer: true));
-            Assert.Contains(warnings, w => w.Contains("Standalone"));
+            // No peers: every peer control is NotEvaluated (not a pass), saying so.
+            var peer = Drift(inv, Baseline.PeerOfAll(), peer: true);
+            Assert.NotEmpty(peer);
+            Assert.All(peer, d => Assert.Equal(Outcome.NotEvaluated, d.Outcome));
+            Assert.All(peer, d => Assert.Contains("standalone", d.Reason));
         }
 
         [Fact]
@@ -137,8 +148,10 @@ namespace VirtCompliance.Tests.Core
         {
             var inv = new Lab().Cluster("domain-c1", "Solo").Cluster("domain-c2", "Empty")
                 .Host("host-1", "domain-c1", h => Lab.WithService(h, "TSM-SSH", true, ServicePolicy.On)).Build();
-            Assert.Empty(Drift(inv, Baseline.PeerOfAll(), out var warnings, peer: true));
-            Assert.Contains(warnings, w => w.Contains("'Solo' has one connected host"));
+            var peer = Drift(inv, Baseline.PeerOfAll(), peer: true);
+            Assert.NotEmpty(peer);
+            Assert.All(peer, d => Assert.Equal(("esx-1.test", Outcome.NotEvaluated), (d.Host, d.Outcome)));
+            Assert.All(peer, d => Assert.Contains("compare", d.Reason));
         }
 
         [Fact]
@@ -154,18 +167,21 @@ namespace VirtCompliance.Tests.Core
         }
 
         [Fact]
-        public void Portgroup_drift_names_the_failing_portgroups()
+        public void A_failing_standard_portgroup_is_one_network_result_naming_its_host_not_a_host_result()
         {
             var inv = ThreeHosts(h => h with
             {
                 Portgroups = h.Portgroups.Append(new HostPortgroup { Name = "Sniffer", VSwitch = "vSwitch0", VlanId = 30, Security = new SecurityPolicy { AllowPromiscuous = true } }).ToArray(),
             }).Build();
-            var drift = Assert.Single(Drift(inv, Baseline.Load("pci-dss")));
-            Assert.Equal("esx-9.network-standard-reject-promiscuous-mode", drift.ControlId);
-            Assert.Equal(new[] { "Sniffer" }, drift.FailingObjects);
-            Assert.Equal("Sniffer: true", drift.Actual);
-            // In peer mode the host differs too: it has a portgroup the others lack.
-            Assert.Contains(Drift(inv, Baseline.PeerOfAll(), peer: true), d => d.ControlId == drift.ControlId && d.FailingObjects.SequenceEqual(new[] { "Sniffer" }));
+            Assert.Empty(Drift(inv, Baseline.Load("pci-dss")));
+            var drift = Assert.Single(NetworkDrift(inv, Baseline.Load("pci-dss")));
+            Assert.Equal(("esx-9.network-standard-reject-promiscuous-mode", "Sniffer", "esx-3.test", NetworkObjectKind.StandardPortgroup, Outcome.Fail, "true"),
+                (drift.ControlId, drift.Network, drift.Host, drift.ObjectKind, drift.Outcome, drift.Actual));
+            // Peer mode compares object by object: Sniffer exists on one host only, so it has no peers (not "drift"),
+            // and the portgroups the three hosts share agree.
+            var peer = NetworkDrift(inv, Baseline.PeerOfAll(), peer: true);
+            Assert.DoesNotContain(peer, d => d.Outcome == Outcome.Fail);
+            Assert.All(peer, d => Assert.Equal(("Sniffer", Outcome.NotEvaluated), (d.Network, d.Outcome)));
         }
     }
 
@@ -176,12 +192,9 @@ namespace VirtCompliance.Tests.Core
 
         private static VmMigrationExposure[] Exposure(VirtCompliance.Inventory.Inventory inv, out IReadOnlyList<string> warnings, bool peer = true, string[] vms = null)
         {
-            var assessment = HostControlEvaluator.Evaluate(inv, peer ? Baseline.PeerOfAll() : Baseline.Load("pci-dss"), new EvaluationOptions { Peer = peer });
-            var domains = new MigrationDomains(inv);
-            var list = new List<string>();
-            var result = ExposureAnalyzer.Analyze(assessment, domains, vms, list).ToArray();
-            warnings = list.Concat(domains.Warnings).ToArray();
-            return result;
+            var result = Assessment.Exposure(inv, new AssessmentOptions { Peer = peer, Vms = vms });
+            warnings = result.Warnings;
+            return result.Exposures.ToArray();
         }
 
         /// <summary>host-1 and host-2 are good; host-3 lacks the IDS agent and log forwarding.</summary>

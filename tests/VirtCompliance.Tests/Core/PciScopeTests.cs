@@ -3,6 +3,7 @@ using System.Linq;
 using VirtCompliance.Inventory;
 using VirtCompliance.Pci;
 using Xunit;
+using VirtCompliance.Scope;
 
 namespace VirtCompliance.Tests.Core
 {

@@ -7,6 +7,7 @@ using VirtCompliance.Firewall;
 using VirtCompliance.Inventory;
 using VirtCompliance.Pci;
 using Xunit;
+using VirtCompliance.Scope;
 
 namespace VirtCompliance.Tests.Firewall
 {

@@ -120,9 +120,9 @@ namespace VirtCompliance.Tests.Firewall
             Assert.Equal(new[] { "host-21", "host-22", "host-24" }, payments.capable.OrderBy(h => h));
             Assert.Contains("vc.package-installed:acme-ids-sensor", payments.why["host-23"]);
             var plan = FailClosedPlanner.Plan(compiled, inv).Where(c => c.ClusterId == "domain-c10").ToList();
-            Assert.Equal(new[] { "host-21", "host-22", "host-24" }, plan.Single(c => c.Kind == "HostGroup").Members);
-            Assert.Equal("vc-fw-pci-lab-cde-keep-on-capable-hosts", plan.Single(c => c.Kind == "Rule").Name);
-            Assert.All(plan, c => Assert.Equal("Add", c.Action));
+            Assert.Equal(new[] { "host-21", "host-22", "host-24" }, plan.Single(c => c.Kind == PlacementKind.HostGroup).Members);
+            Assert.Equal("vc-fw-pci-lab-cde-keep-on-capable-hosts", plan.Single(c => c.Kind == PlacementKind.Rule).Name);
+            Assert.All(plan, c => Assert.Equal(PlacementAction.Add, c.Action));
         }
 
         [Fact]

@@ -6,6 +6,7 @@ using VirtCompliance.Drift;
 using VirtCompliance.Inventory;
 using VirtCompliance.Pci;
 using Inv = VirtCompliance.Inventory.Inventory;
+using VirtCompliance.Scope;
 
 namespace VirtCompliance.Tests.Pci
 {
@@ -60,8 +61,11 @@ namespace VirtCompliance.Tests.Pci
         };
 
         public static List<PciSeparationFinding> Analyze(Inv inventory, PciInterpretation interpretation, ScopeSources sources = null) =>
-            new PciSeparationAnalyzer(new PciScopeModel(inventory, sources ?? new ScopeSources()),
-                HostControlEvaluator.Evaluate(inventory, Baseline.Load("pci-dss")), interpretation).Analyze().ToList();
+            VirtCompliance.Assessments.Assessment.Separation(inventory, new VirtCompliance.Assessments.AssessmentOptions
+            {
+                Interpretation = interpretation,
+                ScopeSources = sources ?? new ScopeSources(),
+            }).Findings.ToList();
 
         public static List<PciSeparationFinding> Rule(this List<PciSeparationFinding> findings, string ruleId) =>
             findings.Where(f => f.RuleId == ruleId).ToList();

@@ -3,6 +3,7 @@ using System.IO;
 using System.Linq;
 using System.Net;
 using System.Text;
+using VirtCompliance.Common;
 using VirtCompliance.Drift;
 using VirtCompliance.Firewall;
 using VirtCompliance.Inventory;
@@ -10,6 +11,7 @@ using VirtCompliance.IO;
 using VirtCompliance.Pci;
 using Xunit;
 using static VirtCompliance.Tests.Pci.PciLab;
+using VirtCompliance.Scope;
 
 namespace VirtCompliance.Tests.Pci
 {

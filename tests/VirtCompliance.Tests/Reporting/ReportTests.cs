@@ -124,7 +124,7 @@ namespace VirtCompliance.Tests.Reporting
         {
             var item = new ReportItem
             {
-                Category = "CDE separation", Rule = "R<1>", Object = "<script>alert(1)</script>", Severity = Severity.High, Outcome = "Fail",
+                Category = "CDE separation", Rule = "R<1>", Object = "<script>alert(1)</script>", Severity = Severity.High, Outcome = ReportOutcome.Fail,
                 Message = "vm \"a\" & <b>", Evidence = new[] { "<img src=x onerror=alert(1)>" },
             };
             var html = Encoding.UTF8.GetString(ReportWriter.Write(ReportFormat.Html, new[] { item }, new ReportContext { Title = "<t>" }));

@@ -154,21 +154,21 @@ namespace VirtCompliance.Tests.Vim
                     return FailClosedPlanner.Plan(PolicyCompiler.Compile(Policy(), inv), inv);
                 }
                 var first = await PlanNow();
-                Assert.Equal(new[] { "Add", "Add", "Add" }, first.Select(c => c.Action));
+                Assert.Equal(new[] { PlacementAction.Add, PlacementAction.Add, PlacementAction.Add }, first.Select(c => c.Action));
                 foreach (var cluster in first.GroupBy(c => c.ClusterId)) await writer.ApplyAsync(cluster.Key, cluster.ToList(), CancellationToken.None);
                 var second = await PlanNow();
-                Assert.All(second, c => Assert.Equal("NoChange", c.Action));
+                Assert.All(second, c => Assert.Equal(PlacementAction.NoChange, c.Action));
 
                 // A capable host goes into maintenance: it leaves the host group on the next run, and nothing else changes.
-                var hostGroup = second.Single(c => c.Kind == "HostGroup");
+                var hostGroup = second.Single(c => c.Kind == PlacementKind.HostGroup);
                 using (var enter = new SoapWriter("EnterMaintenanceMode_Task", new VimRef("HostSystem", hostGroup.Members.Last())).Int("timeout", 0))
                     await client.InvokeTaskAsync(enter, TimeSpan.FromMinutes(1), CancellationToken.None);
                 var third = await PlanNow();
-                Assert.Equal("Update", third.Single(c => c.Kind == "HostGroup").Action);
-                Assert.DoesNotContain(hostGroup.Members.Last(), third.Single(c => c.Kind == "HostGroup").Members);
-                Assert.All(third.Where(c => c.Kind != "HostGroup"), c => Assert.Equal("NoChange", c.Action));
+                Assert.Equal(PlacementAction.Update, third.Single(c => c.Kind == PlacementKind.HostGroup).Action);
+                Assert.DoesNotContain(hostGroup.Members.Last(), third.Single(c => c.Kind == PlacementKind.HostGroup).Members);
+                Assert.All(third.Where(c => c.Kind != PlacementKind.HostGroup), c => Assert.Equal(PlacementAction.NoChange, c.Action));
                 foreach (var cluster in third.GroupBy(c => c.ClusterId)) await writer.ApplyAsync(cluster.Key, cluster.ToList(), CancellationToken.None);
-                Assert.All(await PlanNow(), c => Assert.Equal("NoChange", c.Action));
+                Assert.All(await PlanNow(), c => Assert.Equal(PlacementAction.NoChange, c.Action));
             }
         }
 
@@ -219,9 +219,9 @@ namespace VirtCompliance.Tests.Vim
         {
             var changes = new[]
             {
-                new ClusterPlacementChange { Kind = "Rule", Name = "vc-fw-p-keep", Action = "Update", RuleKey = 7, Members = new[] { "vc-fw-p-vms", "vc-fw-p-hosts" } },
-                new ClusterPlacementChange { Kind = "VmGroup", Name = "vc-fw-p-vms", Action = "Add", Members = new[] { "vm-1", "vm-2" } },
-                new ClusterPlacementChange { Kind = "HostGroup", Name = "vc-fw-p-hosts", Action = "Update", Members = new[] { "host-1" } },
+                new ClusterPlacementChange { Kind = PlacementKind.Rule, Name = "vc-fw-p-keep", Action = PlacementAction.Update, RuleKey = 7, Members = new[] { "vc-fw-p-vms", "vc-fw-p-hosts" } },
+                new ClusterPlacementChange { Kind = PlacementKind.VmGroup, Name = "vc-fw-p-vms", Action = PlacementAction.Add, Members = new[] { "vm-1", "vm-2" } },
+                new ClusterPlacementChange { Kind = PlacementKind.HostGroup, Name = "vc-fw-p-hosts", Action = PlacementAction.Update, Members = new[] { "host-1" } },
             };
             using (var w = ClusterPlacementWriter.Request("domain-c7", changes))
                 Assert.Empty(VimSchema.Validate(w.ToArray()));

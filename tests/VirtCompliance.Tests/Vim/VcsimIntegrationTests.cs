@@ -15,6 +15,7 @@ using VirtCompliance.Vim.Collector;
 using VirtCompliance.Vim.Soap;
 using Xunit;
 using Inv = VirtCompliance.Inventory.Inventory;
+using VirtCompliance.Scope;
 
 namespace VirtCompliance.Tests.Vim
 {
@@ -110,14 +111,14 @@ namespace VirtCompliance.Tests.Vim
                 var target = before.Hosts.First(h => h.ClusterId != null);
                 Python("make_drift.py", sim, target.Name);
                 var after = Collect(client);
-                var drift = HostDriftAnalyzer.Analyze(HostControlEvaluator.Evaluate(after, Baseline.PeerOfAll(), new EvaluationOptions { Peer = true })).ToList();
-                var onTarget = drift.Where(d => d.HostId == target.Id).Select(d => d.ControlId).ToList();
+                var drift = VirtCompliance.Assessments.Assessment.Drift(after, new VirtCompliance.Assessments.AssessmentOptions { Peer = true }).Hosts;
+                var onTarget = drift.Where(d => d.HostId == target.Id && d.Outcome == Outcome.Fail).Select(d => d.ControlId).ToList();
                 Assert.Contains("esx-9.ssh", onTarget);
                 Assert.Contains("esx-9.shell-interactive-timeout", onTarget);
                 Assert.Contains("vc.package-installed:acme-ids-sensor", onTarget);
                 Assert.DoesNotContain(after.GetHost(target.Id).Packages, p => p.Name == "acme-ids-sensor");
                 Assert.Contains(drift, d => d.HostId == target.Id && d.ControlId.StartsWith("esx-9.firewall", StringComparison.Ordinal));
-                Assert.DoesNotContain(drift, d => d.HostId != target.Id && d.ClusterId == target.ClusterId);
+                Assert.DoesNotContain(drift, d => d.HostId != target.Id && d.ClusterId == target.ClusterId && d.Outcome == Outcome.Fail);
             }
         }
 
@@ -238,8 +239,8 @@ namespace VirtCompliance.Tests.Vim
                 var inv = Collect(client);
                 var tagged = inv.GetVm(vm.Id);
                 Assert.Contains(tagged.Tags, t => t.Category == "PCI-Scope" && t.Name == "CDE");
-                var scope = VirtCompliance.Pci.PciScopeClassifier.Classify(inv, new VirtCompliance.Pci.ScopeSources()).Single(s => s.VmId == vm.Id);
-                Assert.Equal((VirtCompliance.Pci.PciScope.Cde, "tag PCI-Scope/CDE"), (scope.Scope, scope.Source));
+                var scope = VirtCompliance.Scope.PciScopeClassifier.Classify(inv, new VirtCompliance.Scope.ScopeSources()).Single(s => s.VmId == vm.Id);
+                Assert.Equal((VirtCompliance.Scope.PciScope.Cde, "tag PCI-Scope/CDE"), (scope.Scope, scope.Source));
             }
         }
 

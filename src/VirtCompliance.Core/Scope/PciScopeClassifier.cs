@@ -1,10 +1,10 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using VirtCompliance.Drift;
+using VirtCompliance.Common;
 using VirtCompliance.Inventory;
 
-namespace VirtCompliance.Pci
+namespace VirtCompliance.Scope
 {
     /// <summary>PCI DSS scope of a system component. Order matters: a higher value is the stricter scope.</summary>
     public enum PciScope { Unknown, OutOfScope, Connected, Cde }

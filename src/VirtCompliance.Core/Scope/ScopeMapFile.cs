@@ -6,7 +6,7 @@ using Newtonsoft.Json.Linq;
 using VirtCompliance.Controls;
 using VirtCompliance.IO;
 
-namespace VirtCompliance.Pci
+namespace VirtCompliance.Scope
 {
     /// <summary>
     /// A scope map file: name/folder patterns and explicit VM names (or ids) with their PCI scope.

@@ -1,0 +1,256 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Linq;
+using VirtCompliance.Common;
+using VirtCompliance.Controls;
+using VirtCompliance.Drift;
+using VirtCompliance.Evaluation;
+using VirtCompliance.Firewall;
+using VirtCompliance.Inventory;
+using VirtCompliance.Pci;
+using VirtCompliance.Reporting;
+using VirtCompliance.Scope;
+using Inv = VirtCompliance.Inventory.Inventory;
+
+namespace VirtCompliance.Assessments
+{
+    /// <summary>
+    /// One entry point per use case: drift, exposure, scope, separation, segmentation matrix,
+    /// firewall plan and status, evidence bundle. Cmdlets, the nightly job, the bench and the tests
+    /// all call these, with the same <see cref="AssessmentOptions"/>, so every way of asking a
+    /// question gets the same answer. Each is a pure function of the inventory and the options.
+    /// </summary>
+    public static class Assessment
+    {
+        /// <summary>Host controls per host and network controls per portgroup: Fail and NotEvaluated results (Pass too with IncludePass).</summary>
+        public static DriftResult Drift(Inv inventory, AssessmentOptions options)
+        {
+            var result = new DriftResult();
+            var assessment = Evaluate(inventory, options, result);
+            result.Hosts = DriftAnalyzer.Hosts(assessment, options.IncludePass).ToList();
+            result.Networks = DriftAnalyzer.Networks(assessment, options.IncludePass).ToList();
+            return result;
+        }
+
+        /// <summary>VMs that vMotion, DRS or HA could move onto a host where they lose controls; each carries its PCI scope.</summary>
+        public static ExposureResult Exposure(Inv inventory, AssessmentOptions options, Action<int> vmsDone = null)
+        {
+            var result = new ExposureResult();
+            var assessment = Evaluate(inventory, options, result);
+            var domains = new MigrationDomains(inventory);
+            result.Warn(domains.Warnings);
+            var scopes = ScopesOf(inventory, options);
+            var warnings = new List<string>();
+            var exposures = options.Vms != null && options.Vms.Count == 0 ? new List<VmMigrationExposure>()
+                : ExposureAnalyzer.Analyze(assessment, domains, options.Vms, warnings, vmsDone, vm => scopes[vm.Id], options.VmScopes).ToList();
+            result.Warn(warnings);
+            NotFoundVms(inventory, options.Vms, result);
+            result.Exposures = exposures.OrderBy(r => r.Cluster, StringComparer.OrdinalIgnoreCase)
+                .ThenBy(r => r.Vm, StringComparer.OrdinalIgnoreCase).ThenBy(r => r.TargetHost, StringComparer.OrdinalIgnoreCase).ToList();
+            return result;
+        }
+
+        /// <summary>The PCI scope of every VM, host and layer-2 segment, with what decided it.</summary>
+        public static ScopeResult Scope(Inv inventory, AssessmentOptions options)
+        {
+            var result = new ScopeResult();
+            var model = Model(inventory, options, result);
+            result.Entries = ScopeEntries(inventory, model).ToList();
+            return result;
+        }
+
+        /// <summary>
+        /// CDE separation findings under the options' interpretation, with per-cluster summaries and
+        /// the gate. A test that has nothing to test (no VM in CDE scope) fails, saying why.
+        /// </summary>
+        public static SeparationResult Separation(Inv inventory, AssessmentOptions options)
+        {
+            var result = new SeparationResult();
+            var rules = RuleFilter(options.RuleIds);
+            var model = Model(inventory, options, result);
+            var baseline = options.Baseline ?? Baseline.Load("pci-dss");
+            var assessment = ControlEvaluator.Evaluate(inventory, baseline);
+            var all = new PciSeparationAnalyzer(model, assessment, options.Interpretation).Analyze().ToList();
+            var clusters = ClusterFilter(inventory, options.Clusters);
+            HashSet<string> vms = null;
+            if (options.Vms != null)
+            {
+                var match = NameFilter.Create(options.Vms);
+                vms = new HashSet<string>(match == null ? Enumerable.Empty<string>() : inventory.Vms.Where(v => match(v.Name) || match(v.Id)).Select(v => v.Name), StringComparer.Ordinal);
+            }
+            // The gate findings name no object: only -RuleId narrows them.
+            result.Findings = all.Where(f => (rules == null || rules(f.RuleId))
+                && (f.RuleId == PciSeparationAnalyzer.NothingInCdeScope || ((clusters == null || f.Clusters.Any(clusters)) && (vms == null || f.Vms.Any(vms.Contains))))).ToList();
+            result.Summaries = PciSeparationAnalyzer.Summarize(inventory, result.Findings, options.Interpretation, clusters).ToList();
+            result.Passed = result.Findings.All(f => f.Outcome != FindingOutcome.Fail && (options.AllowNotEvaluated || f.Outcome != FindingOutcome.NotEvaluated));
+            NotFoundClusters(inventory, options.Clusters, result);
+            NotFoundVms(inventory, options.Vms, result);
+            return result;
+        }
+
+        /// <summary>What each pair of scope classes shares; with <paramref name="detailed"/>, each pair of VMs of different scope that shares something.</summary>
+        public static MatrixResult SegmentationMatrix(Inv inventory, AssessmentOptions options, bool detailed)
+        {
+            var result = new MatrixResult();
+            var model = Model(inventory, options, result);
+            if (!detailed) result.Classes = PciSegmentationMatrix.Classes(model).ToList();
+            else
+            {
+                NotFoundVms(inventory, options.Vms, result);
+                result.VmPairs = PciSegmentationMatrix.VmPairs(model, NameFilter.Create(options.Vms));
+            }
+            return result;
+        }
+
+        /// <summary>
+        /// What applying the policy changes: each protected port (Add, Update, Remove, NoChange,
+        /// Unenforceable) and, failing closed, the DRS objects that keep the VMs on capable hosts;
+        /// failing open, a warning per VM that could be moved where its filter is not enforced.
+        /// The capable hosts are those of <see cref="FailClosedPlanner.CapableHosts"/>, the same ones
+        /// Test-VmFirewallPolicy judges by.
+        /// </summary>
+        public static FirewallPlanResult FirewallPlan(Inv inventory, AssessmentOptions options)
+        {
+            var result = new FirewallPlanResult();
+            var compiled = Compile(inventory, options, result);
+            result.Compiled = compiled;
+            result.Ports = PolicyPlanner.Plan(compiled, inventory, options.Vms);
+            NotFoundVms(inventory, options.Vms, result);
+            if (compiled.Policy.FailureMode == FailureMode.Closed)
+                result.Placement = FailClosedPlanner.Plan(compiled, inventory);
+            else
+                result.Warn(VirtCompliance.Firewall.FirewallStatus.FailOpenExposures(compiled, inventory).Select(e => e.message));
+            return result;
+        }
+
+        /// <summary>Whether each protected port enforces the policy, and the gate: a policy that protects no VM fails it.</summary>
+        public static FirewallStatusResult FirewallStatus(Inv inventory, AssessmentOptions options)
+        {
+            var result = new FirewallStatusResult();
+            var compiled = Compile(inventory, options, result);
+            var statuses = VirtCompliance.Firewall.FirewallStatus.Check(compiled, inventory, options.Vms);
+            NotFoundVms(inventory, options.Vms, result);
+            result.Statuses = statuses;
+            result.Passed = statuses.Count > 0 && statuses.All(s => s.Status == EnforcementStatus.Enforced);
+            return result;
+        }
+
+        /// <summary>What changed between two snapshots: hosts and VMs added, removed or moved, controls newly failing or passing (against the options' baseline), scope changes.</summary>
+        public static IReadOnlyList<InventoryChange> Changes(Inv reference, Inv difference, AssessmentOptions options) =>
+            InventoryComparer.Compare(reference, difference, options.Baseline ?? Baseline.Load("pci-dss"), options.ScopeSources).ToList();
+
+        /// <summary>The reports every bundle holds, written from the same results as its JSON files.</summary>
+        public static readonly IReadOnlyList<(string name, ReportFormat format)> EvidenceReports =
+            new[] { ("report.html", ReportFormat.Html), ("report.sarif", ReportFormat.Sarif), ("report.junit.xml", ReportFormat.JUnit) };
+
+        /// <summary>
+        /// Writes an evidence bundle into <paramref name="folder"/>: the snapshot, every result set
+        /// (drift against the baseline and against peers, network drift, exposure, scope, separation,
+        /// firewall status with a policy), the reports and the manifest; whole or not at all.
+        /// </summary>
+        public static IReadOnlyList<EvidenceFile> Evidence(Inv inventory, AssessmentOptions options, string folder, string moduleVersion)
+        {
+            var baseline = options.Baseline ?? Baseline.Load("pci-dss");
+            var drift = Drift(inventory, options with { Baseline = baseline, Peer = false, IncludePass = false });
+            var peer = Drift(inventory, options with { Baseline = null, Peer = true, IncludePass = false });
+            var sets = new List<KeyValuePair<string, IEnumerable>>
+            {
+                Set("host-control-drift", drift.Hosts),
+                Set("network-control-drift", drift.Networks),
+                Set("host-control-drift-peer", peer.Hosts),
+                Set("vm-migration-exposure", Exposure(inventory, options with { Baseline = null, Peer = true }).Exposures),
+                Set("pci-scope", Scope(inventory, options).Entries),
+                Set("pci-separation", Separation(inventory, options with { Baseline = baseline }).Findings),
+            };
+            if (options.Policy != null) sets.Add(Set("firewall-policy-status", FirewallStatus(inventory, options).Statuses));
+            // The reports hold what an assessor reads: not the peer drift (it would count hosts twice) nor the scope list.
+            var reportItems = sets.Where(s => s.Key != "host-control-drift-peer" && s.Key != "pci-scope")
+                .SelectMany(s => s.Value.Cast<object>()).Select(ReportItems.From).ToList();
+            var facts = new Dictionary<string, string>
+            {
+                ["baseline"] = baseline.Name,
+                ["interpretation"] = options.Interpretation.ToString(),
+                ["scopeTagCategory"] = options.ScopeSources.TagCategory ?? "",
+                ["scopeAttribute"] = options.ScopeSources.Attribute ?? "",
+            };
+            return EvidenceBundle.Save(folder, inventory, sets, facts, moduleVersion, reportItems, EvidenceReports.ToArray());
+        }
+
+        /// <summary>How many files <see cref="Evidence"/> writes, for the ShouldProcess message.</summary>
+        public static int EvidenceFileCount(AssessmentOptions options) => 6 + (options.Policy != null ? 1 : 0) + EvidenceReports.Count + 2;
+
+        // ---- the shared steps -------------------------------------------------------------------
+
+        private static KeyValuePair<string, IEnumerable> Set<T>(string name, IReadOnlyList<T> items) => new KeyValuePair<string, IEnumerable>(name, items);
+
+        private static ControlAssessment Evaluate(Inv inventory, AssessmentOptions options, AssessmentResult result)
+        {
+            var assessment = ControlEvaluator.Evaluate(inventory, options.EffectiveBaseline, new EvaluationOptions
+            {
+                Clusters = options.Clusters,
+                ControlIds = options.ControlIds,
+                Peer = options.Peer,
+            });
+            result.Warn(assessment.Warnings);
+            NotFoundClusters(inventory, options.Clusters, result);
+            return assessment;
+        }
+
+        private static PciScopeModel Model(Inv inventory, AssessmentOptions options, AssessmentResult result)
+        {
+            var model = new PciScopeModel(inventory, options.ScopeSources ?? new ScopeSources());
+            result.Warn(model.Domains.Warnings);
+            return model;
+        }
+
+        private static Dictionary<string, PciScope> ScopesOf(Inv inventory, AssessmentOptions options) =>
+            PciScopeClassifier.Classify(inventory, options.ScopeSources ?? new ScopeSources()).ToDictionary(s => s.VmId, s => s.Scope, StringComparer.Ordinal);
+
+        private static CompiledPolicy Compile(Inv inventory, AssessmentOptions options, AssessmentResult result)
+        {
+            if (options.Policy == null) throw new ArgumentException("A firewall assessment needs a policy.", nameof(options));
+            var compiled = PolicyCompiler.Compile(options.Policy, inventory, options.ScopeSources);
+            result.Warn(compiled.Warnings);
+            return compiled;
+        }
+
+        private static IEnumerable<PciScopeEntry> ScopeEntries(Inv inventory, PciScopeModel model) =>
+            inventory.Vms.Where(v => !v.Template).Select(model.VmEntry).OrderBy(e => e.Name, StringComparer.OrdinalIgnoreCase)
+                .Concat(inventory.Hosts.Select(model.HostScope).OrderBy(e => e.Name, StringComparer.OrdinalIgnoreCase))
+                .Concat(model.Segments.All.Select(model.SegmentScope).OrderBy(e => e.Name, StringComparer.OrdinalIgnoreCase));
+
+        /// <summary>-RuleId as a filter; an id without wildcards that names no rule is an error.</summary>
+        private static Func<string, bool> RuleFilter(IReadOnlyCollection<string> ruleIds)
+        {
+            if (ruleIds == null || ruleIds.Count == 0) return null;
+            foreach (var id in ruleIds.Where(i => !NameFilter.HasWildcards(i)))
+                if (!PciSeparationAnalyzer.RuleIds.Contains(id, StringComparer.OrdinalIgnoreCase))
+                    throw new UnknownIdException("rule", id, $"There is no separation rule '{id}'. The rules are: {string.Join(", ", PciSeparationAnalyzer.RuleIds)}.");
+            return NameFilter.Create(ruleIds);
+        }
+
+        /// <summary>Matches cluster names against -Cluster by name or id; null when there is no -Cluster.</summary>
+        private static Func<string, bool> ClusterFilter(Inv inventory, IReadOnlyCollection<string> clusters)
+        {
+            var match = NameFilter.Create(clusters);
+            if (match == null) return null;
+            var ids = inventory.Clusters.GroupBy(c => c.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Id, StringComparer.Ordinal);
+            return name => match(name) || (ids.TryGetValue(name, out var id) && match(id));
+        }
+
+        private static void NotFoundClusters(Inv inventory, IReadOnlyCollection<string> names, AssessmentResult result)
+        {
+            foreach (var name in (names ?? Array.Empty<string>()).Where(n => !NameFilter.HasWildcards(n)))
+                if (!inventory.Clusters.Any(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase) || c.Id == name) && !result.NotFound.Contains(new NotFoundName("cluster", name)))
+                    result.Missing("cluster", name);
+        }
+
+        private static void NotFoundVms(Inv inventory, IReadOnlyCollection<string> names, AssessmentResult result)
+        {
+            foreach (var name in (names ?? Array.Empty<string>()).Where(n => !NameFilter.HasWildcards(n)))
+                if (!inventory.Vms.Any(v => string.Equals(v.Name, name, StringComparison.OrdinalIgnoreCase) || v.Id == name))
+                    result.Missing("VM", name);
+        }
+    }
+}

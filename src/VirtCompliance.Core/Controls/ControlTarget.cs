@@ -1,0 +1,66 @@
+using VirtCompliance.Inventory;
+
+namespace VirtCompliance.Controls
+{
+    /// <summary>
+    /// One object a control is evaluated on: a host, one standard portgroup of a host, or a
+    /// distributed portgroup. Its peers (for peer mode) are the targets with the same PeerGroup.
+    /// </summary>
+    public sealed class ControlTarget
+    {
+        private ControlTarget(ControlScope scope, string id, string name, Host host, Cluster cluster)
+        {
+            Scope = scope;
+            Id = id;
+            Name = name;
+            Host = host;
+            Cluster = cluster;
+        }
+
+        public ControlScope Scope { get; }
+        /// <summary>The host id; "host-21/VM Network" for a standard portgroup; the distributed portgroup's id.</summary>
+        public string Id { get; }
+        /// <summary>The host's name, the standard portgroup's name, or the distributed portgroup's name.</summary>
+        public string Name { get; }
+        /// <summary>The host, for host and standard portgroup targets.</summary>
+        public Host Host { get; }
+        /// <summary>The host's cluster (null when standalone); null for a distributed portgroup.</summary>
+        public Cluster Cluster { get; }
+        public HostPortgroup Portgroup { get; private set; }
+        public Network Network { get; private set; }
+        public DistributedSwitch Switch { get; private set; }
+
+        /// <summary>Targets compared with each other in peer mode; null when the target has no peers (a standalone host).</summary>
+        public string PeerGroup { get; private set; }
+
+        /// <summary>Why nothing can be read from this target at all (a disconnected host), or null.</summary>
+        public string Unavailable { get; private set; }
+
+        public static ControlTarget OfHost(Host host, Cluster cluster) => new ControlTarget(ControlScope.Host, host.Id, host.Name, host, cluster)
+        {
+            PeerGroup = cluster?.Id,
+            Unavailable = HostUnavailable(host),
+        };
+
+        public static ControlTarget OfStandardPortgroup(Host host, Cluster cluster, HostPortgroup portgroup) =>
+            new ControlTarget(ControlScope.StandardPortgroup, host.Id + "/" + portgroup.Name, portgroup.Name, host, cluster)
+            {
+                Portgroup = portgroup,
+                // Object by object: a portgroup is compared with the portgroup of the same name on the cluster's other hosts.
+                PeerGroup = cluster == null ? null : cluster.Id + "\u0001" + portgroup.Name,
+                Unavailable = HostUnavailable(host),
+            };
+
+        public static ControlTarget OfDistributedPortgroup(Network network, DistributedSwitch dvs) =>
+            new ControlTarget(ControlScope.DistributedPortgroup, network.Id, network.Name, null, null)
+            {
+                Network = network,
+                Switch = dvs,
+                // The other portgroups of its switch.
+                PeerGroup = network.DvsId,
+            };
+
+        private static string HostUnavailable(Host host) => host.ConnectionState == ConnectionState.Connected ? null
+            : $"host {host.Name} is {host.ConnectionState}: its configuration is not current";
+    }
+}

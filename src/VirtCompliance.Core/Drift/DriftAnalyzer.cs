@@ -1,0 +1,90 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using VirtCompliance.Controls;
+using VirtCompliance.Evaluation;
+
+namespace VirtCompliance.Drift
+{
+    /// <summary>Turns a control assessment into drift records: one per object and control that did not pass.</summary>
+    public static class DriftAnalyzer
+    {
+        /// <summary>Host controls, host by host (cluster, then host name): Fail and NotEvaluated, and Pass too when asked.</summary>
+        public static IEnumerable<HostControlDrift> Hosts(ControlAssessment assessment, bool includePass = false)
+        {
+            foreach (var host in assessment.Hosts.Values
+                         .OrderBy(h => h.Cluster?.Name ?? "\uffff", StringComparer.OrdinalIgnoreCase)
+                         .ThenBy(h => h.Host.Name, StringComparer.OrdinalIgnoreCase))
+            {
+                foreach (var r in host.Results)
+                {
+                    if (r.Passed && !includePass) continue;
+                    var d = r.Control.Definition;
+                    yield return new HostControlDrift
+                    {
+                        Cluster = host.Cluster?.Name,
+                        ClusterId = host.Cluster?.Id,
+                        Host = host.Host.Name,
+                        HostId = host.Host.Id,
+                        Outcome = r.Outcome,
+                        Reason = r.Reason,
+                        ControlId = r.Control.Id,
+                        Title = r.Control.Title,
+                        Expected = r.ExpectedText,
+                        Actual = r.Actual.ToString(),
+                        PeerAgreement = r.PeerAgreement,
+                        Severity = r.Control.Severity,
+                        Basis = r.Control.Peer ? DriftBasis.Peer : DriftBasis.Baseline,
+                        Baseline = assessment.Baseline.Name,
+                        NoMajority = r.NoMajority,
+                        PciDss = d.PciDss,
+                        Scg = d.Scg,
+                        Stig = d.Stig,
+                        Remediation = d.Remediation,
+                    };
+                }
+            }
+        }
+
+        /// <summary>Network controls: distributed portgroups (by switch and name), then standard portgroups host by host.</summary>
+        public static IEnumerable<NetworkControlDrift> Networks(ControlAssessment assessment, bool includePass = false)
+        {
+            var distributed = assessment.DistributedPortgroups
+                .OrderBy(r => r.Target.Switch?.Name ?? "", StringComparer.OrdinalIgnoreCase).ThenBy(r => r.Target.Name, StringComparer.OrdinalIgnoreCase);
+            var standard = assessment.Hosts.Values
+                .OrderBy(h => h.Cluster?.Name ?? "\uffff", StringComparer.OrdinalIgnoreCase).ThenBy(h => h.Host.Name, StringComparer.OrdinalIgnoreCase)
+                .SelectMany(h => h.PortgroupResults);
+            foreach (var r in distributed.Concat(standard))
+            {
+                if (r.Passed && !includePass) continue;
+                var d = r.Control.Definition;
+                var t = r.Target;
+                yield return new NetworkControlDrift
+                {
+                    ObjectKind = t.Scope == ControlScope.DistributedPortgroup ? NetworkObjectKind.DistributedPortgroup : NetworkObjectKind.StandardPortgroup,
+                    Network = t.Name,
+                    NetworkId = t.Id,
+                    Switch = t.Scope == ControlScope.DistributedPortgroup ? t.Switch?.Name : t.Portgroup.VSwitch,
+                    Host = t.Host?.Name,
+                    HostId = t.Host?.Id,
+                    Cluster = t.Cluster?.Name,
+                    Outcome = r.Outcome,
+                    Reason = r.Reason,
+                    ControlId = r.Control.Id,
+                    Title = r.Control.Title,
+                    Expected = r.ExpectedText,
+                    Actual = r.Actual.ToString(),
+                    Severity = r.Control.Severity,
+                    Basis = r.Control.Peer ? DriftBasis.Peer : DriftBasis.Baseline,
+                    Baseline = assessment.Baseline.Name,
+                    PeerAgreement = r.PeerAgreement,
+                    NoMajority = r.NoMajority,
+                    PciDss = d.PciDss,
+                    Scg = d.Scg,
+                    Stig = d.Stig,
+                    Remediation = d.Remediation,
+                };
+            }
+        }
+    }
+}
