@@ -64,9 +64,12 @@ function Invoke-Build {
 
     if (Test-Path $moduleOut) { Remove-Item $moduleOut -Recurse -Force }
     New-Item -ItemType Directory -Path $moduleOut | Out-Null
-    foreach ($dll in 'VirtCompliance.PowerShell.dll', 'VirtCompliance.Core.dll', 'VirtCompliance.Vim.dll', 'Newtonsoft.Json.dll', 'YamlDotNet.dll') {
-        Copy-Item (Join-Path $bin $dll) $moduleOut
-    }
+    # The publish output, whole: every assembly the module needs is in it, so no list here can fall behind
+    # a new dependency (PowerShellStandard.Library is PrivateAssets and never published).
+    $publish = Join-Path $out 'publish'
+    if (Test-Path $publish) { Remove-Item $publish -Recurse -Force }
+    Invoke-Native dotnet publish (Join-Path $root 'src/VirtCompliance.PowerShell') -c $Configuration --no-build --nologo -v quiet -o $publish
+    Copy-Item (Join-Path $publish '*') $moduleOut -Recurse
     $module = Join-Path $root 'module'
     Copy-Item (Join-Path $module 'VirtCompliance.psd1'), (Join-Path $module 'VirtCompliance.Format.ps1xml') $moduleOut
     foreach ($folder in 'baselines', 'samples', 'schemas', 'en-US') {

@@ -4,7 +4,7 @@ using System.Linq;
 using System.Text;
 using VirtCompliance.Assessments;
 using VirtCompliance.Firewall;
-using Inv = VirtCompliance.Inventory.Inventory;
+using Inv = VirtCompliance.Model.Inventory;
 
 namespace VirtCompliance.Bench
 {

@@ -10,8 +10,8 @@ using System.Text.Json;
 using VirtCompliance.Assessments;
 using VirtCompliance.Controls;
 using VirtCompliance.Drift;
-using VirtCompliance.Inventory;
-using Inv = VirtCompliance.Inventory.Inventory;
+using VirtCompliance.Model;
+using Inv = VirtCompliance.Model.Inventory;
 
 namespace VirtCompliance.Bench
 {
@@ -197,12 +197,13 @@ namespace VirtCompliance.Bench
                 Row("  file size, MB", r => Mb(r.SnapshotBytes));
                 Row("  runs measured", r => r.SnapshotRuns.ToString(Inv0));
                 Rule();
-                Console.WriteLine("Test-PciSeparation, both interpretations, ms");
+                Console.WriteLine("Test-PciSeparation, one call per interpretation (each builds its own scope model), and the matrix, ms");
                 foreach (var phase in results[0].PciPhases.Keys)
                     Row("  " + phase.Replace("pci: ", ""), r => Ms(r.PciPhases.TryGetValue(phase, out var v) ? v : double.NaN));
                 Row("  TOTAL", r => Ms(r.PciTotalMs));
                 Row("  per VM, microseconds", r => (r.PciTotalMs * 1000 / r.Vms).ToString("F1", Inv0));
                 Row("  every measured run, total", r => string.Join(" / ", r.PciRunTotalsMs.Select(t => t.ToString("F0", Inv0))));
+                Row("  every measured run, slower call", r => string.Join(" / ", r.PciSlowestCallMs.Select(t => t.ToString("F0", Inv0))));
                 Row("  findings Strict / HypervisorIsolation", r => $"{r.PciFindingsStrict:N0} / {r.PciFindingsIsolation:N0}");
                 Rule();
                 Console.WriteLine("Firewall policy: compile and plan (Invoke-VmFirewallPolicy -WhatIf's work, best of 3)");
@@ -245,9 +246,9 @@ namespace VirtCompliance.Bench
                                       $"({tenK.Report.Items:N0} results): {(tenK.Report.HtmlMs < 3000 && tenK.Report.HtmlBytes < 10 * 1048576L ? "holds" : "DOES NOT HOLD")}");
                 var largest = results.FirstOrDefault(r => r.Vms == 100_000);
                 if (largest != null)
-                    Console.WriteLine($"target: Test-PciSeparation at 100k VMs < 2 s  ->  best run {largest.PciTotalMs:N0} ms: {(largest.PciTotalMs < TargetMs ? "holds" : "DOES NOT HOLD")} " +
-                                      $"({largest.PciRunTotalsMs.Count(t => t < TargetMs)} of {largest.PciRunTotalsMs.Count} measured runs under 2 s)");
-                Console.WriteLine($"target: 100k VMs < 2 s  ->  " + (largest == null ? "not measured (100k size not run)"
+                    Console.WriteLine($"target: Test-PciSeparation at 100k VMs < 2 s (each call, either interpretation)  ->  best run's slower call {largest.PciSlowestCallMs.Min():N0} ms: " +
+                                      $"{(largest.PciSlowestCallMs.Min() < TargetMs ? "holds" : "DOES NOT HOLD")} ({largest.PciSlowestCallMs.Count(t => t < TargetMs)} of {largest.PciSlowestCallMs.Count} measured runs under 2 s)");
+                Console.WriteLine($"target: drift + exposure (pci-dss and peer, four calls) at 100k VMs < 2 s  ->  " + (largest == null ? "not measured (100k size not run)"
                     : $"best run {largest.TotalMs:N0} ms: {(largest.TotalMs < TargetMs ? "holds" : "DOES NOT HOLD")} " +
                       $"({largest.RunTotalsMs.Count(t => t < TargetMs)} of {largest.RunTotalsMs.Count} measured runs under 2 s, slowest {largest.RunTotalsMs.Max():N0} ms)"));
             }
@@ -317,6 +318,7 @@ namespace VirtCompliance.Bench
             public Dictionary<string, double> PciPhases { get; set; } = new Dictionary<string, double>();
             public double PciTotalMs { get; set; }
             public List<double> PciRunTotalsMs { get; set; } = new List<double>();
+            public List<double> PciSlowestCallMs { get; set; } = new List<double>();
             public int PciFindingsStrict { get; set; }
             public int PciFindingsIsolation { get; set; }
             public string PciCountsStrict { get; set; }
@@ -459,7 +461,7 @@ namespace VirtCompliance.Bench
         private static void Describe(SizeResult result, Run run, SyntheticInventory synthetic)
         {
             var inventory = synthetic.Inventory;
-            result.HostsEvaluated = run.DriftPci.Select(d => d.HostId).Distinct().Count();
+            result.HostsEvaluated = inventory.Hosts.Count(h => h.ConnectionState == ConnectionState.Connected);
             result.DriftPci = run.DriftPci.Count;
             result.DriftPeer = run.DriftPeer.Count;
             result.ExposurePci = run.ExposurePci.Count;
@@ -510,6 +512,7 @@ namespace VirtCompliance.Bench
                 run.Strict = run.Isolation = null;
                 Console.WriteLine($"pci run {i + 1}/{runs}: {run.TotalMs:N0} ms");
                 result.PciRunTotalsMs.Add(run.TotalMs);
+                result.PciSlowestCallMs.Add(Math.Max(run.Phases[SeparationBench.StrictPhase], run.Phases[SeparationBench.IsolationPhase]));
                 if (best == null || run.TotalMs < best.TotalMs) best = run;
             }
             result.PciPhases = best.Phases;

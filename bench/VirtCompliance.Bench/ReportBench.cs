@@ -6,10 +6,10 @@ using System.Linq;
 using VirtCompliance.Assessments;
 using VirtCompliance.Controls;
 using VirtCompliance.Drift;
-using VirtCompliance.IO;
+using VirtCompliance.Common;
 using VirtCompliance.Pci;
 using VirtCompliance.Reporting;
-using Inv = VirtCompliance.Inventory.Inventory;
+using Inv = VirtCompliance.Model.Inventory;
 using VirtCompliance.Scope;
 
 namespace VirtCompliance.Bench

@@ -5,9 +5,9 @@ using System.Linq;
 using VirtCompliance.Assessments;
 using VirtCompliance.Controls;
 using VirtCompliance.Drift;
-using VirtCompliance.Inventory;
+using VirtCompliance.Model;
 using VirtCompliance.Pci;
-using Inv = VirtCompliance.Inventory.Inventory;
+using Inv = VirtCompliance.Model.Inventory;
 using VirtCompliance.Scope;
 
 namespace VirtCompliance.Bench
@@ -26,6 +26,9 @@ namespace VirtCompliance.Bench
             public List<PciSeparationFinding> Strict, Isolation;
         }
 
+        public const string StrictPhase = "pci: Test-PciSeparation, Strict";
+        public const string IsolationPhase = "pci: Test-PciSeparation, HypervisorIsolation";
+
         public static Run Analyze(Inv inventory)
         {
             var run = new Run();
@@ -35,9 +38,9 @@ namespace VirtCompliance.Bench
 
             // What Test-PciSeparation does, once per reading, and Get-PciSegmentationMatrix.
             run.Strict = Assessment.Separation(inventory, new AssessmentOptions { Interpretation = PciInterpretation.Strict }).Findings.ToList();
-            Done("pci: Test-PciSeparation, Strict");
+            Done(StrictPhase);
             run.Isolation = Assessment.Separation(inventory, new AssessmentOptions { Interpretation = PciInterpretation.HypervisorIsolation }).Findings.ToList();
-            Done("pci: Test-PciSeparation, HypervisorIsolation");
+            Done(IsolationPhase);
             _ = Assessment.SegmentationMatrix(inventory, new AssessmentOptions(), detailed: false).Classes;
             Done("pci: segmentation matrix");
             run.TotalMs = total.Elapsed.TotalMilliseconds;

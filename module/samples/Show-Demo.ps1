@@ -52,8 +52,8 @@ Show-Section 'Get-VmMigrationExposure -Peer -PciScope Cde   (only the CDE VMs, s
 Get-VmMigrationExposure -Inventory $inv -Peer -PciScope Cde | Out-String -Width $width | Write-Host
 
 Show-Section 'What the server did not report is not evaluated   (the same lab collected without installed software)'
-$noSoftware = [VirtCompliance.Inventory.Inventory]::new($inv.Source, $inv.CollectedAt, $inv.Collector, $inv.Datacenters, $inv.Clusters,
-    [VirtCompliance.Inventory.Host[]]@($inv.Hosts | ForEach-Object { $_.WithNotReported('software', 'software not read (Get-VirtInventory -SkipSoftware)') }),
+$noSoftware = [VirtCompliance.Model.Inventory]::new($inv.Source, $inv.CollectedAt, $inv.Collector, $inv.Datacenters, $inv.Clusters,
+    [VirtCompliance.Model.Host[]]@($inv.Hosts | ForEach-Object { $_.WithNotReported('software', 'software not read (Get-VirtInventory -SkipSoftware)') }),
     $inv.Networks, $inv.DistributedSwitches, $inv.Datastores, $inv.Vms)
 Get-HostControlDrift -Inventory $noSoftware -ControlId esx-9.vib-acceptance-level-supported -Cluster Payments | Out-String -Width $width | Write-Host
 

@@ -2,8 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using VirtCompliance.Inventory;
-using Inv = VirtCompliance.Inventory.Inventory;
+using VirtCompliance.Model;
+using Inv = VirtCompliance.Model.Inventory;
 
 namespace VirtCompliance.Tests
 {

@@ -7,11 +7,11 @@ using VirtCompliance.Controls;
 using VirtCompliance.Drift;
 using VirtCompliance.Evaluation;
 using VirtCompliance.Firewall;
-using VirtCompliance.Inventory;
+using VirtCompliance.Model;
 using VirtCompliance.Pci;
 using VirtCompliance.Reporting;
 using VirtCompliance.Scope;
-using Inv = VirtCompliance.Inventory.Inventory;
+using Inv = VirtCompliance.Model.Inventory;
 
 namespace VirtCompliance.Assessments
 {
@@ -46,8 +46,8 @@ namespace VirtCompliance.Assessments
                 : ExposureAnalyzer.Analyze(assessment, domains, options.Vms, warnings, vmsDone, vm => scopes[vm.Id], options.VmScopes).ToList();
             result.Warn(warnings);
             NotFoundVms(inventory, options.Vms, result);
-            result.Exposures = exposures.OrderBy(r => r.Cluster, StringComparer.OrdinalIgnoreCase)
-                .ThenBy(r => r.Vm, StringComparer.OrdinalIgnoreCase).ThenBy(r => r.TargetHost, StringComparer.OrdinalIgnoreCase).ToList();
+            // In cluster, VM and target host order already (ExposureAnalyzer).
+            result.Exposures = exposures;
             return result;
         }
 

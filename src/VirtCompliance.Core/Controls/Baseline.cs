@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using Newtonsoft.Json.Linq;
-using VirtCompliance.IO;
+using VirtCompliance.Common;
 
 namespace VirtCompliance.Controls
 {

@@ -5,7 +5,7 @@ using System.Linq;
 using System.Reflection;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
-using VirtCompliance.IO;
+using VirtCompliance.Common;
 
 namespace VirtCompliance.Controls
 {

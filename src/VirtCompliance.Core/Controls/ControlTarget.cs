@@ -1,4 +1,4 @@
-using VirtCompliance.Inventory;
+using VirtCompliance.Model;
 
 namespace VirtCompliance.Controls
 {

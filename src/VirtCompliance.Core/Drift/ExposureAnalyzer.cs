@@ -4,7 +4,7 @@ using System.Linq;
 using VirtCompliance.Common;
 using VirtCompliance.Controls;
 using VirtCompliance.Evaluation;
-using VirtCompliance.Inventory;
+using VirtCompliance.Model;
 using VirtCompliance.Scope;
 
 namespace VirtCompliance.Drift
@@ -36,18 +36,22 @@ namespace VirtCompliance.Drift
                 StringComparer.Ordinal);
 
             var done = 0;
-            foreach (var vm in inventory.Vms)
+            // Results come out in the order users read them (cluster, VM, target host), so nobody sorts
+            // the records afterwards: 100k VMs sort faster than the 200k records they give.
+            string ClusterOf(Vm v) => inventory.GetCluster(inventory.GetHost(v.HostId)?.ClusterId)?.Name ?? "";
+            foreach (var vm in inventory.Vms.OrderBy(ClusterOf, StringComparer.OrdinalIgnoreCase).ThenBy(v => v.Name, StringComparer.OrdinalIgnoreCase))
             {
                 if (vmsDone != null && ++done % 1000 == 0) vmsDone(done);
                 if (vm.Template) continue;
                 if (vmFilter != null && !vmFilter(vm.Name) && !vmFilter(vm.Id)) continue;
                 var scope = scopeOf?.Invoke(vm) ?? PciScope.Unknown;
                 if (scopes != null && !scopes.Contains(scope)) continue;
-                if (!assessment.Hosts.TryGetValue(vm.HostId ?? "", out var current))
+                if (!assessment.Hosts.TryGetValue(vm.HostId ?? "", out var current)) continue;
+                if (current.Host.ConnectionState != ConnectionState.Connected)
                 {
-                    var host = inventory.GetHost(vm.HostId);
-                    if (host != null && host.ConnectionState != ConnectionState.Connected && vmFilter != null)
-                        warnings?.Add($"VM '{vm.Name}' is on host '{host.Name}', which is {host.ConnectionState}; its exposure was not evaluated.");
+                    // Its host's controls are not known, so nothing it could lose can be shown.
+                    if (vmFilter != null)
+                        warnings?.Add($"VM '{vm.Name}' is on host '{current.Host.Name}', which is {current.Host.ConnectionState}; its exposure was not evaluated.");
                     continue;
                 }
                 if (current.Cluster == null) continue;
@@ -113,7 +117,7 @@ namespace VirtCompliance.Drift
         }
 
         /// <summary>The names of the standard portgroups a VM's adapters are on, sorted, each once.</summary>
-        private static string[] StandardPortgroupsOf(Vm vm, VirtCompliance.Inventory.Inventory inventory)
+        private static string[] StandardPortgroupsOf(Vm vm, VirtCompliance.Model.Inventory inventory)
         {
             string[] names = null;
             foreach (var nic in vm.Nics)
@@ -140,7 +144,7 @@ namespace VirtCompliance.Drift
                 }
                 if (lost.Count > 0) result.Add(new PairLoss(host, lost));
             }
-            return result.ToArray();
+            return result.OrderBy(l => l.Target.Name, StringComparer.OrdinalIgnoreCase).ToArray();
         }
 
         /// <summary>Controls that pass here and fail there; a control not evaluated on either side is no loss anyone can show.</summary>

@@ -1,8 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using VirtCompliance.Inventory;
-using Inv = VirtCompliance.Inventory.Inventory;
+using VirtCompliance.Model;
+using Inv = VirtCompliance.Model.Inventory;
 
 namespace VirtCompliance.Drift
 {

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 using VirtCompliance.Controls;
-using VirtCompliance.Inventory;
+using VirtCompliance.Model;
 using VirtCompliance.Scope;
 
 namespace VirtCompliance

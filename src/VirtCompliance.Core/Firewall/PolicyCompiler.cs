@@ -6,8 +6,8 @@ using System.Net;
 using VirtCompliance.Common;
 using VirtCompliance.Drift;
 using VirtCompliance.Evaluation;
-using VirtCompliance.Inventory;
-using Inv = VirtCompliance.Inventory.Inventory;
+using VirtCompliance.Model;
+using Inv = VirtCompliance.Model.Inventory;
 using VirtCompliance.Scope;
 
 namespace VirtCompliance.Firewall

@@ -5,8 +5,8 @@ using System.Linq;
 using VirtCompliance.Common;
 using VirtCompliance.Drift;
 using VirtCompliance.Evaluation;
-using VirtCompliance.Inventory;
-using Inv = VirtCompliance.Inventory.Inventory;
+using VirtCompliance.Model;
+using Inv = VirtCompliance.Model.Inventory;
 
 namespace VirtCompliance.Firewall
 {
@@ -270,7 +270,7 @@ namespace VirtCompliance.Firewall
         public string Description { get; init; }
 
         /// <summary>Every rule in force on every adapter of the inventory's VMs (those a filter selects).</summary>
-        public static IEnumerable<VmFirewallRule> Of(VirtCompliance.Inventory.Inventory inventory, Func<string, bool> vmFilter)
+        public static IEnumerable<VmFirewallRule> Of(VirtCompliance.Model.Inventory inventory, Func<string, bool> vmFilter)
         {
             foreach (var vm in inventory.Vms)
             {
@@ -317,7 +317,7 @@ namespace VirtCompliance.Firewall
         /// policy; failing closed, whether the VM runs on a host able to enforce it; failing open,
         /// whether it can be moved to a host that cannot (its traffic would then pass unfiltered).
         /// </summary>
-        public static List<VmFirewallPolicyStatus> Check(CompiledPolicy compiled, VirtCompliance.Inventory.Inventory inventory, IReadOnlyCollection<string> vmNames = null)
+        public static List<VmFirewallPolicyStatus> Check(CompiledPolicy compiled, VirtCompliance.Model.Inventory inventory, IReadOnlyCollection<string> vmNames = null)
         {
             var statuses = PolicyPlanner.Plan(compiled, inventory, vmNames).Select(VmFirewallPolicyStatus.From).ToList();
             var policy = compiled.Policy;
@@ -368,7 +368,7 @@ namespace VirtCompliance.Firewall
         /// "able"), with the sentence that says where. Invoke-VmFirewallPolicy warns of these and
         /// Test-VmFirewallPolicy reports them as FailOpenExposure.
         /// </summary>
-        public static IEnumerable<(string vmId, string message)> FailOpenExposures(CompiledPolicy compiled, VirtCompliance.Inventory.Inventory inventory)
+        public static IEnumerable<(string vmId, string message)> FailOpenExposures(CompiledPolicy compiled, VirtCompliance.Model.Inventory inventory)
         {
             var capable = FailClosedPlanner.CapableHosts(compiled, inventory);
             var domains = new MigrationDomains(inventory);

@@ -4,7 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using Newtonsoft.Json;
-using VirtCompliance.IO;
+using VirtCompliance.Common;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 using VirtCompliance.Scope;

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Net;
-using VirtCompliance.Inventory;
+using VirtCompliance.Model;
 
 namespace VirtCompliance.Firewall
 {

@@ -7,7 +7,7 @@ using VirtCompliance.Common;
 using VirtCompliance.Drift;
 using VirtCompliance.Evaluation;
 using VirtCompliance.Firewall;
-using VirtCompliance.Inventory;
+using VirtCompliance.Model;
 using VirtCompliance.Scope;
 
 namespace VirtCompliance.Pci
@@ -44,7 +44,7 @@ namespace VirtCompliance.Pci
         private readonly PciScopeModel _model;
         private readonly ControlAssessment _assessment;
         private readonly PciInterpretation _interpretation;
-        private readonly VirtCompliance.Inventory.Inventory _inventory;
+        private readonly VirtCompliance.Model.Inventory _inventory;
 
         // Shared by several rules, worked out once.
         private readonly Dictionary<NetworkSegment, SegmentSeparation> _separation = new Dictionary<NetworkSegment, SegmentSeparation>();
@@ -673,7 +673,7 @@ namespace VirtCompliance.Pci
         }
 
         /// <summary>One summary per cluster of the inventory (and "(standalone)" when there are standalone hosts); a finding counts in every cluster it touches.</summary>
-        public static IEnumerable<PciSeparationSummary> Summarize(VirtCompliance.Inventory.Inventory inventory, IReadOnlyList<PciSeparationFinding> findings,
+        public static IEnumerable<PciSeparationSummary> Summarize(VirtCompliance.Model.Inventory inventory, IReadOnlyList<PciSeparationFinding> findings,
             PciInterpretation interpretation, Func<string, bool> clusterFilter = null)
         {
             var clusters = inventory.Clusters.Select(c => c.Name).ToList();

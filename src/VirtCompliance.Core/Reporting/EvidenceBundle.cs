@@ -4,8 +4,8 @@ using System.IO;
 using System.Linq;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
-using VirtCompliance.Inventory;
-using VirtCompliance.IO;
+using VirtCompliance.Model;
+using VirtCompliance.Common;
 
 namespace VirtCompliance.Reporting
 {
@@ -20,12 +20,21 @@ namespace VirtCompliance.Reporting
     }
 
     /// <summary>Test-ComplianceEvidence: one file's check.</summary>
+    public enum EvidenceStatus
+    {
+        Ok,
+        Changed,
+        Missing,
+        /// <summary>A file the manifest does not name.</summary>
+        Unlisted,
+        ManifestInvalid,
+    }
+
     public sealed record EvidenceCheck
     {
         public string Bundle { get; init; }
         public string File { get; init; }
-        /// <summary>Ok, Changed, Missing, Unlisted (a file the manifest does not name), or ManifestInvalid.</summary>
-        public string Status { get; init; }
+        public EvidenceStatus Status { get; init; }
         public string Expected { get; init; }
         public string Actual { get; init; }
         public string Message { get; init; }
@@ -42,7 +51,7 @@ namespace VirtCompliance.Reporting
         public const string ManifestName = "manifest.json";
 
         /// <summary>Writes the bundle; <paramref name="results"/> maps a file name (without .json) to its records; each of <paramref name="reports"/> is written from <paramref name="reportItems"/>.</summary>
-        public static IReadOnlyList<EvidenceFile> Save(string folder, VirtCompliance.Inventory.Inventory inventory, IEnumerable<KeyValuePair<string, System.Collections.IEnumerable>> results,
+        public static IReadOnlyList<EvidenceFile> Save(string folder, VirtCompliance.Model.Inventory inventory, IEnumerable<KeyValuePair<string, System.Collections.IEnumerable>> results,
             IReadOnlyDictionary<string, string> facts, string moduleVersion, IReadOnlyList<ReportItem> reportItems = null, IEnumerable<(string name, ReportFormat format)> reports = null)
         {
             results = results.ToList();
@@ -114,7 +123,7 @@ namespace VirtCompliance.Reporting
             }
             catch (Exception ex) when (ex is IOException || ex is JsonException || ex is UnauthorizedAccessException)
             {
-                return new[] { new EvidenceCheck { Bundle = full, File = ManifestName, Status = "ManifestInvalid", Message = $"{manifestPath}: {ex.Message}" } };
+                return new[] { new EvidenceCheck { Bundle = full, File = ManifestName, Status = EvidenceStatus.ManifestInvalid, Message = $"{manifestPath}: {ex.Message}" } };
             }
             var checks = new List<EvidenceCheck>();
             var listed = new HashSet<string>(StringComparer.Ordinal) { ManifestName };
@@ -124,7 +133,7 @@ namespace VirtCompliance.Reporting
                 var path = Path.Combine(full, file.Name);
                 if (!File.Exists(path))
                 {
-                    checks.Add(new EvidenceCheck { Bundle = full, File = file.Name, Status = "Missing", Expected = file.Sha256, Message = $"{file.Name} is missing." });
+                    checks.Add(new EvidenceCheck { Bundle = full, File = file.Name, Status = EvidenceStatus.Missing, Expected = file.Sha256, Message = $"{file.Name} is missing." });
                     continue;
                 }
                 var actual = AtomicFile.Sha256Hex(File.ReadAllBytes(path));
@@ -133,14 +142,14 @@ namespace VirtCompliance.Reporting
                 {
                     Bundle = full,
                     File = file.Name,
-                    Status = ok ? "Ok" : "Changed",
+                    Status = ok ? EvidenceStatus.Ok : EvidenceStatus.Changed,
                     Expected = file.Sha256,
                     Actual = actual,
                     Message = ok ? null : $"{file.Name} has changed since the bundle was written (SHA-256 {actual}, manifest says {file.Sha256}).",
                 });
             }
             foreach (var path in Directory.EnumerateFiles(full).Where(p => !listed.Contains(Path.GetFileName(p))).OrderBy(p => p, StringComparer.Ordinal))
-                checks.Add(new EvidenceCheck { Bundle = full, File = Path.GetFileName(path), Status = "Unlisted", Message = $"{Path.GetFileName(path)} is not in the manifest." });
+                checks.Add(new EvidenceCheck { Bundle = full, File = Path.GetFileName(path), Status = EvidenceStatus.Unlisted, Message = $"{Path.GetFileName(path)} is not in the manifest." });
             return checks;
         }
     }

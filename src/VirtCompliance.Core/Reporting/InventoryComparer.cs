@@ -6,16 +6,18 @@ using VirtCompliance.Common;
 using VirtCompliance.Drift;
 using VirtCompliance.Evaluation;
 using VirtCompliance.Pci;
-using Inv = VirtCompliance.Inventory.Inventory;
+using Inv = VirtCompliance.Model.Inventory;
 using VirtCompliance.Scope;
 
 namespace VirtCompliance
 {
+    // Numbered from 1 so that "Where-Object Kind" keeps every change: a 0 would read as false.
+    public enum InventoryChangeKind { HostAdded = 1, HostRemoved, VmAdded, VmRemoved, VmMoved, ControlFailing, ControlPassing, ScopeChanged }
+
     /// <summary>Compare-VirtInventory: one thing that changed between two snapshots.</summary>
     public sealed record InventoryChange
     {
-        /// <summary>HostAdded, HostRemoved, VmAdded, VmRemoved, VmMoved, ControlFailing, ControlPassing, ScopeChanged.</summary>
-        public string Kind { get; init; }
+        public InventoryChangeKind Kind { get; init; }
         /// <summary>The host or VM, by name.</summary>
         public string Object { get; init; }
         public string ObjectId { get; init; }
@@ -42,9 +44,9 @@ namespace VirtCompliance.Reporting
             var refHosts = reference.Hosts.ToDictionary(h => h.Id, StringComparer.Ordinal);
             var difHosts = difference.Hosts.ToDictionary(h => h.Id, StringComparer.Ordinal);
             foreach (var h in difference.Hosts.Where(h => !refHosts.ContainsKey(h.Id)))
-                yield return new InventoryChange { Kind = "HostAdded", Object = h.Name, ObjectId = h.Id, After = ClusterName(difference, h.ClusterId), Message = $"Host {h.Name} is new." };
+                yield return new InventoryChange { Kind = InventoryChangeKind.HostAdded, Object = h.Name, ObjectId = h.Id, After = ClusterName(difference, h.ClusterId), Message = $"Host {h.Name} is new." };
             foreach (var h in reference.Hosts.Where(h => !difHosts.ContainsKey(h.Id)))
-                yield return new InventoryChange { Kind = "HostRemoved", Object = h.Name, ObjectId = h.Id, Before = ClusterName(reference, h.ClusterId), Message = $"Host {h.Name} is gone." };
+                yield return new InventoryChange { Kind = InventoryChangeKind.HostRemoved, Object = h.Name, ObjectId = h.Id, Before = ClusterName(reference, h.ClusterId), Message = $"Host {h.Name} is gone." };
 
             var before = Failures(reference, baseline);
             var after = Failures(difference, baseline);
@@ -54,7 +56,7 @@ namespace VirtCompliance.Reporting
                 var host = difHosts[key.Split('\u0001')[0]];
                 yield return new InventoryChange
                 {
-                    Kind = "ControlFailing",
+                    Kind = InventoryChangeKind.ControlFailing,
                     Object = host.Name,
                     ObjectId = host.Id,
                     ControlId = result.Control.Id,
@@ -69,7 +71,7 @@ namespace VirtCompliance.Reporting
                 if (!difHosts.TryGetValue(key.Split('\u0001')[0], out var host)) continue;
                 yield return new InventoryChange
                 {
-                    Kind = "ControlPassing",
+                    Kind = InventoryChangeKind.ControlPassing,
                     Object = host.Name,
                     ObjectId = host.Id,
                     ControlId = result.Control.Id,
@@ -83,14 +85,14 @@ namespace VirtCompliance.Reporting
             var refVms = reference.Vms.ToDictionary(v => v.Id, StringComparer.Ordinal);
             var difVms = difference.Vms.ToDictionary(v => v.Id, StringComparer.Ordinal);
             foreach (var v in difference.Vms.Where(v => !refVms.ContainsKey(v.Id)))
-                yield return new InventoryChange { Kind = "VmAdded", Object = v.Name, ObjectId = v.Id, After = difference.GetHost(v.HostId)?.Name, Message = $"VM {v.Name} is new." };
+                yield return new InventoryChange { Kind = InventoryChangeKind.VmAdded, Object = v.Name, ObjectId = v.Id, After = difference.GetHost(v.HostId)?.Name, Message = $"VM {v.Name} is new." };
             foreach (var v in reference.Vms.Where(v => !difVms.ContainsKey(v.Id)))
-                yield return new InventoryChange { Kind = "VmRemoved", Object = v.Name, ObjectId = v.Id, Before = reference.GetHost(v.HostId)?.Name, Message = $"VM {v.Name} is gone." };
+                yield return new InventoryChange { Kind = InventoryChangeKind.VmRemoved, Object = v.Name, ObjectId = v.Id, Before = reference.GetHost(v.HostId)?.Name, Message = $"VM {v.Name} is gone." };
             foreach (var v in difference.Vms.Where(v => refVms.TryGetValue(v.Id, out var old) && old.HostId != v.HostId))
             {
                 var from = reference.GetHost(refVms[v.Id].HostId)?.Name ?? refVms[v.Id].HostId;
                 var to = difference.GetHost(v.HostId)?.Name ?? v.HostId;
-                yield return new InventoryChange { Kind = "VmMoved", Object = v.Name, ObjectId = v.Id, Before = from, After = to, Message = $"VM {v.Name} moved from {from} to {to}." };
+                yield return new InventoryChange { Kind = InventoryChangeKind.VmMoved, Object = v.Name, ObjectId = v.Id, Before = from, After = to, Message = $"VM {v.Name} moved from {from} to {to}." };
             }
 
             var sources = scopeSources ?? new ScopeSources();
@@ -100,7 +102,7 @@ namespace VirtCompliance.Reporting
                 if (!refScopes.TryGetValue(s.VmId, out var old) || old.Scope == s.Scope) continue;
                 yield return new InventoryChange
                 {
-                    Kind = "ScopeChanged",
+                    Kind = InventoryChangeKind.ScopeChanged,
                     Object = s.Vm,
                     ObjectId = s.VmId,
                     Before = old.Scope.ToString(),

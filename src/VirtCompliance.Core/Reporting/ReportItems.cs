@@ -106,7 +106,7 @@ namespace VirtCompliance.Reporting
                     return new ReportItem
                     {
                         Category = "Inventory change", Rule = c.Kind + (c.ControlId != null ? ": " + c.ControlId : ""), Object = c.Object, Severity = c.Severity ?? Severity.Informational,
-                        Outcome = c.Kind == "ControlFailing" ? ReportOutcome.Fail : ReportOutcome.Info, Message = c.Message,
+                        Outcome = c.Kind == InventoryChangeKind.ControlFailing ? ReportOutcome.Fail : ReportOutcome.Info, Message = c.Message,
                         Evidence = new[] { $"Before: {c.Before}", $"After: {c.After}" }.Where(e => !e.EndsWith(": ", StringComparison.Ordinal)).ToArray(),
                     };
                 case null:

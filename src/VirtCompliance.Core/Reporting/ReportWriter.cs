@@ -8,7 +8,7 @@ using System.Xml;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using VirtCompliance.Controls;
-using VirtCompliance.IO;
+using VirtCompliance.Common;
 
 namespace VirtCompliance.Reporting
 {
@@ -27,14 +27,14 @@ namespace VirtCompliance.Reporting
         public IReadOnlyList<(string cluster, string host)> Hosts { get; set; }
 
         /// <summary>The context of results that came from <paramref name="inventory"/> (null: nothing known about their source).</summary>
-        public static ReportContext For(VirtCompliance.Inventory.Inventory inventory, string title, string moduleVersion) => new ReportContext
+        public static ReportContext For(VirtCompliance.Model.Inventory inventory, string title, string moduleVersion) => new ReportContext
         {
             Title = title,
             ModuleVersion = moduleVersion,
             Source = inventory?.Source,
             CollectedAt = inventory?.CollectedAt,
             InventorySha256 = inventory?.Sha256,
-            Hosts = inventory?.Hosts.Where(h => h.ConnectionState == VirtCompliance.Inventory.ConnectionState.Connected)
+            Hosts = inventory?.Hosts.Where(h => h.ConnectionState == VirtCompliance.Model.ConnectionState.Connected)
                 .Select(h => (inventory.GetCluster(h.ClusterId ?? "")?.Name ?? "", h.Name)).ToList(),
         };
     }

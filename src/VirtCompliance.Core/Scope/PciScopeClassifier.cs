@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using VirtCompliance.Common;
-using VirtCompliance.Inventory;
+using VirtCompliance.Model;
 
 namespace VirtCompliance.Scope
 {
@@ -43,7 +43,7 @@ namespace VirtCompliance.Scope
     /// </summary>
     public static class PciScopeClassifier
     {
-        public static IReadOnlyList<VmScope> Classify(VirtCompliance.Inventory.Inventory inventory, ScopeSources sources)
+        public static IReadOnlyList<VmScope> Classify(VirtCompliance.Model.Inventory inventory, ScopeSources sources)
         {
             var patterns = sources.Patterns.Select(p => (match: NameFilter.Create(new[] { p.Key }), pattern: p.Key, scope: p.Value)).ToArray();
             var map = new Dictionary<string, PciScope>(sources.Map.ToDictionary(kv => kv.Key, kv => kv.Value), StringComparer.OrdinalIgnoreCase);

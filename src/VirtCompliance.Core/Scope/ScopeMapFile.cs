@@ -4,7 +4,7 @@ using System.IO;
 using System.Linq;
 using Newtonsoft.Json.Linq;
 using VirtCompliance.Controls;
-using VirtCompliance.IO;
+using VirtCompliance.Common;
 
 namespace VirtCompliance.Scope
 {

@@ -1,7 +1,7 @@
 using System.Linq;
 using System.Management.Automation;
 using VirtCompliance.Reporting;
-using Inv = VirtCompliance.Inventory.Inventory;
+using Inv = VirtCompliance.Model.Inventory;
 
 namespace VirtCompliance.PowerShell.Cmdlets
 {

@@ -6,8 +6,7 @@ using System.Management.Automation;
 using VirtCompliance.Common;
 using VirtCompliance.Controls;
 using VirtCompliance.Drift;
-using VirtCompliance.Inventory;
-using VirtCompliance.IO;
+using VirtCompliance.Model;
 
 namespace VirtCompliance.PowerShell.Cmdlets
 {

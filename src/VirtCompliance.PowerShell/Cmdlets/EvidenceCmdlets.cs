@@ -107,7 +107,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
                 return;
             }
             var checks = EvidenceBundle.Verify(folder).ToList();
-            if (Quiet) WriteObject(checks.All(c => c.Status == "Ok"));
+            if (Quiet) WriteObject(checks.All(c => c.Status == EvidenceStatus.Ok));
             else WriteObject(checks, true);
         }
     }

@@ -6,7 +6,6 @@ using System.Management.Automation;
 using VirtCompliance.Common;
 using VirtCompliance.Assessments;
 using VirtCompliance.Firewall;
-using VirtCompliance.IO;
 using VirtCompliance.Vim.Ports;
 using VirtCompliance.Vim.Soap;
 

@@ -1,8 +1,8 @@
 using System.IO;
 using System.Management.Automation;
-using VirtCompliance.Inventory;
-using VirtCompliance.IO;
-using Inv = VirtCompliance.Inventory.Inventory;
+using VirtCompliance.Model;
+using VirtCompliance.Common;
+using Inv = VirtCompliance.Model.Inventory;
 
 namespace VirtCompliance.PowerShell.Cmdlets
 {

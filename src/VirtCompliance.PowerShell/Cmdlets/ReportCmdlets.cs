@@ -2,9 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Management.Automation;
-using VirtCompliance.IO;
+using VirtCompliance.Common;
 using VirtCompliance.Reporting;
-using Inv = VirtCompliance.Inventory.Inventory;
+using Inv = VirtCompliance.Model.Inventory;
 
 namespace VirtCompliance.PowerShell.Cmdlets
 {

@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using VirtCompliance.IO;
+using VirtCompliance.Common;
 using VirtCompliance.Scope;
 
 namespace VirtCompliance.PowerShell.Cmdlets

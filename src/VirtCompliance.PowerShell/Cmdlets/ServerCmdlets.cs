@@ -6,7 +6,7 @@ using System.Threading.Tasks;
 using VirtCompliance.Vim;
 using VirtCompliance.Vim.Collector;
 using VirtCompliance.Vim.Soap;
-using Inv = VirtCompliance.Inventory.Inventory;
+using Inv = VirtCompliance.Model.Inventory;
 
 namespace VirtCompliance
 {
@@ -101,7 +101,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
                 case VimFaultException fault:
                     record = new ErrorRecord(ex, "ServerFault," + fault.FaultType, ErrorCategory.InvalidResult, target);
                     break;
-                case Inventory.InventoryReferenceException _:
+                case VirtCompliance.Model.InventoryReferenceException _:
                     record = new ErrorRecord(ex, "InconsistentInventory", ErrorCategory.InvalidData, target);
                     break;
                 default:
@@ -302,7 +302,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
 
     /// <summary>
     /// <para type="synopsis">Collects the inventory of a connected vCenter Server or ESXi host.</para>
-    /// <para type="description">Get-VirtInventory reads datacenters, clusters (DRS and HA settings, groups, rules, VM overrides), hosts (firewall, services, advanced options, lockdown mode, NTP, standard switches and portgroups), distributed switches and portgroups (VLAN, security policy, traffic filter), datastores and VMs (host, power state, network adapters with guest IPs, datastores, folder, custom attributes) in a few paged property collector requests, and returns the same VirtCompliance.Inventory.Inventory object Import-VirtInventory returns. Pipe it to Export-VirtInventory to keep it as a snapshot, or to any analysis cmdlet. Ctrl+C stops it promptly.</para>
+    /// <para type="description">Get-VirtInventory reads datacenters, clusters (DRS and HA settings, groups, rules, VM overrides), hosts (firewall, services, advanced options, lockdown mode, NTP, standard switches and portgroups), distributed switches and portgroups (VLAN, security policy, traffic filter), datastores and VMs (host, power state, network adapters with guest IPs, datastores, folder, custom attributes) in a few paged property collector requests, and returns the same VirtCompliance.Model.Inventory object Import-VirtInventory returns. Pipe it to Export-VirtInventory to keep it as a snapshot, or to any analysis cmdlet. Ctrl+C stops it promptly.</para>
     /// </summary>
     /// <example>
     ///   <code>Connect-VirtServer vcsa-01 -Credential $cred; $inv = Get-VirtInventory</code>

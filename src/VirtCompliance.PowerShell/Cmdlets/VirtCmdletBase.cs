@@ -3,8 +3,8 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using VirtCompliance.Controls;
-using VirtCompliance.IO;
-using Inv = VirtCompliance.Inventory.Inventory;
+using VirtCompliance.Common;
+using Inv = VirtCompliance.Model.Inventory;
 
 namespace VirtCompliance.PowerShell.Cmdlets
 {

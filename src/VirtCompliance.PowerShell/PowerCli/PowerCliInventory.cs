@@ -5,7 +5,7 @@ using System.Management.Automation;
 using VirtCompliance.Vim;
 using VirtCompliance.Vim.Collector;
 using VirtCompliance.Vim.Soap;
-using Inv = VirtCompliance.Inventory.Inventory;
+using Inv = VirtCompliance.Model.Inventory;
 
 namespace VirtCompliance.PowerShell.PowerCli
 {

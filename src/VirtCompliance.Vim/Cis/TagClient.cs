@@ -8,7 +8,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Newtonsoft.Json.Linq;
-using VirtCompliance.Inventory;
+using VirtCompliance.Model;
 
 namespace VirtCompliance.Vim.Cis
 {

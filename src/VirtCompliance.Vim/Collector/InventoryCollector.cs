@@ -6,9 +6,9 @@ using System.Threading;
 using System.Threading.Tasks;
 using VirtCompliance.Common;
 using VirtCompliance.Drift;
-using VirtCompliance.Inventory;
+using VirtCompliance.Model;
 using VirtCompliance.Vim.Soap;
-using Inv = VirtCompliance.Inventory.Inventory;
+using Inv = VirtCompliance.Model.Inventory;
 
 namespace VirtCompliance.Vim.Collector
 {

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using VirtCompliance.Inventory;
+using VirtCompliance.Model;
 using VirtCompliance.Vim.Soap;
 
 namespace VirtCompliance.Vim.Ports

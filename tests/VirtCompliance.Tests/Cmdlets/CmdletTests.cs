@@ -3,7 +3,7 @@ using System.IO;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
-using VirtCompliance.Inventory;
+using VirtCompliance.Model;
 using VirtCompliance.PowerShell.Cmdlets;
 using Xunit;
 using PS = System.Management.Automation.PowerShell;

@@ -4,18 +4,18 @@ using System.Linq;
 using VirtCompliance.Assessments;
 using VirtCompliance.Controls;
 using VirtCompliance.Drift;
-using VirtCompliance.Inventory;
+using VirtCompliance.Model;
 using Xunit;
 
 namespace VirtCompliance.Tests.Core
 {
     public class HostDriftTests
     {
-        private static HostControlDrift[] Drift(VirtCompliance.Inventory.Inventory inv, Baseline baseline, bool peer = false,
+        private static HostControlDrift[] Drift(VirtCompliance.Model.Inventory inv, Baseline baseline, bool peer = false,
             string[] clusters = null, string[] controlIds = null) =>
             Drift(inv, baseline, out _, peer, clusters, controlIds);
 
-        private static HostControlDrift[] Drift(VirtCompliance.Inventory.Inventory inv, Baseline baseline, out IReadOnlyList<string> warnings,
+        private static HostControlDrift[] Drift(VirtCompliance.Model.Inventory inv, Baseline baseline, out IReadOnlyList<string> warnings,
             bool peer = false, string[] clusters = null, string[] controlIds = null)
         {
             var result = Assessment.Drift(inv, new AssessmentOptions { Baseline = baseline, Peer = peer, Clusters = clusters, ControlIds = controlIds });
@@ -23,7 +23,7 @@ namespace VirtCompliance.Tests.Core
             return result.Hosts.ToArray();
         }
 
-        private static NetworkControlDrift[] NetworkDrift(VirtCompliance.Inventory.Inventory inv, Baseline baseline, bool peer = false) =>
+        private static NetworkControlDrift[] NetworkDrift(VirtCompliance.Model.Inventory inv, Baseline baseline, bool peer = false) =>
             Assessment.Drift(inv, new AssessmentOptions { Baseline = baseline, Peer = peer }).Networks.ToArray();
 
         private static Lab ThreeHosts(Func<Host, Host> changeThird = null) => new Lab().Cluster("domain-c1", "Prod")
@@ -187,10 +187,10 @@ namespace VirtCompliance.Tests.Core
 
     public class MigrationExposureTests
     {
-        private static VmMigrationExposure[] Exposure(VirtCompliance.Inventory.Inventory inv, bool peer = true, string[] vms = null) =>
+        private static VmMigrationExposure[] Exposure(VirtCompliance.Model.Inventory inv, bool peer = true, string[] vms = null) =>
             Exposure(inv, out _, peer, vms);
 
-        private static VmMigrationExposure[] Exposure(VirtCompliance.Inventory.Inventory inv, out IReadOnlyList<string> warnings, bool peer = true, string[] vms = null)
+        private static VmMigrationExposure[] Exposure(VirtCompliance.Model.Inventory inv, out IReadOnlyList<string> warnings, bool peer = true, string[] vms = null)
         {
             var result = Assessment.Exposure(inv, new AssessmentOptions { Peer = peer, Vms = vms });
             warnings = result.Warnings;

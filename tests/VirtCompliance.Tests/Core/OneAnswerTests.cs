@@ -7,7 +7,7 @@ using Newtonsoft.Json.Linq;
 using VirtCompliance.Assessments;
 using VirtCompliance.Controls;
 using VirtCompliance.Firewall;
-using VirtCompliance.Inventory;
+using VirtCompliance.Model;
 using VirtCompliance.Pci;
 using VirtCompliance.Reporting;
 using VirtCompliance.Scope;
@@ -83,7 +83,7 @@ namespace VirtCompliance.Tests.Core
             var sample = InventorySnapshot.Read(Lab.SamplePath);
             // As if the policy had been applied: every protected port carries its filter, so Test- judges placement.
             var desired = Assessment.FirewallPlan(sample, new AssessmentOptions { Policy = PolicyReader.Load(policy) }).Compiled.Vms.ToDictionary(v => v.VmId, v => v.Filter);
-            var inv = new VirtCompliance.Inventory.Inventory(sample.Source, sample.CollectedAt, sample.Collector, sample.Datacenters, sample.Clusters, sample.Hosts, sample.Networks,
+            var inv = new VirtCompliance.Model.Inventory(sample.Source, sample.CollectedAt, sample.Collector, sample.Datacenters, sample.Clusters, sample.Hosts, sample.Networks,
                 sample.DistributedSwitches, sample.Datastores, sample.Vms.Select(v => desired.TryGetValue(v.Id, out var f) ? v with { Nics = v.Nics.Select(n => n.PortKey == null ? n : n with { PortFilter = f }).ToArray() } : v));
             var (_, warnings, _) = RunWithWarnings("Invoke-VmFirewallPolicy -Policy $policy -Inventory $inv -WhatIf", ("inv", inv), ("policy", policy));
             var (statuses, _, _) = RunWithWarnings("Test-VmFirewallPolicy -Policy $policy -Inventory $inv -PassThru -WarningAction SilentlyContinue", ("inv", inv), ("policy", policy));
@@ -148,7 +148,7 @@ namespace VirtCompliance.Tests.Core
         public void Software_that_was_not_read_leaves_the_acceptance_level_not_evaluated_with_the_reason()
         {
             var inv = ThreeHosts(h => h).Build();
-            var unread = new VirtCompliance.Inventory.Inventory(inv.Source, inv.CollectedAt, inv.Collector, inv.Datacenters, inv.Clusters,
+            var unread = new VirtCompliance.Model.Inventory(inv.Source, inv.CollectedAt, inv.Collector, inv.Datacenters, inv.Clusters,
                 inv.Hosts.Select(h => h with { AcceptanceLevel = null, Packages = Array.Empty<HostPackage>(), NotReported = new Dictionary<string, string> { ["software"] = "software not read (Get-VirtInventory -SkipSoftware)" } }),
                 inv.Networks, inv.DistributedSwitches, inv.Datastores, inv.Vms);
             var acceptance = Assessment.Drift(unread, new AssessmentOptions { Baseline = Baseline.Load("pci-dss") }).Hosts.Where(d => d.ControlId == "esx-9.vib-acceptance-level-supported").ToArray();
@@ -168,7 +168,7 @@ namespace VirtCompliance.Tests.Core
             Assert.Equal((NetworkObjectKind.DistributedPortgroup, "dvs-lab", (string)null), (promiscuous.ObjectKind, promiscuous.Switch, promiscuous.Host));
             Assert.DoesNotContain(Assessment.Drift(inv, new AssessmentOptions()).Hosts, d => d.ControlId.Contains("dvportgroup"));
 
-            var dark = new VirtCompliance.Inventory.Inventory(inv.Source, inv.CollectedAt, inv.Collector, inv.Datacenters, inv.Clusters,
+            var dark = new VirtCompliance.Model.Inventory(inv.Source, inv.CollectedAt, inv.Collector, inv.Datacenters, inv.Clusters,
                 inv.Hosts.Select(h => h with { ConnectionState = ConnectionState.Disconnected }), inv.Networks, inv.DistributedSwitches, inv.Datastores, inv.Vms);
             Assert.Single(Assessment.Drift(dark, new AssessmentOptions()).Networks,
                 d => d.Network == "dvpg-trunk" && d.ControlId == "vcenter-9.network-reject-promiscuous-mode-dvportgroup" && d.Outcome == Outcome.Fail);
@@ -227,7 +227,7 @@ namespace VirtCompliance.Tests.Core
         {
             var inv = InventorySnapshot.Read(Lab.SamplePath);
             // Every host's services not reported: in-scope hosts cannot be verified.
-            var blind = new VirtCompliance.Inventory.Inventory(inv.Source, inv.CollectedAt, inv.Collector, inv.Datacenters, inv.Clusters,
+            var blind = new VirtCompliance.Model.Inventory(inv.Source, inv.CollectedAt, inv.Collector, inv.Datacenters, inv.Clusters,
                 inv.Hosts.Select(h => h with { NotReported = new Dictionary<string, string> { ["services"] = "the server did not report config.service (NoPermission)" } }),
                 inv.Networks, inv.DistributedSwitches, inv.Datastores, inv.Vms);
             var options = new AssessmentOptions { Interpretation = PciInterpretation.HypervisorIsolation, RuleIds = new[] { PciSeparationAnalyzer.InScopeHostUnverified } };
@@ -297,9 +297,9 @@ namespace VirtCompliance.Tests.Core
             Assert.Empty(errors);
             var checks = output.Cast<EvidenceCheck>().ToArray();
             Assert.True(checks.Length >= 10, $"{checks.Length} checks");
-            Assert.All(checks, c => Assert.Equal("Ok", c.Status));
+            Assert.All(checks, c => Assert.Equal(EvidenceStatus.Ok, c.Status));
         }
 
-        private static string AtomicFileHash(string path) => VirtCompliance.IO.AtomicFile.Sha256Hex(File.ReadAllBytes(path));
+        private static string AtomicFileHash(string path) => VirtCompliance.Common.AtomicFile.Sha256Hex(File.ReadAllBytes(path));
     }
 }

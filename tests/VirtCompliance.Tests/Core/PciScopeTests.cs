@@ -1,6 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
-using VirtCompliance.Inventory;
+using VirtCompliance.Model;
 using VirtCompliance.Pci;
 using Xunit;
 using VirtCompliance.Scope;

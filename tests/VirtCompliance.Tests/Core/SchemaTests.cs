@@ -1,7 +1,7 @@
 using System.IO;
 using System.Linq;
 using NJsonSchema;
-using VirtCompliance.Inventory;
+using VirtCompliance.Model;
 using Xunit;
 
 namespace VirtCompliance.Tests.Core

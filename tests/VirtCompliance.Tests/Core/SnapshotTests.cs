@@ -2,15 +2,15 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Text;
-using VirtCompliance.Inventory;
-using VirtCompliance.IO;
+using VirtCompliance.Model;
+using VirtCompliance.Common;
 using Xunit;
 
 namespace VirtCompliance.Tests.Core
 {
     public class SnapshotTests
     {
-        private static VirtCompliance.Inventory.Inventory SmallLab() => new Lab()
+        private static VirtCompliance.Model.Inventory SmallLab() => new Lab()
             .Cluster("domain-c1", "Prod").Host("host-2", "domain-c1").Host("host-1", "domain-c1")
             .Vm("vm-2", "host-1").Vm("vm-1", "host-2").Build();
 
@@ -47,7 +47,7 @@ namespace VirtCompliance.Tests.Core
             Assert.Equal("udp://b", loaded.GetHost("host-2").AdvancedOptions["Syslog.global.logHost"]);
             Assert.Equal("CDE", loaded.GetVm("vm-1").CustomAttributes["PCI-Scope"]);
             Assert.Empty(loaded.GetVm("vm-2").CustomAttributes);
-            Assert.Empty(new VirtCompliance.Inventory.Host().AdvancedOptions);
+            Assert.Empty(new VirtCompliance.Model.Host().AdvancedOptions);
         }
 
         [Fact]

@@ -4,7 +4,7 @@ using System.Linq;
 using System.Net;
 using Newtonsoft.Json;
 using VirtCompliance.Firewall;
-using VirtCompliance.Inventory;
+using VirtCompliance.Model;
 using VirtCompliance.Pci;
 using Xunit;
 using VirtCompliance.Scope;
@@ -67,7 +67,7 @@ namespace VirtCompliance.Tests.Firewall
         }
 
         /// <summary>The policy read directly: the first rule whose groups, protocol and port match decides, else the default.</summary>
-        private static string Direct(FirewallPolicy policy, Dictionary<string, HashSet<string>> members, VirtCompliance.Inventory.Inventory inventory,
+        private static string Direct(FirewallPolicy policy, Dictionary<string, HashSet<string>> members, VirtCompliance.Model.Inventory inventory,
             IPAddress peer, Vm vm, bool inbound, int protocol, int? port)
         {
             bool Holds(string group, IPAddress address) =>
@@ -87,7 +87,7 @@ namespace VirtCompliance.Tests.Firewall
             return fallback == PolicyAction.Allow ? "allow" : "drop";
         }
 
-        private static VirtCompliance.Inventory.Inventory RandomInventory(Random rng)
+        private static VirtCompliance.Model.Inventory RandomInventory(Random rng)
         {
             var lab = new Lab().Cluster("domain-c1", "C").Host("host-1", "domain-c1");
             var count = rng.Next(3, 8);

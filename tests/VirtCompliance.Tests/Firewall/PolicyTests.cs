@@ -6,8 +6,8 @@ using System.Net;
 using System.Text;
 using Newtonsoft.Json;
 using VirtCompliance.Firewall;
-using VirtCompliance.Inventory;
-using VirtCompliance.IO;
+using VirtCompliance.Model;
+using VirtCompliance.Common;
 using Xunit;
 
 namespace VirtCompliance.Tests.Firewall
@@ -212,7 +212,7 @@ namespace VirtCompliance.Tests.Firewall
     public class FirewallStatusTests
     {
         /// <summary>The sample with every protected port already carrying the compiled filter, as if the policy had been applied.</summary>
-        private static (CompiledPolicy compiled, VirtCompliance.Inventory.Inventory inventory) Enforced(FailureMode mode)
+        private static (CompiledPolicy compiled, VirtCompliance.Model.Inventory inventory) Enforced(FailureMode mode)
         {
             var policy = PolicyReader.Load(Path.Combine(Lab.ModuleFolder, "samples", "pci-lab.policy.yaml"));
             policy.FailureMode = mode;
@@ -220,7 +220,7 @@ namespace VirtCompliance.Tests.Firewall
             var compiled = PolicyCompiler.Compile(policy, inv);
             var filters = compiled.Vms.ToDictionary(v => v.VmId, v => v.Filter);
             var vms = inv.Vms.Select(v => filters.TryGetValue(v.Id, out var f) ? v with { Nics = v.Nics.Select(n => n.PortKey == null ? n : n with { PortFilter = f }).ToArray() } : v);
-            var applied = new VirtCompliance.Inventory.Inventory(inv.Source, inv.CollectedAt, inv.Collector, inv.Datacenters, inv.Clusters, inv.Hosts, inv.Networks, inv.DistributedSwitches, inv.Datastores, vms);
+            var applied = new VirtCompliance.Model.Inventory(inv.Source, inv.CollectedAt, inv.Collector, inv.Datacenters, inv.Clusters, inv.Hosts, inv.Networks, inv.DistributedSwitches, inv.Datastores, vms);
             return (PolicyCompiler.Compile(policy, applied), applied);
         }
 
@@ -246,7 +246,7 @@ namespace VirtCompliance.Tests.Firewall
             // What 0.1 wrote: the same rules with incomingPackets for traffic to the VM.
             var old = desired with { Rules = desired.Rules.Select(r => r with { Direction = PortDirection.Inverted(r.Direction) }).ToArray() };
             var vms = inv.Vms.Select(v => v.Id == db.Id ? v with { Nics = v.Nics.Select(n => n with { PortFilter = old }).ToArray() } : v);
-            var written = new VirtCompliance.Inventory.Inventory(inv.Source, inv.CollectedAt, inv.Collector, inv.Datacenters, inv.Clusters, inv.Hosts, inv.Networks, inv.DistributedSwitches, inv.Datastores, vms);
+            var written = new VirtCompliance.Model.Inventory(inv.Source, inv.CollectedAt, inv.Collector, inv.Datacenters, inv.Clusters, inv.Hosts, inv.Networks, inv.DistributedSwitches, inv.Datastores, vms);
             var change = PolicyPlanner.Plan(PolicyCompiler.Compile(compiled.Policy, written), written).Single(c => c.VmId == db.Id);
             Assert.Equal(PortChangeAction.Update, change.Action);
             Assert.Contains("0.1", change.Message);

@@ -3,9 +3,9 @@ using System.Collections.Generic;
 using System.Linq;
 using VirtCompliance.Controls;
 using VirtCompliance.Drift;
-using VirtCompliance.Inventory;
+using VirtCompliance.Model;
 using VirtCompliance.Pci;
-using Inv = VirtCompliance.Inventory.Inventory;
+using Inv = VirtCompliance.Model.Inventory;
 using VirtCompliance.Scope;
 
 namespace VirtCompliance.Tests.Pci

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using VirtCompliance.Controls;
-using VirtCompliance.Inventory;
+using VirtCompliance.Model;
 using VirtCompliance.Pci;
 using Xunit;
 using static VirtCompliance.Tests.Pci.PciLab;

@@ -6,7 +6,7 @@ using VirtCompliance.Tests.Cmdlets;
 using VirtCompliance.Tests.Vim;
 using VirtCompliance.Vim;
 using Xunit;
-using Inv = VirtCompliance.Inventory.Inventory;
+using Inv = VirtCompliance.Model.Inventory;
 
 namespace VirtCompliance.Tests.PowerCli
 {

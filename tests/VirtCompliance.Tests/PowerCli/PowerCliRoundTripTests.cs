@@ -5,8 +5,8 @@ using System.Management.Automation;
 using System.Text;
 using System.Threading;
 using Newtonsoft.Json;
-using VirtCompliance.IO;
-using VirtCompliance.Inventory;
+using VirtCompliance.Common;
+using VirtCompliance.Model;
 using VirtCompliance.PowerShell.PowerCli;
 using VirtCompliance.Tests.Cmdlets;
 using VirtCompliance.Tests.Vim;
@@ -14,7 +14,7 @@ using VirtCompliance.Vim;
 using VirtCompliance.Vim.Collector;
 using VirtCompliance.Vim.Soap;
 using Xunit;
-using Inv = VirtCompliance.Inventory.Inventory;
+using Inv = VirtCompliance.Model.Inventory;
 using VirtCompliance.Scope;
 
 namespace VirtCompliance.Tests.PowerCli

@@ -8,7 +8,7 @@ using VirtCompliance.Controls;
 using VirtCompliance.Reporting;
 using VirtCompliance.Tests.Cmdlets;
 using Xunit;
-using Inv = VirtCompliance.Inventory.Inventory;
+using Inv = VirtCompliance.Model.Inventory;
 
 namespace VirtCompliance.Tests.Reporting
 {
@@ -70,7 +70,7 @@ namespace VirtCompliance.Tests.Reporting
             // The matrix has a row for every connected host of the drifted clusters.
             var drift = results.OfType<HostControlDrift>().ToList();
             var driftClusters = drift.Select(d => d.Cluster ?? "").Distinct().ToList();
-            var expectedRows = inventory.Hosts.Count(h => h.ConnectionState == VirtCompliance.Inventory.ConnectionState.Connected &&
+            var expectedRows = inventory.Hosts.Count(h => h.ConnectionState == VirtCompliance.Model.ConnectionState.Connected &&
                                                           driftClusters.Contains(inventory.GetCluster(h.ClusterId ?? "")?.Name ?? ""));
             Assert.Equal(expectedRows, (int)browser.Evaluate("document.querySelectorAll('#drift-matrix tbody tr').length"));
             Assert.Equal(drift.Select(d => (d.Host, d.ControlId)).Distinct().Count(), (int)browser.Evaluate("document.querySelectorAll('#drift-matrix td.x').length"));

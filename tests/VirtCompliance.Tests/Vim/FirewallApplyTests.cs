@@ -6,13 +6,13 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using VirtCompliance.Firewall;
-using VirtCompliance.Inventory;
+using VirtCompliance.Model;
 using VirtCompliance.Vim;
 using VirtCompliance.Vim.Collector;
 using VirtCompliance.Vim.Ports;
 using VirtCompliance.Vim.Soap;
 using Xunit;
-using Inv = VirtCompliance.Inventory.Inventory;
+using Inv = VirtCompliance.Model.Inventory;
 
 namespace VirtCompliance.Tests.Vim
 {
@@ -133,7 +133,7 @@ namespace VirtCompliance.Tests.Vim
                 var dvs = new VimRef(change.SwitchType, change.SwitchId);
                 var writer = new PortFilterWriter(client);
                 // Someone else edits the port after it was read: its configVersion moves on.
-                await writer.WriteAsync(dvs, change.PortKey, change.PortConfigVersion, new VirtCompliance.Inventory.TrafficFilter(), CancellationToken.None);
+                await writer.WriteAsync(dvs, change.PortKey, change.PortConfigVersion, new VirtCompliance.Model.TrafficFilter(), CancellationToken.None);
                 await writer.WriteAsync(dvs, change.PortKey, change.PortConfigVersion, change.Desired, CancellationToken.None);
                 Assert.Equal(2, writer.Attempts);
                 var nic = (await Collect(client)).GetVm(change.VmId).Nics.Single(n => n.Key == change.NicKey);
@@ -230,14 +230,14 @@ namespace VirtCompliance.Tests.Vim
         [Fact]
         public void The_port_reconfiguration_request_matches_the_vim25_schema()
         {
-            var filter = new VirtCompliance.Inventory.TrafficFilter
+            var filter = new VirtCompliance.Model.TrafficFilter
             {
                 OnFailure = "failClosed",
                 Rules = new[]
                 {
-                    new VirtCompliance.Inventory.TrafficRule { Sequence = 10, Description = "p/a", Direction = TrafficDirection.IncomingPackets, Action = TrafficAction.Allow, Protocol = 6, SourceAddresses = new[] { "10.0.0.0/8" }, DestinationPorts = "8000-8080" },
-                    new VirtCompliance.Inventory.TrafficRule { Sequence = 20, Description = "p/b", Direction = TrafficDirection.OutgoingPackets, Action = TrafficAction.Drop, DestinationAddresses = new[] { "10.1.2.3" }, DestinationPorts = "22", Protocol = 17 },
-                    new VirtCompliance.Inventory.TrafficRule { Sequence = 60000, Description = "p/default-inbound", Direction = TrafficDirection.IncomingPackets, Action = TrafficAction.Drop },
+                    new VirtCompliance.Model.TrafficRule { Sequence = 10, Description = "p/a", Direction = TrafficDirection.IncomingPackets, Action = TrafficAction.Allow, Protocol = 6, SourceAddresses = new[] { "10.0.0.0/8" }, DestinationPorts = "8000-8080" },
+                    new VirtCompliance.Model.TrafficRule { Sequence = 20, Description = "p/b", Direction = TrafficDirection.OutgoingPackets, Action = TrafficAction.Drop, DestinationAddresses = new[] { "10.1.2.3" }, DestinationPorts = "22", Protocol = 17 },
+                    new VirtCompliance.Model.TrafficRule { Sequence = 60000, Description = "p/default-inbound", Direction = TrafficDirection.IncomingPackets, Action = TrafficAction.Drop },
                 },
             };
             using (var w = PortFilterWriter.Request(new VimRef("VmwareDistributedVirtualSwitch", "dvs-9"), "12", "3", filter))

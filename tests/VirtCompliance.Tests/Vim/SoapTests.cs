@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text;
-using VirtCompliance.Inventory;
+using VirtCompliance.Model;
 using VirtCompliance.Vim;
 using VirtCompliance.Vim.Collector;
 using VirtCompliance.Vim.Soap;

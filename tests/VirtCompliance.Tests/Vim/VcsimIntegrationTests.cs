@@ -9,12 +9,12 @@ using System.Threading;
 using Newtonsoft.Json.Linq;
 using VirtCompliance.Controls;
 using VirtCompliance.Drift;
-using VirtCompliance.Inventory;
+using VirtCompliance.Model;
 using VirtCompliance.Vim;
 using VirtCompliance.Vim.Collector;
 using VirtCompliance.Vim.Soap;
 using Xunit;
-using Inv = VirtCompliance.Inventory.Inventory;
+using Inv = VirtCompliance.Model.Inventory;
 using VirtCompliance.Scope;
 
 namespace VirtCompliance.Tests.Vim

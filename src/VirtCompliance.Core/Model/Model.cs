@@ -6,7 +6,7 @@ using System.Linq;
 // identified by its vSphere managed-object reference value (e.g. "host-21"). Collections default
 // to empty, never null, so analyzers need no null checks. Enum names follow vSphere's own enum
 // values (serialised camelCase: "lockdownNormal", "fullyAutomated", ...).
-namespace VirtCompliance.Inventory
+namespace VirtCompliance.Model
 {
     public enum ConnectionState { Connected, Disconnected, NotResponding }
 

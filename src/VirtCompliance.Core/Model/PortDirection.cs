@@ -1,4 +1,4 @@
-namespace VirtCompliance.Inventory
+namespace VirtCompliance.Model
 {
     /// <summary>Which way a packet crosses a VM's distributed port, as the person writing a policy thinks of it.</summary>
     public enum PacketDirection

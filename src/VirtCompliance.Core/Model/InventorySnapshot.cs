@@ -3,9 +3,9 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using Newtonsoft.Json;
-using VirtCompliance.IO;
+using VirtCompliance.Common;
 
-namespace VirtCompliance.Inventory
+namespace VirtCompliance.Model
 {
     /// <summary>
     /// Reads and writes inventory snapshot files: the inventory model as JSON, with

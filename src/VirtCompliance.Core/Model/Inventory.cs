@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 
-namespace VirtCompliance.Inventory
+namespace VirtCompliance.Model
 {
     /// <summary>
     /// An immutable snapshot of a virtual infrastructure. Every collection is sorted by id (and every

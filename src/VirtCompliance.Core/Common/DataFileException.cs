@@ -1,6 +1,6 @@
 using System;
 
-namespace VirtCompliance.IO
+namespace VirtCompliance.Common
 {
     /// <summary>
     /// A data file (snapshot, baseline, policy, mapping) that cannot be used as it is. The message

@@ -6,7 +6,7 @@ using Newtonsoft.Json;
 using Newtonsoft.Json.Converters;
 using Newtonsoft.Json.Serialization;
 
-namespace VirtCompliance.IO
+namespace VirtCompliance.Common
 {
     /// <summary>
     /// The one JSON dialect of every VirtCompliance data file: camelCase names, enums as camelCase

@@ -3,7 +3,7 @@ using System.IO;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace VirtCompliance.IO
+namespace VirtCompliance.Common
 {
     /// <summary>
     /// Writes files so that a reader never sees half of one: the content goes to a temporary file
