@@ -30,7 +30,9 @@ foreach ($skipped in $result.Skipped) {
     # A skipped test must say why; Pester keeps the reason in the test's error/skip message.
     Write-Host "SKIPPED: $($skipped.ExpandedPath) - $($skipped.ErrorRecord | Select-Object -First 1)"
 }
-$failedContainers = @($result.Containers | Where-Object Result -eq 'Failed').Count
+# A file that failed to run at all (a syntax error, a BeforeAll that threw) counts once; a file whose
+# tests failed is already counted by its tests.
+$failedContainers = @($result.Containers | Where-Object { $_.Result -eq 'Failed' -and $_.FailedCount -eq 0 }).Count
 [pscustomobject]@{
     Passed  = $result.PassedCount
     Failed  = $result.FailedCount + $failedContainers

@@ -20,7 +20,7 @@ namespace VirtCompliance.Tests.Reporting
         {
             var (output, errors) = CmdletTests.Run(
                 "$inv = Import-VirtInventory -Path $sample; $inv; " +
-                "Get-HostControlDrift -Inventory $inv -WarningAction SilentlyContinue; Get-VmMigrationExposure -Inventory $inv -WarningAction SilentlyContinue; Test-PciSeparation -Inventory $inv",
+                "Get-HostControlDrift -Inventory $inv -WarningAction SilentlyContinue; Get-NetworkControlDrift -Inventory $inv; Get-VmMigrationExposure -Inventory $inv -WarningAction SilentlyContinue; Test-PciSeparation -Inventory $inv",
                 ("sample", Lab.SamplePath));
             Assert.Empty(errors);
             return (output.Skip(1).ToArray(), (Inv)output[0]);
@@ -31,7 +31,7 @@ namespace VirtCompliance.Tests.Reporting
             var path = Path.Combine(folder, name);
             var (_, errors) = CmdletTests.Run(
                 "$inv = Import-VirtInventory -Path $sample; " +
-                "@(Get-HostControlDrift -Inventory $inv -WarningAction SilentlyContinue; Get-VmMigrationExposure -Inventory $inv -WarningAction SilentlyContinue; Test-PciSeparation -Inventory $inv) | " +
+                "@(Get-HostControlDrift -Inventory $inv -WarningAction SilentlyContinue; Get-NetworkControlDrift -Inventory $inv; Get-VmMigrationExposure -Inventory $inv -WarningAction SilentlyContinue; Test-PciSeparation -Inventory $inv) | " +
                 "Export-ComplianceReport -Path $path -Format $format -Inventory $inv -Title 'PCI lab compliance report'",
                 ("sample", Lab.SamplePath), ("path", path), ("format", format));
             Assert.Empty(errors);
@@ -54,7 +54,7 @@ namespace VirtCompliance.Tests.Reporting
             Assert.Empty(browser.Errors);
 
             var sections = browser.Evaluate("Array.from(document.querySelectorAll('section')).map(s => s.id).join(',')").ToString().Split(',');
-            Assert.Equal(new[] { "summary", "requirements", "drift-matrix", "host-control-drift", "migration-exposure", "cde-separation" }, sections);
+            Assert.Equal(new[] { "summary", "requirements", "drift-matrix", "host-control-drift", "network-control-drift", "migration-exposure", "cde-separation" }, sections);
 
             // The charts are drawn, not just present in the markup.
             Assert.True((double)browser.Evaluate("document.getElementById('severity-chart').getBoundingClientRect().width") > 100);
@@ -73,7 +73,13 @@ namespace VirtCompliance.Tests.Reporting
             var expectedRows = inventory.Hosts.Count(h => h.ConnectionState == VirtCompliance.Model.ConnectionState.Connected &&
                                                           driftClusters.Contains(inventory.GetCluster(h.ClusterId ?? "")?.Name ?? ""));
             Assert.Equal(expectedRows, (int)browser.Evaluate("document.querySelectorAll('#drift-matrix tbody tr').length"));
-            Assert.Equal(drift.Select(d => (d.Host, d.ControlId)).Distinct().Count(), (int)browser.Evaluate("document.querySelectorAll('#drift-matrix td.x').length"));
+            Assert.Equal(drift.Where(d => d.Outcome == Outcome.Fail).Select(d => (d.Host, d.ControlId)).Distinct().Count(), (int)browser.Evaluate("document.querySelectorAll('#drift-matrix td.x').length"));
+            // A control the server did not report has its own mark: esx-edge-01's services were refused (NoPermission).
+            var notEvaluated = drift.Where(d => d.Outcome == Outcome.NotEvaluated).ToList();
+            Assert.Contains(notEvaluated, d => d.Host == "esx-edge-01.lab.local" && d.ControlId == "esx-9.ssh");
+            Assert.Equal(notEvaluated.Select(d => (d.Host, d.ControlId)).Distinct().Count(), (int)browser.Evaluate("document.querySelectorAll('#drift-matrix td.ne').length"));
+            Assert.Contains("Not evaluated: " + results.Count(r => ReportItems.From(r).Outcome == ReportOutcome.NotEvaluated),
+                (string)browser.Evaluate("document.getElementById('summary').innerText"));
             Assert.Contains(inventory.Sha256, (string)browser.Evaluate("document.querySelector('header').innerText"));
 
             // The screenshot the README shows comes from here.
