@@ -347,6 +347,19 @@ Describe 'Test-PciSeparation' {
         $list | Should -Match 'Evidence\s+: Segment dvpg-cde-db \+ dvpg-pay-test'
         $list | Should -Match 'Remediation\s+: Move the out-of-scope VMs'
     }
+
+    It 'lists every rule of the registry in its help and completes -RuleId from it' {
+        $rules = [VirtCompliance.Pci.SeparationRules]::All.Info.Id
+        $rules | Should -Contain 'pci.no-cde-scope'
+        $help = Get-Help Test-PciSeparation -Full | Out-String -Width 200
+        foreach ($id in $rules) { $help | Should -Match ([regex]::Escape($id)) }
+        $line = 'Test-PciSeparation -RuleId pci.no-'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be 'pci.no-cde-scope'
+    }
+
+    It 'refuses a rule id that names no rule' {
+        { Test-PciSeparation -Inventory $inv -RuleId pci.mixed-scope-hots } | Should -Throw -ErrorId 'UnknownRuleId,*' -ExpectedMessage '*pci.mixed-scope-hots*'
+    }
 }
 
 Describe 'Get-PciSegmentationMatrix' {

@@ -59,7 +59,6 @@ namespace VirtCompliance.PowerShell.Cmdlets
     /// <summary>
     /// <para type="synopsis">Tests the separation of the cardholder data environment (PCI DSS 4.0.1 2.2.3, 1.3, 11.4.5) in the virtual infrastructure.</para>
     /// <para type="description">Test-PciSeparation classifies VMs as Get-PciScope does and writes one VirtCompliance.PciSeparationFinding per problem, each with RuleId, Outcome (Fail, Warning, Info), Severity, the hosts, VMs, networks and datastores involved, PCI DSS ids, a Message naming the objects, the Evidence it rests on and a Remediation.</para>
-    /// <para type="description">Rules: pci.mixed-scope-host (CDE and out-of-scope VMs on one host now); pci.potential-mixed-scope-host (vMotion, DRS or HA can bring them together because no mandatory VM-host rule or anti-affinity rule keeps them apart; Fail when DRS would do it on its own, Warning when it takes a person or an HA restart); pci.shared-segment (CDE and out-of-scope adapters on one layer-2 segment: the same portgroup, or portgroups with the same VLAN on the same switch, unless traffic filters drop the traffic between them in both directions); pci.dual-homed-vm (a connected-to VM with adapters on a CDE segment and on an out-of-scope segment); pci.trunk-carries-cde (a trunk or VLAN 4095 portgroup carrying CDE VLANs); pci.insecure-switch-policy (promiscuous mode, MAC changes or forged transmits accepted on a segment with CDE VMs); pci.in-scope-host-controls (a host that runs or can run in-scope VMs failing the baseline, -Baseline, default pci-dss); pci.in-scope-host-unverified; pci.shared-datastore; pci.unknown-scope-vm (12.5.2); pci.scope-conflict; pci.cde-with-connected (Info, Strict only).</para>
     /// <para type="description">-Interpretation Strict (default) reads 2.2.3 as "no CDE and out-of-scope VMs on one physical host": mixed hosts fail and shared datastores are warnings. -Interpretation HypervisorIsolation accepts a mixed host (Info) when three conditions hold for it, listed in the finding's Evidence: no out-of-scope VM on it reaches a CDE VM at layer 2, the CDE VMs' segments reject promiscuous mode, MAC changes and forged transmits, and the host passes every host control of the baseline; shared datastores are then Info. -Summary writes one VirtCompliance.PciSeparationSummary per cluster; -Quiet writes only $true (no Fail and no NotEvaluated findings, or only NotEvaluated ones with -AllowNotEvaluated) or $false, for runbooks. pci.no-cde-scope fails the test when no VM is in CDE scope: a mistyped tag category tests nothing and must not pass.</para>
     /// </summary>
     /// <example>
@@ -88,6 +87,11 @@ namespace VirtCompliance.PowerShell.Cmdlets
     [OutputType(typeof(bool), ParameterSetName = new[] { "Quiet" })]
     public sealed class TestPciSeparationCommand : ScopedAnalysisCmdlet
     {
+        /// <summary>The rules, one paragraph each, from the registry: the help generator appends them to the description.</summary>
+        public static IEnumerable<string> HelpDescriptionAppendix =>
+            new[] { "The rules, in the order their findings are written (-RuleId takes these ids):" }
+                .Concat(SeparationRules.All.Select(r => $"{r.Info.Id}: {r.Info.Title} (PCI DSS {string.Join(", ", r.Info.PciDss)}). {r.Info.Remediation}"));
+
         /// <summary><para type="description">How to read PCI DSS 2.2.3 for VMs sharing a host: Strict (default) or HypervisorIsolation.</para></summary>
         [Parameter]
         public PciInterpretation Interpretation { get; set; } = PciInterpretation.Strict;
@@ -103,9 +107,10 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [SupportsWildcards]
         public string[] Vm { get; set; }
 
-        /// <summary><para type="description">Only these rule ids (wildcards allowed), e.g. pci.shared-segment.</para></summary>
+        /// <summary><para type="description">Only these rule ids (wildcards allowed), e.g. pci.shared-segment. An id without wildcards that names no rule is an error. Tab completion offers the rules.</para></summary>
         [Parameter]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(RuleIdCompleter))]
         public string[] RuleId { get; set; }
 
         /// <summary><para type="description">The baseline in-scope hosts are held to: a built-in name (pci-dss, scg) or a baseline file. Default: pci-dss.</para></summary>
@@ -190,6 +195,18 @@ namespace VirtCompliance.PowerShell.Cmdlets
             var result = Assess(() => Assessment.SegmentationMatrix(inventory, new AssessmentOptions { ScopeSources = ScopeSources(), Vms = Vm }, Detailed));
             if (!Detailed) WriteObject(result.Classes, true);
             else foreach (var pair in result.VmPairs) WriteObject(pair);
+        }
+    }
+
+    /// <summary>Completes -RuleId from the rule registry.</summary>
+    public sealed class RuleIdCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            System.Management.Automation.Language.CommandAst commandAst, System.Collections.IDictionary fakeBoundParameters)
+        {
+            var match = new WildcardPattern((wordToComplete ?? "") + "*", WildcardOptions.IgnoreCase);
+            return SeparationRules.All.Select(r => r.Info).Where(i => match.IsMatch(i.Id))
+                .Select(i => new CompletionResult(i.Id, i.Id, CompletionResultType.ParameterValue, i.Title));
         }
     }
 }

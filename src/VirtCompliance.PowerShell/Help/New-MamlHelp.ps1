@@ -503,6 +503,9 @@ $commands = foreach ($type in $cmdletTypes) {
         foreach ($p in $untyped) { $description.Add($p) }
         if ($description.Count -eq 0) { foreach ($p in $synopsis) { $description.Add($p) } }
     }
+    # Help that a cmdlet computes from data (Test-PciSeparation lists the rule registry), so it cannot fall behind.
+    $appendix = $type.GetProperty('HelpDescriptionAppendix', [System.Reflection.BindingFlags] 'Public, Static')
+    if ($null -ne $appendix) { foreach ($p in @($appendix.GetValue($null, $null))) { $description.Add([string] $p) } }
 
     $examples = New-Object System.Collections.Generic.List[object]
     if ($null -ne $member) {
