@@ -170,7 +170,6 @@ namespace VirtCompliance.Bench
                 Row("  runs measured (after 1 warm-up)", r => r.Runs.ToString(Inv0));
                 Row("  every measured run, total", r => string.Join(" / ", r.RunTotalsMs.Select(t => t.ToString("F0", Inv0))));
                 Row("  warm-up run (first, JIT included)", r => Ms(r.WarmupMs));
-                Row("  cmdlet output sort, peer (not in total)", r => Ms(r.CmdletSortMs));
                 Rule();
                 Console.WriteLine("Inventory and results");
                 Row("  clusters / hosts", r => $"{r.Clusters} / {r.Hosts}");
@@ -297,7 +296,6 @@ namespace VirtCompliance.Bench
             public List<double> RunTotalsMs { get; set; } = new List<double>();
             public double WarmupMs { get; set; }
             public int Runs { get; set; }
-            public double CmdletSortMs { get; set; }
             public int HostsEvaluated { get; set; }
             public long CandidatePairs { get; set; }
             public int DriftPci { get; set; }
@@ -403,11 +401,6 @@ namespace VirtCompliance.Bench
             };
             Describe(result, warmup, synthetic);
 
-            // The cmdlet sorts the exposure records before writing them; shown apart from the engine's total.
-            var sort = Stopwatch.StartNew();
-            _ = warmup.ExposurePeer.OrderBy(r => r.Cluster, StringComparer.OrdinalIgnoreCase)
-                .ThenBy(r => r.Vm, StringComparer.OrdinalIgnoreCase).ThenBy(r => r.TargetHost, StringComparer.OrdinalIgnoreCase).ToList();
-            result.CmdletSortMs = sort.Elapsed.TotalMilliseconds;
             warmup = null;
 
             // Three measured runs, or one when a run is slow enough that more would make the bench drag.
