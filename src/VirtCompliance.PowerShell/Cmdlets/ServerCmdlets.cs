@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
+using VirtCompliance.Model;
 using VirtCompliance.Vim;
 using VirtCompliance.Vim.Collector;
 using VirtCompliance.Vim.Soap;
@@ -119,7 +120,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         public static Inv Collect(PSCmdlet cmdlet, VirtServerConnection server, IReadOnlyCollection<string> clusters, CancellationTokenSource cancel,
             bool readSoftware = true)
         {
-            var collector = new InventoryCollector(server.Client) { ReadSoftware = readSoftware };
+            IInventorySource collector = new InventoryCollector(server.Client) { ReadSoftware = readSoftware };
             var progress = new ProgressRecord(7, "Collecting the inventory of " + server.Name, "Connecting");
             var inventory = Run(cmdlet, c => collector.CollectAsync(clusters, c), cancel, () =>
             {

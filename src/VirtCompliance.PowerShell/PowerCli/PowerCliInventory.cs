@@ -155,12 +155,12 @@ namespace VirtCompliance.PowerShell.PowerCli
                 {
                     case "VirtualMachine":
                         if (o["runtime.host"] is VimRef host) yield return host;
-                        foreach (var r in InventoryCollector.Items(o["datastore"]).OfType<VimRef>()) yield return r;
+                        foreach (var r in InventoryMapping.Items(o["datastore"]).OfType<VimRef>()) yield return r;
                         break;
                     case "HostSystem":
                         if (o["parent"] is VimRef parent && parent.RefType == "ClusterComputeResource") yield return parent;
-                        foreach (var r in InventoryCollector.Items(o["datastore"]).OfType<VimRef>()) yield return r;
-                        foreach (var r in InventoryCollector.Items(o["network"]).OfType<VimRef>()) yield return r;
+                        foreach (var r in InventoryMapping.Items(o["datastore"]).OfType<VimRef>()) yield return r;
+                        foreach (var r in InventoryMapping.Items(o["network"]).OfType<VimRef>()) yield return r;
                         break;
                     case "DistributedVirtualPortgroup":
                         if (o["config.distributedVirtualSwitch"] is VimRef dvs) yield return dvs;

@@ -65,7 +65,7 @@ namespace VirtCompliance.Tests.PowerCli
                 var objects = new List<ObjectContent>();
                 client.RetrieveAsync(view, specs, objects.Add, CancellationToken.None, InventoryCollector.KeepItem).GetAwaiter().GetResult();
                 var fieldContent = client.RetrieveObjectAsync(client.CustomFieldsManager, new[] { "field" }, CancellationToken.None).GetAwaiter().GetResult();
-                var fields = InventoryCollector.Items(fieldContent?["field"]).OfType<VimObject>().ToDictionary(f => f.Int("key").Value, f => f.Text("name"));
+                var fields = InventoryMapping.Items(fieldContent?["field"]).OfType<VimObject>().ToDictionary(f => f.Int("key").Value, f => f.Text("name"));
 
                 var server = $"{lab.Sim.Url.Host}:{lab.Sim.Url.Port}";
                 foreach (var o in objects)

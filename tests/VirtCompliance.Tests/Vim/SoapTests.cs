@@ -35,7 +35,7 @@ namespace VirtCompliance.Tests.Vim
             Assert.Equal(("HostSystem", "host-21"), (host.RefType, host.Value));
             var network = Assert.IsType<VimObject>(vm["network"]);
             Assert.Equal("ArrayOfManagedObjectReference", network.Type);
-            Assert.Equal("dvportgroup-13", ((VimRef)InventoryCollector.Items(network).Single()).Value);
+            Assert.Equal("dvportgroup-13", ((VimRef)InventoryMapping.Items(network).Single()).Value);
         }
 
         [Fact]
@@ -99,7 +99,7 @@ namespace VirtCompliance.Tests.Vim
         {
             var pg = Objects("12-RetrievePropertiesEx-dvportgroup-config-filterPolicy.response.xml").Single();
             var policy = ((VimObject)pg["config"]).Object("defaultPortConfig").Object("filterPolicy");
-            var filter = InventoryCollector.FilterOf(policy);
+            var filter = VirtCompliance.Vim.Collector.Mappers.NetworkMapper.FilterOf(policy);
             Assert.True(filter.Enabled);
             Assert.Equal(2, filter.Rules.Count);
             var ssh = filter.Rules[0];
