@@ -37,6 +37,8 @@ namespace VirtCompliance.Vim
             {
                 CookieContainer = _cookies,
                 UseCookies = true,
+                // A redirect would re-send the request, a Login's password with it, to wherever the answer points.
+                AllowAutoRedirect = false,
                 AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
                 ServerCertificateCustomValidationCallback = ValidateCertificate,
             };
@@ -84,10 +86,29 @@ namespace VirtCompliance.Vim
             var text = server.Trim();
             if (!text.Contains("://")) text = "https://" + text;
             if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != "https" && uri.Scheme != "http"))
-                throw new ArgumentException($"'{server}' is not a server name, host:port or http(s) URL.", nameof(server));
+                throw new ArgumentException($"'{WithoutUserInfo(server)}' is not a server name, host:port or http(s) URL.", nameof(server));
+            // Never echoed: the user info may hold a password.
+            if (uri.UserInfo.Length > 0)
+                throw new ArgumentException($"The server URL '{WithoutUserInfo(server)}' holds a user name or password; give the server alone and the account as -Credential.", nameof(server));
             var builder = new UriBuilder(uri);
             if (builder.Path == "/" || builder.Path.Length == 0) builder.Path = "/sdk";
             return builder.Uri;
+        }
+
+        /// <summary>The text with anything between "://" and "@" (a user name, a password) replaced by ***, for messages and error records.</summary>
+        public static string WithoutUserInfo(string server)
+        {
+            var scheme = server.IndexOf("://", StringComparison.Ordinal);
+            var at = server.LastIndexOf('@');
+            var start = scheme < 0 ? 0 : scheme + 3;
+            return at < start ? server : server.Substring(0, start) + "***@" + server.Substring(at + 1);
+        }
+
+        /// <summary>http:// only when asked for: over it the Login body, password included, crosses the network readable.</summary>
+        private static void RequireSecure(Uri url, VimConnectionOptions options)
+        {
+            if (url.Scheme == Uri.UriSchemeHttps || (options != null && options.AllowInsecureHttp)) return;
+            throw new VimConnectionException($"{url.GetLeftPart(UriPartial.Authority)} is plain http: the password would cross the network readable. Use https, or pass -AllowInsecureHttp for a lab that has no TLS.");
         }
 
         /// <summary>Connects, retrieves the service content and logs in.</summary>
@@ -98,6 +119,7 @@ namespace VirtCompliance.Vim
         internal static async Task<VimClient> ConnectAsync(Uri url, NetworkCredential credential, VimConnectionOptions options, CancellationToken cancel,
             Action<string, byte[]> observer)
         {
+            RequireSecure(url, options);
             var client = new VimClient(url, credential, options ?? new VimConnectionOptions()) { RequestObserver = observer };
             try
             {
@@ -121,6 +143,7 @@ namespace VirtCompliance.Vim
         public static async Task<VimClient> AttachAsync(Uri url, string sessionCookie, VimConnectionOptions options, CancellationToken cancel)
         {
             if (string.IsNullOrEmpty(sessionCookie)) throw new ArgumentException("A session cookie is needed.", nameof(sessionCookie));
+            RequireSecure(url, options);
             var client = new VimClient(url, null, options ?? new VimConnectionOptions());
             try
             {
@@ -213,6 +236,7 @@ namespace VirtCompliance.Vim
                 var page = await FetchAsync(first, method, cancel).ConfigureAwait(false);
                 var firstPage = true;
                 var restart = false;
+                var tokens = new HashSet<string>(StringComparer.Ordinal);
                 while (page != null)
                 {
                     Task<MemoryStream> next = null;
@@ -221,6 +245,11 @@ namespace VirtCompliance.Vim
                         var token = Parse(page, method, s => SoapReader.PeekToken(s, method));
                         if (token != null)
                         {
+                            // A server that hands out a token it gave before, or never stops, would keep this loop going for ever.
+                            if (!tokens.Add(token))
+                                throw new VimConnectionException($"{Url} answered {method} with a continuation token it had already given; the retrieval would never end.");
+                            if (tokens.Count >= _options.MaxPages)
+                                throw new VimConnectionException($"{Url} answered RetrievePropertiesEx with more than {_options.MaxPages} pages of {_options.PageSize} objects; stopped.");
                             using (var w = new SoapWriter("ContinueRetrievePropertiesEx", PropertyCollector)) next = FetchAsync(w.Text("token", token).ToArray(), w.Method, cancel);
                         }
                         var objects = new List<ObjectContent>();
@@ -264,18 +293,25 @@ namespace VirtCompliance.Vim
                 return buffer;
             }, cancel);
 
-        private static T Parse<T>(MemoryStream page, string method, Func<Stream, T> read)
+        private T Parse<T>(MemoryStream page, string method, Func<Stream, T> read)
         {
             page.Position = 0;
             try
             {
                 return read(page);
             }
-            catch (System.Xml.XmlException ex)
+            catch (Exception ex) when (IsMalformed(ex))
             {
-                throw new VimConnectionException($"The server sent a malformed answer to {method}: {ex.Message}", ex);
+                throw Malformed(method, ex);
             }
         }
+
+        /// <summary>What reading a hostile or broken answer can throw, before anything is trusted from it.</summary>
+        private static bool IsMalformed(Exception ex) =>
+            ex is System.Xml.XmlException || ex is InvalidDataException || ex is InvalidCastException || ex is FormatException || ex is OverflowException;
+
+        private VimConnectionException Malformed(string method, Exception ex) =>
+            new VimConnectionException($"{Url} sent an answer to {method} that is not a vim25 answer: {ex.Message}", ex);
 
         /// <summary>Waits for a prefetched page that is no longer wanted, ignoring how it ended.</summary>
         private static async Task DiscardAsync(Task<MemoryStream> next)
@@ -326,7 +362,7 @@ namespace VirtCompliance.Vim
         public async Task<VimValue> InvokeTaskAsync(SoapWriter request, TimeSpan timeout, CancellationToken cancel)
         {
             var task = await InvokeAsync(request, cancel).ConfigureAwait(false) as VimRef
-                ?? throw new VimConnectionException($"{request.Method} did not return a task.");
+                ?? throw new VimConnectionException($"{Url} answered {request.Method} without a task reference.");
             return await WaitForTaskAsync(task, request.Method, timeout, cancel).ConfigureAwait(false);
         }
 
@@ -365,7 +401,8 @@ namespace VirtCompliance.Vim
                 w.Ref("container", container);
                 foreach (var t in types) w.Text("type", t);
                 w.Bool("recursive", recursive);
-                return (VimRef)await InvokeAsync(w, cancel).ConfigureAwait(false);
+                return await InvokeAsync(w, cancel).ConfigureAwait(false) as VimRef
+                    ?? throw new VimConnectionException($"{Url} answered CreateContainerView without a view reference: not a vim25 answer.");
             }
         }
 
@@ -400,24 +437,36 @@ namespace VirtCompliance.Vim
                 }
                 using (response)
                 {
+                    var status = (int)response.StatusCode;
+                    if (status >= 300 && status < 400)
+                        throw new VimConnectionException($"{Url} answered {method} with a redirect (HTTP {status}) to {response.Headers.Location?.ToString() ?? "(no location)"}; redirects are not followed, since they would carry the request (a password, on Login) elsewhere. Connect to that URL yourself if you trust it.");
                     var type = response.Content.Headers.ContentType?.MediaType ?? "";
                     // SOAP faults come with HTTP 500 and an XML body; anything else that is not XML is an HTTP-level refusal.
                     if (!type.Contains("xml"))
                         throw new VimConnectionException($"{Url} answered {method} with HTTP {(int)response.StatusCode} {response.ReasonPhrase} ({(type.Length == 0 ? "no content type" : type)}); is this the vSphere SDK URL?");
+                    var length = response.Content.Headers.ContentLength;
+                    if (length > _options.MaxResponseBytes)
+                        throw new VimConnectionException($"{Url} announced an answer to {method} of {length / 1048576} MB, more than the {_options.MaxResponseBytes / 1048576} MB read at most.");
                     try
                     {
-                        using (var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false))
-                        using (cancel.Register(() => stream.Dispose()))
+                        // The time limit covers the body too: a body that trickles, or never comes, is cut off like a silent server.
+                        using (var stream = new LimitedReadStream(await response.Content.ReadAsStreamAsync().ConfigureAwait(false), _options.MaxResponseBytes))
+                        using (timeout.Token.Register(() => stream.Dispose()))
                             return read(stream);
                     }
-                    catch (Exception ex) when (ex is IOException || ex is HttpRequestException || ex is ObjectDisposedException)
+                    catch (Exception ex) when (ex is IOException || ex is HttpRequestException || ex is ObjectDisposedException || ex is OperationCanceledException)
                     {
                         cancel.ThrowIfCancellationRequested();
+                        if (timeout.IsCancellationRequested)
+                            throw new VimConnectionException($"{Url} did not finish answering {method} within {_options.RequestTimeout.TotalSeconds:F0} s.", ex);
+                        if (Innermost(ex) is LimitExceededException limit)
+                            throw new VimConnectionException($"{Url} sent an answer to {method} larger than {limit.Limit / 1048576} MB (after decompression); stopped reading.", ex);
+                        if (Innermost(ex) is InvalidDataException bad) throw Malformed(method, bad);
                         throw new VimConnectionException($"The connection to {Url} broke while reading the answer to {method}: {Innermost(ex).Message}", ex);
                     }
-                    catch (System.Xml.XmlException ex)
+                    catch (Exception ex) when (IsMalformed(ex))
                     {
-                        throw new VimConnectionException($"{Url} sent a malformed answer to {method}: {ex.Message}", ex);
+                        throw Malformed(method, ex);
                     }
                 }
             }

@@ -186,13 +186,17 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [ValidateNotNullOrEmpty]
         public string CertificateThumbprint { get; set; }
 
+        /// <summary><para type="description">Allow a plain http:// server URL. Over http the password crosses the network readable, so it is refused without this (with it, a warning says so). For labs without TLS only.</para></summary>
+        [Parameter]
+        public SwitchParameter AllowInsecureHttp { get; set; }
+
         /// <summary><para type="description">Do not make this connection the default.</para></summary>
         [Parameter]
         public SwitchParameter NotDefault { get; set; }
 
         protected override void ProcessRecord()
         {
-            var options = new VimConnectionOptions { SkipCertificateCheck = SkipCertificateCheck, CertificateThumbprint = CertificateThumbprint };
+            var options = new VimConnectionOptions { SkipCertificateCheck = SkipCertificateCheck, CertificateThumbprint = CertificateThumbprint, AllowInsecureHttp = AllowInsecureHttp };
             VimClient client;
             string name;
             if (ParameterSetName == "PowerCli")
@@ -219,9 +223,11 @@ namespace VirtCompliance.PowerShell.Cmdlets
                 }
                 catch (ArgumentException ex)
                 {
-                    ThrowTerminatingError(new ErrorRecord(ex, "InvalidServer", ErrorCategory.InvalidArgument, Server));
+                    ThrowTerminatingError(new ErrorRecord(ex, "InvalidServer", ErrorCategory.InvalidArgument, VimClient.WithoutUserInfo(Server)));
                     return;
                 }
+                if (url.Scheme == Uri.UriSchemeHttp && AllowInsecureHttp)
+                    WriteWarning($"{url.GetLeftPart(UriPartial.Authority)} is plain http: the password crosses the network readable (-AllowInsecureHttp).");
                 var credential = Credential.GetNetworkCredential();
                 WriteVerbose($"Connecting to {url} as {credential.UserName}" + (SkipCertificateCheck ? " without checking its certificate." : "."));
                 client = ServerWork.Run(this, c => VimClient.ConnectAsync(url, credential, options, c), _cancel,

@@ -27,6 +27,13 @@ namespace VirtCompliance.Vim.Soap
     {
 
         public const string SoapEnvelopeNs = "http://schemas.xmlsoap.org/soap/envelope/";
+
+        /// <summary>
+        /// The deepest element nesting read. A vim25 answer nests a few dozen levels at most; the
+        /// value reader recurses once per level, so a hostile answer nested thousands deep is refused
+        /// here rather than exhausting the stack.
+        /// </summary>
+        public const int MaxDepth = 128;
         public const string XsiNs = "http://www.w3.org/2001/XMLSchema-instance";
 
         public static XmlReaderSettings Settings { get; } = new XmlReaderSettings
@@ -62,6 +69,7 @@ namespace VirtCompliance.Vim.Soap
                     if (reader.LocalName == "returnval") values.Add(ReadValue(reader));
                     else reader.Skip();
                 }
+                ReadToEnd(reader, method);
                 return values;
             }
         }
@@ -98,6 +106,7 @@ namespace VirtCompliance.Vim.Soap
                     else if (reader.NodeType == XmlNodeType.Element) reader.Skip();
                     else reader.Read();
                 }
+                ReadToEnd(reader, method);
                 return token;
             }
         }
@@ -122,6 +131,20 @@ namespace VirtCompliance.Vim.Soap
             }
         }
 
+        /// <summary>
+        /// Reads past the response to the end of the document: the XML reader refuses what follows
+        /// the envelope (a second root, trailing bytes), so an answer with garbage after it is not
+        /// taken as the first part of it.
+        /// </summary>
+        private static void ReadToEnd(XmlReader reader, string method)
+        {
+            while (reader.Read())
+            {
+                if (reader.NodeType == XmlNodeType.Element && reader.Depth == 0)
+                    throw new InvalidDataException($"{method}: the answer goes on after its SOAP envelope.");
+            }
+        }
+
         private static ObjectContent ReadObjectContent(XmlReader reader, Func<string, string, bool> keepItem)
         {
             var depth = reader.Depth;
@@ -136,13 +159,13 @@ namespace VirtCompliance.Vim.Soap
                 switch (reader.LocalName)
                 {
                     case "obj":
-                        content = new ObjectContent((VimRef)ReadValue(reader));
+                        content = new ObjectContent(ReadValue(reader) as VimRef ?? throw new InvalidDataException("An 'objects' element whose 'obj' is not a managed object reference."));
                         break;
                     case "propSet":
                         pending.Add(ReadPropSet(reader, keepItem));
                         break;
                     case "missingSet":
-                        var m = (VimObject)ReadValue(reader);
+                        var m = ReadValue(reader) as VimObject ?? throw new InvalidDataException("A 'missingSet' element that is not a MissingProperty.");
                         var fault = m.Object("fault")?["fault"] ?? m["fault"];
                         missing.Add(new KeyValuePair<string, string>(m.Text("path"), fault?.Type ?? "unknown"));
                         break;
@@ -222,7 +245,7 @@ namespace VirtCompliance.Vim.Soap
 
         private static VimFaultException ReadFault(XmlReader reader, string method)
         {
-            var fault = (VimObject)ReadValue(reader);
+            var fault = ReadValue(reader) as VimObject ?? throw new InvalidDataException($"{method}: a SOAP fault without faultcode or faultstring.");
             var message = fault.Text("faultstring");
             VimObject detail = null;
             string type = null;
@@ -241,6 +264,7 @@ namespace VirtCompliance.Vim.Soap
         /// <summary>Reads the element the reader is on (and moves past it) as a value.</summary>
         public static VimValue ReadValue(XmlReader reader)
         {
+            if (reader.Depth > MaxDepth) throw new InvalidDataException($"the answer nests elements more than {MaxDepth} deep; no vim25 answer does.");
             string xsiType = null, refType = null;
             if (reader.HasAttributes)
             {

@@ -1,0 +1,209 @@
+using System;
+using System.Linq;
+using System.Net;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using VirtCompliance.Vim;
+using VirtCompliance.Vim.Collector;
+using Xunit;
+
+namespace VirtCompliance.Tests.Vim
+{
+    /// <summary>
+    /// A vCenter that answers badly: nested without end, with garbage after the envelope, redirected,
+    /// compressed without end, trickling, never finishing, paging for ever, of the wrong shape. Each
+    /// gives one typed error naming the server and the method, within its time limit, and sends
+    /// nothing where it should not.
+    /// </summary>
+    public class HostileServerTests
+    {
+        private static readonly NetworkCredential Account = new NetworkCredential("auditor", "S3cret-Pa55");
+
+        private static VimConnectionOptions Options(HostileServer server, TimeSpan? timeout = null) =>
+            new VimConnectionOptions { CertificateThumbprint = server.Thumbprint, RequestTimeout = timeout ?? TimeSpan.FromSeconds(20) };
+
+        private static async Task<VimConnectionException> Refused(HostileServer server, VimConnectionOptions options = null)
+        {
+            var ex = await Assert.ThrowsAsync<VimConnectionException>(() => VimClient.ConnectAsync(server.Url, Account, options ?? Options(server), CancellationToken.None));
+            Assert.Contains(server.Url.Host, ex.Message);
+            Assert.DoesNotContain(Account.Password, ex.ToString());
+            return ex;
+        }
+
+        private static async Task<VimConnectionException> RefusedCollecting(HostileServer server, VimConnectionOptions options = null)
+        {
+            using (var client = await VimClient.ConnectAsync(server.Url, Account, options ?? Options(server), CancellationToken.None))
+            {
+                var collector = new InventoryCollector(client) { ReadSoftware = false, ReadTags = false, ReadPorts = false };
+                var ex = await Assert.ThrowsAsync<VimConnectionException>(() => collector.CollectAsync(null, CancellationToken.None));
+                Assert.Contains(server.Url.Host, ex.Message);
+                return ex;
+            }
+        }
+
+        [Fact]
+        public async Task An_answer_nested_twenty_thousand_deep_before_login_is_a_typed_error_not_a_crash()
+        {
+            var deep = new StringBuilder();
+            for (var i = 0; i < 20000; i++) deep.Append("<a>");
+            for (var i = 0; i < 20000; i++) deep.Append("</a>");
+            using (var server = new HostileServer(HostileServer.Until("RetrieveServiceContent",
+                _ => HostileAnswer.Xml(HostileServer.Envelope($"<RetrieveServiceContentResponse xmlns=\"urn:vim25\"><returnval>{deep}</returnval></RetrieveServiceContentResponse>")))))
+            {
+                var ex = await Refused(server);
+                Assert.Contains("RetrieveServiceContent", ex.Message);
+                Assert.Contains("deep", ex.Message);
+            }
+        }
+
+        [Fact]
+        public async Task An_answer_with_more_after_its_envelope_is_refused()
+        {
+            using (var server = new HostileServer(HostileServer.Until("RetrieveServiceContent",
+                _ => HostileAnswer.Xml(HostileServer.Recorded("01-RetrieveServiceContent.response.xml") + "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\"/>"))))
+            {
+                var ex = await Refused(server);
+                Assert.Contains("RetrieveServiceContent", ex.Message);
+            }
+        }
+
+        [Fact]
+        public async Task A_redirect_of_the_login_is_not_followed_so_the_password_goes_nowhere_else()
+        {
+            using (var elsewhere = new HostileServer(HostileServer.Behave))
+            using (var server = new HostileServer(HostileServer.Until("Login", _ =>
+            {
+                var redirect = new HostileAnswer { Status = 307, ContentType = "text/html" };
+                redirect.Headers["Location"] = elsewhere.Url.ToString();
+                return redirect;
+            })))
+            {
+                var ex = await Refused(server);
+                Assert.Contains("redirect", ex.Message);
+                Assert.Contains(elsewhere.Url.ToString(), ex.Message);
+                Assert.Equal(0, elsewhere.Requests);
+                Assert.Equal(new[] { "RetrieveServiceContent", "Login" }, server.Methods.ToArray());
+            }
+        }
+
+        [Fact]
+        public async Task A_compressed_answer_that_expands_past_the_limit_is_stopped()
+        {
+            // 64 MB of the same byte compresses to about 64 KB; the client stops reading at 1 MB.
+            var bomb = Encoding.UTF8.GetBytes(HostileServer.Envelope("<RetrieveServiceContentResponse xmlns=\"urn:vim25\"><returnval>" + new string('x', 64 * 1024 * 1024) + "</returnval></RetrieveServiceContentResponse>"));
+            using (var server = new HostileServer(HostileServer.Until("RetrieveServiceContent", _ => new HostileAnswer { Body = bomb, ContentEncoding = "gzip" })))
+            {
+                var options = Options(server);
+                options.MaxResponseBytes = 1024 * 1024;
+                var ex = await Refused(server, options);
+                Assert.Contains("larger than 1 MB", ex.Message);
+            }
+        }
+
+        [Fact]
+        public async Task An_announced_answer_larger_than_the_limit_is_refused_unread()
+        {
+            using (var server = new HostileServer(HostileServer.Until("RetrieveServiceContent", _ => new HostileAnswer { ContentLength = 2L * 1024 * 1024 * 1024, Stall = true })))
+            {
+                var ex = await Refused(server);
+                Assert.Contains("2048 MB", ex.Message);
+            }
+        }
+
+        [Fact]
+        public async Task A_body_that_trickles_is_cut_off_by_the_time_limit()
+        {
+            var slow = HostileServer.Recorded("01-RetrieveServiceContent.response.xml");
+            using (var server = new HostileServer(HostileServer.Until("RetrieveServiceContent", _ => new HostileAnswer { Body = Encoding.UTF8.GetBytes(slow), Trickle = TimeSpan.FromMilliseconds(200) })))
+            {
+                var ex = await Refused(server, Options(server, TimeSpan.FromSeconds(2)));
+                Assert.Contains("did not finish answering RetrieveServiceContent within 2 s", ex.Message);
+            }
+        }
+
+        [Fact]
+        public async Task A_body_announced_but_never_sent_is_cut_off_by_the_time_limit()
+        {
+            using (var server = new HostileServer(HostileServer.Until("Login", _ => new HostileAnswer { ContentLength = 5000, Body = Encoding.UTF8.GetBytes("<?xml version=\"1.0\"?>"), Stall = true })))
+            {
+                var ex = await Refused(server, Options(server, TimeSpan.FromSeconds(2)));
+                Assert.Contains("Login within 2 s", ex.Message);
+            }
+        }
+
+        private static string Page(string token) => HostileServer.Envelope(
+            "<RetrievePropertiesExResponse xmlns=\"urn:vim25\"><returnval>" + (token == null ? "" : $"<token>{token}</token>") +
+            "<objects><obj type=\"Folder\">group-d1</obj><propSet><name>name</name><val xsi:type=\"xsd:string\">Datacenters</val></propSet></objects>" +
+            "</returnval></RetrievePropertiesExResponse>");
+
+        [Fact]
+        public async Task Paging_that_hands_out_the_same_token_again_is_stopped()
+        {
+            using (var server = new HostileServer((m, n) => m == "RetrievePropertiesEx" || m == "ContinueRetrievePropertiesEx"
+                ? HostileAnswer.Xml(Page("always-the-same")) : HostileServer.Behave(m, n)))
+            {
+                var ex = await RefusedCollecting(server);
+                Assert.Contains("already given", ex.Message);
+                Assert.True(server.Methods.Count(m => m == "ContinueRetrievePropertiesEx") <= 2, string.Join(",", server.Methods));
+            }
+        }
+
+        [Fact]
+        public async Task Paging_that_never_ends_is_stopped_at_the_page_limit()
+        {
+            using (var server = new HostileServer((m, n) => m == "RetrievePropertiesEx" || m == "ContinueRetrievePropertiesEx"
+                ? HostileAnswer.Xml(Page("token-" + n)) : HostileServer.Behave(m, n)))
+            {
+                var options = Options(server);
+                options.MaxPages = 5;
+                var ex = await RefusedCollecting(server, options);
+                Assert.Contains("more than 5 pages", ex.Message);
+                Assert.True(server.Methods.Count(m => m == "ContinueRetrievePropertiesEx") <= 6, string.Join(",", server.Methods));
+            }
+        }
+
+        [Theory]
+        [InlineData("<objects><obj><type>Folder</type></obj></objects>")]                             // obj that is not a reference
+        [InlineData("<objects><obj type=\"Folder\">group-d1</obj><missingSet>gone</missingSet></objects>")] // missingSet that is text
+        [InlineData("<objects><propSet><name>name</name></propSet></objects>")]                        // no obj at all
+        public async Task A_page_of_the_wrong_shape_is_a_typed_error_naming_the_method(string objects)
+        {
+            using (var server = new HostileServer((m, n) => m == "RetrievePropertiesEx"
+                ? HostileAnswer.Xml(HostileServer.Envelope($"<RetrievePropertiesExResponse xmlns=\"urn:vim25\"><returnval>{objects}</returnval></RetrievePropertiesExResponse>"))
+                : HostileServer.Behave(m, n)))
+            {
+                var ex = await RefusedCollecting(server);
+                Assert.Contains("RetrievePropertiesEx", ex.Message);
+            }
+        }
+
+        [Fact]
+        public async Task A_container_view_that_is_not_a_reference_is_a_typed_error()
+        {
+            using (var server = new HostileServer(HostileServer.Until("CreateContainerView",
+                _ => HostileAnswer.Xml(HostileServer.Envelope("<CreateContainerViewResponse xmlns=\"urn:vim25\"><returnval><a>b</a></returnval></CreateContainerViewResponse>")))))
+            {
+                var ex = await RefusedCollecting(server);
+                Assert.Contains("CreateContainerView", ex.Message);
+            }
+        }
+
+        [Fact]
+        public async Task Plain_http_is_refused_unless_asked_for()
+        {
+            var http = new Uri("http://127.0.0.1:9/sdk");
+            var ex = await Assert.ThrowsAsync<VimConnectionException>(() => VimClient.ConnectAsync(http, Account, new VimConnectionOptions(), CancellationToken.None));
+            Assert.Contains("-AllowInsecureHttp", ex.Message);
+        }
+
+        [Fact]
+        public void A_password_in_the_server_url_is_refused_and_never_echoed()
+        {
+            var ex = Assert.Throws<ArgumentException>(() => VimClient.SdkUrl("https://auditor:S3cret-Pa55@vcsa-01.example.com/sdk"));
+            Assert.DoesNotContain("S3cret-Pa55", ex.Message);
+            Assert.Contains("-Credential", ex.Message);
+            Assert.Equal("https://***@vcsa-01/sdk", VimClient.WithoutUserInfo("https://user:pw@vcsa-01/sdk"));
+        }
+    }
+}
