@@ -42,7 +42,8 @@ namespace VirtCompliance.Vim
                 AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
                 ServerCertificateCustomValidationCallback = ValidateCertificate,
             };
-            _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+            // The CIS REST answers are buffered whole: bounded like the SOAP answers.
+            _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan, MaxResponseContentBufferSize = Math.Min(int.MaxValue, _options.MaxResponseBytes) };
             _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("VirtCompliance", "0.1"));
         }
 

@@ -92,6 +92,22 @@ Describe 'Connect-VirtServer and Get-VirtInventory' {
         $one.Hosts | ForEach-Object { $_.ClusterId | Should -Be $cluster.Id }
     }
 
+    It 'says so when -Cluster names no cluster, instead of returning an empty, clean inventory' {
+        $none = Get-VirtInventory -Cluster 'no-such-cluster' -SkipSoftware -ErrorVariable problems -ErrorAction SilentlyContinue
+        $problems.FullyQualifiedErrorId | Should -Be 'ClusterNotFound,VirtCompliance.PowerShell.Cmdlets.GetVirtInventoryCommand'
+        $problems[0].Exception.Message | Should -Match "no cluster named 'no-such-cluster'"
+        $none.Hosts | Should -BeNullOrEmpty
+        { Get-VirtInventory -Cluster 'no-such-cluster' -SkipSoftware -ErrorAction Stop } | Should -Throw -ErrorId 'ClusterNotFound,*'
+    }
+
+    It 'refuses plain http unless asked, and a password in the server URL without showing it' {
+        $http = $sim.Url -replace '^https:', 'http:'
+        { Connect-VirtServer -Server $http -Credential $sim.Credential -NotDefault } | Should -Throw -ExpectedMessage '*-AllowInsecureHttp*'
+        $withPassword = $sim.Url -replace '^https://', 'https://vc-admin:hunter2-Secret@'
+        $err = { Connect-VirtServer -Server $withPassword -Credential $sim.Credential -NotDefault -Verbose 4>&1 } | Should -Throw -ErrorId 'InvalidServer,*' -PassThru
+        ($err | Out-String) + $err.TargetObject | Should -Not -Match 'hunter2-Secret'
+    }
+
     It 'disconnects and then says how to get an inventory' {
         Disconnect-VirtServer -Confirm:$false
         $global:DefaultVirtServer | Should -BeNullOrEmpty

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
@@ -130,6 +131,15 @@ namespace VirtCompliance.PowerShell.Cmdlets
             progress.RecordType = ProgressRecordType.Completed;
             cmdlet.WriteProgress(progress);
             foreach (var w in collector.Warnings) cmdlet.WriteWarning(w);
+            // A mistyped -Cluster must not pass as an empty, clean inventory.
+            foreach (var name in clusters ?? Array.Empty<string>())
+            {
+                var match = VirtCompliance.Common.NameFilter.Create(new[] { name });
+                if (inventory.Clusters.Any(c => match(c.Name) || match(c.Id))) continue;
+                if (WildcardPattern.ContainsWildcardCharacters(name)) cmdlet.WriteWarning($"No cluster of {server.Name} matches '{name}'.");
+                else cmdlet.WriteError(new ErrorRecord(new ItemNotFoundException($"{server.Name} has no cluster named '{name}'; nothing of it was collected."),
+                    "ClusterNotFound", ErrorCategory.ObjectNotFound, name));
+            }
             cmdlet.WriteVerbose($"Collected {inventory.Hosts.Count} hosts and {inventory.Vms.Count} VMs from {server.Name} in {server.Client.RequestCount} requests so far on this connection.");
             return inventory;
         }

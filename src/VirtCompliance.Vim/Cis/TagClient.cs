@@ -33,6 +33,19 @@ namespace VirtCompliance.Vim.Cis
         /// <summary>Object id (e.g. "vm-42") → its tags. Null when the server has no CIS REST API (an ESXi host, an old simulator).</summary>
         public async Task<Dictionary<string, List<VmTag>>> ReadAttachedTagsAsync(CancellationToken cancel)
         {
+            try
+            {
+                return await ReadTagsAsync(cancel).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is ArgumentException || ex is InvalidCastException || ex is InvalidOperationException || ex is FormatException || ex is OverflowException)
+            {
+                // JSON of the wrong shape (an object where a string belongs, a list where an object does).
+                throw new VimConnectionException($"{_base} answered the tag requests with JSON that is not the CIS tagging API's: {ex.Message}", ex);
+            }
+        }
+
+        private async Task<Dictionary<string, List<VmTag>>> ReadTagsAsync(CancellationToken cancel)
+        {
             if (!await LoginAsync(cancel).ConfigureAwait(false)) return null;
             try
             {

@@ -190,6 +190,40 @@ namespace VirtCompliance.Tests.Vim
         }
 
         [Fact]
+        public void The_nightly_job_against_a_server_that_used_to_crash_the_module_exits_2_with_one_line()
+        {
+            var deep = new StringBuilder();
+            for (var i = 0; i < 20000; i++) deep.Append("<a>");
+            for (var i = 0; i < 20000; i++) deep.Append("</a>");
+            using (var server = new HostileServer(HostileServer.Until("RetrieveServiceContent",
+                _ => HostileAnswer.Xml(HostileServer.Envelope($"<RetrieveServiceContentResponse xmlns=\"urn:vim25\"><returnval>{deep}</returnval></RetrieveServiceContentResponse>")))))
+            using (var evidence = new TempFolder())
+            {
+                var script = System.IO.Path.Combine(Lab.RepositoryRoot, "out", "VirtCompliance", "samples", "Invoke-NightlyCompliance.ps1");
+                Assert.True(System.IO.File.Exists(script), $"{script} is missing: build.ps1 Build publishes the module first.");
+                var command = $"& '{script}' -Server '{server.Url.Host}:{server.Url.Port}' -CertificateThumbprint '{server.Thumbprint}' -EvidenceRoot '{evidence.Path}' " +
+                              $"-Credential ([pscredential]::new('{Account.UserName}', (ConvertTo-SecureString '{Account.Password}' -AsPlainText -Force))); exit $LASTEXITCODE";
+                var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { WorkingDirectory = Lab.RepositoryRoot, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+                foreach (var a in new[] { "pwsh", "-NoProfile", "-NonInteractive", "-Command", command }) psi.ArgumentList.Add(a);
+                psi.Environment["NO_COLOR"] = "1";
+                using (var process = System.Diagnostics.Process.Start(psi))
+                {
+                    process.StandardInput.Close();
+                    var stdout = process.StandardOutput.ReadToEndAsync();
+                    var stderr = process.StandardError.ReadToEndAsync();
+                    Assert.True(process.WaitForExit(120_000), "the nightly job did not end");
+                    var lines = stderr.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                    Assert.Equal(2, process.ExitCode);
+                    var line = Assert.Single(lines);
+                    Assert.Contains($"127.0.0.1:{server.Url.Port}", line);
+                    Assert.Contains("RetrieveServiceContent", line);
+                    Assert.DoesNotContain(Account.Password, stdout.Result + stderr.Result);
+                    Assert.Empty(System.IO.Directory.GetFileSystemEntries(evidence.Path));
+                }
+            }
+        }
+
+        [Fact]
         public async Task Plain_http_is_refused_unless_asked_for()
         {
             var http = new Uri("http://127.0.0.1:9/sdk");
