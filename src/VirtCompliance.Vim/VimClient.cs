@@ -125,7 +125,7 @@ namespace VirtCompliance.Vim
             try
             {
                 var content = await client.InvokeAsync(new SoapWriter("RetrieveServiceContent", new VimRef("ServiceInstance", "ServiceInstance")), cancel, retryLogin: false).ConfigureAwait(false);
-                client.ServiceContent = content as VimObject ?? throw new VimConnectionException($"{url} answered RetrieveServiceContent without a service content; is it a vSphere SDK endpoint?");
+                client.ServiceContent = ServiceContentOf(content, url);
                 await client.LoginAsync(cancel).ConfigureAwait(false);
                 return client;
             }
@@ -150,7 +150,7 @@ namespace VirtCompliance.Vim
             {
                 client._cookies.Add(new Uri(url.GetLeftPart(UriPartial.Authority)), new Cookie(SessionCookieName, sessionCookie, "/"));
                 var content = await client.InvokeAsync(new SoapWriter("RetrieveServiceContent", new VimRef("ServiceInstance", "ServiceInstance")), cancel, retryLogin: false).ConfigureAwait(false);
-                client.ServiceContent = content as VimObject ?? throw new VimConnectionException($"{url} answered RetrieveServiceContent without a service content; is it a vSphere SDK endpoint?");
+                client.ServiceContent = ServiceContentOf(content, url);
                 var current = (await client.RetrieveObjectAsync(client.SessionManager, new[] { "currentSession" }, cancel).ConfigureAwait(false))?["currentSession"] as VimObject;
                 if (current == null) throw new NotAuthenticatedException($"The session to {url.Host} is not logged in (any more); connect again in the client that owns it.", null);
                 client._sharedUser = current.Text("userName");
@@ -163,6 +163,16 @@ namespace VirtCompliance.Vim
                 client.Dispose();
                 throw;
             }
+        }
+
+        /// <summary>The service content, with the managers every call here goes through; a server whose answer lacks one is not a vSphere SDK endpoint.</summary>
+        private static VimObject ServiceContentOf(VimValue content, Uri url)
+        {
+            var service = content as VimObject ?? throw new VimConnectionException($"{url} answered RetrieveServiceContent without a service content; is it a vSphere SDK endpoint?");
+            foreach (var manager in new[] { "rootFolder", "propertyCollector", "viewManager", "sessionManager" })
+                if (service.Ref(manager) == null || string.IsNullOrEmpty(service.Ref(manager).Value))
+                    throw new VimConnectionException($"{url} answered RetrieveServiceContent without {manager}; is it a vSphere SDK endpoint?");
+            return service;
         }
 
         /// <summary>The cookie vSphere keeps a vim25 session in.</summary>

@@ -52,7 +52,7 @@ namespace VirtCompliance.Tests.Vim
         public HostileServer(Func<string, int, HostileAnswer> answer)
         {
             _answer = answer;
-            _certificate = CreateCertificate();
+            _certificate = SharedCertificate.Value;
             Thumbprint = string.Join(":", _certificate.GetCertHash().Select(b => b.ToString("X2")));
             _listener.Start();
             Url = new Uri($"https://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/sdk");
@@ -197,6 +197,9 @@ namespace VirtCompliance.Tests.Vim
             return true;
         }
 
+        /// <summary>One certificate for every hostile server of the run: making an RSA key takes a while.</summary>
+        private static readonly Lazy<X509Certificate2> SharedCertificate = new Lazy<X509Certificate2>(CreateCertificate);
+
         private static X509Certificate2 CreateCertificate()
         {
             using (var key = RSA.Create(2048))
@@ -213,7 +216,6 @@ namespace VirtCompliance.Tests.Vim
             _stop.Cancel();
             _listener.Stop();
             foreach (var c in _clients) c.Dispose();
-            _certificate.Dispose();
         }
     }
 }

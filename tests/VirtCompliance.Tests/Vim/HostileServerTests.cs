@@ -241,3 +241,67 @@ namespace VirtCompliance.Tests.Vim
         }
     }
 }
+
+namespace VirtCompliance.Tests.Vim
+{
+    /// <summary>
+    /// Seeded, bounded fuzzing of the SOAP path: recorded simulator answers, mutated (truncated, bytes
+    /// flipped, elements doubled or nested deep, types changed), served by a hostile server. Every
+    /// connection and collection either works or ends in one typed error (VimConnectionException, or a
+    /// vim25 fault as VimFaultException) naming the server; no raw .NET exception, no hang.
+    /// </summary>
+    public class SoapFuzzTests
+    {
+        private const int Seed = 20261201;
+
+        private static string Mutate(string xml, System.Random r)
+        {
+            switch (r.Next(7))
+            {
+                case 0: return xml.Substring(0, r.Next(xml.Length));
+                case 1: { var c = xml.ToCharArray(); var i = r.Next(c.Length); c[i] = (char)(c[i] ^ (1 << r.Next(7))); return new string(c); }
+                case 2: { var i = xml.IndexOf("<returnval", System.StringComparison.Ordinal); return i < 0 ? xml : xml.Insert(i, string.Concat(System.Linq.Enumerable.Repeat("<x>", 5000)) + string.Concat(System.Linq.Enumerable.Repeat("</x>", 5000))); }
+                case 3: return xml.Replace("type=\"", "xsi:type=\"");
+                case 4: return System.Text.RegularExpressions.Regex.Replace(xml, @">[^<]{1,40}<", m => r.Next(3) == 0 ? "><" : m.Value);
+                case 5: { var i = r.Next(xml.Length); return xml.Insert(i, "<bogus attr=\"1\">text</bogus>"); }
+                default: return xml.Replace("</returnval>", "</returnval><returnval type=\"Folder\">extra</returnval>");
+            }
+        }
+
+        [Fact]
+        public async System.Threading.Tasks.Task Mutated_answers_end_in_a_typed_error_or_a_working_collection()
+        {
+            var random = new System.Random(Seed);
+            var failures = new System.Collections.Generic.List<string>();
+            var targets = new[] { "RetrieveServiceContent", "Login", "CreateContainerView", "RetrievePropertiesEx" };
+            var page = HostileServer.Recorded("04-RetrievePropertiesEx-containerview.response.xml");
+            for (var round = 0; round < 48; round++)
+            {
+                var target = targets[round % targets.Length];
+                var rng = new System.Random(random.Next());
+                using (var server = new HostileServer((m, n) =>
+                {
+                    if (m != target) return m == "RetrievePropertiesEx" ? HostileAnswer.Xml(page) : HostileServer.Behave(m, n);
+                    var good = m == "RetrievePropertiesEx" ? page : HostileServer.Behave(m, n) is HostileAnswer a ? System.Text.Encoding.UTF8.GetString(a.Body) : "";
+                    return HostileAnswer.Xml(Mutate(good, rng));
+                }))
+                {
+                    try
+                    {
+                        var options = new VirtCompliance.Vim.VimConnectionOptions { CertificateThumbprint = server.Thumbprint, RequestTimeout = System.TimeSpan.FromSeconds(20) };
+                        using (var client = await VirtCompliance.Vim.VimClient.ConnectAsync(server.Url, new System.Net.NetworkCredential("u", "p"), options, System.Threading.CancellationToken.None))
+                            await new VirtCompliance.Vim.Collector.InventoryCollector(client) { ReadSoftware = false, ReadTags = false, ReadPorts = false }.CollectAsync(null, System.Threading.CancellationToken.None);
+                    }
+                    catch (VirtCompliance.Vim.VimConnectionException ex) when (ex.Message.Contains(server.Url.Host)) { }
+                    catch (VirtCompliance.Vim.Soap.VimFaultException) { }
+                    catch (VirtCompliance.Model.InventoryReferenceException) { }
+                    catch (System.Exception ex)
+                    {
+                        failures.Add($"round {round} ({target}): {ex.GetType().FullName}: {ex.Message}");
+                    }
+                }
+            }
+            Assert.True(failures.Count == 0, string.Join("\n", failures));
+        }
+    }
+}
