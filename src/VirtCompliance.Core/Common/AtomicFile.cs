@@ -41,6 +41,15 @@ namespace VirtCompliance.Common
             }
         }
 
+        /// <summary>The SHA-256 of a stream's content, read in chunks (a large file is never held whole).</summary>
+        public static string Sha256Hex(Stream content)
+        {
+            using (var sha = SHA256.Create())
+            {
+                return ToHex(sha.ComputeHash(content));
+            }
+        }
+
         public static string Sha256Hex(byte[] content)
         {
             using (var sha = SHA256.Create())

@@ -106,7 +106,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
                 if (Quiet) WriteObject(false);
                 return;
             }
-            var checks = EvidenceBundle.Verify(folder).ToList();
+            var checks = EvidenceVerifier.Verify(folder).ToList();
             if (Quiet) WriteObject(checks.All(c => c.Status == EvidenceStatus.Ok));
             else WriteObject(checks, true);
         }

@@ -1,0 +1,260 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Text;
+
+namespace VirtCompliance.Common
+{
+    /// <summary>
+    /// The one JSON grammar of every file VirtCompliance reads: RFC 8259 and nothing more. The JSON
+    /// library the readers bind with is lenient (comments, NaN, single quotes, hex numbers, trailing
+    /// commas, the last of duplicate keys), so each file is checked here first, in one pass that
+    /// never recurses, against limits of depth, size and number range. A file that passes is read
+    /// by the library exactly as the grammar means it. Errors name the file, line and column.
+    /// </summary>
+    public static class StrictJson
+    {
+        /// <summary>The deepest nesting of objects and arrays a data file may have.</summary>
+        public const int MaxDepth = 64;
+
+        /// <summary>The largest data file read (a snapshot of 100,000 VMs is about 100 MB).</summary>
+        public const long MaxBytes = 1L << 30;
+
+        /// <summary>Throws a <see cref="DataFileException"/> at the first place the text is not strict JSON.</summary>
+        public static void Check(string text, string file)
+        {
+            new Scanner(text, file).Document();
+        }
+
+        /// <summary>Reads a stream as UTF-8 text (a UTF-8 or UTF-16 byte-order mark is honoured) within the size limit.</summary>
+        public static string ReadText(Stream stream, string file, long maxBytes = MaxBytes)
+        {
+            var buffer = new MemoryStream();
+            var chunk = new byte[81920];
+            int n;
+            while ((n = stream.Read(chunk, 0, chunk.Length)) > 0)
+            {
+                if (buffer.Length + n > maxBytes) throw new DataFileException(file, 0, 0, $"the file is larger than {maxBytes / 1048576} MB, the most read.");
+                buffer.Write(chunk, 0, n);
+            }
+            var bytes = buffer.ToArray();
+            try
+            {
+                using (var reader = new StreamReader(new MemoryStream(bytes), new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true))
+                    return reader.ReadToEnd();
+            }
+            catch (DecoderFallbackException)
+            {
+                throw new DataFileException(file, 0, 0, "the file is not UTF-8 text.");
+            }
+        }
+
+        private sealed class Scanner
+        {
+            private readonly string _text;
+            private readonly string _file;
+            private int _pos;
+            private int _line = 1;
+            private int _lineStart;
+
+            public Scanner(string text, string file)
+            {
+                _text = text;
+                _file = file;
+            }
+
+            private DataFileException Error(string problem) => new DataFileException(_file, _line, _pos - _lineStart + 1, problem);
+
+            /// <summary>One value, then nothing but white space.</summary>
+            public void Document()
+            {
+                SkipSpace();
+                if (_pos >= _text.Length) throw Error("the file is empty; expected a JSON value.");
+                Values();
+                SkipSpace();
+                if (_pos < _text.Length) throw Error("unexpected content after the end of the JSON document.");
+            }
+
+            // Containers are tracked on an explicit stack, so depth costs memory, not call frames.
+            private enum Expect { Value, KeyOrEnd, Key, Colon, CommaOrEnd }
+
+            private sealed class Frame
+            {
+                public bool IsObject;
+                public HashSet<string> Keys;
+                public bool Empty = true;
+            }
+
+            private void Values()
+            {
+                var stack = new Stack<Frame>();
+                var expect = Expect.Value;
+                while (true)
+                {
+                    SkipSpace();
+                    if (_pos >= _text.Length) throw Error("the file ends before the JSON document is closed (truncated?).");
+                    var c = _text[_pos];
+                    switch (expect)
+                    {
+                        case Expect.Value:
+                            if (c == '{' || c == '[')
+                            {
+                                if (stack.Count >= MaxDepth) throw Error($"objects and arrays nest more than {MaxDepth} deep.");
+                                _pos++;
+                                stack.Push(new Frame { IsObject = c == '{', Keys = c == '{' ? new HashSet<string>(StringComparer.Ordinal) : null });
+                                expect = c == '{' ? Expect.KeyOrEnd : Expect.Value;
+                                // An empty array closes straight away.
+                                if (c == '[')
+                                {
+                                    SkipSpace();
+                                    if (_pos < _text.Length && _text[_pos] == ']') { _pos++; stack.Pop(); if (stack.Count == 0) return; expect = Expect.CommaOrEnd; }
+                                }
+                                continue;
+                            }
+                            Scalar();
+                            if (stack.Count == 0) return;
+                            stack.Peek().Empty = false;
+                            expect = Expect.CommaOrEnd;
+                            continue;
+                        case Expect.KeyOrEnd:
+                        case Expect.Key:
+                            if (c == '}' && expect == Expect.KeyOrEnd) { _pos++; stack.Pop(); if (stack.Count == 0) return; expect = Expect.CommaOrEnd; continue; }
+                            if (c != '"') throw Error(c == '\'' ? "keys and strings are in double quotes." : "expected a key in double quotes.");
+                            var keyLine = _line;
+                            var keyColumn = _pos - _lineStart + 1;
+                            var key = String();
+                            if (!stack.Peek().Keys.Add(key)) throw new DataFileException(_file, keyLine, keyColumn, $"'{key}' appears twice in the same object.");
+                            expect = Expect.Colon;
+                            continue;
+                        case Expect.Colon:
+                            if (c != ':') throw Error("expected ':' after the key.");
+                            _pos++;
+                            expect = Expect.Value;
+                            continue;
+                        case Expect.CommaOrEnd:
+                            var top = stack.Peek();
+                            if (c == ',')
+                            {
+                                _pos++;
+                                SkipSpace();
+                                if (_pos < _text.Length && (_text[_pos] == '}' || _text[_pos] == ']')) throw Error("a comma before the closing bracket (trailing commas are not JSON).");
+                                expect = top.IsObject ? Expect.Key : Expect.Value;
+                                continue;
+                            }
+                            if ((c == '}' && top.IsObject) || (c == ']' && !top.IsObject))
+                            {
+                                _pos++;
+                                stack.Pop();
+                                if (stack.Count == 0) return;
+                                expect = Expect.CommaOrEnd;
+                                continue;
+                            }
+                            throw Error(top.IsObject ? "expected ',' or '}'." : "expected ',' or ']'.");
+                    }
+                }
+            }
+
+            private void Scalar()
+            {
+                var c = _text[_pos];
+                if (c == '"') { String(); return; }
+                if (c == '-' || (c >= '0' && c <= '9')) { Number(); return; }
+                if (Word("true") || Word("false") || Word("null")) return;
+                if (c == '/') throw Error("comments are not JSON.");
+                if (c == '\'') throw Error("strings are in double quotes.");
+                if (Word("NaN") || Word("Infinity")) throw Error("NaN and Infinity are not JSON numbers.");
+                throw Error($"unexpected character '{Printable(c)}'; expected a value.");
+            }
+
+            private bool Word(string word)
+            {
+                if (string.CompareOrdinal(_text, _pos, word, 0, word.Length) != 0) return false;
+                var end = _pos + word.Length;
+                if (end < _text.Length && char.IsLetterOrDigit(_text[end])) return false;
+                _pos = end;
+                return true;
+            }
+
+            private string String()
+            {
+                _pos++; // the opening quote
+                var sb = new StringBuilder();
+                while (true)
+                {
+                    if (_pos >= _text.Length) throw Error("the file ends inside a string (truncated?).");
+                    var c = _text[_pos++];
+                    if (c == '"') return sb.ToString();
+                    if (c < ' ') throw Error(c == '\n' ? "a line break inside a string (strings end on the line they start)." : "a control character inside a string.");
+                    if (c != '\\') { sb.Append(c); continue; }
+                    if (_pos >= _text.Length) throw Error("the file ends inside a string (truncated?).");
+                    var e = _text[_pos++];
+                    switch (e)
+                    {
+                        case '"': case '\\': case '/': sb.Append(e); break;
+                        case 'b': sb.Append('\b'); break;
+                        case 'f': sb.Append('\f'); break;
+                        case 'n': sb.Append('\n'); break;
+                        case 'r': sb.Append('\r'); break;
+                        case 't': sb.Append('\t'); break;
+                        case 'u':
+                            if (_pos + 4 > _text.Length || !int.TryParse(_text.Substring(_pos, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var code))
+                                throw Error("\\u needs four hex digits.");
+                            sb.Append((char)code);
+                            _pos += 4;
+                            break;
+                        default: throw Error($"unknown escape '\\{Printable(e)}' in a string.");
+                    }
+                }
+            }
+
+            /// <summary>A JSON number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? within the range of a double (and of a long, without fraction or exponent).</summary>
+            private void Number()
+            {
+                var start = _pos;
+                if (_text[_pos] == '-') _pos++;
+                if (_pos >= _text.Length || !char.IsDigit(_text[_pos])) throw Error("a number needs digits.");
+                if (_text[_pos] == '0' && _pos + 1 < _text.Length && (char.IsDigit(_text[_pos + 1]) || _text[_pos + 1] == 'x' || _text[_pos + 1] == 'X'))
+                    throw Error("numbers have no leading zeros and are not hex.");
+                while (_pos < _text.Length && char.IsDigit(_text[_pos])) _pos++;
+                var integer = true;
+                if (_pos < _text.Length && _text[_pos] == '.')
+                {
+                    integer = false;
+                    _pos++;
+                    if (_pos >= _text.Length || !char.IsDigit(_text[_pos])) throw Error("a decimal point needs digits after it.");
+                    while (_pos < _text.Length && char.IsDigit(_text[_pos])) _pos++;
+                }
+                if (_pos < _text.Length && (_text[_pos] == 'e' || _text[_pos] == 'E'))
+                {
+                    integer = false;
+                    _pos++;
+                    if (_pos < _text.Length && (_text[_pos] == '+' || _text[_pos] == '-')) _pos++;
+                    if (_pos >= _text.Length || !char.IsDigit(_text[_pos])) throw Error("an exponent needs digits.");
+                    while (_pos < _text.Length && char.IsDigit(_text[_pos])) _pos++;
+                }
+                var literal = _text.Substring(start, _pos - start);
+                if (integer && !long.TryParse(literal, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
+                    throw Error($"the number {Shorten(literal)} is out of range.");
+                if (!integer && (!double.TryParse(literal, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) || double.IsInfinity(d)))
+                    throw Error($"the number {Shorten(literal)} is out of range.");
+            }
+
+            private void SkipSpace()
+            {
+                while (_pos < _text.Length)
+                {
+                    var c = _text[_pos];
+                    if (c == '\n') { _pos++; _line++; _lineStart = _pos; }
+                    else if (c == ' ' || c == '\t' || c == '\r') _pos++;
+                    else if (c == '\uFEFF' && _pos == 0) _pos++;
+                    else return;
+                }
+            }
+
+            private static string Printable(char c) => c < ' ' ? $"\\u{(int)c:x4}" : c.ToString();
+
+            private static string Shorten(string s) => s.Length > 30 ? s.Substring(0, 30) + "..." : s;
+        }
+    }
+}
