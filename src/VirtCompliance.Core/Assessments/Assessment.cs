@@ -34,7 +34,7 @@ namespace VirtCompliance.Assessments
         }
 
         /// <summary>VMs that vMotion, DRS or HA could move onto a host where they lose controls; each carries its PCI scope.</summary>
-        public static ExposureResult Exposure(Inv inventory, AssessmentOptions options, Action<int> vmsDone = null)
+        public static ExposureResult Exposure(Inv inventory, AssessmentOptions options, Action<int>? vmsDone = null)
         {
             var result = new ExposureResult();
             var assessment = Evaluate(inventory, options, result);
@@ -73,11 +73,11 @@ namespace VirtCompliance.Assessments
             var assessment = ControlEvaluator.Evaluate(inventory, baseline);
             var all = new PciSeparationAnalyzer(model, assessment, options.Interpretation).Analyze().ToList();
             var clusters = ClusterFilter(inventory, options.Clusters);
-            HashSet<string> vms = null;
+            HashSet<string?>? vms = null;
             if (options.Vms != null)
             {
                 var match = NameFilter.Create(options.Vms);
-                vms = new HashSet<string>(match == null ? Enumerable.Empty<string>() : inventory.Vms.Where(v => match(v.Name) || match(v.Id)).Select(v => v.Name), StringComparer.Ordinal);
+                vms = new HashSet<string?>(match == null ? Enumerable.Empty<string?>() : inventory.Vms.Where(v => match(v.Name) || match(v.Id)).Select(v => v.Name), StringComparer.Ordinal);
             }
             // The gate findings name no object: only -RuleId narrows them.
             result.Findings = all.Where(f => (rules == null || rules(f.RuleId))
@@ -221,7 +221,7 @@ namespace VirtCompliance.Assessments
                 .Concat(model.Segments.All.Select(model.SegmentScope).OrderBy(e => e.Name, StringComparer.OrdinalIgnoreCase));
 
         /// <summary>-RuleId as a filter; an id without wildcards that names no rule is an error.</summary>
-        private static Func<string, bool> RuleFilter(IReadOnlyCollection<string> ruleIds)
+        private static Func<string?, bool>? RuleFilter(IReadOnlyCollection<string>? ruleIds)
         {
             if (ruleIds == null || ruleIds.Count == 0) return null;
             foreach (var id in ruleIds.Where(i => !NameFilter.HasWildcards(i)))
@@ -231,7 +231,7 @@ namespace VirtCompliance.Assessments
         }
 
         /// <summary>Matches cluster names against -Cluster by name or id; null when there is no -Cluster.</summary>
-        private static Func<string, bool> ClusterFilter(Inv inventory, IReadOnlyCollection<string> clusters)
+        private static Func<string?, bool>? ClusterFilter(Inv inventory, IReadOnlyCollection<string>? clusters)
         {
             var match = NameFilter.Create(clusters);
             if (match == null) return null;
@@ -239,14 +239,14 @@ namespace VirtCompliance.Assessments
             return name => match(name) || (ids.TryGetValue(name, out var id) && match(id));
         }
 
-        private static void NotFoundClusters(Inv inventory, IReadOnlyCollection<string> names, AssessmentResult result)
+        private static void NotFoundClusters(Inv inventory, IReadOnlyCollection<string>? names, AssessmentResult result)
         {
             foreach (var name in (names ?? Array.Empty<string>()).Where(n => !NameFilter.HasWildcards(n)))
                 if (!inventory.Clusters.Any(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase) || c.Id == name) && !result.NotFound.Contains(new NotFoundName("cluster", name)))
                     result.Missing("cluster", name);
         }
 
-        private static void NotFoundVms(Inv inventory, IReadOnlyCollection<string> names, AssessmentResult result)
+        private static void NotFoundVms(Inv inventory, IReadOnlyCollection<string>? names, AssessmentResult result)
         {
             foreach (var name in (names ?? Array.Empty<string>()).Where(n => !NameFilter.HasWildcards(n)))
                 if (!inventory.Vms.Any(v => string.Equals(v.Name, name, StringComparison.OrdinalIgnoreCase) || v.Id == name))

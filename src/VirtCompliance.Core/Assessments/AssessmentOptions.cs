@@ -15,24 +15,24 @@ namespace VirtCompliance.Assessments
     public sealed record AssessmentOptions
     {
         /// <summary>The baseline controls are judged against; null: pci-dss, or with <see cref="Peer"/> every catalog control.</summary>
-        public Baseline Baseline { get; init; }
+        public Baseline? Baseline { get; init; }
         /// <summary>Judge each control against the object's peers' majority instead of the baseline's value.</summary>
         public bool Peer { get; init; }
         /// <summary>Where a VM's PCI scope comes from: tag category, custom attribute, scope map.</summary>
         public ScopeSources ScopeSources { get; init; } = new ScopeSources();
         public PciInterpretation Interpretation { get; init; } = PciInterpretation.Strict;
         /// <summary>Cluster names or ids (wildcards); null: all.</summary>
-        public IReadOnlyCollection<string> Clusters { get; init; }
+        public IReadOnlyCollection<string>? Clusters { get; init; }
         /// <summary>VM names or ids (wildcards); null: all. An empty list means no VM.</summary>
-        public IReadOnlyCollection<string> Vms { get; init; }
+        public IReadOnlyCollection<string>? Vms { get; init; }
         /// <summary>Control ids (wildcards); null: every control of the baseline.</summary>
-        public IReadOnlyCollection<string> ControlIds { get; init; }
+        public IReadOnlyCollection<string>? ControlIds { get; init; }
         /// <summary>Separation rule ids (wildcards); null: every rule.</summary>
-        public IReadOnlyCollection<string> RuleIds { get; init; }
+        public IReadOnlyCollection<string>? RuleIds { get; init; }
         /// <summary>Exposure: only VMs of these PCI scopes; null: all.</summary>
-        public IReadOnlyCollection<PciScope> VmScopes { get; init; }
-        /// <summary>The firewall policy, for the firewall plan and status (and the evidence bundle's firewall status).</summary>
-        public FirewallPolicy Policy { get; init; }
+        public IReadOnlyCollection<PciScope>? VmScopes { get; init; }
+        /// <summary>The firewall policy, for the firewall plan and status (and the evidence bundle's firewall status); null: none.</summary>
+        public FirewallPolicy? Policy { get; init; }
         /// <summary>Gates: a NotEvaluated result does not fail the gate (it is still reported and counted).</summary>
         public bool AllowNotEvaluated { get; init; }
         /// <summary>Drift: write passing results too.</summary>
@@ -91,7 +91,8 @@ namespace VirtCompliance.Assessments
 
     public sealed class FirewallPlanResult : AssessmentResult
     {
-        public CompiledPolicy Compiled { get; internal set; }
+        /// <summary>The compiled policy the plan was made from; set on every result <see cref="Assessment.FirewallPlan"/> returns.</summary>
+        public CompiledPolicy? Compiled { get; internal set; }
         public IReadOnlyList<VmFirewallPolicyChange> Ports { get; internal set; } = Array.Empty<VmFirewallPolicyChange>();
         /// <summary>Fail closed: the DRS objects that keep protected VMs on capable hosts.</summary>
         public IReadOnlyList<ClusterPlacementChange> Placement { get; internal set; } = Array.Empty<ClusterPlacementChange>();

@@ -8,7 +8,7 @@ namespace VirtCompliance.Common
     /// </summary>
     public sealed class DataFileException : Exception
     {
-        public DataFileException(string path, int line, int column, string problem, Exception inner = null)
+        public DataFileException(string path, int line, int column, string problem, Exception? inner = null)
             : base(Format(path, line, column, problem), inner)
         {
             Path = path;

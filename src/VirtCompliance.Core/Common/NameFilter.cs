@@ -8,8 +8,8 @@ namespace VirtCompliance.Common
     /// <summary>Case-insensitive name matching with * and ? wildcards, as PowerShell users expect.</summary>
     public static class NameFilter
     {
-        /// <summary>A predicate matching any of the patterns; null when there are none (no filter).</summary>
-        public static Func<string, bool> Create(IReadOnlyCollection<string> patterns)
+        /// <summary>A predicate matching any of the patterns (never a null name); null when there are none (no filter).</summary>
+        public static Func<string?, bool>? Create(IReadOnlyCollection<string>? patterns)
         {
             if (patterns == null || patterns.Count == 0) return null;
             var regexes = patterns.Where(p => !string.IsNullOrEmpty(p)).Select(p => new Regex(
@@ -18,6 +18,6 @@ namespace VirtCompliance.Common
             return name => name != null && regexes.Any(r => r.IsMatch(name));
         }
 
-        public static bool HasWildcards(string pattern) => pattern != null && pattern.IndexOfAny(new[] { '*', '?' }) >= 0;
+        public static bool HasWildcards(string? pattern) => pattern != null && pattern.IndexOfAny(new[] { '*', '?' }) >= 0;
     }
 }

@@ -13,7 +13,7 @@ namespace VirtCompliance.Controls
     /// </summary>
     public sealed class EffectiveControl
     {
-        public EffectiveControl(ControlDefinition definition, string parameter, Expectation expectation, Severity severity, bool peer)
+        public EffectiveControl(ControlDefinition definition, string? parameter, Expectation? expectation, Severity severity, bool peer)
         {
             Definition = definition;
             Parameter = parameter;
@@ -29,12 +29,13 @@ namespace VirtCompliance.Controls
         /// <summary>The definition's id, with ":parameter" for a template instance (vc.package-installed:ids-agent).</summary>
         public string Id { get; }
         public ControlDefinition Definition { get; }
-        public string Parameter { get; }
+        public string? Parameter { get; }
         /// <summary>The fact name with the parameter filled in.</summary>
         public string Fact { get; }
-        public FactReader Reader { get; }
+        /// <summary>Null for a template control without its parameter, which reads nothing until expanded.</summary>
+        public FactReader? Reader { get; }
         /// <summary>Null for a peer control.</summary>
-        public Expectation Expectation { get; }
+        public Expectation? Expectation { get; }
         public Severity Severity { get; }
         public bool Peer { get; }
         public bool IsUnexpandedTemplate => Definition.IsTemplate && Parameter == null;
@@ -43,16 +44,16 @@ namespace VirtCompliance.Controls
         public EffectiveControl AsPeer() => new EffectiveControl(Definition, Parameter, null, Severity, true);
 
         /// <summary>This template control for one parameter value, with the same expectation and severity.</summary>
-        public EffectiveControl WithParameter(string parameter) => new EffectiveControl(Definition, parameter, Expectation, Severity, Peer);
+        public EffectiveControl WithParameter(string? parameter) => new EffectiveControl(Definition, parameter, Expectation, Severity, Peer);
     }
 
     /// <summary>One entry of a baseline file's "controls" list.</summary>
     public sealed record BaselineEntry
     {
-        public string Id { get; init; }
-        public string Parameter { get; init; }
+        public string Id { get; init; } = "";
+        public string? Parameter { get; init; }
         public ControlOperator? Operator { get; init; }
-        public JToken Expected { get; init; }
+        public JToken? Expected { get; init; }
         public Severity? Severity { get; init; }
         /// <summary>Compare with the cluster's majority instead of a fixed value.</summary>
         public bool Peer { get; init; }
@@ -64,7 +65,7 @@ namespace VirtCompliance.Controls
     /// </summary>
     public sealed class Baseline
     {
-        public Baseline(string name, string description, string version, string source, IReadOnlyList<EffectiveControl> controls,
+        public Baseline(string name, string? description, string? version, string source, IReadOnlyList<EffectiveControl> controls,
             IReadOnlyList<ControlDefinition> customControls)
         {
             Name = name;
@@ -76,8 +77,9 @@ namespace VirtCompliance.Controls
         }
 
         public string Name { get; }
-        public string Description { get; }
-        public string Version { get; }
+        /// <summary>Null when the file gives none (likewise the version).</summary>
+        public string? Description { get; }
+        public string? Version { get; }
         /// <summary>"built-in" or the file path.</summary>
         public string Source { get; }
         public IReadOnlyList<EffectiveControl> Controls { get; }
@@ -92,7 +94,7 @@ namespace VirtCompliance.Controls
             .OrderBy(n => n, StringComparer.Ordinal).ToArray();
 
         /// <summary>The built-in baseline's own name when <paramref name="name"/> is one (any case), else null.</summary>
-        public static string BuiltInName(string name) =>
+        public static string? BuiltInName(string? name) =>
             BuiltInNames.FirstOrDefault(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase));
 
         /// <summary>A built-in baseline by name, or a baseline file by path.</summary>
@@ -129,8 +131,8 @@ namespace VirtCompliance.Controls
                 if (!KnownMembers.Contains(property.Name))
                     throw ControlCatalog.Error(file, property, $"unknown member '{property.Name}'; a baseline has {string.Join(", ", KnownMembers)}.");
             }
-            var name = (string)root["name"];
-            if (string.IsNullOrWhiteSpace(name)) throw ControlCatalog.Error(file, root, "the baseline has no 'name'.");
+            var name = (string?)root["name"];
+            if (Strings.IsNullOrWhiteSpace(name)) throw ControlCatalog.Error(file, root, "the baseline has no 'name'.");
 
             var catalog = ControlCatalog.BuiltIn;
             IReadOnlyList<ControlDefinition> custom = Array.Empty<ControlDefinition>();
@@ -154,7 +156,7 @@ namespace VirtCompliance.Controls
                     throw ControlCatalog.Error(file, token, $"control '{definition.Id}' needs a 'parameter' (the {definition.Parameter}).");
                 if (!definition.IsTemplate && entry.Parameter != null)
                     throw ControlCatalog.Error(file, token, $"control '{definition.Id}' takes no parameter.");
-                Expectation expectation = null;
+                Expectation? expectation = null;
                 if (!entry.Peer)
                 {
                     try
@@ -172,7 +174,7 @@ namespace VirtCompliance.Controls
                     throw ControlCatalog.Error(file, token, $"control '{control.Id}' is listed twice.");
                 controls.Add(control);
             }
-            return new Baseline(name, (string)root["description"], (string)root["version"], source, controls, custom);
+            return new Baseline(name, (string?)root["description"], (string?)root["version"], source, controls, custom);
         }
 
         private static readonly string[] KnownMembers = { "$schema", "name", "description", "version", "controls", "customControls" };
@@ -182,7 +184,7 @@ namespace VirtCompliance.Controls
             try
             {
                 var entry = token.ToObject<BaselineEntry>(JsonFiles.Serializer);
-                if (string.IsNullOrWhiteSpace(entry?.Id)) throw ControlCatalog.Error(file, token, "a controls entry has no 'id'.");
+                if (entry == null || Strings.IsNullOrWhiteSpace(entry.Id)) throw ControlCatalog.Error(file, token, "a controls entry has no 'id'.");
                 return entry;
             }
             catch (Newtonsoft.Json.JsonException ex)

@@ -14,7 +14,7 @@ namespace VirtCompliance.Controls
     /// </summary>
     public static class BaselineBuilder
     {
-        public static JObject FromHost(Inv inventory, Host reference, string name, Func<string, bool> controlFilter,
+        public static JObject FromHost(Inv inventory, Host reference, string name, Func<string, bool>? controlFilter,
             ICollection<string> notes)
         {
             var entries = new JArray();
@@ -55,7 +55,7 @@ namespace VirtCompliance.Controls
 
         // A host control takes the host's value; a standard portgroup control the value all its portgroups
         // agree on; a distributed portgroup control the value all the distributed portgroups it carries agree on.
-        private static JToken ExpectedFrom(EffectiveControl control, Host host, Cluster cluster, Inv inventory, out string why)
+        private static JToken? ExpectedFrom(EffectiveControl control, Host host, Cluster? cluster, Inv inventory, out string why)
         {
             IEnumerable<ControlTarget> targets;
             switch (control.Definition.Scope)
@@ -66,7 +66,9 @@ namespace VirtCompliance.Controls
                     break;
                 default: targets = new[] { ControlTarget.OfHost(host, cluster) }; break;
             }
-            var values = targets.Select(t => control.Reader(t, inventory)).ToArray();
+            // FromHost leaves template controls out, and every other control has its reader.
+            var reader = control.Reader!;
+            var values = targets.Select(t => reader(t, inventory)).ToArray();
             var distinct = values.Select(v => v.Key).Distinct(StringComparer.Ordinal).Count();
             why = values.Length == 0 ? "no object to read it from" : distinct > 1 ? "its objects differ" : values[0].ToString();
             if (values.Length == 0 || distinct != 1 || values[0].IsNotReported) return null;

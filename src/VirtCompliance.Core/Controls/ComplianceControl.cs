@@ -7,22 +7,22 @@ namespace VirtCompliance
     /// <summary>A control as a user lists it: the definition with the expectation a baseline gives it.</summary>
     public sealed record ComplianceControl
     {
-        public string Id { get; init; }
-        public string Title { get; init; }
-        public string Description { get; init; }
+        public string Id { get; init; } = "";
+        public string Title { get; init; } = "";
+        public string? Description { get; init; }
         public ControlScope Scope { get; init; }
-        public string Fact { get; init; }
+        public string Fact { get; init; } = "";
         /// <summary>"= false", "between 1 and 900", or "cluster majority" for peer controls.</summary>
-        public string Expected { get; init; }
+        public string? Expected { get; init; }
         public Severity Severity { get; init; }
         public IReadOnlyList<string> PciDss { get; init; } = Array.Empty<string>();
         public IReadOnlyList<string> Scg { get; init; } = Array.Empty<string>();
         public IReadOnlyList<string> Stig { get; init; } = Array.Empty<string>();
-        public string Remediation { get; init; }
+        public string? Remediation { get; init; }
         /// <summary>For a template control: what its parameter names (package, service).</summary>
-        public string Parameter { get; init; }
+        public string? Parameter { get; init; }
         /// <summary>The baseline this expectation comes from; null for the catalog's own recommendation.</summary>
-        public string Baseline { get; init; }
+        public string? Baseline { get; init; }
 
         public static ComplianceControl From(ControlDefinition d) => new ComplianceControl
         {
@@ -41,12 +41,13 @@ namespace VirtCompliance
             Parameter = d.Parameter,
         };
 
-        public static ComplianceControl From(EffectiveControl c, string baseline) => From(c.Definition) with
+        public static ComplianceControl From(EffectiveControl c, string? baseline) => From(c.Definition) with
         {
             Id = c.Id,
             Title = c.Title,
             Fact = c.Fact,
-            Expected = c.Peer ? "cluster majority" : c.Expectation.Text,
+            // A control that is not a peer control was built with its expectation (Baseline.Parse).
+            Expected = c.Peer ? "cluster majority" : c.Expectation!.Text,
             Severity = c.Severity,
             Baseline = baseline,
         };

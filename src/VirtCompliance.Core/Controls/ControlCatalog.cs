@@ -32,7 +32,7 @@ namespace VirtCompliance.Controls
 
         public IReadOnlyList<ControlDefinition> Controls { get; }
 
-        public ControlDefinition Find(string id) => id != null && _byId.TryGetValue(id, out var c) ? c : null;
+        public ControlDefinition? Find(string? id) => id != null && _byId.TryGetValue(id, out var c) ? c : null;
 
         /// <summary>A catalog with more controls; a custom control may not reuse a built-in id.</summary>
         public ControlCatalog With(IEnumerable<ControlDefinition> more) => new ControlCatalog(Controls.Concat(more));
@@ -59,7 +59,7 @@ namespace VirtCompliance.Controls
             ControlDefinition c;
             // The object a control is about follows from the fact it reads; a file may say so
             // ("host", "standardPortgroup", "distributedPortgroup", or the older "portgroup"), and must then agree.
-            var declaredScope = token is JObject o && o["scope"] is JValue v && v.Type == JTokenType.String ? (string)v : null;
+            var declaredScope = token is JObject o && o["scope"] is JValue v && v.Type == JTokenType.String ? (string?)v : null;
             try
             {
                 var body = token;
@@ -68,7 +68,9 @@ namespace VirtCompliance.Controls
                     body = token.DeepClone();
                     ((JObject)body).Remove("scope");
                 }
-                c = body.ToObject<ControlDefinition>(JsonFiles.Serializer);
+                // Null only for an entry that is a JSON null: it then fails on c.Title below with a
+                // NullReferenceException, as it always has, rather than with a DataFileException.
+                c = body.ToObject<ControlDefinition>(JsonFiles.Serializer)!;
             }
             catch (JsonException ex)
             {
@@ -81,7 +83,7 @@ namespace VirtCompliance.Controls
                 throw Error(file, token["scope"], $"control '{c.Id}': scope '{declaredScope}' does not fit fact '{c.Fact}', which is read per {scopeName}.");
             c = c with { Scope = scope };
             var probeParameter = c.IsTemplate ? "example" : null;
-            if (c.IsTemplate != (c.Fact?.Contains("{parameter}") ?? false))
+            if (c.IsTemplate != c.Fact.Contains("{parameter}"))
                 throw Error(file, token, $"control '{c.Id}': a template control has 'parameter' and '{{parameter}}' in its fact; other controls have neither.");
             try
             {
@@ -95,12 +97,12 @@ namespace VirtCompliance.Controls
             return c;
         }
 
-        internal static string Instantiate(string fact, string parameter) =>
+        internal static string Instantiate(string fact, string? parameter) =>
             parameter == null ? fact : fact.Replace("{parameter}", parameter);
 
-        internal static DataFileException Error(string file, JToken token, string problem)
+        internal static DataFileException Error(string file, JToken? token, string problem)
         {
-            var info = (IJsonLineInfo)token;
+            var info = (IJsonLineInfo?)token;
             return info != null && info.HasLineInfo()
                 ? new DataFileException(file, info.LineNumber, info.LinePosition, problem)
                 : new DataFileException(file, 0, 0, problem);

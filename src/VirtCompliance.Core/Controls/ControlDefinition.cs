@@ -25,27 +25,28 @@ namespace VirtCompliance.Controls
     public sealed record ControlDefinition
     {
         /// <summary>SCG id where one fits (esx-9.ssh), else vc.* for VirtCompliance's own.</summary>
-        public string Id { get; init; }
-        public string Title { get; init; }
-        public string Description { get; init; }
+        public string Id { get; init; } = "";
+        /// <summary>Required: a definition without one is refused when read.</summary>
+        public string Title { get; init; } = "";
+        public string? Description { get; init; }
         public ControlScope Scope { get; init; } = ControlScope.Host;
         /// <summary>
         /// The fact read, e.g. "option:UserVars.DcuiTimeOut", "service:TSM-SSH", "firewall.incomingBlocked".
         /// A template control contains "{parameter}" and is instantiated per parameter value.
         /// </summary>
-        public string Fact { get; init; }
+        public string Fact { get; init; } = "";
         public ControlOperator Operator { get; init; } = ControlOperator.Equals;
         /// <summary>The recommended value; a baseline may override it.</summary>
-        public JToken Expected { get; init; }
+        public JToken? Expected { get; init; }
         /// <summary>The platform default used when an advanced option is not reported at all.</summary>
-        public JToken Default { get; init; }
+        public JToken? Default { get; init; }
         public Severity Severity { get; init; } = Severity.Medium;
         public IReadOnlyList<string> PciDss { get; init; } = Array.Empty<string>();
         public IReadOnlyList<string> Scg { get; init; } = Array.Empty<string>();
         public IReadOnlyList<string> Stig { get; init; } = Array.Empty<string>();
-        public string Remediation { get; init; }
+        public string? Remediation { get; init; }
         /// <summary>For template controls: what the parameter names (package, service, ...).</summary>
-        public string Parameter { get; init; }
+        public string? Parameter { get; init; }
 
         public bool IsTemplate => Parameter != null;
     }

@@ -8,7 +8,7 @@ namespace VirtCompliance.Controls
     /// </summary>
     public sealed class ControlTarget
     {
-        private ControlTarget(ControlScope scope, string id, string name, Host host, Cluster cluster)
+        private ControlTarget(ControlScope scope, string id, string? name, Host? host, Cluster? cluster)
         {
             Scope = scope;
             Id = id;
@@ -21,28 +21,31 @@ namespace VirtCompliance.Controls
         /// <summary>The host id; "host-21/VM Network" for a standard portgroup; the distributed portgroup's id.</summary>
         public string Id { get; }
         /// <summary>The host's name, the standard portgroup's name, or the distributed portgroup's name.</summary>
-        public string Name { get; }
-        /// <summary>The host, for host and standard portgroup targets.</summary>
-        public Host Host { get; }
+        public string? Name { get; }
+        /// <summary>The host, for host and standard portgroup targets; null for a distributed portgroup.</summary>
+        public Host? Host { get; }
         /// <summary>The host's cluster (null when standalone); null for a distributed portgroup.</summary>
-        public Cluster Cluster { get; }
-        public HostPortgroup Portgroup { get; private set; }
-        public Network Network { get; private set; }
-        public DistributedSwitch Switch { get; private set; }
+        public Cluster? Cluster { get; }
+        /// <summary>The standard portgroup, for a standard portgroup target; else null.</summary>
+        public HostPortgroup? Portgroup { get; private set; }
+        /// <summary>The distributed portgroup, for a distributed portgroup target; else null.</summary>
+        public Network? Network { get; private set; }
+        /// <summary>The distributed portgroup's switch; null when the inventory does not have it, and for the other targets.</summary>
+        public DistributedSwitch? Switch { get; private set; }
 
         /// <summary>Targets compared with each other in peer mode; null when the target has no peers (a standalone host).</summary>
-        public string PeerGroup { get; private set; }
+        public string? PeerGroup { get; private set; }
 
         /// <summary>Why nothing can be read from this target at all (a disconnected host), or null.</summary>
-        public string Unavailable { get; private set; }
+        public string? Unavailable { get; private set; }
 
-        public static ControlTarget OfHost(Host host, Cluster cluster) => new ControlTarget(ControlScope.Host, host.Id, host.Name, host, cluster)
+        public static ControlTarget OfHost(Host host, Cluster? cluster) => new ControlTarget(ControlScope.Host, host.Id, host.Name, host, cluster)
         {
             PeerGroup = cluster?.Id,
             Unavailable = HostUnavailable(host),
         };
 
-        public static ControlTarget OfStandardPortgroup(Host host, Cluster cluster, HostPortgroup portgroup) =>
+        public static ControlTarget OfStandardPortgroup(Host host, Cluster? cluster, HostPortgroup portgroup) =>
             new ControlTarget(ControlScope.StandardPortgroup, host.Id + "/" + portgroup.Name, portgroup.Name, host, cluster)
             {
                 Portgroup = portgroup,
@@ -51,7 +54,7 @@ namespace VirtCompliance.Controls
                 Unavailable = HostUnavailable(host),
             };
 
-        public static ControlTarget OfDistributedPortgroup(Network network, DistributedSwitch dvs) =>
+        public static ControlTarget OfDistributedPortgroup(Network network, DistributedSwitch? dvs) =>
             new ControlTarget(ControlScope.DistributedPortgroup, network.Id, network.Name, null, null)
             {
                 Network = network,
@@ -60,7 +63,7 @@ namespace VirtCompliance.Controls
                 PeerGroup = network.DvsId,
             };
 
-        private static string HostUnavailable(Host host) => host.ConnectionState == ConnectionState.Connected ? null
+        private static string? HostUnavailable(Host host) => host.ConnectionState == ConnectionState.Connected ? null
             : $"host {host.Name} is {host.ConnectionState}: its configuration is not current";
     }
 }

@@ -45,7 +45,7 @@ namespace VirtCompliance.Controls
                 case ControlOperator.In:
                 case ControlOperator.NotIn:
                     if (expected.List == null) throw new ArgumentException($"operator {op} needs a list of values.");
-                    var set = new HashSet<string>(expected.List, StringComparer.OrdinalIgnoreCase);
+                    var set = new HashSet<string?>(expected.List, StringComparer.OrdinalIgnoreCase);
                     return op == ControlOperator.In
                         ? new Expectation(op, expected, v => v.Scalar != null && set.Contains(v.Scalar), "one of: " + string.Join(", ", expected.List))
                         : new Expectation(op, expected, v => v.Scalar == null || !set.Contains(v.Scalar), "none of: " + string.Join(", ", expected.List));
@@ -101,7 +101,7 @@ namespace VirtCompliance.Controls
             if (expected.IsAbsent) throw new ArgumentException($"operator {op} needs an expected value.");
         }
 
-        private static decimal? Number(string text) =>
+        private static decimal? Number(string? text) =>
             text != null && decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : (decimal?)null;
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics.CodeAnalysis;
 using System.Linq;
 using VirtCompliance.Model;
 using Inv = VirtCompliance.Model.Inventory;
@@ -32,7 +33,7 @@ namespace VirtCompliance.Controls
         public const string NotInstalled = "not installed";
 
         /// <summary>The kind of object a fact is read from, or throws <see cref="ArgumentException"/> for an unknown fact.</summary>
-        public static ControlScope ScopeOf(string fact)
+        public static ControlScope ScopeOf(string? fact)
         {
             if (fact != null && fact.StartsWith("portgroup.standard.", StringComparison.Ordinal)) return ControlScope.StandardPortgroup;
             if (fact != null && fact.StartsWith("portgroup.distributed.", StringComparison.Ordinal)) return ControlScope.DistributedPortgroup;
@@ -40,7 +41,7 @@ namespace VirtCompliance.Controls
         }
 
         /// <summary>Compiles a fact name, or throws <see cref="ArgumentException"/> naming what is wrong.</summary>
-        public static FactReader Compile(string fact, string defaultValue = null)
+        public static FactReader Compile(string fact, string? defaultValue = null)
         {
             if (string.IsNullOrWhiteSpace(fact)) throw new ArgumentException("A control must name the fact it reads.");
             switch (fact)
@@ -99,8 +100,10 @@ namespace VirtCompliance.Controls
         /// <summary>A host fact that needs one area of the host's configuration to have been reported.</summary>
         private static FactReader OnHost(string area, Func<Host, FactValue> read) => (t, _) =>
         {
-            var reason = DataArea.Reason(t.Host.NotReported, area);
-            return reason != null ? FactValue.NotReported(reason) : read(t.Host);
+            // A host fact's control has host scope, so it is read only from host targets, which have their host.
+            var host = t.Host!;
+            var reason = DataArea.Reason(host.NotReported, area);
+            return reason != null ? FactValue.NotReported(reason) : read(host);
         };
 
         /// <summary>"running, policy on", "stopped, policy off", or "not installed".</summary>
@@ -112,24 +115,28 @@ namespace VirtCompliance.Controls
 
         private static FactReader StandardPortgroupFact(string fact, string field)
         {
-            if (field == "vlan") return (t, _) => NetworkReported(t.Host, out var why) ? FactValue.Of(VlanText(t.Portgroup.VlanId)) : FactValue.NotReported(why);
+            // A standard portgroup fact's control has standard portgroup scope, so it is read only from
+            // standard portgroup targets, which have their host and portgroup.
+            if (field == "vlan") return (t, _) => NetworkReported(t.Host!, out var why) ? FactValue.Of(VlanText(t.Portgroup!.VlanId)) : FactValue.NotReported(why);
             var pick = SecurityField(field) ?? throw Unknown(fact, "a portgroup fact ends in .allowPromiscuous, .macChanges, .forgedTransmits or .vlan");
             return (t, _) =>
             {
-                if (!NetworkReported(t.Host, out var why)) return FactValue.NotReported(why);
+                Host host = t.Host!;
+                HostPortgroup portgroup = t.Portgroup!;
+                if (!NetworkReported(host, out var why)) return FactValue.NotReported(why);
                 // The portgroup's override, else its vSwitch's policy; a vSwitch policy nobody reported is not guessed.
-                var value = pick(t.Portgroup.Security) ?? pick(SwitchOf(t.Host, t.Portgroup)?.Security ?? new SecurityPolicy());
-                return value == null ? FactValue.NotReported($"the server did not report {field} for vSwitch {t.Portgroup.VSwitch} of host {t.Host.Name}") : FactValue.Of(value.Value);
+                var value = pick(portgroup.Security) ?? pick(SwitchOf(host, portgroup)?.Security ?? new SecurityPolicy());
+                return value == null ? FactValue.NotReported($"the server did not report {field} for vSwitch {portgroup.VSwitch} of host {host.Name}") : FactValue.Of(value.Value);
             };
         }
 
-        private static bool NetworkReported(Host host, out string reason)
+        private static bool NetworkReported(Host host, [NotNullWhen(false)] out string? reason)
         {
             reason = DataArea.Reason(host.NotReported, DataArea.Network);
             return reason == null;
         }
 
-        private static StandardSwitch SwitchOf(Host host, HostPortgroup portgroup)
+        private static StandardSwitch? SwitchOf(Host host, HostPortgroup portgroup)
         {
             foreach (var s in host.StandardSwitches)
                 if (s.Name == portgroup.VSwitch) return s;
@@ -138,22 +145,25 @@ namespace VirtCompliance.Controls
 
         private static FactReader DistributedPortgroupFact(string fact, string field)
         {
-            if (field == "vlan") return (t, _) => FactValue.Of(DistributedVlanText(t.Network));
+            // A distributed portgroup fact's control has distributed portgroup scope, so it is read only
+            // from distributed portgroup targets, which have their portgroup.
+            if (field == "vlan") return (t, _) => FactValue.Of(DistributedVlanText(t.Network!));
             var pick = SecurityField(field) ?? throw Unknown(fact, "a portgroup fact ends in .allowPromiscuous, .macChanges, .forgedTransmits or .vlan");
             return (t, _) =>
             {
-                var reason = DataArea.Reason(t.Network.NotReported, DataArea.Security);
+                Network network = t.Network!;
+                var reason = DataArea.Reason(network.NotReported, DataArea.Security);
                 if (reason != null) return FactValue.NotReported(reason);
                 // vCenter reports the value in force (inherited or not) for every field; a missing one is not reported, not a default.
-                var value = pick(t.Network.Security);
-                return value == null ? FactValue.NotReported($"the server did not report {field} for portgroup {t.Network.Name}") : FactValue.Of(value.Value);
+                var value = pick(network.Security);
+                return value == null ? FactValue.NotReported($"the server did not report {field} for portgroup {network.Name}") : FactValue.Of(value.Value);
             };
         }
 
         /// <summary>The distributed portgroups (not uplinks) a host carries.</summary>
         public static IEnumerable<Network> DistributedPortgroupsOf(Host host, Inv inventory) =>
-            host.NetworkIds.Select(inventory.GetNetwork)
-                .Where(n => n != null && n.Kind == NetworkKind.DistributedPortgroup && !n.IsUplink);
+            host.NetworkIds.Select(inventory.GetNetwork).OfType<Network>()
+                .Where(n => n.Kind == NetworkKind.DistributedPortgroup && !n.IsUplink);
 
         public static string VlanText(int vlanId) => vlanId == 4095 ? "4095 (all VLANs, guest tagging)" : vlanId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
@@ -164,7 +174,7 @@ namespace VirtCompliance.Controls
             return (n.VlanId ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        private static Func<SecurityPolicy, bool?> SecurityField(string field)
+        private static Func<SecurityPolicy, bool?>? SecurityField(string field)
         {
             switch (field)
             {
@@ -175,26 +185,26 @@ namespace VirtCompliance.Controls
             }
         }
 
-        private static HostService Service(Host h, string key)
+        private static HostService? Service(Host h, string key)
         {
             foreach (var s in h.Services) if (s.Key == key) return s;
             return null;
         }
 
-        private static HostPackage Package(Host h, string name)
+        private static HostPackage? Package(Host h, string name)
         {
             foreach (var p in h.Packages) if (p.Name == name) return p;
             return null;
         }
 
-        private static FirewallRuleset Ruleset(Host h, string key)
+        private static FirewallRuleset? Ruleset(Host h, string key)
         {
             foreach (var r in h.Firewall.Rulesets) if (r.Key == key) return r;
             return null;
         }
 
         /// <summary>Option values arrive as text from many sources; booleans compare case-insensitively.</summary>
-        public static string NormaliseScalar(string value)
+        public static string? NormaliseScalar(string? value)
         {
             if (value == null) return null;
             if (string.Equals(value, "true", StringComparison.OrdinalIgnoreCase)) return "true";
@@ -204,7 +214,7 @@ namespace VirtCompliance.Controls
 
         private static string Camel(string pascal) => pascal.Length == 0 ? pascal : char.ToLowerInvariant(pascal[0]) + pascal.Substring(1);
 
-        private static bool TrySplit(string fact, string prefix, out string rest, out string field)
+        private static bool TrySplit(string fact, string prefix, [NotNullWhen(true)] out string? rest, out string? field)
         {
             rest = field = null;
             if (!fact.StartsWith(prefix, StringComparison.Ordinal)) return false;
@@ -219,7 +229,7 @@ namespace VirtCompliance.Controls
         }
 
         // Service keys and package names may contain dots; only a known trailing field is split off.
-        private static (string name, string field) SplitField(string rest, params string[] fields)
+        private static (string name, string? field) SplitField(string rest, params string[] fields)
         {
             foreach (var f in fields)
                 if (rest.EndsWith("." + f, StringComparison.Ordinal)) return (rest.Substring(0, rest.Length - f.Length - 1), f);

@@ -64,7 +64,8 @@ namespace VirtCompliance.Drift
                     ObjectKind = t.Scope == ControlScope.DistributedPortgroup ? NetworkObjectKind.DistributedPortgroup : NetworkObjectKind.StandardPortgroup,
                     Network = t.Name,
                     NetworkId = t.Id,
-                    Switch = t.Scope == ControlScope.DistributedPortgroup ? t.Switch?.Name : t.Portgroup.VSwitch,
+                    // A result that is not a distributed portgroup's is a standard portgroup's, whose target has the portgroup.
+                    Switch = t.Scope == ControlScope.DistributedPortgroup ? t.Switch?.Name : t.Portgroup!.VSwitch,
                     Host = t.Host?.Name,
                     HostId = t.Host?.Id,
                     Cluster = t.Cluster?.Name,

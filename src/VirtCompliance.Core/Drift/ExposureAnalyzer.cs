@@ -25,14 +25,15 @@ namespace VirtCompliance.Drift
     public static class ExposureAnalyzer
     {
         public static IEnumerable<VmMigrationExposure> Analyze(ControlAssessment assessment, MigrationDomains domains,
-            IReadOnlyCollection<string> vmNames = null, ICollection<string> warnings = null, Action<int> vmsDone = null,
-            Func<Vm, PciScope> scopeOf = null, IReadOnlyCollection<PciScope> scopes = null)
+            IReadOnlyCollection<string>? vmNames = null, ICollection<string>? warnings = null, Action<int>? vmsDone = null,
+            Func<Vm, PciScope>? scopeOf = null, IReadOnlyCollection<PciScope>? scopes = null)
         {
             var inventory = assessment.Inventory;
             var vmFilter = NameFilter.Create(vmNames);
             var weakerTargets = new Dictionary<string, PairLoss[]>(StringComparer.Ordinal);
+            // A DRS override is read from the cluster's drsVmConfig by the VM it names (the collector keeps only those that name one).
             var overrides = inventory.Clusters.ToDictionary(c => c.Id,
-                c => c.DrsVmOverrides.GroupBy(o => o.VmId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal),
+                c => c.DrsVmOverrides.GroupBy(o => o.VmId!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal),
                 StringComparer.Ordinal);
 
             var done = 0;
@@ -54,15 +55,16 @@ namespace VirtCompliance.Drift
                         warnings?.Add($"VM '{vm.Name}' is on host '{current.Host.Name}', which is {current.Host.ConnectionState}; its exposure was not evaluated.");
                     continue;
                 }
-                if (current.Cluster == null) continue;
+                var cluster = current.Cluster;
+                if (cluster == null) continue;
                 var standardPortgroups = StandardPortgroupsOf(vm, inventory);
                 var key = standardPortgroups.Length == 0 ? current.Host.Id : current.Host.Id + "\u0001" + string.Join("\u0001", standardPortgroups);
                 if (!weakerTargets.TryGetValue(key, out var targets))
-                    weakerTargets[key] = targets = WeakerTargets(assessment, current, standardPortgroups);
+                    weakerTargets[key] = targets = WeakerTargets(assessment, current, cluster, standardPortgroups);
                 if (targets.Length == 0) continue;
 
-                overrides[current.Cluster.Id].TryGetValue(vm.Id, out var vmOverride);
-                var (level, automated) = DrsAutomation(current.Cluster, vmOverride, vm.PowerState);
+                overrides[cluster.Id].TryGetValue(vm.Id, out var vmOverride);
+                var (level, automated) = DrsAutomation(cluster, vmOverride, vm.PowerState);
                 foreach (var loss in targets)
                 {
                     if (!domains.CanMove(vm, current.Host, loss.Target)) continue;
@@ -72,8 +74,8 @@ namespace VirtCompliance.Drift
                         VmId = vm.Id,
                         PciScope = scope,
                         PowerState = vm.PowerState,
-                        Cluster = current.Cluster.Name,
-                        ClusterId = current.Cluster.Id,
+                        Cluster = cluster.Name,
+                        ClusterId = cluster.Id,
                         CurrentHost = current.Host.Name,
                         CurrentHostId = current.Host.Id,
                         TargetHost = loss.Target.Name,
@@ -84,7 +86,7 @@ namespace VirtCompliance.Drift
                         PciDss = loss.PciDss,
                         DrsAutomation = level,
                         AutomatedByDrs = automated,
-                        HaEnabled = current.Cluster.HaEnabled,
+                        HaEnabled = cluster.HaEnabled,
                         Basis = loss.Basis,
                         Baseline = assessment.Baseline.Name,
                     };
@@ -117,23 +119,23 @@ namespace VirtCompliance.Drift
         }
 
         /// <summary>The names of the standard portgroups a VM's adapters are on, sorted, each once.</summary>
-        private static string[] StandardPortgroupsOf(Vm vm, VirtCompliance.Model.Inventory inventory)
+        private static string?[] StandardPortgroupsOf(Vm vm, VirtCompliance.Model.Inventory inventory)
         {
-            string[] names = null;
+            string?[]? names = null;
             foreach (var nic in vm.Nics)
             {
                 var network = nic.NetworkId == null ? null : inventory.GetNetwork(nic.NetworkId);
                 if (network == null || network.Kind != NetworkKind.StandardPortgroup) continue;
                 names = names == null ? new[] { network.Name } : names.Concat(new[] { network.Name }).ToArray();
             }
-            return names == null ? Array.Empty<string>() : names.Distinct(StringComparer.Ordinal).OrderBy(n => n, StringComparer.Ordinal).ToArray();
+            return names == null ? Array.Empty<string?>() : names.Distinct(StringComparer.Ordinal).OrderBy(n => n, StringComparer.Ordinal).ToArray();
         }
 
         /// <summary>Hosts of the current host's cluster where the VM would lose a control its current host gives it.</summary>
-        private static PairLoss[] WeakerTargets(ControlAssessment assessment, HostAssessment current, string[] standardPortgroups)
+        private static PairLoss[] WeakerTargets(ControlAssessment assessment, HostAssessment current, Cluster cluster, string?[] standardPortgroups)
         {
             var result = new List<PairLoss>();
-            foreach (var host in assessment.Inventory.HostsInCluster(current.Cluster.Id))
+            foreach (var host in assessment.Inventory.HostsInCluster(cluster.Id))
             {
                 if (host.Id == current.Host.Id || !assessment.Hosts.TryGetValue(host.Id, out var target)) continue;
                 var lost = Lost(current.Results, target.Find);
@@ -148,7 +150,7 @@ namespace VirtCompliance.Drift
         }
 
         /// <summary>Controls that pass here and fail there; a control not evaluated on either side is no loss anyone can show.</summary>
-        private static List<ControlResult> Lost(IReadOnlyList<ControlResult> here, Func<string, ControlResult> there)
+        private static List<ControlResult> Lost(IReadOnlyList<ControlResult> here, Func<string, ControlResult?> there)
         {
             var lost = new List<ControlResult>();
             foreach (var r in here)
@@ -164,7 +166,7 @@ namespace VirtCompliance.Drift
             .Cast<DrsAutomationLevel>().ToDictionary(l => l, l => char.ToLowerInvariant(l.ToString()[0]) + l.ToString().Substring(1));
 
         /// <summary>The VM's effective DRS level, and whether DRS would move it without a person approving.</summary>
-        public static (string level, bool automated) DrsAutomation(Cluster cluster, DrsVmOverride vmOverride, PowerState powerState)
+        public static (string level, bool automated) DrsAutomation(Cluster cluster, DrsVmOverride? vmOverride, PowerState powerState)
         {
             if (!cluster.DrsEnabled) return ("disabled", false);
             var level = cluster.DrsAutomationLevel;

@@ -116,7 +116,7 @@ namespace VirtCompliance.Drift
                     _warnings.Add($"Cluster '{cluster.Name}': rule '{rule.Name}' names VM group '{rule.VmGroup}', which does not exist; the rule was ignored.");
                     continue;
                 }
-                ClusterGroup affine = null, anti = null;
+                ClusterGroup? affine = null, anti = null;
                 if (rule.AffineHostGroup != null && !hostGroups.TryGetValue(rule.AffineHostGroup, out affine))
                 {
                     _warnings.Add($"Cluster '{cluster.Name}': rule '{rule.Name}' names host group '{rule.AffineHostGroup}', which does not exist; the rule was ignored.");
@@ -138,13 +138,14 @@ namespace VirtCompliance.Drift
 
         private sealed class RuleConstraint
         {
-            private readonly HashSet<string> _mustRunOn;
-            private readonly HashSet<string> _mustNotRunOn;
+            // Null: the rule names no such host group, so it does not restrict that way.
+            private readonly HashSet<string>? _mustRunOn;
+            private readonly HashSet<string>? _mustNotRunOn;
 
             /// <summary>Identifies the rule in domain cache keys.</summary>
             public int Index { get; }
 
-            public RuleConstraint(int index, IEnumerable<string> affine, IEnumerable<string> anti)
+            public RuleConstraint(int index, IEnumerable<string>? affine, IEnumerable<string>? anti)
             {
                 Index = index;
                 _mustRunOn = affine == null ? null : new HashSet<string>(affine, StringComparer.Ordinal);

@@ -17,30 +17,30 @@ namespace VirtCompliance
     /// <summary>One host control on one host that did not pass (Fail or NotEvaluated): what was expected, what was found, and why it matters.</summary>
     public sealed record HostControlDrift
     {
-        public string Cluster { get; init; }
-        public string ClusterId { get; init; }
-        public string Host { get; init; }
-        public string HostId { get; init; }
+        public string? Cluster { get; init; }
+        public string? ClusterId { get; init; }
+        public string? Host { get; init; }
+        public string HostId { get; init; } = "";
         /// <summary>Fail, or NotEvaluated when the value was not reported (Reason says why); Pass only when asked for.</summary>
         public Outcome Outcome { get; init; }
         /// <summary>NotEvaluated: why nothing could be judged.</summary>
-        public string Reason { get; init; }
-        public string ControlId { get; init; }
-        public string Title { get; init; }
-        public string Expected { get; init; }
-        public string Actual { get; init; }
+        public string? Reason { get; init; }
+        public string ControlId { get; init; } = "";
+        public string Title { get; init; } = "";
+        public string Expected { get; init; } = "";
+        public string Actual { get; init; } = "";
         public Severity Severity { get; init; }
         public DriftBasis Basis { get; init; }
         /// <summary>Name of the baseline the control came from.</summary>
-        public string Baseline { get; init; }
+        public string Baseline { get; init; } = "";
         /// <summary>Peer mode only: how many hosts hold the expected value ("3 of 4 hosts").</summary>
-        public string PeerAgreement { get; init; }
+        public string? PeerAgreement { get; init; }
         /// <summary>Peer mode only: the cluster has no single majority value, so no host can be called the odd one out.</summary>
         public bool NoMajority { get; init; }
         public IReadOnlyList<string> PciDss { get; init; } = Array.Empty<string>();
         public IReadOnlyList<string> Scg { get; init; } = Array.Empty<string>();
         public IReadOnlyList<string> Stig { get; init; } = Array.Empty<string>();
-        public string Remediation { get; init; }
+        public string? Remediation { get; init; }
     }
 
     /// <summary>The kind of network object a network control is about.</summary>
@@ -57,47 +57,47 @@ namespace VirtCompliance
     {
         public NetworkObjectKind ObjectKind { get; init; }
         /// <summary>The portgroup's name.</summary>
-        public string Network { get; init; }
+        public string? Network { get; init; }
         /// <summary>The distributed portgroup's id; for a standard portgroup "host-id/name".</summary>
-        public string NetworkId { get; init; }
+        public string NetworkId { get; init; } = "";
         /// <summary>The distributed switch, or the standard vSwitch the portgroup is on.</summary>
-        public string Switch { get; init; }
+        public string? Switch { get; init; }
         /// <summary>Standard portgroups: the host they are configured on.</summary>
-        public string Host { get; init; }
-        public string HostId { get; init; }
+        public string? Host { get; init; }
+        public string? HostId { get; init; }
         /// <summary>Standard portgroups: the host's cluster.</summary>
-        public string Cluster { get; init; }
+        public string? Cluster { get; init; }
         public Outcome Outcome { get; init; }
-        public string Reason { get; init; }
-        public string ControlId { get; init; }
-        public string Title { get; init; }
-        public string Expected { get; init; }
-        public string Actual { get; init; }
+        public string? Reason { get; init; }
+        public string ControlId { get; init; } = "";
+        public string Title { get; init; } = "";
+        public string Expected { get; init; } = "";
+        public string Actual { get; init; } = "";
         public Severity Severity { get; init; }
         public DriftBasis Basis { get; init; }
-        public string Baseline { get; init; }
-        public string PeerAgreement { get; init; }
+        public string Baseline { get; init; } = "";
+        public string? PeerAgreement { get; init; }
         public bool NoMajority { get; init; }
         public IReadOnlyList<string> PciDss { get; init; } = Array.Empty<string>();
         public IReadOnlyList<string> Scg { get; init; } = Array.Empty<string>();
         public IReadOnlyList<string> Stig { get; init; } = Array.Empty<string>();
-        public string Remediation { get; init; }
+        public string? Remediation { get; init; }
     }
 
     /// <summary>A VM that vMotion/DRS/HA could place on a host that lacks controls its current host has.</summary>
     public sealed record VmMigrationExposure
     {
-        public string Vm { get; init; }
-        public string VmId { get; init; }
+        public string? Vm { get; init; }
+        public string VmId { get; init; } = "";
         /// <summary>The VM's PCI scope, from the same scope sources as Test-PciSeparation.</summary>
         public PciScope PciScope { get; init; }
         public PowerState PowerState { get; init; }
-        public string Cluster { get; init; }
-        public string ClusterId { get; init; }
-        public string CurrentHost { get; init; }
-        public string CurrentHostId { get; init; }
-        public string TargetHost { get; init; }
-        public string TargetHostId { get; init; }
+        public string? Cluster { get; init; }
+        public string ClusterId { get; init; } = "";
+        public string? CurrentHost { get; init; }
+        public string CurrentHostId { get; init; } = "";
+        public string? TargetHost { get; init; }
+        public string TargetHostId { get; init; } = "";
         /// <summary>Ids of the controls the VM would lose on the target.</summary>
         public IReadOnlyList<string> LostControls { get; init; } = Array.Empty<string>();
         public IReadOnlyList<string> LostControlTitles { get; init; } = Array.Empty<string>();
@@ -105,12 +105,12 @@ namespace VirtCompliance
         public Severity Severity { get; init; }
         public IReadOnlyList<string> PciDss { get; init; } = Array.Empty<string>();
         /// <summary>The VM's effective DRS automation level ("disabled" when DRS is off for it).</summary>
-        public string DrsAutomation { get; init; }
+        public string DrsAutomation { get; init; } = "";
         /// <summary>True when DRS would move the powered-on VM without anyone approving it.</summary>
         public bool AutomatedByDrs { get; init; }
         /// <summary>True when HA would restart the VM on another host after a host failure.</summary>
         public bool HaEnabled { get; init; }
         public DriftBasis Basis { get; init; }
-        public string Baseline { get; init; }
+        public string Baseline { get; init; } = "";
     }
 }

@@ -11,7 +11,7 @@ namespace VirtCompliance.Evaluation
     /// <summary>One control's outcome on one object.</summary>
     public sealed class ControlResult
     {
-        public ControlResult(EffectiveControl control, ControlTarget target, FactValue actual, Outcome outcome, string expectedText, string reason = null)
+        public ControlResult(EffectiveControl control, ControlTarget target, FactValue actual, Outcome outcome, string expectedText, string? reason = null)
         {
             Control = control;
             Target = target;
@@ -27,13 +27,14 @@ namespace VirtCompliance.Evaluation
         public Outcome Outcome { get; }
         public string ExpectedText { get; }
         /// <summary>NotEvaluated: why (what was not reported, no peers, no majority).</summary>
-        public string Reason { get; }
+        public string? Reason { get; }
         public bool Passed => Outcome == Outcome.Pass;
         public bool Failed => Outcome == Outcome.Fail;
         /// <summary>Peer mode: the peers had no majority, so the control could not be judged.</summary>
         public bool NoMajority { get; init; }
         /// <summary>Peer mode: how many peers hold the expected (majority) value, e.g. "3 of 4 hosts".</summary>
-        public string PeerAgreement { get; init; }
+        /// <summary>Null outside peer mode, and when a peer result was not judged for want of values.</summary>
+        public string? PeerAgreement { get; init; }
     }
 
     /// <summary>Every evaluated control on one host: its host controls and its standard portgroups' controls.</summary>
@@ -41,14 +42,15 @@ namespace VirtCompliance.Evaluation
     {
         private readonly Dictionary<string, ControlResult> _byId;
 
-        public HostAssessment(Host host, Cluster cluster, IReadOnlyList<ControlResult> results, IReadOnlyList<ControlResult> portgroupResults)
+        public HostAssessment(Host host, Cluster? cluster, IReadOnlyList<ControlResult> results, IReadOnlyList<ControlResult> portgroupResults)
         {
             Host = host;
             Cluster = cluster;
             Results = results;
             PortgroupResults = portgroupResults;
             _byId = results.ToDictionary(r => r.Control.Id, StringComparer.Ordinal);
-            _byPortgroup = portgroupResults.GroupBy(r => r.Target.Name, StringComparer.Ordinal)
+            // A standard portgroup target is named after its portgroup, and vSphere requires a portgroup's name.
+            _byPortgroup = portgroupResults.GroupBy(r => r.Target.Name!, StringComparer.Ordinal)
                 .ToDictionary(g => g.Key, g => (IReadOnlyList<ControlResult>)g.ToArray(), StringComparer.Ordinal);
         }
 
@@ -56,16 +58,17 @@ namespace VirtCompliance.Evaluation
 
         public Host Host { get; }
         /// <summary>Null for a standalone host.</summary>
-        public Cluster Cluster { get; }
+        public Cluster? Cluster { get; }
         /// <summary>Host-scope results.</summary>
         public IReadOnlyList<ControlResult> Results { get; }
         /// <summary>Results of the host's standard portgroups.</summary>
         public IReadOnlyList<ControlResult> PortgroupResults { get; }
 
-        public ControlResult Find(string controlId) => _byId.TryGetValue(controlId, out var r) ? r : null;
+        /// <summary>The host-scope result of this control, or null when the evaluation had no such control.</summary>
+        public ControlResult? Find(string controlId) => _byId.TryGetValue(controlId, out var r) ? r : null;
 
         /// <summary>The results of the host's standard portgroup of this name (empty when it has none).</summary>
-        public IReadOnlyList<ControlResult> OfPortgroup(string name) =>
+        public IReadOnlyList<ControlResult> OfPortgroup(string? name) =>
             name != null && _byPortgroup.TryGetValue(name, out var r) ? r : Array.Empty<ControlResult>();
     }
 
@@ -99,9 +102,9 @@ namespace VirtCompliance.Evaluation
     public sealed class EvaluationOptions
     {
         /// <summary>Cluster names or ids to evaluate; null or empty = all. Wildcards allowed.</summary>
-        public IReadOnlyCollection<string> Clusters { get; set; }
+        public IReadOnlyCollection<string>? Clusters { get; set; }
         /// <summary>Control ids to keep; null or empty = all the baseline has. Wildcards allowed; an id without wildcards that names no control is an error.</summary>
-        public IReadOnlyCollection<string> ControlIds { get; set; }
+        public IReadOnlyCollection<string>? ControlIds { get; set; }
         /// <summary>Judge every control against its peers' majority, ignoring the baseline's values.</summary>
         public bool Peer { get; set; }
     }
@@ -117,13 +120,13 @@ namespace VirtCompliance.Evaluation
     /// </summary>
     public static class ControlEvaluator
     {
-        public static ControlAssessment Evaluate(Inv inventory, Baseline baseline, EvaluationOptions options = null)
+        public static ControlAssessment Evaluate(Inv inventory, Baseline baseline, EvaluationOptions? options = null)
         {
             options ??= new EvaluationOptions();
             var warnings = new List<string>();
             var controls = SelectControls(baseline, options);
             var clusterFilter = NameFilter.Create(options.Clusters);
-            bool InSelection(Cluster c) => clusterFilter == null || (c != null && (clusterFilter(c.Name) || clusterFilter(c.Id)));
+            bool InSelection(Cluster? c) => clusterFilter == null || (c != null && (clusterFilter(c.Name) || clusterFilter(c.Id)));
 
             var hosts = new Dictionary<string, HostAssessment>(StringComparer.Ordinal);
             var hostControls = controls.Where(c => c.Definition.Scope == ControlScope.Host).ToArray();
@@ -150,9 +153,10 @@ namespace VirtCompliance.Evaluation
                 var portgroupResults = Judge(portgroupControls, portgroupTargets, inventory, "hosts");
                 foreach (var h in members)
                 {
+                    // A standard portgroup target always has its host.
                     hosts[h.Id] = new HostAssessment(h, cluster,
                         hostResults.TryGetValue(h.Id, out var r) ? r : Array.Empty<ControlResult>() as IReadOnlyList<ControlResult>,
-                        portgroupTargets.Where(t => t.Host.Id == h.Id).SelectMany(t => portgroupResults.TryGetValue(t.Id, out var p) ? p : Enumerable.Empty<ControlResult>()).ToArray());
+                        portgroupTargets.Where(t => t.Host!.Id == h.Id).SelectMany(t => portgroupResults.TryGetValue(t.Id, out var p) ? p : Enumerable.Empty<ControlResult>()).ToArray());
                 }
             }
 
@@ -179,14 +183,16 @@ namespace VirtCompliance.Evaluation
             if (options.ControlIds == null || options.ControlIds.Count == 0) return controls;
             foreach (var id in options.ControlIds.Where(i => !NameFilter.HasWildcards(i)))
             {
-                var one = NameFilter.Create(new[] { id });
+                // One pattern makes a filter (null is only for no patterns).
+                var one = NameFilter.Create(new[] { id })!;
                 if (controls.Any(c => one(c.Id) || one(c.Definition.Id))) continue;
                 var known = ControlCatalog.BuiltIn.Find(id) ?? baseline.CustomControls.FirstOrDefault(c => string.Equals(c.Id, id, StringComparison.OrdinalIgnoreCase));
                 throw new UnknownIdException("control", id, known != null
                     ? $"Control '{id}' is not in baseline '{baseline.Name}'. Get-ComplianceControl -Baseline {baseline.Name} lists the controls it has."
                     : $"There is no control '{id}'. Get-ComplianceControl lists the control ids; wildcards (esx-9.log-*) select several.");
             }
-            var filter = NameFilter.Create(options.ControlIds);
+            // ControlIds has patterns (checked above), so this is a filter, not null.
+            var filter = NameFilter.Create(options.ControlIds)!;
             return controls.Where(c => filter(c.Id) || filter(c.Definition.Id)).ToArray();
         }
 
@@ -197,7 +203,9 @@ namespace VirtCompliance.Evaluation
             if (targets.Count == 0) return byTarget;
             foreach (var control in controls)
             {
-                var values = targets.Select(t => t.Unavailable != null ? FactValue.NotReported(t.Unavailable) : control.Reader(t, inventory)).ToArray();
+                // Template controls were expanded per package or service (each has a name or key), so every control here has its reader.
+                var reader = control.Reader!;
+                var values = targets.Select(t => t.Unavailable != null ? FactValue.NotReported(t.Unavailable) : reader(t, inventory)).ToArray();
                 if (!control.Peer)
                 {
                     for (int i = 0; i < targets.Count; i++)
@@ -212,9 +220,11 @@ namespace VirtCompliance.Evaluation
 
         private static ControlResult Fixed(EffectiveControl control, ControlTarget target, FactValue value)
         {
+            // Only a peer control has no expectation, and peer controls are judged by majority instead.
+            var expectation = control.Expectation!;
             if (value.IsNotReported)
-                return new ControlResult(control, target, value, Outcome.NotEvaluated, control.Expectation.Text, value.NotReportedReason);
-            return new ControlResult(control, target, value, control.Expectation.Test(value) ? Outcome.Pass : Outcome.Fail, control.Expectation.Text);
+                return new ControlResult(control, target, value, Outcome.NotEvaluated, expectation.Text, value.NotReportedReason);
+            return new ControlResult(control, target, value, expectation.Test(value) ? Outcome.Pass : Outcome.Fail, expectation.Text);
         }
 
         private static void JudgeByMajority(EffectiveControl control, int[] members, IReadOnlyList<ControlTarget> targets, FactValue[] values,
@@ -274,7 +284,7 @@ namespace VirtCompliance.Evaluation
             return result;
         }
 
-        private static IEnumerable<string> ParameterValues(string parameterKind, List<Host> hosts)
+        private static IEnumerable<string?> ParameterValues(string? parameterKind, List<Host> hosts)
         {
             switch (parameterKind)
             {

@@ -14,18 +14,19 @@ namespace VirtCompliance.Firewall
     /// <summary>One DRS object fail-closed placement needs: a VM group, a host group or the rule tying them.</summary>
     public sealed record ClusterPlacementChange
     {
-        public string Policy { get; init; }
-        public string Cluster { get; init; }
-        public string ClusterId { get; init; }
+        public string? Policy { get; init; }
+        public string? Cluster { get; init; }
+        public string? ClusterId { get; init; }
         public PlacementKind Kind { get; init; }
-        public string Name { get; init; }
+        /// <summary>The DRS group's or rule's name.</summary>
+        public string Name { get; init; } = "";
         public PlacementAction Action { get; init; }
         /// <summary>Group members (VM or host ids); for the rule, its VM group and host group.</summary>
         public IReadOnlyList<string> Members { get; init; } = Array.Empty<string>();
         /// <summary>The rule's key when it is edited.</summary>
         public int? RuleKey { get; init; }
         public bool Applied { get; init; }
-        public string Message { get; init; }
+        public string? Message { get; init; }
     }
 
     /// <summary>
@@ -48,17 +49,14 @@ namespace VirtCompliance.Firewall
             var baseline = compiled.Policy.HostControlsBaseline();
             var assessment = baseline == null ? null : VirtCompliance.Evaluation.ControlEvaluator.Evaluate(inventory, baseline);
             var result = new Dictionary<string, (HashSet<string>, Dictionary<string, string>)>(StringComparer.Ordinal);
-            var byCluster = compiled.Vms.Select(v => inventory.GetVm(v.VmId))
-                .Where(v => v?.HostId != null && inventory.GetHost(v.HostId)?.ClusterId != null)
-                .GroupBy(v => inventory.GetHost(v.HostId).ClusterId, StringComparer.Ordinal);
-            foreach (var group in byCluster)
+            foreach (var group in ProtectedVmsByCluster(compiled, inventory))
             {
                 var switches = group.SelectMany(v => v.Nics).Select(n => n.DvsId).Where(id => id != null).Distinct().ToArray();
                 var capable = new HashSet<string>(StringComparer.Ordinal);
                 var why = new Dictionary<string, string>(StringComparer.Ordinal);
                 foreach (var h in inventory.HostsInCluster(group.Key))
                 {
-                    string reason = null;
+                    string? reason = null;
                     if (h.ConnectionState != ConnectionState.Connected) reason = $"is {h.ConnectionState}";
                     else if (h.InMaintenanceMode) reason = "is in maintenance mode";
                     else if (!switches.All(s => h.DvsIds.Contains(s))) reason = "is not on the VMs' distributed switch";
@@ -87,12 +85,10 @@ namespace VirtCompliance.Firewall
             var vmGroupName = prefix + "vms";
             var hostGroupName = prefix + "hosts";
             var ruleName = prefix + "keep-on-capable-hosts";
-            var protectedByCluster = compiled.Vms.Select(v => inventory.GetVm(v.VmId))
-                .Where(v => v?.HostId != null && inventory.GetHost(v.HostId)?.ClusterId != null)
-                .GroupBy(v => inventory.GetHost(v.HostId).ClusterId, StringComparer.Ordinal);
-            foreach (var group in protectedByCluster.OrderBy(g => g.Key, StringComparer.Ordinal))
+            foreach (var group in ProtectedVmsByCluster(compiled, inventory).OrderBy(g => g.Key, StringComparer.Ordinal))
             {
-                var cluster = inventory.GetCluster(group.Key);
+                // The cluster of one of the inventory's hosts, and an inventory has every cluster its hosts name.
+                var cluster = inventory.GetCluster(group.Key)!;
                 var capable = capableHosts[cluster.Id].capable.OrderBy(id => id, StringComparer.Ordinal).ToArray();
                 var vms = group.Select(v => v.Id).OrderBy(id => id, StringComparer.Ordinal).ToArray();
                 var baseChange = new ClusterPlacementChange { Policy = compiled.Policy.Name, Cluster = cluster.Name, ClusterId = cluster.Id };
@@ -114,6 +110,14 @@ namespace VirtCompliance.Firewall
             }
             return changes;
         }
+
+        /// <summary>The protected VMs that run on a host in a cluster, by the cluster's id.</summary>
+        private static IEnumerable<IGrouping<string, Vm>> ProtectedVmsByCluster(CompiledPolicy compiled, Inv inventory) =>
+            compiled.Vms.Select(v => inventory.GetVm(v.VmId)).OfType<Vm>()
+                .Select(vm => (vm, clusterId: inventory.GetHost(vm.HostId)?.ClusterId))
+                .Where(p => p.clusterId != null)
+                // Only VMs whose host has a cluster are left.
+                .GroupBy(p => p.clusterId!, p => p.vm, StringComparer.Ordinal);
 
         private static ClusterPlacementChange GroupChange(ClusterPlacementChange template, PlacementKind kind, string name, string[] members, IReadOnlyList<ClusterGroup> existing)
         {

@@ -35,7 +35,7 @@ namespace VirtCompliance.Firewall
     /// </summary>
     public sealed class PolicyGroup
     {
-        public string Name { get; set; }
+        public string Name { get; set; } = "";
         public IReadOnlyList<PciScope> Scopes { get; set; } = Array.Empty<PciScope>();
         /// <summary>"Category/Name" pairs; a VM carrying any of them matches.</summary>
         public IReadOnlyList<string> Tags { get; set; } = Array.Empty<string>();
@@ -51,7 +51,8 @@ namespace VirtCompliance.Firewall
         public IReadOnlyList<string> Vms { get; set; } = Array.Empty<string>();
         /// <summary>Addresses outside the inventory (CIDR or single address).</summary>
         public IReadOnlyList<IpNetwork> Cidrs { get; set; } = Array.Empty<IpNetwork>();
-        public SourcePosition Position { get; set; }
+        /// <summary>Where the group is defined; null for the built-in "any" and for groups made in code.</summary>
+        public SourcePosition? Position { get; set; }
 
         /// <summary>True when the group has VM selectors (not only explicit VMs and CIDRs).</summary>
         public bool HasSelectors => Scopes.Count + Tags.Count + Attributes.Count + Names.Count + Folders.Count + Portgroups.Count > 0;
@@ -76,15 +77,17 @@ namespace VirtCompliance.Firewall
 
     public sealed class PolicyRule
     {
-        public string Name { get; set; }
-        public string From { get; set; }
-        public string To { get; set; }
+        // A policy file must give each rule its name and groups (PolicyReader refuses a rule without them).
+        public string Name { get; set; } = "";
+        public string From { get; set; } = "";
+        public string To { get; set; } = "";
         public PolicyProtocol Protocol { get; set; } = PolicyProtocol.Any;
         /// <summary>Destination ports; empty = every port.</summary>
         public IReadOnlyList<PortRange> Ports { get; set; } = Array.Empty<PortRange>();
         public PolicyAction Action { get; set; }
         public bool Log { get; set; }
-        public SourcePosition Position { get; set; }
+        /// <summary>Where the rule is written; null for rules made in code.</summary>
+        public SourcePosition? Position { get; set; }
     }
 
     /// <summary>
@@ -95,8 +98,10 @@ namespace VirtCompliance.Firewall
     {
         public const string AnyGroup = "any";
 
-        public string Name { get; set; }
-        public string File { get; set; }
+        /// <summary>Required in a policy file.</summary>
+        public string Name { get; set; } = "";
+        /// <summary>The file the policy was read from; null for a policy made in code.</summary>
+        public string? File { get; set; }
         public FailureMode FailureMode { get; set; } = FailureMode.Closed;
         /// <summary>What happens to traffic into a protected VM that no rule matches.</summary>
         public PolicyAction DefaultInbound { get; set; } = PolicyAction.Drop;
@@ -111,7 +116,7 @@ namespace VirtCompliance.Firewall
         public IReadOnlyList<string> HostControls { get; set; } = Array.Empty<string>();
 
         /// <summary>The baseline of <see cref="HostControls"/>, or null when there are none.</summary>
-        public VirtCompliance.Controls.Baseline HostControlsBaseline()
+        public VirtCompliance.Controls.Baseline? HostControlsBaseline()
         {
             if (HostControls.Count == 0) return null;
             var controls = new Newtonsoft.Json.Linq.JArray(HostControls.Select(c =>

@@ -1,6 +1,8 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
+using VirtCompliance.Common;
 
 namespace VirtCompliance.Firewall
 {
@@ -22,10 +24,10 @@ namespace VirtCompliance.Firewall
         public override string ToString() => Text;
 
         /// <summary>Reads "address" or "address/length"; false when the text is neither.</summary>
-        public static bool TryParse(string text, out IpNetwork network)
+        public static bool TryParse(string? text, [NotNullWhen(true)] out IpNetwork? network)
         {
             network = null;
-            if (string.IsNullOrWhiteSpace(text)) return false;
+            if (Strings.IsNullOrWhiteSpace(text)) return false;
             var t = text.Trim();
             var slash = t.IndexOf('/');
             if (!IPAddress.TryParse(slash < 0 ? t : t.Substring(0, slash), out var address)) return false;

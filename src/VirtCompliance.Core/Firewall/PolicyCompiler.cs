@@ -15,15 +15,17 @@ namespace VirtCompliance.Firewall
     /// <summary>The traffic filter one VM's ports should carry, and the groups that put it there.</summary>
     public sealed class VmRuleset
     {
-        public string Vm { get; set; }
-        public string VmId { get; set; }
+        // PolicyCompiler sets the id and the filter of every ruleset it makes.
+        public string? Vm { get; set; }
+        public string VmId { get; set; } = "";
         public IReadOnlyList<string> Groups { get; set; } = Array.Empty<string>();
-        public TrafficFilter Filter { get; set; }
+        public TrafficFilter Filter { get; set; } = new TrafficFilter();
     }
 
     public sealed class CompiledPolicy
     {
-        public FirewallPolicy Policy { get; set; }
+        /// <summary>The policy compiled (PolicyCompiler sets it).</summary>
+        public FirewallPolicy Policy { get; set; } = new FirewallPolicy();
         /// <summary>One per protected VM (a member of a group some rule names), in VM id order.</summary>
         public IReadOnlyList<VmRuleset> Vms { get; set; } = Array.Empty<VmRuleset>();
         /// <summary>Members whose addresses are unknown, rules left out for want of any address, and the policy's own warnings.</summary>
@@ -46,15 +48,15 @@ namespace VirtCompliance.Firewall
     {
         public const int DefaultSequenceBase = 60000;
 
-        public static CompiledPolicy Compile(FirewallPolicy policy, Inv inventory, ScopeSources scopeSources = null)
+        public static CompiledPolicy Compile(FirewallPolicy policy, Inv inventory, ScopeSources? scopeSources = null)
         {
             var warnings = new List<string>(policy.Warnings);
             var scopes = PciScopeClassifier.Classify(inventory, scopeSources ?? new ScopeSources()).ToDictionary(s => s.VmId, s => s.Scope, StringComparer.Ordinal);
             var members = policy.Groups.Values.ToDictionary(g => g.Name, g => Members(g, inventory, scopes), StringComparer.Ordinal);
             // A group's addresses are worked out (and its members without one reported) only when a
             // rule needs them: a group that is only ever a destination needs none.
-            var addressCache = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
-            IReadOnlyList<string> AddressesOf(string group) =>
+            var addressCache = new Dictionary<string, IReadOnlyList<string?>>(StringComparer.Ordinal);
+            IReadOnlyList<string?> AddressesOf(string group) =>
                 addressCache.TryGetValue(group, out var known) ? known : addressCache[group] = Addresses(policy.Groups[group], members[group], inventory, warnings);
             foreach (var g in policy.Groups.Values.Where(g => !g.IsAny))
             {
@@ -119,7 +121,7 @@ namespace VirtCompliance.Firewall
         /// </summary>
         public static string OwnerPrefix(string policyName) => policyName + "/";
 
-        private static void Emit(string policyName, PolicyRule rule, PacketDirection direction, IReadOnlyList<string> peers, string peerGroup, List<TrafficRule> rules, ref int sequence, List<string> warnings)
+        private static void Emit(string policyName, PolicyRule rule, PacketDirection direction, IReadOnlyList<string?> peers, string peerGroup, List<TrafficRule> rules, ref int sequence, List<string> warnings)
         {
             if (peers.Count == 0)
             {
@@ -127,7 +129,7 @@ namespace VirtCompliance.Firewall
                 return;
             }
             var protocol = ProtocolNumber(rule.Protocol);
-            var ports = rule.Ports.Count == 0 ? new string[] { null } : rule.Ports.Select(p => p.ToString()).ToArray();
+            var ports = rule.Ports.Count == 0 ? new string?[] { null } : rule.Ports.Select(p => p.ToString()).ToArray();
             // Addresses are the packet's own: towards the VM the peer is the source, from the VM the destination.
             var incoming = direction == PacketDirection.ToVm;
             foreach (var peer in peers)
@@ -199,14 +201,15 @@ namespace VirtCompliance.Firewall
         /// A group's addresses, sorted: its members' guest IPs and its CIDRs; null alone for "any".
         /// Members without a known IP are reported: traffic from them cannot be told apart.
         /// </summary>
-        private static IReadOnlyList<string> Addresses(PolicyGroup group, HashSet<string> members, Inv inventory, List<string> warnings)
+        private static IReadOnlyList<string?> Addresses(PolicyGroup group, HashSet<string> members, Inv inventory, List<string> warnings)
         {
-            if (group.IsAny) return new string[] { null };
+            if (group.IsAny) return new string?[] { null };
             var list = new List<IPAddress>();
             foreach (var id in members.OrderBy(m => m, StringComparer.Ordinal))
             {
-                var vm = inventory.GetVm(id);
-                var known = vm.Nics.SelectMany(n => n.IpAddresses).Select(ip => IPAddress.TryParse(ip, out var a) ? a : null).Where(a => a != null).ToArray();
+                // Members are the ids of the inventory's own VMs.
+                var vm = inventory.GetVm(id)!;
+                var known = vm.Nics.SelectMany(n => n.IpAddresses).Select(ip => IPAddress.TryParse(ip, out var a) ? a : null).OfType<IPAddress>().ToArray();
                 if (known.Length == 0)
                     warnings.Add($"Group '{group.Name}': VM {vm.Name} has no known IP address, so rules cannot name it (start VMware Tools, or add its address to the group's cidrs).");
                 list.AddRange(known);

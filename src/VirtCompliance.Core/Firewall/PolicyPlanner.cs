@@ -27,28 +27,28 @@ namespace VirtCompliance.Firewall
     /// <summary>What applying a policy does to one VM adapter's port.</summary>
     public sealed record VmFirewallPolicyChange
     {
-        public string Policy { get; init; }
-        public string Vm { get; init; }
-        public string VmId { get; init; }
+        public string Policy { get; init; } = "";
+        public string? Vm { get; init; }
+        public string VmId { get; init; } = "";
         public int NicKey { get; init; }
-        public string Nic { get; init; }
-        public string Switch { get; init; }
-        public string SwitchId { get; init; }
+        public string Nic { get; init; } = "";
+        public string? Switch { get; init; }
+        public string? SwitchId { get; init; }
         /// <summary>The switch's vSphere type, to address it.</summary>
-        public string SwitchType { get; init; }
-        public string PortKey { get; init; }
+        public string? SwitchType { get; init; }
+        public string? PortKey { get; init; }
         /// <summary>The port's configVersion when it was read; echoed on reconfiguration.</summary>
-        public string PortConfigVersion { get; init; }
+        public string? PortConfigVersion { get; init; }
         public PortChangeAction Action { get; init; }
         /// <summary>Rules in the filter the port will have (0 for Remove).</summary>
         public int RuleCount { get; init; }
         /// <summary>"+ rule" for rules added, "- rule" for rules removed.</summary>
         public IReadOnlyList<string> Diff { get; init; } = Array.Empty<string>();
         /// <summary>The filter to write (null for Remove, NoChange, Unenforceable).</summary>
-        public TrafficFilter Desired { get; init; }
+        public TrafficFilter? Desired { get; init; }
         /// <summary>Invoke-VmFirewallPolicy: true once the server accepted the change.</summary>
         public bool Applied { get; init; }
-        public string Message { get; init; }
+        public string? Message { get; init; }
     }
 
     /// <summary>
@@ -58,7 +58,7 @@ namespace VirtCompliance.Firewall
     /// </summary>
     public static class PolicyPlanner
     {
-        public static IReadOnlyList<VmFirewallPolicyChange> Plan(CompiledPolicy compiled, Inv inventory, IReadOnlyCollection<string> vmNames = null)
+        public static IReadOnlyList<VmFirewallPolicyChange> Plan(CompiledPolicy compiled, Inv inventory, IReadOnlyCollection<string>? vmNames = null)
         {
             var filter = NameFilter.Create(vmNames);
             var policy = compiled.Policy.Name;
@@ -69,7 +69,7 @@ namespace VirtCompliance.Firewall
             foreach (var vm in inventory.Vms)
             {
                 if (vm.Template || (filter != null && !filter(vm.Name) && !filter(vm.Id))) continue;
-                desiredByVm.TryGetValue(vm.Id, out var desired);
+                desiredByVm.TryGetValue(vm.Id, out TrafficFilter? desired);
                 foreach (var nic in vm.Nics)
                 {
                     var own = nic.PortFilter;
@@ -101,7 +101,8 @@ namespace VirtCompliance.Firewall
                     }
                     if (desired == null)
                     {
-                        changes.Add(change with { Action = PortChangeAction.Remove, Diff = own.Rules.Select(r => "- " + Text(r)).ToArray(), Message = $"{vm.Name} is no longer protected by {policy}." });
+                        // Not desired, so the port's own filter is the policy's (ours), which means it has one.
+                        changes.Add(change with { Action = PortChangeAction.Remove, Diff = own!.Rules.Select(r => "- " + Text(r)).ToArray(), Message = $"{vm.Name} is no longer protected by {policy}." });
                         continue;
                     }
                     var current = nic.EffectiveFilter(inventory);
@@ -129,7 +130,7 @@ namespace VirtCompliance.Firewall
         /// True when the port's filter is the desired one with incoming and outgoing swapped: the
         /// 0.1 release read the directions from the VM's side (see <see cref="PortDirection"/>).
         /// </summary>
-        public static bool WrittenInverted(TrafficFilter current, TrafficFilter desired)
+        public static bool WrittenInverted(TrafficFilter? current, TrafficFilter desired)
         {
             if (current == null || current.Rules.Count != desired.Rules.Count || !current.Rules.Any(r => r.Direction != TrafficDirection.Both)) return false;
             var inverted = current.Rules.OrderBy(r => r.Sequence).Select(r => Text(r with { Direction = PortDirection.Inverted(r.Direction) }));
@@ -139,22 +140,23 @@ namespace VirtCompliance.Firewall
         /// <summary>Two filters compared by identity, not by value: the key of the diff cache.</summary>
         private readonly struct FilterPair : IEquatable<FilterPair>
         {
-            private readonly TrafficFilter _current, _desired;
+            private readonly TrafficFilter? _current;
+            private readonly TrafficFilter _desired;
 
-            public FilterPair(TrafficFilter current, TrafficFilter desired)
+            public FilterPair(TrafficFilter? current, TrafficFilter desired)
             {
                 _current = current;
                 _desired = desired;
             }
 
             public bool Equals(FilterPair other) => ReferenceEquals(_current, other._current) && ReferenceEquals(_desired, other._desired);
-            public override bool Equals(object obj) => obj is FilterPair p && Equals(p);
+            public override bool Equals(object? obj) => obj is FilterPair p && Equals(p);
             public override int GetHashCode() =>
                 System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(_current) * 31 + System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(_desired);
         }
 
-        /// <summary>The lines that differ: the switch-level settings first, then rule by rule.</summary>
-        public static IReadOnlyList<string> Diff(TrafficFilter current, TrafficFilter desired)
+        /// <summary>The lines that differ: the switch-level settings first, then rule by rule. No current filter (null) differs in everything.</summary>
+        public static IReadOnlyList<string> Diff(TrafficFilter? current, TrafficFilter desired)
         {
             var lines = new List<string>();
             if (current == null || current.Enabled != desired.Enabled) lines.Add($"+ filter {(desired.Enabled ? "enabled" : "disabled")}");
@@ -208,22 +210,22 @@ namespace VirtCompliance.Firewall
     /// <summary>Test-VmFirewallPolicy: whether one protected VM adapter's port enforces the policy.</summary>
     public sealed record VmFirewallPolicyStatus
     {
-        public string Policy { get; init; }
-        public string Vm { get; init; }
-        public string VmId { get; init; }
-        public string Nic { get; init; }
-        public string Switch { get; init; }
-        public string PortKey { get; init; }
+        public string Policy { get; init; } = "";
+        public string? Vm { get; init; }
+        public string? VmId { get; init; }
+        public string? Nic { get; init; }
+        public string? Switch { get; init; }
+        public string? PortKey { get; init; }
         public EnforcementStatus Status { get; init; }
         public IReadOnlyList<string> Diff { get; init; } = Array.Empty<string>();
-        public string Message { get; init; }
+        public string? Message { get; init; }
         /// <summary>1.3.1/1.3.2 (traffic to and from the CDE restricted), 10.7.2 (failures of security controls detected).</summary>
         public IReadOnlyList<string> PciDss { get; init; } = new[] { "1.3.1", "1.3.2", "10.7.2" };
 
         public static VmFirewallPolicyStatus From(VmFirewallPolicyChange change)
         {
             EnforcementStatus status;
-            string message;
+            string? message;
             switch (change.Action)
             {
                 case PortChangeAction.NoChange: status = EnforcementStatus.Enforced; message = null; break;
@@ -250,27 +252,27 @@ namespace VirtCompliance.Firewall
     /// <summary>Get-VmFirewallPolicy: one rule in force on a VM adapter's port.</summary>
     public sealed record VmFirewallRule
     {
-        public string Vm { get; init; }
-        public string Nic { get; init; }
-        public string Switch { get; init; }
-        public string PortKey { get; init; }
+        public string? Vm { get; init; }
+        public string Nic { get; init; } = "";
+        public string? Switch { get; init; }
+        public string? PortKey { get; init; }
         /// <summary>Port (the port's own filter) or Portgroup (inherited from the portgroup).</summary>
-        public string Origin { get; init; }
-        public string OnFailure { get; init; }
+        public string Origin { get; init; } = "";
+        public string OnFailure { get; init; } = "";
         public int Sequence { get; init; }
         /// <summary>As the VM sees it: "to VM", "from VM" or "both".</summary>
-        public string Direction { get; init; }
+        public string Direction { get; init; } = "";
         /// <summary>The rule's vSphere direction (incomingPackets is what the VM sends: see PortDirection).</summary>
         public TrafficDirection VsphereDirection { get; init; }
         public TrafficAction Action { get; init; }
-        public string Protocol { get; init; }
-        public string From { get; init; }
-        public string To { get; init; }
-        public string Ports { get; init; }
-        public string Description { get; init; }
+        public string Protocol { get; init; } = "";
+        public string From { get; init; } = "";
+        public string To { get; init; } = "";
+        public string Ports { get; init; } = "";
+        public string? Description { get; init; }
 
         /// <summary>Every rule in force on every adapter of the inventory's VMs (those a filter selects).</summary>
-        public static IEnumerable<VmFirewallRule> Of(VirtCompliance.Model.Inventory inventory, Func<string, bool> vmFilter)
+        public static IEnumerable<VmFirewallRule> Of(VirtCompliance.Model.Inventory inventory, Func<string?, bool>? vmFilter)
         {
             foreach (var vm in inventory.Vms)
             {
@@ -317,7 +319,7 @@ namespace VirtCompliance.Firewall
         /// policy; failing closed, whether the VM runs on a host able to enforce it; failing open,
         /// whether it can be moved to a host that cannot (its traffic would then pass unfiltered).
         /// </summary>
-        public static List<VmFirewallPolicyStatus> Check(CompiledPolicy compiled, VirtCompliance.Model.Inventory inventory, IReadOnlyCollection<string> vmNames = null)
+        public static List<VmFirewallPolicyStatus> Check(CompiledPolicy compiled, VirtCompliance.Model.Inventory inventory, IReadOnlyCollection<string>? vmNames = null)
         {
             var statuses = PolicyPlanner.Plan(compiled, inventory, vmNames).Select(VmFirewallPolicyStatus.From).ToList();
             var policy = compiled.Policy;
@@ -376,7 +378,7 @@ namespace VirtCompliance.Firewall
             {
                 var vm = inventory.GetVm(ruleset.VmId);
                 var host = inventory.GetHost(vm?.HostId);
-                if (host?.ClusterId == null || !capable.TryGetValue(host.ClusterId, out var hosts)) continue;
+                if (vm == null || host?.ClusterId == null || !capable.TryGetValue(host.ClusterId, out var hosts)) continue;
                 var unable = domains.DomainOf(vm).Where(h => !hosts.capable.Contains(h.Id)).ToArray();
                 if (unable.Length == 0) continue;
                 yield return (vm.Id, $"{vm.Name} can be moved to {string.Join(", ", unable.Select(h => $"{h.Name} (which {hosts.why[h.Id]})"))}; failing open, its traffic would pass unfiltered there (PCI DSS 10.7.2).");

@@ -38,9 +38,10 @@ namespace VirtCompliance.Firewall
         private sealed class Node
         {
             public int Line, Column;
-            public Dictionary<string, (Node key, Node value)> Map;
-            public List<Node> List;
-            public string Scalar;
+            // One of the three, or none for a null.
+            public Dictionary<string, (Node key, Node value)>? Map;
+            public List<Node>? List;
+            public string? Scalar;
             public bool IsNull;
         }
 
@@ -115,10 +116,12 @@ namespace VirtCompliance.Firewall
                     node.Map = new Dictionary<string, (Node, Node)>(StringComparer.Ordinal);
                     while (reader.Read() && reader.TokenType != JsonToken.EndObject)
                     {
-                        var key = new Node { Line = reader.LineNumber, Column = reader.LinePosition, Scalar = (string)reader.Value };
-                        if (node.Map.ContainsKey(key.Scalar)) throw new DataFileException(file, key.Line, key.Column, $"'{key.Scalar}' appears twice.");
+                        // Inside an object the reader stands on a property name (or a comment), whose value is its text: never null.
+                        var name = (string)reader.Value!;
+                        var key = new Node { Line = reader.LineNumber, Column = reader.LinePosition, Scalar = name };
+                        if (node.Map.ContainsKey(name)) throw new DataFileException(file, key.Line, key.Column, $"'{key.Scalar}' appears twice.");
                         reader.Read();
-                        node.Map[key.Scalar] = (key, ReadJson(reader, file));
+                        node.Map[name] = (key, ReadJson(reader, file));
                     }
                     break;
                 case JsonToken.StartArray:
@@ -129,7 +132,8 @@ namespace VirtCompliance.Firewall
                     node.IsNull = true;
                     break;
                 case JsonToken.Boolean:
-                    node.Scalar = (bool)reader.Value ? "true" : "false";
+                    // A Boolean token's value is the boolean.
+                    node.Scalar = (bool)reader.Value! ? "true" : "false";
                     break;
                 default:
                     node.Scalar = System.Convert.ToString(reader.Value, CultureInfo.InvariantCulture);
@@ -243,7 +247,7 @@ namespace VirtCompliance.Firewall
         {
             var map = Map(file, entry.value, $"group '{name}'", GroupMembers);
             var group = new PolicyGroup { Name = name, Position = new SourcePosition(file, entry.key.Line, entry.key.Column) };
-            List<string> Read(string member, Func<string, Node, string> check = null) =>
+            List<string> Read(string member, Func<string, Node, string>? check = null) =>
                 map.TryGetValue(member, out var n) ? Texts(file, n.value, $"{member} of group '{name}'").Select(t => check == null ? t.text : check(t.text, t.at)).ToList() : new List<string>();
             group.Scopes = Read("scope", (t, at) =>
             {

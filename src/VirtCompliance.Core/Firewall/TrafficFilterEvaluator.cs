@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Net;
+using VirtCompliance.Common;
 using VirtCompliance.Model;
 
 namespace VirtCompliance.Firewall
@@ -19,7 +20,7 @@ namespace VirtCompliance.Firewall
     /// <summary>What a filter does with all traffic between two addresses in one direction, and the rule that decided.</summary>
     public sealed class FilterDecision
     {
-        public FilterDecision(FilterVerdict verdict, TrafficRule rule, IReadOnlyList<TrafficRule> permittedServices)
+        public FilterDecision(FilterVerdict verdict, TrafficRule? rule, IReadOnlyList<TrafficRule> permittedServices)
         {
             Verdict = verdict;
             Rule = rule;
@@ -28,7 +29,7 @@ namespace VirtCompliance.Firewall
 
         public FilterVerdict Verdict { get; }
         /// <summary>The deciding rule; null when none matched.</summary>
-        public TrafficRule Rule { get; }
+        public TrafficRule? Rule { get; }
         /// <summary>Allow rules for particular protocols or ports that come before the deciding rule: deliberate exceptions.</summary>
         public IReadOnlyList<TrafficRule> PermittedServices { get; }
     }
@@ -45,7 +46,8 @@ namespace VirtCompliance.Firewall
     /// </summary>
     public static class TrafficFilterEvaluator
     {
-        public static FilterDecision Decide(TrafficFilter filter, PacketDirection direction, IPAddress source, IPAddress destination)
+        /// <summary>No filter (null) or a disabled one lets everything pass. A null address is one the guest did not report.</summary>
+        public static FilterDecision Decide(TrafficFilter? filter, PacketDirection direction, IPAddress? source, IPAddress? destination)
         {
             if (filter == null || !filter.Enabled) return new FilterDecision(FilterVerdict.Allowed, null, Array.Empty<TrafficRule>());
             var permitted = new List<TrafficRule>();
@@ -73,7 +75,7 @@ namespace VirtCompliance.Firewall
         /// destination port or null for protocols without ports), or null when none does and the
         /// switch lets it pass. Unknown addresses match only rules that name none.
         /// </summary>
-        public static TrafficRule Match(TrafficFilter filter, PacketDirection direction, IPAddress source, IPAddress destination, int protocol, int? port)
+        public static TrafficRule? Match(TrafficFilter? filter, PacketDirection direction, IPAddress? source, IPAddress? destination, int protocol, int? port)
         {
             if (filter == null || !filter.Enabled) return null;
             foreach (var rule in filter.Rules.OrderBy(r => r.Sequence))
@@ -81,7 +83,7 @@ namespace VirtCompliance.Firewall
                 if (!PortDirection.Covers(rule.Direction, direction)) continue;
                 if (rule.Protocol != null && rule.Protocol != protocol) continue;
                 if (Matches(rule.SourceAddresses, source) != true || Matches(rule.DestinationAddresses, destination) != true) continue;
-                if (!string.IsNullOrEmpty(rule.DestinationPorts) && (port == null || !InPorts(rule.DestinationPorts, port.Value))) continue;
+                if (!Strings.IsNullOrEmpty(rule.DestinationPorts) && (port == null || !InPorts(rule.DestinationPorts, port.Value))) continue;
                 return rule;
             }
             return null;
@@ -99,7 +101,7 @@ namespace VirtCompliance.Firewall
         private static bool IsAllow(TrafficRule rule) => rule.Action == TrafficAction.Allow;
 
         /// <summary>True/false when the address is known; null when the rule names addresses and this one is unknown.</summary>
-        private static bool? Matches(IReadOnlyList<string> addresses, IPAddress address)
+        private static bool? Matches(IReadOnlyList<string> addresses, IPAddress? address)
         {
             if (addresses.Count == 0) return true;
             if (address == null) return null;

@@ -34,7 +34,7 @@ namespace VirtCompliance.Model
 
         /// <summary>SHA-256 (hex) of the canonical snapshot file of this inventory: its evidence id.</summary>
         public string Sha256 => _sha256 ??= InventorySnapshot.ComputeSha256(this);
-        private string _sha256;
+        private string? _sha256;
 
         /// <summary>An inventory read from a file is identified by that file's own bytes.</summary>
         internal void SetFileSha256(string sha256) => _sha256 = sha256;
@@ -50,16 +50,16 @@ namespace VirtCompliance.Model
         private readonly Dictionary<string, Vm[]> _vmsByHost;
 
         public Inventory(
-            string source,
+            string? source,
             DateTimeOffset collectedAt,
-            string collector,
-            IEnumerable<Datacenter> datacenters = null,
-            IEnumerable<Cluster> clusters = null,
-            IEnumerable<Host> hosts = null,
-            IEnumerable<Network> networks = null,
-            IEnumerable<DistributedSwitch> distributedSwitches = null,
-            IEnumerable<Datastore> datastores = null,
-            IEnumerable<Vm> vms = null)
+            string? collector,
+            IEnumerable<Datacenter>? datacenters = null,
+            IEnumerable<Cluster>? clusters = null,
+            IEnumerable<Host>? hosts = null,
+            IEnumerable<Network>? networks = null,
+            IEnumerable<DistributedSwitch>? distributedSwitches = null,
+            IEnumerable<Datastore>? datastores = null,
+            IEnumerable<Vm>? vms = null)
         {
             Source = source ?? "";
             CollectedAt = collectedAt;
@@ -80,33 +80,30 @@ namespace VirtCompliance.Model
             _datastores = Index(Datastores, d => d.Id, "datastore");
             _vms = Index(Vms, v => v.Id, "VM");
 
-            _hostsByCluster = Hosts.Where(h => h.ClusterId != null)
-                .GroupBy(h => h.ClusterId, StringComparer.Ordinal)
-                .ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
-            _vmsByHost = Vms.Where(v => v.HostId != null)
-                .GroupBy(v => v.HostId, StringComparer.Ordinal)
-                .ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
+            _hostsByCluster = GroupByKey(Hosts, h => h.ClusterId);
+            _vmsByHost = GroupByKey(Vms, v => v.HostId);
 
             ValidateReferences();
         }
 
-        public Datacenter GetDatacenter(string id) => Find(_datacenters, id);
-        public Cluster GetCluster(string id) => Find(_clusters, id);
-        public Host GetHost(string id) => Find(_hosts, id);
-        public Network GetNetwork(string id) => Find(_networks, id);
-        public DistributedSwitch GetDistributedSwitch(string id) => Find(_switches, id);
-        public Datastore GetDatastore(string id) => Find(_datastores, id);
-        public Vm GetVm(string id) => Find(_vms, id);
+        // Each lookup gives null for an unknown id or a null one (a standalone host's cluster, a VM's missing host).
+        public Datacenter? GetDatacenter(string? id) => Find(_datacenters, id);
+        public Cluster? GetCluster(string? id) => Find(_clusters, id);
+        public Host? GetHost(string? id) => Find(_hosts, id);
+        public Network? GetNetwork(string? id) => Find(_networks, id);
+        public DistributedSwitch? GetDistributedSwitch(string? id) => Find(_switches, id);
+        public Datastore? GetDatastore(string? id) => Find(_datastores, id);
+        public Vm? GetVm(string? id) => Find(_vms, id);
 
         /// <summary>Hosts of a cluster, in id order; empty for an unknown or empty cluster.</summary>
-        public IReadOnlyList<Host> HostsInCluster(string clusterId) =>
+        public IReadOnlyList<Host> HostsInCluster(string? clusterId) =>
             clusterId != null && _hostsByCluster.TryGetValue(clusterId, out var h) ? h : Array.Empty<Host>();
 
         /// <summary>VMs registered on a host, in id order.</summary>
-        public IReadOnlyList<Vm> VmsOnHost(string hostId) =>
+        public IReadOnlyList<Vm> VmsOnHost(string? hostId) =>
             hostId != null && _vmsByHost.TryGetValue(hostId, out var v) ? v : Array.Empty<Vm>();
 
-        private static T Find<T>(Dictionary<string, T> map, string id) where T : class =>
+        private static T? Find<T>(Dictionary<string, T> map, string? id) where T : class =>
             id != null && map.TryGetValue(id, out var value) ? value : null;
 
         private void ValidateReferences()
@@ -143,13 +140,13 @@ namespace VirtCompliance.Model
             // such rules); analyzers skip unknown members instead of failing the whole inventory.
         }
 
-        private static void Require<T>(Dictionary<string, T> map, string id, string what, string kind)
+        private static void Require<T>(Dictionary<string, T> map, string? id, string what, string kind)
         {
             if (id == null || !map.ContainsKey(id))
                 throw new InventoryReferenceException($"{what} refers to unknown {kind} '{id}'.", what, id);
         }
 
-        private static void RequireOptional<T>(Dictionary<string, T> map, string id, string what, string kind)
+        private static void RequireOptional<T>(Dictionary<string, T> map, string? id, string what, string kind)
         {
             if (id != null) Require(map, id, what, kind);
         }
@@ -169,17 +166,31 @@ namespace VirtCompliance.Model
             return map;
         }
 
-        private static T[] SortById<T>(IEnumerable<T> items, Func<T, string> id, Func<T, T> normalize) =>
+        /// <summary>Items by their key (in the items' order), leaving out items without one.</summary>
+        private static Dictionary<string, T[]> GroupByKey<T>(IEnumerable<T> items, Func<T, string?> key)
+        {
+            var groups = new Dictionary<string, List<T>>(StringComparer.Ordinal);
+            foreach (var item in items)
+            {
+                var k = key(item);
+                if (k == null) continue;
+                if (!groups.TryGetValue(k, out var list)) groups.Add(k, list = new List<T>());
+                list.Add(item);
+            }
+            return groups.ToDictionary(g => g.Key, g => g.Value.ToArray(), StringComparer.Ordinal);
+        }
+
+        private static T[] SortById<T>(IEnumerable<T>? items, Func<T, string> id, Func<T, T> normalize) =>
             (items ?? Enumerable.Empty<T>()).Where(i => i != null).Select(normalize)
                 .OrderBy(id, StringComparer.Ordinal).ToArray();
 
-        private static IReadOnlyList<string> Sorted(IReadOnlyList<string> values) =>
+        private static IReadOnlyList<string> Sorted(IReadOnlyList<string>? values) =>
             values == null ? Array.Empty<string>() : values.Distinct(StringComparer.Ordinal).OrderBy(v => v, StringComparer.Ordinal).ToArray();
 
-        private static IReadOnlyList<T> SortedBy<T>(IReadOnlyList<T> values, Func<T, string> key) =>
+        private static IReadOnlyList<T> SortedBy<T>(IReadOnlyList<T>? values, Func<T, string?> key) =>
             values == null ? Array.Empty<T>() : values.Where(v => v != null).OrderBy(key, StringComparer.Ordinal).ToArray();
 
-        private static IReadOnlyDictionary<string, string> SortedMap(IReadOnlyDictionary<string, string> map)
+        private static IReadOnlyDictionary<string, string> SortedMap(IReadOnlyDictionary<string, string>? map)
         {
             if (map == null || map.Count == 0) return Host.EmptyOptions;
             var sorted = new SortedDictionary<string, string>(StringComparer.Ordinal);
@@ -243,13 +254,14 @@ namespace VirtCompliance.Model
     /// <summary>An object names another object that the inventory does not contain.</summary>
     public sealed class InventoryReferenceException : Exception
     {
-        public InventoryReferenceException(string message, string objectName, string missingId) : base(message)
+        public InventoryReferenceException(string message, string objectName, string? missingId) : base(message)
         {
             ObjectName = objectName;
             MissingId = missingId;
         }
 
         public string ObjectName { get; }
-        public string MissingId { get; }
+        /// <summary>The id that was not found; null when the object had no id at all.</summary>
+        public string? MissingId { get; }
     }
 }

@@ -111,16 +111,17 @@ namespace VirtCompliance.Model
                 throw new DataFileException(file, r.LineNumber, r.LinePosition, $"expected a JSON object, found {r.TokenType}.");
 
             int? version = null;
-            string source = null, collector = null;
+            string? source = null, collector = null;
             DateTimeOffset collectedAt = default;
             var s = JsonFiles.Serializer;
-            List<Datacenter> datacenters = null; List<Cluster> clusters = null; List<Host> hosts = null;
-            List<Network> networks = null; List<DistributedSwitch> switches = null; List<Datastore> datastores = null;
-            List<Vm> vms = null;
+            List<Datacenter>? datacenters = null; List<Cluster>? clusters = null; List<Host>? hosts = null;
+            List<Network>? networks = null; List<DistributedSwitch>? switches = null; List<Datastore>? datastores = null;
+            List<Vm>? vms = null;
 
             while (Next(r, file) && r.TokenType == JsonToken.PropertyName)
             {
-                var name = (string)r.Value;
+                // A PropertyName token's value is the member's name, never null.
+                var name = (string)r.Value!;
                 int line = r.LineNumber, col = r.LinePosition;
                 if (name != "schemaVersion" && version == null)
                     throw new DataFileException(file, line, col, $"'schemaVersion' must come before '{name}'; this does not look like a VirtCompliance snapshot.");
@@ -184,12 +185,12 @@ namespace VirtCompliance.Model
             return true;
         }
 
-        private static string ReadString(JsonTextReader r, string file, string name)
+        private static string? ReadString(JsonTextReader r, string file, string name)
         {
             if (r.TokenType == JsonToken.Null) return null;
             if (r.TokenType != JsonToken.String)
                 throw new DataFileException(file, r.LineNumber, r.LinePosition, $"'{name}' must be a string, found {r.TokenType}.");
-            return (string)r.Value;
+            return (string?)r.Value;
         }
     }
 }

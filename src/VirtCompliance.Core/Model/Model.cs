@@ -4,8 +4,10 @@ using System.Linq;
 
 // The hypervisor-neutral inventory model. Every object is immutable after construction and is
 // identified by its vSphere managed-object reference value (e.g. "host-21"). Collections default
-// to empty, never null, so analyzers need no null checks. Enum names follow vSphere's own enum
-// values (serialised camelCase: "lockdownNormal", "fullyAutomated", ...).
+// to empty, never null, so analyzers need no null checks. Ids and keys default to "" (the snapshot
+// format requires them and an inventory refuses an object without an id); the other text members
+// without a default of their own are null when the source did not give them. Enum names follow
+// vSphere's own enum values (serialised camelCase: "lockdownNormal", "fullyAutomated", ...).
 namespace VirtCompliance.Model
 {
     public enum ConnectionState { Connected, Disconnected, NotResponding }
@@ -39,7 +41,7 @@ namespace VirtCompliance.Model
         public bool? ForgedTransmits { get; init; }
 
         /// <summary>The policy in force: this policy's explicit values, the switch's for the rest.</summary>
-        public SecurityPolicy InheritFrom(SecurityPolicy parent) => parent == null ? this : new SecurityPolicy
+        public SecurityPolicy InheritFrom(SecurityPolicy? parent) => parent == null ? this : new SecurityPolicy
         {
             AllowPromiscuous = AllowPromiscuous ?? parent.AllowPromiscuous,
             MacChanges = MacChanges ?? parent.MacChanges,
@@ -54,7 +56,7 @@ namespace VirtCompliance.Model
         /// <summary>The policy in force on a standard portgroup: its overrides, then its vSwitch's, then ESXi's defaults.</summary>
         public static SecurityPolicy Effective(Host host, HostPortgroup portgroup)
         {
-            StandardSwitch vSwitch = null;
+            StandardSwitch? vSwitch = null;
             foreach (var s in host.StandardSwitches)
                 if (s.Name == portgroup.VSwitch) { vSwitch = s; break; }
             var parent = vSwitch == null ? StandardSwitchDefaults : vSwitch.Security.InheritFrom(StandardSwitchDefaults);
@@ -77,13 +79,13 @@ namespace VirtCompliance.Model
 
     public sealed record Datacenter
     {
-        public string Id { get; init; }
-        public string Name { get; init; }
+        public string Id { get; init; } = "";
+        public string? Name { get; init; }
     }
 
     public sealed record ClusterGroup
     {
-        public string Name { get; init; }
+        public string? Name { get; init; }
         /// <summary>VM ids for a VM group, host ids for a host group.</summary>
         public IReadOnlyList<string> Members { get; init; } = Array.Empty<string>();
     }
@@ -93,30 +95,30 @@ namespace VirtCompliance.Model
     {
         /// <summary>The rule's key in vCenter, needed to edit it; null when unknown.</summary>
         public int? RuleKey { get; init; }
-        public string Name { get; init; }
+        public string? Name { get; init; }
         public ClusterRuleKind Kind { get; init; }
         public bool Enabled { get; init; } = true;
         /// <summary>"Must" rules: DRS and HA both honour them. "Should" rules HA may break.</summary>
         public bool Mandatory { get; init; }
-        public string VmGroup { get; init; }
-        public string AffineHostGroup { get; init; }
-        public string AntiAffineHostGroup { get; init; }
+        public string? VmGroup { get; init; }
+        public string? AffineHostGroup { get; init; }
+        public string? AntiAffineHostGroup { get; init; }
         public IReadOnlyList<string> VmIds { get; init; } = Array.Empty<string>();
     }
 
     /// <summary>A per-VM DRS override (cluster VM overrides).</summary>
     public sealed record DrsVmOverride
     {
-        public string VmId { get; init; }
+        public string? VmId { get; init; }
         public bool Enabled { get; init; } = true;
         public DrsAutomationLevel? Behavior { get; init; }
     }
 
     public sealed record Cluster
     {
-        public string Id { get; init; }
-        public string Name { get; init; }
-        public string DatacenterId { get; init; }
+        public string Id { get; init; } = "";
+        public string? Name { get; init; }
+        public string? DatacenterId { get; init; }
         public bool DrsEnabled { get; init; }
         public DrsAutomationLevel DrsAutomationLevel { get; init; } = DrsAutomationLevel.FullyAutomated;
         public bool HaEnabled { get; init; }
@@ -128,8 +130,8 @@ namespace VirtCompliance.Model
 
     public sealed record FirewallRuleset
     {
-        public string Key { get; init; }
-        public string Label { get; init; }
+        public string Key { get; init; } = "";
+        public string? Label { get; init; }
         public bool Enabled { get; init; }
         /// <summary>True when the ruleset accepts connections from any address.</summary>
         public bool AllowedAllIp { get; init; } = true;
@@ -148,8 +150,8 @@ namespace VirtCompliance.Model
     public sealed record HostService
     {
         /// <summary>vSphere service key, e.g. "TSM-SSH", "ntpd".</summary>
-        public string Key { get; init; }
-        public string Label { get; init; }
+        public string Key { get; init; } = "";
+        public string? Label { get; init; }
         public bool Running { get; init; }
         public ServicePolicy Policy { get; init; } = ServicePolicy.Off;
     }
@@ -157,15 +159,15 @@ namespace VirtCompliance.Model
     /// <summary>An installed software package (VIB).</summary>
     public sealed record HostPackage
     {
-        public string Name { get; init; }
-        public string Version { get; init; }
-        public string Vendor { get; init; }
-        public string AcceptanceLevel { get; init; }
+        public string? Name { get; init; }
+        public string? Version { get; init; }
+        public string? Vendor { get; init; }
+        public string? AcceptanceLevel { get; init; }
     }
 
     public sealed record StandardSwitch
     {
-        public string Name { get; init; }
+        public string? Name { get; init; }
         public int Mtu { get; init; } = 1500;
         public IReadOnlyList<string> Uplinks { get; init; } = Array.Empty<string>();
         public SecurityPolicy Security { get; init; } = new SecurityPolicy();
@@ -174,8 +176,8 @@ namespace VirtCompliance.Model
     /// <summary>A standard-switch portgroup as configured on one host.</summary>
     public sealed record HostPortgroup
     {
-        public string Name { get; init; }
-        public string VSwitch { get; init; }
+        public string? Name { get; init; }
+        public string? VSwitch { get; init; }
         /// <summary>0 = untagged, 1-4094 = VLAN, 4095 = virtual guest tagging (all VLANs).</summary>
         public int VlanId { get; init; }
         /// <summary>Overrides of the switch policy; null fields inherit.</summary>
@@ -202,24 +204,24 @@ namespace VirtCompliance.Model
         public const string Security = "security";
 
         /// <summary>The reason an area was not reported, or null when it was.</summary>
-        public static string Reason(IReadOnlyDictionary<string, string> notReported, string area) =>
+        public static string? Reason(IReadOnlyDictionary<string, string>? notReported, string area) =>
             notReported != null && notReported.TryGetValue(area, out var reason) ? reason : null;
     }
 
     public sealed record Host
     {
-        public string Id { get; init; }
-        public string Name { get; init; }
-        public string DatacenterId { get; init; }
+        public string Id { get; init; } = "";
+        public string? Name { get; init; }
+        public string? DatacenterId { get; init; }
         /// <summary>Null for a standalone host.</summary>
-        public string ClusterId { get; init; }
-        public string Version { get; init; }
-        public string Build { get; init; }
+        public string? ClusterId { get; init; }
+        public string? Version { get; init; }
+        public string? Build { get; init; }
         public ConnectionState ConnectionState { get; init; } = ConnectionState.Connected;
         public bool InMaintenanceMode { get; init; }
         public LockdownMode LockdownMode { get; init; } = LockdownMode.LockdownDisabled;
         /// <summary>Host image acceptance level: vmware_certified, vmware_accepted, partner, community.</summary>
-        public string AcceptanceLevel { get; init; }
+        public string? AcceptanceLevel { get; init; }
         public HostFirewall Firewall { get; init; } = new HostFirewall();
         public IReadOnlyList<HostService> Services { get; init; } = Array.Empty<HostService>();
         public IReadOnlyDictionary<string, string> AdvancedOptions { get; init; } = EmptyOptions;
@@ -232,7 +234,7 @@ namespace VirtCompliance.Model
         /// <summary>Networks (standard and distributed portgroups) this host is attached to.</summary>
         public IReadOnlyList<string> NetworkIds { get; init; } = Array.Empty<string>();
         /// <summary><see cref="DataArea"/> names the server did not report for this host, with the reason; null when it reported all.</summary>
-        public IReadOnlyDictionary<string, string> NotReported { get; init; }
+        public IReadOnlyDictionary<string, string>? NotReported { get; init; }
 
         /// <summary>This host with one more area not reported (what a collector without that data would have read).</summary>
         public Host WithNotReported(string area, string reason)
@@ -257,7 +259,7 @@ namespace VirtCompliance.Model
     public sealed record TrafficRule
     {
         public int Sequence { get; init; }
-        public string Description { get; init; }
+        public string? Description { get; init; }
         /// <summary>incomingPackets (into the switch: sent by the VM), outgoingPackets (delivered to the VM) or both.</summary>
         public TrafficDirection Direction { get; init; } = TrafficDirection.Both;
         public TrafficAction Action { get; init; } = TrafficAction.Allow;
@@ -267,8 +269,8 @@ namespace VirtCompliance.Model
         public IReadOnlyList<string> SourceAddresses { get; init; } = Array.Empty<string>();
         public IReadOnlyList<string> DestinationAddresses { get; init; } = Array.Empty<string>();
         /// <summary>Port or range ("443", "1024-65535"); null = any.</summary>
-        public string SourcePorts { get; init; }
-        public string DestinationPorts { get; init; }
+        public string? SourcePorts { get; init; }
+        public string? DestinationPorts { get; init; }
         public bool Log { get; init; }
     }
 
@@ -282,31 +284,31 @@ namespace VirtCompliance.Model
 
     public sealed record Network
     {
-        public string Id { get; init; }
-        public string Name { get; init; }
+        public string Id { get; init; } = "";
+        public string? Name { get; init; }
         public NetworkKind Kind { get; init; }
-        public string DatacenterId { get; init; }
+        public string? DatacenterId { get; init; }
         /// <summary>Distributed portgroups: the switch.</summary>
-        public string DvsId { get; init; }
+        public string? DvsId { get; init; }
         /// <summary>Distributed portgroups: VLAN id (0 = none). Standard portgroups carry theirs per host.</summary>
         public int? VlanId { get; init; }
         /// <summary>Distributed portgroups in trunk mode.</summary>
         public IReadOnlyList<VlanRange> VlanTrunkRanges { get; init; } = Array.Empty<VlanRange>();
         public int? PvlanId { get; init; }
         public SecurityPolicy Security { get; init; } = new SecurityPolicy();
-        public TrafficFilter TrafficFilter { get; init; }
+        public TrafficFilter? TrafficFilter { get; init; }
         /// <summary>True for a distributed switch's uplink portgroup.</summary>
         public bool IsUplink { get; init; }
         /// <summary><see cref="DataArea"/> names the server did not report for this portgroup, with the reason; null when it reported all.</summary>
-        public IReadOnlyDictionary<string, string> NotReported { get; init; }
+        public IReadOnlyDictionary<string, string>? NotReported { get; init; }
     }
 
     public sealed record DistributedSwitch
     {
-        public string Id { get; init; }
-        public string Name { get; init; }
-        public string DatacenterId { get; init; }
-        public string Version { get; init; }
+        public string Id { get; init; } = "";
+        public string? Name { get; init; }
+        public string? DatacenterId { get; init; }
+        public string? Version { get; init; }
         public IReadOnlyList<string> HostIds { get; init; } = Array.Empty<string>();
         /// <summary>The vSphere type of the switch object, needed to address it (VmwareDistributedVirtualSwitch unless a third-party switch).</summary>
         public string ManagedObjectType { get; init; } = "VmwareDistributedVirtualSwitch";
@@ -314,9 +316,9 @@ namespace VirtCompliance.Model
 
     public sealed record Datastore
     {
-        public string Id { get; init; }
-        public string Name { get; init; }
-        public string Type { get; init; }
+        public string Id { get; init; } = "";
+        public string? Name { get; init; }
+        public string? Type { get; init; }
         public IReadOnlyList<string> HostIds { get; init; } = Array.Empty<string>();
     }
 
@@ -324,45 +326,45 @@ namespace VirtCompliance.Model
     {
         /// <summary>Device key, e.g. 4000.</summary>
         public int Key { get; init; }
-        public string Label { get; init; }
-        public string MacAddress { get; init; }
-        public string NetworkId { get; init; }
+        public string? Label { get; init; }
+        public string? MacAddress { get; init; }
+        public string? NetworkId { get; init; }
         /// <summary>Distributed switch and port the NIC is bound to; null on a standard portgroup.</summary>
-        public string DvsId { get; init; }
-        public string PortKey { get; init; }
+        public string? DvsId { get; init; }
+        public string? PortKey { get; init; }
         public bool Connected { get; init; } = true;
         public IReadOnlyList<string> IpAddresses { get; init; } = Array.Empty<string>();
         /// <summary>Distributed port only: the port's own traffic filter when it overrides its portgroup's; null when it inherits.</summary>
-        public TrafficFilter PortFilter { get; init; }
+        public TrafficFilter? PortFilter { get; init; }
         /// <summary>Distributed port only: the port's configVersion, echoed when the port is reconfigured.</summary>
-        public string PortConfigVersion { get; init; }
+        public string? PortConfigVersion { get; init; }
 
         /// <summary>The filter in force on this adapter's port: its own, else its portgroup's (null: none).</summary>
-        public TrafficFilter EffectiveFilter(Inventory inventory) => PortFilter ?? (NetworkId == null ? null : inventory.GetNetwork(NetworkId)?.TrafficFilter);
+        public TrafficFilter? EffectiveFilter(Inventory inventory) => PortFilter ?? (NetworkId == null ? null : inventory.GetNetwork(NetworkId)?.TrafficFilter);
     }
 
     public sealed record VmTag
     {
-        public string Category { get; init; }
-        public string Name { get; init; }
+        public string? Category { get; init; }
+        public string? Name { get; init; }
     }
 
     public sealed record Vm
     {
-        public string Id { get; init; }
-        public string Name { get; init; }
+        public string Id { get; init; } = "";
+        public string? Name { get; init; }
         /// <summary>The host the VM is registered on (runs on, when powered on).</summary>
-        public string HostId { get; init; }
+        public string? HostId { get; init; }
         public PowerState PowerState { get; init; } = PowerState.PoweredOn;
         public bool Template { get; init; }
         /// <summary>Inventory folder path, e.g. "/DC1/vm/Payments".</summary>
-        public string Folder { get; init; }
-        public string GuestOs { get; init; }
-        public string InstanceUuid { get; init; }
+        public string? Folder { get; init; }
+        public string? GuestOs { get; init; }
+        public string? InstanceUuid { get; init; }
         public IReadOnlyList<VmNic> Nics { get; init; } = Array.Empty<VmNic>();
         public IReadOnlyList<string> DatastoreIds { get; init; } = Array.Empty<string>();
         public IReadOnlyDictionary<string, string> CustomAttributes { get; init; } = Host.EmptyOptions;
         public IReadOnlyList<VmTag> Tags { get; init; } = Array.Empty<VmTag>();
-        public string Annotation { get; init; }
+        public string? Annotation { get; init; }
     }
 }

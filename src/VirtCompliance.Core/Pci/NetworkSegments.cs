@@ -37,15 +37,16 @@ namespace VirtCompliance.Pci
 
         /// <summary>The id of its first network (by id), stable across runs.</summary>
         public string Id { get; }
+        // NetworkSegments sets every member when it creates the segment (the attachments once all are known).
         /// <summary>Its portgroup names joined with " + ".</summary>
-        public string Name { get; internal set; }
+        public string Name { get; internal set; } = "";
         /// <summary>Distributed switch name, or the standard vSwitch names.</summary>
-        public string Switch { get; internal set; }
+        public string Switch { get; internal set; } = "";
         /// <summary>"110", "untagged", "pvlan 5", "trunk 0-4094", "4095 (all VLANs, guest tagging)".</summary>
-        public string Vlan { get; internal set; }
+        public string Vlan { get; internal set; } = "";
         public bool IsTrunk { get; internal set; }
-        public IReadOnlyList<Network> Networks { get; internal set; }
-        public IReadOnlyList<SegmentAttachment> Attachments { get; internal set; }
+        public IReadOnlyList<Network> Networks { get; internal set; } = Array.Empty<Network>();
+        public IReadOnlyList<SegmentAttachment> Attachments { get; internal set; } = Array.Empty<SegmentAttachment>();
         /// <summary>Trunks only: the segments whose VLANs this trunk carries.</summary>
         public IReadOnlyList<NetworkSegment> CarriedSegments { get; internal set; } = Array.Empty<NetworkSegment>();
         /// <summary>Security policy fields accepted on any of its portgroups, e.g. "dvpg-x: forgedTransmits" or "VM Network on esx-01: macChanges".</summary>
@@ -77,7 +78,7 @@ namespace VirtCompliance.Pci
             var standardByName = inventory.Networks.Where(n => n.Kind == NetworkKind.StandardPortgroup)
                 .GroupBy(n => n.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Id, StringComparer.Ordinal);
 
-            void Insecure(string networkId, string where, SecurityPolicy policy)
+            void Insecure(string networkId, string? where, SecurityPolicy policy)
             {
                 var accepted = policy.Accepted();
                 if (accepted.Count == 0) return;
@@ -170,7 +171,8 @@ namespace VirtCompliance.Pci
                 foreach (var nic in vm.Nics)
                 {
                     if (nic.NetworkId == null || !_byNetwork.TryGetValue(nic.NetworkId, out var segment)) continue;
-                    attachments[segment].Add(new SegmentAttachment(vm, nic, inventory.GetNetwork(nic.NetworkId)));
+                    // _byNetwork holds the inventory's own networks, so the inventory has this one.
+                    attachments[segment].Add(new SegmentAttachment(vm, nic, inventory.GetNetwork(nic.NetworkId)!));
                     if (!_byVm.TryGetValue(vm.Id, out var list)) _byVm[vm.Id] = list = new List<NetworkSegment>(1);
                     if (!list.Contains(segment)) list.Add(segment);
                 }
@@ -182,7 +184,8 @@ namespace VirtCompliance.Pci
         /// <summary>Every segment, in id order.</summary>
         public IReadOnlyList<NetworkSegment> All { get; }
 
-        public NetworkSegment OfNetwork(string networkId) => networkId != null && _byNetwork.TryGetValue(networkId, out var s) ? s : null;
+        /// <summary>The segment of a network; null for an unknown network, an uplink or a null id.</summary>
+        public NetworkSegment? OfNetwork(string? networkId) => networkId != null && _byNetwork.TryGetValue(networkId, out var s) ? s : null;
 
         /// <summary>The segments a VM has adapters on (templates have none).</summary>
         public IReadOnlyList<NetworkSegment> OfVm(string vmId) => _byVm.TryGetValue(vmId, out var list) ? list : (IReadOnlyList<NetworkSegment>)Array.Empty<NetworkSegment>();
@@ -198,7 +201,7 @@ namespace VirtCompliance.Pci
             var dvs = networks.Select(n => n.DvsId).Where(id => id != null).Distinct(StringComparer.Ordinal)
                 .Select(id => inventory.GetDistributedSwitch(id)?.Name ?? id).ToArray();
             if (dvs.Length > 0) return string.Join(", ", dvs);
-            var names = new HashSet<string>(networks.Select(n => n.Name), StringComparer.Ordinal);
+            var names = new HashSet<string?>(networks.Select(n => n.Name), StringComparer.Ordinal);
             var vSwitches = inventory.Hosts.SelectMany(h => h.Portgroups).Where(p => names.Contains(p.Name))
                 .Select(p => p.VSwitch).Where(v => v != null).Distinct(StringComparer.Ordinal).OrderBy(v => v, StringComparer.Ordinal).ToArray();
             return vSwitches.Length == 0 ? "" : string.Join(", ", vSwitches) + " (standard)";
@@ -207,7 +210,7 @@ namespace VirtCompliance.Pci
         private static string VlanText(IReadOnlyList<Network> networks, Inv inventory)
         {
             var texts = new SortedSet<string>(StringComparer.Ordinal);
-            var names = new HashSet<string>(StringComparer.Ordinal);
+            var names = new HashSet<string?>(StringComparer.Ordinal);
             foreach (var n in networks)
             {
                 if (n.Kind == NetworkKind.DistributedPortgroup) texts.Add(Facts.DistributedVlanText(n));

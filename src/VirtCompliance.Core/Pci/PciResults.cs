@@ -32,28 +32,28 @@ namespace VirtCompliance
     public sealed record PciSeparationFinding
     {
         /// <summary>pci.mixed-scope-host, pci.shared-segment, ...</summary>
-        public string RuleId { get; init; }
+        public string RuleId { get; init; } = "";
         public FindingOutcome Outcome { get; init; }
         public Severity Severity { get; init; }
         public PciInterpretation Interpretation { get; init; }
         /// <summary>Clusters of the hosts involved; "(standalone)" for hosts outside a cluster.</summary>
         public IReadOnlyList<string> Clusters { get; init; } = Array.Empty<string>();
-        public IReadOnlyList<string> Hosts { get; init; } = Array.Empty<string>();
-        public IReadOnlyList<string> Vms { get; init; } = Array.Empty<string>();
-        public IReadOnlyList<string> Networks { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string?> Hosts { get; init; } = Array.Empty<string?>();
+        public IReadOnlyList<string?> Vms { get; init; } = Array.Empty<string?>();
+        public IReadOnlyList<string?> Networks { get; init; } = Array.Empty<string?>();
         public IReadOnlyList<string> Datastores { get; init; } = Array.Empty<string>();
         public IReadOnlyList<string> PciDss { get; init; } = Array.Empty<string>();
         /// <summary>A plain sentence naming the objects.</summary>
-        public string Message { get; init; }
+        public string Message { get; init; } = "";
         /// <summary>The facts the finding rests on, one per line.</summary>
         public IReadOnlyList<string> Evidence { get; init; } = Array.Empty<string>();
-        public string Remediation { get; init; }
+        public string? Remediation { get; init; }
     }
 
     /// <summary>Test-PciSeparation -Summary: one per cluster.</summary>
     public sealed record PciSeparationSummary
     {
-        public string Cluster { get; init; }
+        public string? Cluster { get; init; }
         public PciInterpretation Interpretation { get; init; }
         /// <summary>True when no finding of the cluster has the outcome Fail or NotEvaluated.</summary>
         public bool Passed { get; init; }
@@ -65,25 +65,25 @@ namespace VirtCompliance
         public IReadOnlyDictionary<string, int> ByRule { get; init; } = new Dictionary<string, int>();
         /// <summary>Fail and Warning findings per severity.</summary>
         public IReadOnlyDictionary<string, int> BySeverity { get; init; } = new Dictionary<string, int>();
-        public string Inventory { get; init; }
+        public string Inventory { get; init; } = "";
     }
 
     /// <summary>Get-PciScope: the scope of one VM, host or network segment, and what decided it.</summary>
     public sealed record PciScopeEntry
     {
         /// <summary>Vm, Host or Segment.</summary>
-        public string ObjectType { get; init; }
-        public string Name { get; init; }
-        public string Id { get; init; }
+        public string ObjectType { get; init; } = "";
+        public string? Name { get; init; }
+        public string Id { get; init; } = "";
         public PciScope Scope { get; init; }
         /// <summary>What decided: "tag PCI-Scope/CDE", "runs CDE VM pay-db-01", "CDE VM pay-db-01 is attached".</summary>
-        public string Source { get; init; }
+        public string Source { get; init; } = "";
         /// <summary>VMs only: the sources disagree (the strictest claim was taken).</summary>
         public bool Conflict { get; init; }
         /// <summary>Every claim or reason, for Format-List.</summary>
         public IReadOnlyList<string> Details { get; init; } = Array.Empty<string>();
         /// <summary>The cluster of the VM's or host's host; empty for segments.</summary>
-        public string Cluster { get; init; }
+        public string Cluster { get; init; } = "";
     }
 
     /// <summary>Get-PciSegmentationMatrix: what two scope classes share (11.4.5 evidence).</summary>
@@ -94,9 +94,9 @@ namespace VirtCompliance
         public int VmsA { get; init; }
         public int VmsB { get; init; }
         /// <summary>Hosts running VMs of both classes now.</summary>
-        public IReadOnlyList<string> SharedHosts { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string?> SharedHosts { get; init; } = Array.Empty<string?>();
         /// <summary>Hosts that VMs of both classes can run on (vMotion, DRS, HA), including SharedHosts.</summary>
-        public IReadOnlyList<string> MigrationHosts { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string?> MigrationHosts { get; init; } = Array.Empty<string?>();
         /// <summary>Layer-2 segments with adapters of both classes.</summary>
         public IReadOnlyList<string> SharedSegments { get; init; } = Array.Empty<string>();
         public IReadOnlyList<string> SharedDatastores { get; init; } = Array.Empty<string>();
@@ -107,13 +107,13 @@ namespace VirtCompliance
     /// <summary>Get-PciSegmentationMatrix -Detailed: what two VMs of different scope share.</summary>
     public sealed record PciVmPair
     {
-        public string VmA { get; init; }
+        public string? VmA { get; init; }
         public PciScope ScopeA { get; init; }
-        public string VmB { get; init; }
+        public string? VmB { get; init; }
         public PciScope ScopeB { get; init; }
         /// <summary>The host both run on now, if any.</summary>
-        public string SharedHost { get; init; }
-        public IReadOnlyList<string> MigrationHosts { get; init; } = Array.Empty<string>();
+        public string? SharedHost { get; init; }
+        public IReadOnlyList<string?> MigrationHosts { get; init; } = Array.Empty<string?>();
         public IReadOnlyList<string> SharedSegments { get; init; } = Array.Empty<string>();
         public IReadOnlyList<string> SharedDatastores { get; init; } = Array.Empty<string>();
     }

@@ -166,7 +166,8 @@ namespace VirtCompliance.Pci
                 ClusterName(Inventory.GetHost(vm.HostId))) with { Conflict = s.Conflict };
         }
 
-        public string ClusterName(Host host) => host == null ? "" : Inventory.GetCluster(host.ClusterId)?.Name ?? "(standalone)";
+        /// <summary>The host's cluster name, "(standalone)" for a host outside a cluster, "" for no host.</summary>
+        public string ClusterName(Host? host) => host == null ? "" : Inventory.GetCluster(host.ClusterId)?.Name ?? "(standalone)";
 
         /// <summary>Unknown is weaker than everything for the "strictest claim" of a VM, but for hosts and
         /// segments an unknown VM outranks out-of-scope ones: it may turn out to be in scope.</summary>
@@ -175,7 +176,7 @@ namespace VirtCompliance.Pci
         private PciScopeEntry HostEntry(Host host, PciScope scope, string source, IReadOnlyList<string> details) =>
             Entry("Host", host.Name, host.Id, scope, source, details, ClusterName(host));
 
-        private static PciScopeEntry Entry(string type, string name, string id, PciScope scope, string source, IReadOnlyList<string> details, string cluster) =>
+        private static PciScopeEntry Entry(string type, string? name, string id, PciScope scope, string source, IReadOnlyList<string> details, string cluster) =>
             new PciScopeEntry { ObjectType = type, Name = name, Id = id, Scope = scope, Source = source, Details = details, Cluster = cluster };
 
         /// <summary>"CDE", "connected-to", "out-of-scope", "unknown-scope" as they read in a sentence.</summary>
@@ -193,7 +194,7 @@ namespace VirtCompliance.Pci
         /// <summary>Up to <paramref name="max"/> names, then "and N more".</summary>
         public static string Names(IEnumerable<Vm> vms, int max = 8) => Join(vms.Select(v => v.Name), max);
 
-        public static string Join(IEnumerable<string> names, int max = 8)
+        public static string Join(IEnumerable<string?> names, int max = 8)
         {
             var list = names.ToList();
             if (list.Count <= max) return string.Join(", ", list);

@@ -73,7 +73,7 @@ namespace VirtCompliance.Pci
         /// Pairs of VMs of different scope that share something, for the VMs the filter selects.
         /// The number of pairs grows with the square of a cluster's VM count: narrow it with a filter.
         /// </summary>
-        public static IEnumerable<PciVmPair> VmPairs(PciScopeModel model, Func<string, bool> vmFilter)
+        public static IEnumerable<PciVmPair> VmPairs(PciScopeModel model, Func<string?, bool>? vmFilter)
         {
             var inventory = model.Inventory;
             var byDatastore = new Dictionary<string, List<Vm>>(StringComparer.Ordinal);
@@ -90,7 +90,7 @@ namespace VirtCompliance.Pci
                 if (a.Template || !Selected(a)) continue;
                 var scopeA = model.ScopeOf(a.Id);
                 var pairs = new Dictionary<string, PairBuilder>(StringComparer.Ordinal);
-                PairBuilder With(Vm b) => pairs.TryGetValue(b.Id, out var p) ? p : pairs[b.Id] = new PairBuilder { Vm = b };
+                PairBuilder With(Vm b) => pairs.TryGetValue(b.Id, out var p) ? p : pairs[b.Id] = new PairBuilder(b);
                 bool Counts(Vm b) => b.Id != a.Id && model.ScopeOf(b.Id) != scopeA && (!Selected(b) || string.CompareOrdinal(a.Id, b.Id) < 0);
 
                 var current = inventory.GetHost(a.HostId);
@@ -131,17 +131,19 @@ namespace VirtCompliance.Pci
 
         private sealed class Shares
         {
-            public readonly List<string> Hosts = new List<string>();
-            public readonly List<string> MigrationHosts = new List<string>();
+            public readonly List<string?> Hosts = new List<string?>();
+            public readonly List<string?> MigrationHosts = new List<string?>();
             public readonly List<string> Segments = new List<string>();
             public readonly List<string> Datastores = new List<string>();
         }
 
         private sealed class PairBuilder
         {
-            public Vm Vm;
-            public string SharedHost;
-            public readonly List<string> MigrationHosts = new List<string>();
+            public PairBuilder(Vm vm) { Vm = vm; }
+
+            public readonly Vm Vm;
+            public string? SharedHost;
+            public readonly List<string?> MigrationHosts = new List<string?>();
             public readonly List<string> Segments = new List<string>();
             public readonly List<string> Datastores = new List<string>();
         }

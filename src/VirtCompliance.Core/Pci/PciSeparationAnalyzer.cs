@@ -59,8 +59,9 @@ namespace VirtCompliance.Pci
             Assessment = assessment;
             Interpretation = interpretation;
             Inventory = model.Inventory;
+            // A DRS override is read from the cluster's drsVmConfig by the VM it names (the collector keeps only those that name one).
             DrsOverrides = Inventory.Clusters.ToDictionary(c => c.Id,
-                c => c.DrsVmOverrides.GroupBy(o => o.VmId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal),
+                c => c.DrsVmOverrides.GroupBy(o => o.VmId!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal),
                 StringComparer.Ordinal);
             foreach (var cluster in Inventory.Clusters.Where(c => c.DrsEnabled))
                 foreach (var rule in cluster.Rules.Where(r => r.Enabled && r.Kind == ClusterRuleKind.VmAntiAffinity))
@@ -214,7 +215,7 @@ namespace VirtCompliance.Pci
         }
 
         /// <summary>Null when every packet from one adapter to the other is dropped; else why not.</summary>
-        internal static string Blocked(SegmentAttachment from, SegmentAttachment to, SortedSet<string> permitted)
+        internal static string? Blocked(SegmentAttachment from, SegmentAttachment to, SortedSet<string> permitted)
         {
             var sources = Addresses(from.Nic);
             var targets = Addresses(to.Nic);
@@ -242,12 +243,12 @@ namespace VirtCompliance.Pci
         }
 
         /// <summary>The adapter's addresses; a single null (unknown) when the guest reports none.</summary>
-        internal static IReadOnlyList<IPAddress> Addresses(VmNic nic)
+        internal static IReadOnlyList<IPAddress?> Addresses(VmNic nic)
         {
-            var list = new List<IPAddress>();
+            var list = new List<IPAddress?>();
             foreach (var text in nic.IpAddresses)
                 if (IPAddress.TryParse(text, out var a)) list.Add(a);
-            return list.Count > 0 ? (IReadOnlyList<IPAddress>)list : new IPAddress[] { null };
+            return list.Count > 0 ? (IReadOnlyList<IPAddress?>)list : new IPAddress?[] { null };
         }
 
         internal bool AnyPairNotKeptApart(IReadOnlyList<Vm> cde, IReadOnlyList<Vm> outside)
@@ -292,14 +293,14 @@ namespace VirtCompliance.Pci
             var ids = new HashSet<string>(StringComparer.Ordinal);
             foreach (var vm in vms)
                 if (vm.HostId != null) ids.Add(vm.HostId);
-            return ids.Select(Inventory.GetHost).Where(h => h != null).OrderBy(h => h.Name, StringComparer.OrdinalIgnoreCase).ToArray();
+            return ids.Select(Inventory.GetHost).OfType<Host>().OrderBy(h => h.Name, StringComparer.OrdinalIgnoreCase).ToArray();
         }
 
         internal IReadOnlyList<string> ClustersOf(IEnumerable<Host> hosts) => hosts.Select(Model.ClusterName).Distinct(StringComparer.Ordinal)
             .OrderBy(c => c, StringComparer.OrdinalIgnoreCase).ToArray();
 
         internal PciSeparationFinding Finding(string ruleId, FindingOutcome outcome, Severity severity, IEnumerable<Host> hosts, IEnumerable<Vm> vms,
-            string message, IEnumerable<string> evidence, IEnumerable<string> pciDss, string remediation, IEnumerable<string> networks = null)
+            string message, IEnumerable<string> evidence, IEnumerable<string> pciDss, string remediation, IEnumerable<string?>? networks = null)
         {
             var hostList = hosts.ToArray();
             return new PciSeparationFinding
@@ -311,7 +312,7 @@ namespace VirtCompliance.Pci
                 Clusters = ClustersOf(hostList),
                 Hosts = hostList.Select(h => h.Name).ToArray(),
                 Vms = vms.Select(v => v.Name).Distinct(StringComparer.Ordinal).ToArray(),
-                Networks = networks == null ? Array.Empty<string>() : networks.Distinct(StringComparer.Ordinal).ToArray(),
+                Networks = networks == null ? Array.Empty<string?>() : networks.Distinct(StringComparer.Ordinal).ToArray(),
                 PciDss = pciDss.ToArray(),
                 Message = message,
                 Evidence = evidence.ToArray(),
@@ -321,7 +322,7 @@ namespace VirtCompliance.Pci
 
         /// <summary>One summary per cluster of the inventory (and "(standalone)" when there are standalone hosts); a finding counts in every cluster it touches.</summary>
         public static IEnumerable<PciSeparationSummary> Summarize(VirtCompliance.Model.Inventory inventory, IReadOnlyList<PciSeparationFinding> findings,
-            PciInterpretation interpretation, Func<string, bool> clusterFilter = null)
+            PciInterpretation interpretation, Func<string?, bool>? clusterFilter = null)
         {
             var clusters = inventory.Clusters.Select(c => c.Name).ToList();
             if (inventory.Hosts.Any(h => h.ClusterId == null)) clusters.Add("(standalone)");

@@ -12,8 +12,9 @@ namespace VirtCompliance.Reporting
     /// <summary>One file of an evidence bundle as its manifest lists it.</summary>
     public sealed record EvidenceFile
     {
-        public string Name { get; init; }
-        public string Sha256 { get; init; }
+        // Written for every file; read back from a manifest, a member the manifest lacks is null.
+        public string? Name { get; init; }
+        public string? Sha256 { get; init; }
         public long Bytes { get; init; }
         /// <summary>How many result records the file holds (null for the snapshot).</summary>
         public int? Records { get; init; }
@@ -32,12 +33,12 @@ namespace VirtCompliance.Reporting
 
     public sealed record EvidenceCheck
     {
-        public string Bundle { get; init; }
-        public string File { get; init; }
+        public string Bundle { get; init; } = "";
+        public string? File { get; init; }
         public EvidenceStatus Status { get; init; }
-        public string Expected { get; init; }
-        public string Actual { get; init; }
-        public string Message { get; init; }
+        public string? Expected { get; init; }
+        public string? Actual { get; init; }
+        public string? Message { get; init; }
     }
 
     /// <summary>
@@ -52,7 +53,7 @@ namespace VirtCompliance.Reporting
 
         /// <summary>Writes the bundle; <paramref name="results"/> maps a file name (without .json) to its records; each of <paramref name="reports"/> is written from <paramref name="reportItems"/>.</summary>
         public static IReadOnlyList<EvidenceFile> Save(string folder, VirtCompliance.Model.Inventory inventory, IEnumerable<KeyValuePair<string, System.Collections.IEnumerable>> results,
-            IReadOnlyDictionary<string, string> facts, string moduleVersion, IReadOnlyList<ReportItem> reportItems = null, IEnumerable<(string name, ReportFormat format)> reports = null)
+            IReadOnlyDictionary<string, string> facts, string moduleVersion, IReadOnlyList<ReportItem>? reportItems = null, IEnumerable<(string name, ReportFormat format)>? reports = null)
         {
             results = results.ToList();
             var full = Path.GetFullPath(folder);
@@ -126,7 +127,7 @@ namespace VirtCompliance.Reporting
                 return new[] { new EvidenceCheck { Bundle = full, File = ManifestName, Status = EvidenceStatus.ManifestInvalid, Message = $"{manifestPath}: {ex.Message}" } };
             }
             var checks = new List<EvidenceCheck>();
-            var listed = new HashSet<string>(StringComparer.Ordinal) { ManifestName };
+            var listed = new HashSet<string?>(StringComparer.Ordinal) { ManifestName };
             foreach (var file in manifest["files"]?.ToObject<List<EvidenceFile>>(JsonFiles.Serializer) ?? new List<EvidenceFile>())
             {
                 listed.Add(file.Name);

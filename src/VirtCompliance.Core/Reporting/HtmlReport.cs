@@ -46,7 +46,7 @@ namespace VirtCompliance.Reporting
             var matrixRows = DriftMatrixRows(items, c);
             sb.Append("<nav><p>").Append(string.Join(" · ", new[] { ("summary", "Summary"), ("requirements", "By PCI DSS requirement") }
                 .Concat(matrixRows.Count > 0 ? new[] { ("drift-matrix", "Drift matrix") } : Array.Empty<(string, string)>())
-                .Concat(categories.Select(g => (SectionId(g.Key), g.Key)))
+                .Concat(categories.Select(g => (SectionId(g.Key), g.Key ?? "")))
                 .Select(l => $"<a href=\"#{l.Item1}\">{E(l.Item2)}</a>"))).Append("</p></nav>\n");
 
             sb.Append("<section id=\"summary\"><h2>Summary</h2><p>")
@@ -73,7 +73,7 @@ namespace VirtCompliance.Reporting
         }
 
         /// <summary>One row per result: outcome, severity, rule, object, the finding with its evidence and remediation, PCI DSS ids.</summary>
-        private static void ItemTable(StringBuilder sb, string category, IReadOnlyList<ReportItem> items)
+        private static void ItemTable(StringBuilder sb, string? category, IReadOnlyList<ReportItem> items)
         {
             SectionStart(sb, category, items.Count, "<th>Outcome</th><th>Severity</th><th>Rule</th><th>Object</th><th>Finding, evidence and remediation</th><th>PCI DSS</th>");
             foreach (var i in items.OrderBy(i => Array.IndexOf(ReportWriter.Outcomes, i.Outcome)).ThenByDescending(i => i.Severity))
@@ -123,7 +123,7 @@ namespace VirtCompliance.Reporting
         /// <summary>"Not evaluated" for NotEvaluated; the outcome's name otherwise.</summary>
         private static string Label(ReportOutcome outcome) => outcome == ReportOutcome.NotEvaluated ? "Not evaluated" : outcome.ToString();
 
-        private static void SectionStart(StringBuilder sb, string category, int count, string headings, string note = null)
+        private static void SectionStart(StringBuilder sb, string? category, int count, string headings, string? note = null)
         {
             sb.Append("<section id=\"").Append(SectionId(category)).Append("\"><h2>").Append(E(category)).Append(" (").Append(count).Append(")</h2>");
             if (note != null) sb.Append("<p>").Append(E(note)).Append("</p>");
@@ -131,7 +131,7 @@ namespace VirtCompliance.Reporting
         }
 
         /// <summary>Hosts (rows) × controls that drifted somewhere (columns). With the inventory's hosts known, hosts without drift are listed too, so the matrix shows the whole cluster.</summary>
-        private static void DriftMatrix(StringBuilder sb, IReadOnlyList<ReportItem> items, IReadOnlyList<(string cluster, string host)> rows, bool allHostsKnown)
+        private static void DriftMatrix(StringBuilder sb, IReadOnlyList<ReportItem> items, IReadOnlyList<(string cluster, string? host)> rows, bool allHostsKnown)
         {
             if (rows.Count == 0) return;
             var drift = items.Where(i => i.Category == ReportItems.HostControlDriftCategory && i.Outcome != ReportOutcome.Pass).ToList();
@@ -159,13 +159,13 @@ namespace VirtCompliance.Reporting
             sb.Append("</tbody></table></section>\n");
         }
 
-        private static IReadOnlyList<(string cluster, string host)> DriftMatrixRows(IReadOnlyList<ReportItem> items, ReportContext c)
+        private static IReadOnlyList<(string cluster, string? host)> DriftMatrixRows(IReadOnlyList<ReportItem> items, ReportContext c)
         {
             var drifted = items.Where(i => i.Category == ReportItems.HostControlDriftCategory).Select(i => (i.Cluster ?? "", i.Object)).ToList();
-            if (drifted.Count == 0) return Array.Empty<(string, string)>();
+            if (drifted.Count == 0) return Array.Empty<(string, string?)>();
             // Only the clusters the drift results cover: results filtered to one cluster must not show the others as clean.
             var clusters = new HashSet<string>(drifted.Select(d => d.Item1), StringComparer.Ordinal);
-            return drifted.Concat((c.Hosts ?? Enumerable.Empty<(string, string)>()).Where(h => clusters.Contains(h.Item1 ?? ""))).Distinct()
+            return drifted.Concat((c.Hosts ?? Enumerable.Empty<(string, string?)>()).Where(h => clusters.Contains(h.Item1 ?? ""))).Distinct()
                 .OrderBy(r => r.Item1, StringComparer.OrdinalIgnoreCase).ThenBy(r => r.Item2, StringComparer.OrdinalIgnoreCase).ToList();
         }
 
@@ -174,8 +174,8 @@ namespace VirtCompliance.Reporting
             BarChart("severity-chart", "Fail and warning results by severity", counts.Select(c => (c.severity.ToString(), c.count, SeverityColors[c.severity])).ToList());
 
         /// <summary>Fail results per category.</summary>
-        private static string CategoryChart(IReadOnlyList<IGrouping<string, ReportItem>> categories) =>
-            BarChart("category-chart", "Fail results by category", categories.Select(g => (g.Key, g.Count(i => i.Outcome == ReportOutcome.Fail), "#a00")).ToList());
+        private static string CategoryChart(IReadOnlyList<IGrouping<string?, ReportItem>> categories) =>
+            BarChart("category-chart", "Fail results by category", categories.Select(g => (g.Key ?? "", g.Count(i => i.Outcome == ReportOutcome.Fail), "#a00")).ToList());
 
         private static string BarChart(string id, string label, IReadOnlyList<(string label, int count, string color)> bars)
         {
@@ -192,9 +192,10 @@ namespace VirtCompliance.Reporting
             return sb.Append("</svg><figcaption>").Append(E(label)).Append("</figcaption></figure>").ToString();
         }
 
-        private static string SectionId(string category) =>
-            new string(category.ToLowerInvariant().Select(ch => char.IsLetterOrDigit(ch) ? ch : '-').ToArray());
+        // Every item ReportItems.From makes has its category, so a section has one to be named after.
+        private static string SectionId(string? category) =>
+            new string(category!.ToLowerInvariant().Select(ch => char.IsLetterOrDigit(ch) ? ch : '-').ToArray());
 
-        private static string E(string s) => WebUtility.HtmlEncode(s ?? "");
+        private static string E(string? s) => WebUtility.HtmlEncode(s ?? "");
     }
 }

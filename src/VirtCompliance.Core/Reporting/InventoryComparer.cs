@@ -19,14 +19,14 @@ namespace VirtCompliance
     {
         public InventoryChangeKind Kind { get; init; }
         /// <summary>The host or VM, by name.</summary>
-        public string Object { get; init; }
-        public string ObjectId { get; init; }
+        public string? Object { get; init; }
+        public string ObjectId { get; init; } = "";
         /// <summary>The control id for ControlFailing / ControlPassing.</summary>
-        public string ControlId { get; init; }
-        public string Before { get; init; }
-        public string After { get; init; }
+        public string? ControlId { get; init; }
+        public string? Before { get; init; }
+        public string? After { get; init; }
         public Severity? Severity { get; init; }
-        public string Message { get; init; }
+        public string Message { get; init; } = "";
     }
 }
 
@@ -39,7 +39,7 @@ namespace VirtCompliance.Reporting
     /// </summary>
     public static class InventoryComparer
     {
-        public static IEnumerable<InventoryChange> Compare(Inv reference, Inv difference, Baseline baseline, ScopeSources scopeSources = null)
+        public static IEnumerable<InventoryChange> Compare(Inv reference, Inv difference, Baseline baseline, ScopeSources? scopeSources = null)
         {
             var refHosts = reference.Hosts.ToDictionary(h => h.Id, StringComparer.Ordinal);
             var difHosts = difference.Hosts.ToDictionary(h => h.Id, StringComparer.Ordinal);
@@ -123,6 +123,6 @@ namespace VirtCompliance.Reporting
             return failures;
         }
 
-        private static string ClusterName(Inv inventory, string clusterId) => clusterId == null ? "(standalone)" : inventory.GetCluster(clusterId)?.Name ?? clusterId;
+        private static string? ClusterName(Inv inventory, string? clusterId) => clusterId == null ? "(standalone)" : inventory.GetCluster(clusterId)?.Name ?? clusterId;
     }
 }

@@ -21,20 +21,20 @@ namespace VirtCompliance.Reporting
     public sealed class ReportItem
     {
         /// <summary>Host control drift, Migration exposure, CDE separation, Firewall policy, Inventory change.</summary>
-        public string Category { get; set; }
+        public string? Category { get; set; }
         /// <summary>The control id, rule id or change kind.</summary>
-        public string Rule { get; set; }
+        public string? Rule { get; set; }
         /// <summary>The host, VM or other object it is about.</summary>
-        public string Object { get; set; }
-        public string Cluster { get; set; }
+        public string? Object { get; set; }
+        public string? Cluster { get; set; }
         /// <summary>Migration exposure: the weaker host the VM can move onto.</summary>
-        public string TargetHost { get; set; }
+        public string? TargetHost { get; set; }
         public Severity Severity { get; set; }
         public ReportOutcome Outcome { get; set; }
-        public string Message { get; set; }
+        public string? Message { get; set; }
         public IReadOnlyList<string> PciDss { get; set; } = Array.Empty<string>();
         public IReadOnlyList<string> Evidence { get; set; } = Array.Empty<string>();
-        public string Remediation { get; set; }
+        public string? Remediation { get; set; }
     }
 
     /// <summary>Turns the module's result records into report items; anything else is refused by name.</summary>
@@ -51,11 +51,11 @@ namespace VirtCompliance.Reporting
             outcome == FindingOutcome.Fail ? ReportOutcome.Fail : outcome == FindingOutcome.NotEvaluated ? ReportOutcome.NotEvaluated
             : outcome == FindingOutcome.Warning ? ReportOutcome.Warning : ReportOutcome.Info;
 
-        private static string[] Evidence(string expected, string actual, DriftBasis basis, string baseline, string reason) =>
+        private static string[] Evidence(string expected, string actual, DriftBasis basis, string baseline, string? reason) =>
             (reason == null ? new[] { $"Expected: {expected}", $"Actual: {actual}" } : new[] { $"Expected: {expected}", $"Not evaluated: {reason}" })
             .Concat(new[] { $"Basis: {basis} ({baseline})" }).ToArray();
 
-        public static ReportItem From(object result)
+        public static ReportItem From(object? result)
         {
             switch (result)
             {

@@ -18,16 +18,17 @@ namespace VirtCompliance.Reporting
     public sealed class ReportContext
     {
         public string Title { get; set; } = "VirtCompliance report";
-        public string Source { get; set; }
-        public string InventorySha256 { get; set; }
+        // Null when not known (results of no particular inventory).
+        public string? Source { get; set; }
+        public string? InventorySha256 { get; set; }
         public DateTimeOffset? CollectedAt { get; set; }
         public DateTimeOffset GeneratedAt { get; set; } = DateTimeOffset.UtcNow;
-        public string ModuleVersion { get; set; }
+        public string? ModuleVersion { get; set; }
         /// <summary>Every analysed host as (cluster, host), when the inventory is known: the drift matrix then shows hosts without drift too.</summary>
-        public IReadOnlyList<(string cluster, string host)> Hosts { get; set; }
+        public IReadOnlyList<(string cluster, string? host)>? Hosts { get; set; }
 
         /// <summary>The context of results that came from <paramref name="inventory"/> (null: nothing known about their source).</summary>
-        public static ReportContext For(VirtCompliance.Model.Inventory inventory, string title, string moduleVersion) => new ReportContext
+        public static ReportContext For(VirtCompliance.Model.Inventory? inventory, string title, string? moduleVersion) => new ReportContext
         {
             Title = title,
             ModuleVersion = moduleVersion,
@@ -123,7 +124,7 @@ namespace VirtCompliance.Reporting
             return sb.ToString();
         }
 
-        private static string Quote(string value)
+        private static string Quote(string? value)
         {
             value = value ?? "";
             return value.IndexOfAny(new[] { ',', '"', '\r', '\n' }) < 0 ? value : "\"" + value.Replace("\"", "\"\"") + "\"";
@@ -131,7 +132,7 @@ namespace VirtCompliance.Reporting
 
         private static string Markdown(IReadOnlyList<ReportItem> items, ReportContext c)
         {
-            string Cell(string s) => (s ?? "").Replace("|", "\\|").Replace("\r", " ").Replace("\n", " ");
+            string Cell(string? s) => (s ?? "").Replace("|", "\\|").Replace("\r", " ").Replace("\n", " ");
             var sb = new StringBuilder();
             sb.AppendLine($"# {Cell(c.Title)}").AppendLine();
             sb.AppendLine($"Generated {c.GeneratedAt:yyyy-MM-dd HH:mm:ss} UTC from inventory `{Cell(c.Source)}`" + (c.CollectedAt != null ? $" collected {c.CollectedAt:yyyy-MM-dd HH:mm:ss} UTC" : "") +
@@ -211,7 +212,7 @@ namespace VirtCompliance.Reporting
         internal sealed class RequirementComparer : IComparer<string>
         {
             public static readonly RequirementComparer Instance = new RequirementComparer();
-            public int Compare(string x, string y)
+            public int Compare(string? x, string? y)
             {
                 var a = (x ?? "").Split('.');
                 var b = (y ?? "").Split('.');

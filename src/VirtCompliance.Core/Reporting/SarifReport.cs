@@ -44,7 +44,8 @@ namespace VirtCompliance.Reporting
                     }.RemoveNulls();
                 })),
             };
-            if (driver["semanticVersion"].Type == JTokenType.Null) driver.Remove("semanticVersion");
+            // Set just above; an unknown version is there as a JSON null.
+            if (driver["semanticVersion"]!.Type == JTokenType.Null) driver.Remove("semanticVersion");
 
             var run = new JObject
             {
@@ -134,7 +135,7 @@ namespace VirtCompliance.Reporting
 
         private static string RuleId(ReportItem i) => $"{Pascal(i.Category)}/{i.Rule}";
 
-        private static string Pascal(string words) =>
+        private static string Pascal(string? words) =>
             string.Concat((words ?? "").Split(new[] { ' ', '-' }, StringSplitOptions.RemoveEmptyEntries).Select(w => char.ToUpperInvariant(w[0]) + w.Substring(1)));
 
         private static string Fingerprint(ReportItem i, HashAlgorithm sha)
@@ -146,7 +147,7 @@ namespace VirtCompliance.Reporting
         }
 
         /// <summary>"1.2.0.0" → "1.2.0"; SARIF's semanticVersion is SemVer, the assembly version has four parts.</summary>
-        private static string SemanticVersion(string assemblyVersion)
+        private static string? SemanticVersion(string? assemblyVersion)
         {
             if (assemblyVersion == null || !Version.TryParse(assemblyVersion, out var v)) return null;
             return $"{v.Major}.{v.Minor}.{Math.Max(0, v.Build)}";

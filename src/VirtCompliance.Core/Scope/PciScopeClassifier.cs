@@ -13,9 +13,9 @@ namespace VirtCompliance.Scope
     public sealed class ScopeSources
     {
         /// <summary>vSphere tag category whose tag names a scope; null to ignore tags.</summary>
-        public string TagCategory { get; set; } = "PCI-Scope";
+        public string? TagCategory { get; set; } = "PCI-Scope";
         /// <summary>Custom attribute whose value names a scope; null to ignore attributes.</summary>
-        public string Attribute { get; set; } = "PCI-Scope";
+        public string? Attribute { get; set; } = "PCI-Scope";
         /// <summary>Name or folder glob patterns (e.g. "pay-*", "/DC/vm/Payments/*") and the scope they mean.</summary>
         public IReadOnlyList<KeyValuePair<string, PciScope>> Patterns { get; set; } = Array.Empty<KeyValuePair<string, PciScope>>();
         /// <summary>An explicit mapping: VM name or id → scope.</summary>
@@ -25,11 +25,12 @@ namespace VirtCompliance.Scope
     /// <summary>The scope of one VM, with every source that said something about it.</summary>
     public sealed record VmScope
     {
-        public string Vm { get; init; }
-        public string VmId { get; init; }
+        /// <summary>The VM's name (null when the source gave none).</summary>
+        public string? Vm { get; init; }
+        public string VmId { get; init; } = "";
         public PciScope Scope { get; init; }
         /// <summary>The source that decided, e.g. "tag PCI-Scope/CDE"; "none" when nothing did.</summary>
-        public string Source { get; init; }
+        public string Source { get; init; } = "";
         /// <summary>True when sources disagree; the strictest scope is then used and the conflict is a finding.</summary>
         public bool Conflict { get; init; }
         /// <summary>Every source's claim, in the order consulted.</summary>
@@ -45,7 +46,8 @@ namespace VirtCompliance.Scope
     {
         public static IReadOnlyList<VmScope> Classify(VirtCompliance.Model.Inventory inventory, ScopeSources sources)
         {
-            var patterns = sources.Patterns.Select(p => (match: NameFilter.Create(new[] { p.Key }), pattern: p.Key, scope: p.Value)).ToArray();
+            // One pattern makes a filter (NameFilter gives null only for no patterns).
+            var patterns = sources.Patterns.Select(p => (match: NameFilter.Create(new[] { p.Key })!, pattern: p.Key, scope: p.Value)).ToArray();
             var map = new Dictionary<string, PciScope>(sources.Map.ToDictionary(kv => kv.Key, kv => kv.Value), StringComparer.OrdinalIgnoreCase);
             // VMs with the same claims get the same decision; at 100k VMs there are a handful of
             // distinct combinations, so each is worked out (and its text built) once.
@@ -77,7 +79,8 @@ namespace VirtCompliance.Scope
                     key.Append("\u0001p").Append(i);
                     claims.Add(($"pattern {patterns[i].pattern}", patterns[i].scope));
                 }
-                if (map.TryGetValue(vm.Name, out var mapped) || map.TryGetValue(vm.Id, out mapped))
+                // vSphere names every VM (a VM without a name fails here, as it always has).
+                if (map.TryGetValue(vm.Name!, out var mapped) || map.TryGetValue(vm.Id, out mapped))
                 {
                     key.Append("\u0001m").Append((int)mapped);
                     claims.Add(("mapping", mapped));
@@ -99,10 +102,11 @@ namespace VirtCompliance.Scope
 
         private sealed class Decision
         {
+            // Decide sets every field.
             public PciScope Scope;
-            public string Source;
+            public string Source = "";
             public bool Conflict;
-            public IReadOnlyList<string> Claims;
+            public IReadOnlyList<string> Claims = Array.Empty<string>();
         }
 
         private static Decision Decide(List<(string source, PciScope scope)> claims)
@@ -122,7 +126,7 @@ namespace VirtCompliance.Scope
         }
 
         /// <summary>Reads a scope name as people write it: CDE, cardholder, connected, out-of-scope, none ...</summary>
-        public static PciScope Parse(string text)
+        public static PciScope Parse(string? text)
         {
             var t = (text ?? "").Trim().ToLowerInvariant().Replace("-", "").Replace("_", "").Replace(" ", "");
             switch (t)

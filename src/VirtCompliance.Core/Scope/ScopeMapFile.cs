@@ -51,9 +51,10 @@ namespace VirtCompliance.Scope
                         if (property.Name != "match" && property.Name != "scope")
                             throw ControlCatalog.Error(file, property, $"unknown member '{property.Name}'; a pattern has match and scope.");
                     var match = entry["match"];
-                    if (match == null || match.Type != JTokenType.String || string.IsNullOrWhiteSpace((string)match))
+                    var pattern = match != null && match.Type == JTokenType.String ? (string?)match : null;
+                    if (Strings.IsNullOrWhiteSpace(pattern))
                         throw ControlCatalog.Error(file, entry, "the pattern has no 'match' (a name or folder glob such as \"pay-*\").");
-                    patterns.Add(new KeyValuePair<string, PciScope>((string)match, ReadScope(file, entry["scope"], entry)));
+                    patterns.Add(new KeyValuePair<string, PciScope>(pattern, ReadScope(file, entry["scope"], entry)));
                 }
             }
             var vms = new Dictionary<string, PciScope>(StringComparer.OrdinalIgnoreCase);
@@ -66,10 +67,10 @@ namespace VirtCompliance.Scope
             return new ScopeMapFile { Patterns = patterns, Vms = vms };
         }
 
-        private static PciScope ReadScope(string file, JToken value, JToken owner)
+        private static PciScope ReadScope(string file, JToken? value, JToken owner)
         {
             if (value == null) throw ControlCatalog.Error(file, owner, "missing 'scope' (cde, connected or outOfScope).");
-            var text = value.Type == JTokenType.String ? (string)value : null;
+            var text = value.Type == JTokenType.String ? (string?)value : null;
             var scope = PciScopeClassifier.Parse(text);
             if (scope == PciScope.Unknown)
                 throw ControlCatalog.Error(file, value, $"'{value}' is not a PCI scope; use cde, connected or outOfScope.");

@@ -43,7 +43,7 @@ namespace VirtCompliance.Pci
         };
 
         /// <summary>A rule's description by id (any case), or null.</summary>
-        public static Rules.SeparationRuleInfo Find(string id) =>
+        public static Rules.SeparationRuleInfo? Find(string? id) =>
             All.Select(r => r.Info).FirstOrDefault(i => string.Equals(i.Id, id, StringComparison.OrdinalIgnoreCase));
     }
 }

@@ -19,7 +19,8 @@ namespace VirtCompliance.Pci.Rules
         {
             foreach (var scope in a.Model.VmScopes.Where(s => s.Conflict))
             {
-                var vm = a.Inventory.GetVm(scope.VmId);
+                // The scopes are those of the inventory's own VMs.
+                var vm = a.Inventory.GetVm(scope.VmId)!;
                 if (vm.Template) continue;
                 var host = a.Inventory.GetHost(vm.HostId);
                 yield return a.Finding(ScopeConflict, FindingOutcome.Warning, Severity.Medium, host == null ? Array.Empty<Host>() : new[] { host }, new[] { vm },
