@@ -83,7 +83,9 @@ try {
     $manifest = Join-Path $bundle 'manifest.json'
     $baselineName = if (Test-Path $Baseline) { (Get-ComplianceBaseline -Path $Baseline).Name } else { $Baseline }
     $filed = if (Test-Path $manifest) { Get-Content -Raw $manifest | ConvertFrom-Json }
-    if ($filed -and ($filed.inventorySha256 -ne $inv.Sha256 -or $filed.interpretation -ne $Interpretation -or $filed.baseline -ne $baselineName)) {
+    # A bundle names the file it was made from (sourceSha256; release 0.1 only inventorySha256).
+    $filedSource = if ($filed -and $filed.PSObject.Properties['sourceSha256']) { $filed.sourceSha256 } elseif ($filed) { $filed.inventorySha256 }
+    if ($filed -and ($filedSource -ne $inv.Sha256 -or $filed.interpretation -ne $Interpretation -or $filed.baseline -ne $baselineName)) {
         throw "$bundle already holds a bundle for another inventory, baseline or interpretation ($($filed.inventorySha256), $($filed.baseline), $($filed.interpretation)); use another -EvidenceRoot."
     }
     if ($filed) {

@@ -13,9 +13,9 @@ namespace VirtCompliance.Common
         public int Line { get; internal set; }
         public int Column { get; internal set; }
         /// <summary>Key → (the key's node, for its position; the value).</summary>
-        public Dictionary<string, (DataNode key, DataNode value)> Map { get; internal set; }
-        public List<DataNode> List { get; internal set; }
-        public string Scalar { get; internal set; }
+        public Dictionary<string, (DataNode key, DataNode value)>? Map { get; internal set; }
+        public List<DataNode>? List { get; internal set; }
+        public string? Scalar { get; internal set; }
         /// <summary>A YAML null (empty, ~, null) or a JSON null.</summary>
         public bool IsNull { get; internal set; }
         /// <summary>Where the scalar came from a JSON string or a quoted YAML scalar (so "1" is text, not a number).</summary>
@@ -50,9 +50,9 @@ namespace VirtCompliance.Common
             {
                 using (var reader = new JsonTextReader(new StringReader(text)) { DateParseHandling = DateParseHandling.None, FloatParseHandling = FloatParseHandling.Decimal, MaxDepth = MaxDepth + 1 })
                 {
-                    DataNode root = null;
+                    DataNode? root = null;
                     var open = new Stack<DataNode>();
-                    DataNode pendingKey = null;
+                    DataNode? pendingKey = null;
                     var count = 0;
                     while (reader.Read())
                     {
@@ -61,7 +61,7 @@ namespace VirtCompliance.Common
                         switch (reader.TokenType)
                         {
                             case JsonToken.PropertyName:
-                                node.Scalar = (string)reader.Value;
+                                node.Scalar = (string?)reader.Value ?? "";
                                 pendingKey = node;
                                 continue;
                             case JsonToken.StartObject:
@@ -78,11 +78,11 @@ namespace VirtCompliance.Common
                                 node.IsNull = true;
                                 break;
                             case JsonToken.String:
-                                node.Scalar = (string)reader.Value;
+                                node.Scalar = (string?)reader.Value ?? "";
                                 node.Quoted = true;
                                 break;
                             case JsonToken.Boolean:
-                                node.Scalar = (bool)reader.Value ? "true" : "false";
+                                node.Scalar = reader.Value is true ? "true" : "false";
                                 break;
                             case JsonToken.Integer:
                             case JsonToken.Float:
@@ -91,7 +91,7 @@ namespace VirtCompliance.Common
                             default:
                                 throw new DataFileException(file, node.Line, node.Column, $"unexpected {reader.TokenType}.");
                         }
-                        Attach(root == null ? null : open.Peek(), ref pendingKey, node, file);
+                        if (root != null) Attach(open.Peek(), ref pendingKey, node, file);
                         if (root == null) root = node;
                         if (node.Map != null || node.List != null) open.Push(node);
                     }
@@ -107,8 +107,8 @@ namespace VirtCompliance.Common
         public static DataNode FromYaml(string text, string file)
         {
             var parser = new Parser(new StringReader(text));
-            DataNode root = null;
-            var open = new Stack<(DataNode node, DataNode pendingKey)>();
+            DataNode? root = null;
+            var open = new Stack<(DataNode node, DataNode? pendingKey)>();
             var documents = 0;
             var count = 0;
             try
@@ -116,6 +116,7 @@ namespace VirtCompliance.Common
                 while (parser.MoveNext())
                 {
                     var e = parser.Current;
+                    if (e == null) continue;
                     var line = (int)e.Start.Line;
                     var column = (int)e.Start.Column;
                     DataFileException Error(string problem) => new DataFileException(file, line, column, problem);
@@ -161,7 +162,8 @@ namespace VirtCompliance.Common
                     if (root == null) root = node;
                     else
                     {
-                        var (parent, pendingKey) = open.Pop();
+                        var (parent, key) = open.Pop();
+                        var pendingKey = key;
                         if (parent.Map != null && pendingKey == null)
                         {
                             // This node is a key.
@@ -187,15 +189,14 @@ namespace VirtCompliance.Common
         }
 
         /// <summary>Adds a node to its parent: a list's next item, or the value of the key read before it.</summary>
-        private static void Attach(DataNode parent, ref DataNode pendingKey, DataNode node, string file)
+        private static void Attach(DataNode parent, ref DataNode? pendingKey, DataNode node, string file)
         {
-            if (parent == null) return;
             if (parent.List != null)
             {
                 parent.List.Add(node);
                 return;
             }
-            if (pendingKey == null) throw new DataFileException(file, node.Line, node.Column, "a value without a key.");
+            if (pendingKey?.Scalar == null || parent.Map == null) throw new DataFileException(file, node.Line, node.Column, "a value without a key.");
             if (parent.Map.ContainsKey(pendingKey.Scalar))
                 throw new DataFileException(file, pendingKey.Line, pendingKey.Column, $"'{pendingKey.Scalar}' appears twice.");
             parent.Map[pendingKey.Scalar] = (pendingKey, node);

@@ -20,7 +20,7 @@ namespace VirtCompliance.Common
         public static JsonSerializerSettings CreateSettings() => new JsonSerializerSettings
         {
             ContractResolver = new StrictCamelCaseResolver(),
-            Converters = { new StringEnumConverter(new CamelCaseNamingStrategy(), allowIntegerValues: false) },
+            Converters = { new StringEnumConverter(new CamelCaseNamingStrategy(), allowIntegerValues: false), new StrictValueConverter() },
             NullValueHandling = NullValueHandling.Ignore,
             // Always build new collections: filling a default instance would share it between objects.
             ObjectCreationHandling = ObjectCreationHandling.Replace,
@@ -59,6 +59,71 @@ namespace VirtCompliance.Common
             var at = message.IndexOf(", line ", StringComparison.Ordinal);
             if (at > 0) message = message.Substring(0, at) + ".";
             return message;
+        }
+
+        /// <summary>
+        /// Binds booleans, numbers and strings only from a token of their own type. Left to itself the
+        /// library converts between them ("" and 0 read as false, true as the name "True"), which
+        /// would let a damaged file pass as a valid one with different facts. A null inside a list
+        /// is refused too: a list of ids or names has no use for one. Writing is left to the library.
+        /// </summary>
+        private sealed class StrictValueConverter : JsonConverter
+        {
+            public override bool CanWrite => false;
+
+            public override bool CanConvert(Type objectType)
+            {
+                var type = Nullable.GetUnderlyingType(objectType) ?? objectType;
+                return type == typeof(string) || type == typeof(bool) || type == typeof(int) || type == typeof(long) || type == typeof(double) || type == typeof(decimal);
+            }
+
+            public override object? ReadJson(JsonReader reader, Type objectType, object? existingValue, JsonSerializer serializer)
+            {
+                var type = Nullable.GetUnderlyingType(objectType) ?? objectType;
+                switch (reader.TokenType)
+                {
+                    case JsonToken.Null:
+                        if (IsListItem(reader.Path)) throw Wrong(reader, "a list item must not be null");
+                        if (type == objectType && objectType.IsValueType) throw Wrong(reader, $"'{Member(reader)}' must be {Describe(type)}, found null");
+                        return null;
+                    case JsonToken.String when type == typeof(string):
+                        return reader.Value;
+                    case JsonToken.Boolean when type == typeof(bool):
+                        return reader.Value;
+                    case JsonToken.Integer when type == typeof(int) || type == typeof(long):
+                        try
+                        {
+                            return Convert.ChangeType(reader.Value, type, System.Globalization.CultureInfo.InvariantCulture);
+                        }
+                        catch (OverflowException)
+                        {
+                            throw Wrong(reader, $"'{Member(reader)}' is {reader.Value}, beyond the range of {Describe(type)}");
+                        }
+                    case JsonToken.Integer when type == typeof(double) || type == typeof(decimal):
+                    case JsonToken.Float when type == typeof(double) || type == typeof(decimal):
+                        return Convert.ChangeType(reader.Value, type, System.Globalization.CultureInfo.InvariantCulture);
+                    default:
+                        throw Wrong(reader, $"'{Member(reader)}' must be {Describe(type)}, found {reader.TokenType}");
+                }
+            }
+
+            public override void WriteJson(JsonWriter writer, object? value, JsonSerializer serializer) => throw new NotSupportedException("StrictValueConverter only reads.");
+
+            // "hosts[3].vmIds[2]" is an item of a list; "options['Net.Foo']" is a value in a map.
+            private static bool IsListItem(string path) => path.Length > 1 && path[path.Length - 1] == ']' && char.IsDigit(path[path.Length - 2]);
+
+            private static string Member(JsonReader reader) => string.IsNullOrEmpty(reader.Path) ? "value" : reader.Path;
+
+            private static string Describe(Type type) =>
+                type == typeof(string) ? "a string" : type == typeof(bool) ? "true or false" : type == typeof(int) || type == typeof(long) ? "a whole number" : "a number";
+
+            private static JsonSerializationException Wrong(JsonReader reader, string problem)
+            {
+                var info = reader as IJsonLineInfo;
+                return info != null && info.HasLineInfo()
+                    ? new JsonSerializationException(problem + ".", reader.Path, info.LineNumber, info.LinePosition, null)
+                    : new JsonSerializationException(problem + ".");
+            }
         }
 
         private sealed class StrictCamelCaseResolver : DefaultContractResolver

@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Text;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
 
 namespace VirtCompliance.Common
 {
@@ -25,6 +27,25 @@ namespace VirtCompliance.Common
         public static void Check(string text, string file)
         {
             new Scanner(text, file).Document();
+        }
+
+        /// <summary>
+        /// Reads a stream as strict JSON into tokens that keep their line and column, so that the
+        /// binder's later checks can point at the line.
+        /// </summary>
+        public static JToken Load(Stream stream, string file)
+        {
+            var text = ReadText(stream, file);
+            Check(text, file);
+            try
+            {
+                using (var reader = new JsonTextReader(new StringReader(text)) { DateParseHandling = DateParseHandling.None, FloatParseHandling = FloatParseHandling.Decimal, MaxDepth = MaxDepth + 1 })
+                    return JToken.ReadFrom(reader, new JsonLoadSettings { LineInfoHandling = LineInfoHandling.Load, DuplicatePropertyNameHandling = DuplicatePropertyNameHandling.Error });
+            }
+            catch (Exception ex) when (ex is JsonException || ex is OverflowException)
+            {
+                throw JsonFiles.ToDataFileException(file, ex);
+            }
         }
 
         /// <summary>Reads a stream as UTF-8 text (a UTF-8 or UTF-16 byte-order mark is honoured) within the size limit.</summary>
@@ -82,7 +103,7 @@ namespace VirtCompliance.Common
             private sealed class Frame
             {
                 public bool IsObject;
-                public HashSet<string> Keys;
+                public HashSet<string>? Keys;
                 public bool Empty = true;
             }
 
@@ -95,6 +116,7 @@ namespace VirtCompliance.Common
                     SkipSpace();
                     if (_pos >= _text.Length) throw Error("the file ends before the JSON document is closed (truncated?).");
                     var c = _text[_pos];
+                    if (c == '/') throw Error("comments are not JSON.");
                     switch (expect)
                     {
                         case Expect.Value:
@@ -124,7 +146,8 @@ namespace VirtCompliance.Common
                             var keyLine = _line;
                             var keyColumn = _pos - _lineStart + 1;
                             var key = String();
-                            if (!stack.Peek().Keys.Add(key)) throw new DataFileException(_file, keyLine, keyColumn, $"'{key}' appears twice in the same object.");
+                            // An object's frame always has its key set.
+                            if (!stack.Peek().Keys!.Add(key)) throw new DataFileException(_file, keyLine, keyColumn, $"'{key}' appears twice in the same object.");
                             expect = Expect.Colon;
                             continue;
                         case Expect.Colon:

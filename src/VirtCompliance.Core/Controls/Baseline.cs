@@ -124,7 +124,7 @@ namespace VirtCompliance.Controls
 
         public static Baseline Parse(Stream stream, string file, string source)
         {
-            var root = ControlCatalog.LoadWithLineInfo(stream, file) as JObject
+            var root = StrictJson.Load(stream, file) as JObject
                 ?? throw new DataFileException(file, 1, 1, "a baseline is a JSON object with name and controls.");
             foreach (var property in root.Properties())
             {

@@ -108,31 +108,6 @@ namespace VirtCompliance.Controls
                 : new DataFileException(file, 0, 0, problem);
         }
 
-        /// <summary>Parses JSON keeping line numbers, so that later checks can point at the line.</summary>
-        internal static JToken LoadWithLineInfo(Stream stream, string file)
-        {
-            try
-            {
-                using (var text = new StreamReader(stream))
-                using (var reader = new JsonTextReader(text) { DateParseHandling = DateParseHandling.None })
-                {
-                    var token = JToken.ReadFrom(reader, new JsonLoadSettings
-                    {
-                        LineInfoHandling = LineInfoHandling.Load,
-                        CommentHandling = CommentHandling.Ignore,
-                        DuplicatePropertyNameHandling = DuplicatePropertyNameHandling.Error,
-                    });
-                    if (reader.Read() && reader.TokenType != JsonToken.Comment)
-                        throw new DataFileException(file, reader.LineNumber, reader.LinePosition, "unexpected content after the end of the JSON document.");
-                    return token;
-                }
-            }
-            catch (JsonException ex)
-            {
-                throw JsonFiles.ToDataFileException(file, ex);
-            }
-        }
-
         internal static Stream OpenResource(string name) =>
             typeof(ControlCatalog).GetTypeInfo().Assembly.GetManifestResourceStream(name)
             ?? throw new InvalidOperationException($"The built-in resource '{name}' is missing from VirtCompliance.Core; the build is broken.");
@@ -144,7 +119,7 @@ namespace VirtCompliance.Controls
             const string file = "controls.json (built in)";
             using (var stream = OpenResource(CatalogResource))
             {
-                var root = LoadWithLineInfo(stream, file);
+                var root = StrictJson.Load(stream, file);
                 if (!(root["controls"] is JArray array)) throw new DataFileException(file, 0, 0, "expected an object with a 'controls' array.");
                 return new ControlCatalog(ParseDefinitions(array, file, new HashSet<string>(StringComparer.OrdinalIgnoreCase)));
             }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Text.RegularExpressions;
 using VirtCompliance.Common;
 using VirtCompliance.Controls;
 using VirtCompliance.Model;
@@ -32,8 +33,10 @@ namespace VirtCompliance.Evaluation
         public bool Failed => Outcome == Outcome.Fail;
         /// <summary>Peer mode: the peers had no majority, so the control could not be judged.</summary>
         public bool NoMajority { get; init; }
-        /// <summary>Peer mode: how many peers hold the expected (majority) value, e.g. "3 of 4 hosts".</summary>
-        /// <summary>Null outside peer mode, and when a peer result was not judged for want of values.</summary>
+        /// <summary>
+        /// Peer mode: how many peers hold the expected (majority) value, e.g. "3 of 4 hosts". Null
+        /// outside peer mode, and when a peer result was not judged for want of values.
+        /// </summary>
         public string? PeerAgreement { get; init; }
     }
 
@@ -224,7 +227,19 @@ namespace VirtCompliance.Evaluation
             var expectation = control.Expectation!;
             if (value.IsNotReported)
                 return new ControlResult(control, target, value, Outcome.NotEvaluated, expectation.Text, value.NotReportedReason);
-            return new ControlResult(control, target, value, expectation.Test(value) ? Outcome.Pass : Outcome.Fail, expectation.Text);
+            bool passes;
+            try
+            {
+                passes = expectation.Test(value);
+            }
+            catch (RegexMatchTimeoutException ex)
+            {
+                // A pattern that backtracks without end on this value: the value was reported, but
+                // the control could not judge it, which is neither a pass nor a fail.
+                return new ControlResult(control, target, value, Outcome.NotEvaluated, expectation.Text,
+                    $"the pattern of {control.Id} took longer than {ex.MatchTimeout.TotalSeconds:0.#} s on the value of {target.Name}; simplify the expression");
+            }
+            return new ControlResult(control, target, value, passes ? Outcome.Pass : Outcome.Fail, expectation.Text);
         }
 
         private static void JudgeByMajority(EffectiveControl control, int[] members, IReadOnlyList<ControlTarget> targets, FactValue[] values,

@@ -5,8 +5,7 @@ using System.IO;
 using System.Linq;
 using Newtonsoft.Json;
 using VirtCompliance.Common;
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
+using Node = VirtCompliance.Common.DataNode;
 using VirtCompliance.Scope;
 
 namespace VirtCompliance.Firewall
@@ -26,121 +25,13 @@ namespace VirtCompliance.Firewall
 
         public static FirewallPolicy Parse(Stream stream, string file)
         {
-            string text;
-            using (var reader = new StreamReader(stream)) text = reader.ReadToEnd();
-            var root = text.TrimStart().StartsWith("{", StringComparison.Ordinal) ? FromJson(text, file) : FromYaml(text, file);
-            return Bind(root, file);
+            // One reader for YAML and JSON: strict grammar, limits on size and depth, no YAML aliases, no recursion.
+            var text = StrictJson.ReadText(stream, file, MaxBytes);
+            return Bind(DataDocument.Parse(text, file), file);
         }
 
-        // ---- one tree for both formats -----------------------------------------------------------
-
-        /// <summary>A document node with its position: a map (ordered), a list, or a scalar.</summary>
-        private sealed class Node
-        {
-            public int Line, Column;
-            // One of the three, or none for a null.
-            public Dictionary<string, (Node key, Node value)>? Map;
-            public List<Node>? List;
-            public string? Scalar;
-            public bool IsNull;
-        }
-
-        private static Node FromYaml(string text, string file)
-        {
-            var yaml = new YamlStream();
-            try
-            {
-                yaml.Load(new StringReader(text));
-            }
-            catch (YamlException ex)
-            {
-                throw new DataFileException(file, (int)ex.Start.Line, (int)ex.Start.Column, ex.InnerException?.Message ?? ex.Message);
-            }
-            if (yaml.Documents.Count == 0) throw new DataFileException(file, 1, 1, "the policy is empty.");
-            return Convert(yaml.Documents[0].RootNode, file);
-        }
-
-        private static Node Convert(YamlNode yaml, string file)
-        {
-            var node = new Node { Line = (int)yaml.Start.Line, Column = (int)yaml.Start.Column };
-            switch (yaml)
-            {
-                case YamlMappingNode map:
-                    node.Map = new Dictionary<string, (Node, Node)>(StringComparer.Ordinal);
-                    foreach (var entry in map.Children)
-                    {
-                        var key = Convert(entry.Key, file);
-                        if (key.Scalar == null) throw new DataFileException(file, key.Line, key.Column, "a key must be a plain name.");
-                        if (node.Map.ContainsKey(key.Scalar)) throw new DataFileException(file, key.Line, key.Column, $"'{key.Scalar}' appears twice.");
-                        node.Map[key.Scalar] = (key, Convert(entry.Value, file));
-                    }
-                    break;
-                case YamlSequenceNode list:
-                    node.List = list.Children.Select(c => Convert(c, file)).ToList();
-                    break;
-                case YamlScalarNode scalar:
-                    node.Scalar = scalar.Value;
-                    node.IsNull = scalar.Style == YamlDotNet.Core.ScalarStyle.Plain && (scalar.Value == "" || scalar.Value == "~" || scalar.Value == "null");
-                    break;
-                default:
-                    throw new DataFileException(file, node.Line, node.Column, "anchors and aliases are not supported in a policy.");
-            }
-            return node;
-        }
-
-        private static Node FromJson(string text, string file)
-        {
-            try
-            {
-                using (var reader = new JsonTextReader(new StringReader(text)) { DateParseHandling = DateParseHandling.None })
-                {
-                    reader.Read();
-                    var node = ReadJson(reader, file);
-                    if (reader.Read() && reader.TokenType != JsonToken.Comment)
-                        throw new DataFileException(file, reader.LineNumber, reader.LinePosition, "unexpected content after the end of the JSON document.");
-                    return node;
-                }
-            }
-            catch (JsonException ex)
-            {
-                throw JsonFiles.ToDataFileException(file, ex);
-            }
-        }
-
-        private static Node ReadJson(JsonTextReader reader, string file)
-        {
-            var node = new Node { Line = reader.LineNumber, Column = reader.LinePosition };
-            switch (reader.TokenType)
-            {
-                case JsonToken.StartObject:
-                    node.Map = new Dictionary<string, (Node, Node)>(StringComparer.Ordinal);
-                    while (reader.Read() && reader.TokenType != JsonToken.EndObject)
-                    {
-                        // Inside an object the reader stands on a property name (or a comment), whose value is its text: never null.
-                        var name = (string)reader.Value!;
-                        var key = new Node { Line = reader.LineNumber, Column = reader.LinePosition, Scalar = name };
-                        if (node.Map.ContainsKey(name)) throw new DataFileException(file, key.Line, key.Column, $"'{key.Scalar}' appears twice.");
-                        reader.Read();
-                        node.Map[name] = (key, ReadJson(reader, file));
-                    }
-                    break;
-                case JsonToken.StartArray:
-                    node.List = new List<Node>();
-                    while (reader.Read() && reader.TokenType != JsonToken.EndArray) node.List.Add(ReadJson(reader, file));
-                    break;
-                case JsonToken.Null:
-                    node.IsNull = true;
-                    break;
-                case JsonToken.Boolean:
-                    // A Boolean token's value is the boolean.
-                    node.Scalar = (bool)reader.Value! ? "true" : "false";
-                    break;
-                default:
-                    node.Scalar = System.Convert.ToString(reader.Value, CultureInfo.InvariantCulture);
-                    break;
-            }
-            return node;
-        }
+        /// <summary>A policy is a few kilobytes; a file this large is not one.</summary>
+        public const long MaxBytes = 16L * 1024 * 1024;
 
         // ---- binding ------------------------------------------------------------------------------
 

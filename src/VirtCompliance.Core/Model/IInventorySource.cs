@@ -24,7 +24,7 @@ namespace VirtCompliance.Model
     /// <summary>Where a collection is: for progress bars.</summary>
     public sealed class CollectionProgress
     {
-        public string Phase { get; set; }
+        public string Phase { get; set; } = "";
         public int ObjectsRead { get; set; }
         public int Pages { get; set; }
     }

@@ -84,8 +84,11 @@ namespace VirtCompliance.Model
         {
             try
             {
-                using (var text = new StreamReader(stream, AtomicFile.Utf8NoBom, detectEncodingFromByteOrderMarks: true))
-                using (var reader = new JsonTextReader(text) { DateParseHandling = DateParseHandling.None, MaxDepth = 64 })
+                // The grammar is checked whole first: the binder below would accept comments, NaN and
+                // duplicate members, and a snapshot is evidence, read exactly as written or not at all.
+                var text = StrictJson.ReadText(stream, displayName);
+                StrictJson.Check(text, displayName);
+                using (var reader = new JsonTextReader(new StringReader(text)) { DateParseHandling = DateParseHandling.None, MaxDepth = StrictJson.MaxDepth + 1 })
                 {
                     return ReadRoot(reader, displayName);
                 }
@@ -98,7 +101,7 @@ namespace VirtCompliance.Model
             {
                 throw new DataFileException(displayName, 0, 0, ex.Message, ex);
             }
-            catch (Exception ex) when (ex is JsonException || ex is FormatException || ex is InvalidCastException)
+            catch (Exception ex) when (ex is JsonException || ex is FormatException || ex is InvalidCastException || ex is OverflowException)
             {
                 throw JsonFiles.ToDataFileException(displayName, ex);
             }

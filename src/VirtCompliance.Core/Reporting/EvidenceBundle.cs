@@ -97,7 +97,10 @@ namespace VirtCompliance.Reporting
                     ["source"] = inventory.Source,
                     ["collectedAt"] = inventory.CollectedAt.ToString("o"),
                     ["collector"] = inventory.Collector,
-                    ["inventorySha256"] = inventory.Sha256,
+                    // The snapshot in the bundle, which every result rests on; and the file it was read from, when it
+                    // was read from one that is not byte for byte the canonical snapshot (written by another tool).
+                    ["inventorySha256"] = AtomicFile.Sha256Hex(snapshot),
+                    ["sourceSha256"] = inventory.Sha256,
                 };
                 foreach (var f in facts) manifest[f.Key] = f.Value;
                 manifest["files"] = JToken.FromObject(files, JsonFiles.Serializer);
@@ -110,48 +113,6 @@ namespace VirtCompliance.Reporting
             {
                 if (Directory.Exists(temp)) Directory.Delete(temp, true);
             }
-        }
-
-        /// <summary>Checks every file the manifest lists (hash and size), and reports files it does not list.</summary>
-        public static IEnumerable<EvidenceCheck> Verify(string folder)
-        {
-            var full = Path.GetFullPath(folder);
-            var manifestPath = Path.Combine(full, ManifestName);
-            JObject manifest;
-            try
-            {
-                manifest = JObject.Parse(File.ReadAllText(manifestPath));
-            }
-            catch (Exception ex) when (ex is IOException || ex is JsonException || ex is UnauthorizedAccessException)
-            {
-                return new[] { new EvidenceCheck { Bundle = full, File = ManifestName, Status = EvidenceStatus.ManifestInvalid, Message = $"{manifestPath}: {ex.Message}" } };
-            }
-            var checks = new List<EvidenceCheck>();
-            var listed = new HashSet<string?>(StringComparer.Ordinal) { ManifestName };
-            foreach (var file in manifest["files"]?.ToObject<List<EvidenceFile>>(JsonFiles.Serializer) ?? new List<EvidenceFile>())
-            {
-                listed.Add(file.Name);
-                var path = Path.Combine(full, file.Name);
-                if (!File.Exists(path))
-                {
-                    checks.Add(new EvidenceCheck { Bundle = full, File = file.Name, Status = EvidenceStatus.Missing, Expected = file.Sha256, Message = $"{file.Name} is missing." });
-                    continue;
-                }
-                var actual = AtomicFile.Sha256Hex(File.ReadAllBytes(path));
-                var ok = string.Equals(actual, file.Sha256, StringComparison.OrdinalIgnoreCase);
-                checks.Add(new EvidenceCheck
-                {
-                    Bundle = full,
-                    File = file.Name,
-                    Status = ok ? EvidenceStatus.Ok : EvidenceStatus.Changed,
-                    Expected = file.Sha256,
-                    Actual = actual,
-                    Message = ok ? null : $"{file.Name} has changed since the bundle was written (SHA-256 {actual}, manifest says {file.Sha256}).",
-                });
-            }
-            foreach (var path in Directory.EnumerateFiles(full).Where(p => !listed.Contains(Path.GetFileName(p))).OrderBy(p => p, StringComparer.Ordinal))
-                checks.Add(new EvidenceCheck { Bundle = full, File = Path.GetFileName(path), Status = EvidenceStatus.Unlisted, Message = $"{Path.GetFileName(path)} is not in the manifest." });
-            return checks;
         }
     }
 }

@@ -21,14 +21,14 @@ namespace VirtCompliance.Reporting
         /// <summary>A manifest is a few kilobytes; anything much larger is not one.</summary>
         public const long MaxManifestBytes = 4 * 1024 * 1024;
 
-        private static readonly Regex Sha256 = new Regex("^[0-9a-fA-F]{64}$", RegexOptions.CultureInvariant);
+        private static readonly Regex Sha256 = new Regex("^[0-9a-f]{64}$", RegexOptions.CultureInvariant);
 
         /// <summary>The fields the writer puts in every manifest, and what each must be.</summary>
         private static readonly string[] TextFields = { "tool", "moduleVersion", "createdAt", "source", "collectedAt", "collector" };
 
         /// <summary>Every member a manifest may have (release 0.1's included); anything else was not written by the module.</summary>
         private static readonly string[] ManifestMembers =
-            { "schemaVersion", "tool", "moduleVersion", "createdAt", "source", "collectedAt", "collector", "inventorySha256", "files", "baseline", "interpretation", "scopeTagCategory", "scopeAttribute" };
+            { "schemaVersion", "tool", "moduleVersion", "createdAt", "source", "collectedAt", "collector", "inventorySha256", "sourceSha256", "files", "baseline", "interpretation", "scopeTagCategory", "scopeAttribute" };
 
         private static readonly string[] FileMembers = { "name", "sha256", "bytes", "records" };
 
@@ -44,6 +44,7 @@ namespace VirtCompliance.Reporting
             {
                 var refusal = RegularFile(full, EvidenceBundle.ManifestName, out var info);
                 if (refusal != null) return new[] { Invalid($"{manifestPath}: {refusal}") };
+                if (info == null) return new[] { Invalid($"{manifestPath} is missing: this folder is not an evidence bundle.") };
                 if (info.Length > MaxManifestBytes) return new[] { Invalid($"{manifestPath}: {info.Length / 1024} KB is too large for a manifest.") };
                 string text;
                 using (var stream = new FileStream(manifestPath, FileMode.Open, FileAccess.Read, FileShare.Read))
@@ -78,8 +79,8 @@ namespace VirtCompliance.Reporting
                 string actual;
                 using (var stream = new FileStream(info.FullName, FileMode.Open, FileAccess.Read, FileShare.Read))
                     actual = AtomicFile.Sha256Hex(stream);
-                var ok = string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase);
-                if (ok && name == "inventory.json" && !string.Equals(actual, inventorySha256, StringComparison.OrdinalIgnoreCase))
+                var ok = string.Equals(actual, expected, StringComparison.Ordinal);
+                if (ok && name == "inventory.json" && !string.Equals(actual, inventorySha256, StringComparison.Ordinal))
                 {
                     checks.Add(check with { Status = EvidenceStatus.Changed, Actual = actual, Message = $"inventory.json has SHA-256 {actual}, but the manifest names inventory {inventorySha256}." });
                     continue;
@@ -103,7 +104,7 @@ namespace VirtCompliance.Reporting
         }
 
         /// <summary>Null when <paramref name="name"/> is a regular file directly inside the bundle, else why not; <paramref name="info"/> is null when there is nothing there.</summary>
-        private static string RegularFile(string bundle, string name, out FileInfo info)
+        private static string? RegularFile(string bundle, string name, out FileInfo? info)
         {
             info = null;
             var path = Path.Combine(bundle, name);
@@ -122,13 +123,13 @@ namespace VirtCompliance.Reporting
             if (root.Map == null) throw Bad(root, "a manifest is a JSON object.");
             DataNode Field(DataNode node, string name)
             {
-                if (!node.Map.TryGetValue(name, out var entry)) throw Bad(node, $"the manifest has no '{name}'.");
+                if (node.Map == null || !node.Map.TryGetValue(name, out var entry)) throw Bad(node, $"the manifest has no '{name}'.");
                 return entry.value;
             }
             void OnlyKnown(DataNode node, string[] known, string what)
             {
-                foreach (var (key, _) in node.Map.Values)
-                    if (!known.Contains(key.Scalar)) throw Bad(key, $"unknown member '{key.Scalar}' in {what}; the module writes {string.Join(", ", known)}.");
+                foreach (var (key, _) in node.Map?.Values ?? Enumerable.Empty<(DataNode, DataNode)>())
+                    if (key.Scalar == null || !known.Contains(key.Scalar)) throw Bad(key, $"unknown member '{key.Scalar}' in {what}; the module writes {string.Join(", ", known)}.");
             }
             OnlyKnown(root, ManifestMembers, "the manifest");
             var version = Field(root, "schemaVersion");
@@ -140,7 +141,10 @@ namespace VirtCompliance.Reporting
             }
             if (Field(root, "tool").Scalar != "VirtCompliance") throw Bad(Field(root, "tool"), "the manifest was not written by VirtCompliance.");
             var inventory = Field(root, "inventorySha256");
-            if (inventory.Scalar == null || !Sha256.IsMatch(inventory.Scalar)) throw Bad(inventory, "'inventorySha256' must be a SHA-256 in hex.");
+            if (inventory.Scalar == null || !Sha256.IsMatch(inventory.Scalar)) throw Bad(inventory, "'inventorySha256' must be a SHA-256 in lower-case hex, as written.");
+            // sourceSha256 (the file the snapshot was read from) is written by this release, not by 0.1.
+            if (root.Map.TryGetValue("sourceSha256", out var source) && (source.value.Scalar == null || !source.value.Quoted || !Sha256.IsMatch(source.value.Scalar)))
+                throw Bad(source.value, "'sourceSha256' must be a SHA-256 in lower-case hex, as written.");
             var list = Field(root, "files");
             if (list.List == null) throw Bad(list, "'files' must be a list.");
             var files = new List<(string, string, long)>();
@@ -154,7 +158,7 @@ namespace VirtCompliance.Reporting
                 if (!IsPlainName(name.Scalar)) throw Bad(name, $"'{name.Scalar}' is not a file of the bundle: a manifest names plain files inside its own folder.");
                 if (!names.Add(name.Scalar) || name.Scalar == EvidenceBundle.ManifestName) throw Bad(name, $"'{name.Scalar}' is listed twice (or is the manifest itself).");
                 var sha = Field(entry, "sha256");
-                if (sha.Scalar == null || !Sha256.IsMatch(sha.Scalar)) throw Bad(sha, $"the SHA-256 of {name.Scalar} must be 64 hex digits.");
+                if (sha.Scalar == null || !Sha256.IsMatch(sha.Scalar)) throw Bad(sha, $"the SHA-256 of {name.Scalar} must be 64 lower-case hex digits, as written.");
                 var bytes = Field(entry, "bytes");
                 if (bytes.Quoted || !long.TryParse(bytes.Scalar, NumberStyles.None, CultureInfo.InvariantCulture, out var size)) throw Bad(bytes, $"the size of {name.Scalar} must be a whole number of bytes.");
                 files.Add((name.Scalar, sha.Scalar, size));

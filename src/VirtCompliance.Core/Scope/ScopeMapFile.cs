@@ -33,7 +33,7 @@ namespace VirtCompliance.Scope
 
         public static ScopeMapFile Parse(Stream stream, string file)
         {
-            var root = ControlCatalog.LoadWithLineInfo(stream, file) as JObject
+            var root = StrictJson.Load(stream, file) as JObject
                 ?? throw new DataFileException(file, 1, 1, "a scope map is a JSON object with 'patterns' and/or 'vms'.");
             foreach (var property in root.Properties())
             {

@@ -107,7 +107,8 @@ namespace VirtCompliance.PowerShell.Cmdlets
                 return;
             }
             var checks = EvidenceVerifier.Verify(folder).ToList();
-            if (Quiet) WriteObject(checks.All(c => c.Status == EvidenceStatus.Ok));
+            // A bundle with nothing checked is not intact: a gate that checked nothing does not pass.
+            if (Quiet) WriteObject(checks.Count > 0 && checks.All(c => c.Status == EvidenceStatus.Ok));
             else WriteObject(checks, true);
         }
     }

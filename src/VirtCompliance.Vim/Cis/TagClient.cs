@@ -8,6 +8,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Newtonsoft.Json.Linq;
+using VirtCompliance.Common;
 using VirtCompliance.Model;
 
 namespace VirtCompliance.Vim.Cis
@@ -141,7 +142,13 @@ namespace VirtCompliance.Vim.Cis
                 throw new VimConnectionException($"{_base}{what} answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}.");
             try
             {
+                // The same strict grammar as every JSON file: no comments, NaN, duplicate keys or depth without end.
+                StrictJson.Check(text, _base + what);
                 return JToken.Parse(text)["value"];
+            }
+            catch (DataFileException ex)
+            {
+                throw new VimConnectionException($"{_base}{what} answered with malformed JSON at {ex.Line}:{ex.Column}: {ex.Problem}", ex);
             }
             catch (Newtonsoft.Json.JsonException ex)
             {

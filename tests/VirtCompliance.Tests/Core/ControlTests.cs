@@ -114,6 +114,30 @@ namespace VirtCompliance.Tests.Core
         }
     }
 
+    public class RegexTimeoutTests
+    {
+        [Fact]
+        public void A_pattern_that_runs_past_its_time_limit_is_not_evaluated_and_names_control_and_host()
+        {
+            // (a+)+$ backtracks exponentially on a run of a's that ends in something else: far beyond the 1 s limit.
+            var baseline = Baseline.Parse(new MemoryStream(Encoding.UTF8.GetBytes(@"{
+              ""name"": ""site"",
+              ""customControls"": [ { ""id"": ""site.banner"", ""title"": ""Banner"", ""fact"": ""option:Config.Etc.issue"", ""operator"": ""matches"", ""expected"": ""^(a+)+$"", ""severity"": ""low"", ""remediation"": ""Set it."" } ],
+              ""controls"": [ { ""id"": ""site.banner"" } ]
+            }")), "site.json", "site.json");
+            var inv = new Lab().Cluster("domain-c1", "P")
+                .Host("host-1", "domain-c1", h => Lab.WithOption(h, "Config.Etc.issue", new string('a', 40) + "!"))
+                .Host("host-2", "domain-c1", h => Lab.WithOption(h, "Config.Etc.issue", "aaaa"))
+                .Build();
+            var drift = VirtCompliance.Assessments.Assessment.Drift(inv, new VirtCompliance.Assessments.AssessmentOptions { Baseline = baseline, IncludePass = true });
+            var slow = Assert.Single(drift.Hosts, d => d.HostId == "host-1");
+            Assert.Equal(Outcome.NotEvaluated, slow.Outcome);
+            Assert.Contains("site.banner", slow.Reason);
+            Assert.Contains(slow.Host, slow.Reason);
+            Assert.Equal(Outcome.Pass, Assert.Single(drift.Hosts, d => d.HostId == "host-2").Outcome);
+        }
+    }
+
     public class FactAndExpectationTests
     {
         private static readonly VirtCompliance.Model.Inventory Empty = new Lab().Build();

@@ -113,9 +113,12 @@ namespace VirtCompliance.Tests.Vim
                     await tls.AuthenticateAsServerAsync(_certificate);
                     while (!_stop.IsCancellationRequested)
                     {
-                        var body = await ReadRequestAsync(tls);
-                        if (body == null) return;
-                        var method = Regex.Match(body, @"<(?:\w+:)?Body[^>]*>\s*<(?:\w+:)?(\w+)").Groups[1].Value;
+                        var request = await ReadRequestAsync(tls);
+                        if (request == null) return;
+                        var (requestLine, body) = request.Value;
+                        // A SOAP request is named by its method; a REST one (the CIS API) by its verb and path.
+                        var soap = Regex.Match(body, @"<(?:\w+:)?Body[^>]*>\s*<(?:\w+:)?(\w+)");
+                        var method = soap.Success ? soap.Groups[1].Value : string.Join(" ", requestLine.Split(' ').Take(2));
                         Methods.Enqueue(method);
                         var answer = _answer(method, Interlocked.Increment(ref _requests) - 1);
                         if (!await WriteAnswerAsync(tls, answer)) return;
@@ -127,8 +130,8 @@ namespace VirtCompliance.Tests.Vim
             catch (System.Security.Authentication.AuthenticationException) { }
         }
 
-        /// <summary>The body of the next request on the connection, or null when the client closed it.</summary>
-        private static async Task<string> ReadRequestAsync(Stream stream)
+        /// <summary>The request line and body of the next request on the connection, or null when the client closed it.</summary>
+        private static async Task<(string requestLine, string body)?> ReadRequestAsync(Stream stream)
         {
             var head = new MemoryStream();
             var one = new byte[1];
@@ -147,7 +150,7 @@ namespace VirtCompliance.Tests.Vim
                 if (n == 0) return null;
                 read += n;
             }
-            return Encoding.UTF8.GetString(body);
+            return (headers.Substring(0, Math.Max(0, headers.IndexOf('\r'))), Encoding.UTF8.GetString(body));
         }
 
         private static bool EndsWithBlankLine(MemoryStream s)

@@ -57,6 +57,25 @@ namespace VirtCompliance.Tests.Vim
             }
         }
 
+        [Theory]
+        [InlineData("{\"value\": \"token\" // a comment\n}", "comments")]
+        [InlineData("{\"value\": \"token\", \"value\": \"other\"}", "twice")]
+        [InlineData("{\"value\": NaN}", "NaN")]
+        public async Task A_cis_answer_that_is_not_strict_json_is_a_typed_error_naming_the_server_and_request(string json, string expected)
+        {
+            using (var server = new HostileServer((m, n) => m.StartsWith("POST /rest/", StringComparison.Ordinal)
+                ? new HostileAnswer { ContentType = "application/json", Body = Encoding.UTF8.GetBytes(json) }
+                : HostileServer.Behave(m, n)))
+            using (var client = await VimClient.ConnectAsync(server.Url, Account, Options(server), CancellationToken.None))
+            {
+                var ex = await Assert.ThrowsAsync<VimConnectionException>(() => new VirtCompliance.Vim.Cis.TagClient(client).ReadAttachedTagsAsync(CancellationToken.None));
+                Assert.Contains(server.Url.Host, ex.Message);
+                Assert.Contains("session", ex.Message);
+                Assert.Contains(expected, ex.Message);
+                Assert.DoesNotContain(Account.Password, ex.ToString());
+            }
+        }
+
         [Fact]
         public async Task An_answer_with_more_after_its_envelope_is_refused()
         {
