@@ -126,11 +126,7 @@ namespace VirtCompliance.Controls
         {
             var root = StrictJson.Load(stream, file) as JObject
                 ?? throw new DataFileException(file, 1, 1, "a baseline is a JSON object with name and controls.");
-            foreach (var property in root.Properties())
-            {
-                if (!KnownMembers.Contains(property.Name))
-                    throw ControlCatalog.Error(file, property, $"unknown member '{property.Name}'; a baseline has {string.Join(", ", KnownMembers)}.");
-            }
+            SchemaMembers.Check(root, Schema, "#", file, "a baseline");
             var name = (string?)root["name"];
             if (Strings.IsNullOrWhiteSpace(name)) throw ControlCatalog.Error(file, root, "the baseline has no 'name'.");
 
@@ -177,10 +173,12 @@ namespace VirtCompliance.Controls
             return new Baseline(name, (string?)root["description"], (string?)root["version"], source, controls, custom);
         }
 
-        private static readonly string[] KnownMembers = { "$schema", "name", "description", "version", "controls", "customControls" };
+        // The members a baseline and its entries may have are those of the schema the module ships.
+        internal const string Schema = "baseline.schema.json";
 
         private static BaselineEntry ParseEntry(JToken token, string file)
         {
+            if (token is JObject members) SchemaMembers.Check(members, Schema, "#/properties/controls/items", file, "a controls entry");
             try
             {
                 var entry = token.ToObject<BaselineEntry>(JsonFiles.Serializer);

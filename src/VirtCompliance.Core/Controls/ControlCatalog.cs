@@ -56,6 +56,8 @@ namespace VirtCompliance.Controls
 
         private static ControlDefinition ParseDefinition(JToken token, string file)
         {
+            // A custom control in a baseline has the members of a catalog control (both schemas say the same).
+            if (token is JObject members) SchemaMembers.Check(members, "controls.schema.json", "#/definitions/control", file, "a control definition");
             ControlDefinition c;
             // The object a control is about follows from the fact it reads; a file may say so
             // ("host", "standardPortgroup", "distributedPortgroup", or the older "portgroup"), and must then agree.
@@ -120,6 +122,7 @@ namespace VirtCompliance.Controls
             using (var stream = OpenResource(CatalogResource))
             {
                 var root = StrictJson.Load(stream, file);
+                if (root is JObject catalog) SchemaMembers.Check(catalog, "controls.schema.json", "#", file, "the control catalog");
                 if (!(root["controls"] is JArray array)) throw new DataFileException(file, 0, 0, "expected an object with a 'controls' array.");
                 return new ControlCatalog(ParseDefinitions(array, file, new HashSet<string>(StringComparer.OrdinalIgnoreCase)));
             }

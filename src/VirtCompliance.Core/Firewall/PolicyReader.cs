@@ -35,13 +35,16 @@ namespace VirtCompliance.Firewall
 
         // ---- binding ------------------------------------------------------------------------------
 
-        private static readonly string[] RootMembers = { "$schema", "name", "description", "failureMode", "hostControls", "defaults", "groups", "rules" };
-        private static readonly string[] GroupMembers = { "description", "scope", "tag", "attribute", "name", "folder", "portgroup", "vms", "cidrs" };
-        private static readonly string[] RuleMembers = { "name", "description", "from", "to", "protocol", "ports", "action", "log" };
+        // The members of each part of a policy are those of the schema the module ships: one list for editors and this reader.
+        private const string Schema = "firewall-policy.schema.json";
+        private static IReadOnlyList<string> RootMembers => SchemaMembers.Of(Schema, "#");
+        private static IReadOnlyList<string> DefaultsMembers => SchemaMembers.Of(Schema, "#/properties/defaults");
+        private static IReadOnlyList<string> GroupMembers => SchemaMembers.Of(Schema, "#/definitions/group");
+        private static IReadOnlyList<string> RuleMembers => SchemaMembers.Of(Schema, "#/definitions/rule");
 
         private static DataFileException Error(string file, Node at, string problem) => new DataFileException(file, at.Line, at.Column, problem);
 
-        private static Dictionary<string, (Node key, Node value)> Map(string file, Node node, string what, string[] members)
+        private static Dictionary<string, (Node key, Node value)> Map(string file, Node node, string what, IReadOnlyList<string> members)
         {
             if (node.Map == null) throw Error(file, node, $"{what} must be a map of {string.Join(", ", members.Where(m => m != "$schema"))}.");
             foreach (var entry in node.Map)
@@ -93,7 +96,7 @@ namespace VirtCompliance.Firewall
             }
             if (map.TryGetValue("defaults", out var defaults))
             {
-                var d = Map(file, defaults.value, "defaults", new[] { "inbound", "outbound" });
+                var d = Map(file, defaults.value, "defaults", DefaultsMembers);
                 if (d.TryGetValue("inbound", out var inbound)) policy.DefaultInbound = Action(file, inbound.value);
                 if (d.TryGetValue("outbound", out var outbound)) policy.DefaultOutbound = Action(file, outbound.value);
             }

@@ -20,7 +20,7 @@ namespace VirtCompliance.Scope
     /// </summary>
     public sealed class ScopeMapFile
     {
-        private static readonly string[] KnownMembers = { "$schema", "description", "patterns", "vms" };
+        private const string Schema = "pci-scope-map.schema.json";
 
         public IReadOnlyList<KeyValuePair<string, PciScope>> Patterns { get; private set; } = Array.Empty<KeyValuePair<string, PciScope>>();
         public IReadOnlyDictionary<string, PciScope> Vms { get; private set; } = new Dictionary<string, PciScope>();
@@ -35,11 +35,7 @@ namespace VirtCompliance.Scope
         {
             var root = StrictJson.Load(stream, file) as JObject
                 ?? throw new DataFileException(file, 1, 1, "a scope map is a JSON object with 'patterns' and/or 'vms'.");
-            foreach (var property in root.Properties())
-            {
-                if (!KnownMembers.Contains(property.Name))
-                    throw ControlCatalog.Error(file, property, $"unknown member '{property.Name}'; a scope map has {string.Join(", ", KnownMembers.Skip(1))}.");
-            }
+            SchemaMembers.Check(root, Schema, "#", file, "a scope map");
             var patterns = new List<KeyValuePair<string, PciScope>>();
             if (root["patterns"] != null)
             {
@@ -47,9 +43,7 @@ namespace VirtCompliance.Scope
                 foreach (var token in array)
                 {
                     if (!(token is JObject entry)) throw ControlCatalog.Error(file, token, "each pattern is an object { \"match\": ..., \"scope\": ... }.");
-                    foreach (var property in entry.Properties())
-                        if (property.Name != "match" && property.Name != "scope")
-                            throw ControlCatalog.Error(file, property, $"unknown member '{property.Name}'; a pattern has match and scope.");
+                    SchemaMembers.Check(entry, Schema, "#/properties/patterns/items", file, "a pattern");
                     var match = entry["match"];
                     var pattern = match != null && match.Type == JTokenType.String ? (string?)match : null;
                     if (Strings.IsNullOrWhiteSpace(pattern))
