@@ -145,7 +145,7 @@ namespace VirtCompliance.Common
                             if (c != '"') throw Error(c == '\'' ? "keys and strings are in double quotes." : "expected a key in double quotes.");
                             var keyLine = _line;
                             var keyColumn = _pos - _lineStart + 1;
-                            var key = String();
+                            var key = String(keep: true)!;
                             // An object's frame always has its key set.
                             if (!stack.Peek().Keys!.Add(key)) throw new DataFileException(_file, keyLine, keyColumn, $"'{key}' appears twice in the same object.");
                             expect = Expect.Colon;
@@ -199,31 +199,41 @@ namespace VirtCompliance.Common
                 return true;
             }
 
-            private string String()
+            /// <summary>Checks a string; returns its value only when asked (keys, for duplicates): values need no copy.</summary>
+            private string? String(bool keep = false)
             {
                 _pos++; // the opening quote
-                var sb = new StringBuilder();
+                // Most strings have no escapes: check them in place and copy (a key) in one piece.
+                var start = _pos;
+                while (_pos < _text.Length)
+                {
+                    var c = _text[_pos];
+                    if (c == '"') { _pos++; return keep ? _text.Substring(start, _pos - 1 - start) : null; }
+                    if (c < ' ' || c == '\\') break;
+                    _pos++;
+                }
+                var sb = keep ? new StringBuilder().Append(_text, start, _pos - start) : null;
                 while (true)
                 {
                     if (_pos >= _text.Length) throw Error("the file ends inside a string (truncated?).");
                     var c = _text[_pos++];
-                    if (c == '"') return sb.ToString();
+                    if (c == '"') return sb?.ToString();
                     if (c < ' ') throw Error(c == '\n' ? "a line break inside a string (strings end on the line they start)." : "a control character inside a string.");
-                    if (c != '\\') { sb.Append(c); continue; }
+                    if (c != '\\') { sb?.Append(c); continue; }
                     if (_pos >= _text.Length) throw Error("the file ends inside a string (truncated?).");
                     var e = _text[_pos++];
                     switch (e)
                     {
-                        case '"': case '\\': case '/': sb.Append(e); break;
-                        case 'b': sb.Append('\b'); break;
-                        case 'f': sb.Append('\f'); break;
-                        case 'n': sb.Append('\n'); break;
-                        case 'r': sb.Append('\r'); break;
-                        case 't': sb.Append('\t'); break;
+                        case '"': case '\\': case '/': sb?.Append(e); break;
+                        case 'b': sb?.Append('\b'); break;
+                        case 'f': sb?.Append('\f'); break;
+                        case 'n': sb?.Append('\n'); break;
+                        case 'r': sb?.Append('\r'); break;
+                        case 't': sb?.Append('\t'); break;
                         case 'u':
                             if (_pos + 4 > _text.Length || !int.TryParse(_text.Substring(_pos, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var code))
                                 throw Error("\\u needs four hex digits.");
-                            sb.Append((char)code);
+                            sb?.Append((char)code);
                             _pos += 4;
                             break;
                         default: throw Error($"unknown escape '\\{Printable(e)}' in a string.");
@@ -248,15 +258,20 @@ namespace VirtCompliance.Common
                     if (_pos >= _text.Length || !char.IsDigit(_text[_pos])) throw Error("a decimal point needs digits after it.");
                     while (_pos < _text.Length && char.IsDigit(_text[_pos])) _pos++;
                 }
+                var exponent = false;
                 if (_pos < _text.Length && (_text[_pos] == 'e' || _text[_pos] == 'E'))
                 {
                     integer = false;
+                    exponent = true;
                     _pos++;
                     if (_pos < _text.Length && (_text[_pos] == '+' || _text[_pos] == '-')) _pos++;
                     if (_pos >= _text.Length || !char.IsDigit(_text[_pos])) throw Error("an exponent needs digits.");
                     while (_pos < _text.Length && char.IsDigit(_text[_pos])) _pos++;
                 }
-                var literal = _text.Substring(start, _pos - start);
+                // Up to 18 digits always fit a long, and a fraction without exponent a double: most numbers need no parse.
+                var length = _pos - start;
+                if ((integer && length <= 18) || (!integer && !exponent && length < 300)) return;
+                var literal = _text.Substring(start, length);
                 if (integer && !long.TryParse(literal, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
                     throw Error($"the number {Shorten(literal)} is out of range.");
                 if (!integer && (!double.TryParse(literal, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) || double.IsInfinity(d)))

@@ -22,7 +22,8 @@ namespace VirtCompliance.Tests.Core
         private static string PolicyJson() => Newtonsoft.Json.JsonConvert.SerializeObject(
             new YamlDotNet.Serialization.DeserializerBuilder().Build().Deserialize<object>(Sample("pci-lab.policy.yaml")), Newtonsoft.Json.Formatting.Indented);
 
-        private static void Read(string reader, string text, string file)
+        /// <summary>Reads a text with the named reader (snapshot, baseline, policy, scope), as a file of that name.</summary>
+        internal static void Read(string reader, string text, string file)
         {
             var stream = new MemoryStream(new UTF8Encoding(false).GetBytes(text), writable: false);
             switch (reader)
@@ -77,6 +78,27 @@ namespace VirtCompliance.Tests.Core
             Assert.Contains(expected, ex.Message, StringComparison.OrdinalIgnoreCase);
             Assert.True(ex.Line > 0, $"the error names no line: {ex.Message}");
         }
+
+        [Theory]
+        [InlineData("{\"a\": 1, \"\\u0061\": 2}", "appears twice")]
+        [InlineData("{\"a\": \"x\\qy\"}", "unknown escape")]
+        [InlineData("{\"a\": \"x\\u12\"}", "four hex digits")]
+        [InlineData("{\"a\": \"tab\there\"}", "control character")]
+        [InlineData("{\"a\": 9223372036854775808}", "out of range")]
+        [InlineData("{\"a\": -9223372036854775809}", "out of range")]
+        [InlineData("{\"a\": 1.5e999}", "out of range")]
+        [InlineData("{\"a\": 01}", "leading zeros")]
+        [InlineData("{\"a\": 1.}", "digits after")]
+        public void The_grammar_checks_strings_and_numbers_exactly(string json, string expected)
+        {
+            var ex = Assert.Throws<DataFileException>(() => StrictJson.Check(json, "g.json"));
+            Assert.Contains(expected, ex.Message);
+        }
+
+        [Theory]
+        [InlineData("{\"a\": 9223372036854775807, \"b\": -9223372036854775808, \"c\": 123456789012345678}")]
+        [InlineData("{\"a\": \"\\u00e9\\n\\\"\", \"b\": 1.25, \"c\": -0.5e-3, \"\\u0062x\": []}")]
+        public void The_grammar_accepts_what_json_allows(string json) => StrictJson.Check(json, "g.json");
 
         [Fact]
         public void A_truncated_json_policy_is_refused_not_read_as_a_smaller_policy()
