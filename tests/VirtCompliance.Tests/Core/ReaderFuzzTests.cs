@@ -24,7 +24,7 @@ namespace VirtCompliance.Tests.Core
         private const int MutationsPerSample = 160;
 
         /// <summary>The mutations: each takes the sample text and a random source and returns a new text.</summary>
-        private static readonly (string name, Func<string, Random, string> mutate)[] Mutations =
+        internal static readonly (string name, Func<string, Random, string> mutate)[] Mutations =
         {
             ("truncate", (t, r) => t.Substring(0, r.Next(t.Length))),
             ("flip a byte", (t, r) => { var c = t.ToCharArray(); var i = r.Next(c.Length); c[i] = (char)(c[i] ^ (1 << r.Next(7))); return new string(c); }),

@@ -76,6 +76,60 @@ namespace VirtCompliance.Tests.Vim
             }
         }
 
+        /// <summary>The CIS tagging API's answers for one category, one tag and one tagged VM.</summary>
+        private static readonly (string request, string json)[] CisAnswers =
+        {
+            ("POST /rest/com/vmware/cis/session", "{\"value\": \"session-token\"}"),
+            ("GET /rest/com/vmware/cis/tagging/category", "{\"value\": [\"cat-1\"]}"),
+            ("GET /rest/com/vmware/cis/tagging/category/id:cat-1", "{\"value\": {\"id\": \"cat-1\", \"name\": \"PCI-Scope\", \"cardinality\": \"SINGLE\"}}"),
+            ("GET /rest/com/vmware/cis/tagging/tag", "{\"value\": [\"tag-1\"]}"),
+            ("GET /rest/com/vmware/cis/tagging/tag/id:tag-1", "{\"value\": {\"id\": \"tag-1\", \"name\": \"cde\", \"category_id\": \"cat-1\"}}"),
+            ("POST /rest/com/vmware/cis/tagging/tag-association?~action=list-attached-objects-on-tags", "{\"value\": [{\"tag_id\": \"tag-1\", \"object_ids\": [{\"id\": \"vm-1\", \"type\": \"VirtualMachine\"}]}]}"),
+            ("DELETE /rest/com/vmware/cis/session", ""),
+        };
+
+        [Fact]
+        public async Task Mutated_cis_answers_end_in_a_typed_error_or_the_tags()
+        {
+            // Seeded and bounded: each round mutates one answer of the tagging API with the file readers' mutations.
+            var random = new Random(20261201);
+            string mutatedRequest = null, mutatedJson = null;
+            using (var server = new HostileServer((m, n) =>
+            {
+                if (!m.StartsWith("GET /rest/", StringComparison.Ordinal) && !m.StartsWith("POST /rest/", StringComparison.Ordinal) && !m.StartsWith("DELETE /rest/", StringComparison.Ordinal))
+                    return HostileServer.Behave(m, n);
+                var answer = CisAnswers.FirstOrDefault(a => a.request == m);
+                var json = m == Volatile.Read(ref mutatedRequest) ? Volatile.Read(ref mutatedJson) : answer.json ?? "{\"value\": null}";
+                return new HostileAnswer { ContentType = "application/json", Body = Encoding.UTF8.GetBytes(json) };
+            }))
+            using (var client = await VimClient.ConnectAsync(server.Url, Account, Options(server), CancellationToken.None))
+            {
+                var tags = await new VirtCompliance.Vim.Cis.TagClient(client).ReadAttachedTagsAsync(CancellationToken.None);
+                Assert.Equal("cde", Assert.Single(tags["vm-1"]).Name);
+                var failures = new System.Collections.Generic.List<string>();
+                for (var round = 0; round < 60; round++)
+                {
+                    var (request, json) = CisAnswers[random.Next(CisAnswers.Length - 1)];
+                    var mutation = VirtCompliance.Tests.Core.ReaderFuzzTests.Mutations[random.Next(VirtCompliance.Tests.Core.ReaderFuzzTests.Mutations.Length)];
+                    Volatile.Write(ref mutatedJson, mutation.mutate(json, new Random(random.Next())));
+                    Volatile.Write(ref mutatedRequest, request);
+                    try
+                    {
+                        await new VirtCompliance.Vim.Cis.TagClient(client).ReadAttachedTagsAsync(CancellationToken.None);
+                    }
+                    catch (VimConnectionException ex)
+                    {
+                        if (!ex.Message.Contains(server.Url.Host)) failures.Add($"{mutation.name} of {request}: the error does not name the server: {ex.Message}");
+                    }
+                    catch (Exception ex)
+                    {
+                        failures.Add($"{mutation.name} of {request}: {ex.GetType().FullName}: {ex.Message}");
+                    }
+                }
+                Assert.True(failures.Count == 0, string.Join("\n", failures.Distinct()));
+            }
+        }
+
         [Fact]
         public async Task An_answer_with_more_after_its_envelope_is_refused()
         {
