@@ -24,11 +24,11 @@ namespace VirtCompliance.Vim
     {
         private readonly HttpClient _http;
         private readonly CookieContainer _cookies = new CookieContainer();
-        private readonly NetworkCredential _credential;
+        private readonly NetworkCredential? _credential;
         private readonly VimConnectionOptions _options;
-        private string _seenThumbprint;
+        private string? _seenThumbprint;
 
-        private VimClient(Uri url, NetworkCredential credential, VimConnectionOptions options)
+        private VimClient(Uri url, NetworkCredential? credential, VimConnectionOptions options)
         {
             Url = url;
             _credential = credential;
@@ -48,22 +48,30 @@ namespace VirtCompliance.Vim
         }
 
         public Uri Url { get; }
-        public string UserName => _credential?.UserName ?? _sharedUser;
-        private string _sharedUser;
+        /// <summary>The account's user name; for an attached session, what the server reported (null when it reported none).</summary>
+        public string? UserName => _credential?.UserName ?? _sharedUser;
+        private string? _sharedUser;
         /// <summary>The retrieved ServiceContent (about, rootFolder, propertyCollector, viewManager ...).</summary>
-        public VimObject ServiceContent { get; private set; }
-        public VimRef RootFolder => ServiceContent.Ref("rootFolder");
-        public VimRef PropertyCollector => ServiceContent.Ref("propertyCollector");
-        public VimRef ViewManager => ServiceContent.Ref("viewManager");
-        public VimRef SessionManager => ServiceContent.Ref("sessionManager");
-        public VimRef CustomFieldsManager => ServiceContent.Ref("customFieldsManager");
+        /// <remarks>
+        /// The constructor is private, and ConnectAsync and AttachAsync set this (from ServiceContentOf,
+        /// which never returns null) before they hand the client out; only the RetrieveServiceContent
+        /// call itself runs before, and it does not read this. So no caller sees it unset.
+        /// </remarks>
+        public VimObject ServiceContent { get; private set; } = null!;
+        // ServiceContentOf refuses a service content without rootFolder, propertyCollector, viewManager or sessionManager, so these four are never null.
+        public VimRef RootFolder => ServiceContent.Ref("rootFolder")!;
+        public VimRef PropertyCollector => ServiceContent.Ref("propertyCollector")!;
+        public VimRef ViewManager => ServiceContent.Ref("viewManager")!;
+        public VimRef SessionManager => ServiceContent.Ref("sessionManager")!;
+        /// <summary>Null on a server without custom fields (an ESXi host may have none).</summary>
+        public VimRef? CustomFieldsManager => ServiceContent.Ref("customFieldsManager");
         /// <summary>"VMware vCenter Server 8.0.3 build-..." from ServiceContent.about.fullName.</summary>
-        public string ServerDescription => ServiceContent.Object("about")?.Text("fullName");
+        public string? ServerDescription => ServiceContent.Object("about")?.Text("fullName");
         /// <summary>"VirtualCenter" or "HostAgent".</summary>
-        public string ApiType => ServiceContent.Object("about")?.Text("apiType");
-        public string ApiVersion => ServiceContent.Object("about")?.Text("apiVersion");
+        public string? ApiType => ServiceContent.Object("about")?.Text("apiType");
+        public string? ApiVersion => ServiceContent.Object("about")?.Text("apiVersion");
         /// <summary>SHA-1 thumbprint of the server certificate seen on connect (colon-separated hex); null over plain HTTP.</summary>
-        public string CertificateThumbprint => _seenThumbprint;
+        public string? CertificateThumbprint => _seenThumbprint;
         /// <summary>How many SOAP requests this client has sent.</summary>
         public int RequestCount => _requestCount;
         private int _requestCount;
@@ -71,14 +79,15 @@ namespace VirtCompliance.Vim
 
         /// <summary>The HTTP client (TLS settings, cookies) for the same server's other APIs (the CIS REST API for tags).</summary>
         internal HttpClient Http => _http;
-        internal NetworkCredential Credential => _credential;
+        /// <summary>Null for a session attached from another client (<see cref="AttachAsync"/>).</summary>
+        internal NetworkCredential? Credential => _credential;
         internal VimConnectionOptions Options => _options;
 
         /// <summary>Turns a transport failure on this connection into a VimConnectionException that says what to do.</summary>
         internal Exception TransportError(string what, HttpRequestException ex) => ConnectionError(what, ex);
 
         /// <summary>Tests only: sees each request body (method, bytes) before it is sent. Internal because a Login body holds the password.</summary>
-        internal Action<string, byte[]> RequestObserver { get; set; }
+        internal Action<string, byte[]>? RequestObserver { get; set; }
 
         /// <summary>"vc01", "vc01:8443" or "https://vc01/sdk" → the SDK URL.</summary>
         public static Uri SdkUrl(string server)
@@ -106,19 +115,19 @@ namespace VirtCompliance.Vim
         }
 
         /// <summary>http:// only when asked for: over it the Login body, password included, crosses the network readable.</summary>
-        private static void RequireSecure(Uri url, VimConnectionOptions options)
+        private static void RequireSecure(Uri url, VimConnectionOptions? options)
         {
             if (url.Scheme == Uri.UriSchemeHttps || (options != null && options.AllowInsecureHttp)) return;
             throw new VimConnectionException($"{url.GetLeftPart(UriPartial.Authority)} is plain http: the password would cross the network readable. Use https, or pass -AllowInsecureHttp for a lab that has no TLS.");
         }
 
         /// <summary>Connects, retrieves the service content and logs in.</summary>
-        public static Task<VimClient> ConnectAsync(Uri url, NetworkCredential credential, VimConnectionOptions options, CancellationToken cancel) =>
+        public static Task<VimClient> ConnectAsync(Uri url, NetworkCredential credential, VimConnectionOptions? options, CancellationToken cancel) =>
             ConnectAsync(url, credential, options, cancel, null);
 
         /// <summary>Tests only: connects with a request observer in place from the first request.</summary>
-        internal static async Task<VimClient> ConnectAsync(Uri url, NetworkCredential credential, VimConnectionOptions options, CancellationToken cancel,
-            Action<string, byte[]> observer)
+        internal static async Task<VimClient> ConnectAsync(Uri url, NetworkCredential credential, VimConnectionOptions? options, CancellationToken cancel,
+            Action<string, byte[]>? observer)
         {
             RequireSecure(url, options);
             var client = new VimClient(url, credential, options ?? new VimConnectionOptions()) { RequestObserver = observer };
@@ -141,7 +150,7 @@ namespace VirtCompliance.Vim
         /// here, no re-login when it ends (there is no credential), and <see cref="LogoutAsync"/> leaves it
         /// to its owner. The session is checked (SessionManager.currentSession) before this returns.
         /// </summary>
-        public static async Task<VimClient> AttachAsync(Uri url, string sessionCookie, VimConnectionOptions options, CancellationToken cancel)
+        public static async Task<VimClient> AttachAsync(Uri url, string sessionCookie, VimConnectionOptions? options, CancellationToken cancel)
         {
             if (string.IsNullOrEmpty(sessionCookie)) throw new ArgumentException("A session cookie is needed.", nameof(sessionCookie));
             RequireSecure(url, options);
@@ -166,11 +175,11 @@ namespace VirtCompliance.Vim
         }
 
         /// <summary>The service content, with the managers every call here goes through; a server whose answer lacks one is not a vSphere SDK endpoint.</summary>
-        private static VimObject ServiceContentOf(VimValue content, Uri url)
+        private static VimObject ServiceContentOf(VimValue? content, Uri url)
         {
             var service = content as VimObject ?? throw new VimConnectionException($"{url} answered RetrieveServiceContent without a service content; is it a vSphere SDK endpoint?");
             foreach (var manager in new[] { "rootFolder", "propertyCollector", "viewManager", "sessionManager" })
-                if (service.Ref(manager) == null || string.IsNullOrEmpty(service.Ref(manager).Value))
+                if (string.IsNullOrEmpty(service.Ref(manager)?.Value))
                     throw new VimConnectionException($"{url} answered RetrieveServiceContent without {manager}; is it a vSphere SDK endpoint?");
             return service;
         }
@@ -182,7 +191,7 @@ namespace VirtCompliance.Vim
         public bool SharedSession { get; private set; }
 
         /// <summary>The vim25 session cookie of this client (what another client would attach with); null before login.</summary>
-        internal string SessionCookie => _cookies.GetCookies(Url)[SessionCookieName]?.Value;
+        internal string? SessionCookie => _cookies.GetCookies(Url)[SessionCookieName]?.Value;
 
         private async Task LoginAsync(CancellationToken cancel)
         {
@@ -207,7 +216,7 @@ namespace VirtCompliance.Vim
         }
 
         /// <summary>Sends a request and returns its returnval. On NotAuthenticated it logs in again once and repeats the request.</summary>
-        public async Task<VimValue> InvokeAsync(SoapWriter request, CancellationToken cancel, bool retryLogin = true)
+        public async Task<VimValue?> InvokeAsync(SoapWriter request, CancellationToken cancel, bool retryLogin = true)
         {
             var all = await InvokeListAsync(request, cancel, retryLogin).ConfigureAwait(false);
             return all.Count == 0 ? null : all[0];
@@ -237,20 +246,20 @@ namespace VirtCompliance.Vim
         /// retrieval restarted.
         /// </summary>
         public async Task RetrieveAsync(VimRef view, IReadOnlyList<PropertySpec> specs, Action<ObjectContent> onObject, CancellationToken cancel,
-            Func<string, string, bool> keepItem = null)
+            Func<string, string?, bool>? keepItem = null)
         {
             byte[] first;
             using (var w = RetrievePropertiesRequest(PropertyCollector, view, specs, _options.PageSize)) first = w.ToArray();
             for (var attempt = 0; ; attempt++)
             {
                 var method = "RetrievePropertiesEx";
-                var page = await FetchAsync(first, method, cancel).ConfigureAwait(false);
+                MemoryStream? page = await FetchAsync(first, method, cancel).ConfigureAwait(false);
                 var firstPage = true;
                 var restart = false;
                 var tokens = new HashSet<string>(StringComparer.Ordinal);
                 while (page != null)
                 {
-                    Task<MemoryStream> next = null;
+                    Task<MemoryStream>? next = null;
                     try
                     {
                         var token = Parse(page, method, s => SoapReader.PeekToken(s, method));
@@ -325,7 +334,7 @@ namespace VirtCompliance.Vim
             new VimConnectionException($"{Url} sent an answer to {method} that is not a vim25 answer: {ex.Message}", ex);
 
         /// <summary>Waits for a prefetched page that is no longer wanted, ignoring how it ended.</summary>
-        private static async Task DiscardAsync(Task<MemoryStream> next)
+        private static async Task DiscardAsync(Task<MemoryStream>? next)
         {
             if (next == null) return;
             try { (await next.ConfigureAwait(false)).Dispose(); }
@@ -352,7 +361,7 @@ namespace VirtCompliance.Vim
         }
 
         /// <summary>Some properties of one object (no traversal); null when the server returns nothing for it.</summary>
-        public async Task<ObjectContent> RetrieveObjectAsync(VimRef obj, IEnumerable<string> paths, CancellationToken cancel)
+        public async Task<ObjectContent?> RetrieveObjectAsync(VimRef obj, IEnumerable<string> paths, CancellationToken cancel)
         {
             using (var w = new SoapWriter("RetrievePropertiesEx", PropertyCollector))
             {
@@ -363,14 +372,16 @@ namespace VirtCompliance.Vim
                 var objects = result?.Objects("objects").FirstOrDefault();
                 if (objects == null) return null;
                 var content = new ObjectContent(objects.Ref("obj") ?? obj);
-                foreach (var prop in objects.Objects("propSet")) content.Properties[prop.Text("name")] = prop["val"];
-                foreach (var missing in objects.Objects("missingSet")) content.Missing[missing.Text("path")] = missing.Object("fault")?["fault"]?.Type ?? "unknown";
+                foreach (var prop in objects.Objects("propSet"))
+                    content.Properties[prop.Text("name") ?? throw Malformed(w.Method, new InvalidDataException("A 'propSet' element without 'name'."))] = prop["val"];
+                foreach (var missing in objects.Objects("missingSet"))
+                    content.Missing[missing.Text("path") ?? throw Malformed(w.Method, new InvalidDataException("A 'missingSet' element without 'path'."))] = missing.Object("fault")?["fault"]?.Type ?? "unknown";
                 return content;
             }
         }
 
         /// <summary>Calls a *_Task method and waits for the task it starts; returns the task's result.</summary>
-        public async Task<VimValue> InvokeTaskAsync(SoapWriter request, TimeSpan timeout, CancellationToken cancel)
+        public async Task<VimValue?> InvokeTaskAsync(SoapWriter request, TimeSpan timeout, CancellationToken cancel)
         {
             var task = await InvokeAsync(request, cancel).ConfigureAwait(false) as VimRef
                 ?? throw new VimConnectionException($"{Url} answered {request.Method} without a task reference.");
@@ -382,7 +393,7 @@ namespace VirtCompliance.Vim
         /// typed like a call's fault), checking quickly at first and then once a second.
         /// Throws TimeoutException when it is still running after <paramref name="timeout"/>.
         /// </summary>
-        public async Task<VimValue> WaitForTaskAsync(VimRef task, string what, TimeSpan timeout, CancellationToken cancel)
+        public async Task<VimValue?> WaitForTaskAsync(VimRef task, string what, TimeSpan timeout, CancellationToken cancel)
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var delay = TimeSpan.FromMilliseconds(50);
@@ -501,12 +512,13 @@ namespace VirtCompliance.Vim
             return ex;
         }
 
-        private bool ValidateCertificate(HttpRequestMessage request, X509Certificate2 certificate, X509Chain chain, SslPolicyErrors errors)
+        private bool ValidateCertificate(HttpRequestMessage request, X509Certificate2? certificate, X509Chain? chain, SslPolicyErrors errors)
         {
             _seenThumbprint = certificate == null ? null : Hex(certificate.GetCertHash());
             if (errors == SslPolicyErrors.None || _options.SkipCertificateCheck) return true;
-            if (certificate == null || string.IsNullOrWhiteSpace(_options.CertificateThumbprint)) return false;
-            var wanted = Normalize(_options.CertificateThumbprint);
+            var thumbprint = _options.CertificateThumbprint;
+            if (certificate == null || thumbprint == null || string.IsNullOrWhiteSpace(thumbprint)) return false;
+            var wanted = Normalize(thumbprint);
             using (var sha256 = SHA256.Create())
             {
                 return wanted == Normalize(Hex(certificate.GetCertHash())) || wanted == Normalize(Hex(sha256.ComputeHash(certificate.RawData)));

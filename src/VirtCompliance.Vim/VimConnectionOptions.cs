@@ -9,7 +9,7 @@ namespace VirtCompliance.Vim
         public bool SkipCertificateCheck { get; set; }
 
         /// <summary>Accept this certificate (SHA-1 or SHA-256, hex, colons optional) even if no trusted chain vouches for it.</summary>
-        public string CertificateThumbprint { get; set; }
+        public string? CertificateThumbprint { get; set; }
 
         /// <summary>The longest one request may take, from sending it to the last byte of the answer.</summary>
         public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromMinutes(5);
@@ -30,6 +30,6 @@ namespace VirtCompliance.Vim
     /// <summary>The server could not be reached or refused the connection (network, TLS, HTTP); the message says which and what to do.</summary>
     public sealed class VimConnectionException : Exception
     {
-        public VimConnectionException(string message, Exception inner = null) : base(message, inner) { }
+        public VimConnectionException(string message, Exception? inner = null) : base(message, inner) { }
     }
 }

@@ -24,12 +24,12 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary><para type="description">The earlier inventory.</para></summary>
         [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNull]
-        public Inv Reference { get; set; }
+        public Inv Reference { get; set; } = null!;
 
         /// <summary><para type="description">The later inventory. Accepts pipeline input.</para></summary>
         [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true)]
         [ValidateNotNull]
-        public Inv Difference { get; set; }
+        public Inv Difference { get; set; } = null!;
 
         /// <summary><para type="description">The baseline both are judged against for ControlFailing / ControlPassing: a built-in name (pci-dss, scg) or a baseline file. Default: pci-dss.</para></summary>
         [Parameter]

@@ -34,11 +34,11 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("ControlId")]
         [SupportsWildcards]
-        public string[] Id { get; set; }
+        public string[]? Id { get; set; }
 
         /// <summary><para type="description">A built-in baseline name (pci-dss, scg) or a baseline file: list its controls with its expected values.</para></summary>
         [Parameter]
-        public string Baseline { get; set; }
+        public string? Baseline { get; set; }
 
         protected override void ProcessRecord()
         {
@@ -60,7 +60,8 @@ namespace VirtCompliance.PowerShell.Cmdlets
             }
             foreach (var pattern in Id)
             {
-                var match = NameFilter.Create(new[] { pattern });
+                // NameFilter.Create gives null only for no patterns; here there is one.
+                var match = NameFilter.Create(new[] { pattern })!;
                 var found = all.Where(c => match(c.Id)).ToArray();
                 if (found.Length == 0 && !WildcardPattern.ContainsWildcardCharacters(pattern))
                 {
@@ -91,12 +92,13 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary><para type="description">Built-in baseline names; wildcards allowed. Default: all.</para></summary>
         [Parameter(Position = 0, ParameterSetName = "Name")]
         [SupportsWildcards]
-        public string[] Name { get; set; }
+        public string[]? Name { get; set; }
 
         /// <summary><para type="description">Baseline files to read.</para></summary>
         [Parameter(Mandatory = true, ParameterSetName = "Path", ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("FullName")]
-        public string[] Path { get; set; }
+        // Mandatory in the Path set, the only one that reads it: PowerShell sets it before ProcessRecord.
+        public string[] Path { get; set; } = null!;
 
         protected override void ProcessRecord()
         {
@@ -133,21 +135,21 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [Parameter(Mandatory = true, Position = 0)]
         [Alias("Host", "VMHost")]
         [ValidateNotNullOrEmpty]
-        public string ReferenceHost { get; set; }
+        public string ReferenceHost { get; set; } = null!;
 
         /// <summary><para type="description">The baseline's name.</para></summary>
         [Parameter(Mandatory = true)]
         [ValidateNotNullOrEmpty]
-        public string Name { get; set; }
+        public string Name { get; set; } = null!;
 
         /// <summary><para type="description">Where to write the baseline file (JSON). Without it the baseline is only returned.</para></summary>
         [Parameter]
-        public string Path { get; set; }
+        public string? Path { get; set; }
 
         /// <summary><para type="description">Only these catalog control ids (wildcards allowed).</para></summary>
         [Parameter]
         [SupportsWildcards]
-        public string[] ControlId { get; set; }
+        public string[]? ControlId { get; set; }
 
         protected override void ProcessInventory()
         {
@@ -156,7 +158,8 @@ namespace VirtCompliance.PowerShell.Cmdlets
                 ?? inventory.Hosts.FirstOrDefault(h => string.Equals(h.Name, ReferenceHost, StringComparison.OrdinalIgnoreCase));
             if (host == null)
             {
-                var byShortName = inventory.Hosts.Where(h => string.Equals(h.Name.Split('.')[0], ReferenceHost, StringComparison.OrdinalIgnoreCase)).ToArray();
+                // A host without a name (the server gave none) matches no short name.
+                var byShortName = inventory.Hosts.Where(h => h.Name != null && string.Equals(h.Name.Split('.')[0], ReferenceHost, StringComparison.OrdinalIgnoreCase)).ToArray();
                 if (byShortName.Length > 1)
                     ThrowTerminatingError(new ErrorRecord(new ArgumentException($"'{ReferenceHost}' matches several hosts ({string.Join(", ", byShortName.Select(h => h.Name))}); give the full name."),
                         "AmbiguousHost", ErrorCategory.InvalidArgument, ReferenceHost));
@@ -166,6 +169,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
             {
                 ThrowTerminatingError(new ErrorRecord(new ItemNotFoundException($"The inventory has no host named '{ReferenceHost}'."),
                     "HostNotFound", ErrorCategory.ObjectNotFound, ReferenceHost));
+                return;
             }
             var notes = new List<string>();
             var document = BaselineBuilder.FromHost(inventory, host, Name, NameFilter.Create(ControlId), notes);

@@ -13,7 +13,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary><para type="description">A built-in baseline (pci-dss, scg) or a baseline file. Default: pci-dss; with -Peer and no -Baseline, every catalog control.</para></summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
-        public string Baseline { get; set; }
+        public string? Baseline { get; set; }
 
         /// <summary><para type="description">Take the majority value of each object's peers (a host's cluster, the same-named standard portgroup on the cluster's other hosts, the other portgroups of a distributed switch) as the expectation instead of the baseline's value. A control on which the peers have no majority is NotEvaluated for each of them (NoMajority), not guessed; values the server did not report do not vote.</para></summary>
         [Parameter]
@@ -22,12 +22,12 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary><para type="description">Only clusters with these names or ids (wildcards allowed).</para></summary>
         [Parameter]
         [SupportsWildcards]
-        public string[] Cluster { get; set; }
+        public string[]? Cluster { get; set; }
 
         /// <summary><para type="description">Only these control ids (wildcards allowed). An id without wildcards that names no control of the baseline is an error.</para></summary>
         [Parameter]
         [SupportsWildcards]
-        public string[] ControlId { get; set; }
+        public string[]? ControlId { get; set; }
 
         /// <summary><para type="description">Also write the controls that pass (Outcome Pass).</para></summary>
         [Parameter]
@@ -134,12 +134,12 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("Name", "VmName")]
         [SupportsWildcards]
-        public string[] Vm { get; set; }
+        public string[]? Vm { get; set; }
 
         /// <summary><para type="description">A built-in baseline (pci-dss, scg) or a baseline file. Default: pci-dss; with -Peer and no -Baseline, every catalog control.</para></summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
-        public string Baseline { get; set; }
+        public string? Baseline { get; set; }
 
         /// <summary><para type="description">Judge the hosts against their cluster's majority instead of the baseline's values.</para></summary>
         [Parameter]
@@ -148,11 +148,11 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary><para type="description">Only clusters with these names or ids (wildcards allowed).</para></summary>
         [Parameter]
         [SupportsWildcards]
-        public string[] Cluster { get; set; }
+        public string[]? Cluster { get; set; }
 
         /// <summary><para type="description">Only VMs of these PCI scopes (Cde, Connected, OutOfScope, Unknown), judged from -ScopeTagCategory, -ScopeAttribute and -ScopeMap as Test-PciSeparation judges them. Every result carries the VM's PciScope.</para></summary>
         [Parameter]
-        public PciScope[] PciScope { get; set; }
+        public PciScope[]? PciScope { get; set; }
 
         private readonly PipedInput _piped = new PipedInput();
 

@@ -29,7 +29,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary><para type="description">The folder to create (or an empty one).</para></summary>
         [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNullOrEmpty]
-        public string Path { get; set; }
+        public string Path { get; set; } = null!;
 
         /// <summary><para type="description">The baseline for host-control-drift.json and the separation rules: a built-in name or a file. Default: pci-dss.</para></summary>
         [Parameter]
@@ -42,9 +42,9 @@ namespace VirtCompliance.PowerShell.Cmdlets
 
         /// <summary><para type="description">A firewall policy whose enforcement to record (firewall-policy-status.json).</para></summary>
         [Parameter]
-        public object Policy { get; set; }
+        public object? Policy { get; set; }
 
-        protected override string WhyNotFromPowerCli() =>
+        protected override string? WhyNotFromPowerCli() =>
             Policy != null ? FirewallPolicyCmdlet.PortStateNotInPowerCli(MyInvocation.MyCommand.Name + " -Policy") : null;
 
         protected override void ProcessInventory()
@@ -91,7 +91,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("FullName")]
         [ValidateNotNullOrEmpty]
-        public string Path { get; set; }
+        public string Path { get; set; } = null!;
 
         /// <summary><para type="description">Write only $true when the bundle is intact, else $false.</para></summary>
         [Parameter(ParameterSetName = "Quiet", Mandatory = true)]

@@ -17,12 +17,12 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary><para type="description">The policy: a YAML or JSON file path, or a policy object.</para></summary>
         [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNull]
-        public object Policy { get; set; }
+        public object Policy { get; set; } = null!;
 
         /// <summary><para type="description">Only these VMs (names or ids, wildcards allowed).</para></summary>
         [Parameter]
         [SupportsWildcards]
-        public string[] Vm { get; set; }
+        public string[]? Vm { get; set; }
 
         protected override string WhyNotFromPowerCli() => PortStateNotInPowerCli(MyInvocation.MyCommand.Name);
 
@@ -118,8 +118,11 @@ namespace VirtCompliance.PowerShell.Cmdlets
                 }
                 try
                 {
-                    var dvs = new VimRef(change.SwitchType, change.SwitchId);
-                    var version = ServerWork.RunEach(c => writer.WriteAsync(dvs, change.PortKey, change.PortConfigVersion, change.Desired, c), Cancel);
+                    // The planner gives Add, Update and Remove only to adapters on a distributed port it knows
+                    // (switch, type and port key all set); the others are Unenforceable, handled above.
+                    var dvs = new VimRef(change.SwitchType!, change.SwitchId!);
+                    var portKey = change.PortKey!;
+                    var version = ServerWork.RunEach(c => writer.WriteAsync(dvs, portKey, change.PortConfigVersion, change.Desired, c), Cancel);
                     WriteObject(change with { Applied = true, PortConfigVersion = version, Message = writer.Attempts > 1 ? $"written after {writer.Attempts} attempts: the port changed while it was read" : change.Message });
                 }
                 catch (PipelineStoppedException) { throw; }
@@ -135,7 +138,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         }
 
         /// <summary>Fail closed: writes the DRS objects that keep protected VMs on capable hosts, cluster by cluster.</summary>
-        private void ApplyPlacement(IReadOnlyList<ClusterPlacementChange> placement, VirtServerConnection server)
+        private void ApplyPlacement(IReadOnlyList<ClusterPlacementChange> placement, VirtServerConnection? server)
         {
             var writer = server == null ? null : new ClusterPlacementWriter(server.Client);
             foreach (var cluster in placement.GroupBy(c => c.ClusterId))
@@ -154,9 +157,11 @@ namespace VirtCompliance.PowerShell.Cmdlets
                     WriteObject(changes.Where(c => PassThru || c.Action != PlacementAction.NoChange), true);
                     continue;
                 }
+                // The planner sets every change's ClusterId from its cluster's id, so the group's key is never null.
+                var clusterId = cluster.Key!;
                 try
                 {
-                    ServerWork.RunEach(async c => { await writer.ApplyAsync(cluster.Key, changes, c).ConfigureAwait(false); return true; }, Cancel);
+                    ServerWork.RunEach(async c => { await writer.ApplyAsync(clusterId, changes, c).ConfigureAwait(false); return true; }, Cancel);
                     WriteObject(changes.Where(c => PassThru || c.Action != PlacementAction.NoChange).Select(c => c.Action == PlacementAction.NoChange ? c : c with { Applied = true }), true);
                 }
                 catch (Exception ex) when (ex is VimFaultException || ex is VirtCompliance.Vim.VimConnectionException || ex is TimeoutException)
@@ -182,12 +187,15 @@ namespace VirtCompliance.PowerShell.Cmdlets
             catch (DataFileException ex)
             {
                 cmdlet.ThrowDataError(ex, "InvalidPolicy");
+                // Not reached: ThrowDataError always throws.
+                throw;
             }
             catch (IOException ex)
             {
                 cmdlet.ThrowTerminatingError(new ErrorRecord(ex, "PolicyNotFound", ErrorCategory.ObjectNotFound, path));
+                // Not reached: ThrowTerminatingError always throws.
+                throw;
             }
-            return null;
         }
     }
 
@@ -252,7 +260,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary><para type="description">Only these VMs (names or ids, wildcards allowed).</para></summary>
         [Parameter(Position = 0)]
         [SupportsWildcards]
-        public string[] Vm { get; set; }
+        public string[]? Vm { get; set; }
 
         protected override void ProcessInventory()
         {

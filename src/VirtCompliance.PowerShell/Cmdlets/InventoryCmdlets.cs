@@ -26,7 +26,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("FullName", "PSPath")]
         [ValidateNotNullOrEmpty]
-        public string Path { get; set; }
+        public string Path { get; set; } = null!;
 
         protected override void ProcessRecord()
         {
@@ -67,12 +67,12 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary><para type="description">The inventory to write.</para></summary>
         [Parameter(Mandatory = true, ValueFromPipeline = true)]
         [ValidateNotNull]
-        public Inv Inventory { get; set; }
+        public Inv Inventory { get; set; } = null!;
 
         /// <summary><para type="description">The file to write. Its folder must exist.</para></summary>
         [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNullOrEmpty]
-        public string Path { get; set; }
+        public string Path { get; set; } = null!;
 
         /// <summary><para type="description">Do not overwrite an existing file.</para></summary>
         [Parameter]

@@ -32,16 +32,16 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary><para type="description">Only objects with these names or ids (wildcards allowed).</para></summary>
         [Parameter(Position = 0)]
         [SupportsWildcards]
-        public string[] Name { get; set; }
+        public string[]? Name { get; set; }
 
         /// <summary><para type="description">Only these kinds of object: Vm, Host, Segment. Default: all three.</para></summary>
         [Parameter]
         [ValidateSet("Vm", "Host", "Segment")]
-        public string[] ObjectType { get; set; }
+        public string[]? ObjectType { get; set; }
 
         /// <summary><para type="description">Only objects with these scopes.</para></summary>
         [Parameter]
-        public PciScope[] Scope { get; set; }
+        public PciScope[]? Scope { get; set; }
 
         protected override void ProcessInventory()
         {
@@ -99,24 +99,24 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary><para type="description">Only findings that involve these clusters (names or ids, wildcards allowed). The analysis still sees the whole inventory, since segments and datastores span clusters.</para></summary>
         [Parameter]
         [SupportsWildcards]
-        public string[] Cluster { get; set; }
+        public string[]? Cluster { get; set; }
 
         /// <summary><para type="description">Only findings that name these VMs (names or ids, wildcards allowed). Accepts VM names from the pipeline.</para></summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("Name", "VmName")]
         [SupportsWildcards]
-        public string[] Vm { get; set; }
+        public string[]? Vm { get; set; }
 
         /// <summary><para type="description">Only these rule ids (wildcards allowed), e.g. pci.shared-segment. An id without wildcards that names no rule is an error. Tab completion offers the rules.</para></summary>
         [Parameter]
         [SupportsWildcards]
         [ArgumentCompleter(typeof(RuleIdCompleter))]
-        public string[] RuleId { get; set; }
+        public string[]? RuleId { get; set; }
 
         /// <summary><para type="description">The baseline in-scope hosts are held to: a built-in name (pci-dss, scg) or a baseline file. Default: pci-dss.</para></summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
-        public string Baseline { get; set; }
+        public string? Baseline { get; set; }
 
         /// <summary><para type="description">Write one summary per cluster (counts by rule and severity, Passed) instead of the findings.</para></summary>
         [Parameter(ParameterSetName = "Summary", Mandatory = true)]
@@ -187,7 +187,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary><para type="description">With -Detailed: only pairs with at least one of these VMs (names or ids, wildcards allowed).</para></summary>
         [Parameter(ParameterSetName = "Detailed", Position = 0)]
         [SupportsWildcards]
-        public string[] Vm { get; set; }
+        public string[]? Vm { get; set; }
 
         protected override void ProcessInventory()
         {

@@ -31,12 +31,12 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary><para type="description">Result objects; accepts pipeline input.</para></summary>
         [Parameter(Mandatory = true, ValueFromPipeline = true)]
         [AllowNull]
-        public object InputObject { get; set; }
+        public object? InputObject { get; set; }
 
         /// <summary><para type="description">The file to write.</para></summary>
         [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNullOrEmpty]
-        public string Path { get; set; }
+        public string Path { get; set; } = null!;
 
         /// <summary><para type="description">Html, Json, Csv, JUnit, Sarif or Markdown. Without it, the file's extension decides: .json, .csv, .xml (JUnit), .sarif, .md; anything else is Html.</para></summary>
         [Parameter]
@@ -49,7 +49,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
 
         /// <summary><para type="description">The inventory the results came from: its source, collection time and SHA-256 go into the report.</para></summary>
         [Parameter]
-        public Inv Inventory { get; set; }
+        public Inv? Inventory { get; set; }
 
         private readonly List<ReportItem> _items = new List<ReportItem>();
 

@@ -14,19 +14,19 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary><para type="description">The vSphere tag category whose tag names a VM's scope (CDE, Connected, OutOfScope). Default: PCI-Scope. An empty string ignores tags.</para></summary>
         [Parameter]
         [AllowEmptyString]
-        public string ScopeTagCategory { get; set; } = "PCI-Scope";
+        public string? ScopeTagCategory { get; set; } = "PCI-Scope";
 
         /// <summary><para type="description">The custom attribute whose value names a VM's scope. Default: PCI-Scope. An empty string ignores attributes.</para></summary>
         [Parameter]
         [AllowEmptyString]
-        public string ScopeAttribute { get; set; } = "PCI-Scope";
+        public string? ScopeAttribute { get; set; } = "PCI-Scope";
 
         /// <summary><para type="description">A scope map file (JSON): name/folder patterns and explicit VM names with their scope, consulted after tags and attributes. See module/schemas/pci-scope-map.schema.json.</para></summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
-        public string ScopeMap { get; set; }
+        public string? ScopeMap { get; set; }
 
-        private ScopeMapFile _map;
+        private ScopeMapFile? _map;
 
         protected override void BeginProcessing()
         {

@@ -24,12 +24,13 @@ namespace VirtCompliance
         /// <summary>The server as given to Connect-VirtServer.</summary>
         public string Name { get; }
         public Uri Url => Client.Url;
-        public string User => Client.UserName;
-        /// <summary>The server's own description, e.g. "VMware vCenter Server 8.0.3 build-...".</summary>
-        public string ServerDescription => Client.ServerDescription;
-        public string ApiVersion => Client.ApiVersion;
-        /// <summary>SHA-1 thumbprint of the certificate the server presented.</summary>
-        public string CertificateThumbprint => Client.CertificateThumbprint;
+        /// <summary>The account; for a reused PowerCLI session, what the server reported (null when it reported none).</summary>
+        public string? User => Client.UserName;
+        /// <summary>The server's own description, e.g. "VMware vCenter Server 8.0.3 build-..."; null when the server gave none.</summary>
+        public string? ServerDescription => Client.ServerDescription;
+        public string? ApiVersion => Client.ApiVersion;
+        /// <summary>SHA-1 thumbprint of the certificate the server presented; null over plain http.</summary>
+        public string? CertificateThumbprint => Client.CertificateThumbprint;
         public bool IsConnected => Client.LoggedIn;
         internal VimClient Client { get; }
 
@@ -45,7 +46,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         public const string DefaultVariable = "DefaultVirtServer";
 
         /// <summary>Waits for the task, writing progress every quarter second; turns wire failures into error records.</summary>
-        public static T Run<T>(PSCmdlet cmdlet, Func<CancellationToken, Task<T>> work, CancellationTokenSource cancel, Func<ProgressRecord> progress, string target)
+        public static T Run<T>(PSCmdlet cmdlet, Func<CancellationToken, Task<T>> work, CancellationTokenSource cancel, Func<ProgressRecord>? progress, string target)
         {
             var task = Task.Run(() => work(cancel.Token));
             try
@@ -114,16 +115,17 @@ namespace VirtCompliance.PowerShell.Cmdlets
         }
 
         /// <summary>The default connection ($global:DefaultVirtServer) when it is still logged in, else null.</summary>
-        public static VirtServerConnection Default(PSCmdlet cmdlet) =>
+        public static VirtServerConnection? Default(PSCmdlet cmdlet) =>
             cmdlet.SessionState.PSVariable.GetValue("global:" + DefaultVariable) is VirtServerConnection c && c.IsConnected ? c : null;
 
         /// <summary>Collects the inventory of a connection, with progress and cancellation.</summary>
-        public static Inv Collect(PSCmdlet cmdlet, VirtServerConnection server, IReadOnlyCollection<string> clusters, CancellationTokenSource cancel,
+        public static Inv Collect(PSCmdlet cmdlet, VirtServerConnection server, IReadOnlyCollection<string>? clusters, CancellationTokenSource cancel,
             bool readSoftware = true)
         {
             IInventorySource collector = new InventoryCollector(server.Client) { ReadSoftware = readSoftware };
             var progress = new ProgressRecord(7, "Collecting the inventory of " + server.Name, "Connecting");
-            var inventory = Run(cmdlet, c => collector.CollectAsync(clusters, c), cancel, () =>
+            // No clusters named is the whole inventory, as an empty list is.
+            var inventory = Run(cmdlet, c => collector.CollectAsync(clusters ?? Array.Empty<string>(), c), cancel, () =>
             {
                 progress.StatusDescription = $"{collector.Progress.Phase}: {collector.Progress.ObjectsRead} objects read";
                 return progress;
@@ -134,7 +136,8 @@ namespace VirtCompliance.PowerShell.Cmdlets
             // A mistyped -Cluster must not pass as an empty, clean inventory.
             foreach (var name in clusters ?? Array.Empty<string>())
             {
-                var match = VirtCompliance.Common.NameFilter.Create(new[] { name });
+                // NameFilter.Create gives null only for no patterns; here there is one.
+                var match = VirtCompliance.Common.NameFilter.Create(new[] { name })!;
                 if (inventory.Clusters.Any(c => match(c.Name) || match(c.Id))) continue;
                 if (WildcardPattern.ContainsWildcardCharacters(name)) cmdlet.WriteWarning($"No cluster of {server.Name} matches '{name}'.");
                 else cmdlet.WriteError(new ErrorRecord(new ItemNotFoundException($"{server.Name} has no cluster named '{name}'; nothing of it was collected."),
@@ -174,18 +177,20 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary><para type="description">The server: a name, name:port, or https URL (the /sdk path is added when missing).</para></summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Credential")]
         [ValidateNotNullOrEmpty]
-        public string Server { get; set; }
+        // Mandatory in the Credential set, the only one that reads it.
+        public string Server { get; set; } = null!;
 
         /// <summary><para type="description">The user name and password to log in with.</para></summary>
         [Parameter(Mandatory = true, Position = 1, ParameterSetName = "Credential")]
         [Credential]
         [ValidateNotNull]
-        public PSCredential Credential { get; set; }
+        // Mandatory in the Credential set, the only one that reads it.
+        public PSCredential Credential { get; set; } = null!;
 
         /// <summary><para type="description">A PowerCLI connection (Connect-VIServer's output, $global:DefaultVIServer) whose session to reuse. It is read through its members: ServiceUri (or Name and Port), SessionSecret (the vim25 session cookie) and IsConnected. Without -Server, -Credential and -ViServer, PowerCLI's default connection ($global:DefaultVIServer) is used. The session stays PowerCLI's: Disconnect-VirtServer forgets it without logging it out, and it cannot log in again when it ends. VM tags need their own login to the CIS REST API and are not collected over a reused session.</para></summary>
         [Parameter(ParameterSetName = "PowerCli")]
         [ValidateNotNull]
-        public PSObject ViServer { get; set; }
+        public PSObject? ViServer { get; set; }
 
         /// <summary><para type="description">Accept any server certificate. Use only for labs and simulators.</para></summary>
         [Parameter]
@@ -194,7 +199,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary><para type="description">Accept this server certificate (SHA-1 or SHA-256 thumbprint, hex, colons optional) even when no trusted CA signed it.</para></summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
-        public string CertificateThumbprint { get; set; }
+        public string? CertificateThumbprint { get; set; }
 
         /// <summary><para type="description">Allow a plain http:// server URL. Over http the password crosses the network readable, so it is refused without this (with it, a warning says so). For labs without TLS only.</para></summary>
         [Parameter]
@@ -252,19 +257,26 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary>A PowerCLI VIServer, read through its members: where it is and its session cookie.</summary>
         private (Uri url, string cookie, string name) ReadViServer(PSObject viServer)
         {
-            string Member(string member) => VirtCompliance.PowerShell.PowerCli.VimViewReader.Unwrap(viServer.Properties[member]?.Value)?.ToString();
+            string? Member(string member) => VirtCompliance.PowerShell.PowerCli.VimViewReader.Unwrap(viServer.Properties[member]?.Value)?.ToString();
             var name = Member("Name");
             var what = name != null ? $"The PowerCLI connection '{name}'" : "The -ViServer object";
-            void Fail(string member) => ThrowTerminatingError(new ErrorRecord(new VirtCompliance.PowerShell.PowerCli.PowerCliShapeException(what, member), "UnknownObjectShape", ErrorCategory.InvalidArgument, viServer));
+            // Stops the cmdlet: ThrowTerminatingError always throws. The exception is returned only for the
+            // callers to throw, which tells the compiler that the code after them is not reached.
+            Exception Fail(string member)
+            {
+                var shape = new VirtCompliance.PowerShell.PowerCli.PowerCliShapeException(what, member);
+                ThrowTerminatingError(new ErrorRecord(shape, "UnknownObjectShape", ErrorCategory.InvalidArgument, viServer));
+                return shape;
+            }
             if (viServer.Properties["IsConnected"]?.Value is bool connected && !connected)
                 ThrowTerminatingError(new ErrorRecord(new InvalidOperationException($"{what} is not connected; connect it again with Connect-VIServer."), "NotConnected", ErrorCategory.ConnectionError, viServer));
             var cookie = Member("SessionSecret");
-            if (string.IsNullOrEmpty(cookie)) Fail("SessionSecret");
-            Uri url = null;
+            if (cookie == null || cookie.Length == 0) throw Fail("SessionSecret");
+            Uri url;
             var service = Member("ServiceUri");
             if (service != null) url = VimClient.SdkUrl(service);
             else if (name != null) url = VimClient.SdkUrl(Member("Port") is string port && port != "443" ? $"{name}:{port}" : name);
-            else Fail("ServiceUri");
+            else throw Fail("ServiceUri");
             return (url, cookie, name ?? url.Host);
         }
 
@@ -295,7 +307,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
 
         /// <summary><para type="description">The connection to close; default: the default connection. Accepts pipeline input.</para></summary>
         [Parameter(Position = 0, ValueFromPipeline = true)]
-        public VirtServerConnection Server { get; set; }
+        public VirtServerConnection? Server { get; set; }
 
         protected override void ProcessRecord()
         {
@@ -337,12 +349,12 @@ namespace VirtCompliance.PowerShell.Cmdlets
 
         /// <summary><para type="description">The connection to collect from; default: the default connection (Connect-VirtServer).</para></summary>
         [Parameter(Position = 0, ValueFromPipeline = true)]
-        public VirtServerConnection Server { get; set; }
+        public VirtServerConnection? Server { get; set; }
 
         /// <summary><para type="description">Only these clusters (names or ids, wildcards allowed), their hosts and VMs.</para></summary>
         [Parameter]
         [SupportsWildcards]
-        public string[] Cluster { get; set; }
+        public string[]? Cluster { get; set; }
 
         /// <summary><para type="description">Do not read each host's image acceptance level and installed packages (two requests per host, the slowest part of a collection on a large vCenter). The acceptance-level and package controls then have nothing to read.</para></summary>
         [Parameter]

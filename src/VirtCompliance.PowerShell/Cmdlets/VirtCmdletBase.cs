@@ -43,7 +43,8 @@ namespace VirtCompliance.PowerShell.Cmdlets
             catch (DataFileException ex)
             {
                 ThrowDataFileError(ex, "InvalidBaseline");
-                return null;
+                // Not reached: ThrowDataFileError always throws.
+                throw;
             }
         }
 
@@ -51,7 +52,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// A WriteError per literal name (no wildcards) that matches nothing: a mistyped -Vm or
         /// -Cluster must not pass as "no findings".
         /// </summary>
-        protected void WriteNotFoundErrors(IEnumerable<string> names, Func<string, bool> exists, string kind, string errorId)
+        protected void WriteNotFoundErrors(IEnumerable<string>? names, Func<string, bool> exists, string kind, string errorId)
         {
             if (names == null) return;
             foreach (var name in names)
@@ -63,7 +64,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         }
 
         /// <summary><see cref="WriteNotFoundErrors"/> for VM names or ids.</summary>
-        protected void WriteVmNotFoundErrors(IEnumerable<string> names, Inv inventory) =>
+        protected void WriteVmNotFoundErrors(IEnumerable<string>? names, Inv inventory) =>
             WriteNotFoundErrors(names, n => inventory.Vms.Any(v => string.Equals(v.Name, n, StringComparison.OrdinalIgnoreCase) || v.Id == n), "VM", "VmNotFound");
 
         protected void WriteWarnings(IEnumerable<string> warnings)
@@ -78,7 +79,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// </summary>
         internal T Assess<T>(Func<T> call) where T : VirtCompliance.Assessments.AssessmentResult
         {
-            T result = null;
+            T result;
             try
             {
                 result = call();
@@ -86,6 +87,8 @@ namespace VirtCompliance.PowerShell.Cmdlets
             catch (VirtCompliance.Common.UnknownIdException ex)
             {
                 ThrowTerminatingError(new ErrorRecord(ex, ex.Kind == "rule" ? "UnknownRuleId" : "UnknownControlId", ErrorCategory.InvalidArgument, ex.Id));
+                // Not reached: ThrowTerminatingError always throws.
+                throw;
             }
             WriteWarnings(result.Warnings);
             foreach (var missing in result.NotFound)
@@ -106,19 +109,19 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// </summary>
         [Parameter]
         [ValidateNotNull]
-        public Inv Inventory { get; set; }
+        public Inv? Inventory { get; set; }
 
         /// <summary>
         /// <para type="description">Pipeline input: an inventory (used as -Inventory), or PowerCLI objects (Get-VMHost, Get-VM, Get-Cluster, Get-VDPortgroup, Get-VDSwitch, Get-Datastore) and Get-View output, from which the inventory is built: the objects piped in, the hosts and clusters they lead to, and, when PowerCLI's Get-View is available, every host of their clusters and the datastores, networks and switches they use. Results are then limited to the hosts (or the hosts of the clusters) and VMs piped in. Objects are read through their members, so no PowerCLI version is required; an object of another shape is an error naming the member it lacks.</para>
         /// </summary>
         [Parameter(ValueFromPipeline = true)]
         [ValidateNotNull]
-        public PSObject InputObject { get; set; }
+        public PSObject? InputObject { get; set; }
 
         private PowerCli.PowerCliInventory _powerCli = new PowerCli.PowerCliInventory();
 
         /// <summary>When the inventory was built from piped PowerCLI objects: which hosts and VMs were piped. Null otherwise.</summary>
-        protected PowerCli.PowerCliInventory FromPowerCli { get; private set; }
+        protected PowerCli.PowerCliInventory? FromPowerCli { get; private set; }
 
         /// <summary>
         /// The VM filter: -Vm, except for an inventory built from PowerCLI objects, which holds only the
@@ -126,7 +129,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// A PowerCLI object's Name also binds -Vm by property name, so there -Vm would hold only the
         /// last piped object's name.
         /// </summary>
-        protected string[] VmFilter(string[] vm) => FromPowerCli == null ? vm : null;
+        protected string[]? VmFilter(string[]? vm) => FromPowerCli == null ? vm : null;
 
         /// <summary>
         /// Each pipeline object: an inventory is analysed as it comes; PowerCLI objects are gathered and
@@ -190,6 +193,8 @@ namespace VirtCompliance.PowerShell.Cmdlets
                 catch (Exception ex) when (ex is InvalidOperationException || ex is ArgumentException || ex is FormatException)
                 {
                     ThrowTerminatingError(new ErrorRecord(ex, "InvalidPowerCliObjects", ErrorCategory.InvalidData, null));
+                    // Not reached: ThrowTerminatingError always throws.
+                    throw;
                 }
                 WriteWarnings(_powerCli.Warnings);
                 WriteVerbose($"Built an inventory from PowerCLI objects: {Inventory.Hosts.Count} hosts, {Inventory.Vms.Count} VMs, {Inventory.Clusters.Count} clusters.");
@@ -204,7 +209,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// Why this call cannot work from PowerCLI objects (it needs data they do not carry), or null when
         /// it can. A cmdlet that would otherwise report wrong results says so instead.
         /// </summary>
-        protected virtual string WhyNotFromPowerCli() => null;
+        protected virtual string? WhyNotFromPowerCli() => null;
 
         /// <summary>What ProcessRecord would do: runs once per inventory (piped, given or collected).</summary>
         protected abstract void ProcessInventory();
@@ -216,7 +221,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// PowerCLI's Get-View -Id, when PowerCLI is loaded and connected: fetches the objects the piped
         /// ones refer to. Called through the session, so a Pester Mock of Get-View stands in for it.
         /// </summary>
-        private Func<IReadOnlyList<string>, IEnumerable<PSObject>> FetchViews()
+        private Func<IReadOnlyList<string>, IEnumerable<PSObject>>? FetchViews()
         {
             if (InvokeCommand.GetCommand("Get-View", CommandTypes.Cmdlet | CommandTypes.Function | CommandTypes.Alias) == null) return null;
             var progress = new ProgressRecord(9, MyInvocation.MyCommand.Name, "Fetching the objects the piped ones refer to");
@@ -242,10 +247,10 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// </summary>
         [Parameter]
         [ValidateNotNull]
-        public VirtServerConnection Server { get; set; }
+        public VirtServerConnection? Server { get; set; }
 
         private readonly System.Threading.CancellationTokenSource _cancel = new System.Threading.CancellationTokenSource();
-        private Inv _collected;
+        private Inv? _collected;
 
         /// <summary>Cancelled by Ctrl+C (StopProcessing): for wire work the cmdlet does itself.</summary>
         protected System.Threading.CancellationTokenSource Cancel => _cancel;
@@ -262,14 +267,16 @@ namespace VirtCompliance.PowerShell.Cmdlets
             var server = Server ?? ServerWork.Default(this);
             if (server != null) return _collected ?? (_collected = ServerWork.Collect(this, server, null, _cancel));
             const string message = "No inventory to analyse. Pass -Inventory (Import-VirtInventory -Path snapshot.json), pipe one in, or connect to a server with Connect-VirtServer (or pass -Server).";
-            ThrowTerminatingError(new ErrorRecord(new PSArgumentException(message), "NoInventory", ErrorCategory.InvalidArgument, null)
+            var error = new PSArgumentException(message);
+            ThrowTerminatingError(new ErrorRecord(error, "NoInventory", ErrorCategory.InvalidArgument, null)
             {
                 ErrorDetails = new ErrorDetails(message)
                 {
                     RecommendedAction = "$inv = Import-VirtInventory -Path .\\snapshot.json; " + MyInvocation.MyCommand.Name + " -Inventory $inv",
                 },
             });
-            return null;
+            // Not reached: ThrowTerminatingError always throws.
+            throw error;
         }
     }
 
@@ -285,7 +292,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
 
         public List<Inv> Inventories { get; } = new List<Inv>();
 
-        public void Add(string[] vms, Inv inventory)
+        public void Add(string[]? vms, Inv? inventory)
         {
             if (vms != null)
             {
@@ -296,6 +303,6 @@ namespace VirtCompliance.PowerShell.Cmdlets
         }
 
         /// <summary>Every VM name given, each once; null when none was given (no filter).</summary>
-        public string[] Vms => _anyVms ? System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Distinct(_vms, StringComparer.OrdinalIgnoreCase)) : null;
+        public string[]? Vms => _anyVms ? System.Linq.Enumerable.ToArray(System.Linq.Enumerable.Distinct(_vms, StringComparer.OrdinalIgnoreCase)) : null;
     }
 }

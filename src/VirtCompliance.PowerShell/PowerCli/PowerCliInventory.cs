@@ -32,7 +32,7 @@ namespace VirtCompliance.PowerShell.PowerCli
         private readonly HashSet<string> _pipedClusters = new HashSet<string>(StringComparer.Ordinal);
         /// <summary>Extra references each object carries that the mapping does not read but following does (a cluster's hosts, a VM's networks).</summary>
         private readonly Dictionary<string, List<VimRef>> _links = new Dictionary<string, List<VimRef>>(StringComparer.Ordinal);
-        private string _server;
+        private string? _server;
         /// <summary>Objects to fetch that no read object refers to (the hosts of standard portgroups piped in).</summary>
         private readonly List<VimRef> _pending = new List<VimRef>();
 
@@ -101,7 +101,7 @@ namespace VirtCompliance.PowerShell.PowerCli
         /// ids, as Get-View -Id takes them) until nothing more is needed. Without a fetch function, what
         /// is missing is reported as warnings when the inventory is built.
         /// </summary>
-        public void Complete(Func<IReadOnlyList<string>, IEnumerable<PSObject>> fetch)
+        public void Complete(Func<IReadOnlyList<string>, IEnumerable<PSObject>>? fetch)
         {
             if (fetch == null) return;
             var asked = new HashSet<string>(StringComparer.Ordinal);
@@ -174,10 +174,10 @@ namespace VirtCompliance.PowerShell.PowerCli
         /// <summary>References read only for following: a cluster's hosts, a VM's networks.</summary>
         private void ReadLinks(PSObject view, VimRef moRef, string label)
         {
-            string member = moRef.RefType == "ClusterComputeResource" ? "Host" : moRef.RefType == "VirtualMachine" ? "Network" : null;
+            string? member = moRef.RefType == "ClusterComputeResource" ? "Host" : moRef.RefType == "VirtualMachine" ? "Network" : null;
             if (member == null) return;
             var property = view.Properties[member] ?? throw new PowerCliShapeException(label, member);
-            var refs = (property.Value as System.Collections.IEnumerable)?.Cast<object>().Select(VimViewReader.Ref).Where(r => r != null).ToList();
+            var refs = (property.Value as System.Collections.IEnumerable)?.Cast<object>().Select(VimViewReader.Ref).OfType<VimRef>().ToList();
             if (refs != null && refs.Count > 0) _links[moRef.Value] = refs;
         }
 
@@ -197,7 +197,7 @@ namespace VirtCompliance.PowerShell.PowerCli
         }
 
         /// <summary>Impl objects' Uid: "/VIServer=user@vcsa-01.example.com:443/VMHost=HostSystem-host-21/".</summary>
-        private void NoteServer(string uid)
+        private void NoteServer(string? uid)
         {
             if (_server != null || uid == null) return;
             var start = uid.IndexOf("/VIServer=", StringComparison.Ordinal);
@@ -217,12 +217,13 @@ namespace VirtCompliance.PowerShell.PowerCli
                 _server = u.IsDefaultPort ? u.Host : $"{u.Host}:{u.Port}";
         }
 
-        private static string Name(PSObject o) => o.Properties["Name"]?.Value as string;
+        private static string? Name(PSObject o) => o.Properties["Name"]?.Value as string;
 
         /// <summary>"HostSystem-host-21" → HostSystem host-21 (the type never contains '-'; the value may).</summary>
-        private static VimRef ParseId(string id)
+        private static VimRef? ParseId(string? id)
         {
-            var dash = id?.IndexOf('-') ?? -1;
+            if (id == null) return null;
+            var dash = id.IndexOf('-');
             return dash > 0 && dash < id.Length - 1 ? new VimRef(id.Substring(0, dash), id.Substring(dash + 1)) : null;
         }
 
@@ -237,6 +238,6 @@ namespace VirtCompliance.PowerShell.PowerCli
             return name != null ? $"{type} '{name}'" : $"An object of type {type}";
         }
 
-        private static string Text(VimValue value) => (value as VimText)?.Text;
+        private static string? Text(VimValue? value) => (value as VimText)?.Text;
     }
 }

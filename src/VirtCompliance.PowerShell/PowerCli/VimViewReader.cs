@@ -22,9 +22,9 @@ namespace VirtCompliance.PowerShell.PowerCli
 
         /// <summary>The value at a property path ("config.firewall") of a view, or null when vSphere left it unset.</summary>
         /// <exception cref="PowerCliShapeException">A member on the path does not exist: the object is not shaped like a VMware.Vim view.</exception>
-        public static VimValue Read(PSObject view, string path, string what, Func<string, string, bool> keepItem)
+        public static VimValue? Read(PSObject view, string path, string what, Func<string, string?, bool> keepItem)
         {
-            object current = view;
+            object? current = view;
             var walked = "";
             foreach (var part in path.Split('.'))
             {
@@ -51,7 +51,7 @@ namespace VirtCompliance.PowerShell.PowerCli
         }
 
         /// <summary>A managed object reference read from a MoRef-shaped object (Type and Value), or null.</summary>
-        public static VimRef Ref(object value)
+        public static VimRef? Ref(object? value)
         {
             value = Unwrap(value);
             if (value == null) return null;
@@ -64,11 +64,11 @@ namespace VirtCompliance.PowerShell.PowerCli
         public static PSObject AsPSObject(object value) => value as PSObject ?? PSObject.AsPSObject(value);
 
         /// <summary>The object behind a PSObject wrapper, unless it is a PSCustomObject (whose members live on the wrapper).</summary>
-        public static object Unwrap(object value) =>
+        public static object? Unwrap(object? value) =>
             value is PSObject ps && !(ps.BaseObject is PSCustomObject) ? ps.BaseObject : value;
 
         /// <summary>The vim25 type name of an object: its class name (VMware.Vim.HostFirewallInfo → HostFirewallInfo), from the first of its type names.</summary>
-        public static string TypeName(object value)
+        public static string? TypeName(object value)
         {
             var names = AsPSObject(value).TypeNames;
             var first = names.Count > 0 ? names[0] : null;
@@ -80,12 +80,13 @@ namespace VirtCompliance.PowerShell.PowerCli
         /// <summary>vim25 data nests a dozen levels at most; deeper means a cycle, which wire data cannot have.</summary>
         private const int MaxDepth = 40;
 
-        private static VimValue Convert(object value, int depth = 0)
+        private static VimValue? Convert(object? value, int depth = 0)
         {
+            // A null is no value (and no level): checked first, since the message below names the value's type.
+            if (value == null) return null;
             if (depth > MaxDepth) throw new InvalidOperationException($"A {TypeName(value) ?? value.GetType().Name} value nests more than {MaxDepth} levels deep: it is not vim25 data.");
             switch (value)
             {
-                case null: return null;
                 case string s: return new VimText(s);
                 case bool b: return new VimText(b ? "true" : "false");
                 case DateTime d: return new VimText(d.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
@@ -102,7 +103,7 @@ namespace VirtCompliance.PowerShell.PowerCli
                 // or code properties a type extension may add, and not VMware.Vim's own client links.
                 if (property.MemberType != PSMemberTypes.Property && property.MemberType != PSMemberTypes.NoteProperty) continue;
                 if (Array.IndexOf(NotWireData, property.Name) >= 0) continue;
-                object v;
+                object? v;
                 try { v = Unwrap(property.Value); }
                 catch (GetValueInvocationException) { continue; }   // a computed member that throws is not data
                 if (v == null) continue;
@@ -156,6 +157,7 @@ namespace VirtCompliance.PowerShell.PowerCli
         /// <summary>An object of a kind the module does not read; <see cref="Member"/> is null.</summary>
         public PowerCliShapeException(string message) : base(message) { }
 
-        public string Member { get; }
+        /// <summary>The member the object lacks; null for the other shape errors.</summary>
+        public string? Member { get; }
     }
 }

@@ -23,7 +23,7 @@ namespace VirtCompliance.Vim.Cis
         private const string SessionHeader = "vmware-api-session-id";
         private readonly VimClient _vim;
         private readonly Uri _base;
-        private string _session;
+        private string? _session;
 
         public TagClient(VimClient vim)
         {
@@ -32,7 +32,7 @@ namespace VirtCompliance.Vim.Cis
         }
 
         /// <summary>Object id (e.g. "vm-42") → its tags. Null when the server has no CIS REST API (an ESXi host, an old simulator).</summary>
-        public async Task<Dictionary<string, List<VmTag>>> ReadAttachedTagsAsync(CancellationToken cancel)
+        public async Task<Dictionary<string, List<VmTag>>?> ReadAttachedTagsAsync(CancellationToken cancel)
         {
             try
             {
@@ -45,20 +45,21 @@ namespace VirtCompliance.Vim.Cis
             }
         }
 
-        private async Task<Dictionary<string, List<VmTag>>> ReadTagsAsync(CancellationToken cancel)
+        private async Task<Dictionary<string, List<VmTag>>?> ReadTagsAsync(CancellationToken cancel)
         {
             if (!await LoginAsync(cancel).ConfigureAwait(false)) return null;
             try
             {
-                var categories = new Dictionary<string, string>(StringComparer.Ordinal);
-                foreach (var id in Strings(await GetAsync("tagging/category", cancel).ConfigureAwait(false)))
-                    categories[id] = (string)(await GetAsync("tagging/category/id:" + Uri.EscapeDataString(id), cancel).ConfigureAwait(false))["name"];
+                // A category's name may be missing; its tags then name the category by id.
+                var categories = new Dictionary<string, string?>(StringComparer.Ordinal);
+                foreach (var id in Strings(await GetAsync("tagging/category", cancel).ConfigureAwait(false), "tagging/category"))
+                    categories[id] = (string?)(await GetValueAsync("tagging/category/id:" + Uri.EscapeDataString(id), cancel).ConfigureAwait(false))["name"];
                 var tags = new Dictionary<string, VmTag>(StringComparer.Ordinal);
-                foreach (var id in Strings(await GetAsync("tagging/tag", cancel).ConfigureAwait(false)))
+                foreach (var id in Strings(await GetAsync("tagging/tag", cancel).ConfigureAwait(false), "tagging/tag"))
                 {
-                    var tag = await GetAsync("tagging/tag/id:" + Uri.EscapeDataString(id), cancel).ConfigureAwait(false);
-                    categories.TryGetValue((string)tag["category_id"] ?? "", out var category);
-                    tags[id] = new VmTag { Category = category ?? (string)tag["category_id"], Name = (string)tag["name"] };
+                    var tag = await GetValueAsync("tagging/tag/id:" + Uri.EscapeDataString(id), cancel).ConfigureAwait(false);
+                    categories.TryGetValue((string?)tag["category_id"] ?? "", out var category);
+                    tags[id] = new VmTag { Category = category ?? (string?)tag["category_id"], Name = (string?)tag["name"] };
                 }
                 var result = new Dictionary<string, List<VmTag>>(StringComparer.Ordinal);
                 if (tags.Count == 0) return result;
@@ -66,10 +67,10 @@ namespace VirtCompliance.Vim.Cis
                 var attached = await SendAsync(HttpMethod.Post, "tagging/tag-association?~action=list-attached-objects-on-tags", body, cancel).ConfigureAwait(false);
                 foreach (var entry in (attached as JArray)?.Children<JObject>() ?? Enumerable.Empty<JObject>())
                 {
-                    if (!tags.TryGetValue((string)entry["tag_id"] ?? "", out var tag)) continue;
+                    if (!tags.TryGetValue((string?)entry["tag_id"] ?? "", out var tag)) continue;
                     foreach (var obj in entry["object_ids"]?.Children<JObject>() ?? Enumerable.Empty<JObject>())
                     {
-                        var objectId = (string)obj["id"];
+                        var objectId = (string?)obj["id"];
                         if (objectId == null) continue;
                         if (!result.TryGetValue(objectId, out var list)) result[objectId] = list = new List<VmTag>();
                         list.Add(tag);
@@ -84,13 +85,18 @@ namespace VirtCompliance.Vim.Cis
             }
         }
 
-        /// <summary>A list of ids; an empty list may come as null (Go encodes an empty slice that way).</summary>
-        private static IEnumerable<string> Strings(JToken token) => token is JArray array ? array.Values<string>() : Enumerable.Empty<string>();
+        /// <summary>A list of ids; an empty list may come as null (Go encodes an empty slice that way). A null id is a typed error naming the request.</summary>
+        private IEnumerable<string> Strings(JToken? token, string path) =>
+            token is JArray array
+                ? array.Values<string>().Select(id => id ?? throw new VimConnectionException($"{_base}{path} answered a list of ids with a null in it."))
+                : Enumerable.Empty<string>();
 
         private async Task<bool> LoginAsync(CancellationToken cancel)
         {
             var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_base, "session"));
-            var credential = _vim.Credential;
+            // A session attached from another client has no credential; the collector does not ask for tags then.
+            var credential = _vim.Credential
+                ?? throw new VimConnectionException($"The session to {_vim.Url.Host} was attached from another client and has no credential for the CIS REST API.");
             request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
                 Convert.ToBase64String(Encoding.UTF8.GetBytes(credential.UserName + ":" + credential.Password)));
             using (var response = await Send(request, "the CIS REST login", cancel).ConfigureAwait(false))
@@ -99,14 +105,21 @@ namespace VirtCompliance.Vim.Cis
                 if (response.StatusCode == HttpStatusCode.Unauthorized)
                     throw new Soap.InvalidLoginException("The CIS REST API refused the user name or password.", null);
                 var json = await Json(response, "session").ConfigureAwait(false);
-                _session = (string)json;
+                _session = (string?)json;
                 return _session != null;
             }
         }
 
-        private Task<JToken> GetAsync(string path, CancellationToken cancel) => SendAsync(HttpMethod.Get, path, null, cancel);
+        /// <summary>The answer's value; null when it has none.</summary>
+        private Task<JToken?> GetAsync(string path, CancellationToken cancel) => SendAsync(HttpMethod.Get, path, null, cancel);
 
-        private async Task<JToken> SendAsync(HttpMethod method, string path, JObject body, CancellationToken cancel)
+        /// <summary>The value of an answer that must have one (a category, a tag); an answer without is a typed error naming the server and request.</summary>
+        private async Task<JToken> GetValueAsync(string path, CancellationToken cancel) =>
+            await GetAsync(path, cancel).ConfigureAwait(false)
+                ?? throw new VimConnectionException($"{_base}{path} answered without a value.");
+
+        /// <summary>The answer's value (null when it has none, and for DELETE, whose answer is not read).</summary>
+        private async Task<JToken?> SendAsync(HttpMethod method, string path, JObject? body, CancellationToken cancel)
         {
             var request = new HttpRequestMessage(method, new Uri(_base, path));
             request.Headers.Add(SessionHeader, _session ?? "");
@@ -135,7 +148,7 @@ namespace VirtCompliance.Vim.Cis
             }
         }
 
-        private async Task<JToken> Json(HttpResponseMessage response, string what)
+        private async Task<JToken?> Json(HttpResponseMessage response, string what)
         {
             var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)

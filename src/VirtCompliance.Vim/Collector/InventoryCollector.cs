@@ -29,7 +29,7 @@ namespace VirtCompliance.Vim.Collector
         /// skipped unread (they are most of the bytes). A device is an adapter when its type is a
         /// VirtualEthernetCard subtype: the vim25 ones are named Virtual(E1000|E1000e|PCNet32|Vmxnet*|SriovEthernetCard).
         /// </summary>
-        public static bool KeepItem(string path, string itemType)
+        public static bool KeepItem(string path, string? itemType)
         {
             if (path != "config.hardware.device") return true;
             if (itemType == null) return false;
@@ -60,7 +60,7 @@ namespace VirtCompliance.Vim.Collector
         public IReadOnlyList<string> Warnings => _warnings;
 
         /// <summary>Collects the whole inventory (or the named clusters' part of it, wildcards allowed).</summary>
-        public async Task<Inv> CollectAsync(IReadOnlyCollection<string> clusters, CancellationToken cancel)
+        public async Task<Inv> CollectAsync(IReadOnlyCollection<string>? clusters, CancellationToken cancel)
         {
             Progress.Phase = "Creating a container view";
             var view = await _client.CreateContainerViewAsync(_client.RootFolder, ViewTypes, true, cancel).ConfigureAwait(false);
@@ -115,8 +115,8 @@ namespace VirtCompliance.Vim.Collector
         /// Maps objects read some other way (recorded responses, PowerCLI's VMware.Vim views) as if they
         /// had been read from the server at <paramref name="url"/>: the same mapping, so the same inventory.
         /// </summary>
-        public static Inv BuildFrom(IEnumerable<ObjectContent> objects, IReadOnlyDictionary<int, string> fieldNames, Uri url, string description, IReadOnlyCollection<string> clusters = null,
-            string softwareNotReadReason = null)
+        public static Inv BuildFrom(IEnumerable<ObjectContent> objects, IReadOnlyDictionary<int, string> fieldNames, Uri url, string description, IReadOnlyCollection<string>? clusters = null,
+            string? softwareNotReadReason = null)
         {
             var read = new InventoryMapping
             {
@@ -129,11 +129,18 @@ namespace VirtCompliance.Vim.Collector
 
         private async Task ReadFieldNamesAsync(CancellationToken cancel)
         {
-            if (_client.CustomFieldsManager == null) return;
-            var content = await _client.RetrieveObjectAsync(_client.CustomFieldsManager, new[] { "field" }, cancel).ConfigureAwait(false);
-            _read.FieldNames = InventoryMapping.Items(content?["field"]).OfType<VimObject>()
-                .Where(f => f.Int("key") != null && f.Text("name") != null)
-                .GroupBy(f => f.Int("key").Value).ToDictionary(g => g.Key, g => g.First().Text("name"));
+            var manager = _client.CustomFieldsManager;
+            if (manager == null) return;
+            var content = await _client.RetrieveObjectAsync(manager, new[] { "field" }, cancel).ConfigureAwait(false);
+            var fields = new Dictionary<int, string>();
+            foreach (var f in InventoryMapping.Items(content?["field"]).OfType<VimObject>())
+            {
+                // The first definition of a key wins; one without a key or a name is skipped.
+                var key = f.Int("key");
+                var name = f.Text("name");
+                if (key != null && name != null && !fields.ContainsKey(key.Value)) fields[key.Value] = name;
+            }
+            _read.FieldNames = fields;
         }
 
         /// <summary>
@@ -159,11 +166,12 @@ namespace VirtCompliance.Vim.Collector
                 {
                     var connectee = port.Object("connectee");
                     var vm = connectee?.Ref("connectedEntity");
-                    if (vm == null || connectee.Text("nicKey") == null) continue;
+                    var nicKey = connectee?.Text("nicKey");
+                    if (vm == null || nicKey == null) continue;
                     var config = port.Object("config");
                     var policy = config?.Object("setting")?.Object("filterPolicy");
                     var own = policy != null && policy.Bool("inherited") == false ? NetworkMapper.FilterOf(policy) ?? new TrafficFilter { Rules = Array.Empty<TrafficRule>() } : null;
-                    _read.Ports[(vm.Value, connectee.Text("nicKey"))] = (port.Text("key"), config?.Text("configVersion"), own);
+                    _read.Ports[(vm.Value, nicKey)] = (port.Text("key"), config?.Text("configVersion"), own);
                 }
             }
         }
@@ -185,8 +193,9 @@ namespace VirtCompliance.Vim.Collector
                     try
                     {
                         if (Volatile.Read(ref unsupported) != 0) return;
-                        var manager = (VimRef)host["configManager.imageConfigManager"];
-                        string level;
+                        // Never taken: the query above kept only the hosts whose manager is a reference.
+                        if (!(host["configManager.imageConfigManager"] is VimRef manager)) return;
+                        string? level;
                         IReadOnlyList<VimValue> packages;
                         using (var w = new SoapWriter("HostImageConfigGetAcceptance", manager)) level = Text(await _client.InvokeAsync(w, cancel).ConfigureAwait(false));
                         using (var w = new SoapWriter("fetchSoftwarePackages", manager)) packages = await _client.InvokeListAsync(w, cancel).ConfigureAwait(false);
@@ -219,12 +228,12 @@ namespace VirtCompliance.Vim.Collector
         }
 
         /// <summary>Why software was not read from any host, when it was not: says so on every host's software controls (NotEvaluated).</summary>
-        public string SoftwareNotReadReason
+        public string? SoftwareNotReadReason
         {
             get => _read.SoftwareNotReadReason;
             set => _read.SoftwareNotReadReason = value;
         }
 
-        private static string Text(VimValue value) => InventoryMapping.Text(value);
+        private static string? Text(VimValue? value) => InventoryMapping.Text(value);
     }
 }

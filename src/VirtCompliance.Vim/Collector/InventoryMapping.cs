@@ -26,24 +26,26 @@ namespace VirtCompliance.Vim.Collector
         /// <summary>Custom field key → name, for VM custom attributes.</summary>
         public Dictionary<int, string> FieldNames { get; set; } = new Dictionary<int, string>();
         /// <summary>VM id → its tags (CIS REST); null when tags were not read.</summary>
-        public Dictionary<string, List<VmTag>> Tags { get; set; }
-        /// <summary>(VM, adapter key) → its distributed port: key, configVersion, and its own filter when it overrides the portgroup's.</summary>
-        public Dictionary<(string vm, string nicKey), (string key, string configVersion, TrafficFilter filter)> Ports { get; } =
-            new Dictionary<(string, string), (string, string, TrafficFilter)>();
-        /// <summary>Host id → acceptance level and packages, for the hosts whose software was read.</summary>
-        public Dictionary<string, (string acceptance, HostPackage[] packages)> Software { get; } = new Dictionary<string, (string, HostPackage[])>(StringComparer.Ordinal);
+        public Dictionary<string, List<VmTag>>? Tags { get; set; }
+        /// <summary>(VM, adapter key) → its distributed port: key and configVersion (each null when the server gave none), and its own filter when it overrides the portgroup's.</summary>
+        public Dictionary<(string vm, string nicKey), (string? key, string? configVersion, TrafficFilter? filter)> Ports { get; } =
+            new Dictionary<(string, string), (string?, string?, TrafficFilter?)>();
+        /// <summary>Host id → acceptance level (null when the host gave none) and packages, for the hosts whose software was read.</summary>
+        public Dictionary<string, (string? acceptance, HostPackage[] packages)> Software { get; } = new Dictionary<string, (string?, HostPackage[])>(StringComparer.Ordinal);
         /// <summary>Why software was not read from any host, when it was not (-SkipSoftware, PowerCLI objects, an old server).</summary>
-        public string SoftwareNotReadReason { get; set; }
+        public string? SoftwareNotReadReason { get; set; }
 
         public IEnumerable<ObjectContent> OfType(params string[] types) => Objects.Values.Where(o => types.Contains(o.Obj.RefType));
 
         /// <summary>The inventory of everything read: each object by its type's mapper, references to objects outside the selection dropped.</summary>
-        public Inv Build(IReadOnlyCollection<string> clusterFilter, Uri url, string serverDescription)
+        public Inv Build(IReadOnlyCollection<string>? clusterFilter, Uri url, string? serverDescription)
         {
             var datacenters = OfType("Datacenter").Select(DatacenterMapper.Map).ToList();
             var switches = OfType("DistributedVirtualSwitch", "VmwareDistributedVirtualSwitch").Select(SwitchMapper.Map).ToList();
             var switchByUuid = OfType("DistributedVirtualSwitch", "VmwareDistributedVirtualSwitch")
-                .Where(o => Text(o["uuid"]) != null).GroupBy(o => Text(o["uuid"])).ToDictionary(g => g.Key, g => g.First().Obj.Value, StringComparer.OrdinalIgnoreCase);
+                .Where(o => Text(o["uuid"]) != null)
+                // The Where above left out the switches without a uuid, so the key is never null.
+                .GroupBy(o => Text(o["uuid"])!).ToDictionary(g => g.Key, g => g.First().Obj.Value, StringComparer.OrdinalIgnoreCase);
             var dvsByHost = new Dictionary<string, List<string>>(StringComparer.Ordinal);
             foreach (var s in switches)
                 foreach (var h in s.HostIds)
@@ -96,7 +98,7 @@ namespace VirtCompliance.Vim.Collector
         }
 
         /// <summary>The datacenter an object sits in, by walking up its parents.</summary>
-        public string DatacenterOf(string id)
+        public string? DatacenterOf(string? id)
         {
             for (var guard = 0; id != null && guard < 64; guard++)
             {
@@ -108,9 +110,10 @@ namespace VirtCompliance.Vim.Collector
         }
 
         /// <summary>"/DC/vm/Payments/DB": the names from the datacenter down to the VM's folder.</summary>
-        public string FolderPath(string folderId)
+        public string? FolderPath(string? folderId)
         {
-            var names = new List<string>();
+            // A folder without a name adds an empty segment, as string.Join writes null.
+            var names = new List<string?>();
             for (var guard = 0; folderId != null && guard < 64; guard++)
             {
                 if (!Objects.TryGetValue(folderId, out var o)) break;
@@ -123,7 +126,7 @@ namespace VirtCompliance.Vim.Collector
         }
 
         /// <summary>The items of an ArrayOf... value; empty for an absent or empty one; the value itself for a single item.</summary>
-        public static IEnumerable<VimValue> Items(VimValue value)
+        public static IEnumerable<VimValue> Items(VimValue? value)
         {
             if (value == null) return Enumerable.Empty<VimValue>();
             if (value is VimObject o && o.Type != null && o.Type.StartsWith("ArrayOf", StringComparison.Ordinal)) return o.Items;
@@ -131,7 +134,7 @@ namespace VirtCompliance.Vim.Collector
             return new[] { value };
         }
 
-        public static string Text(VimValue value) => value switch
+        public static string? Text(VimValue? value) => value switch
         {
             VimText t => t.Text,
             VimRef r => r.Value,

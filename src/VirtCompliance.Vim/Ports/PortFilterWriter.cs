@@ -26,7 +26,7 @@ namespace VirtCompliance.Vim.Ports
         public int Attempts { get; private set; }
 
         /// <summary>Writes <paramref name="filter"/> (null: back to the portgroup's filter) and returns the port's new configVersion.</summary>
-        public async Task<string> WriteAsync(VimRef dvs, string portKey, string configVersion, TrafficFilter filter, CancellationToken cancel)
+        public async Task<string?> WriteAsync(VimRef dvs, string portKey, string? configVersion, TrafficFilter? filter, CancellationToken cancel)
         {
             Attempts = 0;
             while (true)
@@ -45,8 +45,8 @@ namespace VirtCompliance.Vim.Ports
             }
         }
 
-        /// <summary>The port's current configVersion (FetchDVPorts with its key).</summary>
-        public async Task<string> ConfigVersionAsync(VimRef dvs, string portKey, CancellationToken cancel)
+        /// <summary>The port's current configVersion (FetchDVPorts with its key); null when the port reports none.</summary>
+        public async Task<string?> ConfigVersionAsync(VimRef dvs, string portKey, CancellationToken cancel)
         {
             using (var w = new SoapWriter("FetchDVPorts", dvs).Start("criteria").Text("portKey", portKey).End())
             {
@@ -58,7 +58,7 @@ namespace VirtCompliance.Vim.Ports
         }
 
         /// <summary>The ReconfigureDVPort_Task request (element order as the vim25 schema has it).</summary>
-        public static SoapWriter Request(VimRef dvs, string portKey, string configVersion, TrafficFilter filter)
+        public static SoapWriter Request(VimRef dvs, string portKey, string? configVersion, TrafficFilter? filter)
         {
             var w = new SoapWriter("ReconfigureDVPort_Task", dvs);
             w.Start("port").Text("operation", "edit").Text("key", portKey);
@@ -107,17 +107,17 @@ namespace VirtCompliance.Vim.Ports
             w.End();
         }
 
-        private static void Address(SoapWriter w, string name, string address)
+        private static void Address(SoapWriter w, string name, string? address)
         {
-            if (string.IsNullOrEmpty(address)) return;
+            if (address == null || address.Length == 0) return;
             var slash = address.IndexOf('/');
             if (slash < 0) w.Start(name, "SingleIp").Text("address", address).End();
             else w.Start(name, "IpRange").Text("addressPrefix", address.Substring(0, slash)).Text("prefixLength", address.Substring(slash + 1)).End();
         }
 
-        private static void Port(SoapWriter w, string name, string ports)
+        private static void Port(SoapWriter w, string name, string? ports)
         {
-            if (string.IsNullOrEmpty(ports)) return;
+            if (ports == null || ports.Length == 0) return;
             var dash = ports.IndexOf('-');
             if (dash < 0) w.Start(name, "DvsSingleIpPort").Text("portNumber", ports).End();
             else w.Start(name, "DvsIpPortRange").Text("startPortNumber", ports.Substring(0, dash)).Text("endPortNumber", ports.Substring(dash + 1)).End();

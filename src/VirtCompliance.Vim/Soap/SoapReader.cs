@@ -10,11 +10,12 @@ namespace VirtCompliance.Vim.Soap
     {
         public ObjectContent(VimRef obj) { Obj = obj; }
         public VimRef Obj { get; }
-        public Dictionary<string, VimValue> Properties { get; } = new Dictionary<string, VimValue>(StringComparer.Ordinal);
+        /// <summary>Path → value; a propSet without a val is kept, as null.</summary>
+        public Dictionary<string, VimValue?> Properties { get; } = new Dictionary<string, VimValue?>(StringComparer.Ordinal);
         /// <summary>Path → fault type, for properties the server could not return.</summary>
         public Dictionary<string, string> Missing { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
-        public VimValue this[string path] => Properties.TryGetValue(path, out var v) ? v : null;
+        public VimValue? this[string path] => Properties.TryGetValue(path, out var v) ? v : null;
     }
 
     /// <summary>
@@ -47,7 +48,7 @@ namespace VirtCompliance.Vim.Soap
         };
 
         /// <summary>The returnval of a response, or null for a void method. Throws the fault as a typed exception.</summary>
-        public static VimValue ReadReturn(Stream stream, string method)
+        public static VimValue? ReadReturn(Stream stream, string method)
         {
             var all = ReadReturns(stream, method);
             return all.Count == 0 ? null : all[0];
@@ -79,13 +80,13 @@ namespace VirtCompliance.Vim.Soap
         /// <paramref name="keepItem"/> (property path, item xsi:type) can drop items of array properties unread: a VM's
         /// config.hardware.device is most of a response, and the collector needs only its network adapters.
         /// </summary>
-        public static string ReadObjects(Stream stream, string method, Action<ObjectContent> onObject, Func<string, string, bool> keepItem = null)
+        public static string? ReadObjects(Stream stream, string method, Action<ObjectContent> onObject, Func<string, string?, bool>? keepItem = null)
         {
             using (var reader = XmlReader.Create(stream, Settings))
             {
                 MoveToBodyContent(reader, method);
                 if (reader.IsEmptyElement) return null;
-                string token = null;
+                string? token = null;
                 var responseDepth = reader.Depth;
                 reader.Read();
                 while (reader.Depth > responseDepth)
@@ -116,7 +117,7 @@ namespace VirtCompliance.Vim.Soap
         /// or null on the last page, read without parsing the objects (the schema puts the token
         /// first). Throws the fault when the answer is one.
         /// </summary>
-        public static string PeekToken(Stream stream, string method)
+        public static string? PeekToken(Stream stream, string method)
         {
             using (var reader = XmlReader.Create(stream, Settings))
             {
@@ -145,11 +146,11 @@ namespace VirtCompliance.Vim.Soap
             }
         }
 
-        private static ObjectContent ReadObjectContent(XmlReader reader, Func<string, string, bool> keepItem)
+        private static ObjectContent ReadObjectContent(XmlReader reader, Func<string, string?, bool>? keepItem)
         {
             var depth = reader.Depth;
-            ObjectContent content = null;
-            var pending = new List<KeyValuePair<string, VimValue>>();
+            ObjectContent? content = null;
+            var pending = new List<KeyValuePair<string, VimValue?>>();
             var missing = new List<KeyValuePair<string, string>>();
             if (reader.IsEmptyElement) { reader.Read(); throw new InvalidDataException("An 'objects' element without 'obj'."); }
             reader.Read();
@@ -167,7 +168,8 @@ namespace VirtCompliance.Vim.Soap
                     case "missingSet":
                         var m = ReadValue(reader) as VimObject ?? throw new InvalidDataException("A 'missingSet' element that is not a MissingProperty.");
                         var fault = m.Object("fault")?["fault"] ?? m["fault"];
-                        missing.Add(new KeyValuePair<string, string>(m.Text("path"), fault?.Type ?? "unknown"));
+                        var missingPath = m.Text("path") ?? throw new InvalidDataException("A 'missingSet' element without 'path'.");
+                        missing.Add(new KeyValuePair<string, string>(missingPath, fault?.Type ?? "unknown"));
                         break;
                     default:
                         reader.Skip();
@@ -181,12 +183,12 @@ namespace VirtCompliance.Vim.Soap
             return content;
         }
 
-        /// <summary>A propSet: its name, then its value, with array items filtered as the caller asks.</summary>
-        private static KeyValuePair<string, VimValue> ReadPropSet(XmlReader reader, Func<string, string, bool> keepItem)
+        /// <summary>A propSet: its name, then its value (null without a val), with array items filtered as the caller asks.</summary>
+        private static KeyValuePair<string, VimValue?> ReadPropSet(XmlReader reader, Func<string, string?, bool>? keepItem)
         {
-            string name = null;
-            VimValue value = null;
-            if (reader.IsEmptyElement) { reader.Read(); return new KeyValuePair<string, VimValue>(null, null); }
+            string? name = null;
+            VimValue? value = null;
+            if (reader.IsEmptyElement) { reader.Read(); throw new InvalidDataException("A 'propSet' element without 'name'."); }
             var depth = reader.Depth;
             reader.Read();
             while (reader.Depth > depth)
@@ -197,11 +199,12 @@ namespace VirtCompliance.Vim.Soap
                 else reader.Skip();
             }
             reader.Read();
-            return new KeyValuePair<string, VimValue>(name, value);
+            if (name == null) throw new InvalidDataException("A 'propSet' element without 'name'.");
+            return new KeyValuePair<string, VimValue?>(name, value);
         }
 
         /// <summary>An ArrayOf... value whose items the filter may skip unread; any other value as usual.</summary>
-        private static VimValue ReadFilteredArray(XmlReader reader, string path, Func<string, string, bool> keepItem)
+        private static VimValue ReadFilteredArray(XmlReader reader, string path, Func<string, string?, bool> keepItem)
         {
             var arrayType = XsiType(reader);
             if (arrayType == null || !arrayType.StartsWith("ArrayOf", StringComparison.Ordinal) || reader.IsEmptyElement || keepItem(path, null))
@@ -219,7 +222,7 @@ namespace VirtCompliance.Vim.Soap
             return array;
         }
 
-        private static string XsiType(XmlReader reader)
+        private static string? XsiType(XmlReader reader)
         {
             var type = reader.GetAttribute("type", XsiNs);
             return type == null ? null : StripPrefix(type);
@@ -247,8 +250,8 @@ namespace VirtCompliance.Vim.Soap
         {
             var fault = ReadValue(reader) as VimObject ?? throw new InvalidDataException($"{method}: a SOAP fault without faultcode or faultstring.");
             var message = fault.Text("faultstring");
-            VimObject detail = null;
-            string type = null;
+            VimObject? detail = null;
+            string? type = null;
             if (fault.Object("detail") is VimObject d)
             {
                 foreach (var f in d.Fields)
@@ -265,7 +268,7 @@ namespace VirtCompliance.Vim.Soap
         public static VimValue ReadValue(XmlReader reader)
         {
             if (reader.Depth > MaxDepth) throw new InvalidDataException($"the answer nests elements more than {MaxDepth} deep; no vim25 answer does.");
-            string xsiType = null, refType = null;
+            string? xsiType = null, refType = null;
             if (reader.HasAttributes)
             {
                 while (reader.MoveToNextAttribute())
@@ -282,8 +285,8 @@ namespace VirtCompliance.Vim.Soap
             }
             var depth = reader.Depth;
             reader.Read();
-            VimObject obj = null;
-            string text = null;
+            VimObject? obj = null;
+            string? text = null;
             while (reader.Depth > depth)
             {
                 switch (reader.NodeType)
@@ -310,7 +313,7 @@ namespace VirtCompliance.Vim.Soap
             return Typed(new VimText(text ?? ""), xsiType);
         }
 
-        private static VimValue Typed(VimValue value, string type)
+        private static VimValue Typed(VimValue value, string? type)
         {
             value.Type = type;
             return value;

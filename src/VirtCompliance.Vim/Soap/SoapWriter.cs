@@ -47,7 +47,7 @@ namespace VirtCompliance.Vim.Soap
         public SoapWriter Int(string name, int value) => Text(name, value.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         /// <summary>Opens a data-object element, with an xsi:type when the schema's declared type is a base type.</summary>
-        public SoapWriter Start(string name, string xsiType = null)
+        public SoapWriter Start(string name, string? xsiType = null)
         {
             _xml.WriteStartElement(name, VimNs);
             if (xsiType != null) _xml.WriteAttributeString("xsi", "type", SoapReader.XsiNs, xsiType);

@@ -15,7 +15,7 @@ namespace VirtCompliance.Vim.Soap
     {
         /// <summary>The xsi:type, without prefix ("HostFirewallInfo", "string", "ArrayOfManagedObjectReference"); null when the wire gave none.</summary>
         /// <remarks>Settable so that values can also be built from other sources of vim25 data (PowerCLI's VMware.Vim objects).</remarks>
-        public string Type { get; set; }
+        public string? Type { get; set; }
     }
 
     /// <summary>A primitive (xsd:string, xsd:int, xsd:boolean, enums ...): its text.</summary>
@@ -46,7 +46,7 @@ namespace VirtCompliance.Vim.Soap
         public IReadOnlyList<KeyValuePair<string, VimValue>> Fields => _fields;
 
         /// <summary>The first field of that name, or null.</summary>
-        public VimValue this[string name]
+        public VimValue? this[string name]
         {
             get
             {
@@ -66,10 +66,10 @@ namespace VirtCompliance.Vim.Soap
         /// <summary>Every item of an ArrayOf... value, whatever the element name.</summary>
         public IEnumerable<VimValue> Items => _fields.Select(f => f.Value);
 
-        public VimObject Object(string name) => this[name] as VimObject;
+        public VimObject? Object(string name) => this[name] as VimObject;
         public IEnumerable<VimObject> Objects(string name) => All(name).OfType<VimObject>();
-        public string Text(string name) => (this[name] as VimText)?.Text;
-        public VimRef Ref(string name) => this[name] as VimRef;
+        public string? Text(string name) => (this[name] as VimText)?.Text;
+        public VimRef? Ref(string name) => this[name] as VimRef;
 
         public bool? Bool(string name)
         {
@@ -81,9 +81,9 @@ namespace VirtCompliance.Vim.Soap
             int.TryParse(Text(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : (int?)null;
 
         /// <summary>Follows a dotted path ("defaultPolicy.incomingBlocked") through single fields.</summary>
-        public VimValue Path(string path)
+        public VimValue? Path(string path)
         {
-            VimValue current = this;
+            VimValue? current = this;
             foreach (var part in path.Split('.'))
             {
                 if (!(current is VimObject o)) return null;

@@ -144,5 +144,13 @@ namespace VirtCompliance.Tests.Cmdlets
             var hosts = drift.Cast<HostControlDrift>().Select(d => d.Host).Distinct().ToArray();
             Assert.Equal(new[] { "esx-pay-03.lab.local" }, hosts);
         }
+
+        [Fact]
+        public void New_ComplianceBaseline_for_an_unknown_host_is_HostNotFound_even_beside_a_host_without_a_name()
+        {
+            var inv = new Inventory("lab", DateTimeOffset.UtcNow, "test", hosts: new[] { new Host { Id = "host-1" } });
+            var ex = Throws("New-ComplianceBaseline -Inventory $inv -ReferenceHost esx-nosuch -Name gold", ("inv", inv));
+            Assert.Equal("HostNotFound", ex.ErrorRecord.FullyQualifiedErrorId.Split(',')[0]);
+        }
     }
 }

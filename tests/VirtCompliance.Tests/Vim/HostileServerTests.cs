@@ -131,6 +131,24 @@ namespace VirtCompliance.Tests.Vim
         }
 
         [Fact]
+        public async Task A_cis_category_answer_without_a_value_is_a_typed_error_naming_the_server_and_request()
+        {
+            static HostileAnswer Json(string json) => new HostileAnswer { ContentType = "application/json", Body = Encoding.UTF8.GetBytes(json) };
+            using (var server = new HostileServer((m, n) =>
+                m == "POST /rest/com/vmware/cis/session" ? Json("{\"value\": \"token\"}")
+                : m == "GET /rest/com/vmware/cis/tagging/category" ? Json("{\"value\": [\"c1\"]}")
+                : m.StartsWith("GET /rest/com/vmware/cis/tagging/category/id:", StringComparison.Ordinal) ? Json("{}")
+                : m.StartsWith("DELETE /rest/", StringComparison.Ordinal) ? Json("{}")
+                : HostileServer.Behave(m, n)))
+            using (var client = await VimClient.ConnectAsync(server.Url, Account, Options(server), CancellationToken.None))
+            {
+                var ex = await Assert.ThrowsAsync<VimConnectionException>(() => new VirtCompliance.Vim.Cis.TagClient(client).ReadAttachedTagsAsync(CancellationToken.None));
+                Assert.Contains(server.Url.Host, ex.Message);
+                Assert.Contains("tagging/category/id:c1", ex.Message);
+            }
+        }
+
+        [Fact]
         public async Task An_answer_with_more_after_its_envelope_is_refused()
         {
             using (var server = new HostileServer(HostileServer.Until("RetrieveServiceContent",
@@ -240,6 +258,10 @@ namespace VirtCompliance.Tests.Vim
         [InlineData("<objects><obj><type>Folder</type></obj></objects>")]                             // obj that is not a reference
         [InlineData("<objects><obj type=\"Folder\">group-d1</obj><missingSet>gone</missingSet></objects>")] // missingSet that is text
         [InlineData("<objects><propSet><name>name</name></propSet></objects>")]                        // no obj at all
+        // A propSet without a name, an empty propSet, a missingSet without a path (each once put a null key in a dictionary).
+        [InlineData("<objects><obj type=\"Folder\">group-d1</obj><propSet><val>x</val></propSet></objects>")]
+        [InlineData("<objects><obj type=\"Folder\">group-d1</obj><propSet/></objects>")]
+        [InlineData("<objects><obj type=\"Folder\">group-d1</obj><missingSet><fault><fault/></fault></missingSet></objects>")]
         public async Task A_page_of_the_wrong_shape_is_a_typed_error_naming_the_method(string objects)
         {
             using (var server = new HostileServer((m, n) => m == "RetrievePropertiesEx"

@@ -57,14 +57,14 @@ namespace VirtCompliance.Vim.Collector.Mappers
                 Rules = rules,
                 DrsVmOverrides = (config?.Objects("drsVmConfig") ?? Enumerable.Empty<VimObject>()).Where(c => c.Ref("key") != null).Select(c => new DrsVmOverride
                 {
-                    VmId = c.Ref("key").Value,
+                    VmId = c.Ref("key")?.Value,
                     Enabled = c.Bool("enabled") ?? true,
                     Behavior = Behavior(c.Text("behavior")),
                 }).ToArray(),
             };
         }
 
-        private static DrsAutomationLevel? Behavior(string text)
+        private static DrsAutomationLevel? Behavior(string? text)
         {
             switch (text)
             {

@@ -15,7 +15,7 @@ namespace VirtCompliance.Vim.Collector.Mappers
             Id = o.Obj.Value,
             Name = Text(o["name"]),
             Type = Text(o["summary.type"]),
-            HostIds = Items(o["host"]).OfType<VimObject>().Select(m => m.Ref("key")?.Value).Where(id => id != null).ToArray(),
+            HostIds = Items(o["host"]).OfType<VimObject>().Select(m => m.Ref("key")?.Value).OfType<string>().ToArray(),
         };
     }
 }

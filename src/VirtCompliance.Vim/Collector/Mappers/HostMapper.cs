@@ -43,33 +43,35 @@ namespace VirtCompliance.Vim.Collector.Mappers
                     OutgoingBlocked = firewall?.Object("defaultPolicy")?.Bool("outgoingBlocked") ?? true,
                     Rulesets = (firewall?.Objects("ruleset") ?? Enumerable.Empty<VimObject>()).Select(r => new FirewallRuleset
                     {
-                        Key = r.Text("key"),
+                        // The model's keys are never null ("" when unknown): a snapshot written with none reads back as "".
+                        Key = r.Text("key") ?? "",
                         Label = r.Text("label"),
                         Enabled = r.Bool("enabled") ?? false,
                         AllowedAllIp = r.Object("allowedHosts")?.Bool("allIp") ?? true,
-                        AllowedIps = r.Object("allowedHosts")?.All("ipAddress").Select(Text).ToArray() ?? Array.Empty<string>(),
+                        // An address that is not text is left out: a null list item would make a snapshot that cannot be read back.
+                        AllowedIps = r.Object("allowedHosts")?.All("ipAddress").Select(Text).OfType<string>().ToArray() ?? Array.Empty<string>(),
                         AllowedNetworks = r.Object("allowedHosts")?.Objects("ipNetwork").Select(n => $"{n.Text("network")}/{n.Text("prefixLength")}").ToArray() ?? Array.Empty<string>(),
                     }).ToArray(),
                 },
                 Services = ((o["config.service"] as VimObject)?.Objects("service") ?? Enumerable.Empty<VimObject>()).Select(s => new HostService
                 {
-                    Key = s.Text("key"),
+                    Key = s.Text("key") ?? "",
                     Label = s.Text("label"),
                     Running = s.Bool("running") ?? false,
                     Policy = s.Text("policy") == "on" ? ServicePolicy.On : s.Text("policy") == "automatic" ? ServicePolicy.Automatic : ServicePolicy.Off,
                 }).ToArray(),
-                AdvancedOptions = Items(o["config.option"]).OfType<VimObject>().Where(v => v.Text("key") != null)
-                    .GroupBy(v => v.Text("key")).ToDictionary(g => g.Key, g => Text(g.First()["value"]) ?? "", StringComparer.Ordinal),
-                NtpServers = (o["config.dateTimeInfo"] as VimObject)?.Object("ntpConfig")?.All("server").Select(Text).ToArray() ?? Array.Empty<string>(),
+                AdvancedOptions = Options(o["config.option"]),
+                // Servers and uplinks that are not text are left out, as above.
+                NtpServers = (o["config.dateTimeInfo"] as VimObject)?.Object("ntpConfig")?.All("server").Select(Text).OfType<string>().ToArray() ?? Array.Empty<string>(),
                 StandardSwitches = vswitches.Select(s => new StandardSwitch
                 {
                     Name = s.Text("name"),
                     Mtu = s.Int("mtu") ?? 1500,
-                    Uplinks = s.Object("spec")?.Object("bridge")?.All("nicDevice").Select(Text).ToArray()
-                        ?? s.All("pnic").Select(p => Text(p)?.Split('-').Last()).ToArray(),
+                    Uplinks = s.Object("spec")?.Object("bridge")?.All("nicDevice").Select(Text).OfType<string>().ToArray()
+                        ?? s.All("pnic").Select(p => Text(p)?.Split('-').Last()).OfType<string>().ToArray(),
                     Security = NetworkMapper.SecurityOf(s.Object("spec")?.Object("policy")?.Object("security"), wrapped: false),
                 }).ToArray(),
-                Portgroups = Items(o["config.network.portgroup"]).OfType<VimObject>().Select(p => p.Object("spec")).Where(s => s != null).Select(s => new HostPortgroup
+                Portgroups = Items(o["config.network.portgroup"]).OfType<VimObject>().Select(p => p.Object("spec")).OfType<VimObject>().Select(s => new HostPortgroup
                 {
                     Name = s.Text("name"),
                     VSwitch = s.Text("vswitchName"),
@@ -83,6 +85,18 @@ namespace VirtCompliance.Vim.Collector.Mappers
                 DatastoreIds = Items(o["datastore"]).OfType<VimRef>().Select(r => r.Value).ToArray(),
                 NetworkIds = Items(o["network"]).OfType<VimRef>().Select(r => r.Value).ToArray(),
             };
+        }
+
+        /// <summary>The advanced options by key (the first of a key wins; one without a key is left out), a value that is not text as "".</summary>
+        private static Dictionary<string, string> Options(VimValue? options)
+        {
+            var result = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var option in Items(options).OfType<VimObject>())
+            {
+                var key = option.Text("key");
+                if (key != null && !result.ContainsKey(key)) result[key] = Text(option["value"]) ?? "";
+            }
+            return result;
         }
 
         /// <summary>Which property paths carry which part of a host's configuration.</summary>
@@ -100,7 +114,7 @@ namespace VirtCompliance.Vim.Collector.Mappers
         /// not judged on the model's empty defaults. Portgroups may legitimately be absent (a host on
         /// distributed switches only), so only a fault counts for them.
         /// </summary>
-        private static IReadOnlyDictionary<string, string> NotReported(InventoryMapping m, ObjectContent o, bool softwareRead)
+        private static IReadOnlyDictionary<string, string>? NotReported(InventoryMapping m, ObjectContent o, bool softwareRead)
         {
             if (Text(o["runtime.connectionState"]) != "connected") return null;
             var result = new Dictionary<string, string>(StringComparer.Ordinal);

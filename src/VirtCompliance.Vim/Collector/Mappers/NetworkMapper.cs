@@ -54,7 +54,7 @@ namespace VirtCompliance.Vim.Collector.Mappers
         }
 
         /// <summary>A security policy; distributed ones wrap each value in a BoolPolicy (inherited, value).</summary>
-        internal static SecurityPolicy SecurityOf(VimObject policy, bool wrapped)
+        internal static SecurityPolicy SecurityOf(VimObject? policy, bool wrapped)
         {
             if (policy == null) return new SecurityPolicy();
             bool? Read(string name) => wrapped ? policy.Object(name)?.Bool("value") : policy.Bool(name);
@@ -62,11 +62,11 @@ namespace VirtCompliance.Vim.Collector.Mappers
         }
 
         /// <summary>The traffic filter of a DvsFilterPolicy (its DvsTrafficFilterConfig), or null when there is none.</summary>
-        public static TrafficFilter FilterOf(VimObject policy)
+        public static TrafficFilter? FilterOf(VimObject? policy)
         {
             var config = policy?.Objects("filterConfig").FirstOrDefault(c => c.Type == null || c.Type == "DvsTrafficFilterConfig" || c.Object("trafficRuleset") != null);
             var ruleset = config?.Object("trafficRuleset");
-            if (ruleset == null) return null;
+            if (config == null || ruleset == null) return null;
             return new TrafficFilter
             {
                 Enabled = ruleset.Bool("enabled") ?? true,
@@ -99,7 +99,7 @@ namespace VirtCompliance.Vim.Collector.Mappers
         }
 
         /// <summary>A rule's action from its vSphere type name (DvsDropNetworkRuleAction is Drop); none, or one this release does not know, lets packets pass.</summary>
-        private static TrafficAction ActionOf(string type)
+        private static TrafficAction ActionOf(string? type)
         {
             switch (type)
             {
@@ -115,15 +115,16 @@ namespace VirtCompliance.Vim.Collector.Mappers
             }
         }
 
-        private static IReadOnlyList<string> Address(VimValue value)
+        private static IReadOnlyList<string> Address(VimValue? value)
         {
             if (!(value is VimObject a)) return Array.Empty<string>();
             if (a.Text("addressPrefix") != null) return new[] { $"{a.Text("addressPrefix")}/{a.Text("prefixLength")}" };
-            if (a.Text("address") != null) return new[] { a.Text("address") };
+            var address = a.Text("address");
+            if (address != null) return new[] { address };
             return Array.Empty<string>();
         }
 
-        private static string Port(VimValue value)
+        private static string? Port(VimValue? value)
         {
             if (!(value is VimObject p)) return null;
             if (p.Text("portNumber") != null) return p.Text("portNumber");

@@ -26,7 +26,7 @@ namespace VirtCompliance.Vim.Collector.Mappers
                 if (device.Text("macAddress") == null && device.Object("backing")?.Type?.StartsWith("VirtualEthernetCard", StringComparison.Ordinal) != true) continue;
                 var key = device.Int("key") ?? 0;
                 var backing = device.Object("backing");
-                string networkId = null, dvsId = null, portKey = null;
+                string? networkId = null, dvsId = null, portKey = null;
                 if (backing?.Type == "VirtualEthernetCardDistributedVirtualPortBackingInfo")
                 {
                     var port = backing.Object("port");
@@ -39,8 +39,8 @@ namespace VirtCompliance.Vim.Collector.Mappers
                 var mac = device.Text("macAddress");
                 var guest = guestNics.FirstOrDefault(g => g.Int("deviceConfigId") == key)
                     ?? guestNics.FirstOrDefault(g => mac != null && string.Equals(g.Text("macAddress"), mac, StringComparison.OrdinalIgnoreCase));
-                string portConfigVersion = null;
-                TrafficFilter portFilter = null;
+                string? portConfigVersion = null;
+                TrafficFilter? portFilter = null;
                 if (m.Ports.TryGetValue((o.Obj.Value, key.ToString(CultureInfo.InvariantCulture)), out var dvPort))
                 {
                     portKey = dvPort.key ?? portKey;
@@ -58,7 +58,7 @@ namespace VirtCompliance.Vim.Collector.Mappers
                     DvsId = dvsId,
                     PortKey = portKey,
                     Connected = device.Object("connectable")?.Bool("connected") ?? true,
-                    IpAddresses = guest?.All("ipAddress").Select(Text).Where(ip => !string.IsNullOrEmpty(ip)).ToArray() ?? Array.Empty<string>(),
+                    IpAddresses = guest?.All("ipAddress").Select(Text).OfType<string>().Where(ip => ip.Length > 0).ToArray() ?? Array.Empty<string>(),
                 });
             }
             var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
