@@ -17,8 +17,8 @@ namespace VirtCompliance.Model
         /// <summary>What a person should know about the collection: data the source could not read, and why.</summary>
         IReadOnlyList<string> Warnings { get; }
 
-        /// <summary>Collects the whole inventory, or the named clusters' part of it (wildcards allowed).</summary>
-        Task<Inventory> CollectAsync(IReadOnlyCollection<string> clusters, CancellationToken cancel);
+        /// <summary>Collects the whole inventory (clusters null or empty), or the named clusters' part of it (wildcards allowed).</summary>
+        Task<Inventory> CollectAsync(IReadOnlyCollection<string>? clusters, CancellationToken cancel);
     }
 
     /// <summary>Where a collection is: for progress bars.</summary>

@@ -125,7 +125,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
             IInventorySource collector = new InventoryCollector(server.Client) { ReadSoftware = readSoftware };
             var progress = new ProgressRecord(7, "Collecting the inventory of " + server.Name, "Connecting");
             // No clusters named is the whole inventory, as an empty list is.
-            var inventory = Run(cmdlet, c => collector.CollectAsync(clusters ?? Array.Empty<string>(), c), cancel, () =>
+            var inventory = Run(cmdlet, c => collector.CollectAsync(clusters, c), cancel, () =>
             {
                 progress.StatusDescription = $"{collector.Progress.Phase}: {collector.Progress.ObjectsRead} objects read";
                 return progress;

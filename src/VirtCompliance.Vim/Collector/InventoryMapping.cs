@@ -45,7 +45,7 @@ namespace VirtCompliance.Vim.Collector
             var switchByUuid = OfType("DistributedVirtualSwitch", "VmwareDistributedVirtualSwitch")
                 .Where(o => Text(o["uuid"]) != null)
                 // The Where above left out the switches without a uuid, so the key is never null.
-                .GroupBy(o => Text(o["uuid"])!).ToDictionary(g => g.Key, g => g.First().Obj.Value, StringComparer.OrdinalIgnoreCase);
+                .GroupBy(o => Text(o["uuid"])!, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First().Obj.Value, StringComparer.OrdinalIgnoreCase);
             var dvsByHost = new Dictionary<string, List<string>>(StringComparer.Ordinal);
             foreach (var s in switches)
                 foreach (var h in s.HostIds)
