@@ -51,25 +51,46 @@ namespace VirtCompliance.Common
         /// <summary>Reads a stream as UTF-8 text (a UTF-8 or UTF-16 byte-order mark is honoured) within the size limit.</summary>
         public static string ReadText(Stream stream, string file, long maxBytes = MaxBytes)
         {
-            var buffer = new MemoryStream();
-            var chunk = new byte[81920];
-            int n;
-            while ((n = stream.Read(chunk, 0, chunk.Length)) > 0)
+            byte[] bytes;
+            int count;
+            if (stream.CanSeek)
             {
-                if (buffer.Length + n > maxBytes) throw new DataFileException(file, 0, 0, $"the file is larger than {maxBytes / 1048576} MB, the most read.");
-                buffer.Write(chunk, 0, n);
+                // A file or a buffer: its length is known, so read it into one array of that size.
+                var length = stream.Length - stream.Position;
+                if (length > maxBytes) throw TooLarge(file, maxBytes);
+                bytes = new byte[length];
+                count = 0;
+                int n;
+                while (count < bytes.Length && (n = stream.Read(bytes, count, bytes.Length - count)) > 0) count += n;
             }
-            var bytes = buffer.ToArray();
+            else
+            {
+                var buffer = new MemoryStream();
+                var chunk = new byte[81920];
+                int n;
+                while ((n = stream.Read(chunk, 0, chunk.Length)) > 0)
+                {
+                    if (buffer.Length + n > maxBytes) throw TooLarge(file, maxBytes);
+                    buffer.Write(chunk, 0, n);
+                }
+                bytes = buffer.GetBuffer();
+                count = (int)buffer.Length;
+            }
             try
             {
-                using (var reader = new StreamReader(new MemoryStream(bytes), new UTF8Encoding(false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: true))
-                    return reader.ReadToEnd();
+                if (count >= 2 && bytes[0] == 0xFF && bytes[1] == 0xFE) return new UnicodeEncoding(false, false, throwOnInvalidBytes: true).GetString(bytes, 2, count - 2);
+                if (count >= 2 && bytes[0] == 0xFE && bytes[1] == 0xFF) return new UnicodeEncoding(true, false, throwOnInvalidBytes: true).GetString(bytes, 2, count - 2);
+                var start = count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0;
+                return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes, start, count - start);
             }
             catch (DecoderFallbackException)
             {
                 throw new DataFileException(file, 0, 0, "the file is not UTF-8 text.");
             }
         }
+
+        private static DataFileException TooLarge(string file, long maxBytes) =>
+            new DataFileException(file, 0, 0, $"the file is larger than {maxBytes / 1048576} MB, the most read.");
 
         private sealed class Scanner
         {
@@ -100,16 +121,60 @@ namespace VirtCompliance.Common
             // Containers are tracked on an explicit stack, so depth costs memory, not call frames.
             private enum Expect { Value, KeyOrEnd, Key, Colon, CommaOrEnd }
 
+            /// <summary>
+            /// One open object or array. An object remembers its keys to refuse a second one of the same
+            /// name: as places in the text while they are few and written without escapes (no copy, no
+            /// set per object, which a snapshot has a million of), as a set of strings beyond that.
+            /// Frames are reused from one container to the next at the same depth.
+            /// </summary>
             private sealed class Frame
             {
+                private const int FewKeys = 16;
                 public bool IsObject;
-                public HashSet<string>? Keys;
-                public bool Empty = true;
+                private readonly List<(int start, int length)> _spans = new List<(int, int)>();
+                private HashSet<string>? _many;
+
+                public void Open(bool isObject)
+                {
+                    IsObject = isObject;
+                    _spans.Clear();
+                    _many = null;
+                }
+
+                /// <summary>False when the object has the key already. <paramref name="decoded"/> is the key when it had escapes.</summary>
+                public bool AddKey(string text, int start, int length, string? decoded)
+                {
+                    if (decoded == null && _many == null && _spans.Count < FewKeys)
+                    {
+                        foreach (var (s, l) in _spans)
+                            if (l == length && string.CompareOrdinal(text, s, text, start, length) == 0) return false;
+                        _spans.Add((start, length));
+                        return true;
+                    }
+                    if (_many == null)
+                    {
+                        _many = new HashSet<string>(StringComparer.Ordinal);
+                        foreach (var (s, l) in _spans) _many.Add(text.Substring(s, l));
+                    }
+                    return _many.Add(decoded ?? text.Substring(start, length));
+                }
             }
+
+            private readonly List<Frame> _frames = new List<Frame>();
+            private int _depth;
+
+            private Frame Push(bool isObject)
+            {
+                if (_depth == _frames.Count) _frames.Add(new Frame());
+                var frame = _frames[_depth++];
+                frame.Open(isObject);
+                return frame;
+            }
+
+            private Frame Top => _frames[_depth - 1];
 
             private void Values()
             {
-                var stack = new Stack<Frame>();
                 var expect = Expect.Value;
                 while (true)
                 {
@@ -122,32 +187,43 @@ namespace VirtCompliance.Common
                         case Expect.Value:
                             if (c == '{' || c == '[')
                             {
-                                if (stack.Count >= MaxDepth) throw Error($"objects and arrays nest more than {MaxDepth} deep.");
+                                if (_depth >= MaxDepth) throw Error($"objects and arrays nest more than {MaxDepth} deep.");
                                 _pos++;
-                                stack.Push(new Frame { IsObject = c == '{', Keys = c == '{' ? new HashSet<string>(StringComparer.Ordinal) : null });
+                                Push(c == '{');
                                 expect = c == '{' ? Expect.KeyOrEnd : Expect.Value;
                                 // An empty array closes straight away.
                                 if (c == '[')
                                 {
                                     SkipSpace();
-                                    if (_pos < _text.Length && _text[_pos] == ']') { _pos++; stack.Pop(); if (stack.Count == 0) return; expect = Expect.CommaOrEnd; }
+                                    if (_pos < _text.Length && _text[_pos] == ']') { _pos++; _depth--; if (_depth == 0) return; expect = Expect.CommaOrEnd; }
                                 }
                                 continue;
                             }
                             Scalar();
-                            if (stack.Count == 0) return;
-                            stack.Peek().Empty = false;
+                            if (_depth == 0) return;
                             expect = Expect.CommaOrEnd;
                             continue;
                         case Expect.KeyOrEnd:
                         case Expect.Key:
-                            if (c == '}' && expect == Expect.KeyOrEnd) { _pos++; stack.Pop(); if (stack.Count == 0) return; expect = Expect.CommaOrEnd; continue; }
+                            if (c == '}' && expect == Expect.KeyOrEnd) { _pos++; _depth--; if (_depth == 0) return; expect = Expect.CommaOrEnd; continue; }
                             if (c != '"') throw Error(c == '\'' ? "keys and strings are in double quotes." : "expected a key in double quotes.");
                             var keyLine = _line;
                             var keyColumn = _pos - _lineStart + 1;
-                            var key = String(keep: true)!;
-                            // An object's frame always has its key set.
-                            if (!stack.Peek().Keys!.Add(key)) throw new DataFileException(_file, keyLine, keyColumn, $"'{key}' appears twice in the same object.");
+                            var open = _pos;
+                            String();
+                            var keyStart = open + 1;
+                            var keyLength = _pos - 1 - keyStart;
+                            // A key with escapes is compared by what it says, not how it is written.
+                            string? decoded = null;
+                            if (_text.IndexOf('\\', keyStart, keyLength) >= 0)
+                            {
+                                var end = _pos;
+                                _pos = open;
+                                decoded = String(keep: true);
+                                _pos = end;
+                            }
+                            if (!Top.AddKey(_text, keyStart, keyLength, decoded))
+                                throw new DataFileException(_file, keyLine, keyColumn, $"'{decoded ?? _text.Substring(keyStart, keyLength)}' appears twice in the same object.");
                             expect = Expect.Colon;
                             continue;
                         case Expect.Colon:
@@ -156,7 +232,7 @@ namespace VirtCompliance.Common
                             expect = Expect.Value;
                             continue;
                         case Expect.CommaOrEnd:
-                            var top = stack.Peek();
+                            var top = Top;
                             if (c == ',')
                             {
                                 _pos++;
@@ -168,8 +244,8 @@ namespace VirtCompliance.Common
                             if ((c == '}' && top.IsObject) || (c == ']' && !top.IsObject))
                             {
                                 _pos++;
-                                stack.Pop();
-                                if (stack.Count == 0) return;
+                                _depth--;
+                                if (_depth == 0) return;
                                 expect = Expect.CommaOrEnd;
                                 continue;
                             }
