@@ -460,6 +460,16 @@ Describe 'Save-ComplianceEvidence and Test-ComplianceEvidence' {
         Test-ComplianceEvidence -Path $copy -Quiet | Should -BeFalse
     }
 
+    It 'answers -Quiet with $false, and names the manifest line, for a manifest of the wrong shape' {
+        $copy = Join-Path $TestDrive 'mangled'
+        Copy-Item $bundle $copy -Recurse
+        [IO.File]::WriteAllText((Join-Path $copy 'manifest.json'), '{"schemaVersion": 1, "files": {"name": "inventory.json"}}')
+        Test-ComplianceEvidence -Path $copy -Quiet | Should -BeFalse
+        $check = Test-ComplianceEvidence -Path $copy | Where-Object Status -eq 'ManifestInvalid'
+        $check | Should -Not -BeNullOrEmpty
+        $check.Message | Should -Match 'manifest\.json:1:'
+    }
+
     It 'will not write into a folder that is not empty' {
         { Save-ComplianceEvidence -Inventory $inv -Path $bundle } | Should -Throw -ErrorId 'EvidenceNotWritten,*'
         { Save-ComplianceEvidence -Inventory $inv -Path (Join-Path $TestDrive 'whatif') -WhatIf } | Should -Not -Throw
