@@ -19,28 +19,12 @@ namespace VirtCompliance.Drift
                 foreach (var r in host.Results)
                 {
                     if (r.Passed && !includePass) continue;
-                    var d = r.Control.Definition;
-                    yield return new HostControlDrift
+                    yield return new HostControlDrift(r, assessment.Baseline.Name)
                     {
                         Cluster = host.Cluster?.Name,
                         ClusterId = host.Cluster?.Id,
                         Host = host.Host.Name,
                         HostId = host.Host.Id,
-                        Outcome = r.Outcome,
-                        Reason = r.Reason,
-                        ControlId = r.Control.Id,
-                        Title = r.Control.Title,
-                        Expected = r.ExpectedText,
-                        Actual = r.Actual.ToString(),
-                        PeerAgreement = r.PeerAgreement,
-                        Severity = r.Control.Severity,
-                        Basis = r.Control.Peer ? DriftBasis.Peer : DriftBasis.Baseline,
-                        Baseline = assessment.Baseline.Name,
-                        NoMajority = r.NoMajority,
-                        PciDss = d.PciDss,
-                        Scg = d.Scg,
-                        Stig = d.Stig,
-                        Remediation = d.Remediation,
                     };
                 }
             }
@@ -57,9 +41,8 @@ namespace VirtCompliance.Drift
             foreach (var r in distributed.Concat(standard))
             {
                 if (r.Passed && !includePass) continue;
-                var d = r.Control.Definition;
                 var t = r.Target;
-                yield return new NetworkControlDrift
+                yield return new NetworkControlDrift(r, assessment.Baseline.Name)
                 {
                     ObjectKind = t.Scope == ControlScope.DistributedPortgroup ? NetworkObjectKind.DistributedPortgroup : NetworkObjectKind.StandardPortgroup,
                     Network = t.Name,
@@ -69,21 +52,6 @@ namespace VirtCompliance.Drift
                     Host = t.Host?.Name,
                     HostId = t.Host?.Id,
                     Cluster = t.Cluster?.Name,
-                    Outcome = r.Outcome,
-                    Reason = r.Reason,
-                    ControlId = r.Control.Id,
-                    Title = r.Control.Title,
-                    Expected = r.ExpectedText,
-                    Actual = r.Actual.ToString(),
-                    Severity = r.Control.Severity,
-                    Basis = r.Control.Peer ? DriftBasis.Peer : DriftBasis.Baseline,
-                    Baseline = assessment.Baseline.Name,
-                    PeerAgreement = r.PeerAgreement,
-                    NoMajority = r.NoMajority,
-                    PciDss = d.PciDss,
-                    Scg = d.Scg,
-                    Stig = d.Stig,
-                    Remediation = d.Remediation,
                 };
             }
         }

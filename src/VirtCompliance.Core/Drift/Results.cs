@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using VirtCompliance.Controls;
+using VirtCompliance.Evaluation;
 using VirtCompliance.Model;
 using VirtCompliance.Scope;
 
@@ -14,13 +15,36 @@ namespace VirtCompliance
         Peer,
     }
 
-    /// <summary>One host control on one host that did not pass (Fail or NotEvaluated): what was expected, what was found, and why it matters.</summary>
-    public sealed record HostControlDrift
+    /// <summary>
+    /// What every control result that did not pass carries, whatever object it is about: the
+    /// outcome, what was expected and found, and why it matters. The records below add the object.
+    /// </summary>
+    public abstract record ControlDrift
     {
-        public string? Cluster { get; init; }
-        public string? ClusterId { get; init; }
-        public string? Host { get; init; }
-        public string HostId { get; init; } = "";
+        protected ControlDrift()
+        {
+        }
+
+        private protected ControlDrift(ControlResult result, string baseline)
+        {
+            var definition = result.Control.Definition;
+            Outcome = result.Outcome;
+            Reason = result.Reason;
+            ControlId = result.Control.Id;
+            Title = result.Control.Title;
+            Expected = result.ExpectedText;
+            Actual = result.Actual.ToString();
+            Severity = result.Control.Severity;
+            Basis = result.Control.Peer ? DriftBasis.Peer : DriftBasis.Baseline;
+            Baseline = baseline;
+            PeerAgreement = result.PeerAgreement;
+            NoMajority = result.NoMajority;
+            PciDss = definition.PciDss;
+            Scg = definition.Scg;
+            Stig = definition.Stig;
+            Remediation = definition.Remediation;
+        }
+
         /// <summary>Fail, or NotEvaluated when the value was not reported (Reason says why); Pass only when asked for.</summary>
         public Outcome Outcome { get; init; }
         /// <summary>NotEvaluated: why nothing could be judged.</summary>
@@ -33,14 +57,31 @@ namespace VirtCompliance
         public DriftBasis Basis { get; init; }
         /// <summary>Name of the baseline the control came from.</summary>
         public string Baseline { get; init; } = "";
-        /// <summary>Peer mode only: how many hosts hold the expected value ("3 of 4 hosts").</summary>
+        /// <summary>Peer mode only: how many peers hold the expected value ("3 of 4 hosts").</summary>
         public string? PeerAgreement { get; init; }
-        /// <summary>Peer mode only: the cluster has no single majority value, so no host can be called the odd one out.</summary>
+        /// <summary>Peer mode only: the peers have no single majority value, so none can be called the odd one out.</summary>
         public bool NoMajority { get; init; }
         public IReadOnlyList<string> PciDss { get; init; } = Array.Empty<string>();
         public IReadOnlyList<string> Scg { get; init; } = Array.Empty<string>();
         public IReadOnlyList<string> Stig { get; init; } = Array.Empty<string>();
         public string? Remediation { get; init; }
+    }
+
+    /// <summary>One host control on one host that did not pass (Fail or NotEvaluated).</summary>
+    public sealed record HostControlDrift : ControlDrift
+    {
+        public HostControlDrift()
+        {
+        }
+
+        internal HostControlDrift(ControlResult result, string baseline) : base(result, baseline)
+        {
+        }
+
+        public string? Cluster { get; init; }
+        public string? ClusterId { get; init; }
+        public string? Host { get; init; }
+        public string HostId { get; init; } = "";
     }
 
     /// <summary>The kind of network object a network control is about.</summary>
@@ -53,8 +94,16 @@ namespace VirtCompliance
     }
 
     /// <summary>One network control on one portgroup that did not pass (Fail or NotEvaluated).</summary>
-    public sealed record NetworkControlDrift
+    public sealed record NetworkControlDrift : ControlDrift
     {
+        public NetworkControlDrift()
+        {
+        }
+
+        internal NetworkControlDrift(ControlResult result, string baseline) : base(result, baseline)
+        {
+        }
+
         public NetworkObjectKind ObjectKind { get; init; }
         /// <summary>The portgroup's name.</summary>
         public string? Network { get; init; }
@@ -67,21 +116,6 @@ namespace VirtCompliance
         public string? HostId { get; init; }
         /// <summary>Standard portgroups: the host's cluster.</summary>
         public string? Cluster { get; init; }
-        public Outcome Outcome { get; init; }
-        public string? Reason { get; init; }
-        public string ControlId { get; init; } = "";
-        public string Title { get; init; } = "";
-        public string Expected { get; init; } = "";
-        public string Actual { get; init; } = "";
-        public Severity Severity { get; init; }
-        public DriftBasis Basis { get; init; }
-        public string Baseline { get; init; } = "";
-        public string? PeerAgreement { get; init; }
-        public bool NoMajority { get; init; }
-        public IReadOnlyList<string> PciDss { get; init; } = Array.Empty<string>();
-        public IReadOnlyList<string> Scg { get; init; } = Array.Empty<string>();
-        public IReadOnlyList<string> Stig { get; init; } = Array.Empty<string>();
-        public string? Remediation { get; init; }
     }
 
     /// <summary>A VM that vMotion/DRS/HA could place on a host that lacks controls its current host has.</summary>

@@ -59,24 +59,21 @@ namespace VirtCompliance.Reporting
         {
             switch (result)
             {
-                case HostControlDrift d:
+                case ControlDrift d:
+                    // A host control is about the host; a network control about the portgroup (on its host, for a standard one).
+                    var (category, where, cluster) = d switch
+                    {
+                        NetworkControlDrift n => (NetworkControlDriftCategory, n.Host == null ? $"{n.Network} ({n.Switch})" : $"{n.Network} on {n.Host}", n.Cluster),
+                        HostControlDrift h => (HostControlDriftCategory, h.Host, h.Cluster),
+                        _ => throw new ArgumentException($"{d.GetType().FullName} is a control result the report does not know how to name."),
+                    };
                     return new ReportItem
                     {
-                        Category = HostControlDriftCategory, Rule = d.ControlId, Object = d.Host, Cluster = d.Cluster, Severity = d.Severity, Outcome = Of(d.Outcome),
-                        Message = d.Outcome == Outcome.NotEvaluated ? $"{d.Host}: {d.Title} — not evaluated: {d.Reason}"
-                            : $"{d.Host}: {d.Title} — expected {d.Expected}, found {d.Actual}" + (d.PeerAgreement != null ? $" ({d.PeerAgreement})" : ""),
+                        Category = category, Rule = d.ControlId, Object = where, Cluster = cluster, Severity = d.Severity, Outcome = Of(d.Outcome),
+                        Message = d.Outcome == Outcome.NotEvaluated ? $"{where}: {d.Title} — not evaluated: {d.Reason}"
+                            : $"{where}: {d.Title} — expected {d.Expected}, found {d.Actual}" + (d.PeerAgreement != null ? $" ({d.PeerAgreement})" : ""),
                         PciDss = d.PciDss, Evidence = Evidence(d.Expected, d.Actual, d.Basis, d.Baseline, d.Reason),
                         Remediation = d.Remediation,
-                    };
-                case NetworkControlDrift n:
-                    var where = n.Host == null ? $"{n.Network} ({n.Switch})" : $"{n.Network} on {n.Host}";
-                    return new ReportItem
-                    {
-                        Category = NetworkControlDriftCategory, Rule = n.ControlId, Object = where, Cluster = n.Cluster, Severity = n.Severity, Outcome = Of(n.Outcome),
-                        Message = n.Outcome == Outcome.NotEvaluated ? $"{where}: {n.Title} — not evaluated: {n.Reason}"
-                            : $"{where}: {n.Title} — expected {n.Expected}, found {n.Actual}" + (n.PeerAgreement != null ? $" ({n.PeerAgreement})" : ""),
-                        PciDss = n.PciDss, Evidence = Evidence(n.Expected, n.Actual, n.Basis, n.Baseline, n.Reason),
-                        Remediation = n.Remediation,
                     };
                 case VmMigrationExposure e:
                     return new ReportItem
