@@ -17,6 +17,10 @@ namespace VirtCompliance.Common
             Problem = problem;
         }
 
+        /// <summary>The error at a JSON token or reader position (line and column when the parser kept them).</summary>
+        public static DataFileException At(string path, Newtonsoft.Json.IJsonLineInfo? at, string problem, Exception? inner = null) =>
+            at != null && at.HasLineInfo() ? new DataFileException(path, at.LineNumber, at.LinePosition, problem, inner) : new DataFileException(path, 0, 0, problem, inner);
+
         public string Path { get; }
         /// <summary>1-based; 0 when the problem is not tied to a line.</summary>
         public int Line { get; }

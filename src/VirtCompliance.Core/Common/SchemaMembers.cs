@@ -45,8 +45,7 @@ namespace VirtCompliance.Common
         /// <summary>The error for an unknown member, listing what the schema allows (leaving out "$schema").</summary>
         public static DataFileException Unknown(string file, Newtonsoft.Json.IJsonLineInfo? at, string name, string what, IReadOnlyList<string> allowed)
         {
-            var message = $"unknown member '{name}'; {what} has {string.Join(", ", allowed.Where(a => a != "$schema"))}.";
-            return at != null && at.HasLineInfo() ? new DataFileException(file, at.LineNumber, at.LinePosition, message) : new DataFileException(file, 0, 0, message);
+            return DataFileException.At(file, at, $"unknown member '{name}'; {what} has {string.Join(", ", allowed.Where(a => a != "$schema"))}.");
         }
 
         private static JToken Load(string schema) =>

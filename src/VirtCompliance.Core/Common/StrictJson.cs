@@ -181,7 +181,7 @@ namespace VirtCompliance.Common
                     SkipSpace();
                     if (_pos >= _text.Length) throw Error("the file ends before the JSON document is closed (truncated?).");
                     var c = _text[_pos];
-                    if (c == '/') throw Error("comments are not JSON.");
+                    if (c == '/') throw Error("comments are not JSON: remove the comment (where the format has a \"description\", a note belongs there).");
                     switch (expect)
                     {
                         case Expect.Value:
@@ -223,7 +223,7 @@ namespace VirtCompliance.Common
                                 _pos = end;
                             }
                             if (!Top.AddKey(_text, keyStart, keyLength, decoded))
-                                throw new DataFileException(_file, keyLine, keyColumn, $"'{decoded ?? _text.Substring(keyStart, keyLength)}' appears twice in the same object.");
+                                throw new DataFileException(_file, keyLine, keyColumn, $"'{decoded ?? _text.Substring(keyStart, keyLength)}' appears twice in the same object: keep one.");
                             expect = Expect.Colon;
                             continue;
                         case Expect.Colon:
@@ -237,7 +237,7 @@ namespace VirtCompliance.Common
                             {
                                 _pos++;
                                 SkipSpace();
-                                if (_pos < _text.Length && (_text[_pos] == '}' || _text[_pos] == ']')) throw Error("a comma before the closing bracket (trailing commas are not JSON).");
+                                if (_pos < _text.Length && (_text[_pos] == '}' || _text[_pos] == ']')) throw Error("a comma before the closing bracket: remove it (trailing commas are not JSON).");
                                 expect = top.IsObject ? Expect.Key : Expect.Value;
                                 continue;
                             }
@@ -260,9 +260,8 @@ namespace VirtCompliance.Common
                 if (c == '"') { String(); return; }
                 if (c == '-' || (c >= '0' && c <= '9')) { Number(); return; }
                 if (Word("true") || Word("false") || Word("null")) return;
-                if (c == '/') throw Error("comments are not JSON.");
-                if (c == '\'') throw Error("strings are in double quotes.");
-                if (Word("NaN") || Word("Infinity")) throw Error("NaN and Infinity are not JSON numbers.");
+                if (c == '\'') throw Error("strings are in double quotes: replace the single quotes.");
+                if (Word("NaN") || Word("Infinity")) throw Error("NaN and Infinity are not JSON numbers: write a number, or leave the member out.");
                 throw Error($"unexpected character '{Printable(c)}'; expected a value.");
             }
 

@@ -102,13 +102,7 @@ namespace VirtCompliance.Controls
         internal static string Instantiate(string fact, string? parameter) =>
             parameter == null ? fact : fact.Replace("{parameter}", parameter);
 
-        internal static DataFileException Error(string file, JToken? token, string problem)
-        {
-            var info = (IJsonLineInfo?)token;
-            return info != null && info.HasLineInfo()
-                ? new DataFileException(file, info.LineNumber, info.LinePosition, problem)
-                : new DataFileException(file, 0, 0, problem);
-        }
+        internal static DataFileException Error(string file, JToken? token, string problem) => DataFileException.At(file, token, problem);
 
         internal static Stream OpenResource(string name) =>
             typeof(ControlCatalog).GetTypeInfo().Assembly.GetManifestResourceStream(name)
