@@ -198,7 +198,7 @@ namespace VirtCompliance.Common
             }
             if (pendingKey?.Scalar == null || parent.Map == null) throw new DataFileException(file, node.Line, node.Column, "a value without a key.");
             if (parent.Map.ContainsKey(pendingKey.Scalar))
-                throw new DataFileException(file, pendingKey.Line, pendingKey.Column, $"'{pendingKey.Scalar}' appears twice.");
+                throw new DataFileException(file, pendingKey.Line, pendingKey.Column, $"'{pendingKey.Scalar}' appears twice in the same map: keep one.");
             parent.Map[pendingKey.Scalar] = (pendingKey, node);
             pendingKey = null;
         }

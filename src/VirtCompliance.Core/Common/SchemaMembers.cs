@@ -45,8 +45,12 @@ namespace VirtCompliance.Common
         /// <summary>The error for an unknown member, listing what the schema allows (leaving out "$schema").</summary>
         public static DataFileException Unknown(string file, Newtonsoft.Json.IJsonLineInfo? at, string name, string what, IReadOnlyList<string> allowed)
         {
-            return DataFileException.At(file, at, $"unknown member '{name}'; {what} has {string.Join(", ", allowed.Where(a => a != "$schema"))}.");
+            return DataFileException.At(file, at, UnknownMessage(name, what, allowed));
         }
+
+        /// <summary>"unknown member 'x'; a rule has name, from, ...": what the schema allows, leaving out "$schema".</summary>
+        public static string UnknownMessage(string name, string what, IReadOnlyList<string> allowed) =>
+            $"unknown member '{name}'; {what} has {string.Join(", ", allowed.Where(a => a != "$schema"))}.";
 
         private static JToken Load(string schema) =>
             Schemas.GetOrAdd(schema, name =>

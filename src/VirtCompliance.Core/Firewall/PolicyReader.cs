@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using Newtonsoft.Json;
 using VirtCompliance.Common;
 using Node = VirtCompliance.Common.DataNode;
 using VirtCompliance.Scope;
@@ -48,7 +47,7 @@ namespace VirtCompliance.Firewall
         {
             if (node.Map == null) throw Error(file, node, $"{what} must be a map of {string.Join(", ", members.Where(m => m != "$schema"))}.");
             foreach (var entry in node.Map)
-                if (!members.Contains(entry.Key)) throw Error(file, entry.Value.key, $"unknown member '{entry.Key}' in {what}; it can have {string.Join(", ", members.Where(m => m != "$schema"))}.");
+                if (!members.Contains(entry.Key)) throw Error(file, entry.Value.key, SchemaMembers.UnknownMessage(entry.Key, what, members));
             return node.Map;
         }
 
