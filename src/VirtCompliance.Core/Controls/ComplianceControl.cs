@@ -17,7 +17,10 @@ namespace VirtCompliance
         public Severity Severity { get; init; }
         public IReadOnlyList<string> PciDss { get; init; } = Array.Empty<string>();
         public IReadOnlyList<string> Scg { get; init; } = Array.Empty<string>();
+        /// <summary>VMware Cloud Foundation 9 STIG ids.</summary>
         public IReadOnlyList<string> Stig { get; init; } = Array.Empty<string>();
+        /// <summary>DISA STIG for vSphere 8 ids (ESXI-80-*, VMCH-80-*, VCSA-80-*).</summary>
+        public IReadOnlyList<string> Vsphere8Stig { get; init; } = Array.Empty<string>();
         public string? Remediation { get; init; }
         /// <summary>For a template control: what its parameter names (package, service).</summary>
         public string? Parameter { get; init; }
@@ -37,6 +40,7 @@ namespace VirtCompliance
             PciDss = d.PciDss,
             Scg = d.Scg,
             Stig = d.Stig,
+            Vsphere8Stig = d.Vsphere8Stig,
             Remediation = d.Remediation,
             Parameter = d.Parameter,
         };

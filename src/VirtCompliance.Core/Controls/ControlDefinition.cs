@@ -43,7 +43,10 @@ namespace VirtCompliance.Controls
         public Severity Severity { get; init; } = Severity.Medium;
         public IReadOnlyList<string> PciDss { get; init; } = Array.Empty<string>();
         public IReadOnlyList<string> Scg { get; init; } = Array.Empty<string>();
+        /// <summary>VMware Cloud Foundation 9 STIG ids (VCFE-9X-*, VCFA-9X-*, VCFV-9X-*), as the SCG lists them.</summary>
         public IReadOnlyList<string> Stig { get; init; } = Array.Empty<string>();
+        /// <summary>DISA STIG for vSphere 8 ids (ESXI-80-*, VMCH-80-*, VCSA-80-*).</summary>
+        public IReadOnlyList<string> Vsphere8Stig { get; init; } = Array.Empty<string>();
         public string? Remediation { get; init; }
         /// <summary>For template controls: what the parameter names (package, service, ...).</summary>
         public string? Parameter { get; init; }

@@ -42,6 +42,7 @@ namespace VirtCompliance
             PciDss = definition.PciDss;
             Scg = definition.Scg;
             Stig = definition.Stig;
+            Vsphere8Stig = definition.Vsphere8Stig;
             Remediation = definition.Remediation;
         }
 
@@ -63,7 +64,10 @@ namespace VirtCompliance
         public bool NoMajority { get; init; }
         public IReadOnlyList<string> PciDss { get; init; } = Array.Empty<string>();
         public IReadOnlyList<string> Scg { get; init; } = Array.Empty<string>();
+        /// <summary>VMware Cloud Foundation 9 STIG ids.</summary>
         public IReadOnlyList<string> Stig { get; init; } = Array.Empty<string>();
+        /// <summary>DISA STIG for vSphere 8 ids (ESXI-80-*, VMCH-80-*, VCSA-80-*).</summary>
+        public IReadOnlyList<string> Vsphere8Stig { get; init; } = Array.Empty<string>();
         public string? Remediation { get; init; }
     }
 
