@@ -26,6 +26,7 @@
         'Test-ComplianceEvidence'
         'Get-HostControlDrift'
         'Get-NetworkControlDrift'
+        'Get-VmControlDrift'
         'Get-PciScope'
         'Test-PciSeparation'
         'Get-PciSegmentationMatrix'

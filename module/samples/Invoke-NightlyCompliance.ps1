@@ -15,7 +15,7 @@
     failing or passing, scope changes). The bundle is verified after writing.
 
     Exit codes:
-      0  no host control drift at or above -FailOnSeverity and no separation finding that fails;
+      0  no host, network or VM control drift at or above -FailOnSeverity and no separation finding that fails;
          a control or finding that could not be evaluated (the server did not report its data)
          counts as failing unless -AllowNotEvaluated is given;
       1  the estate fails (the counts are printed);
@@ -46,7 +46,7 @@ param(
     [ValidateSet('Strict', 'HypervisorIsolation')] [string] $Interpretation = 'Strict',
     # A firewall policy whose enforcement to record.
     [string] $Policy,
-    # The least severe host control drift that fails the run; Never: drift never fails it.
+    # The least severe host, network or VM control drift that fails the run; Never: drift never fails it.
     [ValidateSet('Critical', 'High', 'Medium', 'Low', 'Informational', 'Never')] [string] $FailOnSeverity = 'High',
     # Results the server gave no data for (NotEvaluated) do not fail the job; they are still filed and counted.
     [switch] $AllowNotEvaluated,
@@ -107,15 +107,15 @@ try {
     # The gate, read from the evidence just filed (not analysed again, so the exit code and the bundle
     # cannot disagree): drift at or above the chosen severity, or a separation finding that fails.
     $failing = if ($AllowNotEvaluated) { @('fail') } else { @('fail', 'notEvaluated') }
-    # A bundle filed by release 0.1 has no network-control-drift.json.
-    $results = @(foreach ($set in 'host-control-drift.json', 'network-control-drift.json') {
+    # A bundle filed by release 0.1 has no network-control-drift.json, and one from before VM controls no vm-control-drift.json.
+    $results = @(foreach ($set in 'host-control-drift.json', 'network-control-drift.json', 'vm-control-drift.json') {
         $file = Join-Path $bundle $set
         if (Test-Path $file) { Get-Content -Raw $file | ConvertFrom-Json }
     })
     $drift = @($results | Where-Object { $_.outcome -in $failing -and $FailOnSeverity -ne 'Never' -and [VirtCompliance.Controls.Severity] $_.severity -ge [VirtCompliance.Controls.Severity] $FailOnSeverity })
     $notEvaluated = @($results | Where-Object outcome -eq 'notEvaluated').Count
     $separationPasses = -not (Get-Content -Raw (Join-Path $bundle 'pci-separation.json') | ConvertFrom-Json | Where-Object outcome -in $failing)
-    Write-Output "host and network control drift at or above ${FailOnSeverity}: $($drift.Count) (not evaluated: $notEvaluated$(if ($AllowNotEvaluated) { ', allowed' })); CDE separation ($Interpretation): $(if ($separationPasses) { 'passes' } else { 'FAILS' })"
+    Write-Output "host, network and VM control drift at or above ${FailOnSeverity}: $($drift.Count) (not evaluated: $notEvaluated$(if ($AllowNotEvaluated) { ', allowed' })); CDE separation ($Interpretation): $(if ($separationPasses) { 'passes' } else { 'FAILS' })"
     if ($drift.Count -gt 0 -or -not $separationPasses) { exit 1 }
     exit 0
 }

@@ -45,6 +45,12 @@ Get-HostControlDrift -Inventory $inv -Baseline (Join-Path $samples 'pci-lab.base
 Show-Section 'Get-NetworkControlDrift   (portgroups against pci-dss: one result per distributed portgroup)'
 Get-NetworkControlDrift -Inventory $inv | Out-String -Width $width | Write-Host
 
+Show-Section 'Get-VmControlDrift -Baseline pci-dss -Vm pay-*   (the payment VMs own settings: console copy/paste, devices, encryption)'
+Get-VmControlDrift -Inventory $inv -Baseline pci-dss -Vm pay-* | Out-String -Width $width | Write-Host
+
+Show-Section 'Get-VmControlDrift -Peer   (VMs whose settings differ from the other VMs of their folder)'
+Get-VmControlDrift -Inventory $inv -Peer | Where-Object Outcome -eq Fail | Out-String -Width $width | Write-Host
+
 Show-Section 'Get-VmMigrationExposure -Peer   (VMs that could move onto a weaker host)'
 Get-VmMigrationExposure -Inventory $inv -Peer | Out-String -Width $width | Write-Host
 
@@ -101,6 +107,7 @@ New-Item -ItemType Directory -Path $OutputPath | Out-Null
 $results = @(
     Get-HostControlDrift -Inventory $inv -Baseline pci-dss
     Get-NetworkControlDrift -Inventory $inv -Baseline pci-dss
+    Get-VmControlDrift -Inventory $inv -Baseline pci-dss
     Get-VmMigrationExposure -Inventory $inv -Peer -WarningAction SilentlyContinue
     Test-PciSeparation -Inventory $inv -Interpretation Strict
 )

@@ -62,8 +62,40 @@ namespace VirtCompliance.Tests
             var hostIds = Hosts.Select(h => h.Id).ToArray();
             var datastores = Datastores.Select(d => d.HostIds.Count == 0 ? d with { HostIds = hostIds } : d);
             return new Inv("test-lab", new DateTimeOffset(2026, 11, 27, 8, 0, 0, TimeSpan.Zero), "tests",
-                new[] { new Datacenter { Id = "datacenter-1", Name = "DC" } }, Clusters, Hosts, Networks, Switches, datastores, Vms);
+                new[] { new Datacenter { Id = "datacenter-1", Name = "DC" } }, Clusters, Hosts, Networks, Switches, datastores, Vms, VmExtraConfigKeys);
         }
+
+        /// <summary>The VM advanced settings the "collection" read: by default every key the built-in catalog reads.</summary>
+        public IReadOnlyList<string> VmExtraConfigKeys = VirtCompliance.Controls.Facts.VmExtraConfigKeys(VirtCompliance.Controls.ControlCatalog.BuiltIn.Controls);
+
+        /// <summary>A VM whose settings pass every VM control of the scg baseline.</summary>
+        public static Vm HardenedVm(Vm vm) => vm with
+        {
+            Settings = new VmSettings
+            {
+                ExtraConfig = new Dictionary<string, string>
+                {
+                    ["RemoteDisplay.maxConnections"] = "1",
+                    ["bios.bootDeviceClasses"] = "allow:hd",
+                },
+                HardwareVersion = "vmx-20",
+                Firmware = "efi",
+                EfiSecureBootEnabled = true,
+                LoggingEnabled = true,
+                MigrateEncryption = "required",
+                FtEncryptionMode = "ftEncryptionRequired",
+                Devices = new[] { new VmDevice { Type = "VirtualDisk", Label = "Hard disk 1", DiskMode = "persistent" } },
+            },
+        };
+
+        /// <summary>The VM with one more advanced setting.</summary>
+        public static Vm WithSetting(Vm vm, string key, string value) => vm with
+        {
+            Settings = vm.Settings! with { ExtraConfig = new Dictionary<string, string>(vm.Settings.ExtraConfig!.ToDictionary(kv => kv.Key, kv => kv.Value)) { [key] = value } },
+        };
+
+        /// <summary>The VM with one more device.</summary>
+        public static Vm WithDevice(Vm vm, VmDevice device) => vm with { Settings = vm.Settings! with { Devices = vm.Settings.Devices!.Append(device).ToArray() } };
 
         /// <summary>A host that passes every control of the pci-dss baseline.</summary>
         public static Host CompliantHost(string id, string clusterId) => new Host

@@ -6,7 +6,7 @@ BeforeDiscovery {
     # Every cmdlet, for the help tests (discovery runs before BeforeAll, so the list is its own).
     $allCmdlets = @('Compare-VirtInventory', 'Connect-VirtServer', 'Disconnect-VirtServer', 'Export-ComplianceReport', 'Export-VirtInventory', 'Get-ComplianceBaseline',
         'Get-ComplianceControl', 'Get-HostControlDrift', 'Get-NetworkControlDrift', 'Get-PciScope', 'Get-PciSegmentationMatrix', 'Get-VirtInventory',
-        'Get-VmFirewallPolicy', 'Get-VmMigrationExposure', 'Import-VirtInventory', 'Invoke-VmFirewallPolicy', 'New-ComplianceBaseline',
+        'Get-VmControlDrift', 'Get-VmFirewallPolicy', 'Get-VmMigrationExposure', 'Import-VirtInventory', 'Invoke-VmFirewallPolicy', 'New-ComplianceBaseline',
         'Save-ComplianceEvidence', 'Test-ComplianceEvidence', 'Test-PciSeparation', 'Test-VmFirewallPolicy')
 }
 
@@ -18,7 +18,7 @@ BeforeAll {
     $inv = Import-VirtInventory -Path $samplePath
     $expectedCmdlets = @('Compare-VirtInventory', 'Connect-VirtServer', 'Disconnect-VirtServer', 'Export-ComplianceReport', 'Export-VirtInventory', 'Get-ComplianceBaseline',
         'Get-ComplianceControl', 'Get-HostControlDrift', 'Get-NetworkControlDrift', 'Get-PciScope', 'Get-PciSegmentationMatrix', 'Get-VirtInventory',
-        'Get-VmFirewallPolicy', 'Get-VmMigrationExposure', 'Import-VirtInventory', 'Invoke-VmFirewallPolicy', 'New-ComplianceBaseline',
+        'Get-VmControlDrift', 'Get-VmFirewallPolicy', 'Get-VmMigrationExposure', 'Import-VirtInventory', 'Invoke-VmFirewallPolicy', 'New-ComplianceBaseline',
         'Save-ComplianceEvidence', 'Test-ComplianceEvidence', 'Test-PciSeparation', 'Test-VmFirewallPolicy')
 }
 
@@ -105,7 +105,7 @@ Describe 'Import-VirtInventory' {
 
     It 'stops on schemaVersion 999 naming the version' {
         $future = Join-Path $TestDrive 'future.json'
-        (Get-Content -Raw $samplePath) -replace '"schemaVersion": 2', '"schemaVersion": 999' | Set-Content $future
+        (Get-Content -Raw $samplePath) -replace '"schemaVersion": 3', '"schemaVersion": 999' | Set-Content $future
         { Import-VirtInventory -Path $future } | Should -Throw -ErrorId 'InvalidSnapshot,*' -ExpectedMessage '*schemaVersion 999 is not supported*'
     }
 
@@ -426,15 +426,15 @@ Describe 'Save-ComplianceEvidence and Test-ComplianceEvidence' {
     }
 
     It 'writes the snapshot, every result set, the reports and a manifest of hashes' {
-        $files.Name | Should -Be @('inventory.json', 'host-control-drift.json', 'network-control-drift.json', 'host-control-drift-peer.json', 'vm-migration-exposure.json',
+        $files.Name | Should -Be @('inventory.json', 'host-control-drift.json', 'network-control-drift.json', 'vm-control-drift.json', 'host-control-drift-peer.json', 'vm-migration-exposure.json',
             'pci-scope.json', 'pci-separation.json', 'firewall-policy-status.json', 'report.html', 'report.sarif', 'report.junit.xml')
         $manifest = Get-Content -Raw (Join-Path $bundle 'manifest.json') | ConvertFrom-Json
         $manifest.inventorySha256 | Should -Be $inv.Sha256
         $manifest.source | Should -Be $inv.Source
-        $manifest.files.Count | Should -Be 11
+        $manifest.files.Count | Should -Be 12
         ($manifest.files | Where-Object name -eq 'pci-separation.json').records | Should -BeGreaterThan 0
-        # The reports hold the baseline drift, exposure, separation and firewall results: each once, the peer drift not at all.
-        $reported = 'host-control-drift.json', 'network-control-drift.json', 'vm-migration-exposure.json', 'pci-separation.json', 'firewall-policy-status.json' |
+        # The reports hold the baseline drift (hosts, networks, VMs), exposure, separation and firewall results: each once, the peer drift not at all.
+        $reported = 'host-control-drift.json', 'network-control-drift.json', 'vm-control-drift.json', 'vm-migration-exposure.json', 'pci-separation.json', 'firewall-policy-status.json' |
             ForEach-Object { ($manifest.files | Where-Object name -eq $_).records } | Measure-Object -Sum
         ($manifest.files | Where-Object name -eq 'report.sarif').records | Should -Be $reported.Sum
         (Get-Content -Raw (Join-Path $bundle 'report.sarif') | ConvertFrom-Json).runs[0].results.Count | Should -Be $reported.Sum

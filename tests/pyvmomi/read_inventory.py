@@ -60,11 +60,33 @@ def main():
                         nics.append(b.port.portgroupKey)
                     elif isinstance(b, vim.vm.device.VirtualEthernetCard.NetworkBackingInfo) and b.network is not None:
                         nics.append(b.network._moId)
+                config = obj.config
+                devices = []
+                for d in config.hardware.device:
+                    if isinstance(d, vim.vm.device.VirtualEthernetCard):
+                        continue
+                    kind = type(d).__name__.split(".")[-1]
+                    connectable = d.connectable
+                    devices.append({
+                        "type": "Virtual" + kind if not kind.startswith("Virtual") else kind,
+                        "label": d.deviceInfo.label if d.deviceInfo else None,
+                        "connected": connectable.connected if connectable else None,
+                        "startConnected": connectable.startConnected if connectable else None,
+                        "diskMode": d.backing.diskMode if isinstance(d, vim.vm.device.VirtualDisk) else None,
+                    })
+                boot = config.bootOptions
                 out["vms"][obj._moId] = {
                     "name": obj.name,
                     "host": obj.runtime.host._moId if obj.runtime.host else None,
                     "powerState": text(obj.runtime.powerState),
                     "nics": nics,
+                    "extraConfig": {o.key: text(o.value) for o in (config.extraConfig or [])},
+                    "version": config.version,
+                    "firmware": config.firmware,
+                    "efiSecureBootEnabled": boot.efiSecureBootEnabled if boot else None,
+                    "enableLogging": config.flags.enableLogging if config.flags else None,
+                    "migrateEncryption": config.migrateEncryption,
+                    "devices": devices,
                 }
             elif isinstance(obj, vim.ClusterComputeResource):
                 ex = obj.configurationEx

@@ -23,13 +23,18 @@ namespace VirtCompliance.Assessments
     /// </summary>
     public static class Assessment
     {
-        /// <summary>Host controls per host and network controls per portgroup: Fail and NotEvaluated results (Pass too with IncludePass).</summary>
+        /// <summary>
+        /// Host controls per host, network controls per portgroup, VM controls per VM (those of
+        /// <see cref="AssessmentOptions.Objects"/>): Fail and NotEvaluated results (Pass too with IncludePass).
+        /// </summary>
         public static DriftResult Drift(Inv inventory, AssessmentOptions options)
         {
             var result = new DriftResult();
-            var assessment = Evaluate(inventory, options, result);
+            var assessment = Evaluate(inventory, options, result, options.Objects ?? AllScopes, options.Vms);
             result.Hosts = DriftAnalyzer.Hosts(assessment, options.IncludePass).ToList();
             result.Networks = DriftAnalyzer.Networks(assessment, options.IncludePass).ToList();
+            result.Vms = DriftAnalyzer.Vms(assessment, options.IncludePass).ToList();
+            if (options.Objects == null || options.Objects.Contains(ControlScope.Vm)) NotFoundVms(inventory, options.Vms, result);
             return result;
         }
 
@@ -70,7 +75,7 @@ namespace VirtCompliance.Assessments
             var rules = RuleFilter(options.RuleIds);
             var model = Model(inventory, options, result);
             var baseline = options.Baseline ?? Baseline.Load("pci-dss");
-            var assessment = ControlEvaluator.Evaluate(inventory, baseline);
+            var assessment = ControlEvaluator.Evaluate(inventory, baseline, new EvaluationOptions { Scopes = HostAndNetworkScopes });
             var all = new PciSeparationAnalyzer(model, assessment, options.Interpretation).Analyze().ToList();
             var clusters = ClusterFilter(inventory, options.Clusters);
             HashSet<string?>? vms = null;
@@ -146,18 +151,19 @@ namespace VirtCompliance.Assessments
 
         /// <summary>
         /// Writes an evidence bundle into <paramref name="folder"/>: the snapshot, every result set
-        /// (drift against the baseline and against peers, network drift, exposure, scope, separation,
+        /// (drift against the baseline and against peers, network drift, VM control drift, exposure, scope, separation,
         /// firewall status with a policy), the reports and the manifest; whole or not at all.
         /// </summary>
         public static IReadOnlyList<EvidenceFile> Evidence(Inv inventory, AssessmentOptions options, string folder, string moduleVersion)
         {
             var baseline = options.Baseline ?? Baseline.Load("pci-dss");
             var drift = Drift(inventory, options with { Baseline = baseline, Peer = false, IncludePass = false });
-            var peer = Drift(inventory, options with { Baseline = null, Peer = true, IncludePass = false });
+            var peer = Drift(inventory, options with { Baseline = null, Peer = true, IncludePass = false, Objects = new[] { ControlScope.Host } });
             var sets = new List<KeyValuePair<string, IEnumerable>>
             {
                 Set("host-control-drift", drift.Hosts),
                 Set("network-control-drift", drift.Networks),
+                Set("vm-control-drift", drift.Vms),
                 Set("host-control-drift-peer", peer.Hosts),
                 Set("vm-migration-exposure", Exposure(inventory, options with { Baseline = null, Peer = true }).Exposures),
                 Set("pci-scope", Scope(inventory, options).Entries),
@@ -178,19 +184,28 @@ namespace VirtCompliance.Assessments
         }
 
         /// <summary>How many files <see cref="Evidence"/> writes, for the ShouldProcess message.</summary>
-        public static int EvidenceFileCount(AssessmentOptions options) => 6 + (options.Policy != null ? 1 : 0) + EvidenceReports.Count + 2;
+        public static int EvidenceFileCount(AssessmentOptions options) => 7 + (options.Policy != null ? 1 : 0) + EvidenceReports.Count + 2;
 
         // ---- the shared steps -------------------------------------------------------------------
 
         private static KeyValuePair<string, IEnumerable> Set<T>(string name, IReadOnlyList<T> items) => new KeyValuePair<string, IEnumerable>(name, items);
 
-        private static ControlAssessment Evaluate(Inv inventory, AssessmentOptions options, AssessmentResult result)
+        // Exposure and separation read host and network results only: VM settings move with the VM.
+        private static readonly ControlScope[] AllScopes = (ControlScope[])Enum.GetValues(typeof(ControlScope));
+        private static readonly ControlScope[] HostAndNetworkScopes = { ControlScope.Host, ControlScope.StandardPortgroup, ControlScope.DistributedPortgroup };
+
+        private static ControlAssessment Evaluate(Inv inventory, AssessmentOptions options, AssessmentResult result,
+            IReadOnlyCollection<ControlScope>? scopes = null, IReadOnlyCollection<string>? vms = null)
         {
             var assessment = ControlEvaluator.Evaluate(inventory, options.EffectiveBaseline, new EvaluationOptions
             {
                 Clusters = options.Clusters,
                 ControlIds = options.ControlIds,
                 Peer = options.Peer,
+                Scopes = scopes ?? HostAndNetworkScopes,
+                Vms = vms,
+                VmPeers = options.VmPeers,
+                VmPeerTagCategory = options.VmPeerTagCategory,
             });
             result.Warn(assessment.Warnings);
             NotFoundClusters(inventory, options.Clusters, result);

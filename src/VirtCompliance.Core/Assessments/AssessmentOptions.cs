@@ -37,6 +37,12 @@ namespace VirtCompliance.Assessments
         public bool AllowNotEvaluated { get; init; }
         /// <summary>Drift: write passing results too.</summary>
         public bool IncludePass { get; init; }
+        /// <summary>Drift: the kinds of object whose results are wanted; null: all (hosts, networks, VMs).</summary>
+        public IReadOnlyCollection<ControlScope>? Objects { get; init; }
+        /// <summary>VM controls in peer mode: which VMs are each other's peers.</summary>
+        public Evaluation.VmPeerGroup VmPeers { get; init; } = Evaluation.VmPeerGroup.Folder;
+        /// <summary>With VmPeers Tag: the category whose tags make VMs peers.</summary>
+        public string? VmPeerTagCategory { get; init; }
 
         /// <summary>The baseline to use: the given one, else every catalog control in peer mode, else pci-dss.</summary>
         public Baseline EffectiveBaseline => Baseline ?? (Peer ? Baseline.PeerOfAll() : Baseline.Load("pci-dss"));
@@ -63,6 +69,7 @@ namespace VirtCompliance.Assessments
     {
         public IReadOnlyList<HostControlDrift> Hosts { get; internal set; } = Array.Empty<HostControlDrift>();
         public IReadOnlyList<NetworkControlDrift> Networks { get; internal set; } = Array.Empty<NetworkControlDrift>();
+        public IReadOnlyList<VmControlDrift> Vms { get; internal set; } = Array.Empty<VmControlDrift>();
     }
 
     public sealed class ExposureResult : AssessmentResult

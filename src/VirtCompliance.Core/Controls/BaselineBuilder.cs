@@ -21,7 +21,8 @@ namespace VirtCompliance.Controls
             var cluster = inventory.GetCluster(reference.ClusterId);
             foreach (var definition in ControlCatalog.BuiltIn.Controls)
             {
-                if (definition.IsTemplate) continue;
+                // A host says nothing about what its VMs should be.
+                if (definition.IsTemplate || definition.Scope == ControlScope.Vm) continue;
                 if (controlFilter != null && !controlFilter(definition.Id)) continue;
                 var control = new EffectiveControl(definition, null, null, definition.Severity, peer: false);
                 var expected = ExpectedFrom(control, reference, cluster, inventory, out var why);

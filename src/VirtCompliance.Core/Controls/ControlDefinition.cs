@@ -15,6 +15,8 @@ namespace VirtCompliance.Controls
         StandardPortgroup,
         /// <summary>One result per distributed portgroup, whatever the state of the hosts that carry it.</summary>
         DistributedPortgroup,
+        /// <summary>One result per VM (its settings move with it, whichever host it runs on).</summary>
+        Vm,
     }
 
     /// <summary>

@@ -18,11 +18,11 @@ namespace VirtCompliance.Controls
         }
 
         public ControlScope Scope { get; }
-        /// <summary>The host id; "host-21/VM Network" for a standard portgroup; the distributed portgroup's id.</summary>
+        /// <summary>The host id; "host-21/VM Network" for a standard portgroup; the distributed portgroup's id; the VM's id.</summary>
         public string Id { get; }
         /// <summary>The host's name, the standard portgroup's name, or the distributed portgroup's name.</summary>
         public string? Name { get; }
-        /// <summary>The host, for host and standard portgroup targets; null for a distributed portgroup.</summary>
+        /// <summary>The host, for host and standard portgroup targets and a VM's host; null for a distributed portgroup.</summary>
         public Host? Host { get; }
         /// <summary>The host's cluster (null when standalone); null for a distributed portgroup.</summary>
         public Cluster? Cluster { get; }
@@ -32,6 +32,9 @@ namespace VirtCompliance.Controls
         public Network? Network { get; private set; }
         /// <summary>The distributed portgroup's switch; null when the inventory does not have it, and for the other targets.</summary>
         public DistributedSwitch? Switch { get; private set; }
+
+        /// <summary>The VM, for a VM target; else null.</summary>
+        public Vm? Vm { get; private set; }
 
         /// <summary>Targets compared with each other in peer mode; null when the target has no peers (a standalone host).</summary>
         public string? PeerGroup { get; private set; }
@@ -62,6 +65,21 @@ namespace VirtCompliance.Controls
                 // The other portgroups of its switch.
                 PeerGroup = network.DvsId,
             };
+
+        /// <summary>A VM, on its host (null when the inventory does not have it), with the peers <paramref name="peerGroup"/> names (null: none).</summary>
+        public static ControlTarget OfVm(Vm vm, Host? host, Cluster? cluster, string? peerGroup) =>
+            new ControlTarget(ControlScope.Vm, vm.Id, vm.Name, host, cluster)
+            {
+                Vm = vm,
+                PeerGroup = peerGroup,
+                Unavailable = ClusterServiceVm(vm),
+            };
+
+        // The SCG's own audit script refuses vSphere Cluster Service VMs: vCenter manages them and
+        // changing them is not supported, so their settings are not the administrator's to judge.
+        private static string? ClusterServiceVm(Vm vm) =>
+            vm.Name != null && vm.Name.StartsWith("vCLS-", System.StringComparison.OrdinalIgnoreCase)
+                ? $"VM {vm.Name} is a vSphere Cluster Service VM, which vCenter manages; its settings cannot be changed" : null;
 
         private static string? HostUnavailable(Host host) => host.ConnectionState == ConnectionState.Connected ? null
             : $"host {host.Name} is {host.ConnectionState}: its configuration is not current";

@@ -26,6 +26,12 @@ namespace VirtCompliance.Controls
     /// <item>package:NAME (installed version, absent when not installed), package:NAME.installed</item>
     /// <item>portgroup.standard.(allowPromiscuous|macChanges|forgedTransmits|vlan): per standard portgroup of a host</item>
     /// <item>portgroup.distributed.(allowPromiscuous|macChanges|forgedTransmits|vlan): per distributed portgroup</item>
+    /// <item>vm.extraConfig:KEY (a VM advanced setting; the control's default when absent),
+    ///   vm.extraConfigKeys:PATTERN (the advanced setting keys matching a wildcard pattern)</item>
+    /// <item>vm.hardwareVersion (the number of vmx-NN), vm.firmware, vm.efiSecureBootEnabled, vm.loggingEnabled,
+    ///   vm.migrateEncryption, vm.ftEncryptionMode</item>
+    /// <item>vm.devices:TYPE[,TYPE] (devices of these vim25 types present), vm.connectedDevices:TYPE[,TYPE]
+    ///   (connected now or at power on), vm.disks:MODE[,MODE] (disks in these disk modes): labels</item>
     /// </list>
     /// </summary>
     public static class Facts
@@ -37,6 +43,7 @@ namespace VirtCompliance.Controls
         {
             if (fact != null && fact.StartsWith("portgroup.standard.", StringComparison.Ordinal)) return ControlScope.StandardPortgroup;
             if (fact != null && fact.StartsWith("portgroup.distributed.", StringComparison.Ordinal)) return ControlScope.DistributedPortgroup;
+            if (fact != null && fact.StartsWith("vm.", StringComparison.Ordinal)) return ControlScope.Vm;
             return ControlScope.Host;
         }
 
@@ -89,6 +96,7 @@ namespace VirtCompliance.Controls
                 if (field == "installed") return OnHost(DataArea.Software, h => FactValue.Of(Package(h, name) != null));
                 return OnHost(DataArea.Software, h => FactValue.Of(Package(h, name)?.Version ?? (Package(h, name) != null ? "" : null)));
             }
+            if (fact.StartsWith("vm.", StringComparison.Ordinal)) return VmFacts.Compile(fact, defaultValue) ?? throw Unknown(fact, VmFacts.Hint);
             if (TrySplit(fact, "portgroup.standard.", out var standardField, out _))
                 return StandardPortgroupFact(fact, standardField);
             if (TrySplit(fact, "portgroup.distributed.", out var distributedField, out _))
@@ -96,6 +104,9 @@ namespace VirtCompliance.Controls
 
             throw Unknown(fact, "Get-Help about_VirtCompliance lists the facts a control can read");
         }
+
+        /// <summary>The VM advanced setting keys and wildcard patterns these controls read: what a collector asks each VM for.</summary>
+        public static IReadOnlyList<string> VmExtraConfigKeys(IEnumerable<ControlDefinition> controls) => VmFacts.ExtraConfigKeys(controls);
 
         /// <summary>A host fact that needs one area of the host's configuration to have been reported.</summary>
         private static FactReader OnHost(string area, Func<Host, FactValue> read) => (t, _) =>

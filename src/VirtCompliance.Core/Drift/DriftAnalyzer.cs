@@ -30,6 +30,30 @@ namespace VirtCompliance.Drift
             }
         }
 
+        /// <summary>VM controls, VM by VM (cluster, then VM name): Fail and NotEvaluated, and Pass too when asked.</summary>
+        public static IEnumerable<VmControlDrift> Vms(ControlAssessment assessment, bool includePass = false)
+        {
+            foreach (var r in assessment.Vms
+                         .OrderBy(r => r.Target.Cluster?.Name ?? "\uffff", StringComparer.OrdinalIgnoreCase)
+                         .ThenBy(r => r.Target.Name, StringComparer.OrdinalIgnoreCase).ThenBy(r => r.Target.Id, StringComparer.Ordinal))
+            {
+                if (r.Passed && !includePass) continue;
+                // A VM result's target is a VM target, which has its VM.
+                var vm = r.Target.Vm!;
+                yield return new VmControlDrift(r, assessment.Baseline.Name)
+                {
+                    Vm = vm.Name,
+                    VmId = vm.Id,
+                    PowerState = vm.PowerState,
+                    Folder = vm.Folder,
+                    Host = r.Target.Host?.Name,
+                    HostId = vm.HostId,
+                    Cluster = r.Target.Cluster?.Name,
+                    ClusterId = r.Target.Cluster?.Id,
+                };
+            }
+        }
+
         /// <summary>Network controls: distributed portgroups (by switch and name), then standard portgroups host by host.</summary>
         public static IEnumerable<NetworkControlDrift> Networks(ControlAssessment assessment, bool includePass = false)
         {

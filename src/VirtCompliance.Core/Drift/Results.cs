@@ -122,6 +122,29 @@ namespace VirtCompliance
         public string? Cluster { get; init; }
     }
 
+    /// <summary>One VM control on one VM that did not pass (Fail or NotEvaluated).</summary>
+    public sealed record VmControlDrift : ControlDrift
+    {
+        public VmControlDrift()
+        {
+        }
+
+        internal VmControlDrift(ControlResult result, string baseline) : base(result, baseline)
+        {
+        }
+
+        public string? Vm { get; init; }
+        public string VmId { get; init; } = "";
+        public PowerState PowerState { get; init; }
+        /// <summary>The VM's inventory folder.</summary>
+        public string? Folder { get; init; }
+        /// <summary>The host the VM is registered on, and its cluster (null when standalone).</summary>
+        public string? Host { get; init; }
+        public string? HostId { get; init; }
+        public string? Cluster { get; init; }
+        public string? ClusterId { get; init; }
+    }
+
     /// <summary>A VM that vMotion/DRS/HA could place on a host that lacks controls its current host has.</summary>
     public sealed record VmMigrationExposure
     {

@@ -79,8 +79,9 @@ namespace VirtCompliance.Evaluation
     public sealed class ControlAssessment
     {
         public ControlAssessment(Inv inventory, Baseline baseline, IReadOnlyDictionary<string, HostAssessment> hosts,
-            IReadOnlyList<ControlResult> distributedPortgroups, IReadOnlyList<string> warnings)
+            IReadOnlyList<ControlResult> distributedPortgroups, IReadOnlyList<string> warnings, IReadOnlyList<ControlResult>? vms = null)
         {
+            Vms = vms ?? Array.Empty<ControlResult>();
             Inventory = inventory;
             Baseline = baseline;
             Hosts = hosts;
@@ -94,12 +95,14 @@ namespace VirtCompliance.Evaluation
         public IReadOnlyDictionary<string, HostAssessment> Hosts { get; }
         /// <summary>One result per distributed portgroup and control.</summary>
         public IReadOnlyList<ControlResult> DistributedPortgroups { get; }
+        /// <summary>One result per VM and VM control, in VM id order.</summary>
+        public IReadOnlyList<ControlResult> Vms { get; }
         /// <summary>Things a person should know about the evaluation.</summary>
         public IReadOnlyList<string> Warnings { get; }
 
         /// <summary>Every result: hosts, their standard portgroups, distributed portgroups.</summary>
         public IEnumerable<ControlResult> All =>
-            Hosts.Values.SelectMany(h => h.Results.Concat(h.PortgroupResults)).Concat(DistributedPortgroups);
+            Hosts.Values.SelectMany(h => h.Results.Concat(h.PortgroupResults)).Concat(DistributedPortgroups).Concat(Vms);
     }
 
     public sealed class EvaluationOptions
@@ -110,6 +113,27 @@ namespace VirtCompliance.Evaluation
         public IReadOnlyCollection<string>? ControlIds { get; set; }
         /// <summary>Judge every control against its peers' majority, ignoring the baseline's values.</summary>
         public bool Peer { get; set; }
+        /// <summary>The kinds of object to evaluate; null = all. A use case that reads only host results need not judge every VM.</summary>
+        public IReadOnlyCollection<ControlScope>? Scopes { get; set; }
+        /// <summary>VM names or ids to evaluate VM controls on (wildcards); null = all, empty = none.</summary>
+        public IReadOnlyCollection<string>? Vms { get; set; }
+        /// <summary>Peer mode: which VMs are each other's peers.</summary>
+        public VmPeerGroup VmPeers { get; set; } = VmPeerGroup.Folder;
+        /// <summary>With <see cref="VmPeerGroup.Tag"/>: the tag category whose tag makes VMs peers.</summary>
+        public string? VmPeerTagCategory { get; set; }
+    }
+
+    /// <summary>Which VMs are compared with each other in peer mode.</summary>
+    public enum VmPeerGroup
+    {
+        /// <summary>The VMs of one inventory folder (VMs of one application usually share one).</summary>
+        Folder,
+        /// <summary>The VMs of one cluster.</summary>
+        Cluster,
+        /// <summary>VMs connected to exactly the same networks.</summary>
+        Network,
+        /// <summary>VMs with the same tag in one category (VmPeerTagCategory).</summary>
+        Tag,
     }
 
     /// <summary>
@@ -128,6 +152,8 @@ namespace VirtCompliance.Evaluation
             options ??= new EvaluationOptions();
             var warnings = new List<string>();
             var controls = SelectControls(baseline, options);
+            var scopes = options.Scopes;
+            if (scopes != null) controls = controls.Where(c => scopes.Contains(c.Definition.Scope)).ToArray();
             var clusterFilter = NameFilter.Create(options.Clusters);
             bool InSelection(Cluster? c) => clusterFilter == null || (c != null && (clusterFilter(c.Name) || clusterFilter(c.Id)));
 
@@ -176,7 +202,46 @@ namespace VirtCompliance.Evaluation
                 var results = Judge(distributedControls, targets, inventory, "portgroups");
                 distributed.AddRange(targets.SelectMany(t => results.TryGetValue(t.Id, out var r) ? r : Enumerable.Empty<ControlResult>()));
             }
-            return new ControlAssessment(inventory, baseline, hosts, distributed, warnings);
+            var vms = new List<ControlResult>();
+            var vmControls = controls.Where(c => c.Definition.Scope == ControlScope.Vm).ToArray();
+            if (vmControls.Length > 0 && (options.Vms == null || options.Vms.Count > 0))
+            {
+                if (options.VmPeers == VmPeerGroup.Tag && string.IsNullOrEmpty(options.VmPeerTagCategory) && vmControls.Any(c => c.Peer))
+                    throw new ArgumentException("VM peers by tag need the tag category (VmPeerTagCategory) whose tags make VMs peers.");
+                var vmFilter = NameFilter.Create(options.Vms);
+                bool Selected(Vm vm) => vmFilter == null || vmFilter(vm.Name) || vmFilter(vm.Id);
+                // In peer mode the VMs that were not asked about still vote: -Vm narrows what is reported, not who the peers are.
+                var judgeAll = vmControls.Any(c => c.Peer);
+                var targets = new List<ControlTarget>();
+                foreach (var vm in inventory.Vms)
+                {
+                    if (!judgeAll && !Selected(vm)) continue;
+                    var host = inventory.GetHost(vm.HostId);
+                    var cluster = inventory.GetCluster(host?.ClusterId);
+                    if (clusterFilter != null && !InSelection(cluster)) continue;
+                    targets.Add(ControlTarget.OfVm(vm, host, cluster, VmPeerKey(vm, cluster, options)));
+                }
+                var results = Judge(vmControls, targets, inventory, "VMs");
+                vms.AddRange(targets.Where(t => Selected(t.Vm!)).SelectMany(t => results.TryGetValue(t.Id, out var r) ? r : Enumerable.Empty<ControlResult>()));
+            }
+            return new ControlAssessment(inventory, baseline, hosts, distributed, warnings, vms);
+        }
+
+        /// <summary>What makes two VMs peers; null when the VM has no peer group (no folder, no tag of the category).</summary>
+        private static string? VmPeerKey(Vm vm, Cluster? cluster, EvaluationOptions options)
+        {
+            switch (options.VmPeers)
+            {
+                case VmPeerGroup.Cluster: return cluster?.Id;
+                case VmPeerGroup.Network:
+                    var networks = vm.Nics.Select(n => n.NetworkId).OfType<string>().Distinct(StringComparer.Ordinal).OrderBy(n => n, StringComparer.Ordinal).ToArray();
+                    return networks.Length == 0 ? null : string.Join("\u0001", networks);
+                case VmPeerGroup.Tag:
+                    var tags = vm.Tags.Where(t => string.Equals(t.Category, options.VmPeerTagCategory, StringComparison.OrdinalIgnoreCase)).Select(t => t.Name ?? "")
+                        .OrderBy(n => n, StringComparer.Ordinal).ToArray();
+                    return tags.Length == 0 ? null : string.Join("\u0001", tags);
+                default: return vm.Folder;
+            }
         }
 
         /// <summary>The baseline's controls that <paramref name="options"/> keep; an id without wildcards that keeps none is an error.</summary>
@@ -252,7 +317,10 @@ namespace VirtCompliance.Evaluation
             if (voters.Length == 0) return;
             if (targets[voters[0]].PeerGroup == null || voters.Length < 2)
             {
-                var why = targets[voters[0]].PeerGroup == null ? $"{targets[voters[0]].Name} has no peers to compare with (standalone host)"
+                var first = targets[voters[0]];
+                var why = first.PeerGroup == null
+                    ? (first.Scope == ControlScope.Vm ? $"{first.Name} has no peer VMs to compare with (nothing groups it with others under the peer grouping)"
+                        : $"{first.Name} has no peers to compare with (standalone host)")
                     : $"no other of its {peerNoun} reported this value to compare with";
                 foreach (var i in voters) Add(i, new ControlResult(control, targets[i], values[i], Outcome.NotEvaluated, "peer majority", why));
                 return;

@@ -11,11 +11,14 @@ namespace VirtCompliance.Model
     /// </summary>
     public sealed class Inventory
     {
-        /// <summary>2 adds notReported to hosts and networks; files of version 1 are still read (they report everything).</summary>
-        public const int CurrentSchemaVersion = 2;
+        /// <summary>
+        /// 2 adds notReported to hosts and networks; 3 adds VM settings (and vmExtraConfigKeys). Files
+        /// of versions 1 and 2 are still read: their hosts report everything, their VMs no settings.
+        /// </summary>
+        public const int CurrentSchemaVersion = 3;
 
         /// <summary>Snapshot schema versions this release reads.</summary>
-        public static readonly IReadOnlyList<int> ReadableSchemaVersions = new[] { 1, 2 };
+        public static readonly IReadOnlyList<int> ReadableSchemaVersions = new[] { 1, 2, 3 };
 
         public int SchemaVersion => CurrentSchemaVersion;
         /// <summary>Where the data came from: a vCenter name, "sample", a file name.</summary>
@@ -31,6 +34,23 @@ namespace VirtCompliance.Model
         public IReadOnlyList<DistributedSwitch> DistributedSwitches { get; }
         public IReadOnlyList<Datastore> Datastores { get; }
         public IReadOnlyList<Vm> Vms { get; }
+
+        /// <summary>
+        /// The VM advanced settings (extraConfig keys, wildcards allowed) the collection read, sorted;
+        /// null when it read none. A key outside this list was not read, so a VM's lack of it says
+        /// nothing: controls that read it are not evaluated.
+        /// </summary>
+        public IReadOnlyList<string>? VmExtraConfigKeys { get; }
+
+        /// <summary>True when the collection read this advanced setting key of every VM (case-insensitive, as VMX keys are).</summary>
+        public bool ReadVmExtraConfig(string key)
+        {
+            if (VmExtraConfigKeys == null) return false;
+            foreach (var pattern in VmExtraConfigKeys)
+                if (string.Equals(pattern, key, StringComparison.OrdinalIgnoreCase) || (Common.NameFilter.HasWildcards(pattern) && Common.NameFilter.Create(new[] { pattern })!(key)))
+                    return true;
+            return false;
+        }
 
         /// <summary>SHA-256 (hex) of the canonical snapshot file of this inventory: its evidence id.</summary>
         public string Sha256 => _sha256 ??= InventorySnapshot.ComputeSha256(this);
@@ -59,8 +79,10 @@ namespace VirtCompliance.Model
             IEnumerable<Network>? networks = null,
             IEnumerable<DistributedSwitch>? distributedSwitches = null,
             IEnumerable<Datastore>? datastores = null,
-            IEnumerable<Vm>? vms = null)
+            IEnumerable<Vm>? vms = null,
+            IEnumerable<string>? vmExtraConfigKeys = null)
         {
+            VmExtraConfigKeys = vmExtraConfigKeys?.Distinct(StringComparer.OrdinalIgnoreCase).OrderBy(k => k, StringComparer.Ordinal).ToArray();
             Source = source ?? "";
             CollectedAt = collectedAt;
             Collector = collector ?? "";
@@ -198,6 +220,14 @@ namespace VirtCompliance.Model
             return new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(sorted);
         }
 
+        // VMX keys are case-insensitive: one value per key whatever its case (the last one given wins).
+        private static IReadOnlyDictionary<string, string> CaseInsensitive(IReadOnlyDictionary<string, string> map)
+        {
+            var sorted = new SortedDictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var kv in map) sorted[kv.Key] = kv.Value;
+            return new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(sorted);
+        }
+
         private static Cluster Normalize(Cluster c) => c with
         {
             VmGroups = SortedBy(c.VmGroups, g => g.Name).Select(g => g with { Members = Sorted(g.Members) }).ToArray(),
@@ -248,6 +278,13 @@ namespace VirtCompliance.Model
             CustomAttributes = SortedMap(v.CustomAttributes),
             Tags = (v.Tags ?? Array.Empty<VmTag>()).OrderBy(t => t.Category, StringComparer.Ordinal)
                 .ThenBy(t => t.Name, StringComparer.Ordinal).ToArray(),
+            Settings = v.Settings == null ? null : v.Settings with
+            {
+                // Case-insensitive lookups, ordinal order on disk: two collections of one VM give the same bytes.
+                ExtraConfig = v.Settings.ExtraConfig == null ? null : CaseInsensitive(v.Settings.ExtraConfig),
+                Devices = v.Settings.Devices?.ToArray(),
+            },
+            NotReported = v.NotReported == null || v.NotReported.Count == 0 ? null : SortedMap(v.NotReported),
         };
     }
 

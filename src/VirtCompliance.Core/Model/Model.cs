@@ -202,6 +202,8 @@ namespace VirtCompliance.Model
         public const string Software = "software";
         /// <summary>A distributed portgroup's security policy.</summary>
         public const string Security = "security";
+        /// <summary>A VM's settings read by VM controls (advanced settings, flags, boot options, devices).</summary>
+        public const string VmSettings = "vmSettings";
 
         /// <summary>The reason an area was not reported, or null when it was.</summary>
         public static string? Reason(IReadOnlyDictionary<string, string>? notReported, string area) =>
@@ -349,6 +351,51 @@ namespace VirtCompliance.Model
         public string? Name { get; init; }
     }
 
+    /// <summary>
+    /// A VM device that a control reads (removable media, ports, USB, sound, passthrough, disks);
+    /// network adapters are <see cref="VmNic"/>s.
+    /// </summary>
+    public sealed record VmDevice
+    {
+        /// <summary>The vim25 device type, e.g. VirtualFloppy, VirtualCdrom, VirtualUSBController, VirtualDisk.</summary>
+        public string Type { get; init; } = "";
+        public string? Label { get; init; }
+        /// <summary>Connectable devices: connected now; null for a device that is not connectable.</summary>
+        public bool? Connected { get; init; }
+        /// <summary>Connectable devices: connected when the VM powers on.</summary>
+        public bool? StartConnected { get; init; }
+        /// <summary>Disks: the vim25 disk mode (persistent, independent_nonpersistent, ...).</summary>
+        public string? DiskMode { get; init; }
+    }
+
+    /// <summary>
+    /// The parts of a VM's configuration that VM controls read. Each member is null when the server
+    /// did not report it (an older API, no privilege) or the inventory predates it: a control that
+    /// reads it is then not evaluated.
+    /// </summary>
+    public sealed record VmSettings
+    {
+        /// <summary>
+        /// The VM's advanced settings (config.extraConfig) among the keys the collection read
+        /// (<see cref="Inventory.VmExtraConfigKeys"/>); a key that was read and is absent is not here.
+        /// Keys compare case-insensitively, as the VMX file does.
+        /// </summary>
+        public IReadOnlyDictionary<string, string>? ExtraConfig { get; init; }
+        /// <summary>The virtual hardware version, e.g. "vmx-19".</summary>
+        public string? HardwareVersion { get; init; }
+        /// <summary>"bios" or "efi".</summary>
+        public string? Firmware { get; init; }
+        public bool? EfiSecureBootEnabled { get; init; }
+        /// <summary>config.flags.enableLogging.</summary>
+        public bool? LoggingEnabled { get; init; }
+        /// <summary>disabled, opportunistic or required.</summary>
+        public string? MigrateEncryption { get; init; }
+        /// <summary>ftEncryptionDisabled, ftEncryptionOpportunistic or ftEncryptionRequired (vSphere 7.0 U2 and later).</summary>
+        public string? FtEncryptionMode { get; init; }
+        /// <summary>The devices controls read; null when the devices were not read.</summary>
+        public IReadOnlyList<VmDevice>? Devices { get; init; }
+    }
+
     public sealed record Vm
     {
         public string Id { get; init; } = "";
@@ -366,5 +413,9 @@ namespace VirtCompliance.Model
         public IReadOnlyDictionary<string, string> CustomAttributes { get; init; } = Host.EmptyOptions;
         public IReadOnlyList<VmTag> Tags { get; init; } = Array.Empty<VmTag>();
         public string? Annotation { get; init; }
+        /// <summary>What VM controls read; null when the inventory has none of it (a snapshot from before VM controls).</summary>
+        public VmSettings? Settings { get; init; }
+        /// <summary><see cref="DataArea"/> names the server did not report for this VM, with the reason; null when it reported all.</summary>
+        public IReadOnlyDictionary<string, string>? NotReported { get; init; }
     }
 }

@@ -43,6 +43,7 @@ namespace VirtCompliance.Reporting
         public const string HostControlDriftCategory = "Host control drift";
         public const string MigrationExposureCategory = "Migration exposure";
         public const string NetworkControlDriftCategory = "Network control drift";
+        public const string VmControlDriftCategory = "VM control drift";
 
         public static ReportOutcome Of(Outcome outcome) =>
             outcome == Outcome.Pass ? ReportOutcome.Pass : outcome == Outcome.Fail ? ReportOutcome.Fail : ReportOutcome.NotEvaluated;
@@ -60,11 +61,12 @@ namespace VirtCompliance.Reporting
             switch (result)
             {
                 case ControlDrift d:
-                    // A host control is about the host; a network control about the portgroup (on its host, for a standard one).
+                    // A host control is about the host; a network control about the portgroup (on its host, for a standard one); a VM control about the VM.
                     var (category, where, cluster) = d switch
                     {
                         NetworkControlDrift n => (NetworkControlDriftCategory, n.Host == null ? $"{n.Network} ({n.Switch})" : $"{n.Network} on {n.Host}", n.Cluster),
                         HostControlDrift h => (HostControlDriftCategory, h.Host, h.Cluster),
+                        VmControlDrift v => (VmControlDriftCategory, v.Vm, v.Cluster),
                         _ => throw new ArgumentException($"{d.GetType().FullName} is a control result the report does not know how to name."),
                     };
                     return new ReportItem
@@ -109,7 +111,7 @@ namespace VirtCompliance.Reporting
                 case null:
                     throw new ArgumentNullException(nameof(result));
                 default:
-                    throw new ArgumentException($"{result.GetType().FullName} is not a VirtCompliance result; pipe in the output of Get-HostControlDrift, Get-NetworkControlDrift, Get-VmMigrationExposure, Test-PciSeparation, Test-VmFirewallPolicy or Compare-VirtInventory.");
+                    throw new ArgumentException($"{result.GetType().FullName} is not a VirtCompliance result; pipe in the output of Get-HostControlDrift, Get-NetworkControlDrift, Get-VmControlDrift, Get-VmMigrationExposure, Test-PciSeparation, Test-VmFirewallPolicy or Compare-VirtInventory.");
             }
         }
     }

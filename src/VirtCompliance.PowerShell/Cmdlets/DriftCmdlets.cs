@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using VirtCompliance.Assessments;
+using VirtCompliance.Controls;
 using VirtCompliance.Scope;
 
 namespace VirtCompliance.PowerShell.Cmdlets
@@ -33,13 +34,15 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [Parameter]
         public SwitchParameter IncludePass { get; set; }
 
-        protected AssessmentOptions Options() => new AssessmentOptions
+        /// <summary>The options for this cmdlet's kind of object: its results only are evaluated.</summary>
+        protected AssessmentOptions Options(params ControlScope[] objects) => new AssessmentOptions
         {
             Baseline = Baseline == null ? null : LoadBaseline(Baseline),
             Peer = Peer,
             Clusters = Cluster,
             ControlIds = ControlId,
             IncludePass = IncludePass,
+            Objects = objects,
         };
     }
 
@@ -70,7 +73,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         protected override void ProcessInventory()
         {
             var inventory = RequireInventory();
-            var result = Assess(() => Assessment.Drift(inventory, Options()));
+            var result = Assess(() => Assessment.Drift(inventory, Options(ControlScope.Host)));
             // Hosts or clusters piped in from PowerCLI: their hosts only (the rest of the cluster still votes in -Peer).
             var focus = FromPowerCli?.FocusHosts;
             IEnumerable<HostControlDrift> hosts = result.Hosts;
@@ -98,11 +101,71 @@ namespace VirtCompliance.PowerShell.Cmdlets
         protected override void ProcessInventory()
         {
             var inventory = RequireInventory();
-            var result = Assess(() => Assessment.Drift(inventory, Options()));
+            var result = Assess(() => Assessment.Drift(inventory, Options(ControlScope.StandardPortgroup, ControlScope.DistributedPortgroup)));
             var focus = FromPowerCli?.FocusHosts;
             IEnumerable<NetworkControlDrift> networks = result.Networks;
             if (focus != null && focus.Count > 0) networks = networks.Where(r => r.HostId == null || focus.Contains(r.HostId));
             WriteObject(networks, true);
+        }
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Finds VMs whose own settings (advanced settings, devices, encryption, logging, boot) differ from the baseline or from their peers.</para>
+    /// <para type="description">Get-VmControlDrift evaluates the baseline's VM controls (console copy and paste, drag and drop, disk shrinking, host information, VMX log size and retention, dvfilter bindings, the TPS salt, vMotion and Fault Tolerance encryption, logging, secure boot, virtual hardware version, floppy, CD/DVD, serial, parallel, USB, sound and passthrough devices, independent non-persistent disks) and writes one VirtCompliance.VmControlDrift per VM and control that did not pass: Outcome Fail (what was expected, what was found), or NotEvaluated with the Reason: the server did not report the setting (an older vSphere has no Fault Tolerance encryption mode), the collection did not read that advanced setting, the inventory predates VM controls, or the VM is a vSphere Cluster Service VM that vCenter manages. An advanced setting that is not present counts as the platform default the guide names, where the guide says that default is safe ("TRUE or not present"). VM settings move with the VM, so they are judged per VM, whichever host it is on; Get-VmMigrationExposure does not count them. With -Peer the expectation is the majority of the VM's peers: the VMs of its folder (default), cluster, networks or tag (-PeerBy, -PeerTagCategory). -IncludePass writes the passes too. It reads the inventory only: with no -Inventory it collects from -Server or the default connection first.</para>
+    /// </summary>
+    /// <example>
+    ///   <code>Get-VmControlDrift -Inventory (Import-VirtInventory ./pci-lab.json)</code>
+    ///   <para>Every VM setting that fails the pci-dss baseline, grouped by VM.</para>
+    /// </example>
+    /// <example>
+    ///   <code>Get-VmControlDrift -Inventory $inv -Baseline scg -Vm 'pay-*' -ControlId 'vm-9.deactivate-console-*'</code>
+    ///   <para>Payment VMs whose console copy or paste is enabled (PCI DSS 3.4.2).</para>
+    /// </example>
+    /// <example>
+    ///   <code>Get-VmControlDrift -Inventory $inv -Peer -PeerBy Tag -PeerTagCategory Application | Format-List</code>
+    ///   <para>VMs whose settings differ from the other VMs of the same application tag, with evidence.</para>
+    /// </example>
+    /// <example>
+    ///   <code>Get-VmControlDrift -Inventory $inv -Baseline stig | Group-Object ControlId | Sort-Object Count -Descending</code>
+    ///   <para>Which DISA STIG VM findings are most common.</para>
+    /// </example>
+    [Cmdlet(VerbsCommon.Get, "VmControlDrift")]
+    [OutputType(typeof(VmControlDrift))]
+    public sealed class GetVmControlDriftCommand : ControlAnalysisCmdlet
+    {
+        /// <summary><para type="description">Only VMs with these names or ids (wildcards allowed). Accepts VM names from the pipeline.</para></summary>
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Alias("Name", "VmName")]
+        [SupportsWildcards]
+        public string[]? Vm { get; set; }
+
+        /// <summary><para type="description">With -Peer: which VMs are each other's peers. Folder (default): the VMs of one inventory folder; Cluster; Network: VMs on exactly the same networks; Tag: VMs with the same tag of -PeerTagCategory.</para></summary>
+        [Parameter]
+        public Evaluation.VmPeerGroup PeerBy { get; set; } = Evaluation.VmPeerGroup.Folder;
+
+        /// <summary><para type="description">With -PeerBy Tag: the tag category whose tags make VMs peers (an application or service tag).</para></summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? PeerTagCategory { get; set; }
+
+        private readonly PipedInput _piped = new PipedInput();
+
+        protected override void ProcessInventory() => _piped.Add(VmFilter(Vm), Inventory);
+
+        protected override void EndInventory()
+        {
+            if (_piped.Inventories.Count == 0) _piped.Inventories.Add(RequireInventory());
+            var options = Options(ControlScope.Vm) with
+            {
+                Vms = _piped.Vms,
+                VmPeers = PeerBy,
+                VmPeerTagCategory = PeerTagCategory,
+            };
+            foreach (var inventory in _piped.Inventories)
+            {
+                var result = Assess(() => Assessment.Drift(inventory, options));
+                WriteObject(result.Vms, true);
+            }
         }
     }
 

@@ -80,7 +80,17 @@ namespace VirtCompliance.PowerShell.PowerCli
                 var label = $"{moRef.RefType} '{Name(view) ?? moRef.Value}'";
                 foreach (var path in spec.Paths)
                 {
-                    var value = VimViewReader.Read(view, path, label, InventoryCollector.KeepItem);
+                    VimValue? value;
+                    try
+                    {
+                        value = VimViewReader.Read(view, path, label, InventoryCollector.KeepItem);
+                    }
+                    catch (PowerCliShapeException) when (InventoryCollector.VmSettingsPaths.Contains(path))
+                    {
+                        // A VM view without its settings still places the VM; only its VM controls go unevaluated.
+                        content.Missing[path] = "not in the PowerCLI object";
+                        continue;
+                    }
                     if (value != null) content.Properties[path] = value;
                 }
                 _objects[moRef.Value] = content;

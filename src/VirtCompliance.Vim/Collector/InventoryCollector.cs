@@ -25,17 +25,22 @@ namespace VirtCompliance.Vim.Collector
         public static IReadOnlyList<PropertySpec> Specs => InventoryMapping.Specs;
 
         /// <summary>
-        /// Of a VM's devices only the network adapters are kept; disks, controllers and the rest are
-        /// skipped unread (they are most of the bytes). A device is an adapter when its type is a
-        /// VirtualEthernetCard subtype: the vim25 ones are named Virtual(E1000|E1000e|PCNet32|Vmxnet*|SriovEthernetCard).
+        /// Of a VM's devices only the network adapters and the devices VM controls read are kept;
+        /// controllers, video cards and the rest are skipped unread. A device is an adapter when its
+        /// type is a VirtualEthernetCard subtype: the vim25 ones are named
+        /// Virtual(E1000|E1000e|PCNet32|Vmxnet*|SriovEthernetCard).
         /// </summary>
         public static bool KeepItem(string path, string? itemType)
         {
             if (path != "config.hardware.device") return true;
             if (itemType == null) return false;
             return itemType.StartsWith("VirtualE1000", StringComparison.Ordinal) || itemType.StartsWith("VirtualVmxnet", StringComparison.Ordinal)
-                || itemType == "VirtualPCNet32" || itemType.IndexOf("Ethernet", StringComparison.Ordinal) >= 0;
+                || itemType == "VirtualPCNet32" || itemType.IndexOf("Ethernet", StringComparison.Ordinal) >= 0
+                || VmMapper.ControlDeviceTypes.Contains(itemType);
         }
+
+        /// <summary>The VM properties only VM controls read: a source without them still gives the VM, with its VM controls not evaluated.</summary>
+        public static IReadOnlyCollection<string> VmSettingsPaths => VmMapper.SettingsPaths;
 
         /// <summary>The types the container view holds: everything the property sets above read.</summary>
         public static readonly string[] ViewTypes =
@@ -67,7 +72,7 @@ namespace VirtCompliance.Vim.Collector
             try
             {
                 Progress.Phase = "Reading objects";
-                await _client.RetrieveAsync(view, Specs, o =>
+                await _client.RetrieveAsync(view, InventoryMapping.SpecsFor(_client.ApiVersion), o =>
                 {
                     _read.Objects[o.Obj.Value] = o;
                     Progress.ObjectsRead++;

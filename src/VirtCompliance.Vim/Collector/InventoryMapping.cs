@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using VirtCompliance.Common;
+using VirtCompliance.Controls;
 using VirtCompliance.Model;
 using VirtCompliance.Vim.Collector.Mappers;
 using VirtCompliance.Vim.Soap;
@@ -34,6 +35,43 @@ namespace VirtCompliance.Vim.Collector
         public Dictionary<string, (string? acceptance, HostPackage[] packages)> Software { get; } = new Dictionary<string, (string?, HostPackage[])>(StringComparer.Ordinal);
         /// <summary>Why software was not read from any host, when it was not (-SkipSoftware, PowerCLI objects, an old server).</summary>
         public string? SoftwareNotReadReason { get; set; }
+
+        /// <summary>
+        /// The VM properties the server is asked for: <see cref="Specs"/>, plus those only newer
+        /// servers know (an unknown property path fails the whole read, so an older server is not
+        /// asked, and VM controls reading it are not evaluated there).
+        /// </summary>
+        public static IReadOnlyList<PropertySpec> SpecsFor(string? apiVersion)
+        {
+            if (!Version.TryParse(apiVersion ?? "", out var version) || version < VmMapper.FtEncryptionSince) return Specs;
+            return Specs.Select(s => s.Type == "VirtualMachine" ? new PropertySpec(s.Type, s.Paths.Concat(new[] { VmMapper.FtEncryptionPath }).ToArray()) : s).ToArray();
+        }
+
+        /// <summary>Read the settings VM controls need. Off for sources that do not carry them.</summary>
+        public bool ReadVmSettings { get; set; } = true;
+
+        /// <summary>The VM advanced settings kept (keys and wildcard patterns): by default every one the built-in catalog reads.</summary>
+        public IReadOnlyList<string> VmExtraConfigKeys
+        {
+            get => _extraConfigKeys;
+            set
+            {
+                _extraConfigKeys = value;
+                _exactKeys = new HashSet<string>(value.Where(k => !NameFilter.HasWildcards(k)), StringComparer.OrdinalIgnoreCase);
+                _keyPatterns = NameFilter.Create(value.Where(NameFilter.HasWildcards).ToArray());
+            }
+        }
+        private IReadOnlyList<string> _extraConfigKeys = Array.Empty<string>();
+        private HashSet<string> _exactKeys = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        private Func<string?, bool>? _keyPatterns;
+
+        public InventoryMapping()
+        {
+            VmExtraConfigKeys = Facts.VmExtraConfigKeys(ControlCatalog.BuiltIn.Controls);
+        }
+
+        /// <summary>True for an advanced setting key the collection keeps.</summary>
+        public bool WantsExtraConfig(string key) => _exactKeys.Contains(key) || (_keyPatterns != null && _keyPatterns(key));
 
         public IEnumerable<ObjectContent> OfType(params string[] types) => Objects.Values.Where(o => types.Contains(o.Obj.RefType));
 
@@ -94,7 +132,7 @@ namespace VirtCompliance.Vim.Collector
 
             var source = url.Host + (url.IsDefaultPort ? "" : ":" + url.Port.ToString(CultureInfo.InvariantCulture));
             return new Inv(source, DateTimeOffset.UtcNow, $"VirtCompliance {typeof(InventoryCollector).Assembly.GetName().Version} ({serverDescription})",
-                datacenters, clusters, hosts, networks, switches, datastores, vms);
+                datacenters, clusters, hosts, networks, switches, datastores, vms, ReadVmSettings ? VmExtraConfigKeys : null);
         }
 
         /// <summary>The datacenter an object sits in, by walking up its parents.</summary>

@@ -13,19 +13,20 @@ namespace VirtCompliance.Tests.Core
     public class ControlCatalogTests
     {
         [Fact]
-        public void The_catalog_has_at_least_30_host_and_portgroup_controls_each_fully_described()
+        public void The_catalog_has_at_least_30_host_and_portgroup_controls_and_VM_controls_each_fully_described()
         {
             var controls = ControlCatalog.BuiltIn.Controls;
             Assert.True(controls.Count(c => !c.IsTemplate) >= 30, $"only {controls.Count} controls");
             Assert.Contains(controls, c => c.Scope == ControlScope.StandardPortgroup);
             Assert.Contains(controls, c => c.Scope == ControlScope.DistributedPortgroup);
+            Assert.True(controls.Count(c => c.Scope == ControlScope.Vm) >= 24, "VM controls");
             foreach (var c in controls)
             {
                 Assert.False(string.IsNullOrWhiteSpace(c.Title), c.Id);
                 Assert.False(string.IsNullOrWhiteSpace(c.Remediation), c.Id);
                 Assert.NotEmpty(c.PciDss);
                 Assert.All(c.PciDss, p => Assert.Matches(@"^\d+(\.\d+)+$", p));
-                Assert.True(c.Id.StartsWith("esx-9.") || c.Id.StartsWith("vcenter-9.") || c.Id.StartsWith("vc."), c.Id);
+                Assert.True(c.Id.StartsWith("esx-9.") || c.Id.StartsWith("vcenter-9.") || c.Id.StartsWith("vm-9.") || c.Id.StartsWith("vc."), c.Id);
                 if (!c.Id.StartsWith("vc.")) Assert.Equal(new[] { c.Id }, c.Scg);
             }
         }

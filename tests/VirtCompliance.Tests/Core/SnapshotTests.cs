@@ -54,7 +54,7 @@ namespace VirtCompliance.Tests.Core
         public void Snapshot_starts_with_the_version_and_provenance_and_uses_unix_line_ends()
         {
             var text = Encoding.UTF8.GetString(InventorySnapshot.ToBytes(SmallLab()));
-            Assert.StartsWith("{\n  \"schemaVersion\": 2,\n  \"source\": \"test-lab\",\n  \"collectedAt\": \"2026-11-27T08:00:00+00:00\",\n  \"collector\": \"tests\",", text);
+            Assert.StartsWith("{\n  \"schemaVersion\": 3,\n  \"source\": \"test-lab\",\n  \"collectedAt\": \"2026-11-27T08:00:00+00:00\",\n  \"collector\": \"tests\",", text);
             Assert.DoesNotContain("\r", text);
             Assert.Contains("\"lockdownMode\": \"lockdownNormal\"", text);
         }
@@ -86,7 +86,7 @@ namespace VirtCompliance.Tests.Core
         {
             using var dir = new TempFolder();
             var path = dir.File("future.json");
-            File.WriteAllText(path, Encoding.UTF8.GetString(InventorySnapshot.ToBytes(SmallLab())).Replace("\"schemaVersion\": 2", "\"schemaVersion\": 999"));
+            File.WriteAllText(path, Encoding.UTF8.GetString(InventorySnapshot.ToBytes(SmallLab())).Replace("\"schemaVersion\": 3", "\"schemaVersion\": 999"));
             var ex = Assert.Throws<DataFileException>(() => InventorySnapshot.Read(path));
             Assert.Equal(2, ex.Line);
             Assert.Contains("schemaVersion 999 is not supported", ex.Message);

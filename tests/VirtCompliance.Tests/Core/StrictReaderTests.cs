@@ -57,16 +57,16 @@ namespace VirtCompliance.Tests.Core
         [InlineData("baseline", "\"controls\": [", "/* the controls */ \"controls\": [", "comment")]
         [InlineData("policy", "{", "{ // a policy\n", "comment")]
         [InlineData("scope", "\"vms\": {", "\"vms\": { /* by name */", "comment")]
-        [InlineData("snapshot", "\"schemaVersion\": 2", "\"schemaVersion\": NaN", "NaN")]
+        [InlineData("snapshot", "\"schemaVersion\": 3", "\"schemaVersion\": NaN", "NaN")]
         [InlineData("baseline", "\"version\": \"1.0\"", "\"version\": 'one'", "quote")]
-        [InlineData("snapshot", "\"schemaVersion\": 2", "\"schemaVersion\": 0x2", "number")]
+        [InlineData("snapshot", "\"schemaVersion\": 3", "\"schemaVersion\": 0x2", "number")]
         [InlineData("scope", "\"outOfScope\" }", "\"outOfScope\", }", "comma")]
         [InlineData("baseline", "\"name\": \"pci-lab\",", "\"name\": \"pci-lab\", \"name\": \"other\",", "appears twice")]
         // Numbers beyond any range and values of the wrong type.
         [InlineData("baseline", "\"version\": \"1.0\"", "\"version\": 99999999999999999999999999", "out of range")]
         [InlineData("baseline", "\"version\": \"1.0\"", "\"version\": 1e400", "out of range")]
         [InlineData("baseline", "\"parameter\": \"acme-ids-sensor\"", "\"parameter\": [\"acme-ids-sensor\"]", "parameter")]
-        [InlineData("snapshot", "\"schemaVersion\": 2", "\"schemaVersion\": 99999999999999999999999999", "out of range")]
+        [InlineData("snapshot", "\"schemaVersion\": 3", "\"schemaVersion\": 99999999999999999999999999", "out of range")]
         public void Every_reader_refuses_what_strict_json_refuses(string reader, string find, string replace, string expected)
         {
             var original = Text(reader);

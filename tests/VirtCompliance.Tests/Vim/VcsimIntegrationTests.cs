@@ -87,6 +87,7 @@ namespace VirtCompliance.Tests.Vim
                     Assert.Equal((string)p["name"], vm.Name);
                     Assert.Equal((string)p["host"], vm.HostId);
                     Assert.Equal(p["nics"].Values<string>(), vm.Nics.Select(n => n.NetworkId));
+                    AssertSameSettings(p, vm);
                 }
                 var pyClusters = (JObject)py["clusters"];
                 foreach (var cluster in inv.Clusters)
@@ -119,6 +120,79 @@ namespace VirtCompliance.Tests.Vim
                 Assert.DoesNotContain(after.GetHost(target.Id).Packages, p => p.Name == "acme-ids-sensor");
                 Assert.Contains(drift, d => d.HostId == target.Id && d.ControlId.StartsWith("esx-9.firewall", StringComparison.Ordinal));
                 Assert.DoesNotContain(drift, d => d.HostId != target.Id && d.ClusterId == target.ClusterId && d.Outcome == Outcome.Fail);
+            }
+        }
+
+        /// <summary>The VM settings the collector read are what pyVmomi reads: the advanced settings it keeps, flags, boot, encryption, the devices controls read.</summary>
+        private static void AssertSameSettings(JToken p, Vm vm)
+        {
+            var s = vm.Settings;
+            Assert.NotNull(s);
+            var wanted = new InventoryMapping();
+            var pyExtra = ((JObject)p["extraConfig"]).Properties().Where(o => wanted.WantsExtraConfig(o.Name)).ToDictionary(o => o.Name, o => (string)o.Value);
+            Assert.Equal(pyExtra.OrderBy(kv => kv.Key, StringComparer.OrdinalIgnoreCase), s.ExtraConfig.OrderBy(kv => kv.Key, StringComparer.OrdinalIgnoreCase));
+            Assert.Equal((string)p["version"], s.HardwareVersion);
+            Assert.Equal((string)p["firmware"], s.Firmware);
+            Assert.Equal((string)p["migrateEncryption"], s.MigrateEncryption);
+            Assert.Equal((bool?)p["enableLogging"], s.LoggingEnabled);
+            // A BIOS VM that reports no secure boot value does not have secure boot.
+            Assert.Equal((bool?)p["efiSecureBootEnabled"] ?? ((string)p["firmware"] == "bios" ? false : (bool?)null), s.EfiSecureBootEnabled);
+            var pyDevices = p["devices"].Where(d => VirtCompliance.Vim.Collector.Mappers.VmMapper.ControlDeviceTypes.Contains((string)d["type"]))
+                .Select(d => ((string)d["type"], (string)d["label"], (bool?)d["connected"], (bool?)d["startConnected"], (string)d["diskMode"])).ToArray();
+            Assert.Equal(pyDevices, s.Devices.Select(d => (d.Type, d.Label, d.Connected, d.StartConnected, d.DiskMode)).ToArray());
+        }
+
+        [Fact]
+        public void VM_settings_set_to_failing_values_with_pyvmomi_fail_exactly_that_VM_on_exactly_those_controls()
+        {
+            using (var sim = new VcsimServer())
+            using (var client = Connect(sim))
+            {
+                var scg = Baseline.Load("scg");
+                VmControlDrift[] Fails(Inv inv) => VirtCompliance.Assessments.Assessment.Drift(inv, new VirtCompliance.Assessments.AssessmentOptions
+                {
+                    Baseline = scg, Objects = new[] { ControlScope.Vm },
+                }).Vms.Where(d => d.Outcome == Outcome.Fail).ToArray();
+                var target = Collect(client).Vms.First(v => v.HostId != null);
+                // First the settings without a safe default are made to pass, so that each planted value turns a pass into a fail.
+                Assert.Contains("migrateEncryption=required", Python("make_vm_drift.py", sim, target.Name, "harden"));
+                var before = Collect(client);
+                var changed = Python("make_vm_drift.py", sim, target.Name, "drift");
+                Assert.Contains("isolation.tools.copy.disable=FALSE", changed);
+                var after = Collect(client);
+
+                var planted = new[]
+                {
+                    "vm-9.deactivate-console-copy", "vm-9.deactivate-console-paste", "vm-9.isolation-tools-dnd-deactivate",
+                    "vm-9.deactivate-disk-shrinking-shrink", "vm-9.deactivate-disk-shrinking-wiper", "vm-9.isolation-device-connectable-deactivate",
+                    "vm-9.deactivate-non-essential-3d-features", "vm-9.restrict-host-info", "vm-9.vmrc-lock", "vm-9.limit-console-connections",
+                    "vm-9.limit-setinfo-size", "vm-9.log-retention", "vm-9.log-rotation-size", "vm-9.transparentpagesharing-inter-vm-enabled",
+                    "vm-9.dvfilter", "vm-9.efi-boot-types", "vm-9.log-enable", "vm-9.vmotion-encrypted", "vm-9.persistent-disk",
+                };
+                var beforeFails = Fails(before).Select(d => (d.VmId, d.ControlId)).ToHashSet();
+                var afterFails = Fails(after).Select(d => (d.VmId, d.ControlId)).ToHashSet();
+                foreach (var control in planted)
+                {
+                    Assert.DoesNotContain((target.Id, control), beforeFails);
+                    Assert.Contains((target.Id, control), afterFails);
+                }
+                // Nothing changed anywhere else: every other VM fails exactly what it failed before.
+                Assert.Equal(beforeFails.Where(f => f.VmId != target.Id).OrderBy(f => f), afterFails.Where(f => f.VmId != target.Id).OrderBy(f => f));
+                // The devices added are read, with the STIG's per-kind findings on the same VM only.
+                var devices = after.GetVm(target.Id).Settings.Devices.Select(d => d.Type).ToArray();
+                Assert.Contains("VirtualFloppy", devices);
+                Assert.Contains("VirtualParallelPort", devices);
+                var stig = Baseline.Parse(new MemoryStream(Encoding.UTF8.GetBytes(
+                    "{\"name\":\"t\",\"controls\":[{\"id\":\"vc.vm-floppy\"},{\"id\":\"vc.vm-serial\"},{\"id\":\"vc.vm-parallel\"},{\"id\":\"vc.vm-usb\"}]}")), "t.json", "test");
+                var stigFails = VirtCompliance.Assessments.Assessment.Drift(after, new VirtCompliance.Assessments.AssessmentOptions { Baseline = stig, Objects = new[] { ControlScope.Vm } })
+                    .Vms.Where(d => d.Outcome == Outcome.Fail).ToArray();
+                Assert.Equal(new[] { "vc.vm-floppy", "vc.vm-parallel", "vc.vm-serial", "vc.vm-usb" }, stigFails.Select(d => d.ControlId).OrderBy(c => c, StringComparer.Ordinal));
+                Assert.All(stigFails, d => Assert.Equal(target.Id, d.VmId));
+
+                // pyVmomi reads the planted values back as the collector did.
+                var py = JObject.Parse(Python("read_inventory.py", sim));
+                foreach (var vm in after.Vms) AssertSameSettings(py["vms"][vm.Id], vm);
+                Assert.Equal("FALSE", (string)py["vms"][target.Id]["extraConfig"]["isolation.tools.copy.disable"]);
             }
         }
 

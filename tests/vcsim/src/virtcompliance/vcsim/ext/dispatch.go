@@ -37,6 +37,18 @@ var routedMethods = map[string]struct {
 			return &methods.ReconfigureDVPort_TaskBody{Req: req.(*types.ReconfigureDVPort_Task)}
 		},
 	},
+	"ReconfigVM_Task": {
+		accepts: func(kind string) bool { return kind == "VirtualMachine" },
+		body: func(req interface{}) interface{} {
+			return &methods.ReconfigVM_TaskBody{Req: req.(*types.ReconfigVM_Task)}
+		},
+	},
+	"SetField": {
+		accepts: func(kind string) bool { return kind == "CustomFieldsManager" },
+		body: func(req interface{}) interface{} {
+			return &methods.SetFieldBody{Req: req.(*types.SetField)}
+		},
+	},
 	"FetchDVPorts": {
 		accepts: isDVS,
 		body: func(req interface{}) interface{} {
@@ -149,9 +161,12 @@ func (h *frontHandler) route(body []byte) []byte {
 	}
 
 	var proxy types.ManagedObjectReference
-	if method.This.Type == "VirtualMachine" {
+	switch {
+	case method.This.Type == "VirtualMachine":
 		proxy = h.ext.vmProxy(method.This).Self
-	} else {
+	case method.This.Type == "CustomFieldsManager":
+		proxy = h.ext.fieldsProxy(method.This).Self
+	default:
 		proxy = h.ext.dvsProxy(method.This).Self
 	}
 	reflect.ValueOf(method.Body).Elem().FieldByName("This").Set(reflect.ValueOf(proxy))

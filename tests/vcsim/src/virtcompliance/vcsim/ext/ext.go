@@ -6,7 +6,8 @@
 //     HostAccessManager, each reflected in that host's own config.* properties;
 //   - per-host HostImageConfigManager (image acceptance level, fetchSoftwarePackages) and
 //     HostPatchManager (UninstallHostPatch_Task removes installed packages);
-//   - VirtualMachine.MigrateVM_Task;
+//   - VirtualMachine.MigrateVM_Task, and ReconfigVM_Task with vim25 extraConfig semantics;
+//   - CustomFieldsManager.SetField replacing a value rather than adding a second one;
 //   - DistributedVirtualSwitch.ReconfigureDVPort_Task and a FetchDVPorts that returns
 //     per-port settings, configVersion and connectees;
 //   - PropertyCollector.RetrievePropertiesEx paging (options.maxObjects, token),
