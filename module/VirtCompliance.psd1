@@ -27,6 +27,7 @@
         'Get-HostControlDrift'
         'Get-NetworkControlDrift'
         'Get-VmControlDrift'
+        'Get-VCenterControlDrift'
         'Get-PciScope'
         'Test-PciSeparation'
         'Get-PciSegmentationMatrix'

@@ -107,15 +107,15 @@ try {
     # The gate, read from the evidence just filed (not analysed again, so the exit code and the bundle
     # cannot disagree): drift at or above the chosen severity, or a separation finding that fails.
     $failing = if ($AllowNotEvaluated) { @('fail') } else { @('fail', 'notEvaluated') }
-    # A bundle filed by release 0.1 has no network-control-drift.json, and one from before VM controls no vm-control-drift.json.
-    $results = @(foreach ($set in 'host-control-drift.json', 'network-control-drift.json', 'vm-control-drift.json') {
+    # A bundle filed by release 0.1 has no network-control-drift.json, and one from before VM and vCenter controls no vm-control-drift.json or vcenter-control-drift.json.
+    $results = @(foreach ($set in 'host-control-drift.json', 'network-control-drift.json', 'vm-control-drift.json', 'vcenter-control-drift.json') {
         $file = Join-Path $bundle $set
         if (Test-Path $file) { Get-Content -Raw $file | ConvertFrom-Json }
     })
     $drift = @($results | Where-Object { $_.outcome -in $failing -and $FailOnSeverity -ne 'Never' -and [VirtCompliance.Controls.Severity] $_.severity -ge [VirtCompliance.Controls.Severity] $FailOnSeverity })
     $notEvaluated = @($results | Where-Object outcome -eq 'notEvaluated').Count
     $separationPasses = -not (Get-Content -Raw (Join-Path $bundle 'pci-separation.json') | ConvertFrom-Json | Where-Object outcome -in $failing)
-    Write-Output "host, network and VM control drift at or above ${FailOnSeverity}: $($drift.Count) (not evaluated: $notEvaluated$(if ($AllowNotEvaluated) { ', allowed' })); CDE separation ($Interpretation): $(if ($separationPasses) { 'passes' } else { 'FAILS' })"
+    Write-Output "host, network, VM and vCenter control drift at or above ${FailOnSeverity}: $($drift.Count) (not evaluated: $notEvaluated$(if ($AllowNotEvaluated) { ', allowed' })); CDE separation ($Interpretation): $(if ($separationPasses) { 'passes' } else { 'FAILS' })"
     if ($drift.Count -gt 0 -or -not $separationPasses) { exit 1 }
     exit 0
 }

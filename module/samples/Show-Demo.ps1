@@ -48,6 +48,9 @@ Get-NetworkControlDrift -Inventory $inv | Out-String -Width $width | Write-Host
 Show-Section 'Get-VmControlDrift -Baseline pci-dss -Vm pay-*   (the payment VMs own settings: console copy/paste, devices, encryption)'
 Get-VmControlDrift -Inventory $inv -Baseline pci-dss -Vm pay-* | Out-String -Width $width | Write-Host
 
+Show-Section 'Get-VCenterControlDrift -Baseline scg   (vCenter settings and clusters against the Security Configuration Guide)'
+Get-VCenterControlDrift -Inventory $inv -Baseline scg | Out-String -Width $width | Write-Host
+
 Show-Section 'Get-VmControlDrift -Peer   (VMs whose settings differ from the other VMs of their folder)'
 Get-VmControlDrift -Inventory $inv -Peer | Where-Object Outcome -eq Fail | Out-String -Width $width | Write-Host
 
@@ -108,6 +111,7 @@ $results = @(
     Get-HostControlDrift -Inventory $inv -Baseline pci-dss
     Get-NetworkControlDrift -Inventory $inv -Baseline pci-dss
     Get-VmControlDrift -Inventory $inv -Baseline pci-dss
+    Get-VCenterControlDrift -Inventory $inv -Baseline pci-dss
     Get-VmMigrationExposure -Inventory $inv -Peer -WarningAction SilentlyContinue
     Test-PciSeparation -Inventory $inv -Interpretation Strict
 )

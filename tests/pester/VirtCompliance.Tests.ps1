@@ -5,7 +5,7 @@ param([Parameter(Mandatory)] [string] $ModulePath)
 BeforeDiscovery {
     # Every cmdlet, for the help tests (discovery runs before BeforeAll, so the list is its own).
     $allCmdlets = @('Compare-VirtInventory', 'Connect-VirtServer', 'Disconnect-VirtServer', 'Export-ComplianceReport', 'Export-VirtInventory', 'Get-ComplianceBaseline',
-        'Get-ComplianceControl', 'Get-HostControlDrift', 'Get-NetworkControlDrift', 'Get-PciScope', 'Get-PciSegmentationMatrix', 'Get-VirtInventory',
+        'Get-ComplianceControl', 'Get-HostControlDrift', 'Get-NetworkControlDrift', 'Get-PciScope', 'Get-PciSegmentationMatrix', 'Get-VCenterControlDrift', 'Get-VirtInventory',
         'Get-VmControlDrift', 'Get-VmFirewallPolicy', 'Get-VmMigrationExposure', 'Import-VirtInventory', 'Invoke-VmFirewallPolicy', 'New-ComplianceBaseline',
         'Save-ComplianceEvidence', 'Test-ComplianceEvidence', 'Test-PciSeparation', 'Test-VmFirewallPolicy')
 }
@@ -17,7 +17,7 @@ BeforeAll {
     $siteBaseline = Join-Path $moduleFolder 'samples/pci-lab.baseline.json'
     $inv = Import-VirtInventory -Path $samplePath
     $expectedCmdlets = @('Compare-VirtInventory', 'Connect-VirtServer', 'Disconnect-VirtServer', 'Export-ComplianceReport', 'Export-VirtInventory', 'Get-ComplianceBaseline',
-        'Get-ComplianceControl', 'Get-HostControlDrift', 'Get-NetworkControlDrift', 'Get-PciScope', 'Get-PciSegmentationMatrix', 'Get-VirtInventory',
+        'Get-ComplianceControl', 'Get-HostControlDrift', 'Get-NetworkControlDrift', 'Get-PciScope', 'Get-PciSegmentationMatrix', 'Get-VCenterControlDrift', 'Get-VirtInventory',
         'Get-VmControlDrift', 'Get-VmFirewallPolicy', 'Get-VmMigrationExposure', 'Import-VirtInventory', 'Invoke-VmFirewallPolicy', 'New-ComplianceBaseline',
         'Save-ComplianceEvidence', 'Test-ComplianceEvidence', 'Test-PciSeparation', 'Test-VmFirewallPolicy')
 }
@@ -426,15 +426,15 @@ Describe 'Save-ComplianceEvidence and Test-ComplianceEvidence' {
     }
 
     It 'writes the snapshot, every result set, the reports and a manifest of hashes' {
-        $files.Name | Should -Be @('inventory.json', 'host-control-drift.json', 'network-control-drift.json', 'vm-control-drift.json', 'host-control-drift-peer.json', 'vm-migration-exposure.json',
+        $files.Name | Should -Be @('inventory.json', 'host-control-drift.json', 'network-control-drift.json', 'vm-control-drift.json', 'vcenter-control-drift.json', 'host-control-drift-peer.json', 'vm-migration-exposure.json',
             'pci-scope.json', 'pci-separation.json', 'firewall-policy-status.json', 'report.html', 'report.sarif', 'report.junit.xml')
         $manifest = Get-Content -Raw (Join-Path $bundle 'manifest.json') | ConvertFrom-Json
         $manifest.inventorySha256 | Should -Be $inv.Sha256
         $manifest.source | Should -Be $inv.Source
-        $manifest.files.Count | Should -Be 12
+        $manifest.files.Count | Should -Be 13
         ($manifest.files | Where-Object name -eq 'pci-separation.json').records | Should -BeGreaterThan 0
         # The reports hold the baseline drift (hosts, networks, VMs), exposure, separation and firewall results: each once, the peer drift not at all.
-        $reported = 'host-control-drift.json', 'network-control-drift.json', 'vm-control-drift.json', 'vm-migration-exposure.json', 'pci-separation.json', 'firewall-policy-status.json' |
+        $reported = 'host-control-drift.json', 'network-control-drift.json', 'vm-control-drift.json', 'vcenter-control-drift.json', 'vm-migration-exposure.json', 'pci-separation.json', 'firewall-policy-status.json' |
             ForEach-Object { ($manifest.files | Where-Object name -eq $_).records } | Measure-Object -Sum
         ($manifest.files | Where-Object name -eq 'report.sarif').records | Should -Be $reported.Sum
         (Get-Content -Raw (Join-Path $bundle 'report.sarif') | ConvertFrom-Json).runs[0].results.Count | Should -Be $reported.Sum

@@ -23,8 +23,9 @@ def main():
     try:
         content = si.RetrieveContent()
         view = content.viewManager.CreateContainerView(
-            content.rootFolder, [vim.HostSystem, vim.VirtualMachine, vim.ClusterComputeResource], True)
-        out = {"hosts": {}, "vms": {}, "clusters": {}}
+            content.rootFolder, [vim.HostSystem, vim.VirtualMachine, vim.ClusterComputeResource, vim.DistributedVirtualSwitch], True)
+        out = {"hosts": {}, "vms": {}, "clusters": {}, "switches": {}, "portgroups": {}}
+        out["vcenter"] = {o.key: text(o.value) for o in (content.setting.setting or [])}
         for obj in view.view:
             if isinstance(obj, vim.HostSystem):
                 config = obj.config
@@ -88,6 +89,32 @@ def main():
                     "migrateEncryption": config.migrateEncryption,
                     "devices": devices,
                 }
+            elif isinstance(obj, vim.DistributedVirtualSwitch):
+                c = obj.config
+                security = c.defaultPortConfig.securityPolicy
+                out["switches"][obj._moId] = {
+                    "allowPromiscuous": security.allowPromiscuous.value,
+                    "macChanges": security.macChanges.value,
+                    "forgedTransmits": security.forgedTransmits.value,
+                    "discoveryOperation": c.linkDiscoveryProtocolConfig.operation if c.linkDiscoveryProtocolConfig else None,
+                    "ipfixCollector": (c.ipfixConfig.collectorIpAddress or "") if c.ipfixConfig else None,
+                    "mirrorSessions": sorted(x.name for x in (c.vspanSession or [])),
+                    "nioc": c.networkResourceManagementEnabled,
+                }
+                for pg in obj.portgroup:
+                    if pg.config.uplink:
+                        continue
+                    policy, setting = pg.config.policy, pg.config.defaultPortConfig
+                    mac = getattr(setting, "macManagementPolicy", None)
+                    out["portgroups"][pg._moId] = {
+                        "reset": policy.portConfigResetAtDisconnect,
+                        "overrides": sorted(k for k in ("blockOverrideAllowed", "shapingOverrideAllowed", "vendorConfigOverrideAllowed",
+                                                        "livePortMovingAllowed", "networkResourcePoolOverrideAllowed", "trafficFilterOverrideAllowed",
+                                                        "vlanOverrideAllowed", "uplinkTeamingOverrideAllowed", "securityPolicyOverrideAllowed",
+                                                        "ipfixOverrideAllowed", "macManagementOverrideAllowed") if getattr(policy, k, False)),
+                        "ipfix": setting.ipfixEnabled.value if setting.ipfixEnabled else None,
+                        "macLearning": bool(mac.macLearningPolicy.enabled) if mac and mac.macLearningPolicy else False,
+                    }
             elif isinstance(obj, vim.ClusterComputeResource):
                 ex = obj.configurationEx
                 out["clusters"][obj._moId] = {

@@ -34,6 +34,7 @@ namespace VirtCompliance.Assessments
             result.Hosts = DriftAnalyzer.Hosts(assessment, options.IncludePass).ToList();
             result.Networks = DriftAnalyzer.Networks(assessment, options.IncludePass).ToList();
             result.Vms = DriftAnalyzer.Vms(assessment, options.IncludePass).ToList();
+            result.Estate = DriftAnalyzer.Estate(assessment, options.IncludePass).ToList();
             if (options.Objects == null || options.Objects.Contains(ControlScope.Vm)) NotFoundVms(inventory, options.Vms, result);
             return result;
         }
@@ -151,7 +152,7 @@ namespace VirtCompliance.Assessments
 
         /// <summary>
         /// Writes an evidence bundle into <paramref name="folder"/>: the snapshot, every result set
-        /// (drift against the baseline and against peers, network drift, VM control drift, exposure, scope, separation,
+        /// (drift against the baseline and against peers, network, VM and vCenter control drift, exposure, scope, separation,
         /// firewall status with a policy), the reports and the manifest; whole or not at all.
         /// </summary>
         public static IReadOnlyList<EvidenceFile> Evidence(Inv inventory, AssessmentOptions options, string folder, string moduleVersion)
@@ -164,6 +165,7 @@ namespace VirtCompliance.Assessments
                 Set("host-control-drift", drift.Hosts),
                 Set("network-control-drift", drift.Networks),
                 Set("vm-control-drift", drift.Vms),
+                Set("vcenter-control-drift", drift.Estate),
                 Set("host-control-drift-peer", peer.Hosts),
                 Set("vm-migration-exposure", Exposure(inventory, options with { Baseline = null, Peer = true }).Exposures),
                 Set("pci-scope", Scope(inventory, options).Entries),
@@ -184,7 +186,7 @@ namespace VirtCompliance.Assessments
         }
 
         /// <summary>How many files <see cref="Evidence"/> writes, for the ShouldProcess message.</summary>
-        public static int EvidenceFileCount(AssessmentOptions options) => 7 + (options.Policy != null ? 1 : 0) + EvidenceReports.Count + 2;
+        public static int EvidenceFileCount(AssessmentOptions options) => 8 + (options.Policy != null ? 1 : 0) + EvidenceReports.Count + 2;
 
         // ---- the shared steps -------------------------------------------------------------------
 

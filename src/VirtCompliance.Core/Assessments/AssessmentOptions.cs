@@ -70,6 +70,7 @@ namespace VirtCompliance.Assessments
         public IReadOnlyList<HostControlDrift> Hosts { get; internal set; } = Array.Empty<HostControlDrift>();
         public IReadOnlyList<NetworkControlDrift> Networks { get; internal set; } = Array.Empty<NetworkControlDrift>();
         public IReadOnlyList<VmControlDrift> Vms { get; internal set; } = Array.Empty<VmControlDrift>();
+        public IReadOnlyList<VCenterControlDrift> Estate { get; internal set; } = Array.Empty<VCenterControlDrift>();
     }
 
     public sealed class ExposureResult : AssessmentResult

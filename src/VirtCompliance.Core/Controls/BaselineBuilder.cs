@@ -22,7 +22,8 @@ namespace VirtCompliance.Controls
             foreach (var definition in ControlCatalog.BuiltIn.Controls)
             {
                 // A host says nothing about what its VMs should be.
-                if (definition.IsTemplate || definition.Scope == ControlScope.Vm) continue;
+                if (definition.IsTemplate || !(definition.Scope == ControlScope.Host || definition.Scope == ControlScope.StandardPortgroup
+                    || definition.Scope == ControlScope.DistributedPortgroup)) continue;
                 if (controlFilter != null && !controlFilter(definition.Id)) continue;
                 var control = new EffectiveControl(definition, null, null, definition.Severity, peer: false);
                 var expected = ExpectedFrom(control, reference, cluster, inventory, out var why);

@@ -17,6 +17,12 @@ namespace VirtCompliance.Controls
         DistributedPortgroup,
         /// <summary>One result per VM (its settings move with it, whichever host it runs on).</summary>
         Vm,
+        /// <summary>One result per distributed switch (its own settings, not its portgroups').</summary>
+        DistributedSwitch,
+        /// <summary>One result per cluster.</summary>
+        Cluster,
+        /// <summary>One result for the vCenter Server the inventory was read from.</summary>
+        VCenter,
     }
 
     /// <summary>

@@ -66,6 +66,21 @@ namespace VirtCompliance.Controls
                 PeerGroup = network.DvsId,
             };
 
+        /// <summary>A distributed switch's own settings; its peers are the other switches of its datacenter.</summary>
+        public static ControlTarget OfDistributedSwitch(DistributedSwitch dvs) =>
+            new ControlTarget(ControlScope.DistributedSwitch, dvs.Id, dvs.Name, null, null) { Switch = dvs, PeerGroup = dvs.DatacenterId };
+
+        /// <summary>A cluster; its peers are the other clusters of its datacenter.</summary>
+        public static ControlTarget OfCluster(Cluster cluster) =>
+            new ControlTarget(ControlScope.Cluster, cluster.Id, cluster.Name, null, cluster) { PeerGroup = cluster.DatacenterId };
+
+        /// <summary>The vCenter Server (one per inventory: it has no peers).</summary>
+        public static ControlTarget OfVCenter(VCenterServer vcenter, string source) =>
+            new ControlTarget(ControlScope.VCenter, "vcenter:" + source, vcenter.Name ?? source, null, null) { VCenter = vcenter };
+
+        /// <summary>The vCenter Server, for a vCenter target; else null.</summary>
+        public VCenterServer? VCenter { get; private set; }
+
         /// <summary>A VM, on its host (null when the inventory does not have it), with the peers <paramref name="peerGroup"/> names (null: none).</summary>
         public static ControlTarget OfVm(Vm vm, Host? host, Cluster? cluster, string? peerGroup) =>
             new ControlTarget(ControlScope.Vm, vm.Id, vm.Name, host, cluster)

@@ -44,6 +44,9 @@ namespace VirtCompliance.Controls
             if (fact != null && fact.StartsWith("portgroup.standard.", StringComparison.Ordinal)) return ControlScope.StandardPortgroup;
             if (fact != null && fact.StartsWith("portgroup.distributed.", StringComparison.Ordinal)) return ControlScope.DistributedPortgroup;
             if (fact != null && fact.StartsWith("vm.", StringComparison.Ordinal)) return ControlScope.Vm;
+            if (fact != null && fact.StartsWith("switch.", StringComparison.Ordinal)) return ControlScope.DistributedSwitch;
+            if (fact != null && fact.StartsWith("cluster.", StringComparison.Ordinal)) return ControlScope.Cluster;
+            if (fact != null && fact.StartsWith("vcenter.", StringComparison.Ordinal)) return ControlScope.VCenter;
             return ControlScope.Host;
         }
 
@@ -97,6 +100,8 @@ namespace VirtCompliance.Controls
                 return OnHost(DataArea.Software, h => FactValue.Of(Package(h, name)?.Version ?? (Package(h, name) != null ? "" : null)));
             }
             if (fact.StartsWith("vm.", StringComparison.Ordinal)) return VmFacts.Compile(fact, defaultValue) ?? throw Unknown(fact, VmFacts.Hint);
+            if (fact.StartsWith("switch.", StringComparison.Ordinal) || fact.StartsWith("cluster.", StringComparison.Ordinal) || fact.StartsWith("vcenter.", StringComparison.Ordinal))
+                return InfrastructureFacts.Compile(fact, defaultValue) ?? throw Unknown(fact, InfrastructureFacts.Hint);
             if (TrySplit(fact, "portgroup.standard.", out var standardField, out _))
                 return StandardPortgroupFact(fact, standardField);
             if (TrySplit(fact, "portgroup.distributed.", out var distributedField, out _))
@@ -107,6 +112,11 @@ namespace VirtCompliance.Controls
 
         /// <summary>The VM advanced setting keys and wildcard patterns these controls read: what a collector asks each VM for.</summary>
         public static IReadOnlyList<string> VmExtraConfigKeys(IEnumerable<ControlDefinition> controls) => VmFacts.ExtraConfigKeys(controls);
+
+        /// <summary>The vCenter advanced setting keys these controls read.</summary>
+        public static IReadOnlyList<string> VCenterSettingKeys(IEnumerable<ControlDefinition> controls) =>
+            controls.Select(c => c.Fact).Where(f => f.StartsWith("vcenter.setting:", StringComparison.Ordinal)).Select(f => f.Substring("vcenter.setting:".Length))
+                .Distinct(StringComparer.Ordinal).OrderBy(k => k, StringComparer.Ordinal).ToArray();
 
         /// <summary>A host fact that needs one area of the host's configuration to have been reported.</summary>
         private static FactReader OnHost(string area, Func<Host, FactValue> read) => (t, _) =>
@@ -159,7 +169,10 @@ namespace VirtCompliance.Controls
             // A distributed portgroup fact's control has distributed portgroup scope, so it is read only
             // from distributed portgroup targets, which have their portgroup.
             if (field == "vlan") return (t, _) => FactValue.Of(DistributedVlanText(t.Network!));
-            var pick = SecurityField(field) ?? throw Unknown(fact, "a portgroup fact ends in .allowPromiscuous, .macChanges, .forgedTransmits or .vlan");
+            var policy = InfrastructureFacts.PortgroupPolicyFact(field);
+            if (policy != null) return policy;
+            var pick = SecurityField(field) ?? throw Unknown(fact, "a distributed portgroup fact ends in .allowPromiscuous, .macChanges, .forgedTransmits, .vlan, "
+                + ".portConfigResetAtDisconnect, .overridesAllowed, .ipfixEnabled or .macLearningEnabled");
             return (t, _) =>
             {
                 Network network = t.Network!;
@@ -185,7 +198,7 @@ namespace VirtCompliance.Controls
             return (n.VlanId ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        private static Func<SecurityPolicy, bool?>? SecurityField(string field)
+        internal static Func<SecurityPolicy, bool?>? SecurityField(string field)
         {
             switch (field)
             {

@@ -54,18 +54,44 @@ namespace VirtCompliance.Drift
             }
         }
 
-        /// <summary>Network controls: distributed portgroups (by switch and name), then standard portgroups host by host.</summary>
+        /// <summary>vCenter controls: the vCenter Server, then its clusters by name.</summary>
+        public static IEnumerable<VCenterControlDrift> Estate(ControlAssessment assessment, bool includePass = false)
+        {
+            var vcenter = assessment.Inventory.VCenter?.Name ?? assessment.Inventory.Source;
+            foreach (var r in assessment.Estate.OrderBy(r => r.Target.Scope == ControlScope.VCenter ? 0 : 1).ThenBy(r => r.Target.Name, StringComparer.OrdinalIgnoreCase))
+            {
+                if (r.Passed && !includePass) continue;
+                yield return new VCenterControlDrift(r, assessment.Baseline.Name)
+                {
+                    ObjectKind = r.Target.Scope == ControlScope.VCenter ? EstateObjectKind.VCenter : EstateObjectKind.Cluster,
+                    Object = r.Target.Name,
+                    ObjectId = r.Target.Id,
+                    VCenter = vcenter,
+                };
+            }
+        }
+
+        /// <summary>Network controls: distributed switches, distributed portgroups (by switch and name), then standard portgroups host by host.</summary>
         public static IEnumerable<NetworkControlDrift> Networks(ControlAssessment assessment, bool includePass = false)
         {
+            var switches = assessment.Switches.OrderBy(r => r.Target.Name, StringComparer.OrdinalIgnoreCase);
             var distributed = assessment.DistributedPortgroups
                 .OrderBy(r => r.Target.Switch?.Name ?? "", StringComparer.OrdinalIgnoreCase).ThenBy(r => r.Target.Name, StringComparer.OrdinalIgnoreCase);
             var standard = assessment.Hosts.Values
                 .OrderBy(h => h.Cluster?.Name ?? "\uffff", StringComparer.OrdinalIgnoreCase).ThenBy(h => h.Host.Name, StringComparer.OrdinalIgnoreCase)
                 .SelectMany(h => h.PortgroupResults);
-            foreach (var r in distributed.Concat(standard))
+            foreach (var r in switches.Concat(distributed).Concat(standard))
             {
                 if (r.Passed && !includePass) continue;
                 var t = r.Target;
+                if (t.Scope == ControlScope.DistributedSwitch)
+                {
+                    yield return new NetworkControlDrift(r, assessment.Baseline.Name)
+                    {
+                        ObjectKind = NetworkObjectKind.DistributedSwitch, NetworkId = t.Id, Switch = t.Name,
+                    };
+                    continue;
+                }
                 yield return new NetworkControlDrift(r, assessment.Baseline.Name)
                 {
                     ObjectKind = t.Scope == ControlScope.DistributedPortgroup ? NetworkObjectKind.DistributedPortgroup : NetworkObjectKind.StandardPortgroup,

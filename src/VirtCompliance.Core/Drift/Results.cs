@@ -95,6 +95,36 @@ namespace VirtCompliance
         DistributedPortgroup,
         /// <summary>A standard portgroup, configured on one host (named in Host).</summary>
         StandardPortgroup,
+        /// <summary>A distributed switch's own settings (Network is empty; Switch names it).</summary>
+        DistributedSwitch,
+    }
+
+    /// <summary>The kind of object a vCenter control is about.</summary>
+    public enum EstateObjectKind
+    {
+        /// <summary>The vCenter Server itself (its advanced settings).</summary>
+        VCenter,
+        /// <summary>A cluster (DRS, HA).</summary>
+        Cluster,
+    }
+
+    /// <summary>One vCenter or cluster control that did not pass (Fail or NotEvaluated).</summary>
+    public sealed record VCenterControlDrift : ControlDrift
+    {
+        public VCenterControlDrift()
+        {
+        }
+
+        internal VCenterControlDrift(ControlResult result, string baseline) : base(result, baseline)
+        {
+        }
+
+        public EstateObjectKind ObjectKind { get; init; }
+        /// <summary>The vCenter Server's or the cluster's name.</summary>
+        public string? Object { get; init; }
+        public string ObjectId { get; init; } = "";
+        /// <summary>The vCenter Server the inventory was read from.</summary>
+        public string? VCenter { get; init; }
     }
 
     /// <summary>One network control on one portgroup that did not pass (Fail or NotEvaluated).</summary>

@@ -79,9 +79,12 @@ namespace VirtCompliance.Evaluation
     public sealed class ControlAssessment
     {
         public ControlAssessment(Inv inventory, Baseline baseline, IReadOnlyDictionary<string, HostAssessment> hosts,
-            IReadOnlyList<ControlResult> distributedPortgroups, IReadOnlyList<string> warnings, IReadOnlyList<ControlResult>? vms = null)
+            IReadOnlyList<ControlResult> distributedPortgroups, IReadOnlyList<string> warnings, IReadOnlyList<ControlResult>? vms = null,
+            IReadOnlyList<ControlResult>? switches = null, IReadOnlyList<ControlResult>? estate = null)
         {
             Vms = vms ?? Array.Empty<ControlResult>();
+            Switches = switches ?? Array.Empty<ControlResult>();
+            Estate = estate ?? Array.Empty<ControlResult>();
             Inventory = inventory;
             Baseline = baseline;
             Hosts = hosts;
@@ -97,12 +100,16 @@ namespace VirtCompliance.Evaluation
         public IReadOnlyList<ControlResult> DistributedPortgroups { get; }
         /// <summary>One result per VM and VM control, in VM id order.</summary>
         public IReadOnlyList<ControlResult> Vms { get; }
+        /// <summary>One result per distributed switch and switch control.</summary>
+        public IReadOnlyList<ControlResult> Switches { get; }
+        /// <summary>The vCenter Server's results, then one per cluster and cluster control.</summary>
+        public IReadOnlyList<ControlResult> Estate { get; }
         /// <summary>Things a person should know about the evaluation.</summary>
         public IReadOnlyList<string> Warnings { get; }
 
         /// <summary>Every result: hosts, their standard portgroups, distributed portgroups.</summary>
         public IEnumerable<ControlResult> All =>
-            Hosts.Values.SelectMany(h => h.Results.Concat(h.PortgroupResults)).Concat(DistributedPortgroups).Concat(Vms);
+            Hosts.Values.SelectMany(h => h.Results.Concat(h.PortgroupResults)).Concat(DistributedPortgroups).Concat(Switches).Concat(Vms).Concat(Estate);
     }
 
     public sealed class EvaluationOptions
@@ -202,6 +209,12 @@ namespace VirtCompliance.Evaluation
                 var results = Judge(distributedControls, targets, inventory, "portgroups");
                 distributed.AddRange(targets.SelectMany(t => results.TryGetValue(t.Id, out var r) ? r : Enumerable.Empty<ControlResult>()));
             }
+            var selected = new HashSet<string>(hosts.Keys, StringComparer.Ordinal);
+            var switches = JudgeAll(controls, ControlScope.DistributedSwitch, inventory, "switches",
+                inventory.DistributedSwitches.Where(d => clusterFilter == null || d.HostIds.Any(selected.Contains)).Select(ControlTarget.OfDistributedSwitch));
+            var estate = JudgeAll(controls, ControlScope.VCenter, inventory, "vCenter Servers", new[] { ControlTarget.OfVCenter(VCenterOf(inventory), inventory.Source) })
+                .Concat(JudgeAll(controls, ControlScope.Cluster, inventory, "clusters", inventory.Clusters.Where(InSelection).Select(ControlTarget.OfCluster))).ToList();
+
             var vms = new List<ControlResult>();
             var vmControls = controls.Where(c => c.Definition.Scope == ControlScope.Vm).ToArray();
             if (vmControls.Length > 0 && (options.Vms == null || options.Vms.Count > 0))
@@ -224,8 +237,28 @@ namespace VirtCompliance.Evaluation
                 var results = Judge(vmControls, targets, inventory, "VMs");
                 vms.AddRange(targets.Where(t => Selected(t.Vm!)).SelectMany(t => results.TryGetValue(t.Id, out var r) ? r : Enumerable.Empty<ControlResult>()));
             }
-            return new ControlAssessment(inventory, baseline, hosts, distributed, warnings, vms);
+            return new ControlAssessment(inventory, baseline, hosts, distributed, warnings, vms, switches, estate);
         }
+
+        /// <summary>The controls of one scope on its targets, in target order.</summary>
+        private static List<ControlResult> JudgeAll(IReadOnlyList<EffectiveControl> controls, ControlScope scope, Inv inventory, string peerNoun, IEnumerable<ControlTarget> targets)
+        {
+            var scoped = controls.Where(c => c.Definition.Scope == scope).ToArray();
+            if (scoped.Length == 0) return new List<ControlResult>();
+            var list = targets.ToArray();
+            var results = Judge(scoped, list, inventory, peerNoun);
+            return list.SelectMany(t => results.TryGetValue(t.Id, out var r) ? r : Enumerable.Empty<ControlResult>()).ToList();
+        }
+
+        // An inventory without a vCenter (a snapshot from before vCenter controls, a host read directly) still gets its vCenter results: not evaluated, saying why.
+        private static VCenterServer VCenterOf(Inv inventory) => inventory.VCenter ?? new VCenterServer
+        {
+            Name = inventory.Source,
+            NotReported = new Dictionary<string, string>
+            {
+                [DataArea.VCenterSettings] = "the inventory has no vCenter Server settings (a snapshot from before vCenter controls, or a source that is not a vCenter)",
+            },
+        };
 
         /// <summary>What makes two VMs peers; null when the VM has no peer group (no folder, no tag of the category).</summary>
         private static string? VmPeerKey(Vm vm, Cluster? cluster, EvaluationOptions options)
@@ -320,7 +353,8 @@ namespace VirtCompliance.Evaluation
                 var first = targets[voters[0]];
                 var why = first.PeerGroup == null
                     ? (first.Scope == ControlScope.Vm ? $"{first.Name} has no peer VMs to compare with (nothing groups it with others under the peer grouping)"
-                        : $"{first.Name} has no peers to compare with (standalone host)")
+                        : first.Scope == ControlScope.Host || first.Scope == ControlScope.StandardPortgroup ? $"{first.Name} has no peers to compare with (standalone host)"
+                        : $"{first.Name} has no peers to compare with")
                     : $"no other of its {peerNoun} reported this value to compare with";
                 foreach (var i in voters) Add(i, new ControlResult(control, targets[i], values[i], Outcome.NotEvaluated, "peer majority", why));
                 return;

@@ -42,6 +42,9 @@ namespace VirtCompliance.Model
         /// </summary>
         public IReadOnlyList<string>? VmExtraConfigKeys { get; }
 
+        /// <summary>The vCenter Server the inventory was read from; null for a snapshot from before vCenter controls or a source without one.</summary>
+        public VCenterServer? VCenter { get; }
+
         /// <summary>True when the collection read this advanced setting key of every VM (case-insensitive, as VMX keys are).</summary>
         public bool ReadVmExtraConfig(string key)
         {
@@ -80,8 +83,15 @@ namespace VirtCompliance.Model
             IEnumerable<DistributedSwitch>? distributedSwitches = null,
             IEnumerable<Datastore>? datastores = null,
             IEnumerable<Vm>? vms = null,
-            IEnumerable<string>? vmExtraConfigKeys = null)
+            IEnumerable<string>? vmExtraConfigKeys = null,
+            VCenterServer? vcenter = null)
         {
+            VCenter = vcenter == null ? null : vcenter with
+            {
+                Settings = vcenter.Settings == null ? null : SortedMap(vcenter.Settings),
+                SettingKeys = vcenter.SettingKeys?.Distinct(StringComparer.Ordinal).OrderBy(k => k, StringComparer.Ordinal).ToArray(),
+                NotReported = vcenter.NotReported == null || vcenter.NotReported.Count == 0 ? null : SortedMap(vcenter.NotReported),
+            };
             VmExtraConfigKeys = vmExtraConfigKeys?.Distinct(StringComparer.OrdinalIgnoreCase).OrderBy(k => k, StringComparer.Ordinal).ToArray();
             Source = source ?? "";
             CollectedAt = collectedAt;
@@ -90,7 +100,11 @@ namespace VirtCompliance.Model
             Clusters = SortById(clusters, c => c.Id, Normalize);
             Hosts = SortById(hosts, h => h.Id, Normalize);
             Networks = SortById(networks, n => n.Id, Normalize);
-            DistributedSwitches = SortById(distributedSwitches, d => d.Id, d => d with { HostIds = Sorted(d.HostIds) });
+            DistributedSwitches = SortById(distributedSwitches, d => d.Id, d => d with
+            {
+                HostIds = Sorted(d.HostIds),
+                Settings = d.Settings == null ? null : d.Settings with { MirrorSessions = d.Settings.MirrorSessions == null ? null : Sorted(d.Settings.MirrorSessions) },
+            });
             Datastores = SortById(datastores, d => d.Id, d => d with { HostIds = Sorted(d.HostIds) });
             Vms = SortById(vms, v => v.Id, Normalize);
 
@@ -264,6 +278,7 @@ namespace VirtCompliance.Model
             Security = n.Security ?? new SecurityPolicy(),
             NotReported = n.NotReported == null || n.NotReported.Count == 0 ? null : SortedMap(n.NotReported),
             VlanTrunkRanges = n.VlanTrunkRanges ?? Array.Empty<VlanRange>(),
+            Policy = n.Policy == null ? null : n.Policy with { OverridesAllowed = n.Policy.OverridesAllowed == null ? null : Sorted(n.Policy.OverridesAllowed) },
             TrafficFilter = n.TrafficFilter == null ? null : n.TrafficFilter with
             {
                 Rules = (n.TrafficFilter.Rules ?? Array.Empty<TrafficRule>()).OrderBy(r => r.Sequence).ToArray(),

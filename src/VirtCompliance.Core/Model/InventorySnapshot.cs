@@ -49,6 +49,7 @@ namespace VirtCompliance.Model
             w.WritePropertyName("collectedAt"); w.WriteValue(inv.CollectedAt.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", System.Globalization.CultureInfo.InvariantCulture));
             w.WritePropertyName("collector"); w.WriteValue(inv.Collector);
             if (inv.VmExtraConfigKeys != null) { w.WritePropertyName("vmExtraConfigKeys"); s.Serialize(w, inv.VmExtraConfigKeys); }
+            if (inv.VCenter != null) { w.WritePropertyName("vcenter"); s.Serialize(w, inv.VCenter); }
             w.WritePropertyName("datacenters"); s.Serialize(w, inv.Datacenters);
             w.WritePropertyName("clusters"); s.Serialize(w, inv.Clusters);
             w.WritePropertyName("hosts"); s.Serialize(w, inv.Hosts);
@@ -122,6 +123,7 @@ namespace VirtCompliance.Model
             List<Network>? networks = null; List<DistributedSwitch>? switches = null; List<Datastore>? datastores = null;
             List<Vm>? vms = null;
             List<string>? vmExtraConfigKeys = null;
+            VCenterServer? vcenter = null;
 
             while (Next(r, file) && r.TokenType == JsonToken.PropertyName)
             {
@@ -157,9 +159,10 @@ namespace VirtCompliance.Model
                     case "datastores": datastores = s.Deserialize<List<Datastore>>(r); break;
                     case "vms": vms = s.Deserialize<List<Vm>>(r); break;
                     case "vmExtraConfigKeys": vmExtraConfigKeys = s.Deserialize<List<string>>(r); break;
+                    case "vcenter": vcenter = s.Deserialize<VCenterServer>(r); break;
                     default:
                         throw new DataFileException(file, line, col,
-                            $"unknown member '{name}'; a snapshot has schemaVersion, source, collectedAt, collector, vmExtraConfigKeys and {string.Join(", ", CollectionNames)}.");
+                            $"unknown member '{name}'; a snapshot has schemaVersion, source, collectedAt, collector, vmExtraConfigKeys, vcenter and {string.Join(", ", CollectionNames)}.");
                 }
             }
             if (r.TokenType != JsonToken.EndObject)
@@ -169,7 +172,7 @@ namespace VirtCompliance.Model
             if (version == null)
                 throw new DataFileException(file, 0, 0, "the file has no schemaVersion; this does not look like a VirtCompliance snapshot.");
 
-            return new Inventory(source, collectedAt, collector, datacenters, clusters, hosts, networks, switches, datastores, vms, vmExtraConfigKeys);
+            return new Inventory(source, collectedAt, collector, datacenters, clusters, hosts, networks, switches, datastores, vms, vmExtraConfigKeys, vcenter);
         }
 
         private static bool HasMoreContent(JsonTextReader r)

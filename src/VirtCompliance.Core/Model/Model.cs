@@ -202,6 +202,8 @@ namespace VirtCompliance.Model
         public const string Software = "software";
         /// <summary>A distributed portgroup's security policy.</summary>
         public const string Security = "security";
+        /// <summary>vCenter's advanced settings.</summary>
+        public const string VCenterSettings = "vcenterSettings";
         /// <summary>A VM's settings read by VM controls (advanced settings, flags, boot options, devices).</summary>
         public const string VmSettings = "vmSettings";
 
@@ -301,7 +303,52 @@ namespace VirtCompliance.Model
         public TrafficFilter? TrafficFilter { get; init; }
         /// <summary>True for a distributed switch's uplink portgroup.</summary>
         public bool IsUplink { get; init; }
+        /// <summary>Distributed portgroups: the policy settings portgroup controls read; null when the inventory has none.</summary>
+        public PortgroupPolicy? Policy { get; init; }
         /// <summary><see cref="DataArea"/> names the server did not report for this portgroup, with the reason; null when it reported all.</summary>
+        public IReadOnlyDictionary<string, string>? NotReported { get; init; }
+    }
+
+    /// <summary>A distributed switch's own settings that switch controls read; a member is null when it was not reported.</summary>
+    public sealed record SwitchSettings
+    {
+        /// <summary>The switch's default security policy (what a portgroup inherits).</summary>
+        public SecurityPolicy? Security { get; init; }
+        /// <summary>cdp or lldp.</summary>
+        public string? DiscoveryProtocol { get; init; }
+        /// <summary>none, listen, advertise or both.</summary>
+        public string? DiscoveryOperation { get; init; }
+        /// <summary>The NetFlow (IPFIX) collector address; empty when none is set.</summary>
+        public string? IpfixCollector { get; init; }
+        /// <summary>The port mirroring (VSPAN) sessions, by name.</summary>
+        public IReadOnlyList<string>? MirrorSessions { get; init; }
+        /// <summary>Network I/O Control.</summary>
+        public bool? NetworkResourceManagementEnabled { get; init; }
+    }
+
+    /// <summary>A distributed portgroup's policy settings that portgroup controls read; a member is null when it was not reported.</summary>
+    public sealed record PortgroupPolicy
+    {
+        /// <summary>Port settings go back to the portgroup's when a VM disconnects.</summary>
+        public bool? PortConfigResetAtDisconnect { get; init; }
+        /// <summary>The per-port overrides the portgroup allows, by their vim25 names (blockOverrideAllowed, vlanOverrideAllowed, ...).</summary>
+        public IReadOnlyList<string>? OverridesAllowed { get; init; }
+        /// <summary>NetFlow (IPFIX) monitoring of the portgroup's ports.</summary>
+        public bool? IpfixEnabled { get; init; }
+        /// <summary>MAC learning (vSphere 6.7 and later).</summary>
+        public bool? MacLearningEnabled { get; init; }
+    }
+
+    /// <summary>The vCenter Server the inventory was read from, with the settings vCenter controls read.</summary>
+    public sealed record VCenterServer
+    {
+        public string? Name { get; init; }
+        public string? Version { get; init; }
+        /// <summary>The advanced settings (OptionManager) among <see cref="SettingKeys"/> that vCenter has.</summary>
+        public IReadOnlyDictionary<string, string>? Settings { get; init; }
+        /// <summary>The setting keys the collection asked for: a key outside it was not read.</summary>
+        public IReadOnlyList<string>? SettingKeys { get; init; }
+        /// <summary><see cref="DataArea"/> names not reported, with the reason.</summary>
         public IReadOnlyDictionary<string, string>? NotReported { get; init; }
     }
 
@@ -314,6 +361,8 @@ namespace VirtCompliance.Model
         public IReadOnlyList<string> HostIds { get; init; } = Array.Empty<string>();
         /// <summary>The vSphere type of the switch object, needed to address it (VmwareDistributedVirtualSwitch unless a third-party switch).</summary>
         public string ManagedObjectType { get; init; } = "VmwareDistributedVirtualSwitch";
+        /// <summary>What switch controls read; null when the inventory has none of it (a snapshot from before switch controls).</summary>
+        public SwitchSettings? Settings { get; init; }
     }
 
     public sealed record Datastore

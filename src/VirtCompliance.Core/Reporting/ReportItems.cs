@@ -44,6 +44,7 @@ namespace VirtCompliance.Reporting
         public const string MigrationExposureCategory = "Migration exposure";
         public const string NetworkControlDriftCategory = "Network control drift";
         public const string VmControlDriftCategory = "VM control drift";
+        public const string VCenterControlDriftCategory = "vCenter control drift";
 
         public static ReportOutcome Of(Outcome outcome) =>
             outcome == Outcome.Pass ? ReportOutcome.Pass : outcome == Outcome.Fail ? ReportOutcome.Fail : ReportOutcome.NotEvaluated;
@@ -64,7 +65,9 @@ namespace VirtCompliance.Reporting
                     // A host control is about the host; a network control about the portgroup (on its host, for a standard one); a VM control about the VM.
                     var (category, where, cluster) = d switch
                     {
-                        NetworkControlDrift n => (NetworkControlDriftCategory, n.Host == null ? $"{n.Network} ({n.Switch})" : $"{n.Network} on {n.Host}", n.Cluster),
+                        NetworkControlDrift n => (NetworkControlDriftCategory,
+                            n.ObjectKind == NetworkObjectKind.DistributedSwitch ? $"switch {n.Switch}" : n.Host == null ? $"{n.Network} ({n.Switch})" : $"{n.Network} on {n.Host}", n.Cluster),
+                        VCenterControlDrift e => (VCenterControlDriftCategory, e.ObjectKind == EstateObjectKind.Cluster ? $"cluster {e.Object}" : e.Object, e.ObjectKind == EstateObjectKind.Cluster ? e.Object : null),
                         HostControlDrift h => (HostControlDriftCategory, h.Host, h.Cluster),
                         VmControlDrift v => (VmControlDriftCategory, v.Vm, v.Cluster),
                         _ => throw new ArgumentException($"{d.GetType().FullName} is a control result the report does not know how to name."),
@@ -111,7 +114,7 @@ namespace VirtCompliance.Reporting
                 case null:
                     throw new ArgumentNullException(nameof(result));
                 default:
-                    throw new ArgumentException($"{result.GetType().FullName} is not a VirtCompliance result; pipe in the output of Get-HostControlDrift, Get-NetworkControlDrift, Get-VmControlDrift, Get-VmMigrationExposure, Test-PciSeparation, Test-VmFirewallPolicy or Compare-VirtInventory.");
+                    throw new ArgumentException($"{result.GetType().FullName} is not a VirtCompliance result; pipe in the output of Get-HostControlDrift, Get-NetworkControlDrift, Get-VmControlDrift, Get-VCenterControlDrift, Get-VmMigrationExposure, Test-PciSeparation, Test-VmFirewallPolicy or Compare-VirtInventory.");
             }
         }
     }

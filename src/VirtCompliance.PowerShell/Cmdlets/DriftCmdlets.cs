@@ -101,11 +101,35 @@ namespace VirtCompliance.PowerShell.Cmdlets
         protected override void ProcessInventory()
         {
             var inventory = RequireInventory();
-            var result = Assess(() => Assessment.Drift(inventory, Options(ControlScope.StandardPortgroup, ControlScope.DistributedPortgroup)));
+            var result = Assess(() => Assessment.Drift(inventory, Options(ControlScope.StandardPortgroup, ControlScope.DistributedPortgroup, ControlScope.DistributedSwitch)));
             var focus = FromPowerCli?.FocusHosts;
             IEnumerable<NetworkControlDrift> networks = result.Networks;
             if (focus != null && focus.Count > 0) networks = networks.Where(r => r.HostId == null || focus.Contains(r.HostId));
             WriteObject(networks, true);
+        }
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Finds vCenter Server and cluster settings that differ from the baseline.</para>
+    /// <para type="description">Get-VCenterControlDrift evaluates the baseline's vCenter controls (the vCenter Server's advanced settings: event forwarding to syslog, log level, vpxuser password length and rotation, event and task retention, the login banner, mail) and cluster controls (DRS, HA), and writes one VirtCompliance.VCenterControlDrift per object and control that did not pass: Outcome Fail, or NotEvaluated with the Reason (the collection did not read that setting, the inventory predates vCenter controls, or it was not read from a vCenter). -IncludePass writes the passes too. With -Peer a cluster is compared with the other clusters of its datacenter; the vCenter Server has no peers. It reads the inventory only: with no -Inventory it collects from -Server or the default connection first.</para>
+    /// </summary>
+    /// <example>
+    ///   <code>Get-VCenterControlDrift -Inventory (Import-VirtInventory ./pci-lab.json)</code>
+    ///   <para>The vCenter and cluster settings that fail the pci-dss baseline.</para>
+    /// </example>
+    /// <example>
+    ///   <code>Get-VCenterControlDrift -Inventory $inv -Baseline scg -IncludePass | Format-Table ObjectKind, Object, ControlId, Outcome, Actual</code>
+    ///   <para>Every vCenter control of the Security Configuration Guide, passing or not.</para>
+    /// </example>
+    [Cmdlet(VerbsCommon.Get, "VCenterControlDrift")]
+    [OutputType(typeof(VCenterControlDrift))]
+    public sealed class GetVCenterControlDriftCommand : ControlAnalysisCmdlet
+    {
+        protected override void ProcessInventory()
+        {
+            var inventory = RequireInventory();
+            var result = Assess(() => Assessment.Drift(inventory, Options(ControlScope.VCenter, ControlScope.Cluster)));
+            WriteObject(result.Estate, true);
         }
     }
 

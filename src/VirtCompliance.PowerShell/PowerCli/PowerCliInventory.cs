@@ -23,7 +23,19 @@ namespace VirtCompliance.PowerShell.PowerCli
     /// </summary>
     public sealed class PowerCliInventory
     {
-        private static readonly Dictionary<string, PropertySpec> SpecByType = InventoryCollector.Specs.ToDictionary(s => s.Type, StringComparer.Ordinal);
+        // One property set per type. A switch view reads the base switch's properties and the VMware switch's
+        // (optional ones: a third-party switch's view lacks them, and its switch controls are then not evaluated).
+        private static readonly Dictionary<string, PropertySpec> SpecByType = BuildSpecs();
+
+        private static Dictionary<string, PropertySpec> BuildSpecs()
+        {
+            var specs = InventoryCollector.Specs.Where(s => s.Type != "VmwareDistributedVirtualSwitch").ToDictionary(s => s.Type, StringComparer.Ordinal);
+            var switchPaths = InventoryCollector.Specs.Where(s => s.Type == "DistributedVirtualSwitch" || s.Type == "VmwareDistributedVirtualSwitch")
+                .SelectMany(s => s.Paths).Distinct(StringComparer.Ordinal).ToArray();
+            specs["DistributedVirtualSwitch"] = new PropertySpec("DistributedVirtualSwitch", switchPaths);
+            specs["VmwareDistributedVirtualSwitch"] = new PropertySpec("VmwareDistributedVirtualSwitch", switchPaths);
+            return specs;
+        }
 
         private readonly Dictionary<string, ObjectContent> _objects = new Dictionary<string, ObjectContent>(StringComparer.Ordinal);
         private readonly Dictionary<int, string> _fieldNames = new Dictionary<int, string>();
@@ -73,7 +85,7 @@ namespace VirtCompliance.PowerShell.PowerCli
             if (!_objects.ContainsKey(moRef.Value))
             {
                 // Subtypes read with their base type's property set, as the collector's container view reads them.
-                var specType = moRef.RefType == "VmwareDistributedVirtualSwitch" ? "DistributedVirtualSwitch" : moRef.RefType == "OpaqueNetwork" ? "Network" : moRef.RefType;
+                var specType = moRef.RefType == "OpaqueNetwork" ? "Network" : moRef.RefType;
                 if (!SpecByType.TryGetValue(specType, out var spec))
                     throw new PowerCliShapeException($"{what} is a {moRef.RefType} ({moRef.Value}), which the analyses do not use: pipe hosts, VMs, clusters, portgroups, switches, datastores, datacenters or folders.");
                 var content = new ObjectContent(moRef);
@@ -85,9 +97,9 @@ namespace VirtCompliance.PowerShell.PowerCli
                     {
                         value = VimViewReader.Read(view, path, label, InventoryCollector.KeepItem);
                     }
-                    catch (PowerCliShapeException) when (InventoryCollector.VmSettingsPaths.Contains(path))
+                    catch (PowerCliShapeException) when (InventoryCollector.OptionalPaths.Contains(path))
                     {
-                        // A VM view without its settings still places the VM; only its VM controls go unevaluated.
+                        // A view without these still places the object; only the controls that read them go unevaluated.
                         content.Missing[path] = "not in the PowerCLI object";
                         continue;
                     }

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using VirtCompliance.Common;
+using VirtCompliance.Controls;
 using VirtCompliance.Drift;
 using VirtCompliance.Model;
 using VirtCompliance.Vim.Collector.Mappers;
@@ -39,8 +40,12 @@ namespace VirtCompliance.Vim.Collector
                 || VmMapper.ControlDeviceTypes.Contains(itemType);
         }
 
-        /// <summary>The VM properties only VM controls read: a source without them still gives the VM, with its VM controls not evaluated.</summary>
-        public static IReadOnlyCollection<string> VmSettingsPaths => VmMapper.SettingsPaths;
+        /// <summary>
+        /// The properties only VM, switch and portgroup controls read: a source without them (PowerCLI
+        /// objects of an older shape) still gives the object, with those controls not evaluated.
+        /// </summary>
+        public static IReadOnlyCollection<string> OptionalPaths { get; } =
+            new HashSet<string>(VmMapper.SettingsPaths.Concat(SwitchMapper.SettingsPaths).Concat(new[] { "config.policy" }), StringComparer.Ordinal);
 
         /// <summary>The types the container view holds: everything the property sets above read.</summary>
         public static readonly string[] ViewTypes =
@@ -90,6 +95,8 @@ namespace VirtCompliance.Vim.Collector
             }
             Progress.Phase = "Reading custom field definitions";
             await ReadFieldNamesAsync(cancel).ConfigureAwait(false);
+            Progress.Phase = "Reading vCenter settings";
+            await ReadVCenterAsync(cancel).ConfigureAwait(false);
             if (ReadPorts)
             {
                 Progress.Phase = "Reading distributed ports";
@@ -146,6 +153,39 @@ namespace VirtCompliance.Vim.Collector
                 if (key != null && name != null && !fields.ContainsKey(key.Value)) fields[key.Value] = name;
             }
             _read.FieldNames = fields;
+        }
+
+        /// <summary>
+        /// vCenter's own advanced settings (the OptionManager of the service content), kept to the
+        /// keys vCenter controls read. A host read directly (apiType HostAgent) has no vCenter, and
+        /// its setting manager is the host's: nothing is read then.
+        /// </summary>
+        private async Task ReadVCenterAsync(CancellationToken cancel)
+        {
+            var about = _client.ServiceContent.Object("about");
+            if (about?.Text("apiType") != "VirtualCenter") return;
+            var keys = Facts.VCenterSettingKeys(ControlCatalog.BuiltIn.Controls);
+            var vcenter = new VCenterServer { Name = _client.Url.Host, Version = about.Text("version"), SettingKeys = keys };
+            var manager = _client.ServiceContent.Ref("setting");
+            if (manager == null)
+            {
+                _read.VCenter = vcenter with { NotReported = new Dictionary<string, string> { [DataArea.VCenterSettings] = "the server has no setting manager" } };
+                return;
+            }
+            var content = await _client.RetrieveObjectAsync(manager, new[] { "setting" }, cancel).ConfigureAwait(false);
+            if (content != null && content.Missing.TryGetValue("setting", out var fault))
+            {
+                _read.VCenter = vcenter with { NotReported = new Dictionary<string, string> { [DataArea.VCenterSettings] = $"the server did not report its settings ({fault})" } };
+                return;
+            }
+            var wanted = new HashSet<string>(keys, StringComparer.Ordinal);
+            var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var option in InventoryMapping.Items(content?["setting"]).OfType<VimObject>())
+            {
+                var key = option.Text("key");
+                if (key != null && wanted.Contains(key)) settings[key] = option.Text("value") ?? "";
+            }
+            _read.VCenter = vcenter with { Settings = settings };
         }
 
         /// <summary>

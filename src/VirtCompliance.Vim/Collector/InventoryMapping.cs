@@ -47,6 +47,9 @@ namespace VirtCompliance.Vim.Collector
             return Specs.Select(s => s.Type == "VirtualMachine" ? new PropertySpec(s.Type, s.Paths.Concat(new[] { VmMapper.FtEncryptionPath }).ToArray()) : s).ToArray();
         }
 
+        /// <summary>The vCenter Server read, with its settings; null when the source is not a vCenter.</summary>
+        public VCenterServer? VCenter { get; set; }
+
         /// <summary>Read the settings VM controls need. Off for sources that do not carry them.</summary>
         public bool ReadVmSettings { get; set; } = true;
 
@@ -132,7 +135,7 @@ namespace VirtCompliance.Vim.Collector
 
             var source = url.Host + (url.IsDefaultPort ? "" : ":" + url.Port.ToString(CultureInfo.InvariantCulture));
             return new Inv(source, DateTimeOffset.UtcNow, $"VirtCompliance {typeof(InventoryCollector).Assembly.GetName().Version} ({serverDescription})",
-                datacenters, clusters, hosts, networks, switches, datastores, vms, ReadVmSettings ? VmExtraConfigKeys : null);
+                datacenters, clusters, hosts, networks, switches, datastores, vms, ReadVmSettings ? VmExtraConfigKeys : null, VCenter);
         }
 
         /// <summary>The datacenter an object sits in, by walking up its parents.</summary>

@@ -71,7 +71,10 @@ namespace VirtCompliance.Tests.PowerCli
                 foreach (var o in objects)
                 {
                     var type = o.Obj.RefType;
-                    var paths = specs.First(s => s.Type == type || (type == "VmwareDistributedVirtualSwitch" && s.Type == "DistributedVirtualSwitch") || (type == "DistributedVirtualPortgroup" && s.Type == type) || (type == "OpaqueNetwork" && s.Type == "Network")).Paths;
+                    // A switch's view carries the base switch's properties and the VMware switch's, as PowerCLI's VmwareDistributedVirtualSwitch does.
+                    bool Switch(string t) => t == "DistributedVirtualSwitch" || t == "VmwareDistributedVirtualSwitch";
+                    var paths = Switch(type) ? specs.Where(s => Switch(s.Type)).SelectMany(s => s.Paths).ToArray()
+                        : specs.First(s => s.Type == type || (type == "OpaqueNetwork" && s.Type == "Network")).Paths;
                     lab.Views[$"{type}-{o.Obj.Value}"] = PowerCliShapes.View(o, paths, lab.Sim.Url, fields);
                 }
                 PSObject ViewOf(VimRef r) => lab.Views[$"{r.RefType}-{r.Value}"];

@@ -196,6 +196,78 @@ namespace VirtCompliance.Tests.Vim
             }
         }
 
+        /// <summary>The switch, portgroup and vCenter settings the collector read are what pyVmomi reads.</summary>
+        private static void AssertSameEstate(JObject py, Inv inv)
+        {
+            foreach (var dvs in inv.DistributedSwitches)
+            {
+                var p = py["switches"][dvs.Id];
+                var s = dvs.Settings;
+                Assert.NotNull(s);
+                Assert.Equal(((bool?)p["allowPromiscuous"], (bool?)p["macChanges"], (bool?)p["forgedTransmits"]), (s.Security.AllowPromiscuous, s.Security.MacChanges, s.Security.ForgedTransmits));
+                Assert.Equal((string)p["discoveryOperation"], s.DiscoveryOperation);
+                Assert.Equal((string)p["ipfixCollector"], s.IpfixCollector);
+                Assert.Equal(p["mirrorSessions"].Values<string>(), s.MirrorSessions);
+                Assert.Equal((bool?)p["nioc"], s.NetworkResourceManagementEnabled);
+            }
+            foreach (var pg in inv.Networks.Where(n => n.Kind == NetworkKind.DistributedPortgroup && !n.IsUplink))
+            {
+                var p = py["portgroups"][pg.Id];
+                Assert.Equal(((bool?)p["reset"], (bool?)p["ipfix"], (bool?)p["macLearning"]), (pg.Policy.PortConfigResetAtDisconnect, pg.Policy.IpfixEnabled, pg.Policy.MacLearningEnabled));
+                Assert.Equal(p["overrides"].Values<string>(), pg.Policy.OverridesAllowed);
+            }
+            foreach (var key in inv.VCenter.SettingKeys)
+                Assert.Equal((string)py["vcenter"][key], inv.VCenter.Settings.TryGetValue(key, out var v) ? v : null);
+        }
+
+        [Fact]
+        public void Switch_portgroup_and_vCenter_settings_set_to_failing_values_with_pyvmomi_fail_exactly_those_objects()
+        {
+            using (var sim = new VcsimServer())
+            using (var client = Connect(sim))
+            {
+                var scg = Baseline.Load("scg");
+                HashSet<(string, string)> Fails(Inv inv)
+                {
+                    var drift = VirtCompliance.Assessments.Assessment.Drift(inv, new VirtCompliance.Assessments.AssessmentOptions { Baseline = scg });
+                    return drift.Networks.Where(d => d.Outcome == Outcome.Fail).Select(d => (d.NetworkId, d.ControlId))
+                        .Concat(drift.Estate.Where(d => d.Outcome == Outcome.Fail).Select(d => (d.ObjectId, d.ControlId))).ToHashSet();
+                }
+                var before = Collect(client);
+                Assert.Equal(sim.Url.Host, before.VCenter.Name);
+                AssertSameEstate(JObject.Parse(Python("read_inventory.py", sim)), before);
+                var dvs = before.DistributedSwitches.First();
+                var portgroup = before.Networks.First(n => n.DvsId == dvs.Id && !n.IsUplink && n.Kind == NetworkKind.DistributedPortgroup);
+                Python("make_estate_drift.py", sim, dvs.Name, portgroup.Name);
+                var after = Collect(client);
+
+                var vcenter = "vcenter:" + after.Source;
+                var planted = new[]
+                {
+                    (dvs.Id, "vc.dvswitch-reject-promiscuous-mode"), (dvs.Id, "vcenter-9.network-restrict-discovery-protocol"),
+                    (dvs.Id, "vcenter-9.network-restrict-netflow-usage"), (dvs.Id, "vcenter-9.network-restrict-port-mirroring"), (dvs.Id, "vcenter-9.network-nioc"),
+                    (portgroup.Id, "vcenter-9.network-reset-port"), (portgroup.Id, "vcenter-9.network-restrict-port-level-overrides"),
+                    (portgroup.Id, "vc.dvportgroup-netflow-disabled"), (portgroup.Id, "vcenter-9.network-mac-learning"),
+                    (vcenter, "vcenter-9.events-remote-logging"), (vcenter, "vcenter-9.logs-level-global"), (vcenter, "vcenter-9.vpxuser-rotation"),
+                    (vcenter, "vcenter-9.vpxuser-length"), (vcenter, "vcenter-9.etc-issue"), (vcenter, "vcenter-9.events-database-retention"),
+                    (vcenter, "vc.tasks-database-retention"), (vcenter, "vcenter-9.smtp"),
+                };
+                var beforeFails = Fails(before);
+                var afterFails = Fails(after);
+                // A new switch's CDP listen and a new vCenter's empty mail server already fail the guide; every other planted value turns a pass into a fail.
+                var failingByDefault = new[] { (dvs.Id, "vcenter-9.network-restrict-discovery-protocol"), (vcenter, "vcenter-9.smtp") };
+                Assert.All(failingByDefault, f => Assert.Contains(f, beforeFails));
+                foreach (var f in planted)
+                {
+                    if (!failingByDefault.Contains(f)) Assert.DoesNotContain(f, beforeFails);
+                    Assert.Contains(f, afterFails);
+                }
+                // Nothing else changed: the other objects fail what they failed before, and these objects nothing more.
+                Assert.Equal(beforeFails.Except(planted).OrderBy(f => f), afterFails.Except(planted).OrderBy(f => f));
+                AssertSameEstate(JObject.Parse(Python("read_inventory.py", sim)), after);
+            }
+        }
+
         [Fact]
         public async System.Threading.Tasks.Task A_wrong_password_is_one_clear_error()
         {

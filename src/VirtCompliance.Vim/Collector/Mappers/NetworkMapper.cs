@@ -14,7 +14,7 @@ namespace VirtCompliance.Vim.Collector.Mappers
         public static readonly PropertySpec[] Specs =
         {
             new PropertySpec("Network", "name"),
-            new PropertySpec("DistributedVirtualPortgroup", "name", "config.distributedVirtualSwitch", "config.defaultPortConfig", "config.uplink", "tag"),
+            new PropertySpec("DistributedVirtualPortgroup", "name", "config.distributedVirtualSwitch", "config.defaultPortConfig", "config.uplink", "tag", "config.policy"),
         };
 
         public static Network Map(ObjectContent o, InventoryMapping m)
@@ -50,6 +50,28 @@ namespace VirtCompliance.Vim.Collector.Mappers
                 Security = SecurityOf(setting?.Object("securityPolicy"), wrapped: true),
                 TrafficFilter = FilterOf(setting?.Object("filterPolicy")),
                 IsUplink = uplink,
+                Policy = PolicyOf(o["config.policy"] as VimObject, setting, o.Missing.ContainsKey("config.policy")),
+            };
+        }
+
+        /// <summary>The override flags of a portgroup policy (DVPortgroupPolicy and VMwareDVSPortgroupPolicy), by their vim25 names.</summary>
+        private static readonly string[] OverrideFlags =
+        {
+            "blockOverrideAllowed", "shapingOverrideAllowed", "vendorConfigOverrideAllowed", "livePortMovingAllowed", "networkResourcePoolOverrideAllowed",
+            "trafficFilterOverrideAllowed", "vlanOverrideAllowed", "uplinkTeamingOverrideAllowed", "securityPolicyOverrideAllowed", "ipfixOverrideAllowed",
+            "macManagementOverrideAllowed",
+        };
+
+        private static PortgroupPolicy? PolicyOf(VimObject? policy, VimObject? setting, bool missing)
+        {
+            if (policy == null || missing) return null;
+            return new PortgroupPolicy
+            {
+                PortConfigResetAtDisconnect = policy.Bool("portConfigResetAtDisconnect"),
+                OverridesAllowed = OverrideFlags.Where(f => policy.Bool(f) == true).ToArray(),
+                IpfixEnabled = setting?.Object("ipfixEnabled")?.Bool("value"),
+                // A portgroup without a MAC management policy (before vSphere 6.7) has no MAC learning.
+                MacLearningEnabled = setting == null ? (bool?)null : setting.Object("macManagementPolicy")?.Object("macLearningPolicy")?.Bool("enabled") ?? false,
             };
         }
 

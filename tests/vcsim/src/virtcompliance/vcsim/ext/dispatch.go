@@ -49,6 +49,18 @@ var routedMethods = map[string]struct {
 			return &methods.SetFieldBody{Req: req.(*types.SetField)}
 		},
 	},
+	"ReconfigureDvs_Task": {
+		accepts: isDVS,
+		body: func(req interface{}) interface{} {
+			return &methods.ReconfigureDvs_TaskBody{Req: req.(*types.ReconfigureDvs_Task)}
+		},
+	},
+	"EnableNetworkResourceManagement": {
+		accepts: isDVS,
+		body: func(req interface{}) interface{} {
+			return &methods.EnableNetworkResourceManagementBody{Req: req.(*types.EnableNetworkResourceManagement)}
+		},
+	},
 	"FetchDVPorts": {
 		accepts: isDVS,
 		body: func(req interface{}) interface{} {

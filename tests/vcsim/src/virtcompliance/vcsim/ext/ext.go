@@ -8,6 +8,8 @@
 //     HostPatchManager (UninstallHostPatch_Task removes installed packages);
 //   - VirtualMachine.MigrateVM_Task, and ReconfigVM_Task with vim25 extraConfig semantics;
 //   - CustomFieldsManager.SetField replacing a value rather than adding a second one;
+//   - vCenter's defaults for switch and portgroup settings the simulator leaves unset, and a
+//     DistributedVirtualSwitch.ReconfigureDvs_Task that applies them (dvsconfig.go);
 //   - DistributedVirtualSwitch.ReconfigureDVPort_Task and a FetchDVPorts that returns
 //     per-port settings, configVersion and connectees;
 //   - PropertyCollector.RetrievePropertiesEx paging (options.maxObjects, token),
@@ -69,6 +71,9 @@ func Install(model *simulator.Model) (*Extensions, error) {
 	e := &Extensions{model: model}
 
 	installPropertyCollector()
+	if model.ServiceContent.About.ApiType == "VirtualCenter" {
+		settingDefaults()
+	}
 
 	for _, obj := range simulator.Map.All("HostSystem") {
 		if h, ok := obj.(*simulator.HostSystem); ok {
@@ -82,6 +87,9 @@ func Install(model *simulator.Model) (*Extensions, error) {
 
 	for _, kind := range []string{"VmwareDistributedVirtualSwitch", "DistributedVirtualSwitch"} {
 		for _, obj := range simulator.Map.All(kind) {
+			if dvs, ok := obj.(*simulator.DistributedVirtualSwitch); ok {
+				switchDefaults(dvs)
+			}
 			p := e.dvsProxy(obj.Reference())
 			simulator.Map.WithLock(p, p.sync)
 		}

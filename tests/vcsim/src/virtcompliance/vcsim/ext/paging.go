@@ -82,7 +82,7 @@ func (pc *propertyCollector) RetrievePropertiesEx(ctx *simulator.Context, req *t
 	if req.Options.MaxObjects < 0 {
 		return &methods.RetrievePropertiesExBody{Fault_: invalidArgument("options.maxObjects")}
 	}
-	res := pc.PropertyCollector.RetrievePropertiesEx(ctx, req)
+	res := pc.PropertyCollector.RetrievePropertiesEx(ctx, vmwareSwitchSpecs(req))
 	body, ok := res.(*methods.RetrievePropertiesExBody)
 	if !ok || body.Fault_ != nil || body.Res == nil || body.Res.Returnval == nil {
 		return res
@@ -120,4 +120,32 @@ func (pc *propertyCollector) CreatePropertyCollector(ctx *simulator.Context, req
 	return &methods.CreatePropertyCollectorBody{
 		Res: &types.CreatePropertyCollectorResponse{Returnval: ctx.Session.Put(c).Reference()},
 	}
+}
+
+// vmwareSwitchSpecs lets property sets of type VmwareDistributedVirtualSwitch apply to the
+// simulator's switches. vCenter's own switches are VmwareDistributedVirtualSwitch objects, and
+// a client asks for their VMware-only properties (config.ipfixConfig, ...) under that type; the
+// simulator registers every switch as a DistributedVirtualSwitch (with a VMware config), so such
+// a property set would match nothing. Requests without one are passed on unchanged.
+func vmwareSwitchSpecs(req *types.RetrievePropertiesEx) *types.RetrievePropertiesEx {
+	changed := false
+	specs := make([]types.PropertyFilterSpec, len(req.SpecSet))
+	for i, spec := range req.SpecSet {
+		specs[i] = spec
+		props := make([]types.PropertySpec, len(spec.PropSet))
+		for j, p := range spec.PropSet {
+			props[j] = p
+			if p.Type == "VmwareDistributedVirtualSwitch" {
+				props[j].Type = "DistributedVirtualSwitch"
+				changed = true
+			}
+		}
+		specs[i].PropSet = props
+	}
+	if !changed {
+		return req
+	}
+	out := *req
+	out.SpecSet = specs
+	return &out
 }
