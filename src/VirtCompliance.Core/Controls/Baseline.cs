@@ -60,7 +60,7 @@ namespace VirtCompliance.Controls
     }
 
     /// <summary>
-    /// A named selection of controls with their expected values. Built-in baselines (pci-dss, scg)
+    /// A named selection of controls with their expected values. Built-in baselines (pci-dss, scg, stig)
     /// are files in module/baselines, embedded in the assembly; users pass their own file's path.
     /// </summary>
     public sealed class Baseline

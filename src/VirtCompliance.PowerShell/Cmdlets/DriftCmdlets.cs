@@ -10,7 +10,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
     /// <summary>Parameters shared by the cmdlets that judge objects against a baseline or their peers.</summary>
     public abstract class ControlAnalysisCmdlet : InventoryAnalysisCmdlet
     {
-        /// <summary><para type="description">A built-in baseline (pci-dss, scg) or a baseline file. Default: pci-dss; with -Peer and no -Baseline, every catalog control.</para></summary>
+        /// <summary><para type="description">A built-in baseline (pci-dss, scg, stig) or a baseline file. Default: pci-dss; with -Peer and no -Baseline, every catalog control.</para></summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? Baseline { get; set; }
@@ -136,7 +136,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [SupportsWildcards]
         public string[]? Vm { get; set; }
 
-        /// <summary><para type="description">A built-in baseline (pci-dss, scg) or a baseline file. Default: pci-dss; with -Peer and no -Baseline, every catalog control.</para></summary>
+        /// <summary><para type="description">A built-in baseline (pci-dss, scg, stig) or a baseline file. Default: pci-dss; with -Peer and no -Baseline, every catalog control.</para></summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? Baseline { get; set; }
