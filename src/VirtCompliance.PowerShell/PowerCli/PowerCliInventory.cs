@@ -23,6 +23,9 @@ namespace VirtCompliance.PowerShell.PowerCli
     /// </summary>
     public sealed class PowerCliInventory
     {
+        /// <summary>Why hosts read from PowerCLI objects have no lockdown exception users: only a method call returns them.</summary>
+        public const string LockdownExceptionsReason = "PowerCLI objects carry no lockdown exception users (HostAccessManager.QueryLockdownExceptions)";
+
         private static readonly Dictionary<string, PropertySpec> SpecByType = InventoryCollector.Specs.ToDictionary(s => s.Type, StringComparer.Ordinal);
 
         private readonly Dictionary<string, ObjectContent> _objects = new Dictionary<string, ObjectContent>(StringComparer.Ordinal);
@@ -138,7 +141,8 @@ namespace VirtCompliance.PowerShell.PowerCli
                 _warnings.Add("PowerCLI's objects do not carry the hosts' image acceptance level or installed packages (VIBs): those controls are not evaluated. " +
                               "For those, collect with Get-VirtInventory over PowerCLI's session (Connect-VirtServer -ViServer $global:DefaultVIServer).");
             var url = new Uri("https://" + (_server ?? "powercli") + "/sdk");
-            return InventoryCollector.BuildFrom(_objects.Values, _fieldNames, url, "PowerCLI objects", softwareNotReadReason: "PowerCLI objects carry no VIBs or image acceptance level");
+            return InventoryCollector.BuildFrom(_objects.Values, _fieldNames, url, "PowerCLI objects", softwareNotReadReason: "PowerCLI objects carry no VIBs or image acceptance level",
+                lockdownExceptionsNotReadReason: LockdownExceptionsReason);
         }
 
         /// <summary>Hosts to report on: those piped in and those of the clusters piped in; empty when neither was.</summary>

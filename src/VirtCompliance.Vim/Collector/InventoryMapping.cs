@@ -22,6 +22,12 @@ namespace VirtCompliance.Vim.Collector
         public static IReadOnlyList<PropertySpec> Specs { get; } = DatacenterMapper.Specs.Concat(ClusterMapper.Specs).Concat(HostMapper.Specs)
             .Concat(VmMapper.Specs).Concat(NetworkMapper.Specs).Concat(SwitchMapper.Specs).Concat(DatastoreMapper.Specs).ToArray();
 
+        /// <summary>Property paths that exist only from an API version on (vim25 HostCapability.uefiSecureBoot: 7.0).</summary>
+        public static IReadOnlyDictionary<string, string> MinimumVersion { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["capability.uefiSecureBoot"] = "7.0",
+        };
+
         public Dictionary<string, ObjectContent> Objects { get; } = new Dictionary<string, ObjectContent>(StringComparer.Ordinal);
         /// <summary>Custom field key → name, for VM custom attributes.</summary>
         public Dictionary<int, string> FieldNames { get; set; } = new Dictionary<int, string>();
@@ -34,6 +40,12 @@ namespace VirtCompliance.Vim.Collector
         public Dictionary<string, (string? acceptance, HostPackage[] packages)> Software { get; } = new Dictionary<string, (string?, HostPackage[])>(StringComparer.Ordinal);
         /// <summary>Why software was not read from any host, when it was not (-SkipSoftware, PowerCLI objects, an old server).</summary>
         public string? SoftwareNotReadReason { get; set; }
+        /// <summary>Host id → its lockdown exception users, for the hosts they were read from.</summary>
+        public Dictionary<string, string[]> LockdownExceptions { get; } = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        /// <summary>Why the lockdown exception users were read from no host, when they were not (PowerCLI objects, the collector told not to).</summary>
+        public string? LockdownExceptionsNotReadReason { get; set; }
+        /// <summary>Host id → why its lockdown exception users were not read (a fault, a server without the method).</summary>
+        public Dictionary<string, string> LockdownExceptionsNotRead { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
         public IEnumerable<ObjectContent> OfType(params string[] types) => Objects.Values.Where(o => types.Contains(o.Obj.RefType));
 

@@ -68,6 +68,7 @@ func Install(model *simulator.Model) (*Extensions, error) {
 	e := &Extensions{model: model}
 
 	installPropertyCollector()
+	advertiseVersion()
 
 	for _, obj := range simulator.Map.All("HostSystem") {
 		if h, ok := obj.(*simulator.HostSystem); ok {
@@ -104,7 +105,7 @@ func (e *Extensions) NewServer(listen string, user *url.Userinfo, tlsConfig *tls
 	front := &frontHandler{ext: e, svc: svc}
 	mux.Handle("/sdk", front)
 	mux.Handle("/sdk/vimService", front)
-	mux.HandleFunc("/sdk/vimServiceVersions.xml", svc.ServiceVersions)
+	mux.HandleFunc("/sdk/vimServiceVersions.xml", serviceVersions)
 	svc.ServeMux = mux
 
 	srv := svc.NewServer()
