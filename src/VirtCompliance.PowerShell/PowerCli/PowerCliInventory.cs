@@ -83,7 +83,16 @@ namespace VirtCompliance.PowerShell.PowerCli
                 var label = $"{moRef.RefType} '{Name(view) ?? moRef.Value}'";
                 foreach (var path in spec.Paths)
                 {
-                    var value = VimViewReader.Read(view, path, label, InventoryCollector.KeepItem);
+                    VimValue? value;
+                    try
+                    {
+                        value = VimViewReader.Read(view, path, label, InventoryCollector.KeepItem);
+                    }
+                    catch (PowerCliShapeException) when (InventoryMapping.MinimumVersion.ContainsKey(path))
+                    {
+                        // A PowerCLI built on an API older than the property (uefiSecureBoot: 7.0) has no such member: not reported, not a wrong object.
+                        continue;
+                    }
                     if (value != null) content.Properties[path] = value;
                 }
                 _objects[moRef.Value] = content;
