@@ -16,8 +16,10 @@ namespace VirtCompliance.Vim.Collector.Mappers
             new PropertySpec("HostSystem", "name", "parent", "runtime.connectionState", "runtime.inMaintenanceMode", "config.product",
                 "config.lockdownMode", "config.firewall", "config.service", "config.option", "config.network.vswitch",
                 "config.network.portgroup", "config.dateTimeInfo", "datastore", "network", "configManager.imageConfigManager",
-                // Measured on vcsim's host (8 nic types, 2 adapters): about 9 kB per host for the VMkernel services,
-                // under 1 kB for the adapters and the Secure Boot flag; the exception users are one call per host.
+                // Cost, as RetrievePropertiesEx answers for one simulator host (8 nic types, 2 VMkernel adapters):
+                // config.virtualNicManagerInfo 5.3 kB (it lists every candidate adapter per nic type, so it grows with
+                // adapters x types), config.storageDevice.hostBusAdapter 1.5 kB, capability.uefiSecureBoot 0.7 kB,
+                // beside config.firewall's 15 kB. The lockdown exception users cost one call per host.
                 "config.virtualNicManagerInfo", "config.storageDevice.hostBusAdapter", "capability.uefiSecureBoot", "configManager.hostAccessManager"),
         };
 
@@ -165,6 +167,8 @@ namespace VirtCompliance.Vim.Collector.Mappers
             {
                 if (result.ContainsKey(area)) continue;
                 if (o.Missing.TryGetValue(path, out var fault)) result[area] = $"the server did not report {path} ({fault})";
+                else if (o[path] == null && MinimumVersion.TryGetValue(path, out var since))
+                    result[area] = $"the server did not report {path}, which the vSphere API has from version {since} (an older server, or objects of an older PowerCLI)";
                 else if (o[path] == null && path != "config.network.portgroup" && path != "config.network.vswitch") result[area] = $"the server did not report {path}";
             }
             if (!softwareRead)
