@@ -70,6 +70,28 @@ namespace VirtCompliance.Vim
         /// <summary>"VirtualCenter" or "HostAgent".</summary>
         public string? ApiType => ServiceContent.Object("about")?.Text("apiType");
         public string? ApiVersion => ServiceContent.Object("about")?.Text("apiVersion");
+
+        /// <summary>
+        /// The API version the requests name (SOAPAction "urn:vim25/VERSION"). A server sends only the
+        /// fields of the version a client names, so the client names the newest one whose fields it reads
+        /// that the server has: 8.0.2.0 (firewall ruleset ownership), 7.0 (Secure Boot), else 6.7.
+        /// </summary>
+        public string RequestVersion { get; private set; } = BaseVersion;
+
+        private const string BaseVersion = "6.7";
+
+        /// <summary>The version to name for a server of this apiVersion.</summary>
+        public static string NegotiatedVersion(string? apiVersion)
+        {
+            if (!Version.TryParse(apiVersion ?? "", out var server)) return BaseVersion;
+            if (server >= new Version(8, 0, 2, 0)) return "8.0.2.0";
+            if (server >= new Version(7, 0, 2, 0)) return "7.0.2.0";
+            if (server >= new Version(7, 0)) return "7.0";
+            return BaseVersion;
+        }
+
+        /// <summary>True when the requests name <paramref name="version"/> or a later one.</summary>
+        public bool Speaks(string version) => Version.Parse(RequestVersion) >= Version.Parse(version);
         /// <summary>SHA-1 thumbprint of the server certificate seen on connect (colon-separated hex); null over plain HTTP.</summary>
         public string? CertificateThumbprint => _seenThumbprint;
         /// <summary>How many SOAP requests this client has sent.</summary>
@@ -135,6 +157,7 @@ namespace VirtCompliance.Vim
             {
                 var content = await client.InvokeAsync(new SoapWriter("RetrieveServiceContent", new VimRef("ServiceInstance", "ServiceInstance")), cancel, retryLogin: false).ConfigureAwait(false);
                 client.ServiceContent = ServiceContentOf(content, url);
+                client.RequestVersion = NegotiatedVersion(client.ApiVersion);
                 await client.LoginAsync(cancel).ConfigureAwait(false);
                 return client;
             }
@@ -160,6 +183,7 @@ namespace VirtCompliance.Vim
                 client._cookies.Add(new Uri(url.GetLeftPart(UriPartial.Authority)), new Cookie(SessionCookieName, sessionCookie, "/"));
                 var content = await client.InvokeAsync(new SoapWriter("RetrieveServiceContent", new VimRef("ServiceInstance", "ServiceInstance")), cancel, retryLogin: false).ConfigureAwait(false);
                 client.ServiceContent = ServiceContentOf(content, url);
+                client.RequestVersion = NegotiatedVersion(client.ApiVersion);
                 var current = (await client.RetrieveObjectAsync(client.SessionManager, new[] { "currentSession" }, cancel).ConfigureAwait(false))?["currentSession"] as VimObject;
                 if (current == null) throw new NotAuthenticatedException($"The session to {url.Host} is not logged in (any more); connect again in the client that owns it.", null);
                 client._sharedUser = current.Text("userName");
@@ -441,7 +465,7 @@ namespace VirtCompliance.Vim
                 timeout.CancelAfter(_options.RequestTimeout);
                 var message = new HttpRequestMessage(HttpMethod.Post, Url) { Content = new ByteArrayContent(body) };
                 message.Content.Headers.ContentType = new MediaTypeHeaderValue("text/xml") { CharSet = "utf-8" };
-                message.Headers.TryAddWithoutValidation("SOAPAction", "urn:vim25/6.7");
+                message.Headers.TryAddWithoutValidation("SOAPAction", "urn:vim25/" + RequestVersion);
                 Interlocked.Increment(ref _requestCount);
                 RequestObserver?.Invoke(method, body);
                 HttpResponseMessage response;

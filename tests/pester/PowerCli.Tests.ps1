@@ -124,4 +124,14 @@ Describe 'PowerCLI objects on the pipeline' {
         $broken.Config = [pscustomobject]@{ Product = $null }
         { $broken | Get-HostControlDrift -ErrorAction Stop } | Should -Throw "*'Config.LockdownMode'*"
     }
+
+    It 'a host view of an API older than Secure Boot reporting is read, with Secure Boot not evaluated' {
+        # PowerCLI built on vSphere 6.7 types has HostCapability without UefiSecureBoot.
+        $old = $lab.HostViews[0].PSObject.Copy()
+        $old.Capability = New-VimObject HostCapability @{ RebootSupported = $true }
+        $result = $old | Get-HostControlDrift -Baseline stig -ControlId esx-9.secureboot -WarningAction SilentlyContinue
+        $result.Outcome | Should -Be 'NotEvaluated'
+        $result.Reason | Should -Match 'capability\.uefiSecureBoot'
+        ($lab.HostViews[0] | Get-HostControlDrift -Baseline stig -ControlId esx-9.secureboot -IncludePass -WarningAction SilentlyContinue).Outcome | Should -Be 'Pass'
+    }
 }

@@ -53,10 +53,16 @@ function New-HostView([string] $Id, [string] $Name, [string] $ClusterId, [bool] 
                             Policy = New-VimObject HostNetworkPolicy @{ Security = $null } } })
             }
             DateTimeInfo = New-VimObject HostDateTimeInfo @{ NtpConfig = New-VimObject HostNtpConfig @{ Server = @('10.0.0.1', '10.0.0.2') } }
+            VirtualNicManagerInfo = New-VimObject HostVirtualNicManagerInfo @{ NetConfig = @(New-VimObject VirtualNicManagerNetConfig @{ NicType = 'management'; MultiSelectAllowed = $true
+                        CandidateVnic = @(New-VimObject HostVirtualNic @{ Device = 'vmk0'; Key = 'management.key-vim.host.VirtualNic-vmk0'; Portgroup = 'Management Network' })
+                        SelectedVnic = @('management.key-vim.host.VirtualNic-vmk0') }) }
+            StorageDevice = New-VimObject HostStorageDeviceInfo @{ HostBusAdapter = @() }
         }
+        Capability = New-VimObject HostCapability @{ UefiSecureBoot = $true }
         Datastore = @(New-MoRef Datastore 'datastore-1')
         Network = @(New-MoRef Network 'network-1')
-        ConfigManager = New-VimObject HostConfigManager @{ ImageConfigManager = New-MoRef HostImageConfigManager "imageConfigManager-$Id" }
+        ConfigManager = New-VimObject HostConfigManager @{ ImageConfigManager = New-MoRef HostImageConfigManager "imageConfigManager-$Id"
+            HostAccessManager = New-MoRef HostAccessManager "hostAccessManager-$Id" }
     }
 }
 

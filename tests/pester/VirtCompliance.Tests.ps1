@@ -146,7 +146,7 @@ Describe 'Get-ComplianceControl and Get-ComplianceBaseline' {
     }
 
     It 'lists the built-in baselines' {
-        (Get-ComplianceBaseline).Name | Should -Be @('pci-dss', 'scg')
+        (Get-ComplianceBaseline).Name | Should -Be @('pci-dss', 'scg', 'stig')
     }
 
     It 'refuses a baseline with an unknown control id, naming the line' {
@@ -161,14 +161,40 @@ Describe 'Get-HostControlDrift' {
         $drift = Get-HostControlDrift -Inventory $inv -Peer -WarningAction SilentlyContinue | Where-Object Outcome -eq Fail
         $pairs = $drift | ForEach-Object { "$($_.Host) $($_.ControlId)" } | Sort-Object
         $pairs | Should -Be @(
+            'esx-gen-02.lab.local esx-9.ad-admin-group-name'
             'esx-gen-02.lab.local esx-9.firewall-restrict-access'
+            'esx-gen-02.lab.local esx-9.iscsi-mutual-chap'
+            'esx-gen-02.lab.local esx-9.lockdown-exception-users'
             'esx-gen-02.lab.local esx-9.ssh'
+            'esx-gen-02.lab.local esx-9.vmk-management'
+            'esx-gen-02.lab.local esx-9.vmk-vmotion'
             'esx-pay-03.lab.local esx-9.log-audit-forwarding'
             'esx-pay-03.lab.local esx-9.log-forwarding'
             'esx-pay-03.lab.local vc.package-installed:acme-ids-sensor'
             'esx-pay-03.lab.local vc.service-running:acme-idsd'
         )
         $drift | ForEach-Object { $_.Basis | Should -Be 'Peer' }
+    }
+
+    It 'judges the sample against the DISA STIG baseline with its ESXI-80 ids and severities' {
+        $drift = Get-HostControlDrift -Inventory $inv -Baseline stig -WarningAction SilentlyContinue
+        $lockout = $drift | Where-Object { $_.ControlId -eq 'esx-9.account-lockout-max-attempts' -and $_.Host -eq 'esx-pay-01.lab.local' }
+        $lockout.Outcome | Should -Be 'Fail'
+        $lockout.Expected | Should -Be '= 3'
+        $lockout.Vsphere8Stig | Should -Be @('ESXI-80-000005')
+        $lockout.Baseline | Should -Be 'stig'
+        # The STIG's severity, not the catalog's: SSH is high in the catalog, medium in ESXI-80-000193.
+        ($drift | Where-Object { $_.ControlId -eq 'esx-9.ssh' -and $_.Host -eq 'esx-gen-02.lab.local' }).Severity | Should -Be 'Medium'
+        $drift | ForEach-Object { $_.Vsphere8Stig | Should -Match '^ESXI-80-\d{6}$' }
+    }
+
+    It 'reports a standard vSwitch that accepts even when its portgroups override it' {
+        $network = Get-NetworkControlDrift -Inventory $inv -Baseline scg -ControlId esx-9.network-standard-reject-forged-transmit
+        $switch = $network | Where-Object ObjectKind -eq 'StandardSwitch'
+        $switch.Host | Should -Be 'esx-gen-02.lab.local'
+        $switch.Network | Should -Be 'vSwitch0'
+        $switch.Outcome | Should -Be 'Fail'
+        @($network | Where-Object ObjectKind -eq 'StandardPortgroup').Count | Should -Be 0
     }
 
     It 'reports cluster-wide gaps only against a baseline' {

@@ -4,8 +4,12 @@
 The integration tests compare this independent client's view of the simulator with what
 Get-VirtInventory collected. Usage: read_inventory.py URL USER (password on stdin).
 """
+import http.client
 import json
+import ssl
 import sys
+import xml.etree.ElementTree as ET
+from urllib.parse import urlparse
 
 from pyVim.connect import Disconnect
 from pyVmomi import vim, vmodl
@@ -16,6 +20,54 @@ def text(value):
     if isinstance(value, bool):
         return "true" if value else "false"
     return "" if value is None else str(value)
+
+VIM = "urn:vim25"
+
+
+def newer_fields(url, si, host_ids):
+    """Fields newer than pyVmomi 6.7.1's type definitions, read over its session with a request
+    that names API 8.0.2.0 (a server sends a field only to a client whose version has it):
+    HostFirewallRuleset.ipListUserConfigurable and HostCapability.uefiSecureBoot, by host."""
+    objs = "".join(f'<objectSet><obj type="HostSystem">{h}</obj></objectSet>' for h in host_ids)
+    body = ('<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">'
+            f'<soapenv:Body><RetrievePropertiesEx xmlns="{VIM}"><_this type="PropertyCollector">propertyCollector</_this>'
+            '<specSet><propSet><type>HostSystem</type><pathSet>config.firewall</pathSet><pathSet>capability.uefiSecureBoot</pathSet></propSet>'
+            f'{objs}</specSet><options/></RetrievePropertiesEx></soapenv:Body></soapenv:Envelope>')
+    u = urlparse(url)
+    conn = (http.client.HTTPSConnection(u.hostname, u.port, context=ssl._create_unverified_context())
+            if u.scheme == "https" else http.client.HTTPConnection(u.hostname, u.port))
+    conn.request("POST", u.path, body.encode(), {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": "urn:vim25/8.0.2.0",
+                                                 "Cookie": si._stub.cookie})
+    answer = conn.getresponse().read()
+    conn.close()
+    out = {}
+    for o in ET.fromstring(answer).iter(f"{{{VIM}}}objects"):
+        host = o.find(f"{{{VIM}}}obj").text
+        fields = {"ipListUserConfigurable": {}, "uefiSecureBoot": None}
+        for prop in o.findall(f"{{{VIM}}}propSet"):
+            name, val = prop.find(f"{{{VIM}}}name").text, prop.find(f"{{{VIM}}}val")
+            if name == "config.firewall":
+                for r in val.findall(f"{{{VIM}}}ruleset"):
+                    flag = r.find(f"{{{VIM}}}ipListUserConfigurable")
+                    fields["ipListUserConfigurable"][r.find(f"{{{VIM}}}key").text] = None if flag is None else flag.text == "true"
+            elif name == "capability.uefiSecureBoot":
+                fields["uefiSecureBoot"] = val.text == "true"
+        out[host] = fields
+    return out
+
+
+def vmknics(config):
+    """Each VMkernel adapter with the services selected on it, from config.virtualNicManagerInfo."""
+    result = {}
+    for net in (config.virtualNicManagerInfo.netConfig if config.virtualNicManagerInfo else []):
+        devices = {v.key: v.device for v in (net.candidateVnic or [])}
+        for device in devices.values():
+            result.setdefault(device, [])
+        for key in (net.selectedVnic or []):
+            if key in devices:
+                result[devices[key]].append(net.nicType)
+    return {d: sorted(s) for d, s in result.items()}
+
 
 def main():
     url, user = sys.argv[1], sys.argv[2]
@@ -50,6 +102,11 @@ def main():
                     "rulesets": {r.key: r.enabled for r in config.firewall.ruleset},
                     "services": {s.key: {"running": s.running, "policy": s.policy} for s in config.service.service},
                     "options": {o.key: text(o.value) for o in (config.option or [])},
+                    "rulesetAllIp": {r.key: r.allowedHosts.allIp for r in config.firewall.ruleset},
+                    "lockdownExceptions": sorted(obj.configManager.hostAccessManager.QueryLockdownExceptions() or []),
+                    "vmknics": vmknics(config),
+                    "iscsi": sorted(a.device for a in (config.storageDevice.hostBusAdapter or [])
+                                    if isinstance(a, vim.host.InternetScsiHba)),
                 }
             elif isinstance(obj, vim.VirtualMachine):
                 nics = []
@@ -125,6 +182,8 @@ def main():
                     "groups": sorted(g.name for g in (ex.group or [])),
                 }
         view.Destroy()
+        for host, fields in newer_fields(url, si, sorted(out["hosts"])).items():
+            out["hosts"][host].update(fields)
         json.dump(out, sys.stdout, sort_keys=True)
     finally:
         Disconnect(si)

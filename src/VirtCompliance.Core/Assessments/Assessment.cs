@@ -194,7 +194,7 @@ namespace VirtCompliance.Assessments
 
         // Exposure and separation read host and network results only: VM settings move with the VM.
         private static readonly ControlScope[] AllScopes = (ControlScope[])Enum.GetValues(typeof(ControlScope));
-        private static readonly ControlScope[] HostAndNetworkScopes = { ControlScope.Host, ControlScope.StandardPortgroup, ControlScope.DistributedPortgroup };
+        private static readonly ControlScope[] HostAndNetworkScopes = { ControlScope.Host, ControlScope.StandardSwitch, ControlScope.StandardPortgroup, ControlScope.DistributedPortgroup };
 
         private static ControlAssessment Evaluate(Inv inventory, AssessmentOptions options, AssessmentResult result,
             IReadOnlyCollection<ControlScope>? scopes = null, IReadOnlyCollection<string>? vms = null)

@@ -60,7 +60,7 @@ namespace VirtCompliance.Controls
     }
 
     /// <summary>
-    /// A named selection of controls with their expected values. Built-in baselines (pci-dss, scg)
+    /// A named selection of controls with their expected values. Built-in baselines (pci-dss, scg, stig)
     /// are files in module/baselines, embedded in the assembly; users pass their own file's path.
     /// </summary>
     public sealed class Baseline
@@ -116,7 +116,8 @@ namespace VirtCompliance.Controls
         /// <summary>A baseline of every built-in control, each judged against its cluster's majority.</summary>
         public static Baseline PeerOfAll()
         {
-            var controls = ControlCatalog.BuiltIn.Controls
+            // A control no collector can read (ESXCLI only) has no values to compare: peers would only say so, once per host.
+            var controls = ControlCatalog.BuiltIn.Controls.Where(d => !Facts.NeverReported(d.Fact))
                 .Select(d => new EffectiveControl(d, null, null, d.Severity, peer: true)).ToArray();
             return new Baseline("peer", "Every built-in control; each cluster's majority value is the expectation.", "1", "built-in",
                 controls, Array.Empty<ControlDefinition>());

@@ -63,6 +63,7 @@ namespace VirtCompliance.Controls
             switch (control.Definition.Scope)
             {
                 case ControlScope.StandardPortgroup: targets = host.Portgroups.Select(p => ControlTarget.OfStandardPortgroup(host, cluster, p)); break;
+                case ControlScope.StandardSwitch: targets = ControlTarget.OfStandardNetwork(host, cluster); break;
                 case ControlScope.DistributedPortgroup:
                     targets = Facts.DistributedPortgroupsOf(host, inventory).Select(n => ControlTarget.OfDistributedPortgroup(n, inventory.GetDistributedSwitch(n.DvsId)));
                     break;

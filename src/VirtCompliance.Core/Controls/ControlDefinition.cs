@@ -15,6 +15,11 @@ namespace VirtCompliance.Controls
         StandardPortgroup,
         /// <summary>One result per distributed portgroup, whatever the state of the hosts that carry it.</summary>
         DistributedPortgroup,
+        /// <summary>
+        /// One result per standard vSwitch of each host and one per portgroup on it: a vSwitch that
+        /// accepts is a finding even when today's portgroups override it, as a new portgroup inherits it.
+        /// </summary>
+        StandardSwitch,
         /// <summary>One result per VM (its settings move with it, whichever host it runs on).</summary>
         Vm,
         /// <summary>One result per distributed switch (its own settings, not its portgroups').</summary>

@@ -3,8 +3,8 @@ using VirtCompliance.Model;
 namespace VirtCompliance.Controls
 {
     /// <summary>
-    /// One object a control is evaluated on: a host, one standard portgroup of a host, or a
-    /// distributed portgroup. Its peers (for peer mode) are the targets with the same PeerGroup.
+    /// One object a control is evaluated on: a host, one standard vSwitch or standard portgroup of
+    /// a host, or a distributed portgroup. Its peers (for peer mode) are the targets with the same PeerGroup.
     /// </summary>
     public sealed class ControlTarget
     {
@@ -28,6 +28,8 @@ namespace VirtCompliance.Controls
         public Cluster? Cluster { get; }
         /// <summary>The standard portgroup, for a standard portgroup target; else null.</summary>
         public HostPortgroup? Portgroup { get; private set; }
+        /// <summary>The standard vSwitch, for a standard switch target; else null.</summary>
+        public StandardSwitch? VSwitch { get; private set; }
         /// <summary>The distributed portgroup, for a distributed portgroup target; else null.</summary>
         public Network? Network { get; private set; }
         /// <summary>The distributed portgroup's switch; null when the inventory does not have it, and for the other targets.</summary>
@@ -56,6 +58,23 @@ namespace VirtCompliance.Controls
                 PeerGroup = cluster == null ? null : cluster.Id + "\u0001" + portgroup.Name,
                 Unavailable = HostUnavailable(host),
             };
+
+        /// <summary>A host's standard vSwitch; its id ("host-21#vSwitch0") cannot be a portgroup's ("host-21/name").</summary>
+        public static ControlTarget OfStandardSwitch(Host host, Cluster? cluster, StandardSwitch vSwitch) =>
+            new ControlTarget(ControlScope.StandardSwitch, host.Id + "#" + vSwitch.Name, vSwitch.Name, host, cluster)
+            {
+                VSwitch = vSwitch,
+                // The vSwitch of the same name on the cluster's other hosts.
+                PeerGroup = cluster == null ? null : cluster.Id + "\u0002" + vSwitch.Name,
+                Unavailable = HostUnavailable(host),
+            };
+
+        /// <summary>The targets of a standard switch control on one host: each vSwitch, then each portgroup.</summary>
+        public static System.Collections.Generic.IEnumerable<ControlTarget> OfStandardNetwork(Host host, Cluster? cluster)
+        {
+            foreach (var s in host.StandardSwitches) yield return OfStandardSwitch(host, cluster, s);
+            foreach (var p in host.Portgroups) yield return OfStandardPortgroup(host, cluster, p);
+        }
 
         public static ControlTarget OfDistributedPortgroup(Network network, DistributedSwitch? dvs) =>
             new ControlTarget(ControlScope.DistributedPortgroup, network.Id, network.Name, null, null)

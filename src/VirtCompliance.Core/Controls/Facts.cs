@@ -17,21 +17,27 @@ namespace VirtCompliance.Controls
     /// object's NotReported names the <see cref="DataArea"/>), never a value it made up. The names
     /// are part of the baseline file format:
     /// <list type="bullet">
-    /// <item>host.lockdownMode, host.acceptanceLevel, host.version, host.build, host.ntpServers</item>
-    /// <item>firewall.incomingBlocked, firewall.outgoingBlocked, firewall.openRulesets,
+    /// <item>host.lockdownMode, host.acceptanceLevel, host.version, host.build, host.ntpServers,
+    ///   host.lockdownExceptionUsers, host.uefiSecureBoot</item>
+    /// <item>iscsi.withoutMutualChap: the iSCSI adapters that do not require bidirectional CHAP</item>
+    /// <item>vmknics.shared:SERVICE (management, vmotion, vsan): the VMkernel adapters that carry SERVICE and another service</item>
+    /// <item>esxcli:NAMESPACE: a setting only ESXCLI can read; always not evaluated, naming why</item>
+    /// <item>firewall.incomingBlocked, firewall.outgoingBlocked, firewall.openRulesets (enabled, user-configurable rulesets open to all),
     ///   firewall.ruleset:KEY.enabled, firewall.ruleset:KEY.allowedAllIp</item>
     /// <item>service:KEY ("running, policy on" / "stopped, policy off" / "not installed"),
     ///   service:KEY.running, service:KEY.policy</item>
     /// <item>option:KEY (advanced option)</item>
     /// <item>package:NAME (installed version, absent when not installed), package:NAME.installed</item>
     /// <item>portgroup.standard.(allowPromiscuous|macChanges|forgedTransmits|vlan): per standard portgroup of a host</item>
+    /// <item>switch.standard.(allowPromiscuous|macChanges|forgedTransmits): per standard vSwitch of a host (its own policy,
+    ///   which a new portgroup inherits) and per portgroup on it (the policy in force)</item>
     /// <item>portgroup.distributed.(allowPromiscuous|macChanges|forgedTransmits|vlan): per distributed portgroup</item>
     /// <item>vm.extraConfig:KEY (a VM advanced setting; the control's default when absent),
     ///   vm.extraConfigKeys:PATTERN (the advanced setting keys matching a wildcard pattern)</item>
     /// <item>vm.hardwareVersion (the number of vmx-NN), vm.firmware, vm.efiSecureBootEnabled, vm.loggingEnabled,
     ///   vm.migrateEncryption, vm.ftEncryptionMode</item>
     /// <item>vm.devices:TYPE[,TYPE] (devices of these vim25 types present), vm.connectedDevices:TYPE[,TYPE]
-    ///   (connected now or at power on), vm.disks:MODE[,MODE] (disks in these disk modes): labels</item>
+    ///   (connected now, as the STIG reads connectable.connected), vm.disks:MODE[,MODE] (disks in these disk modes): labels</item>
     /// </list>
     /// </summary>
     public static class Facts
@@ -43,12 +49,16 @@ namespace VirtCompliance.Controls
         {
             if (fact != null && fact.StartsWith("portgroup.standard.", StringComparison.Ordinal)) return ControlScope.StandardPortgroup;
             if (fact != null && fact.StartsWith("portgroup.distributed.", StringComparison.Ordinal)) return ControlScope.DistributedPortgroup;
+            if (fact != null && fact.StartsWith("switch.standard.", StringComparison.Ordinal)) return ControlScope.StandardSwitch;
             if (fact != null && fact.StartsWith("vm.", StringComparison.Ordinal)) return ControlScope.Vm;
-            if (fact != null && fact.StartsWith("switch.", StringComparison.Ordinal)) return ControlScope.DistributedSwitch;
+            if (fact != null && fact.StartsWith("switch.distributed.", StringComparison.Ordinal)) return ControlScope.DistributedSwitch;
             if (fact != null && fact.StartsWith("cluster.", StringComparison.Ordinal)) return ControlScope.Cluster;
             if (fact != null && fact.StartsWith("vcenter.", StringComparison.Ordinal)) return ControlScope.VCenter;
             return ControlScope.Host;
         }
+
+        /// <summary>True for a fact no collector can report (esxcli:...): its control is always NotEvaluated.</summary>
+        public static bool NeverReported(string? fact) => fact != null && fact.StartsWith("esxcli:", StringComparison.Ordinal);
 
         /// <summary>Compiles a fact name, or throws <see cref="ArgumentException"/> naming what is wrong.</summary>
         public static FactReader Compile(string fact, string? defaultValue = null)
@@ -64,7 +74,41 @@ namespace VirtCompliance.Controls
                 case "firewall.incomingBlocked": return OnHost(DataArea.Firewall, h => FactValue.Of(h.Firewall.IncomingBlocked));
                 case "firewall.outgoingBlocked": return OnHost(DataArea.Firewall, h => FactValue.Of(h.Firewall.OutgoingBlocked));
                 case "firewall.openRulesets":
-                    return OnHost(DataArea.Firewall, h => FactValue.OfList(h.Firewall.Rulesets.Where(r => r.Enabled && r.AllowedAllIp).Select(r => r.Key)));
+                    return OnHost(DataArea.Firewall, h => FactValue.OfList(OpenRulesets(h)));
+                case "host.lockdownExceptionUsers":
+                    return OnHost(DataArea.LockdownExceptions, h => h.LockdownExceptionUsers == null
+                        ? FactValue.NotReported($"the lockdown exception users of host {h.Name} were not read (HostAccessManager.QueryLockdownExceptions; this snapshot or collector predates them)")
+                        : FactValue.OfList(h.LockdownExceptionUsers));
+                case "iscsi.withoutMutualChap":
+                    // Bidirectional CHAP: the adapter requires CHAP of the target and the target of the adapter.
+                    return OnHost(DataArea.StorageAdapters, h => h.IscsiAdapters == null
+                        ? FactValue.NotReported($"the storage adapters of host {h.Name} were not read (config.storageDevice.hostBusAdapter)")
+                        : FactValue.OfList(h.IscsiAdapters.Where(a => a.ChapType != "chapRequired" || a.MutualChapType != "chapRequired")
+                            .Select(a => $"{a.Device} (CHAP {a.ChapType ?? "not reported"}, mutual {a.MutualChapType ?? "not reported"})")));
+                case "host.uefiSecureBoot":
+                    return OnHost(DataArea.SecureBoot, h => h.UefiSecureBoot is bool on ? FactValue.Of(on)
+                        : FactValue.NotReported($"the server did not report capability.uefiSecureBoot for host {h.Name}"));
+            }
+
+            if (fact.StartsWith("esxcli:", StringComparison.Ordinal))
+            {
+                var ns = fact.Substring("esxcli:".Length);
+                if (ns.Length == 0) throw Unknown(fact, "esxcli: needs the ESXCLI namespace that reads the setting");
+                // Reading it needs ESXCLI on the host (or its internal managed objects); the public vSphere
+                // API has no property for it, so no collector can report it and no result may pass or fail.
+                var reason = $"only ESXCLI can read this (esxcli {ns.Replace('.', ' ')}); the vSphere API does not report it";
+                return (t, _) => FactValue.NotReported(reason);
+            }
+            if (fact.StartsWith("vmknics.shared:", StringComparison.Ordinal))
+            {
+                var service = fact.Substring("vmknics.shared:".Length);
+                if (!SharingServices.TryGetValue(service, out var others))
+                    throw Unknown(fact, "vmknics.shared: takes management, vmotion or vsan");
+                return OnHost(DataArea.VmkernelNics, h => h.VmkernelNics == null
+                    ? FactValue.NotReported($"the VMkernel adapters of host {h.Name} were not read (config.virtualNicManagerInfo)")
+                    : FactValue.OfList(h.VmkernelNics
+                        .Where(n => n.Services.Contains(service) && n.Services.Any(others.Contains))
+                        .Select(n => $"{n.Device} ({string.Join(", ", n.Services)})")));
             }
 
             if (TrySplit(fact, "firewall.ruleset:", out var rulesetKey, out var rulesetField))
@@ -100,12 +144,14 @@ namespace VirtCompliance.Controls
                 return OnHost(DataArea.Software, h => FactValue.Of(Package(h, name)?.Version ?? (Package(h, name) != null ? "" : null)));
             }
             if (fact.StartsWith("vm.", StringComparison.Ordinal)) return VmFacts.Compile(fact, defaultValue) ?? throw Unknown(fact, VmFacts.Hint);
-            if (fact.StartsWith("switch.", StringComparison.Ordinal) || fact.StartsWith("cluster.", StringComparison.Ordinal) || fact.StartsWith("vcenter.", StringComparison.Ordinal))
+            if (fact.StartsWith("switch.distributed.", StringComparison.Ordinal) || fact.StartsWith("cluster.", StringComparison.Ordinal) || fact.StartsWith("vcenter.", StringComparison.Ordinal))
                 return InfrastructureFacts.Compile(fact, defaultValue) ?? throw Unknown(fact, InfrastructureFacts.Hint);
             if (TrySplit(fact, "portgroup.standard.", out var standardField, out _))
                 return StandardPortgroupFact(fact, standardField);
             if (TrySplit(fact, "portgroup.distributed.", out var distributedField, out _))
                 return DistributedPortgroupFact(fact, distributedField);
+            if (TrySplit(fact, "switch.standard.", out var switchField, out _))
+                return StandardSwitchFact(fact, switchField);
 
             throw Unknown(fact, "Get-Help about_VirtCompliance lists the facts a control can read");
         }
@@ -150,6 +196,39 @@ namespace VirtCompliance.Controls
                 return value == null ? FactValue.NotReported($"the server did not report {field} for vSwitch {portgroup.VSwitch} of host {host.Name}") : FactValue.Of(value.Value);
             };
         }
+
+        private static FactReader StandardSwitchFact(string fact, string field)
+        {
+            var pick = SecurityField(field) ?? throw Unknown(fact, "a standard switch fact ends in .allowPromiscuous, .macChanges or .forgedTransmits");
+            var portgroupReader = StandardPortgroupFact(fact, field);
+            return (t, inventory) =>
+            {
+                // The scope's targets are each vSwitch of a host and each portgroup on it: a portgroup reads
+                // the policy in force on it, a vSwitch its own policy, which every new portgroup inherits.
+                if (t.Portgroup != null) return portgroupReader(t, inventory);
+                Host host = t.Host!;
+                if (!NetworkReported(host, out var why)) return FactValue.NotReported(why);
+                var value = pick(t.VSwitch!.Security);
+                return value == null ? FactValue.NotReported($"the server did not report {field} for vSwitch {t.VSwitch.Name} of host {host.Name}") : FactValue.Of(value.Value);
+            };
+        }
+
+        /// <summary>
+        /// Enabled rulesets open to every address whose list a user can restrict. A ruleset ESXi owns
+        /// (ipListUserConfigurable false) cannot be restricted, so the SCG and the STIG leave it out;
+        /// one whose configurability was not reported is counted, and says so, rather than passed unseen.
+        /// </summary>
+        private static IEnumerable<string> OpenRulesets(Host h) =>
+            h.Firewall.Rulesets.Where(r => r.Enabled && r.AllowedAllIp && r.IpListUserConfigurable != false)
+                .Select(r => r.IpListUserConfigurable == null ? r.Key + " (user-configurable not reported)" : r.Key);
+
+        /// <summary>For vmknics.shared:SERVICE, the services that must not share an adapter with SERVICE (as the SCG and STIG checks list them).</summary>
+        private static readonly Dictionary<string, string[]> SharingServices = new Dictionary<string, string[]>(StringComparer.Ordinal)
+        {
+            ["management"] = new[] { "vmotion", "faultToleranceLogging", "vsan", "vSphereProvisioning", "vSphereReplication", "vSphereReplicationNFC", "vSphereBackupNFC" },
+            ["vmotion"] = new[] { "management", "faultToleranceLogging", "vsan", "vSphereReplication", "vSphereReplicationNFC", "vSphereBackupNFC" },
+            ["vsan"] = new[] { "management", "faultToleranceLogging", "vmotion", "vSphereReplication", "vSphereReplicationNFC", "vSphereBackupNFC" },
+        };
 
         private static bool NetworkReported(Host host, [NotNullWhen(false)] out string? reason)
         {

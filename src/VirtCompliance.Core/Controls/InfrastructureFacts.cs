@@ -7,20 +7,20 @@ namespace VirtCompliance.Controls
 {
     /// <summary>
     /// The facts read from the objects above the hosts: a distributed switch's own settings
-    /// (switch.*), a distributed portgroup's policy (portgroup.distributed.*), a cluster
+    /// (switch.distributed.*), a distributed portgroup's policy (portgroup.distributed.*), a cluster
     /// (cluster.*) and the vCenter Server (vcenter.*). A setting the inventory does not have is
     /// NotReported, naming the object.
     /// </summary>
     internal static class InfrastructureFacts
     {
-        public const string Hint = "switch.(allowPromiscuous|macChanges|forgedTransmits|discoveryOperation|discoveryProtocol|ipfixCollector|mirrorSessions|networkResourceManagement), "
+        public const string Hint = "switch.distributed.(allowPromiscuous|macChanges|forgedTransmits|discoveryOperation|discoveryProtocol|ipfixCollector|mirrorSessions|networkResourceManagement), "
             + "cluster.(drsEnabled|haEnabled) or vcenter.setting:KEY";
 
         public static FactReader? Compile(string fact, string? defaultValue)
         {
-            if (fact.StartsWith("switch.", StringComparison.Ordinal))
+            if (fact.StartsWith("switch.distributed.", StringComparison.Ordinal))
             {
-                var field = fact.Substring("switch.".Length);
+                var field = fact.Substring("switch.distributed.".Length);
                 var security = Facts.SecurityField(field);
                 if (security != null)
                     return Switch(field, s => s.Security == null ? null : security(s.Security) is bool b ? FactValue.Of(b) : null);

@@ -84,7 +84,7 @@ namespace VirtCompliance.Controls
         {
             var wanted = List(types);
             return Setting("the devices", s => s.Devices, d => FactValue.OfList(d
-                .Where(x => wanted.Contains(x.Type) && (!connectedOnly || x.Connected == true || x.StartConnected == true))
+                .Where(x => wanted.Contains(x.Type) && (!connectedOnly || x.Connected == true))
                 .Select(Label)));
         }
 

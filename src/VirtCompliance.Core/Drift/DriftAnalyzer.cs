@@ -94,11 +94,12 @@ namespace VirtCompliance.Drift
                 }
                 yield return new NetworkControlDrift(r, assessment.Baseline.Name)
                 {
-                    ObjectKind = t.Scope == ControlScope.DistributedPortgroup ? NetworkObjectKind.DistributedPortgroup : NetworkObjectKind.StandardPortgroup,
+                    ObjectKind = t.Scope == ControlScope.DistributedPortgroup ? NetworkObjectKind.DistributedPortgroup
+                        : t.Scope == ControlScope.StandardSwitch ? NetworkObjectKind.StandardSwitch : NetworkObjectKind.StandardPortgroup,
                     Network = t.Name,
                     NetworkId = t.Id,
-                    // A result that is not a distributed portgroup's is a standard portgroup's, whose target has the portgroup.
-                    Switch = t.Scope == ControlScope.DistributedPortgroup ? t.Switch?.Name : t.Portgroup!.VSwitch,
+                    // Otherwise a standard vSwitch's (the target has it) or a standard portgroup's (the target has the portgroup).
+                    Switch = t.Scope == ControlScope.DistributedPortgroup ? t.Switch?.Name : t.Scope == ControlScope.StandardSwitch ? t.VSwitch!.Name : t.Portgroup!.VSwitch,
                     Host = t.Host?.Name,
                     HostId = t.Host?.Id,
                     Cluster = t.Cluster?.Name,

@@ -97,6 +97,8 @@ namespace VirtCompliance
         StandardPortgroup,
         /// <summary>A distributed switch's own settings (Network is empty; Switch names it).</summary>
         DistributedSwitch,
+        /// <summary>A standard vSwitch of one host (named in Host): its own policy, which new portgroups inherit. Network and Switch are its name.</summary>
+        StandardSwitch,
     }
 
     /// <summary>The kind of object a vCenter control is about.</summary>
@@ -139,9 +141,9 @@ namespace VirtCompliance
         }
 
         public NetworkObjectKind ObjectKind { get; init; }
-        /// <summary>The portgroup's name.</summary>
+        /// <summary>The portgroup's name (a standard vSwitch's name for a StandardSwitch result).</summary>
         public string? Network { get; init; }
-        /// <summary>The distributed portgroup's id; for a standard portgroup "host-id/name".</summary>
+        /// <summary>The distributed portgroup's id; for a standard portgroup "host-id/name"; for a standard vSwitch "host-id#name".</summary>
         public string NetworkId { get; init; } = "";
         /// <summary>The distributed switch, or the standard vSwitch the portgroup is on.</summary>
         public string? Switch { get; init; }

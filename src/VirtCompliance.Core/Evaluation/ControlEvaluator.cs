@@ -40,7 +40,7 @@ namespace VirtCompliance.Evaluation
         public string? PeerAgreement { get; init; }
     }
 
-    /// <summary>Every evaluated control on one host: its host controls and its standard portgroups' controls.</summary>
+    /// <summary>Every evaluated control on one host: its host controls and its standard vSwitches' and portgroups' controls.</summary>
     public sealed class HostAssessment
     {
         private readonly Dictionary<string, ControlResult> _byId;
@@ -53,7 +53,8 @@ namespace VirtCompliance.Evaluation
             PortgroupResults = portgroupResults;
             _byId = results.ToDictionary(r => r.Control.Id, StringComparer.Ordinal);
             // A standard portgroup target is named after its portgroup, and vSphere requires a portgroup's name.
-            _byPortgroup = portgroupResults.GroupBy(r => r.Target.Name!, StringComparer.Ordinal)
+            // (A standard switch control's vSwitch results are about the vSwitch, not a portgroup of that name.)
+            _byPortgroup = portgroupResults.Where(r => r.Target.Portgroup != null).GroupBy(r => r.Target.Name!, StringComparer.Ordinal)
                 .ToDictionary(g => g.Key, g => (IReadOnlyList<ControlResult>)g.ToArray(), StringComparer.Ordinal);
         }
 
@@ -64,7 +65,7 @@ namespace VirtCompliance.Evaluation
         public Cluster? Cluster { get; }
         /// <summary>Host-scope results.</summary>
         public IReadOnlyList<ControlResult> Results { get; }
-        /// <summary>Results of the host's standard portgroups.</summary>
+        /// <summary>Results of the host's standard vSwitches and portgroups.</summary>
         public IReadOnlyList<ControlResult> PortgroupResults { get; }
 
         /// <summary>The host-scope result of this control, or null when the evaluation had no such control.</summary>
@@ -167,6 +168,7 @@ namespace VirtCompliance.Evaluation
             var hosts = new Dictionary<string, HostAssessment>(StringComparer.Ordinal);
             var hostControls = controls.Where(c => c.Definition.Scope == ControlScope.Host).ToArray();
             var portgroupControls = controls.Where(c => c.Definition.Scope == ControlScope.StandardPortgroup).ToArray();
+            var switchControls = controls.Where(c => c.Definition.Scope == ControlScope.StandardSwitch).ToArray();
             foreach (var group in inventory.Hosts.GroupBy(h => h.ClusterId ?? "", StringComparer.Ordinal))
             {
                 var cluster = inventory.GetCluster(group.Key);
@@ -187,12 +189,16 @@ namespace VirtCompliance.Evaluation
                 var hostResults = Judge(expanded, hostTargets, inventory, "hosts");
                 var portgroupTargets = members.SelectMany(h => h.Portgroups.Select(p => ControlTarget.OfStandardPortgroup(h, cluster, p))).ToArray();
                 var portgroupResults = Judge(portgroupControls, portgroupTargets, inventory, "hosts");
+                var switchTargets = members.SelectMany(h => ControlTarget.OfStandardNetwork(h, cluster)).ToArray();
+                var switchResults = Judge(switchControls, switchTargets, inventory, "hosts");
                 foreach (var h in members)
                 {
-                    // A standard portgroup target always has its host.
+                    // A standard portgroup or vSwitch target always has its host.
                     hosts[h.Id] = new HostAssessment(h, cluster,
                         hostResults.TryGetValue(h.Id, out var r) ? r : Array.Empty<ControlResult>() as IReadOnlyList<ControlResult>,
-                        portgroupTargets.Where(t => t.Host!.Id == h.Id).SelectMany(t => portgroupResults.TryGetValue(t.Id, out var p) ? p : Enumerable.Empty<ControlResult>()).ToArray());
+                        switchTargets.Where(t => t.Host!.Id == h.Id).SelectMany(t => switchResults.TryGetValue(t.Id, out var p) ? p : Enumerable.Empty<ControlResult>())
+                            .Concat(portgroupTargets.Where(t => t.Host!.Id == h.Id).SelectMany(t => portgroupResults.TryGetValue(t.Id, out var p) ? p : Enumerable.Empty<ControlResult>()))
+                            .ToArray());
                 }
             }
 

@@ -256,6 +256,11 @@ namespace VirtCompliance.Model
             Services = SortedBy(h.Services, s => s.Key),
             AdvancedOptions = SortedMap(h.AdvancedOptions),
             NtpServers = Sorted(h.NtpServers),
+            // Null (not read) stays null: it is not the same as "none".
+            LockdownExceptionUsers = h.LockdownExceptionUsers == null ? null : Sorted(h.LockdownExceptionUsers),
+            VmkernelNics = h.VmkernelNics == null ? null : SortedBy(h.VmkernelNics, n => n.Device)
+                .Select(n => n with { Services = Sorted(n.Services) }).ToArray(),
+            IscsiAdapters = h.IscsiAdapters == null ? null : SortedBy(h.IscsiAdapters, a => a.Device),
             Packages = SortedBy(h.Packages, p => p.Name),
             StandardSwitches = SortedBy(h.StandardSwitches, s => s.Name)
                 .Select(s => s with { Security = s.Security ?? new SecurityPolicy() }).ToArray(),

@@ -138,6 +138,12 @@ namespace VirtCompliance.Model
         public IReadOnlyList<string> AllowedIps { get; init; } = Array.Empty<string>();
         /// <summary>CIDR notation, e.g. "10.0.0.0/24".</summary>
         public IReadOnlyList<string> AllowedNetworks { get; init; } = Array.Empty<string>();
+        /// <summary>
+        /// vim25 ipListUserConfigurable: whether a user may set this ruleset's allowed addresses
+        /// (ESXi 8.0 U2 and later own some rulesets themselves, and their list cannot be restricted).
+        /// Null when the source did not say (an older server or snapshot).
+        /// </summary>
+        public bool? IpListUserConfigurable { get; init; }
     }
 
     public sealed record HostFirewall
@@ -184,6 +190,28 @@ namespace VirtCompliance.Model
         public SecurityPolicy Security { get; init; } = new SecurityPolicy();
     }
 
+    /// <summary>A VMkernel network adapter and the services (vim25 VirtualNicManager nic types) enabled on it.</summary>
+    public sealed record VmkernelNic
+    {
+        /// <summary>vmk0, vmk1, ...</summary>
+        public string Device { get; init; } = "";
+        /// <summary>The standard portgroup it is on; null on a distributed port.</summary>
+        public string? Portgroup { get; init; }
+        /// <summary>management, vmotion, vsan, faultToleranceLogging, vSphereProvisioning, vSphereReplication, vSphereReplicationNFC, vSphereBackupNFC, ...</summary>
+        public IReadOnlyList<string> Services { get; init; } = Array.Empty<string>();
+    }
+
+    /// <summary>A software or hardware iSCSI adapter and its CHAP settings (vim25 HostInternetScsiHbaAuthenticationProperties).</summary>
+    public sealed record IscsiAdapter
+    {
+        /// <summary>vmhba64, ...</summary>
+        public string Device { get; init; } = "";
+        /// <summary>The initiator's CHAP: chapProhibited, chapDiscouraged, chapPreferred, chapRequired; null when not reported.</summary>
+        public string? ChapType { get; init; }
+        /// <summary>The target's (mutual) CHAP, the same values; null when not reported.</summary>
+        public string? MutualChapType { get; init; }
+    }
+
     /// <summary>
     /// The parts of an object's configuration a collector reads as a whole; an area the server did
     /// not report (NoPermission, an older server, a source that has no such data) is named in the
@@ -206,6 +234,14 @@ namespace VirtCompliance.Model
         public const string VCenterSettings = "vcenterSettings";
         /// <summary>A VM's settings read by VM controls (advanced settings, flags, boot options, devices).</summary>
         public const string VmSettings = "vmSettings";
+        /// <summary>The users exempt from lockdown mode (HostAccessManager.QueryLockdownExceptions).</summary>
+        public const string LockdownExceptions = "lockdownExceptions";
+        /// <summary>The VMkernel adapters and their services (config.virtualNicManagerInfo).</summary>
+        public const string VmkernelNics = "vmkernelNics";
+        /// <summary>The host's storage adapters (config.storageDevice.hostBusAdapter), for the iSCSI ones.</summary>
+        public const string StorageAdapters = "storageAdapters";
+        /// <summary>UEFI Secure Boot state (capability.uefiSecureBoot).</summary>
+        public const string SecureBoot = "secureBoot";
 
         /// <summary>The reason an area was not reported, or null when it was.</summary>
         public static string? Reason(IReadOnlyDictionary<string, string>? notReported, string area) =>
@@ -230,6 +266,14 @@ namespace VirtCompliance.Model
         public IReadOnlyList<HostService> Services { get; init; } = Array.Empty<HostService>();
         public IReadOnlyDictionary<string, string> AdvancedOptions { get; init; } = EmptyOptions;
         public IReadOnlyList<string> NtpServers { get; init; } = Array.Empty<string>();
+        /// <summary>Users exempt from lockdown mode; null when they were not read (an older snapshot or collector).</summary>
+        public IReadOnlyList<string>? LockdownExceptionUsers { get; init; }
+        /// <summary>Whether the host booted with UEFI Secure Boot (vim25 capability.uefiSecureBoot); null when not reported.</summary>
+        public bool? UefiSecureBoot { get; init; }
+        /// <summary>The VMkernel adapters with their enabled services; null when they were not read.</summary>
+        public IReadOnlyList<VmkernelNic>? VmkernelNics { get; init; }
+        /// <summary>The iSCSI adapters with their CHAP settings (empty: none); null when the storage adapters were not read.</summary>
+        public IReadOnlyList<IscsiAdapter>? IscsiAdapters { get; init; }
         public IReadOnlyList<HostPackage> Packages { get; init; } = Array.Empty<HostPackage>();
         public IReadOnlyList<StandardSwitch> StandardSwitches { get; init; } = Array.Empty<StandardSwitch>();
         public IReadOnlyList<HostPortgroup> Portgroups { get; init; } = Array.Empty<HostPortgroup>();

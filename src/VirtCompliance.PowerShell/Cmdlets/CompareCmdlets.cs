@@ -31,7 +31,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [ValidateNotNull]
         public Inv Difference { get; set; } = null!;
 
-        /// <summary><para type="description">The baseline both are judged against for ControlFailing / ControlPassing: a built-in name (pci-dss, scg) or a baseline file. Default: pci-dss.</para></summary>
+        /// <summary><para type="description">The baseline both are judged against for ControlFailing / ControlPassing: a built-in name (pci-dss, scg, stig) or a baseline file. Default: pci-dss.</para></summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string Baseline { get; set; } = "pci-dss";

@@ -36,7 +36,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [SupportsWildcards]
         public string[]? Id { get; set; }
 
-        /// <summary><para type="description">A built-in baseline name (pci-dss, scg) or a baseline file: list its controls with its expected values.</para></summary>
+        /// <summary><para type="description">A built-in baseline name (pci-dss, scg, stig) or a baseline file: list its controls with its expected values.</para></summary>
         [Parameter]
         public string? Baseline { get; set; }
 
@@ -75,7 +75,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
 
     /// <summary>
     /// <para type="synopsis">Lists baselines: which controls are checked, with which expected values.</para>
-    /// <para type="description">Get-ComplianceBaseline lists the built-in baselines (pci-dss, scg) or reads baseline files. A baseline file is JSON (module/schemas/baseline.schema.json): a name, a list of control ids with optional expected values, operators, severities or "peer": true, and optionally customControls of its own. A file with an unknown control id or a malformed value stops the command with an error naming the file and line.</para>
+    /// <para type="description">Get-ComplianceBaseline lists the built-in baselines (pci-dss, scg, stig) or reads baseline files. A baseline file is JSON (module/schemas/baseline.schema.json): a name, a list of control ids with optional expected values, operators, severities or "peer": true, and optionally customControls of its own. A file with an unknown control id or a malformed value stops the command with an error naming the file and line.</para>
     /// </summary>
     /// <example>
     ///   <code>Get-ComplianceBaseline</code>

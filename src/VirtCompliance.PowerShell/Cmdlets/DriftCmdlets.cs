@@ -11,7 +11,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
     /// <summary>Parameters shared by the cmdlets that judge objects against a baseline or their peers.</summary>
     public abstract class ControlAnalysisCmdlet : InventoryAnalysisCmdlet
     {
-        /// <summary><para type="description">A built-in baseline (pci-dss, scg) or a baseline file. Default: pci-dss; with -Peer and no -Baseline, every catalog control.</para></summary>
+        /// <summary><para type="description">A built-in baseline (pci-dss, scg, stig) or a baseline file. Default: pci-dss; with -Peer and no -Baseline, every catalog control.</para></summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? Baseline { get; set; }
@@ -84,7 +84,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
 
     /// <summary>
     /// <para type="synopsis">Finds distributed and standard portgroups whose security settings differ from the baseline or from their peers.</para>
-    /// <para type="description">Get-NetworkControlDrift evaluates the baseline's network controls (promiscuous mode, MAC address changes, forged transmits, virtual guest tagging) and writes one VirtCompliance.NetworkControlDrift per portgroup and control that did not pass. A distributed portgroup is one object with one result, whether or not the hosts that carry it are connected; a standard portgroup is configured host by host, so each host's copy is a result of its own, naming the host. Outcome is Fail, or NotEvaluated when the server did not report the setting (Reason says what); -IncludePass writes the passes too. With -Peer a distributed portgroup is compared with the other portgroups of its switch and a standard portgroup with the portgroup of the same name on the other hosts of its cluster. Get-HostControlDrift covers the hosts' own controls.</para>
+    /// <para type="description">Get-NetworkControlDrift evaluates the baseline's network controls (promiscuous mode, MAC address changes, forged transmits, virtual guest tagging) and writes one VirtCompliance.NetworkControlDrift per portgroup and control that did not pass. A distributed portgroup is one object with one result, whether or not the hosts that carry it are connected; a standard portgroup is configured host by host, so each host's copy is a result of its own, naming the host; the standard-switch controls (promiscuous mode, MAC changes, forged transmits) also judge each standard vSwitch's own policy, which a new portgroup inherits (ObjectKind StandardSwitch, Network and Switch its name), so a vSwitch that accepts fails even when every portgroup on it overrides to reject. Outcome is Fail, or NotEvaluated when the server did not report the setting (Reason says what); -IncludePass writes the passes too. With -Peer a distributed portgroup is compared with the other portgroups of its switch, a standard portgroup with the portgroup of the same name on the other hosts of its cluster, and a standard vSwitch with the vSwitch of the same name there. Get-HostControlDrift covers the hosts' own controls.</para>
     /// </summary>
     /// <example>
     ///   <code>Get-NetworkControlDrift -Inventory (Import-VirtInventory ./pci-lab.json)</code>
@@ -101,7 +101,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         protected override void ProcessInventory()
         {
             var inventory = RequireInventory();
-            var result = Assess(() => Assessment.Drift(inventory, Options(ControlScope.StandardPortgroup, ControlScope.DistributedPortgroup, ControlScope.DistributedSwitch)));
+            var result = Assess(() => Assessment.Drift(inventory, Options(ControlScope.StandardSwitch, ControlScope.StandardPortgroup, ControlScope.DistributedPortgroup, ControlScope.DistributedSwitch)));
             var focus = FromPowerCli?.FocusHosts;
             IEnumerable<NetworkControlDrift> networks = result.Networks;
             if (focus != null && focus.Count > 0) networks = networks.Where(r => r.HostId == null || focus.Contains(r.HostId));
@@ -223,7 +223,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [SupportsWildcards]
         public string[]? Vm { get; set; }
 
-        /// <summary><para type="description">A built-in baseline (pci-dss, scg) or a baseline file. Default: pci-dss; with -Peer and no -Baseline, every catalog control.</para></summary>
+        /// <summary><para type="description">A built-in baseline (pci-dss, scg, stig) or a baseline file. Default: pci-dss; with -Peer and no -Baseline, every catalog control.</para></summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? Baseline { get; set; }

@@ -113,7 +113,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [ArgumentCompleter(typeof(RuleIdCompleter))]
         public string[]? RuleId { get; set; }
 
-        /// <summary><para type="description">The baseline in-scope hosts are held to: a built-in name (pci-dss, scg) or a baseline file. Default: pci-dss.</para></summary>
+        /// <summary><para type="description">The baseline in-scope hosts are held to: a built-in name (pci-dss, scg, stig) or a baseline file. Default: pci-dss.</para></summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? Baseline { get; set; }

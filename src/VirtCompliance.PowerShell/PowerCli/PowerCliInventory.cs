@@ -23,6 +23,10 @@ namespace VirtCompliance.PowerShell.PowerCli
     /// </summary>
     public sealed class PowerCliInventory
     {
+        /// <summary>Why hosts read from PowerCLI objects have no lockdown exception users: only a method call returns them.</summary>
+        public const string LockdownExceptionsReason = "PowerCLI objects carry no lockdown exception users (HostAccessManager.QueryLockdownExceptions)";
+
+
         // One property set per type. A switch view reads the base switch's properties and the VMware switch's
         // (optional ones: a third-party switch's view lacks them, and its switch controls are then not evaluated).
         private static readonly Dictionary<string, PropertySpec> SpecByType = BuildSpecs();
@@ -97,10 +101,11 @@ namespace VirtCompliance.PowerShell.PowerCli
                     {
                         value = VimViewReader.Read(view, path, label, InventoryCollector.KeepItem);
                     }
-                    catch (PowerCliShapeException) when (InventoryCollector.OptionalPaths.Contains(path))
+                    catch (PowerCliShapeException) when (InventoryCollector.OptionalPaths.Contains(path) || InventoryMapping.MinimumVersion.ContainsKey(path))
                     {
                         // A view without these still places the object; only the controls that read them go unevaluated.
-                        content.Missing[path] = "not in the PowerCLI object";
+                        // A PowerCLI built on an API older than a property (uefiSecureBoot: 7.0) has no such member: not reported, not a wrong object.
+                        if (InventoryCollector.OptionalPaths.Contains(path)) content.Missing[path] = "not in the PowerCLI object";
                         continue;
                     }
                     if (value != null) content.Properties[path] = value;
@@ -160,7 +165,8 @@ namespace VirtCompliance.PowerShell.PowerCli
                 _warnings.Add("PowerCLI's objects do not carry the hosts' image acceptance level or installed packages (VIBs): those controls are not evaluated. " +
                               "For those, collect with Get-VirtInventory over PowerCLI's session (Connect-VirtServer -ViServer $global:DefaultVIServer).");
             var url = new Uri("https://" + (_server ?? "powercli") + "/sdk");
-            return InventoryCollector.BuildFrom(_objects.Values, _fieldNames, url, "PowerCLI objects", softwareNotReadReason: "PowerCLI objects carry no VIBs or image acceptance level");
+            return InventoryCollector.BuildFrom(_objects.Values, _fieldNames, url, "PowerCLI objects", softwareNotReadReason: "PowerCLI objects carry no VIBs or image acceptance level",
+                lockdownExceptionsNotReadReason: LockdownExceptionsReason);
         }
 
         /// <summary>Hosts to report on: those piped in and those of the clusters piped in; empty when neither was.</summary>

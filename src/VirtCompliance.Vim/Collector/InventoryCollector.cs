@@ -26,6 +26,13 @@ namespace VirtCompliance.Vim.Collector
         public static IReadOnlyList<PropertySpec> Specs => InventoryMapping.Specs;
 
         /// <summary>
+        /// The properties to ask this server for: a path newer than the version the requests name is
+        /// left out (a server refuses a path its version does not have), and its area is then not reported.
+        /// </summary>
+        private static IReadOnlyList<PropertySpec> SpecsFor(VimClient client) =>
+            Specs.Select(s => new PropertySpec(s.Type, s.Paths.Where(p => !InventoryMapping.MinimumVersion.TryGetValue(p, out var v) || client.Speaks(v)).ToArray())).ToArray();
+
+        /// <summary>
         /// Of a VM's devices only the network adapters and the devices VM controls read are kept;
         /// controllers, video cards and the rest are skipped unread. A device is an adapter when its
         /// type is a VirtualEthernetCard subtype: the vim25 ones are named
@@ -59,6 +66,14 @@ namespace VirtCompliance.Vim.Collector
 
         /// <summary>Read each host's acceptance level and packages (two calls per host). On by default.</summary>
         public bool ReadSoftware { get; set; } = true;
+        /// <summary>Call QueryLockdownExceptions on each host (no property carries the users).</summary>
+        public bool ReadLockdownExceptions { get; set; } = true;
+        /// <summary>Why the lockdown exception users were not read, when ReadLockdownExceptions is off: says so on every host's control.</summary>
+        public string? LockdownExceptionsNotReadReason
+        {
+            get => _read.LockdownExceptionsNotReadReason;
+            set => _read.LockdownExceptionsNotReadReason = value;
+        }
 
         /// <summary>Read VM tags through the CIS REST API. On by default.</summary>
         public bool ReadTags { get; set; } = true;
@@ -77,7 +92,7 @@ namespace VirtCompliance.Vim.Collector
             try
             {
                 Progress.Phase = "Reading objects";
-                await _client.RetrieveAsync(view, InventoryMapping.SpecsFor(_client.ApiVersion), o =>
+                await _client.RetrieveAsync(view, SpecsFor(_client), o =>
                 {
                     _read.Objects[o.Obj.Value] = o;
                     Progress.ObjectsRead++;
@@ -108,6 +123,12 @@ namespace VirtCompliance.Vim.Collector
                 await ReadSoftwareAsync(cancel).ConfigureAwait(false);
             }
             else _read.SoftwareNotReadReason ??= "software not read (Get-VirtInventory -SkipSoftware)";
+            if (ReadLockdownExceptions)
+            {
+                Progress.Phase = "Reading lockdown exception users";
+                await ReadLockdownExceptionsAsync(cancel).ConfigureAwait(false);
+            }
+            else _read.LockdownExceptionsNotReadReason ??= "lockdown exception users not read";
             if (ReadTags && _client.Credential == null)
             {
                 // The CIS REST API needs its own login; a session attached from another client has no credential for it.
@@ -128,11 +149,12 @@ namespace VirtCompliance.Vim.Collector
         /// had been read from the server at <paramref name="url"/>: the same mapping, so the same inventory.
         /// </summary>
         public static Inv BuildFrom(IEnumerable<ObjectContent> objects, IReadOnlyDictionary<int, string> fieldNames, Uri url, string description, IReadOnlyCollection<string>? clusters = null,
-            string? softwareNotReadReason = null)
+            string? softwareNotReadReason = null, string? lockdownExceptionsNotReadReason = null)
         {
             var read = new InventoryMapping
             {
                 SoftwareNotReadReason = softwareNotReadReason ?? $"installed software is not part of the {description}",
+                LockdownExceptionsNotReadReason = lockdownExceptionsNotReadReason ?? $"lockdown exception users are not part of the {description}",
                 FieldNames = fieldNames.ToDictionary(kv => kv.Key, kv => kv.Value),
             };
             foreach (var o in objects) read.Objects[o.Obj.Value] = o;
@@ -269,6 +291,54 @@ namespace VirtCompliance.Vim.Collector
                 _read.SoftwareNotReadReason = $"{_client.Url.Host} does not report installed software (HostImageConfigManager)";
                 _read.Software.Clear();
                 _warnings.Add($"{_client.Url.Host} does not report installed software (HostImageConfigManager): the image acceptance level and package (VIB) controls are not evaluated.");
+            }
+        }
+
+        /// <summary>
+        /// Each connected host's lockdown exception users: one QueryLockdownExceptions call per host to
+        /// its HostAccessManager (no property carries them), eight hosts at a time. A fault on one host
+        /// (NoPermission) is that host's reason; a server without the method gives one warning.
+        /// </summary>
+        private async Task ReadLockdownExceptionsAsync(CancellationToken cancel)
+        {
+            var hosts = _read.OfType("HostSystem").Where(o => Text(o["runtime.connectionState"]) == "connected").ToList();
+            var unsupported = 0;
+            using (var gate = new SemaphoreSlim(8))
+            {
+                await Task.WhenAll(hosts.Select(async host =>
+                {
+                    await gate.WaitAsync(cancel).ConfigureAwait(false);
+                    try
+                    {
+                        if (!(host["configManager.hostAccessManager"] is VimRef manager))
+                        {
+                            lock (_read.LockdownExceptions) _read.LockdownExceptionsNotRead[host.Obj.Value] = "the server did not report configManager.hostAccessManager, so the lockdown exception users were not read";
+                            return;
+                        }
+                        IReadOnlyList<VimValue> users;
+                        using (var w = new SoapWriter("QueryLockdownExceptions", manager)) users = await _client.InvokeListAsync(w, cancel).ConfigureAwait(false);
+                        var list = users.Select(Text).OfType<string>().ToArray();
+                        lock (_read.LockdownExceptions) _read.LockdownExceptions[host.Obj.Value] = list;
+                    }
+                    catch (Exception ex) when (ex is MethodNotFoundException || ex is ManagedObjectNotFoundException)
+                    {
+                        Interlocked.Exchange(ref unsupported, 1);
+                    }
+                    catch (VimFaultException ex) when (!(ex is NotAuthenticatedException))
+                    {
+                        lock (_read.LockdownExceptions) _read.LockdownExceptionsNotRead[host.Obj.Value] = $"the server refused QueryLockdownExceptions ({ex.FaultType})";
+                    }
+                    finally
+                    {
+                        gate.Release();
+                    }
+                })).ConfigureAwait(false);
+            }
+            if (unsupported != 0)
+            {
+                _read.LockdownExceptions.Clear();
+                foreach (var host in hosts) _read.LockdownExceptionsNotRead[host.Obj.Value] = $"{_client.Url.Host} does not answer QueryLockdownExceptions (HostAccessManager)";
+                _warnings.Add($"{_client.Url.Host} does not answer QueryLockdownExceptions: the lockdown exception users control is not evaluated.");
             }
         }
 

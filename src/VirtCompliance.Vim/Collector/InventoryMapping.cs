@@ -23,6 +23,13 @@ namespace VirtCompliance.Vim.Collector
         public static IReadOnlyList<PropertySpec> Specs { get; } = DatacenterMapper.Specs.Concat(ClusterMapper.Specs).Concat(HostMapper.Specs)
             .Concat(VmMapper.Specs).Concat(NetworkMapper.Specs).Concat(SwitchMapper.Specs).Concat(DatastoreMapper.Specs).ToArray();
 
+        /// <summary>Property paths that exist only from an API version on (vim25 HostCapability.uefiSecureBoot: 7.0).</summary>
+        public static IReadOnlyDictionary<string, string> MinimumVersion { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["capability.uefiSecureBoot"] = "7.0",
+            [VmMapper.FtEncryptionPath] = "7.0.2.0",
+        };
+
         public Dictionary<string, ObjectContent> Objects { get; } = new Dictionary<string, ObjectContent>(StringComparer.Ordinal);
         /// <summary>Custom field key → name, for VM custom attributes.</summary>
         public Dictionary<int, string> FieldNames { get; set; } = new Dictionary<int, string>();
@@ -35,17 +42,12 @@ namespace VirtCompliance.Vim.Collector
         public Dictionary<string, (string? acceptance, HostPackage[] packages)> Software { get; } = new Dictionary<string, (string?, HostPackage[])>(StringComparer.Ordinal);
         /// <summary>Why software was not read from any host, when it was not (-SkipSoftware, PowerCLI objects, an old server).</summary>
         public string? SoftwareNotReadReason { get; set; }
-
-        /// <summary>
-        /// The VM properties the server is asked for: <see cref="Specs"/>, plus those only newer
-        /// servers know (an unknown property path fails the whole read, so an older server is not
-        /// asked, and VM controls reading it are not evaluated there).
-        /// </summary>
-        public static IReadOnlyList<PropertySpec> SpecsFor(string? apiVersion)
-        {
-            if (!Version.TryParse(apiVersion ?? "", out var version) || version < VmMapper.FtEncryptionSince) return Specs;
-            return Specs.Select(s => s.Type == "VirtualMachine" ? new PropertySpec(s.Type, s.Paths.Concat(new[] { VmMapper.FtEncryptionPath }).ToArray()) : s).ToArray();
-        }
+        /// <summary>Host id → its lockdown exception users, for the hosts they were read from.</summary>
+        public Dictionary<string, string[]> LockdownExceptions { get; } = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        /// <summary>Why the lockdown exception users were read from no host, when they were not (PowerCLI objects, the collector told not to).</summary>
+        public string? LockdownExceptionsNotReadReason { get; set; }
+        /// <summary>Host id → why its lockdown exception users were not read (a fault, a server without the method).</summary>
+        public Dictionary<string, string> LockdownExceptionsNotRead { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
         /// <summary>The vCenter Server read, with its settings; null when the source is not a vCenter.</summary>
         public VCenterServer? VCenter { get; set; }

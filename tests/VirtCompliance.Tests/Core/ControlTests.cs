@@ -204,13 +204,34 @@ namespace VirtCompliance.Tests.Core
                 {
                     Rulesets = new[]
                     {
-                        new FirewallRuleset { Key = "sshServer", Enabled = true, AllowedAllIp = true },
-                        new FirewallRuleset { Key = "nfsClient", Enabled = false, AllowedAllIp = true },
-                        new FirewallRuleset { Key = "syslog", Enabled = true, AllowedAllIp = false },
+                        new FirewallRuleset { Key = "sshServer", Enabled = true, AllowedAllIp = true, IpListUserConfigurable = true },
+                        new FirewallRuleset { Key = "nfsClient", Enabled = false, AllowedAllIp = true, IpListUserConfigurable = true },
+                        new FirewallRuleset { Key = "syslog", Enabled = true, AllowedAllIp = false, IpListUserConfigurable = true },
+                        // ESXi owns these: a user cannot restrict their lists, so the SCG and the STIG leave them out.
+                        new FirewallRuleset { Key = "dhcp", Enabled = true, AllowedAllIp = true, IpListUserConfigurable = false },
+                        new FirewallRuleset { Key = "vMotion", Enabled = true, AllowedAllIp = true, IpListUserConfigurable = false },
                     },
                 },
             };
             Assert.Equal(new[] { "sshServer" }, Read("firewall.openRulesets", host).List);
+        }
+
+        [Fact]
+        public void A_ruleset_whose_configurability_was_not_reported_is_counted_and_says_so()
+        {
+            // An older server or snapshot does not say who owns the ruleset: it is not passed unseen.
+            var host = Lab.CompliantHost("host-1", null) with
+            {
+                Firewall = new HostFirewall
+                {
+                    Rulesets = new[]
+                    {
+                        new FirewallRuleset { Key = "webAccess", Enabled = true, AllowedAllIp = true },
+                        new FirewallRuleset { Key = "dhcp", Enabled = true, AllowedAllIp = true, IpListUserConfigurable = false },
+                    },
+                },
+            };
+            Assert.Equal(new[] { "webAccess (user-configurable not reported)" }, Read("firewall.openRulesets", host).List);
         }
 
         [Theory]

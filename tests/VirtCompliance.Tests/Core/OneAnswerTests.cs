@@ -130,10 +130,13 @@ namespace VirtCompliance.Tests.Core
             host.Properties["config.product"] = new VimObject { Type = "AboutInfo" };
             host.Properties["config.lockdownMode"] = new VimText("lockdownNormal");
             host.Properties["config.dateTimeInfo"] = new VimObject { Type = "HostDateTimeInfo" };
+            host.Properties["config.virtualNicManagerInfo"] = new VimObject { Type = "HostVirtualNicManagerInfo" };
+            host.Properties["capability.uefiSecureBoot"] = new VimText("true");
             foreach (var path in new[] { "config.firewall", "config.service", "config.option" }) host.Missing[path] = "NoPermission";
             var inv = InventoryCollector.BuildFrom(new[] { host }, new Dictionary<int, string>(), new Uri("https://vc.test/sdk"), "recorded answers");
             var read = inv.Hosts.Single();
-            Assert.Equal(new[] { "firewall", "options", "services", "software" }, read.NotReported.Keys.OrderBy(k => k, StringComparer.Ordinal));
+            // Software and lockdown exception users come from method calls, which recorded property answers do not hold.
+            Assert.Equal(new[] { "firewall", "lockdownExceptions", "options", "services", "software" }, read.NotReported.Keys.OrderBy(k => k, StringComparer.Ordinal));
             Assert.Contains("config.firewall (NoPermission)", read.NotReported["firewall"]);
             // The twin that reports everything fails these controls; this one is not evaluated, never passed.
             var results = Assessment.Drift(inv, new AssessmentOptions { Baseline = Baseline.Load("pci-dss"), IncludePass = true }).Hosts;

@@ -66,6 +66,8 @@ namespace VirtCompliance.Tests.Core
         [InlineData(typeof(VirtCompliance.Model.HostPackage), "inventory.schema.json", "#/definitions/hostPackage")]
         [InlineData(typeof(VirtCompliance.Model.StandardSwitch), "inventory.schema.json", "#/definitions/standardSwitch")]
         [InlineData(typeof(VirtCompliance.Model.HostPortgroup), "inventory.schema.json", "#/definitions/hostPortgroup")]
+        [InlineData(typeof(VirtCompliance.Model.VmkernelNic), "inventory.schema.json", "#/definitions/vmkernelNic")]
+        [InlineData(typeof(VirtCompliance.Model.IscsiAdapter), "inventory.schema.json", "#/definitions/iscsiAdapter")]
         [InlineData(typeof(VirtCompliance.Model.Host), "inventory.schema.json", "#/definitions/host")]
         [InlineData(typeof(VirtCompliance.Model.SecurityPolicy), "inventory.schema.json", "#/definitions/securityPolicy")]
         [InlineData(typeof(VirtCompliance.Model.VlanRange), "inventory.schema.json", "#/definitions/network/properties/vlanTrunkRanges/items")]

@@ -62,7 +62,7 @@ namespace VirtCompliance.Tests.Core
         public void Devices_flags_encryption_boot_and_hardware_version_each_fail_their_control()
         {
             var inv = OneHost()
-                .Vm("vm-1", "host-1", v => Lab.WithDevice(Lab.HardenedVm(v), new VmDevice { Type = "VirtualCdrom", Label = "CD/DVD drive 1", Connected = false, StartConnected = true }))
+                .Vm("vm-1", "host-1", v => Lab.WithDevice(Lab.HardenedVm(v), new VmDevice { Type = "VirtualCdrom", Label = "CD/DVD drive 1", Connected = true, StartConnected = false }))
                 .Vm("vm-2", "host-1", v => Lab.HardenedVm(v) with { Settings = Lab.HardenedVm(v).Settings! with { MigrateEncryption = "opportunistic", LoggingEnabled = false } })
                 .Vm("vm-3", "host-1", v => Lab.HardenedVm(v) with { Settings = Lab.HardenedVm(v).Settings! with { HardwareVersion = "vmx-15", EfiSecureBootEnabled = false } })
                 .Vm("vm-4", "host-1", v => Lab.WithDevice(Lab.HardenedVm(v), new VmDevice { Type = "VirtualDisk", Label = "Hard disk 2", DiskMode = "independent_nonpersistent" }))
@@ -75,7 +75,7 @@ namespace VirtCompliance.Tests.Core
                 ("vm-3", "vm-9.secure-boot"), ("vm-3", "vm-9.virtual-hardware"),
                 ("vm-4", "vm-9.persistent-disk"),
             }.OrderBy(x => x).ToArray(), fails.OrderBy(x => x).ToArray());
-            // The STIG's CD/DVD finding is about connection: connected at power on counts.
+            // The STIG's CD/DVD finding is about the drive being connected (connectable.connected).
             var cd = Assessment.Drift(inv, new AssessmentOptions
             {
                 Baseline = Baseline.Parse(new MemoryStream(Encoding.UTF8.GetBytes("{\"name\":\"t\",\"controls\":[{\"id\":\"vc.vm-cdrom-connected\"}]}")), "t.json", "test"), Objects = new[] { ControlScope.Vm },

@@ -57,9 +57,13 @@ namespace VirtCompliance.Tests.Vim
             using (var sim = new VcsimServer())
             using (var client = Connect(sim))
             {
+                // One host with lockdown exception users, set through the standard API, so that a list is compared, not only emptiness.
+                var excepted = Collect(client).Hosts.OrderBy(h => h.Name, StringComparer.Ordinal).First();
+                Python("seed_host_access.py", sim, excepted.Name, "svc-backup,svc-monitor");
                 var inv = Collect(client);
                 var py = JObject.Parse(Python("read_inventory.py", sim));
                 var pyHosts = (JObject)py["hosts"];
+                Assert.Equal(new[] { "svc-backup", "svc-monitor" }, inv.GetHost(excepted.Id).LockdownExceptionUsers);
                 Assert.Equal(pyHosts.Properties().Select(p => p.Name).OrderBy(n => n), inv.Hosts.Select(h => h.Id).OrderBy(n => n));
                 foreach (var host in inv.Hosts)
                 {
@@ -78,6 +82,22 @@ namespace VirtCompliance.Tests.Vim
                         host.Packages.Select(k => k.Name).OrderBy(n => n, StringComparer.Ordinal).ToArray());
                     Assert.NotEmpty(host.Firewall.Rulesets);
                     Assert.NotEmpty(host.Services);
+                    Assert.Equal(((JObject)p["rulesetAllIp"]).Properties().ToDictionary(r => r.Name, r => (bool)r.Value),
+                        host.Firewall.Rulesets.ToDictionary(r => r.Key, r => r.AllowedAllIp));
+                    // Fields pyVmomi 6.7.1 predates, read by the script over pyVmomi's session with an 8.0.2.0 request.
+                    Assert.Equal(((JObject)p["ipListUserConfigurable"]).Properties().ToDictionary(r => r.Name, r => (bool?)r.Value),
+                        host.Firewall.Rulesets.ToDictionary(r => r.Key, r => r.IpListUserConfigurable));
+                    Assert.Contains(host.Firewall.Rulesets, r => r.IpListUserConfigurable == false);
+                    Assert.Contains(host.Firewall.Rulesets, r => r.IpListUserConfigurable == true);
+                    Assert.Equal((bool?)p["uefiSecureBoot"], host.UefiSecureBoot);
+                    Assert.NotNull(host.UefiSecureBoot);
+                    Assert.Equal(p["lockdownExceptions"].Values<string>(), host.LockdownExceptionUsers);
+                    Assert.Equal(((JObject)p["vmknics"]).Properties().ToDictionary(n => n.Name, n => string.Join(",", n.Value.Values<string>())),
+                        host.VmkernelNics!.ToDictionary(n => n.Device, n => string.Join(",", n.Services)));
+                    Assert.NotEmpty(host.VmkernelNics);
+                    Assert.Equal(p["iscsi"].Values<string>(), host.IscsiAdapters!.Select(a => a.Device));
+                    foreach (var area in new[] { DataArea.Firewall, DataArea.LockdownExceptions, DataArea.VmkernelNics, DataArea.StorageAdapters, DataArea.SecureBoot })
+                        Assert.Null(DataArea.Reason(host.NotReported, area));
                 }
                 var pyVms = (JObject)py["vms"];
                 Assert.Equal(pyVms.Properties().Select(p => p.Name).OrderBy(n => n), inv.Vms.Select(v => v.Id).OrderBy(n => n));
@@ -193,6 +213,9 @@ namespace VirtCompliance.Tests.Vim
                 var py = JObject.Parse(Python("read_inventory.py", sim));
                 foreach (var vm in after.Vms) AssertSameSettings(py["vms"][vm.Id], vm);
                 Assert.Equal("FALSE", (string)py["vms"][target.Id]["extraConfig"]["isolation.tools.copy.disable"]);
+                // Fault Tolerance encryption (7.0 U2) is newer than pyVmomi 6.7.1: the simulator serves it to a client that names 7.0.2.0 or later.
+                Assert.All(after.Vms, v => Assert.Equal("ftEncryptionOpportunistic", v.Settings.FtEncryptionMode));
+                Assert.Contains(Fails(after), f => f.VmId == target.Id && f.ControlId == "vm-9.ft-encrypted");
             }
         }
 

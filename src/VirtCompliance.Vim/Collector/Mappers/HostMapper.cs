@@ -15,7 +15,12 @@ namespace VirtCompliance.Vim.Collector.Mappers
         {
             new PropertySpec("HostSystem", "name", "parent", "runtime.connectionState", "runtime.inMaintenanceMode", "config.product",
                 "config.lockdownMode", "config.firewall", "config.service", "config.option", "config.network.vswitch",
-                "config.network.portgroup", "config.dateTimeInfo", "datastore", "network", "configManager.imageConfigManager"),
+                "config.network.portgroup", "config.dateTimeInfo", "datastore", "network", "configManager.imageConfigManager",
+                // Cost, as RetrievePropertiesEx answers for one simulator host (8 nic types, 2 VMkernel adapters):
+                // config.virtualNicManagerInfo 5.3 kB (it lists every candidate adapter per nic type, so it grows with
+                // adapters x types), config.storageDevice.hostBusAdapter 1.5 kB, capability.uefiSecureBoot 0.7 kB,
+                // beside config.firewall's 15 kB. The lockdown exception users cost one call per host.
+                "config.virtualNicManagerInfo", "config.storageDevice.hostBusAdapter", "capability.uefiSecureBoot", "configManager.hostAccessManager"),
         };
 
         public static Host Map(ObjectContent o, InventoryMapping m, Dictionary<string, List<string>> dvsByHost)
@@ -51,6 +56,8 @@ namespace VirtCompliance.Vim.Collector.Mappers
                         // An address that is not text is left out: a null list item would make a snapshot that cannot be read back.
                         AllowedIps = r.Object("allowedHosts")?.All("ipAddress").Select(Text).OfType<string>().ToArray() ?? Array.Empty<string>(),
                         AllowedNetworks = r.Object("allowedHosts")?.Objects("ipNetwork").Select(n => $"{n.Text("network")}/{n.Text("prefixLength")}").ToArray() ?? Array.Empty<string>(),
+                        // Absent before vSphere 8.0 U2's split of user- and system-owned rulesets: then unknown, not true.
+                        IpListUserConfigurable = r.Bool("ipListUserConfigurable"),
                     }).ToArray(),
                 },
                 Services = ((o["config.service"] as VimObject)?.Objects("service") ?? Enumerable.Empty<VimObject>()).Select(s => new HostService
@@ -61,6 +68,12 @@ namespace VirtCompliance.Vim.Collector.Mappers
                     Policy = s.Text("policy") == "on" ? ServicePolicy.On : s.Text("policy") == "automatic" ? ServicePolicy.Automatic : ServicePolicy.Off,
                 }).ToArray(),
                 AdvancedOptions = Options(o["config.option"]),
+                LockdownExceptionUsers = m.LockdownExceptions.TryGetValue(o.Obj.Value, out var exceptions) ? exceptions : null,
+                UefiSecureBoot = Text(o["capability.uefiSecureBoot"]) is string secureBoot ? secureBoot == "true" : (bool?)null,
+                VmkernelNics = VmkernelNics(o["config.virtualNicManagerInfo"] as VimObject),
+                // A connected host without adapters reports an empty (or no) list: none, not unknown. A fault is unknown.
+                IscsiAdapters = o.Missing.ContainsKey("config.storageDevice.hostBusAdapter") || Text(o["runtime.connectionState"]) != "connected" ? null
+                    : IscsiAdapters(o["config.storageDevice.hostBusAdapter"]),
                 // Servers and uplinks that are not text are left out, as above.
                 NtpServers = (o["config.dateTimeInfo"] as VimObject)?.Object("ntpConfig")?.All("server").Select(Text).OfType<string>().ToArray() ?? Array.Empty<string>(),
                 StandardSwitches = vswitches.Select(s => new StandardSwitch
@@ -99,12 +112,44 @@ namespace VirtCompliance.Vim.Collector.Mappers
             return result;
         }
 
+        /// <summary>
+        /// Each VMkernel adapter with the services (nic types) selected on it. The server lists, per
+        /// service, the candidate adapters and the selected ones by key ("management.key-vim.host.VirtualNic-vmk0").
+        /// </summary>
+        private static IReadOnlyList<VmkernelNic>? VmkernelNics(VimObject? info)
+        {
+            if (info == null) return null;
+            var services = new SortedDictionary<string, (string? portgroup, SortedSet<string> services)>(StringComparer.Ordinal);
+            foreach (var config in info.Objects("netConfig"))
+            {
+                var type = config.Text("nicType");
+                if (type == null) continue;
+                var candidates = config.Objects("candidateVnic").Where(v => v.Text("key") != null && v.Text("device") != null)
+                    .GroupBy(v => v.Text("key")!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+                foreach (var v in candidates.Values)
+                    if (!services.ContainsKey(v.Text("device")!)) services[v.Text("device")!] = (v.Text("portgroup") is string pg && pg.Length > 0 ? pg : null, new SortedSet<string>(StringComparer.Ordinal));
+                foreach (var key in config.All("selectedVnic").Select(Text).OfType<string>())
+                    if (candidates.TryGetValue(key, out var vnic)) services[vnic.Text("device")!].services.Add(type);
+            }
+            return services.Select(kv => new VmkernelNic { Device = kv.Key, Portgroup = kv.Value.portgroup, Services = kv.Value.services.ToArray() }).ToArray();
+        }
+
+        /// <summary>The iSCSI adapters (software or hardware, xsi:type HostInternetScsiHba) with their CHAP settings.</summary>
+        private static IReadOnlyList<IscsiAdapter> IscsiAdapters(VimValue? adapters) =>
+            Items(adapters).OfType<VimObject>().Where(a => a.Type == "HostInternetScsiHba" && a.Text("device") != null).Select(a => new IscsiAdapter
+            {
+                Device = a.Text("device")!,
+                ChapType = a.Object("authenticationProperties")?.Text("chapAuthenticationType"),
+                MutualChapType = a.Object("authenticationProperties")?.Text("mutualChapAuthenticationType"),
+            }).ToArray();
+
         /// <summary>Which property paths carry which part of a host's configuration.</summary>
         private static readonly (string path, string area)[] HostAreas =
         {
             ("config.firewall", DataArea.Firewall), ("config.service", DataArea.Services), ("config.option", DataArea.Options),
             ("config.network.vswitch", DataArea.Network), ("config.network.portgroup", DataArea.Network),
             ("config.dateTimeInfo", DataArea.Time), ("config.lockdownMode", DataArea.Lockdown), ("config.product", DataArea.Product),
+            ("config.virtualNicManagerInfo", DataArea.VmkernelNics), ("capability.uefiSecureBoot", DataArea.SecureBoot),
         };
 
         /// <summary>
@@ -122,10 +167,17 @@ namespace VirtCompliance.Vim.Collector.Mappers
             {
                 if (result.ContainsKey(area)) continue;
                 if (o.Missing.TryGetValue(path, out var fault)) result[area] = $"the server did not report {path} ({fault})";
+                else if (o[path] == null && MinimumVersion.TryGetValue(path, out var since))
+                    result[area] = $"the server did not report {path}, which the vSphere API has from version {since} (an older server, or objects of an older PowerCLI)";
                 else if (o[path] == null && path != "config.network.portgroup" && path != "config.network.vswitch") result[area] = $"the server did not report {path}";
             }
             if (!softwareRead)
                 result[DataArea.Software] = m.SoftwareNotReadReason ?? "installed software (VIBs and acceptance level) was not read from this host";
+            if (o.Missing.TryGetValue("config.storageDevice.hostBusAdapter", out var hbaFault))
+                result[DataArea.StorageAdapters] = $"the server did not report config.storageDevice.hostBusAdapter ({hbaFault})";
+            if (!m.LockdownExceptions.ContainsKey(o.Obj.Value))
+                result[DataArea.LockdownExceptions] = m.LockdownExceptionsNotRead.TryGetValue(o.Obj.Value, out var why) ? why
+                    : m.LockdownExceptionsNotReadReason ?? "the lockdown exception users were not read from this host (HostAccessManager.QueryLockdownExceptions)";
             return result.Count == 0 ? null : result;
         }
     }

@@ -20,12 +20,11 @@ namespace VirtCompliance.Vim.Collector.Mappers
         {
             new PropertySpec("VirtualMachine", "name", "parent", "runtime.host", "runtime.powerState", "config.template",
                 "config.instanceUuid", "config.guestFullName", "config.annotation", "config.hardware.device", "datastore", "guest.net", "customValue",
-                "config.extraConfig", "config.version", "config.firmware", "config.bootOptions", "config.flags", "config.migrateEncryption"),
+                "config.extraConfig", "config.version", "config.firmware", "config.bootOptions", "config.flags", "config.migrateEncryption", FtEncryptionPath),
         };
 
-        /// <summary>Asked for only from vSphere 7.0 Update 2 (API 7.0.2) on: an older server refuses a property path it does not know, failing the whole read.</summary>
+        /// <summary>Asked for only from vSphere 7.0 Update 2 (API 7.0.2.0) on (InventoryMapping.MinimumVersion): an older server refuses a path it does not know.</summary>
         public const string FtEncryptionPath = "config.ftEncryptionMode";
-        public static readonly Version FtEncryptionSince = new Version(7, 0, 2);
 
         /// <summary>
         /// The devices, besides network adapters, that VM controls read (removable media, ports,
@@ -38,7 +37,7 @@ namespace VirtCompliance.Vim.Collector.Mappers
         };
 
         public static readonly HashSet<string> SettingsPaths = new HashSet<string>(StringComparer.Ordinal)
-            { "config.extraConfig", "config.version", "config.firmware", "config.bootOptions", "config.flags", "config.migrateEncryption", FtEncryptionPath };
+            { "config.extraConfig", "config.version", "config.firmware", "config.bootOptions", "config.flags", "config.migrateEncryption" };
 
         public static Vm Map(ObjectContent o, InventoryMapping m, Dictionary<string, string> switchByUuid)
         {

@@ -76,6 +76,15 @@ var defaultRulesets = []rulesetDef{
 	{"webAccess", "vSphere Web Access", "", false, true, []portRule{in("tcp", 80)}},
 }
 
+// systemOwnedRulesets are the rulesets whose allowed-IP list ESXi (8.0 U2 and later) keeps to
+// itself (ipListUserConfigurable false): DHCP, DNS and the traffic of ESXi's own services
+// (vMotion, vCenter heartbeats, replication, fault tolerance, distributed switch sync, wake on
+// LAN, update manager). A user can restrict the others, the management and CIM services among them.
+var systemOwnedRulesets = map[string]bool{
+	"DHCPv6": true, "DVSSync": true, "HBR": true, "WOL": true, "dhcp": true, "dns": true,
+	"faultTolerance": true, "updateManager": true, "vMotion": true, "vpxHeartbeats": true,
+}
+
 func newFirewallInfo() *types.HostFirewallInfo {
 	info := &types.HostFirewallInfo{
 		DefaultPolicy: types.HostFirewallDefaultPolicy{

@@ -78,6 +78,7 @@ type frontHandler struct {
 
 func (h *frontHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost {
+		recordVersion(r)
 		body, err := ioutil.ReadAll(r.Body)
 		_ = r.Body.Close()
 		if err != nil {

@@ -71,6 +71,7 @@ func Install(model *simulator.Model) (*Extensions, error) {
 	e := &Extensions{model: model}
 
 	installPropertyCollector()
+	advertiseVersion()
 	if model.ServiceContent.About.ApiType == "VirtualCenter" {
 		settingDefaults()
 	}
@@ -113,7 +114,7 @@ func (e *Extensions) NewServer(listen string, user *url.Userinfo, tlsConfig *tls
 	front := &frontHandler{ext: e, svc: svc}
 	mux.Handle("/sdk", front)
 	mux.Handle("/sdk/vimService", front)
-	mux.HandleFunc("/sdk/vimServiceVersions.xml", svc.ServiceVersions)
+	mux.HandleFunc("/sdk/vimServiceVersions.xml", serviceVersions)
 	svc.ServeMux = mux
 
 	srv := svc.NewServer()

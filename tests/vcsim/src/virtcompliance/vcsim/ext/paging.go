@@ -87,6 +87,7 @@ func (pc *propertyCollector) RetrievePropertiesEx(ctx *simulator.Context, req *t
 	if !ok || body.Fault_ != nil || body.Res == nil || body.Res.Returnval == nil {
 		return res
 	}
+	withNewerFields(ctx, req.SpecSet, body.Res.Returnval.Objects)
 	result := pc.page(body.Res.Returnval.Objects, int(req.Options.MaxObjects))
 	body.Res.Returnval = &result
 	return body
