@@ -149,11 +149,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 
 	model := c.model
-	// The simulator's types are those of vSphere 6.7 (config.migrateEncryption and the rest), but it
-	// announces API 6.5, so a client that negotiates the version (pyVmomi) leaves 6.7 properties out
-	// of its requests. It announces the version it implements.
-	model.ServiceContent.About.ApiVersion = "6.7"
-	model.ServiceContent.About.Version = "6.7.0"
 	if err := model.Create(); err != nil {
 		fmt.Fprintln(stderr, "vcsim: creating the model:", err)
 		return 1
