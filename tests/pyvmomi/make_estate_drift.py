@@ -7,10 +7,17 @@ vSphere API as an administrator's client would:
   mirroring session, Network I/O Control off;
 - the portgroup: no reset at disconnect, VLAN overrides allowed, NetFlow on, MAC learning on;
 - vCenter: event syslog off, verbose log level, vpxuser rotation 90 days and length 16, the stock
-  login banner, 7-day event and task retention, no mail server.
+  login banner, 7-day event and task retention, no mail server;
+- the vCenter appliance, through the CIS REST API: SSH on, time synchronisation off, no NTP
+  servers, passwords that expire after 365 days.
 Prints each change, one a line.
 """
+import base64
+import json
+import ssl
 import sys
+import urllib.request
+from urllib.parse import urlparse
 
 from pyVim.connect import Disconnect
 from pyVim.task import WaitForTask
@@ -30,9 +37,34 @@ VCENTER_SETTINGS = {
 }
 
 
+def appliance(url, user, password, settings):
+    """PUTs each (path, body) to the appliance API in one CIS session. The simulator's certificate is
+    self-signed; the tests pin it themselves, so this test-only client does not check it."""
+    u = urlparse(url)
+    base = f"{u.scheme}://{u.netloc}/rest/"
+    context = ssl._create_unverified_context() if u.scheme == "https" else None
+
+    def call(method, path, body=None, headers=None):
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(base + path, data=data, method=method, headers=headers or {})
+        request.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(request, context=context) as response:
+            text = response.read()
+            return json.loads(text) if text else None
+
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    session = call("POST", "com/vmware/cis/session", headers={"Authorization": "Basic " + token})["value"]
+    try:
+        for path, body in settings:
+            call("PUT", path, body, {"vmware-api-session-id": session})
+            print(f"appliance {path}: {json.dumps(body)}")
+    finally:
+        call("DELETE", "com/vmware/cis/session", headers={"vmware-api-session-id": session})
+
+
 def main():
     url, user, switch_name, portgroup_name = sys.argv[1:5]
-    si = connect(url, user)
+    si, password = connect(url, user, keep_password=True)
     try:
         content = si.RetrieveContent()
         view = content.viewManager.CreateContainerView(content.rootFolder, [vim.DistributedVirtualSwitch], True)
@@ -70,6 +102,13 @@ def main():
         content.setting.UpdateOptions(changedValue=[vim.option.OptionValue(key=k, value=v) for k, v in VCENTER_SETTINGS.items()])
         for k, v in VCENTER_SETTINGS.items():
             print(f"{k}={v}")
+
+        appliance(url, user, password, [
+            ("appliance/access/ssh", {"enabled": True}),
+            ("appliance/timesync", {"mode": "DISABLED"}),
+            ("appliance/ntp", {"servers": []}),
+            ("appliance/local-accounts/global-policy", {"policy": {"max_days": 365, "min_days": 0, "warn_days": 7}}),
+        ])
     finally:
         Disconnect(si)
 

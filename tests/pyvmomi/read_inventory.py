@@ -4,10 +4,12 @@
 The integration tests compare this independent client's view of the simulator with what
 Get-VirtInventory collected. Usage: read_inventory.py URL USER (password on stdin).
 """
+import base64
 import http.client
 import json
 import ssl
 import sys
+import urllib.request
 import xml.etree.ElementTree as ET
 from urllib.parse import urlparse
 
@@ -69,15 +71,43 @@ def vmknics(config):
     return {d: sorted(s) for d, s in result.items()}
 
 
+def appliance(url, user, password):
+    """The vCenter appliance settings, read with plain HTTP calls to the CIS REST API (test-only:
+    the simulator's self-signed certificate is not checked here)."""
+    u = urlparse(url)
+    base = f"{u.scheme}://{u.netloc}/rest/"
+    context = ssl._create_unverified_context() if u.scheme == "https" else None
+
+    def call(method, path, headers):
+        with urllib.request.urlopen(urllib.request.Request(base + path, method=method, headers=headers), context=context) as r:
+            text = r.read()
+            return json.loads(text)["value"] if text else None
+
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    session = call("POST", "com/vmware/cis/session", {"Authorization": "Basic " + token})
+    h = {"vmware-api-session-id": session}
+    try:
+        return {
+            "ssh": call("GET", "appliance/access/ssh", h),
+            "timesync": call("GET", "appliance/timesync", h),
+            "ntp": call("GET", "appliance/ntp", h),
+            "forwarding": [f"{f['hostname']}:{f['port']}/{f['protocol']}" for f in call("GET", "appliance/logging/forwarding", h)],
+            "maxDays": call("GET", "appliance/local-accounts/global-policy", h)["max_days"],
+        }
+    finally:
+        call("DELETE", "com/vmware/cis/session", h)
+
+
 def main():
     url, user = sys.argv[1], sys.argv[2]
-    si = connect(url, user)
+    si, password = connect(url, user, keep_password=True)
     try:
         content = si.RetrieveContent()
         view = content.viewManager.CreateContainerView(
             content.rootFolder, [vim.HostSystem, vim.VirtualMachine, vim.ClusterComputeResource, vim.DistributedVirtualSwitch], True)
         out = {"hosts": {}, "vms": {}, "clusters": {}, "switches": {}, "portgroups": {}}
         out["vcenter"] = {o.key: text(o.value) for o in (content.setting.setting or [])}
+        out["appliance"] = appliance(url, user, password)
         for obj in view.view:
             if isinstance(obj, vim.HostSystem):
                 config = obj.config

@@ -14,7 +14,7 @@ namespace VirtCompliance.Controls
     internal static class InfrastructureFacts
     {
         public const string Hint = "switch.distributed.(allowPromiscuous|macChanges|forgedTransmits|discoveryOperation|discoveryProtocol|ipfixCollector|mirrorSessions|networkResourceManagement), "
-            + "cluster.(drsEnabled|haEnabled) or vcenter.setting:KEY";
+            + "cluster.(drsEnabled|haEnabled), vcenter.setting:KEY or vcenter.appliance.(sshEnabled|timeSync|ntpServers|logForwarding|passwordMaxDays)";
 
         public static FactReader? Compile(string fact, string? defaultValue)
         {
@@ -39,6 +39,28 @@ namespace VirtCompliance.Controls
                 // Every collection reports these two, so they are never missing.
                 case "cluster.drsEnabled": return (t, _) => FactValue.Of(t.Cluster!.DrsEnabled);
                 case "cluster.haEnabled": return (t, _) => FactValue.Of(t.Cluster!.HaEnabled);
+            }
+            if (fact.StartsWith("vcenter.appliance.", StringComparison.Ordinal))
+            {
+                Func<ApplianceSettings, FactValue?>? read = fact.Substring("vcenter.appliance.".Length) switch
+                {
+                    "sshEnabled" => a => a.SshEnabled is bool b ? FactValue.Of(b) : null,
+                    "timeSync" => a => a.TimeSync == null ? null : FactValue.Of(a.TimeSync),
+                    "ntpServers" => a => a.NtpServers == null ? null : FactValue.OfList(a.NtpServers),
+                    "logForwarding" => a => a.LogForwarding == null ? null : FactValue.OfList(a.LogForwarding),
+                    "passwordMaxDays" => a => a.PasswordMaxDays is long d ? FactValue.Of(d) : null,
+                    _ => null,
+                };
+                if (read == null) return null;
+                var what = fact.Substring("vcenter.appliance.".Length);
+                return (t, _) =>
+                {
+                    var vc = t.VCenter!;
+                    if (vc.Appliance == null)
+                        return FactValue.NotReported(DataArea.Reason(vc.NotReported, DataArea.VCenterSettings)
+                            ?? $"the appliance settings of {vc.Name} were not read (no CIS REST API, or a snapshot from before appliance controls)");
+                    return read(vc.Appliance) ?? FactValue.NotReported($"the appliance of {vc.Name} did not report {what}");
+                };
             }
             if (fact.StartsWith("vcenter.setting:", StringComparison.Ordinal))
             {

@@ -383,6 +383,19 @@ namespace VirtCompliance.Model
         public bool? MacLearningEnabled { get; init; }
     }
 
+    /// <summary>The vCenter appliance's own settings (CIS REST API /appliance); a member is null when it was not reported.</summary>
+    public sealed record ApplianceSettings
+    {
+        public bool? SshEnabled { get; init; }
+        /// <summary>NTP, HOST or DISABLED.</summary>
+        public string? TimeSync { get; init; }
+        public IReadOnlyList<string>? NtpServers { get; init; }
+        /// <summary>Syslog forwarding targets, "host:port/protocol".</summary>
+        public IReadOnlyList<string>? LogForwarding { get; init; }
+        /// <summary>The local accounts' password lifetime, days.</summary>
+        public long? PasswordMaxDays { get; init; }
+    }
+
     /// <summary>The vCenter Server the inventory was read from, with the settings vCenter controls read.</summary>
     public sealed record VCenterServer
     {
@@ -392,6 +405,8 @@ namespace VirtCompliance.Model
         public IReadOnlyDictionary<string, string>? Settings { get; init; }
         /// <summary>The setting keys the collection asked for: a key outside it was not read.</summary>
         public IReadOnlyList<string>? SettingKeys { get; init; }
+        /// <summary>The appliance's own settings; null when they were not read (no CIS REST API, a snapshot from before).</summary>
+        public ApplianceSettings? Appliance { get; init; }
         /// <summary><see cref="DataArea"/> names not reported, with the reason.</summary>
         public IReadOnlyDictionary<string, string>? NotReported { get; init; }
     }

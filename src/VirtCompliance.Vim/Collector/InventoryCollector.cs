@@ -207,7 +207,20 @@ namespace VirtCompliance.Vim.Collector
                 var key = option.Text("key");
                 if (key != null && wanted.Contains(key)) settings[key] = option.Text("value") ?? "";
             }
-            _read.VCenter = vcenter with { Settings = settings };
+            _read.VCenter = vcenter with { Settings = settings, Appliance = await ReadApplianceAsync(cancel).ConfigureAwait(false) };
+        }
+
+        /// <summary>Read the vCenter appliance's settings through the CIS REST API. On by default.</summary>
+        public bool ReadAppliance { get; set; } = true;
+
+        // A session attached from another client has no credential for the CIS REST API: the appliance controls are then not evaluated.
+        private async Task<ApplianceSettings?> ReadApplianceAsync(CancellationToken cancel)
+        {
+            if (!ReadAppliance || _client.Credential == null) return null;
+            Progress.Phase = "Reading the vCenter appliance's settings";
+            var settings = await new Cis.ApplianceClient(_client).ReadAsync(cancel).ConfigureAwait(false);
+            if (settings == null) _warnings.Add($"{_client.Url.Host} has no CIS REST API (/rest): the vCenter appliance controls are not evaluated.");
+            return settings;
         }
 
         /// <summary>

@@ -442,7 +442,7 @@ namespace VirtCompliance.Tests.Core
                     // No number in the requirement: the guide's setting, unchanged.
                     Assert.True(guide.Expectation.Text == e.Text, $"{control.Id}: {e.Text}, the guide {guide.Expectation.Text}");
             }
-            Assert.Equal(10, bounded);
+            Assert.Equal(11, bounded);
         }
 
         // ---- coverage ----

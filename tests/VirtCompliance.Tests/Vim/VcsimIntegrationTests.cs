@@ -241,6 +241,11 @@ namespace VirtCompliance.Tests.Vim
             }
             foreach (var key in inv.VCenter.SettingKeys)
                 Assert.Equal((string)py["vcenter"][key], inv.VCenter.Settings.TryGetValue(key, out var v) ? v : null);
+            var a = inv.VCenter.Appliance;
+            var pa = py["appliance"];
+            Assert.Equal(((bool?)pa["ssh"], (string)pa["timesync"], (long?)pa["maxDays"]), (a.SshEnabled, a.TimeSync, a.PasswordMaxDays));
+            Assert.Equal(pa["ntp"].Values<string>(), a.NtpServers);
+            Assert.Equal(pa["forwarding"].Values<string>(), a.LogForwarding);
         }
 
         [Fact]
@@ -274,11 +279,18 @@ namespace VirtCompliance.Tests.Vim
                     (vcenter, "vcenter-9.events-remote-logging"), (vcenter, "vcenter-9.logs-level-global"), (vcenter, "vcenter-9.vpxuser-rotation"),
                     (vcenter, "vcenter-9.vpxuser-length"), (vcenter, "vcenter-9.etc-issue"), (vcenter, "vcenter-9.events-database-retention"),
                     (vcenter, "vc.tasks-database-retention"), (vcenter, "vcenter-9.smtp"),
+                    (vcenter, "vcenter-9.ssh"), (vcenter, "vcenter-9.time"), (vcenter, "vc.vcenter-ntp-servers"), (vcenter, "vcenter-9.vami-password-max-age"),
                 };
                 var beforeFails = Fails(before);
                 var afterFails = Fails(after);
-                // A new switch's CDP listen and a new vCenter's empty mail server already fail the guide; every other planted value turns a pass into a fail.
-                var failingByDefault = new[] { (dvs.Id, "vcenter-9.network-restrict-discovery-protocol"), (vcenter, "vcenter-9.smtp") };
+                // A new switch's CDP listen, a new vCenter's empty mail server, no syslog forwarding and 90-day
+                // appliance passwords already fail the guide; every other planted value turns a pass into a fail.
+                var failingByDefault = new[]
+                {
+                    (dvs.Id, "vcenter-9.network-restrict-discovery-protocol"), (vcenter, "vcenter-9.smtp"), (vcenter, "vcenter-9.vami-password-max-age"),
+                    (vcenter, "vcenter-9.log-forwarding"),
+                };
+                Assert.Contains((vcenter, "vcenter-9.log-forwarding"), afterFails);
                 Assert.All(failingByDefault, f => Assert.Contains(f, beforeFails));
                 foreach (var f in planted)
                 {

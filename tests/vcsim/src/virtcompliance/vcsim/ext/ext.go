@@ -12,6 +12,7 @@
 //     DistributedVirtualSwitch.ReconfigureDvs_Task that applies them (dvsconfig.go);
 //   - DistributedVirtualSwitch.ReconfigureDVPort_Task and a FetchDVPorts that returns
 //     per-port settings, configVersion and connectees;
+//   - the CIS REST appliance settings (SSH, time sync, NTP, syslog forwarding, password policy);
 //   - PropertyCollector.RetrievePropertiesEx paging (options.maxObjects, token),
 //     ContinueRetrievePropertiesEx and CancelRetrievePropertiesEx.
 //
@@ -123,6 +124,8 @@ func (e *Extensions) NewServer(listen string, user *url.Userinfo, tlsConfig *tls
 	// handler at its default path, which the front handler now owns.
 	restPath, restHandler := vapi.New(srv.URL, simulator.Map.OptionManager().Setting)
 	mux.Handle(restPath, restHandler) // "/rest/"
+	// The appliance settings vCenter controls read (appliance.go), behind the same CIS sessions.
+	mux.Handle("/rest/appliance/", newAppliance(restHandler))
 
 	srv.URL.Path = "/sdk"
 	// The simulator advertises its own URL as an advanced setting; keep it accurate.
