@@ -210,6 +210,7 @@ def main():
                     "ha": bool(ex.dasConfig.enabled),
                     "rules": sorted(r.name for r in (ex.rule or [])),
                     "groups": sorted(g.name for g in (ex.group or [])),
+                    "evc": obj.summary.currentEVCModeKey or "",
                 }
         view.Destroy()
         for host, fields in newer_fields(url, si, sorted(out["hosts"])).items():

@@ -14,7 +14,7 @@ namespace VirtCompliance.Controls
     internal static class InfrastructureFacts
     {
         public const string Hint = "switch.distributed.(allowPromiscuous|macChanges|forgedTransmits|discoveryOperation|discoveryProtocol|ipfixCollector|mirrorSessions|networkResourceManagement), "
-            + "cluster.(drsEnabled|haEnabled), vcenter.setting:KEY or vcenter.appliance.(sshEnabled|timeSync|ntpServers|logForwarding|passwordMaxDays)";
+            + "cluster.(drsEnabled|haEnabled|evcMode), vcenter.setting:KEY or vcenter.appliance.(sshEnabled|timeSync|ntpServers|logForwarding|passwordMaxDays)";
 
         public static FactReader? Compile(string fact, string? defaultValue)
         {
@@ -39,6 +39,9 @@ namespace VirtCompliance.Controls
                 // Every collection reports these two, so they are never missing.
                 case "cluster.drsEnabled": return (t, _) => FactValue.Of(t.Cluster!.DrsEnabled);
                 case "cluster.haEnabled": return (t, _) => FactValue.Of(t.Cluster!.HaEnabled);
+                case "cluster.evcMode":
+                    return (t, _) => t.Cluster!.EvcMode is string mode ? FactValue.Of(mode)
+                        : FactValue.NotReported($"the EVC mode of cluster {t.Cluster.Name} was not read (the server did not report summary, or a snapshot from before)");
             }
             if (fact.StartsWith("vcenter.appliance.", StringComparison.Ordinal))
             {

@@ -126,6 +126,8 @@ namespace VirtCompliance.Model
         public IReadOnlyList<ClusterGroup> HostGroups { get; init; } = Array.Empty<ClusterGroup>();
         public IReadOnlyList<ClusterRule> Rules { get; init; } = Array.Empty<ClusterRule>();
         public IReadOnlyList<DrsVmOverride> DrsVmOverrides { get; init; } = Array.Empty<DrsVmOverride>();
+        /// <summary>The cluster's EVC mode key ("" when EVC is off); null when it was not read.</summary>
+        public string? EvcMode { get; init; }
     }
 
     public sealed record FirewallRuleset

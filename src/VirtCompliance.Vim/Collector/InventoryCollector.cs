@@ -52,7 +52,7 @@ namespace VirtCompliance.Vim.Collector
         /// objects of an older shape) still gives the object, with those controls not evaluated.
         /// </summary>
         public static IReadOnlyCollection<string> OptionalPaths { get; } =
-            new HashSet<string>(VmMapper.SettingsPaths.Concat(SwitchMapper.SettingsPaths).Concat(new[] { "config.policy" }), StringComparer.Ordinal);
+            new HashSet<string>(VmMapper.SettingsPaths.Concat(SwitchMapper.SettingsPaths).Concat(new[] { "config.policy", "summary" }), StringComparer.Ordinal);
 
         /// <summary>The types the container view holds: everything the property sets above read.</summary>
         public static readonly string[] ViewTypes =

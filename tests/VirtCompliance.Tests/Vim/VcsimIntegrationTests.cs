@@ -116,6 +116,7 @@ namespace VirtCompliance.Tests.Vim
                     Assert.Equal((string)p["name"], cluster.Name);
                     Assert.Equal((bool)p["drs"], cluster.DrsEnabled);
                     Assert.Equal(p["rules"].Values<string>(), cluster.Rules.Select(r => r.Name).OrderBy(n => n, StringComparer.Ordinal));
+                    Assert.Equal((string)p["evc"], cluster.EvcMode);
                 }
                 Assert.NotEmpty(inv.Vms);
                 Assert.NotEmpty(inv.Clusters);

@@ -11,7 +11,7 @@ namespace VirtCompliance.Vim.Collector.Mappers
     /// <summary>ClusterComputeResource to the model's Cluster: DRS and HA settings, groups, rules, per-VM overrides.</summary>
     internal static class ClusterMapper
     {
-        public static readonly PropertySpec[] Specs = { new PropertySpec("ClusterComputeResource", "name", "parent", "configurationEx") };
+        public static readonly PropertySpec[] Specs = { new PropertySpec("ClusterComputeResource", "name", "parent", "configurationEx", "summary") };
 
         public static Cluster Map(ObjectContent o)
         {
@@ -50,6 +50,8 @@ namespace VirtCompliance.Vim.Collector.Mappers
                 DrsEnabled = drs?.Bool("enabled") ?? false,
                 DrsAutomationLevel = Behavior(drs?.Text("defaultVmBehavior")) ?? DrsAutomationLevel.FullyAutomated,
                 HaEnabled = config?.Object("dasConfig")?.Bool("enabled") ?? false,
+                // A cluster's summary always says its EVC mode; unset there means EVC is off.
+                EvcMode = o["summary"] is VimObject summary && !o.Missing.ContainsKey("summary") ? summary.Text("currentEVCModeKey") ?? "" : null,
                 VmGroups = groups.Where(g => g.Type == "ClusterVmGroup")
                     .Select(g => new ClusterGroup { Name = g.Text("name"), Members = g.All("vm").OfType<VimRef>().Select(v => v.Value).ToArray() }).ToArray(),
                 HostGroups = groups.Where(g => g.Type == "ClusterHostGroup")
