@@ -23,13 +23,13 @@ namespace VirtCompliance.Controls
         {
             switch (fact)
             {
-                case "vm.hardwareVersion": return Setting("the virtual hardware version", s => s.HardwareVersion, HardwareNumber);
-                case "vm.firmware": return Setting("the firmware", s => s.Firmware, v => FactValue.Of(v));
-                case "vm.efiSecureBootEnabled": return Setting("the secure boot option", s => s.EfiSecureBootEnabled, v => FactValue.Of(v));
-                case "vm.loggingEnabled": return Setting("the logging flag", s => s.LoggingEnabled, v => FactValue.Of(v));
-                case "vm.migrateEncryption": return Setting("the vMotion encryption mode", s => s.MigrateEncryption, v => FactValue.Of(v));
+                case "vm.hardwareVersion": return Setting("the virtual hardware version", s => s.HardwareVersion == null ? null : HardwareNumber(s.HardwareVersion));
+                case "vm.firmware": return Setting("the firmware", s => Text(s.Firmware));
+                case "vm.efiSecureBootEnabled": return Setting("the secure boot option", s => Bool(s.EfiSecureBootEnabled));
+                case "vm.loggingEnabled": return Setting("the logging flag", s => Bool(s.LoggingEnabled));
+                case "vm.migrateEncryption": return Setting("the vMotion encryption mode", s => Text(s.MigrateEncryption));
                 case "vm.ftEncryptionMode":
-                    return Setting("the Fault Tolerance encryption mode (vSphere 7.0 Update 2 and later report it)", s => s.FtEncryptionMode, v => FactValue.Of(v));
+                    return Setting("the Fault Tolerance encryption mode (vSphere 7.0 Update 2 and later report it)", s => Text(s.FtEncryptionMode));
             }
             var colon = fact.IndexOf(':');
             if (colon < 0 || colon == fact.Length - 1) return null;
@@ -43,7 +43,8 @@ namespace VirtCompliance.Controls
                 case "vm.connectedDevices": return Devices(argument, connectedOnly: true);
                 case "vm.disks":
                     var modes = List(argument);
-                    return Setting("the devices", s => s.Devices, d => FactValue.OfList(d.Where(x => x.Type == "VirtualDisk" && x.DiskMode != null && modes.Contains(x.DiskMode)).Select(Label)));
+                    return Setting("the devices", s => s.Devices == null ? null
+                        : FactValue.OfList(s.Devices.Where(x => x.Type == "VirtualDisk" && x.DiskMode != null && modes.Contains(x.DiskMode)).Select(Label)));
             }
             return null;
         }
@@ -83,7 +84,7 @@ namespace VirtCompliance.Controls
         private static FactReader Devices(string types, bool connectedOnly)
         {
             var wanted = List(types);
-            return Setting("the devices", s => s.Devices, d => FactValue.OfList(d
+            return Setting("the devices", s => s.Devices == null ? null : FactValue.OfList(s.Devices
                 .Where(x => wanted.Contains(x.Type) && (!connectedOnly || x.Connected == true))
                 .Select(Label)));
         }
@@ -97,20 +98,15 @@ namespace VirtCompliance.Controls
             version.StartsWith("vmx-", StringComparison.Ordinal) && long.TryParse(version.Substring(4), NumberStyles.None, CultureInfo.InvariantCulture, out var n)
                 ? FactValue.Of(n) : FactValue.Of(version);
 
-        private static FactReader Setting<T>(string what, Func<VmSettings, T?> pick, Func<T, FactValue> read) where T : class => (t, _) =>
-        {
-            var value = Reported(t.Vm!, what, pick, out var why);
-            return value == null ? FactValue.NotReported(why) : read(value);
-        };
+        private static FactValue? Text(string? value) => value == null ? null : FactValue.Of(value);
+        private static FactValue? Bool(bool? value) => value is bool b ? FactValue.Of(b) : null;
 
-        private static FactReader Setting<T>(string what, Func<VmSettings, T?> pick, Func<T, FactValue> read) where T : struct => (t, _) =>
+        /// <summary>A setting read from the VM's settings; null from <paramref name="read"/> means the server did not report it.</summary>
+        private static FactReader Setting(string what, Func<VmSettings, FactValue?> read) => (t, _) =>
         {
             var vm = t.Vm!;
-            var area = DataArea.Reason(vm.NotReported, DataArea.VmSettings);
-            if (area != null) return FactValue.NotReported(area);
-            if (vm.Settings == null) return FactValue.NotReported(NoSettings(vm));
-            var value = pick(vm.Settings);
-            return value == null ? FactValue.NotReported($"the server did not report {what} of VM {vm.Name}") : read(value.Value);
+            var settings = Reported(vm, what, s => s, out var why);
+            return settings == null ? FactValue.NotReported(why) : read(settings) ?? FactValue.NotReported($"the server did not report {what} of VM {vm.Name}");
         };
 
         private static T? Reported<T>(Vm vm, string what, Func<VmSettings, T?> pick, out string why) where T : class

@@ -226,7 +226,7 @@ namespace VirtCompliance.Evaluation
             if (vmControls.Length > 0 && (options.Vms == null || options.Vms.Count > 0))
             {
                 if (options.VmPeers == VmPeerGroup.Tag && string.IsNullOrEmpty(options.VmPeerTagCategory) && vmControls.Any(c => c.Peer))
-                    throw new ArgumentException("VM peers by tag need the tag category (VmPeerTagCategory) whose tags make VMs peers.");
+                    throw new ArgumentException("VM peers by tag need the tag category whose tags make VMs peers (VmPeerTagCategory; -PeerTagCategory on Get-VmControlDrift).");
                 var vmFilter = NameFilter.Create(options.Vms);
                 bool Selected(Vm vm) => vmFilter == null || vmFilter(vm.Name) || vmFilter(vm.Id);
                 // In peer mode the VMs that were not asked about still vote: -Vm narrows what is reported, not who the peers are.

@@ -40,20 +40,14 @@ namespace VirtCompliance.Model
         /// null when it read none. A key outside this list was not read, so a VM's lack of it says
         /// nothing: controls that read it are not evaluated.
         /// </summary>
-        public IReadOnlyList<string>? VmExtraConfigKeys { get; }
+        public IReadOnlyList<string>? VmExtraConfigKeys => _vmExtraConfig?.Items;
+        private readonly Common.KeyPatterns? _vmExtraConfig;
 
         /// <summary>The vCenter Server the inventory was read from; null for a snapshot from before vCenter controls or a source without one.</summary>
         public VCenterServer? VCenter { get; }
 
         /// <summary>True when the collection read this advanced setting key of every VM (case-insensitive, as VMX keys are).</summary>
-        public bool ReadVmExtraConfig(string key)
-        {
-            if (VmExtraConfigKeys == null) return false;
-            foreach (var pattern in VmExtraConfigKeys)
-                if (string.Equals(pattern, key, StringComparison.OrdinalIgnoreCase) || (Common.NameFilter.HasWildcards(pattern) && Common.NameFilter.Create(new[] { pattern })!(key)))
-                    return true;
-            return false;
-        }
+        public bool ReadVmExtraConfig(string key) => _vmExtraConfig != null && _vmExtraConfig.Covers(key);
 
         /// <summary>SHA-256 (hex) of the canonical snapshot file of this inventory: its evidence id.</summary>
         public string Sha256 => _sha256 ??= InventorySnapshot.ComputeSha256(this);
@@ -92,7 +86,7 @@ namespace VirtCompliance.Model
                 SettingKeys = vcenter.SettingKeys?.Distinct(StringComparer.Ordinal).OrderBy(k => k, StringComparer.Ordinal).ToArray(),
                 NotReported = vcenter.NotReported == null || vcenter.NotReported.Count == 0 ? null : SortedMap(vcenter.NotReported),
             };
-            VmExtraConfigKeys = vmExtraConfigKeys?.Distinct(StringComparer.OrdinalIgnoreCase).OrderBy(k => k, StringComparer.Ordinal).ToArray();
+            _vmExtraConfig = vmExtraConfigKeys == null ? null : new Common.KeyPatterns(vmExtraConfigKeys);
             Source = source ?? "";
             CollectedAt = collectedAt;
             Collector = collector ?? "";

@@ -174,6 +174,15 @@ namespace VirtCompliance.PowerShell.Cmdlets
 
         private readonly PipedInput _piped = new PipedInput();
 
+        protected override void BeginProcessing()
+        {
+            if (PeerBy == Evaluation.VmPeerGroup.Tag && PeerTagCategory == null)
+                ThrowTerminatingError(new ErrorRecord(new PSArgumentException(
+                    "-PeerBy Tag compares the VMs that carry the same tag of one category: name the category with -PeerTagCategory (for example -PeerTagCategory Application)."),
+                    "PeerTagCategoryMissing", ErrorCategory.InvalidArgument, null));
+            base.BeginProcessing();
+        }
+
         protected override void ProcessInventory() => _piped.Add(VmFilter(Vm), Inventory);
 
         protected override void EndInventory()

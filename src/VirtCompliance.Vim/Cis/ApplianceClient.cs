@@ -54,16 +54,6 @@ namespace VirtCompliance.Vim.Cis
         }
 
         // A setting the server refuses or does not know (HTTP 403, 404) is not reported; anything else is an error.
-        private async Task<JToken?> Read(string path, CancellationToken cancel)
-        {
-            try
-            {
-                return await _cis.GetAsync(path, cancel).ConfigureAwait(false);
-            }
-            catch (VimConnectionException ex) when (ex.Message.Contains(" answered HTTP 404 ") || ex.Message.Contains(" answered HTTP 403 "))
-            {
-                return null;
-            }
-        }
+        private Task<JToken?> Read(string path, CancellationToken cancel) => _cis.GetIfAllowedAsync(path, cancel);
     }
 }

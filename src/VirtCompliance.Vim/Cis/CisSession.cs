@@ -61,6 +61,14 @@ namespace VirtCompliance.Vim.Cis
         /// <summary>The answer's value; null when it has none.</summary>
         public Task<JToken?> GetAsync(string path, CancellationToken cancel) => SendAsync(HttpMethod.Get, path, null, cancel);
 
+        /// <summary>The answer's value, or null when the server does not have the path or refuses it to this user (HTTP 404, 403).</summary>
+        public async Task<JToken?> GetIfAllowedAsync(string path, CancellationToken cancel)
+        {
+            using (var response = await Send(Request(HttpMethod.Get, path, null), path, cancel).ConfigureAwait(false))
+                return response.StatusCode == HttpStatusCode.NotFound || response.StatusCode == HttpStatusCode.Forbidden ? null
+                    : await Json(response, path).ConfigureAwait(false);
+        }
+
         /// <summary>The value of an answer that must have one; an answer without is a typed error naming the server and request.</summary>
         public async Task<JToken> GetValueAsync(string path, CancellationToken cancel) =>
             await GetAsync(path, cancel).ConfigureAwait(false)
@@ -69,11 +77,16 @@ namespace VirtCompliance.Vim.Cis
         /// <summary>The answer's value (null when it has none, and for DELETE, whose answer is not read).</summary>
         public async Task<JToken?> SendAsync(HttpMethod method, string path, JObject? body, CancellationToken cancel)
         {
+            using (var response = await Send(Request(method, path, body), path, cancel).ConfigureAwait(false))
+                return method == HttpMethod.Delete ? null : await Json(response, path).ConfigureAwait(false);
+        }
+
+        private HttpRequestMessage Request(HttpMethod method, string path, JObject? body)
+        {
             var request = new HttpRequestMessage(method, new Uri(Base, path));
             request.Headers.Add(SessionHeader, _session ?? "");
             if (body != null) request.Content = new StringContent(body.ToString(Newtonsoft.Json.Formatting.None), Encoding.UTF8, "application/json");
-            using (var response = await Send(request, path, cancel).ConfigureAwait(false))
-                return method == HttpMethod.Delete ? null : await Json(response, path).ConfigureAwait(false);
+            return request;
         }
 
         private async Task<HttpResponseMessage> Send(HttpRequestMessage request, string what, CancellationToken cancel)

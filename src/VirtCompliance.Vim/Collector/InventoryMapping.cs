@@ -56,27 +56,7 @@ namespace VirtCompliance.Vim.Collector
         public bool ReadVmSettings { get; set; } = true;
 
         /// <summary>The VM advanced settings kept (keys and wildcard patterns): by default every one the built-in catalog reads.</summary>
-        public IReadOnlyList<string> VmExtraConfigKeys
-        {
-            get => _extraConfigKeys;
-            set
-            {
-                _extraConfigKeys = value;
-                _exactKeys = new HashSet<string>(value.Where(k => !NameFilter.HasWildcards(k)), StringComparer.OrdinalIgnoreCase);
-                _keyPatterns = NameFilter.Create(value.Where(NameFilter.HasWildcards).ToArray());
-            }
-        }
-        private IReadOnlyList<string> _extraConfigKeys = Array.Empty<string>();
-        private HashSet<string> _exactKeys = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        private Func<string?, bool>? _keyPatterns;
-
-        public InventoryMapping()
-        {
-            VmExtraConfigKeys = Facts.VmExtraConfigKeys(ControlCatalog.BuiltIn.Controls);
-        }
-
-        /// <summary>True for an advanced setting key the collection keeps.</summary>
-        public bool WantsExtraConfig(string key) => _exactKeys.Contains(key) || (_keyPatterns != null && _keyPatterns(key));
+        public KeyPatterns VmExtraConfigKeys { get; set; } = new KeyPatterns(Facts.VmExtraConfigKeys(ControlCatalog.BuiltIn.Controls));
 
         public IEnumerable<ObjectContent> OfType(params string[] types) => Objects.Values.Where(o => types.Contains(o.Obj.RefType));
 
@@ -137,7 +117,7 @@ namespace VirtCompliance.Vim.Collector
 
             var source = url.Host + (url.IsDefaultPort ? "" : ":" + url.Port.ToString(CultureInfo.InvariantCulture));
             return new Inv(source, DateTimeOffset.UtcNow, $"VirtCompliance {typeof(InventoryCollector).Assembly.GetName().Version} ({serverDescription})",
-                datacenters, clusters, hosts, networks, switches, datastores, vms, ReadVmSettings ? VmExtraConfigKeys : null, VCenter);
+                datacenters, clusters, hosts, networks, switches, datastores, vms, ReadVmSettings ? VmExtraConfigKeys.Items : null, VCenter);
         }
 
         /// <summary>The datacenter an object sits in, by walking up its parents.</summary>

@@ -150,7 +150,7 @@ namespace VirtCompliance.Tests.Vim
             var s = vm.Settings;
             Assert.NotNull(s);
             var wanted = new InventoryMapping();
-            var pyExtra = ((JObject)p["extraConfig"]).Properties().Where(o => wanted.WantsExtraConfig(o.Name)).ToDictionary(o => o.Name, o => (string)o.Value);
+            var pyExtra = ((JObject)p["extraConfig"]).Properties().Where(o => wanted.VmExtraConfigKeys.Covers(o.Name)).ToDictionary(o => o.Name, o => (string)o.Value);
             Assert.Equal(pyExtra.OrderBy(kv => kv.Key, StringComparer.OrdinalIgnoreCase), s.ExtraConfig.OrderBy(kv => kv.Key, StringComparer.OrdinalIgnoreCase));
             Assert.Equal((string)p["version"], s.HardwareVersion);
             Assert.Equal((string)p["firmware"], s.Firmware);

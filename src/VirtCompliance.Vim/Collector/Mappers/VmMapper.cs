@@ -128,7 +128,7 @@ namespace VirtCompliance.Vim.Collector.Mappers
             foreach (var option in Items(o["config.extraConfig"]).OfType<VimObject>())
             {
                 var key = option.Text("key");
-                if (key != null && m.WantsExtraConfig(key)) extra[key] = option.Text("value") ?? "";
+                if (key != null && m.VmExtraConfigKeys.Covers(key)) extra[key] = option.Text("value") ?? "";
             }
             var firmware = Text(o["config.firmware"]);
             var devices = new List<VmDevice>();
