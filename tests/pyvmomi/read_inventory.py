@@ -2,7 +2,9 @@
 """Reads hosts, VMs and clusters from a vSphere endpoint with pyVmomi and prints them as JSON.
 
 The integration tests compare this independent client's view of the simulator with what
-Get-VirtInventory collected. Usage: read_inventory.py URL USER (password on stdin).
+Get-VirtInventory collected. Usage: read_inventory.py URL USER (password on stdin). Each host also
+has "esxcli": the answers of the esxcli get and list commands the hardening guides need
+(ESXCLI_READS), read over vim25 by esxcli.py.
 """
 import base64
 import http.client
@@ -16,6 +18,7 @@ from urllib.parse import urlparse
 from pyVim.connect import Disconnect
 from pyVmomi import vim, vmodl
 
+import esxcli
 from vsphere import connect
 
 def text(value):
@@ -56,6 +59,31 @@ def newer_fields(url, si, host_ids):
                 fields["uefiSecureBoot"] = val.text == "true"
         out[host] = fields
     return out
+
+
+# The esxcli get and list commands whose answers are reported per host, each as (key, command, arguments).
+ESXCLI_READS = [
+    ("system.ssh.server.config.list", "system.ssh.server.config.list", {}),
+    ("system.security.fips140.ssh.get", "system.security.fips140.ssh.get", {}),
+    ("system.settings.kernel.list", "system.settings.kernel.list", {}),
+    ("system.settings.encryption.get", "system.settings.encryption.get", {}),
+    ("system.security.keypersistence.get", "system.security.keypersistence.get", {}),
+    ("system.tls.server.get", "system.tls.server.get", {}),
+    ("system.tls.server.get(showcurrentbootprofile=true)", "system.tls.server.get", {"showcurrentbootprofile": True}),
+    ("system.syslog.config.get", "system.syslog.config.get", {}),
+    ("system.syslog.config.logfilter.get", "system.syslog.config.logfilter.get", {}),
+    ("system.account.list", "system.account.list", {}),
+]
+
+
+def esxcli_answers(si, host):
+    """What esxcli over vim25 (esxcli.py, posted over pyVmomi's session) answers on the host:
+    {command: [{field: value}, ...]}; None when the endpoint has no executer for the host."""
+    try:
+        esxcli.executer(si, host)
+    except esxcli.SoapFault:
+        return None
+    return {key: esxcli.run(si, host, command, **args) for key, command, args in ESXCLI_READS}
 
 
 def vmknics(config):
@@ -137,6 +165,7 @@ def main():
                     "vmknics": vmknics(config),
                     "iscsi": sorted(a.device for a in (config.storageDevice.hostBusAdapter or [])
                                     if isinstance(a, vim.host.InternetScsiHba)),
+                    "esxcli": esxcli_answers(si, obj),
                 }
             elif isinstance(obj, vim.VirtualMachine):
                 nics = []

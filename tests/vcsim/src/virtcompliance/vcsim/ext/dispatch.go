@@ -67,6 +67,13 @@ var routedMethods = map[string]struct {
 			return &methods.FetchDVPortsBody{Req: req.(*types.FetchDVPorts)}
 		},
 	},
+	// Not in the public WSDL: the request type is declared in esxcli.go.
+	"RetrieveManagedMethodExecuter": {
+		accepts: func(kind string) bool { return kind == "HostSystem" },
+		body: func(req interface{}) interface{} {
+			return &retrieveManagedMethodExecuterBody{Req: req.(*retrieveManagedMethodExecuterRequest)}
+		},
+	},
 }
 
 // frontHandler receives every /sdk request and passes it to the simulator's SOAP
@@ -179,6 +186,8 @@ func (h *frontHandler) route(body []byte) []byte {
 		proxy = h.ext.vmProxy(method.This).Self
 	case method.This.Type == "CustomFieldsManager":
 		proxy = h.ext.fieldsProxy(method.This).Self
+	case method.This.Type == "HostSystem":
+		proxy = h.ext.hostProxy(method.This).Self
 	default:
 		proxy = h.ext.dvsProxy(method.This).Self
 	}

@@ -13,6 +13,8 @@
 //   - DistributedVirtualSwitch.ReconfigureDVPort_Task and a FetchDVPorts that returns
 //     per-port settings, configVersion and connectees;
 //   - the CIS REST appliance settings (SSH, time sync, NTP, syslog forwarding, password policy);
+//   - ESXCLI through vim25 (HostSystem.RetrieveManagedMethodExecuter and
+//     ReflectManagedMethodExecuter.ExecuteSoap), with per-host esxcli settings (esxcli.go);
 //   - PropertyCollector.RetrievePropertiesEx paging (options.maxObjects, token),
 //     ContinueRetrievePropertiesEx and CancelRetrievePropertiesEx.
 //
@@ -26,7 +28,7 @@
 // Go type the simulator never asserts (host firewall/service/option/access/image/patch
 // managers, the PropertyCollector) are simply replaced in or added to simulator.Map as
 // extension types.
-// VirtualMachine and DistributedVirtualSwitch objects cannot be replaced, because the
+// VirtualMachine, DistributedVirtualSwitch and HostSystem objects cannot be replaced, because the
 // simulator type-asserts them in many places; calls of the few added methods on them are
 // routed by the HTTP front handler to a per-object extension object (see dispatch.go).
 // The front handler also gives the responses of vim25 methods with lowercase names
@@ -71,6 +73,7 @@ func Install(model *simulator.Model) (*Extensions, error) {
 	}
 	e := &Extensions{model: model}
 
+	registerEsxcliTypes()
 	installPropertyCollector()
 	advertiseVersion()
 	if model.ServiceContent.About.ApiType == "VirtualCenter" {

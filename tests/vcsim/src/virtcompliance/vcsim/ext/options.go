@@ -104,6 +104,21 @@ func (o *optionManager) UpdateOptions(ctx *simulator.Context, req *types.UpdateO
 	return body
 }
 
+// store sets options to the given values (adding those that do not exist) and publishes the
+// change like UpdateOptions; for settings written by other host interfaces (esxcli). The
+// caller holds the manager's lock.
+func (o *optionManager) store(ctx *simulator.Context, values ...types.OptionValue) {
+	for _, v := range values {
+		if existing := o.find(v.Key); existing != nil {
+			existing.Value = v.Value
+			continue
+		}
+		o.Setting = append(o.Setting, &types.OptionValue{Key: v.Key, Value: v.Value})
+	}
+	simulator.Map.Update(o, []types.PropertyChange{{Name: "setting", Val: o.Setting}})
+	publishHost(ctx, o.host, types.PropertyChange{Name: "config.option", Val: cloneOptions(o.Setting)})
+}
+
 // convertOptionValue returns value as the type of current when both are integers, value
 // itself when both have the same kind, and false otherwise.
 func convertOptionValue(current, value interface{}) (interface{}, bool) {
