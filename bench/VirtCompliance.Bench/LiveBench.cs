@@ -97,7 +97,8 @@ namespace VirtCompliance.Bench
         /// <summary>
         /// Child process: connect, collect once to warm up, then <see cref="Runs"/> measured collections.
         /// "properties" reads what pyVmomi and curl read (the property pass); "full" is Get-VirtInventory
-        /// as users run it, with each host's software (two calls per host), each switch's ports and the tags (REST).
+        /// as users run it, with each host's software (two calls per host), lockdown exception users (one call) and ESXCLI
+        /// settings (one call per command), each switch's ports and the tags (REST).
         /// </summary>
         public static int Child(string url, string user, int pageSize, string what)
         {
@@ -115,7 +116,9 @@ namespace VirtCompliance.Bench
                 {
                     var before = client.RequestCount;
                     var clock = Stopwatch.StartNew();
-                    var collector = new InventoryCollector(client) { ReadSoftware = what == "full", ReadTags = what == "full", ReadPorts = what == "full" };
+                    // The property pass makes no per-host method calls (software, lockdown exceptions, ESXCLI): pyVmomi and curl make none.
+                    var full = what == "full";
+                    var collector = new InventoryCollector(client) { ReadSoftware = full, ReadTags = full, ReadPorts = full, ReadLockdownExceptions = full, ReadEsxCli = full };
                     var inv = collector.CollectAsync(null, CancellationToken.None).GetAwaiter().GetResult();
                     var ms = clock.Elapsed.TotalMilliseconds;
                     if (i == 0) result.FirstMs = ms;

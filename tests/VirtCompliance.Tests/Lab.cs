@@ -134,6 +134,7 @@ namespace VirtCompliance.Tests
             VmkernelNics = new[] { new VmkernelNic { Device = "vmk0", Portgroup = "Management Network", Services = new[] { "management" } },
                 new VmkernelNic { Device = "vmk1", Portgroup = "vMotion", Services = new[] { "vmotion" } } },
             IscsiAdapters = Array.Empty<IscsiAdapter>(),
+            EsxCli = HardenedEsxCli(),
             NtpServers = new[] { "ntp1.test", "ntp2.test" },
             Packages = new[] { new HostPackage { Name = "esx-base", Version = "8.0.3" }, new HostPackage { Name = "ids-agent", Version = "4.2" } },
             AdvancedOptions = new Dictionary<string, string>
@@ -165,6 +166,7 @@ namespace VirtCompliance.Tests
                 ["Config.HostAgent.log.level"] = "info",
                 ["Syslog.global.logLevel"] = "error",
                 ["Syslog.global.auditRecord.storageCapacity"] = "100",
+                ["Syslog.global.auditRecord.storageDirectory"] = "/scratch/auditLog",
                 ["Mem.MemEagerZero"] = "1",
                 ["Mem.EncryptTierNvme"] = "1",
                 ["Net.BMCNetworkEnable"] = "0",
@@ -179,6 +181,44 @@ namespace VirtCompliance.Tests
             DatastoreIds = new[] { "datastore-1" },
             NetworkIds = new[] { "network-1" },
         };
+
+        /// <summary>The ESXCLI answers of a host set as the SCG and the STIG want, in the fields and spelling ESXCLI prints.</summary>
+        public static Dictionary<string, IReadOnlyList<IReadOnlyDictionary<string, string>>> HardenedEsxCli()
+        {
+            IReadOnlyList<IReadOnlyDictionary<string, string>> One(params (string field, string value)[] fields) =>
+                new[] { (IReadOnlyDictionary<string, string>)fields.ToDictionary(f => f.field, f => f.value) };
+            IReadOnlyList<IReadOnlyDictionary<string, string>> Rows(params (string, string)[][] rows) =>
+                rows.Select(r => (IReadOnlyDictionary<string, string>)r.ToDictionary(f => f.Item1, f => f.Item2)).ToArray();
+            var ssh = new[]
+            {
+                ("ciphers", "aes256-gcm@openssh.com,aes128-gcm@openssh.com,aes256-ctr,aes192-ctr,aes128-ctr"), ("gatewayports", "no"),
+                ("hostbasedauthentication", "no"), ("clientalivecountmax", "3"), ("clientaliveinterval", "200"), ("banner", "/etc/issue"),
+                ("ignorerhosts", "yes"), ("allowstreamlocalforwarding", "no"), ("allowtcpforwarding", "no"), ("permittunnel", "no"), ("permituserenvironment", "no"),
+            };
+            return new Dictionary<string, IReadOnlyList<IReadOnlyDictionary<string, string>>>(StringComparer.Ordinal)
+            {
+                ["system.account.list"] = Rows(new[] { ("UserID", "root"), ("Shellaccess", "true") }, new[] { ("UserID", "dcui"), ("Shellaccess", "false") }),
+                ["system.security.fips140.ssh.get"] = One(("Enabled", "true")),
+                ["system.snmp.get"] = One(("enable", "false")),
+                ["system.security.keypersistence.get"] = One(("Enabled", "false")),
+                ["system.settings.encryption.get"] = One(("Mode", "TPM"), ("RequireExecutablesOnlyFromInstalledVIBs", "true"), ("RequireSecureBoot", "true")),
+                ["system.settings.kernel.list"] = Rows(new[] { ("Name", "disableHwrng"), ("Configured", "FALSE") }, new[] { ("Name", "entropySources"), ("Configured", "0") }),
+                ["system.ssh.server.config.list"] = Rows(ssh.Select(kv => new[] { ("Key", kv.Item1), ("Value", kv.Item2) }).ToArray()),
+                ["system.syslog.config.get"] = One(("LocalLogOutput", "/scratch/log"), ("LocalLogOutputIsPersistent", "true")),
+                ["system.syslog.config.logfilter.get"] = One(("LogFilteringEnabled", "false")),
+                ["system.tls.server.get"] = One(("Profile", "NIST_2024")),
+                ["system.tls.server.get(showcurrentbootprofile=true)"] = One(("Profile", "NIST_2024")),
+            };
+        }
+
+        /// <summary>The host with one field of one ESXCLI answer changed (the row whose field <paramref name="rowField"/> is <paramref name="rowValue"/>, or the only row).</summary>
+        public static Host WithEsxCli(Host h, string command, string field, string value, string? rowField = null, string? rowValue = null)
+        {
+            var answers = h.EsxCli!.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+            answers[command] = answers[command].Select(r => rowField == null || r[rowField] == rowValue
+                ? (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(r.ToDictionary(kv => kv.Key, kv => kv.Value)) { [field] = value } : r).ToArray();
+            return h with { EsxCli = answers };
+        }
 
         public static Host WithOption(Host h, string key, string value)
         {

@@ -8,7 +8,7 @@ the first set again, and so on):
 - 1st: weak SSH ciphers, SSH TCP forwarding allowed;
 - 2nd: shell access for dcui, log filtering on, TLS profile COMPATIBLE;
 - 3rd: key persistence on, configuration encryption mode NONE without required secure boot,
-  entropySources 1, syslog directory /tmp (a ramdisk).
+  entropySources 1, syslog directory /tmp (a ramdisk), the SNMP agent on.
 harden sets every value the hardening guides want, on every given host.
 Prints each change, one a line: HOST KEY VALUE.
 """
@@ -52,6 +52,7 @@ DRIFT = [
         ("encryption.requiresecureboot", "false", "system.settings.encryption.set", {"requiresecureboot": False}),
         ("kernel.entropySources", "1", "system.settings.kernel.set", {"setting": "entropySources", "value": "1"}),
         ("syslog.logdir", "/tmp", "system.syslog.config.set", {"logdir": "/tmp"}),
+        ("snmp.enable", "true", "system.snmp.set", {"enable": True}),
     ],
 ]
 
@@ -61,13 +62,14 @@ HARDEN = [(f"ssh.{k}", v, "system.ssh.server.config.set", {"keyword": k, "value"
     ("kernel.entropySources", "0", "system.settings.kernel.set", {"setting": "entropySources", "value": "0"}),
     ("encryption.mode", "TPM", "system.settings.encryption.set", {"mode": "TPM"}),
     ("encryption.requiresecureboot", "true", "system.settings.encryption.set", {"requiresecureboot": True}),
-    ("encryption.requireexecutablesonlyfrominstalledvibs", "true", "system.settings.encryption.set",
-     {"requireexecutablesonlyfrominstalledvibs": True}),
+    ("encryption.requireexecinstalledonly", "true", "system.settings.encryption.set",
+     {"requireexecinstalledonly": True}),
     ("keypersistence", "false", "system.security.keypersistence.disable", {}),
     ("tls.profile", "NIST_2024", "system.tls.server.set", {"profile": "NIST_2024"}),
     ("syslog.logdir", "/scratch/log", "system.syslog.config.set", {"logdir": "/scratch/log"}),
     ("syslog.logfilter", "false", "system.syslog.config.logfilter.set", {"logfilteringenabled": False}),
     ("account.dcui.shellaccess", "false", "system.account.set", {"id": "dcui", "shellaccess": False}),
+    ("snmp.enable", "false", "system.snmp.set", {"enable": False}),
 ]
 
 

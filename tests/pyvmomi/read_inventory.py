@@ -73,6 +73,7 @@ ESXCLI_READS = [
     ("system.syslog.config.get", "system.syslog.config.get", {}),
     ("system.syslog.config.logfilter.get", "system.syslog.config.logfilter.get", {}),
     ("system.account.list", "system.account.list", {}),
+    ("system.snmp.get", "system.snmp.get", {}),
 ]
 
 

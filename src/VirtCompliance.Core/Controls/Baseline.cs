@@ -116,8 +116,7 @@ namespace VirtCompliance.Controls
         /// <summary>A baseline of every built-in control, each judged against its cluster's majority.</summary>
         public static Baseline PeerOfAll()
         {
-            // A control no collector can read (ESXCLI only) has no values to compare: peers would only say so, once per host.
-            var controls = ControlCatalog.BuiltIn.Controls.Where(d => !Facts.NeverReported(d.Fact))
+            var controls = ControlCatalog.BuiltIn.Controls
                 .Select(d => new EffectiveControl(d, null, null, d.Severity, peer: true)).ToArray();
             return new Baseline("peer", "Every built-in control; each cluster's majority value is the expectation.", "1", "built-in",
                 controls, Array.Empty<ControlDefinition>());

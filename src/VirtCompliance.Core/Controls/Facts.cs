@@ -21,7 +21,8 @@ namespace VirtCompliance.Controls
     ///   host.lockdownExceptionUsers, host.uefiSecureBoot</item>
     /// <item>iscsi.withoutMutualChap: the iSCSI adapters that do not require bidirectional CHAP</item>
     /// <item>vmknics.shared:SERVICE (management, vmotion, vsan): the VMkernel adapters that carry SERVICE and another service</item>
-    /// <item>esxcli:NAMESPACE: a setting only ESXCLI can read; always not evaluated, naming why</item>
+    /// <item>esxcli:COMMAND[(ARG=VALUE,...)][[FIELD=VALUE]].FIELD: a setting only ESXCLI reports, read as Get-EsxCli -V2
+    ///   reads it (see <see cref="EsxCliQuery"/>)</item>
     /// <item>firewall.incomingBlocked, firewall.outgoingBlocked, firewall.openRulesets (enabled, user-configurable rulesets open to all),
     ///   firewall.ruleset:KEY.enabled, firewall.ruleset:KEY.allowedAllIp</item>
     /// <item>service:KEY ("running, policy on" / "stopped, policy off" / "not installed"),
@@ -57,8 +58,8 @@ namespace VirtCompliance.Controls
             return ControlScope.Host;
         }
 
-        /// <summary>True for a fact no collector can report (esxcli:...): its control is always NotEvaluated.</summary>
-        public static bool NeverReported(string? fact) => fact != null && fact.StartsWith("esxcli:", StringComparison.Ordinal);
+        /// <summary>The prefix of a setting read through ESXCLI (see <see cref="EsxCliQuery"/>).</summary>
+        public const string EsxCliPrefix = "esxcli:";
 
         /// <summary>Compiles a fact name, or throws <see cref="ArgumentException"/> naming what is wrong.</summary>
         public static FactReader Compile(string fact, string? defaultValue = null)
@@ -90,14 +91,11 @@ namespace VirtCompliance.Controls
                         : FactValue.NotReported($"the server did not report capability.uefiSecureBoot for host {h.Name}"));
             }
 
-            if (fact.StartsWith("esxcli:", StringComparison.Ordinal))
+            if (fact.StartsWith(EsxCliPrefix, StringComparison.Ordinal))
             {
-                var ns = fact.Substring("esxcli:".Length);
-                if (ns.Length == 0) throw Unknown(fact, "esxcli: needs the ESXCLI namespace that reads the setting");
-                // Reading it needs ESXCLI on the host (or its internal managed objects); the public vSphere
-                // API has no property for it, so no collector can report it and no result may pass or fail.
-                var reason = $"only ESXCLI can read this (esxcli {ns.Replace('.', ' ')}); the vSphere API does not report it";
-                return (t, _) => FactValue.NotReported(reason);
+                // Read through the host's ReflectManagedMethodExecuter, as Get-EsxCli -V2 (the guides' own scripts) reads it.
+                var query = EsxCliQuery.Parse(fact.Substring(EsxCliPrefix.Length));
+                return OnHost(DataArea.EsxCli, query.Read);
             }
             if (fact.StartsWith("vmknics.shared:", StringComparison.Ordinal))
             {

@@ -255,6 +255,10 @@ namespace VirtCompliance.Model
             VmkernelNics = h.VmkernelNics == null ? null : SortedBy(h.VmkernelNics, n => n.Device)
                 .Select(n => n with { Services = Sorted(n.Services) }).ToArray(),
             IscsiAdapters = h.IscsiAdapters == null ? null : SortedBy(h.IscsiAdapters, a => a.Device),
+            // Commands in ordinal order; a list's rows in the order the host printed them, each row's fields sorted.
+            EsxCli = h.EsxCli == null ? null : new SortedDictionary<string, IReadOnlyList<IReadOnlyDictionary<string, string>>>(
+                h.EsxCli.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<IReadOnlyDictionary<string, string>>)(kv.Value ?? Array.Empty<IReadOnlyDictionary<string, string>>())
+                    .Where(r => r != null).Select(r => SortedMap(r)).ToArray(), StringComparer.Ordinal), StringComparer.Ordinal),
             Packages = SortedBy(h.Packages, p => p.Name),
             StandardSwitches = SortedBy(h.StandardSwitches, s => s.Name)
                 .Select(s => s with { Security = s.Security ?? new SecurityPolicy() }).ToArray(),

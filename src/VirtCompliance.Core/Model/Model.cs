@@ -244,6 +244,11 @@ namespace VirtCompliance.Model
         public const string StorageAdapters = "storageAdapters";
         /// <summary>UEFI Secure Boot state (capability.uefiSecureBoot).</summary>
         public const string SecureBoot = "secureBoot";
+        /// <summary>The answers of the ESXCLI commands controls read (through the host's ReflectManagedMethodExecuter).</summary>
+        public const string EsxCli = "esxcli";
+
+        /// <summary>The area of one ESXCLI command's answer (with its arguments), when that command alone was not answered.</summary>
+        public static string EsxCliCommand(string commandKey) => EsxCli + ":" + commandKey;
 
         /// <summary>The reason an area was not reported, or null when it was.</summary>
         public static string? Reason(IReadOnlyDictionary<string, string>? notReported, string area) =>
@@ -276,6 +281,12 @@ namespace VirtCompliance.Model
         public IReadOnlyList<VmkernelNic>? VmkernelNics { get; init; }
         /// <summary>The iSCSI adapters with their CHAP settings (empty: none); null when the storage adapters were not read.</summary>
         public IReadOnlyList<IscsiAdapter>? IscsiAdapters { get; init; }
+        /// <summary>
+        /// The answers of the ESXCLI commands controls read, by command with its arguments
+        /// (system.ssh.server.config.list, system.tls.server.get(showcurrentbootprofile=true)): each a list of rows of
+        /// field and value, as ESXCLI prints them. Null when ESXCLI was not read from this host.
+        /// </summary>
+        public IReadOnlyDictionary<string, IReadOnlyList<IReadOnlyDictionary<string, string>>>? EsxCli { get; init; }
         public IReadOnlyList<HostPackage> Packages { get; init; } = Array.Empty<HostPackage>();
         public IReadOnlyList<StandardSwitch> StandardSwitches { get; init; } = Array.Empty<StandardSwitch>();
         public IReadOnlyList<HostPortgroup> Portgroups { get; init; } = Array.Empty<HostPortgroup>();

@@ -120,9 +120,9 @@ namespace VirtCompliance.PowerShell.Cmdlets
 
         /// <summary>Collects the inventory of a connection, with progress and cancellation.</summary>
         public static Inv Collect(PSCmdlet cmdlet, VirtServerConnection server, IReadOnlyCollection<string>? clusters, CancellationTokenSource cancel,
-            bool readSoftware = true)
+            bool readSoftware = true, bool readEsxCli = true)
         {
-            IInventorySource collector = new InventoryCollector(server.Client) { ReadSoftware = readSoftware };
+            IInventorySource collector = new InventoryCollector(server.Client) { ReadSoftware = readSoftware, ReadEsxCli = readEsxCli };
             var progress = new ProgressRecord(7, "Collecting the inventory of " + server.Name, "Connecting");
             // No clusters named is the whole inventory, as an empty list is.
             var inventory = Run(cmdlet, c => collector.CollectAsync(clusters, c), cancel, () =>
@@ -360,6 +360,10 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [Parameter]
         public SwitchParameter SkipSoftware { get; set; }
 
+        /// <summary><para type="description">Do not run the ESXCLI commands host controls read (SSH daemon settings, TLS profile, entropy, key persistence, configuration encryption, log persistence and filtering, the dcui account): one request per host and command, through the host's method executer as Get-EsxCli -V2 runs them. Those controls are then NotEvaluated.</para></summary>
+        [Parameter]
+        public SwitchParameter SkipEsxCli { get; set; }
+
         protected override void ProcessRecord()
         {
             var server = Server ?? ServerWork.Default(this);
@@ -369,7 +373,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
                     "NotConnected", ErrorCategory.ConnectionError, null));
                 return;
             }
-            WriteObject(ServerWork.Collect(this, server, Cluster, _cancel, readSoftware: !SkipSoftware));
+            WriteObject(ServerWork.Collect(this, server, Cluster, _cancel, readSoftware: !SkipSoftware, readEsxCli: !SkipEsxCli));
         }
 
         protected override void StopProcessing() => _cancel.Cancel();

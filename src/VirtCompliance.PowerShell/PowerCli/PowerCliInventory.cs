@@ -25,6 +25,8 @@ namespace VirtCompliance.PowerShell.PowerCli
     {
         /// <summary>Why hosts read from PowerCLI objects have no lockdown exception users: only a method call returns them.</summary>
         public const string LockdownExceptionsReason = "PowerCLI objects carry no lockdown exception users (HostAccessManager.QueryLockdownExceptions)";
+        /// <summary>Why hosts read from PowerCLI objects have no ESXCLI answers: Get-EsxCli runs commands, its answers are not part of a view.</summary>
+        public const string EsxCliReason = "PowerCLI objects carry no ESXCLI answers (Get-EsxCli -V2 runs each command on the host)";
 
 
         // One property set per type. A switch view reads the base switch's properties and the VMware switch's
@@ -166,7 +168,7 @@ namespace VirtCompliance.PowerShell.PowerCli
                               "For those, collect with Get-VirtInventory over PowerCLI's session (Connect-VirtServer -ViServer $global:DefaultVIServer).");
             var url = new Uri("https://" + (_server ?? "powercli") + "/sdk");
             return InventoryCollector.BuildFrom(_objects.Values, _fieldNames, url, "PowerCLI objects", softwareNotReadReason: "PowerCLI objects carry no VIBs or image acceptance level",
-                lockdownExceptionsNotReadReason: LockdownExceptionsReason);
+                lockdownExceptionsNotReadReason: LockdownExceptionsReason, esxCliNotReadReason: EsxCliReason);
         }
 
         /// <summary>Hosts to report on: those piped in and those of the clusters piped in; empty when neither was.</summary>

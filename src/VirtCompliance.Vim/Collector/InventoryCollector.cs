@@ -75,6 +75,15 @@ namespace VirtCompliance.Vim.Collector
             set => _read.LockdownExceptionsNotReadReason = value;
         }
 
+        /// <summary>Run the ESXCLI commands host controls read on each host (through its ReflectManagedMethodExecuter). On by default.</summary>
+        public bool ReadEsxCli { get; set; } = true;
+        /// <summary>Why ESXCLI was not read, when ReadEsxCli is off: says so on every host's ESXCLI controls.</summary>
+        public string? EsxCliNotReadReason
+        {
+            get => _read.EsxCliNotReadReason;
+            set => _read.EsxCliNotReadReason = value;
+        }
+
         /// <summary>Read VM tags through the CIS REST API. On by default.</summary>
         public bool ReadTags { get; set; } = true;
 
@@ -129,6 +138,12 @@ namespace VirtCompliance.Vim.Collector
                 await ReadLockdownExceptionsAsync(cancel).ConfigureAwait(false);
             }
             else _read.LockdownExceptionsNotReadReason ??= "lockdown exception users not read";
+            if (ReadEsxCli)
+            {
+                Progress.Phase = "Reading ESXCLI settings";
+                await ReadEsxCliAsync(cancel).ConfigureAwait(false);
+            }
+            else _read.EsxCliNotReadReason ??= "ESXCLI settings not read (Get-VirtInventory -SkipEsxCli)";
             if (ReadTags && _client.Credential == null)
             {
                 // The CIS REST API needs its own login; a session attached from another client has no credential for it.
@@ -149,12 +164,13 @@ namespace VirtCompliance.Vim.Collector
         /// had been read from the server at <paramref name="url"/>: the same mapping, so the same inventory.
         /// </summary>
         public static Inv BuildFrom(IEnumerable<ObjectContent> objects, IReadOnlyDictionary<int, string> fieldNames, Uri url, string description, IReadOnlyCollection<string>? clusters = null,
-            string? softwareNotReadReason = null, string? lockdownExceptionsNotReadReason = null)
+            string? softwareNotReadReason = null, string? lockdownExceptionsNotReadReason = null, string? esxCliNotReadReason = null)
         {
             var read = new InventoryMapping
             {
                 SoftwareNotReadReason = softwareNotReadReason ?? $"installed software is not part of the {description}",
                 LockdownExceptionsNotReadReason = lockdownExceptionsNotReadReason ?? $"lockdown exception users are not part of the {description}",
+                EsxCliNotReadReason = esxCliNotReadReason ?? $"ESXCLI answers are not part of the {description}",
                 FieldNames = fieldNames.ToDictionary(kv => kv.Key, kv => kv.Value),
             };
             foreach (var o in objects) read.Objects[o.Obj.Value] = o;
@@ -265,40 +281,32 @@ namespace VirtCompliance.Vim.Collector
         {
             var hosts = _read.OfType("HostSystem").Where(o => Text(o["runtime.connectionState"]) == "connected" && o["configManager.imageConfigManager"] is VimRef).ToList();
             var unsupported = 0;
-            using (var gate = new SemaphoreSlim(8))
+            await ForEachHostAsync(hosts, async host =>
             {
-                await Task.WhenAll(hosts.Select(async host =>
+                try
                 {
-                    await gate.WaitAsync(cancel).ConfigureAwait(false);
-                    try
+                    if (Volatile.Read(ref unsupported) != 0) return;
+                    // Never taken: the query above kept only the hosts whose manager is a reference.
+                    if (!(host["configManager.imageConfigManager"] is VimRef manager)) return;
+                    string? level;
+                    IReadOnlyList<VimValue> packages;
+                    using (var w = new SoapWriter("HostImageConfigGetAcceptance", manager)) level = Text(await _client.InvokeAsync(w, cancel).ConfigureAwait(false));
+                    using (var w = new SoapWriter("fetchSoftwarePackages", manager)) packages = await _client.InvokeListAsync(w, cancel).ConfigureAwait(false);
+                    var list = packages.OfType<VimObject>().Select(p => new HostPackage
                     {
-                        if (Volatile.Read(ref unsupported) != 0) return;
-                        // Never taken: the query above kept only the hosts whose manager is a reference.
-                        if (!(host["configManager.imageConfigManager"] is VimRef manager)) return;
-                        string? level;
-                        IReadOnlyList<VimValue> packages;
-                        using (var w = new SoapWriter("HostImageConfigGetAcceptance", manager)) level = Text(await _client.InvokeAsync(w, cancel).ConfigureAwait(false));
-                        using (var w = new SoapWriter("fetchSoftwarePackages", manager)) packages = await _client.InvokeListAsync(w, cancel).ConfigureAwait(false);
-                        var list = packages.OfType<VimObject>().Select(p => new HostPackage
-                        {
-                            Name = p.Text("name"),
-                            Version = p.Text("version"),
-                            Vendor = p.Text("vendor"),
-                            AcceptanceLevel = p.Text("acceptanceLevel"),
-                        }).Where(p => p.Name != null).ToArray();
-                        lock (_read.Software) _read.Software[host.Obj.Value] = (level, list);
-                    }
-                    catch (Exception ex) when (ex is MethodNotFoundException || ex is ManagedObjectNotFoundException)
-                    {
-                        // Not implemented, or the host names a manager the server does not have.
-                        Interlocked.Exchange(ref unsupported, 1);
-                    }
-                    finally
-                    {
-                        gate.Release();
-                    }
-                })).ConfigureAwait(false);
-            }
+                        Name = p.Text("name"),
+                        Version = p.Text("version"),
+                        Vendor = p.Text("vendor"),
+                        AcceptanceLevel = p.Text("acceptanceLevel"),
+                    }).Where(p => p.Name != null).ToArray();
+                    lock (_read.Software) _read.Software[host.Obj.Value] = (level, list);
+                }
+                catch (Exception ex) when (ex is MethodNotFoundException || ex is ManagedObjectNotFoundException)
+                {
+                    // Not implemented, or the host names a manager the server does not have.
+                    Interlocked.Exchange(ref unsupported, 1);
+                }
+            }, cancel).ConfigureAwait(false);
             if (unsupported != 0)
             {
                 _read.SoftwareNotReadReason = $"{_client.Url.Host} does not report installed software (HostImageConfigManager)";
@@ -316,43 +324,131 @@ namespace VirtCompliance.Vim.Collector
         {
             var hosts = _read.OfType("HostSystem").Where(o => Text(o["runtime.connectionState"]) == "connected").ToList();
             var unsupported = 0;
-            using (var gate = new SemaphoreSlim(8))
+            await ForEachHostAsync(hosts, async host =>
             {
-                await Task.WhenAll(hosts.Select(async host =>
+                try
                 {
-                    await gate.WaitAsync(cancel).ConfigureAwait(false);
-                    try
+                    if (!(host["configManager.hostAccessManager"] is VimRef manager))
                     {
-                        if (!(host["configManager.hostAccessManager"] is VimRef manager))
-                        {
-                            lock (_read.LockdownExceptions) _read.LockdownExceptionsNotRead[host.Obj.Value] = "the server did not report configManager.hostAccessManager, so the lockdown exception users were not read";
-                            return;
-                        }
-                        IReadOnlyList<VimValue> users;
-                        using (var w = new SoapWriter("QueryLockdownExceptions", manager)) users = await _client.InvokeListAsync(w, cancel).ConfigureAwait(false);
-                        var list = users.Select(Text).OfType<string>().ToArray();
-                        lock (_read.LockdownExceptions) _read.LockdownExceptions[host.Obj.Value] = list;
+                        lock (_read.LockdownExceptions) _read.LockdownExceptionsNotRead[host.Obj.Value] = "the server did not report configManager.hostAccessManager, so the lockdown exception users were not read";
+                        return;
                     }
-                    catch (Exception ex) when (ex is MethodNotFoundException || ex is ManagedObjectNotFoundException)
-                    {
-                        Interlocked.Exchange(ref unsupported, 1);
-                    }
-                    catch (VimFaultException ex) when (!(ex is NotAuthenticatedException))
-                    {
-                        lock (_read.LockdownExceptions) _read.LockdownExceptionsNotRead[host.Obj.Value] = $"the server refused QueryLockdownExceptions ({ex.FaultType})";
-                    }
-                    finally
-                    {
-                        gate.Release();
-                    }
-                })).ConfigureAwait(false);
-            }
+                    IReadOnlyList<VimValue> users;
+                    using (var w = new SoapWriter("QueryLockdownExceptions", manager)) users = await _client.InvokeListAsync(w, cancel).ConfigureAwait(false);
+                    var list = users.Select(Text).OfType<string>().ToArray();
+                    lock (_read.LockdownExceptions) _read.LockdownExceptions[host.Obj.Value] = list;
+                }
+                catch (Exception ex) when (ex is MethodNotFoundException || ex is ManagedObjectNotFoundException)
+                {
+                    Interlocked.Exchange(ref unsupported, 1);
+                }
+                catch (VimFaultException ex) when (!(ex is NotAuthenticatedException))
+                {
+                    lock (_read.LockdownExceptions) _read.LockdownExceptionsNotRead[host.Obj.Value] = $"the server refused QueryLockdownExceptions ({ex.FaultType})";
+                }
+            }, cancel).ConfigureAwait(false);
             if (unsupported != 0)
             {
                 _read.LockdownExceptions.Clear();
                 foreach (var host in hosts) _read.LockdownExceptionsNotRead[host.Obj.Value] = $"{_client.Url.Host} does not answer QueryLockdownExceptions (HostAccessManager)";
                 _warnings.Add($"{_client.Url.Host} does not answer QueryLockdownExceptions: the lockdown exception users control is not evaluated.");
             }
+        }
+
+        /// <summary>Calls <paramref name="read"/> for each host, eight hosts at a time (a vCenter serves a few requests per session in parallel).</summary>
+        private static async Task ForEachHostAsync(IReadOnlyCollection<ObjectContent> hosts, Func<ObjectContent, Task> read, CancellationToken cancel)
+        {
+            using (var gate = new SemaphoreSlim(8))
+            {
+                await Task.WhenAll(hosts.Select(async host =>
+                {
+                    await gate.WaitAsync(cancel).ConfigureAwait(false);
+                    try { await read(host).ConfigureAwait(false); }
+                    finally { gate.Release(); }
+                })).ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>
+        /// The ESXCLI commands the built-in host controls read, run on each connected host as the guides'
+        /// scripts run them (Get-EsxCli -V2): RetrieveManagedMethodExecuter on the host, then one ExecuteSoap
+        /// per command, eight hosts at a time. An ESXCLI error or an answer that cannot be read is that
+        /// command's reason on that host; a fault on the host is the host's; a server without the methods
+        /// (MethodNotFound) gives one warning, and the ESXCLI controls are then not evaluated.
+        /// </summary>
+        private async Task ReadEsxCliAsync(CancellationToken cancel)
+        {
+            var commands = EsxCliQuery.CommandsOf(ControlCatalog.BuiltIn.Controls);
+            var hosts = _read.OfType("HostSystem").Where(o => Text(o["runtime.connectionState"]) == "connected").ToList();
+            if (commands.Count == 0 || hosts.Count == 0) return;
+            var unsupported = 0;
+            await ForEachHostAsync(hosts, async host =>
+            {
+                if (Volatile.Read(ref unsupported) != 0) return;
+                var id = host.Obj.Value;
+                try
+                {
+                    VimRef? executer;
+                    using (var w = new SoapWriter("RetrieveManagedMethodExecuter", host.Obj)) executer = await _client.InvokeAsync(w, cancel).ConfigureAwait(false) as VimRef;
+                    if (executer == null)
+                    {
+                        lock (_read.EsxCli) _read.EsxCliNotRead[id] = "the server answered RetrieveManagedMethodExecuter without a method executer";
+                        return;
+                    }
+                    var answers = new Dictionary<string, IReadOnlyList<IReadOnlyDictionary<string, string>>>(StringComparer.Ordinal);
+                    var notRead = new Dictionary<string, string>(StringComparer.Ordinal);
+                    foreach (var command in commands)
+                    {
+                        using (var w = EsxCliRequest(executer, command))
+                        {
+                            var result = await _client.InvokeAsync(w, cancel).ConfigureAwait(false) as VimObject;
+                            var error = result?.Object("fault");
+                            if (error != null) notRead[command.CommandKey] = $"{command.CommandLine} failed on this host: {error.Text("faultMsg") ?? "no message"}";
+                            else if (result?.Text("response") is string response)
+                            {
+                                try { answers[command.CommandKey] = EsxCliAnswer.Parse(response); }
+                                catch (System.IO.InvalidDataException ex) { notRead[command.CommandKey] = $"{command.CommandLine}: the host's answer could not be read ({ex.Message})"; }
+                            }
+                            else notRead[command.CommandKey] = $"{command.CommandLine} gave no answer on this host";
+                        }
+                    }
+                    lock (_read.EsxCli)
+                    {
+                        _read.EsxCli[id] = answers;
+                        if (notRead.Count > 0) _read.EsxCliCommandsNotRead[id] = notRead;
+                    }
+                }
+                catch (Exception ex) when (ex is MethodNotFoundException)
+                {
+                    Interlocked.Exchange(ref unsupported, 1);
+                }
+                catch (VimFaultException ex) when (!(ex is NotAuthenticatedException))
+                {
+                    lock (_read.EsxCli) _read.EsxCliNotRead[id] = $"the server refused ESXCLI on this host ({ex.FaultType}: {ex.Message})";
+                }
+            }, cancel).ConfigureAwait(false);
+            if (unsupported != 0)
+            {
+                _read.EsxCli.Clear();
+                _read.EsxCliCommandsNotRead.Clear();
+                foreach (var host in hosts) _read.EsxCliNotRead[host.Obj.Value] = $"{_client.Url.Host} does not answer RetrieveManagedMethodExecuter or ExecuteSoap (the method executer Get-EsxCli uses)";
+                _warnings.Add($"{_client.Url.Host} does not run ESXCLI commands through the vSphere API: the controls only ESXCLI reports (SSH daemon, TLS profile, entropy, key persistence, ...) are not evaluated.");
+            }
+        }
+
+        /// <summary>
+        /// ExecuteSoap for one ESXCLI command: the handler object of its namespace (ha-cli-handler-system-ssh-server-config),
+        /// the method vim.EsxCLI.NAMESPACE.VERB, and each argument as the XML of its value (&lt;name&gt;value&lt;/name&gt;).
+        /// </summary>
+        public static SoapWriter EsxCliRequest(VimRef executer, EsxCliQuery command)
+        {
+            var w = new SoapWriter("ExecuteSoap", executer)
+                .Text("moid", "ha-cli-handler-" + command.Namespace.Replace('.', '-'))
+                .Text("version", "urn:vim25/5.0")
+                .Text("method", "vim.EsxCLI." + command.Command);
+            foreach (var argument in command.Arguments)
+                w.Start("argument").Text("name", argument.Key).Text("val", $"<{argument.Key}>{System.Security.SecurityElement.Escape(argument.Value)}</{argument.Key}>").End();
+            return w;
         }
 
         /// <summary>Why software was not read from any host, when it was not: says so on every host's software controls (NotEvaluated).</summary>

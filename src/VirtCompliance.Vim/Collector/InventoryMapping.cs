@@ -49,6 +49,16 @@ namespace VirtCompliance.Vim.Collector
         /// <summary>Host id → why its lockdown exception users were not read (a fault, a server without the method).</summary>
         public Dictionary<string, string> LockdownExceptionsNotRead { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
+        /// <summary>Host id → the answers of the ESXCLI commands, by command with its arguments, for the hosts ESXCLI was read from.</summary>
+        public Dictionary<string, Dictionary<string, IReadOnlyList<IReadOnlyDictionary<string, string>>>> EsxCli { get; } =
+            new Dictionary<string, Dictionary<string, IReadOnlyList<IReadOnlyDictionary<string, string>>>>(StringComparer.Ordinal);
+        /// <summary>Host id → command → why that command gave no answer (an ESXCLI error, an answer that could not be read).</summary>
+        public Dictionary<string, Dictionary<string, string>> EsxCliCommandsNotRead { get; } = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
+        /// <summary>Host id → why ESXCLI was not read from it (a fault, a server without the method executer).</summary>
+        public Dictionary<string, string> EsxCliNotRead { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+        /// <summary>Why ESXCLI was read from no host, when it was not (PowerCLI objects, -SkipEsxCli).</summary>
+        public string? EsxCliNotReadReason { get; set; }
+
         /// <summary>The vCenter Server read, with its settings; null when the source is not a vCenter.</summary>
         public VCenterServer? VCenter { get; set; }
 

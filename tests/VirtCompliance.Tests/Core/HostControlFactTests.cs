@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using VirtCompliance.Assessments;
 using VirtCompliance.Controls;
@@ -53,15 +54,52 @@ namespace VirtCompliance.Tests.Core
         }
 
         [Fact]
-        public void An_esxcli_control_is_never_evaluated_and_says_why()
+        public void An_esxcli_control_reads_the_row_and_field_the_guides_script_reads()
         {
-            var inv = new Lab().Cluster("domain-c1", "Prod").Host("host-1", "domain-c1").Build();
-            var tls = Assessment.Drift(inv, new AssessmentOptions { Baseline = Baseline.Load("scg"), ControlIds = new[] { "esx-9.tls-ciphers" } }).Hosts.Single();
-            Assert.Equal(Outcome.NotEvaluated, tls.Outcome);
-            Assert.Equal("only ESXCLI can read this (esxcli system tls server); the vSphere API does not report it", tls.Reason);
-            Assert.Equal(new[] { "ESXI-80-000247" }, tls.Vsphere8Stig);
-            // Nothing to compare in peer mode either: the peer baseline leaves such controls out.
-            Assert.DoesNotContain(Baseline.PeerOfAll().Controls, c => Facts.NeverReported(c.Fact));
+            var inv = new Lab().Cluster("domain-c1", "Prod").Host("host-1", "domain-c1").Host("host-2", "domain-c1", h => Lab.WithEsxCli(
+                Lab.WithEsxCli(h, "system.ssh.server.config.list", "Value", "aes128-cbc,aes256-ctr", "Key", "ciphers"),
+                "system.tls.server.get(showcurrentbootprofile=true)", "Profile", "COMPATIBLE")).Build();
+            var esxcliIds = new HashSet<string>(ControlCatalog.BuiltIn.Controls.Where(c => c.Fact.StartsWith(Facts.EsxCliPrefix, StringComparison.Ordinal)).Select(c => c.Id), StringComparer.Ordinal);
+            foreach (var baseline in new[] { "scg", "stig", "pci-dss" })
+            {
+                var esxcli = Assessment.Drift(inv, new AssessmentOptions { Baseline = Baseline.Load(baseline), IncludePass = true }).Hosts
+                    .Where(d => esxcliIds.Contains(d.ControlId)).ToList();
+                Assert.True(esxcli.Count >= 30, $"{baseline}: {esxcli.Count}");
+                Assert.All(esxcli.Where(d => d.HostId == "host-1"), d => Assert.Equal(Outcome.Pass, d.Outcome));
+                var failed = esxcli.Where(d => d.HostId == "host-2" && d.Outcome != Outcome.Pass).Select(d => d.ControlId).OrderBy(i => i, StringComparer.Ordinal).ToArray();
+                // The configured profile is still NIST_2024; only the STIG reads the one the host booted with.
+                Assert.Equal(baseline == "stig" ? new[] { "vc.ssh-ciphers", "vc.tls-profile-at-boot" } : new[] { "vc.ssh-ciphers" }, failed);
+            }
+            var ciphers = Assessment.Drift(inv, new AssessmentOptions { Baseline = Baseline.Load("stig"), ControlIds = new[] { "vc.ssh-ciphers" } }).Hosts.Single();
+            Assert.Equal(("host-2", "aes128-cbc,aes256-ctr"), (ciphers.HostId, ciphers.Actual));
+            Assert.Equal(new[] { "ESXI-80-000187" }, ciphers.Vsphere8Stig);
+        }
+
+        [Fact]
+        public void An_esxcli_answer_the_host_did_not_give_is_not_evaluated_and_a_missing_row_fails()
+        {
+            var h = Lab.CompliantHost("host-1", null);
+            Assert.True(Read("esxcli:system.tls.server.get.Profile", h with { EsxCli = null }).IsNotReported);
+            Assert.Contains("Get-EsxCli -V2", Read("esxcli:system.tls.server.get.Profile", h with { EsxCli = null }).NotReportedReason);
+            var notRead = h.WithNotReported(DataArea.EsxCli, "the server refused ESXCLI on this host (NoPermission)");
+            Assert.Equal("the server refused ESXCLI on this host (NoPermission)", Read("esxcli:system.account.list[UserID=dcui].Shellaccess", notRead).NotReportedReason);
+            // One command that failed on the host: only its controls are not evaluated.
+            var oneFailed = h.WithNotReported(DataArea.EsxCliCommand("system.tls.server.get"), "esxcli system tls server get failed on this host: Unknown command");
+            Assert.Equal("esxcli system tls server get failed on this host: Unknown command", Read("esxcli:system.tls.server.get.Profile", oneFailed).NotReportedReason);
+            Assert.Equal("NIST_2024", Read("esxcli:system.tls.server.get(showcurrentbootprofile=true).Profile", oneFailed).Scalar);
+            // A command this inventory has no answer for (a snapshot from before a control was added) is not a value either.
+            Assert.True(Read("esxcli:system.security.fips140.rhttpproxy.get.Enabled", h).IsNotReported);
+            // The row selector matches as PowerShell's -eq does (case-insensitively); a row that is not there is absent, not unread.
+            Assert.Equal("false", Read("esxcli:system.account.list[UserID=DCUI].Shellaccess", h).Scalar);
+            Assert.True(Read("esxcli:system.account.list[UserID=nobody].Shellaccess", h).IsAbsent);
+            Assert.Equal("false", Read("esxcli:system.settings.kernel.list[Name=disableHwrng].Configured", h).Scalar);
+            foreach (var bad in new[] { "esxcli:", "esxcli:system", "esxcli:system.tls.server.get.", "esxcli:System.tls.get.Profile",
+                "esxcli:system.tls.server.get(a=1,a=2).Profile", "esxcli:system.account.list[UserID].Shellaccess", "esxcli:system.tls.server.get(x).Profile" })
+                Assert.Throws<ArgumentException>(() => Facts.Compile(bad));
+            var q = EsxCliQuery.Parse("system.tls.server.get(showprofiledefaults=false,showcurrentbootprofile=true).Profile");
+            Assert.Equal("system.tls.server.get(showcurrentbootprofile=true,showprofiledefaults=false)", q.CommandKey);
+            Assert.Equal("esxcli system tls server get --showcurrentbootprofile=true --showprofiledefaults=false", q.CommandLine);
+            Assert.Equal(("system.tls.server", "get"), (q.Namespace, q.Verb));
         }
 
         [Fact]
@@ -94,7 +132,6 @@ namespace VirtCompliance.Tests.Core
             Assert.Equal(new[] { "vmhba65 (CHAP chapRequired, mutual chapProhibited)" }, Read("iscsi.withoutMutualChap", host).List);
             Assert.Equal("true", Read("host.uefiSecureBoot", host).Scalar);
             Assert.Throws<ArgumentException>(() => Facts.Compile("vmknics.shared:faultToleranceLogging"));
-            Assert.Throws<ArgumentException>(() => Facts.Compile("esxcli:"));
         }
 
         [Fact]

@@ -135,8 +135,8 @@ namespace VirtCompliance.Tests.Core
             foreach (var path in new[] { "config.firewall", "config.service", "config.option" }) host.Missing[path] = "NoPermission";
             var inv = InventoryCollector.BuildFrom(new[] { host }, new Dictionary<int, string>(), new Uri("https://vc.test/sdk"), "recorded answers");
             var read = inv.Hosts.Single();
-            // Software and lockdown exception users come from method calls, which recorded property answers do not hold.
-            Assert.Equal(new[] { "firewall", "lockdownExceptions", "options", "services", "software" }, read.NotReported.Keys.OrderBy(k => k, StringComparer.Ordinal));
+            // Software, lockdown exception users and ESXCLI answers come from method calls, which recorded property answers do not hold.
+            Assert.Equal(new[] { "esxcli", "firewall", "lockdownExceptions", "options", "services", "software" }, read.NotReported.Keys.OrderBy(k => k, StringComparer.Ordinal));
             Assert.Contains("config.firewall (NoPermission)", read.NotReported["firewall"]);
             // The twin that reports everything fails these controls; this one is not evaluated, never passed.
             var results = Assessment.Drift(inv, new AssessmentOptions { Baseline = Baseline.Load("pci-dss"), IncludePass = true }).Hosts;

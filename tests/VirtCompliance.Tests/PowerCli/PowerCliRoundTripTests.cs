@@ -53,10 +53,11 @@ namespace VirtCompliance.Tests.PowerCli
                 VcsimIntegrationTests.Python("seed_lab.py", lab.Sim);
                 lab.Client = VimClient.ConnectAsync(lab.Sim.Url, lab.Sim.Credential, new VimConnectionOptions { SkipCertificateCheck = true }, CancellationToken.None).GetAwaiter().GetResult();
                 var client = lab.Client;
-                // Software, tags and port state come from calls PowerCLI objects do not carry; both sides leave them out.
+                // Software, lockdown exceptions, ESXCLI answers, tags and port state come from calls PowerCLI objects do not carry; both sides leave them out.
                 // Neither source reads installed software; the collector is told to give the reason PowerCLI input gives, so that the snapshots compare equal.
                 lab.Collected = new InventoryCollector(client) { ReadSoftware = false, ReadTags = false, ReadPorts = false, SoftwareNotReadReason = "PowerCLI objects carry no VIBs or image acceptance level",
-                    ReadLockdownExceptions = false, LockdownExceptionsNotReadReason = PowerCliInventory.LockdownExceptionsReason }.CollectAsync(null, CancellationToken.None).GetAwaiter().GetResult();
+                    ReadLockdownExceptions = false, LockdownExceptionsNotReadReason = PowerCliInventory.LockdownExceptionsReason,
+                    ReadEsxCli = false, EsxCliNotReadReason = PowerCliInventory.EsxCliReason }.CollectAsync(null, CancellationToken.None).GetAwaiter().GetResult();
 
                 // The same objects, with the members PowerCLI's views also carry (a cluster's hosts, a VM's networks).
                 var specs = InventoryCollector.Specs.Select(s =>

@@ -304,6 +304,57 @@ namespace VirtCompliance.Tests.Vim
             }
         }
 
+        /// <summary>Each host's ESXCLI answers as the collector read them are what pyVmomi's independent client reads (esxcli.py).</summary>
+        private static void AssertSameEsxCli(JObject py, Inv inv)
+        {
+            foreach (var host in inv.Hosts)
+            {
+                var answers = (JObject)py["hosts"][host.Id]["esxcli"];
+                Assert.NotNull(host.EsxCli);
+                Assert.Equal(answers.Properties().Select(p => p.Name).OrderBy(n => n, StringComparer.Ordinal), host.EsxCli.Keys.OrderBy(n => n, StringComparer.Ordinal));
+                foreach (var command in answers.Properties())
+                    Assert.Equal(((JArray)command.Value).Select(r => ((JObject)r).Properties().ToDictionary(f => f.Name, f => (string)f.Value)),
+                        host.EsxCli[command.Name].Select(r => r.ToDictionary(kv => kv.Key, kv => kv.Value)));
+            }
+        }
+
+        [Fact]
+        public void Esxcli_settings_set_to_failing_values_with_pyvmomi_fail_exactly_those_hosts_and_controls()
+        {
+            using (var sim = new VcsimServer())
+            using (var client = Connect(sim))
+            {
+                var baselines = new[] { Baseline.Load("scg"), Baseline.Load("stig") };
+                var esxcliIds = new HashSet<string>(ControlCatalog.BuiltIn.Controls.Where(c => c.Fact.StartsWith(Facts.EsxCliPrefix, StringComparison.Ordinal)).Select(c => c.Id), StringComparer.Ordinal);
+                HashSet<(string, string)> Fails(Inv inv) => baselines.SelectMany(b => VirtCompliance.Assessments.Assessment.Drift(inv, new VirtCompliance.Assessments.AssessmentOptions { Baseline = b, IncludePass = true }).Hosts)
+                    .Where(d => esxcliIds.Contains(d.ControlId) || d.ControlId == "vc.log-audit-directory-on-scratch")
+                    .Select(d => { Assert.NotEqual(Outcome.NotEvaluated, d.Outcome); return d; })
+                    .Where(d => d.Outcome == Outcome.Fail).Select(d => (d.HostId, d.ControlId)).ToHashSet();
+                var hosts = Collect(client).Hosts.OrderBy(h => h.Name, StringComparer.Ordinal).ToList();
+                Assert.True(hosts.Count >= 3);
+                // A new host fails some of the guide (TLS profile COMPATIBLE, dcui with a shell): harden every host first.
+                Assert.NotEmpty(Fails(Collect(client)));
+                Python("make_host_esxcli_drift.py", sim, new[] { "--mode", "harden" }.Concat(hosts.Select(h => h.Name)).ToArray());
+                var hardened = Collect(client);
+                Assert.Empty(Fails(hardened));
+                AssertSameEsxCli(JObject.Parse(Python("read_inventory.py", sim)), hardened);
+
+                Python("make_host_esxcli_drift.py", sim, hosts.Take(3).Select(h => h.Name).ToArray());
+                var drifted = Collect(client);
+                var planted = new[]
+                {
+                    (hosts[0].Id, "vc.ssh-ciphers"), (hosts[0].Id, "vc.ssh-allowtcpforwarding"),
+                    (hosts[1].Id, "esx-9.disable-accounts-dcui"), (hosts[1].Id, "esx-9.log-filter"), (hosts[1].Id, "esx-9.tls-ciphers"), (hosts[1].Id, "vc.tls-profile-at-boot"),
+                    (hosts[2].Id, "esx-9.key-persistence"), (hosts[2].Id, "esx-9.tpm-configuration"), (hosts[2].Id, "esx-9.secureboot-enforcement"),
+                    (hosts[2].Id, "vc.entropy-sources"), (hosts[2].Id, "esx-9.log-persistent"), (hosts[2].Id, "esx-9.log-audit-persistent"), (hosts[2].Id, "vc.snmp-agent-disabled"),
+                };
+                Assert.Equal(planted.OrderBy(f => f), Fails(drifted).OrderBy(f => f));
+                var ciphers = VirtCompliance.Assessments.Assessment.Drift(drifted, new VirtCompliance.Assessments.AssessmentOptions { Baseline = baselines[0], ControlIds = new[] { "vc.ssh-ciphers" } }).Hosts.Single();
+                Assert.Equal((hosts[0].Id, "aes128-cbc,3des-cbc"), (ciphers.HostId, ciphers.Actual));
+                AssertSameEsxCli(JObject.Parse(Python("read_inventory.py", sim)), drifted);
+            }
+        }
+
         [Fact]
         public async System.Threading.Tasks.Task A_wrong_password_is_one_clear_error()
         {

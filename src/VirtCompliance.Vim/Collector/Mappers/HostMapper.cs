@@ -69,6 +69,7 @@ namespace VirtCompliance.Vim.Collector.Mappers
                 }).ToArray(),
                 AdvancedOptions = Options(o["config.option"]),
                 LockdownExceptionUsers = m.LockdownExceptions.TryGetValue(o.Obj.Value, out var exceptions) ? exceptions : null,
+                EsxCli = m.EsxCli.TryGetValue(o.Obj.Value, out var esxcli) ? esxcli : null,
                 UefiSecureBoot = Text(o["capability.uefiSecureBoot"]) is string secureBoot ? secureBoot == "true" : (bool?)null,
                 VmkernelNics = VmkernelNics(o["config.virtualNicManagerInfo"] as VimObject),
                 // A connected host without adapters reports an empty (or no) list: none, not unknown. A fault is unknown.
@@ -178,6 +179,11 @@ namespace VirtCompliance.Vim.Collector.Mappers
             if (!m.LockdownExceptions.ContainsKey(o.Obj.Value))
                 result[DataArea.LockdownExceptions] = m.LockdownExceptionsNotRead.TryGetValue(o.Obj.Value, out var why) ? why
                     : m.LockdownExceptionsNotReadReason ?? "the lockdown exception users were not read from this host (HostAccessManager.QueryLockdownExceptions)";
+            if (!m.EsxCli.ContainsKey(o.Obj.Value))
+                result[DataArea.EsxCli] = m.EsxCliNotRead.TryGetValue(o.Obj.Value, out var esxcliWhy) ? esxcliWhy
+                    : m.EsxCliNotReadReason ?? "ESXCLI was not read from this host (its ReflectManagedMethodExecuter, as Get-EsxCli -V2 reads it)";
+            else if (m.EsxCliCommandsNotRead.TryGetValue(o.Obj.Value, out var commands))
+                foreach (var kv in commands) result[DataArea.EsxCliCommand(kv.Key)] = kv.Value;
             return result.Count == 0 ? null : result;
         }
     }

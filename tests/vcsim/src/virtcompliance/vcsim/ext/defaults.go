@@ -195,6 +195,7 @@ func newHostOptions() []types.BaseOptionValue {
 		opt("Security.PasswordHistory", int64(0)),
 		opt("Security.PasswordMaxDays", int64(99999)),
 		opt("Security.PasswordQualityControl", "retry=3 min=disabled,disabled,disabled,7,7"),
+		opt("Syslog.global.auditRecord.storageDirectory", "[] /scratch/auditLog"),
 		opt("Syslog.global.logDir", "[] /scratch/log"),
 		opt("Syslog.global.logDirUnique", false),
 		opt("Syslog.global.logHost", ""),

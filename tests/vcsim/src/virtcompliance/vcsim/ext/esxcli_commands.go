@@ -43,7 +43,7 @@ var esxcliCommands = map[string]*esxcliCommand{
 
 	"system.settings.encryption.get": {run: encryptionGet},
 	"system.settings.encryption.set": {params: []param{{"mode", stringParam, false}, {"requiresecureboot", boolParam, false},
-		{"requireexecutablesonlyfrominstalledvibs", boolParam, false}}, run: encryptionSet},
+		{"requireexecinstalledonly", boolParam, false}}, run: encryptionSet},
 
 	"system.security.keypersistence.get":     {run: keyPersistenceGet},
 	"system.security.keypersistence.enable":  {run: keyPersistenceEnable},
@@ -58,6 +58,9 @@ var esxcliCommands = map[string]*esxcliCommand{
 
 	"system.syslog.config.logfilter.get": {run: logFilterGet},
 	"system.syslog.config.logfilter.set": {params: []param{{"logfilteringenabled", boolParam, true}}, run: logFilterSet},
+
+	"system.snmp.get": {run: snmpGet},
+	"system.snmp.set": {params: []param{{"enable", boolParam, false}, {"communities", stringParam, false}}, run: snmpSet},
 
 	"system.account.list": {run: accountList},
 	"system.account.set": {params: []param{{"id", stringParam, true}, {"shellaccess", boolParam, false},
@@ -77,6 +80,8 @@ type esxcliState struct {
 	tlsBootProfile string // the profile the host booted with
 	logLevel       string
 	logFilter      bool
+	snmpEnabled    bool
+	snmpCommunity  string
 	accounts       []account
 }
 
@@ -265,7 +270,7 @@ func encryptionGet(c *cliCall) (string, *cliError) {
 // secure boot on a host that did not boot with it; the simulated hosts boot with it.)
 func encryptionSet(c *cliCall) (string, *cliError) {
 	if len(c.args) == 0 {
-		return "", cliErrorf("At least one of mode, requiresecureboot, requireexecutablesonlyfrominstalledvibs must be given")
+		return "", cliErrorf("At least one of mode, requiresecureboot, requireexecinstalledonly must be given")
 	}
 	e := c.st.encryption
 	if c.args.has("mode") {
@@ -279,8 +284,8 @@ func encryptionSet(c *cliCall) (string, *cliError) {
 	if c.args.has("requiresecureboot") {
 		e.requireSecureBoot = c.args.bool("requiresecureboot")
 	}
-	if c.args.has("requireexecutablesonlyfrominstalledvibs") {
-		e.requireExecutable = c.args.bool("requireexecutablesonlyfrominstalledvibs")
+	if c.args.has("requireexecinstalledonly") {
+		e.requireExecutable = c.args.bool("requireexecinstalledonly")
 	}
 	c.st.encryption = e
 	return doneXML(), nil
@@ -489,6 +494,30 @@ func logFilterGet(c *cliCall) (string, *cliError) {
 
 func logFilterSet(c *cliCall) (string, *cliError) {
 	c.st.logFilter = c.args.bool("logfilteringenabled")
+	return doneXML(), nil
+}
+
+// --- system snmp ---
+
+// snmpGet answers the agent's settings; lower-case field names, as ESXi prints this command's.
+func snmpGet(c *cliCall) (string, *cliError) {
+	return objectXML("VimEsxCLIsystemsnmpgetConfig", []field{
+		{"enable", boolText(c.st.snmpEnabled)},
+		{"communities", c.st.snmpCommunity},
+		{"port", "161"},
+	}), nil
+}
+
+func snmpSet(c *cliCall) (string, *cliError) {
+	if len(c.args) == 0 {
+		return "", cliErrorf("At least one of enable, communities must be given")
+	}
+	if c.args.has("enable") {
+		c.st.snmpEnabled = c.args.bool("enable")
+	}
+	if c.args.has("communities") {
+		c.st.snmpCommunity = c.args["communities"]
+	}
 	return doneXML(), nil
 }
 

@@ -429,6 +429,7 @@ func TestEsxcliDefaults(t *testing.T) {
 		"system.syslog.config.get": {"LocalLogOutput": "/scratch/log", "LocalLogOutputIsConfigured": "false", "LocalLogOutputIsPersistent": "true",
 			"LogLevel": "error", "LogToUniqueSubdirectory": "false", "RemoteHost": "<none>"},
 		"system.syslog.config.logfilter.get": {"LogFilteringEnabled": "false"},
+		"system.snmp.get":                    {"enable": "false", "communities": "", "port": "161"},
 	} {
 		if got := s.get(mme, command); !reflect.DeepEqual(got, want) {
 			t.Errorf("%s = %v, want %v", command, got, want)
@@ -471,7 +472,7 @@ func TestEsxcliSetsArePerHost(t *testing.T) {
 		{"system.ssh.server.config.list"}, {"system.security.fips140.ssh.get"}, {"system.settings.kernel.list"},
 		{"system.settings.encryption.get"}, {"system.security.keypersistence.get"}, {"system.tls.server.get"},
 		{"system.tls.server.get", "showcurrentbootprofile", "true"}, {"system.syslog.config.get"},
-		{"system.syslog.config.logfilter.get"}, {"system.account.list"},
+		{"system.syslog.config.logfilter.get"}, {"system.account.list"}, {"system.snmp.get"},
 	}
 	for _, r := range reads {
 		before[strings.Join(r, " ")] = s.rows(mmeB, r[0], r[1:]...)
@@ -506,7 +507,7 @@ func TestEsxcliSetsArePerHost(t *testing.T) {
 	if enc["Mode"] != "TPM" || enc["RequireSecureBoot"] != "true" || enc["RequireExecutablesOnlyFromInstalledVIBs"] != "false" {
 		t.Errorf("encryption after setting requiresecureboot: %v", enc)
 	}
-	s.set(mmeA, "system.settings.encryption.set", "mode", "NONE", "requiresecureboot", "false", "requireexecutablesonlyfrominstalledvibs", "true")
+	s.set(mmeA, "system.settings.encryption.set", "mode", "NONE", "requiresecureboot", "false", "requireexecinstalledonly", "true")
 	enc = s.get(mmeA, "system.settings.encryption.get")
 	if enc["Mode"] != "NONE" || enc["RequireSecureBoot"] != "false" || enc["RequireExecutablesOnlyFromInstalledVIBs"] != "true" {
 		t.Errorf("encryption after setting all three: %v", enc)
@@ -578,6 +579,11 @@ func TestEsxcliSetsArePerHost(t *testing.T) {
 		t.Errorf("log filtering %s", got)
 	}
 
+	s.set(mmeA, "system.snmp.set", "enable", "true", "communities", "public")
+	if got := s.get(mmeA, "system.snmp.get"); got["enable"] != "true" || got["communities"] != "public" {
+		t.Errorf("snmp after set: %v", got)
+	}
+
 	s.set(mmeA, "system.account.set", "id", "dcui", "shellaccess", "false")
 	s.set(mmeA, "system.account.set", "id", "vpxuser", "description", "vCenter")
 	accounts := s.rows(mmeA, "system.account.list")
@@ -638,7 +644,7 @@ func TestEsxcliFaults(t *testing.T) {
 	add("Invalid value 'yes' for kernel setting disableHwrng of type Bool", "system.settings.kernel.set", "setting", "disableHwrng", "value", "yes")
 	add("Invalid value '4294967296' for kernel setting entropySources of type uint32", "system.settings.kernel.set", "setting", "entropySources", "value", "4294967296")
 	add("Invalid mode 'AES': must be NONE or TPM", "system.settings.encryption.set", "mode", "AES")
-	add("At least one of mode, requiresecureboot, requireexecutablesonlyfrominstalledvibs must be given", "system.settings.encryption.set")
+	add("At least one of mode, requiresecureboot, requireexecinstalledonly must be given", "system.settings.encryption.set")
 	add("Invalid option removeallstoredkeys", "system.security.keypersistence.enable", "removeallstoredkeys", "true")
 	add("Invalid profile 'NIST_2020': must be one of COMPATIBLE, NIST_2024, MANUAL", "system.tls.server.set", "profile", "NIST_2020")
 	add("Invalid log directory 'scratch/log': must be an absolute path or a datastore path", "system.syslog.config.set", "logdir", "scratch/log")
