@@ -21,6 +21,7 @@
         'Export-VirtInventory'
         'Get-ComplianceControl'
         'Get-ComplianceBaseline'
+        'Get-ComplianceWaiver'
         'New-ComplianceBaseline'
         'Save-ComplianceEvidence'
         'Test-ComplianceEvidence'

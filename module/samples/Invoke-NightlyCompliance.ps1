@@ -15,7 +15,8 @@
     failing or passing, scope changes). The bundle is verified after writing.
 
     Exit codes:
-      0  no host, network or VM control drift at or above -FailOnSeverity and no separation finding that fails;
+      0  no host, network or VM control drift at or above -FailOnSeverity and no separation finding that fails
+         (a result a waiver in force covers, with -Waiver, passes; one whose waiver has expired fails);
          a control or finding that could not be evaluated (the server did not report its data)
          counts as failing unless -AllowNotEvaluated is given;
       1  the estate fails (the counts are printed);
@@ -50,6 +51,8 @@ param(
     [ValidateSet('Critical', 'High', 'Medium', 'Low', 'Informational', 'Never')] [string] $FailOnSeverity = 'High',
     # Results the server gave no data for (NotEvaluated) do not fail the job; they are still filed and counted.
     [switch] $AllowNotEvaluated,
+    # A waiver file: failures it covers are Waived (they pass the gate); once a waiver has expired they fail again.
+    [string] $Waiver,
     [string] $ModulePath = (Join-Path $PSScriptRoot '../VirtCompliance.psd1')
 )
 $ErrorActionPreference = 'Stop'
@@ -80,6 +83,7 @@ try {
     $bundle = Join-Path $EvidenceRoot $stamp
     $save = @{ Inventory = $inv; Path = $bundle; Baseline = $Baseline; Interpretation = $Interpretation }
     if ($Policy) { $save.Policy = $Policy }
+    if ($Waiver) { $save.Waiver = $Waiver }
     $manifest = Join-Path $bundle 'manifest.json'
     $baselineName = if (Test-Path $Baseline) { (Get-ComplianceBaseline -Path $Baseline).Name } else { $Baseline }
     $filed = if (Test-Path $manifest) { Get-Content -Raw $manifest | ConvertFrom-Json }
@@ -112,10 +116,12 @@ try {
         $file = Join-Path $bundle $set
         if (Test-Path $file) { Get-Content -Raw $file | ConvertFrom-Json }
     })
+    # Waived results (outcome "waived") pass; a result whose waiver has expired is "fail" again.
+    $waived = @($results | Where-Object outcome -eq 'waived').Count
     $drift = @($results | Where-Object { $_.outcome -in $failing -and $FailOnSeverity -ne 'Never' -and [VirtCompliance.Controls.Severity] $_.severity -ge [VirtCompliance.Controls.Severity] $FailOnSeverity })
     $notEvaluated = @($results | Where-Object outcome -eq 'notEvaluated').Count
     $separationPasses = -not (Get-Content -Raw (Join-Path $bundle 'pci-separation.json') | ConvertFrom-Json | Where-Object outcome -in $failing)
-    Write-Output "host, network, VM and vCenter control drift at or above ${FailOnSeverity}: $($drift.Count) (not evaluated: $notEvaluated$(if ($AllowNotEvaluated) { ', allowed' })); CDE separation ($Interpretation): $(if ($separationPasses) { 'passes' } else { 'FAILS' })"
+    Write-Output "host, network, VM and vCenter control drift at or above ${FailOnSeverity}: $($drift.Count) (not evaluated: $notEvaluated$(if ($AllowNotEvaluated) { ', allowed' }); waived: $waived); CDE separation ($Interpretation): $(if ($separationPasses) { 'passes' } else { 'FAILS' })"
     if ($drift.Count -gt 0 -or -not $separationPasses) { exit 1 }
     exit 0
 }

@@ -104,22 +104,30 @@ $plan = Invoke-VmFirewallPolicy -Inventory $inv -Policy (Join-Path $samples 'pci
 $plan | Out-String -Width $width | Write-Host
 $plan | Where-Object Vm -eq 'pay-db-01' | Format-List | Out-String -Width $width | Write-Host
 
+$waivers = Join-Path $samples 'pci-lab.waivers.yaml'
+Show-Section 'Get-ComplianceWaiver ./pci-lab.waivers.yaml -Inventory $inv   (accepted risks, judged as of the collection time)'
+Get-ComplianceWaiver -Path $waivers -Inventory $inv | Out-String -Width $width | Write-Host
+
+Show-Section 'Get-HostControlDrift -Waiver ./pci-lab.waivers.yaml   (waived results, and the one whose waiver has expired)'
+Get-HostControlDrift -Inventory $inv -Baseline pci-dss -Waiver $waivers -WarningAction SilentlyContinue | Where-Object Waiver |
+    Select-Object Host, ControlId, Outcome, @{ Name = 'Waiver'; Expression = { $_.Waiver.Text } } | Format-Table -Wrap | Out-String -Width $width | Write-Host
+
 Show-Section "Export-ComplianceReport   (the HTML report for the assessor: $OutputPath/pci-lab-report.html)"
 if (Test-Path $OutputPath) { Remove-Item $OutputPath -Recurse -Force }
 New-Item -ItemType Directory -Path $OutputPath | Out-Null
 $results = @(
-    Get-HostControlDrift -Inventory $inv -Baseline pci-dss
-    Get-NetworkControlDrift -Inventory $inv -Baseline pci-dss
-    Get-VmControlDrift -Inventory $inv -Baseline pci-dss
-    Get-VCenterControlDrift -Inventory $inv -Baseline pci-dss
+    Get-HostControlDrift -Inventory $inv -Baseline pci-dss -Waiver $waivers -WarningAction SilentlyContinue
+    Get-NetworkControlDrift -Inventory $inv -Baseline pci-dss -Waiver $waivers -WarningAction SilentlyContinue
+    Get-VmControlDrift -Inventory $inv -Baseline pci-dss -Waiver $waivers -WarningAction SilentlyContinue
+    Get-VCenterControlDrift -Inventory $inv -Baseline pci-dss -Waiver $waivers -WarningAction SilentlyContinue
     Get-VmMigrationExposure -Inventory $inv -Peer -WarningAction SilentlyContinue
-    Test-PciSeparation -Inventory $inv -Interpretation Strict
+    Test-PciSeparation -Inventory $inv -Interpretation Strict -Waiver $waivers -WarningAction SilentlyContinue
 )
-$results | Export-ComplianceReport -Path (Join-Path $OutputPath 'pci-lab-report.html') -Inventory $inv -Title 'PCI lab: compliance report' |
+$results | Export-ComplianceReport -Path (Join-Path $OutputPath 'pci-lab-report.html') -Inventory $inv -Waiver $waivers -Title 'PCI lab: compliance report' |
     Format-Table Name, Length, LastWriteTime -AutoSize | Out-String -Width $width | Write-Host
 
 Show-Section "Save-ComplianceEvidence   (the evidence bundle: $OutputPath/evidence)"
-Save-ComplianceEvidence -Inventory $inv -Path (Join-Path $OutputPath 'evidence') -Policy (Join-Path $samples 'pci-lab.policy.yaml') -WarningAction SilentlyContinue |
+Save-ComplianceEvidence -Inventory $inv -Path (Join-Path $OutputPath 'evidence') -Policy (Join-Path $samples 'pci-lab.policy.yaml') -Waiver $waivers -WarningAction SilentlyContinue |
     Out-String -Width $width | Write-Host
 
 Show-Section 'Test-ComplianceEvidence -Quiet   (is the bundle as written?)'

@@ -5,7 +5,7 @@ param([Parameter(Mandatory)] [string] $ModulePath)
 BeforeDiscovery {
     # Every cmdlet, for the help tests (discovery runs before BeforeAll, so the list is its own).
     $allCmdlets = @('Compare-VirtInventory', 'Connect-VirtServer', 'Disconnect-VirtServer', 'Export-ComplianceReport', 'Export-VirtInventory', 'Get-ComplianceBaseline',
-        'Get-ComplianceControl', 'Get-HostControlDrift', 'Get-NetworkControlDrift', 'Get-PciScope', 'Get-PciSegmentationMatrix', 'Get-VCenterControlDrift', 'Get-VirtInventory',
+        'Get-ComplianceControl', 'Get-ComplianceWaiver', 'Get-HostControlDrift', 'Get-NetworkControlDrift', 'Get-PciScope', 'Get-PciSegmentationMatrix', 'Get-VCenterControlDrift', 'Get-VirtInventory',
         'Get-VmControlDrift', 'Get-VmFirewallPolicy', 'Get-VmMigrationExposure', 'Import-VirtInventory', 'Invoke-VmFirewallPolicy', 'New-ComplianceBaseline',
         'Save-ComplianceEvidence', 'Test-ComplianceEvidence', 'Test-PciSeparation', 'Test-VmFirewallPolicy')
 }
@@ -17,7 +17,7 @@ BeforeAll {
     $siteBaseline = Join-Path $moduleFolder 'samples/pci-lab.baseline.json'
     $inv = Import-VirtInventory -Path $samplePath
     $expectedCmdlets = @('Compare-VirtInventory', 'Connect-VirtServer', 'Disconnect-VirtServer', 'Export-ComplianceReport', 'Export-VirtInventory', 'Get-ComplianceBaseline',
-        'Get-ComplianceControl', 'Get-HostControlDrift', 'Get-NetworkControlDrift', 'Get-PciScope', 'Get-PciSegmentationMatrix', 'Get-VCenterControlDrift', 'Get-VirtInventory',
+        'Get-ComplianceControl', 'Get-ComplianceWaiver', 'Get-HostControlDrift', 'Get-NetworkControlDrift', 'Get-PciScope', 'Get-PciSegmentationMatrix', 'Get-VCenterControlDrift', 'Get-VirtInventory',
         'Get-VmControlDrift', 'Get-VmFirewallPolicy', 'Get-VmMigrationExposure', 'Import-VirtInventory', 'Invoke-VmFirewallPolicy', 'New-ComplianceBaseline',
         'Save-ComplianceEvidence', 'Test-ComplianceEvidence', 'Test-PciSeparation', 'Test-VmFirewallPolicy')
 }
@@ -545,7 +545,7 @@ Describe 'Export-ComplianceReport' {
 
     It 'writes CSV with stable columns, and JSON and Markdown with a summary' {
         $csv = $results | Export-ComplianceReport -Path (Join-Path $TestDrive 'r.csv') -Format Csv
-        (Get-Content $csv.FullName -TotalCount 1) | Should -Be 'Category,Rule,Object,Cluster,Severity,Outcome,PciDss,Message,Evidence,Remediation'
+        (Get-Content $csv.FullName -TotalCount 1) | Should -Be 'Category,Rule,Object,Cluster,Severity,Outcome,PciDss,Message,Evidence,Remediation,Waiver,WaiverExpires,WaiverJustification'
         @(Import-Csv $csv.FullName).Count | Should -Be $results.Count
         $json = Get-Content -Raw ($results | Export-ComplianceReport -Path (Join-Path $TestDrive 'r.json') -Format Json).FullName | ConvertFrom-Json
         $json.items.Count | Should -Be $results.Count
@@ -576,6 +576,58 @@ Describe 'Export-ComplianceReport' {
         $null = 'text', 42 | Export-ComplianceReport -Path (Join-Path $TestDrive 'x.html') -ErrorVariable errs -ErrorAction SilentlyContinue
         $errs.Count | Should -Be 2
         $errs[0].FullyQualifiedErrorId | Should -BeLike 'NotAResult,*'
+    }
+}
+
+Describe 'Waivers (Get-ComplianceWaiver and -Waiver)' {
+    BeforeAll {
+        $waivers = Join-Path $moduleFolder 'samples/pci-lab.waivers.yaml'
+    }
+
+    It 'lists an active, an expiring and an expired waiver as of the inventory, with what each covers' {
+        $status = Get-ComplianceWaiver -Path $waivers -Inventory $inv
+        $status.Id | Should -Be @('WVR-2025-001', 'WVR-2025-004', 'WVR-2024-017')
+        $status.State | Should -Be @('Active', 'ExpiringSoon', 'Expired')
+        $status[0].Matched | Should -Be 2
+        $status[0].PSObject.TypeNames[0] | Should -Be 'VirtCompliance.Waivers.WaiverStatus'
+        (Get-ComplianceWaiver -Path $waivers -AsOf 2025-06-02 -State Expired).Id | Should -Be 'WVR-2024-017'
+        (Get-ComplianceWaiver -Path $waivers -AsOf 2026-01-01).State | Should -Be @('Expired', 'Expired', 'Expired')
+        ($status | Format-Table | Out-String -Width 120) | Should -Match 'WVR-2025-004\s+ExpiringSoon\s+2025-06-20\s+18'
+    }
+
+    It 'turns covered failures into Waived, leaves the expired one failing, and warns of the expiring one' {
+        $drift = Get-HostControlDrift -Inventory $inv -Waiver $waivers -WarningVariable warned -WarningAction SilentlyContinue
+        ($drift | Where-Object Outcome -eq Waived).ControlId | Sort-Object | Should -Be @('esx-9.log-audit-forwarding', 'esx-9.log-forwarding')
+        $ssh = $drift | Where-Object { $_.ControlId -eq 'esx-9.ssh' -and $_.Host -eq 'esx-gen-02.lab.local' }
+        $ssh.Outcome | Should -Be 'Fail'
+        $ssh.Waiver.Expired | Should -BeTrue
+        ($warned -join "`n") | Should -Match 'WVR-2025-004.*in 18 day'
+    }
+
+    It 'lets a waived separation finding pass and keeps the gate honest' {
+        $findings = Test-PciSeparation -Inventory $inv -Waiver $waivers -WarningAction SilentlyContinue
+        ($findings | Where-Object Outcome -eq Waived).Hosts | Should -Be 'esx-pay-01.lab.local'
+        Test-PciSeparation -Inventory $inv -Waiver $waivers -Quiet -WarningAction SilentlyContinue | Should -BeFalse
+    }
+
+    It 'refuses a bad waiver file with one error naming the file, line and value, and applies nothing' {
+        $bad = Join-Path $TestDrive 'bad.waivers.yaml'
+        Set-Content -Path $bad -Value "waivers:`n  - id: W-1`n    controls: esx-9.no-such-control`n    objects: '*'`n    justification: x`n    owner: a`n    approver: b`n    created: 2025-01-01`n    expires: 2025-12-31"
+        { Get-HostControlDrift -Inventory $inv -Waiver $bad } | Should -Throw -ErrorId 'InvalidWaiverFile,*' -ExpectedMessage '*bad.waivers.yaml:3:*esx-9.no-such-control*'
+        { Get-ComplianceWaiver -Path $bad } | Should -Throw -ErrorId 'InvalidWaiverFile,*'
+    }
+
+    It 'files the waiver file in the evidence bundle and puts a register in the report' {
+        $bundle = Join-Path $TestDrive 'waived-bundle'
+        $files = Save-ComplianceEvidence -Inventory $inv -Path $bundle -Waiver $waivers -Confirm:$false -WarningAction SilentlyContinue
+        $files.Name | Should -Contain 'waivers.yaml'
+        $files.Name | Should -Contain 'waiver-status.json'
+        Test-ComplianceEvidence -Path $bundle -Quiet | Should -BeTrue
+        $html = Get-HostControlDrift -Inventory $inv -Waiver $waivers -WarningAction SilentlyContinue |
+            Export-ComplianceReport -Path (Join-Path $TestDrive 'waived.html') -Inventory $inv -Waiver $waivers -Confirm:$false
+        $page = Get-Content -Raw $html.FullName
+        $page | Should -Match 'id="waivers"'
+        $page | Should -Match 'WVR-2024-017'
     }
 }
 
@@ -617,6 +669,12 @@ Describe 'Invoke-NightlyCompliance.ps1 (the scheduled job, as pwsh -NonInteracti
         $changes = Join-Path $root '2025-06-03T070000Z-changes.html'
         Test-Path $changes | Should -BeTrue
         Get-Content -Raw $changes | Should -Match 'VmRemoved'
+    }
+
+    It 'counts waived results apart and passes them, with -Waiver' {
+        $run = Invoke-Job '-InventoryPath', $samplePath, '-EvidenceRoot', (Join-Path $TestDrive 'waived-evidence'), '-Waiver', (Join-Path $moduleFolder 'samples/pci-lab.waivers.yaml')
+        $run.ExitCode | Should -Be 1 -Because $run.Output
+        $run.Output | Should -Match 'waived: 2\)'
     }
 
     It 'exits 2 with the reason on stderr when the job itself fails, and never prompts' {

@@ -11,6 +11,7 @@ using VirtCompliance.Model;
 using VirtCompliance.Pci;
 using VirtCompliance.Reporting;
 using VirtCompliance.Scope;
+using VirtCompliance.Waivers;
 using Inv = VirtCompliance.Model.Inventory;
 
 namespace VirtCompliance.Assessments
@@ -35,6 +36,14 @@ namespace VirtCompliance.Assessments
             result.Networks = DriftAnalyzer.Networks(assessment, options.IncludePass).ToList();
             result.Vms = DriftAnalyzer.Vms(assessment, options.IncludePass).ToList();
             result.Estate = DriftAnalyzer.Estate(assessment, options.IncludePass).ToList();
+            if (WaiversOf(inventory, options) is WaiverSet waivers)
+            {
+                result.Hosts = waivers.Apply(result.Hosts, inventory);
+                result.Networks = waivers.Apply(result.Networks, inventory);
+                result.Vms = waivers.Apply(result.Vms, inventory);
+                result.Estate = waivers.Apply(result.Estate, inventory);
+                if (options.SharedWaivers == null) Report(waivers, result, r => r.Waivers = waivers.Statuses(judgedUse: false));
+            }
             if (options.Objects == null || options.Objects.Contains(ControlScope.Vm)) NotFoundVms(inventory, options.Vms, result);
             return result;
         }
@@ -88,6 +97,11 @@ namespace VirtCompliance.Assessments
             // The gate findings name no object: only -RuleId narrows them.
             result.Findings = all.Where(f => (rules == null || rules(f.RuleId))
                 && (f.RuleId == PciSeparationAnalyzer.NothingInCdeScope || ((clusters == null || f.Clusters.Any(clusters)) && (vms == null || f.Vms.Any(vms.Contains))))).ToList();
+            if (WaiversOf(inventory, options) is WaiverSet waivers)
+            {
+                result.Findings = waivers.Apply(result.Findings, inventory);
+                if (options.SharedWaivers == null) Report(waivers, result, r => r.Waivers = waivers.Statuses(judgedUse: false));
+            }
             result.Summaries = PciSeparationAnalyzer.Summarize(inventory, result.Findings, options.Interpretation, clusters).ToList();
             result.Passed = result.Findings.All(f => f.Outcome != FindingOutcome.Fail && (options.AllowNotEvaluated || f.Outcome != FindingOutcome.NotEvaluated));
             NotFoundClusters(inventory, options.Clusters, result);
@@ -155,9 +169,12 @@ namespace VirtCompliance.Assessments
         /// (drift against the baseline and against peers, network, VM and vCenter control drift, exposure, scope, separation,
         /// firewall status with a policy), the reports and the manifest; whole or not at all.
         /// </summary>
-        public static IReadOnlyList<EvidenceFile> Evidence(Inv inventory, AssessmentOptions options, string folder, string moduleVersion)
+        public static IReadOnlyList<EvidenceFile> Evidence(Inv inventory, AssessmentOptions options, string folder, string moduleVersion, Action<string>? warn = null)
         {
             var baseline = options.Baseline ?? Baseline.Load("pci-dss");
+            // One waiver set for the whole run: a waiver no result of the bundle used is Unused.
+            var waivers = options.Waivers == null ? null : new WaiverSet(options.Waivers, options.AsOf ?? inventory.CollectedAt, options.WaiverWarningDays);
+            options = options with { SharedWaivers = waivers };
             var drift = Drift(inventory, options with { Baseline = baseline, Peer = false, IncludePass = false });
             var peer = Drift(inventory, options with { Baseline = null, Peer = true, IncludePass = false, Objects = new[] { ControlScope.Host } });
             var sets = new List<KeyValuePair<string, IEnumerable>>
@@ -172,8 +189,14 @@ namespace VirtCompliance.Assessments
                 Set("pci-separation", Separation(inventory, options with { Baseline = baseline }).Findings),
             };
             if (options.Policy != null) sets.Add(Set("firewall-policy-status", FirewallStatus(inventory, options).Statuses));
+            var statuses = waivers?.Statuses(judgedUse: true);
+            if (statuses != null)
+            {
+                sets.Add(Set(WaiverStatusFile, statuses));
+                foreach (var warning in waivers!.Warnings(judgedUse: true)) warn?.Invoke(warning);
+            }
             // The reports hold what an assessor reads: not the peer drift (it would count hosts twice) nor the scope list.
-            var reportItems = sets.Where(s => s.Key != "host-control-drift-peer" && s.Key != "pci-scope")
+            var reportItems = sets.Where(s => s.Key != "host-control-drift-peer" && s.Key != "pci-scope" && s.Key != WaiverStatusFile)
                 .SelectMany(s => s.Value.Cast<object>()).Select(ReportItems.From).ToList();
             var facts = new Dictionary<string, string>
             {
@@ -182,13 +205,54 @@ namespace VirtCompliance.Assessments
                 ["scopeTagCategory"] = options.ScopeSources.TagCategory ?? "",
                 ["scopeAttribute"] = options.ScopeSources.Attribute ?? "",
             };
-            return EvidenceBundle.Save(folder, inventory, sets, facts, moduleVersion, reportItems, EvidenceReports.ToArray());
+            var inputs = new List<(string, byte[])>();
+            if (waivers != null)
+            {
+                facts["waivers"] = WaiverInputName(options.Waivers!);
+                facts["waiversSha256"] = options.Waivers!.Sha256;
+                facts["waiversAsOf"] = waivers.AsOf.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+                inputs.Add((WaiverInputName(options.Waivers!), options.Waivers!.Content));
+            }
+            return EvidenceBundle.Save(folder, inventory, sets, facts, moduleVersion, reportItems, EvidenceReports.ToArray(), inputs, statuses);
+        }
+
+        /// <summary>
+        /// Each waiver of the options' file, judged on AsOf (or the inventory's collection time) against
+        /// everything a bundle assesses: control drift of every object against the options' baseline and
+        /// CDE separation. A waiver that covers none of it is Unused.
+        /// </summary>
+        public static IReadOnlyList<WaiverStatus> WaiverUse(Inv inventory, AssessmentOptions options)
+        {
+            if (options.Waivers == null) throw new ArgumentException("Judging waivers needs a waiver file.", nameof(options));
+            var waivers = new WaiverSet(options.Waivers, options.AsOf ?? inventory.CollectedAt, options.WaiverWarningDays);
+            var shared = options with { SharedWaivers = waivers, Baseline = options.Baseline ?? Baseline.Load("pci-dss"), Peer = false, IncludePass = false, Objects = null };
+            Drift(inventory, shared);
+            Separation(inventory, shared);
+            return waivers.Statuses(judgedUse: true);
         }
 
         /// <summary>How many files <see cref="Evidence"/> writes, for the ShouldProcess message.</summary>
-        public static int EvidenceFileCount(AssessmentOptions options) => 8 + (options.Policy != null ? 1 : 0) + EvidenceReports.Count + 2;
+        public static int EvidenceFileCount(AssessmentOptions options) => 8 + (options.Policy != null ? 1 : 0) + (options.Waivers != null ? 2 : 0) + EvidenceReports.Count + 2;
+
+        /// <summary>The result set of the waivers' states in a bundle (waiver-status.json).</summary>
+        public const string WaiverStatusFile = "waiver-status";
+
+        /// <summary>The waiver file's name in a bundle: waivers.yaml, or waivers.json for a JSON file.</summary>
+        public static string WaiverInputName(WaiverFile file) =>
+            string.Equals(System.IO.Path.GetExtension(file.Path), ".json", StringComparison.OrdinalIgnoreCase) ? "waivers.json" : "waivers.yaml";
 
         // ---- the shared steps -------------------------------------------------------------------
+
+        /// <summary>The waivers of this assessment: the run's shared set, else the options' file judged as of AsOf (or the inventory's collection time).</summary>
+        private static WaiverSet? WaiversOf(Inv inventory, AssessmentOptions options) =>
+            options.SharedWaivers ?? (options.Waivers == null ? null : new WaiverSet(options.Waivers, options.AsOf ?? inventory.CollectedAt, options.WaiverWarningDays));
+
+        // A single analysis sees only part of the results, so it cannot say a waiver is unused; it warns of expiring and expired ones.
+        private static void Report<T>(WaiverSet waivers, T result, Action<T> keep) where T : AssessmentResult
+        {
+            keep(result);
+            result.Warn(waivers.Warnings(judgedUse: false));
+        }
 
         private static KeyValuePair<string, IEnumerable> Set<T>(string name, IReadOnlyList<T> items) => new KeyValuePair<string, IEnumerable>(name, items);
 

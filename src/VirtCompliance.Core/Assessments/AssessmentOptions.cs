@@ -44,6 +44,15 @@ namespace VirtCompliance.Assessments
         /// <summary>With VmPeers Tag: the category whose tags make VMs peers.</summary>
         public string? VmPeerTagCategory { get; init; }
 
+        /// <summary>Accepted risks: failing results a waiver in force covers become Waived; null: none.</summary>
+        public Waivers.WaiverFile? Waivers { get; init; }
+        /// <summary>The date waivers are judged on; null: the inventory's collection time (so an old snapshot reads as it did then).</summary>
+        public DateTimeOffset? AsOf { get; init; }
+        /// <summary>A waiver expiring within this many days is ExpiringSoon, and warned about.</summary>
+        public int WaiverWarningDays { get; init; } = VirtCompliance.Waivers.WaiverSet.DefaultWarningDays;
+        /// <summary>One set for several analyses of one run (the evidence bundle), so that each waiver's use is counted once over all of them.</summary>
+        internal Waivers.WaiverSet? SharedWaivers { get; init; }
+
         /// <summary>The baseline to use: the given one, else every catalog control in peer mode, else pci-dss.</summary>
         public Baseline EffectiveBaseline => Baseline ?? (Peer ? Baseline.PeerOfAll() : Baseline.Load("pci-dss"));
     }
@@ -71,6 +80,8 @@ namespace VirtCompliance.Assessments
         public IReadOnlyList<NetworkControlDrift> Networks { get; internal set; } = Array.Empty<NetworkControlDrift>();
         public IReadOnlyList<VmControlDrift> Vms { get; internal set; } = Array.Empty<VmControlDrift>();
         public IReadOnlyList<VCenterControlDrift> Estate { get; internal set; } = Array.Empty<VCenterControlDrift>();
+        /// <summary>With waivers: each waiver's state and what it covered in these results.</summary>
+        public IReadOnlyList<Waivers.WaiverStatus> Waivers { get; internal set; } = Array.Empty<Waivers.WaiverStatus>();
     }
 
     public sealed class ExposureResult : AssessmentResult
@@ -89,6 +100,8 @@ namespace VirtCompliance.Assessments
         public IReadOnlyList<PciSeparationSummary> Summaries { get; internal set; } = Array.Empty<PciSeparationSummary>();
         /// <summary>The gate: no Fail, and no NotEvaluated unless allowed.</summary>
         public bool Passed { get; internal set; }
+        /// <summary>With waivers: each waiver's state and what it covered in these findings.</summary>
+        public IReadOnlyList<Waivers.WaiverStatus> Waivers { get; internal set; } = Array.Empty<Waivers.WaiverStatus>();
     }
 
     public sealed class MatrixResult : AssessmentResult

@@ -50,6 +50,8 @@ namespace VirtCompliance
         public Outcome Outcome { get; init; }
         /// <summary>NotEvaluated: why nothing could be judged.</summary>
         public string? Reason { get; init; }
+        /// <summary>The waiver that covers this result: Waived while it is in force; with Expired, the result is Fail again and names it.</summary>
+        public Waivers.WaiverRef? Waiver { get; init; }
         public string ControlId { get; init; } = "";
         public string Title { get; init; } = "";
         public string Expected { get; init; } = "";

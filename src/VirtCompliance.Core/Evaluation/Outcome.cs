@@ -9,5 +9,7 @@ namespace VirtCompliance
         Fail,
         /// <summary>Nothing could be judged: the data was not reported, the host was not connected, no peers or no majority. The reason says which. Not a pass.</summary>
         NotEvaluated,
+        /// <summary>It failed, and a waiver in force accepts the risk (the result names the waiver, its justification and expiry). Passes a gate; counted on its own.</summary>
+        Waived,
     }
 }

@@ -41,36 +41,11 @@ namespace VirtCompliance.Firewall
         private static IReadOnlyList<string> GroupMembers => SchemaMembers.Of(Schema, "#/definitions/group");
         private static IReadOnlyList<string> RuleMembers => SchemaMembers.Of(Schema, "#/definitions/rule");
 
-        private static DataFileException Error(string file, Node at, string problem) => new DataFileException(file, at.Line, at.Column, problem);
-
-        private static Dictionary<string, (Node key, Node value)> Map(string file, Node node, string what, IReadOnlyList<string> members)
-        {
-            if (node.Map == null) throw Error(file, node, $"{what} must be a map of {string.Join(", ", members.Where(m => m != "$schema"))}.");
-            foreach (var entry in node.Map)
-                if (!members.Contains(entry.Key)) throw Error(file, entry.Value.key, SchemaMembers.UnknownMessage(entry.Key, what, members));
-            return node.Map;
-        }
-
-        private static string Text(string file, Node node, string what)
-        {
-            if (node.Scalar == null || node.IsNull) throw Error(file, node, $"{what} must be a single value.");
-            return node.Scalar;
-        }
-
-        /// <summary>A value or a list of values.</summary>
-        private static List<(string text, Node at)> Texts(string file, Node node, string what)
-        {
-            if (node.List != null) return node.List.Select(n => (Text(file, n, what), n)).ToList();
-            return new List<(string, Node)> { (Text(file, node, what), node) };
-        }
-
-        private static T Choice<T>(string file, Node node, string what, params (string text, T value)[] choices)
-        {
-            var text = Text(file, node, what);
-            foreach (var c in choices)
-                if (string.Equals(c.text, text, StringComparison.OrdinalIgnoreCase)) return c.value;
-            throw Error(file, node, $"'{text}' is not a valid {what}; use {string.Join(", ", choices.Select(c => c.text))}.");
-        }
+        private static DataFileException Error(string file, Node at, string problem) => DataBinding.Error(file, at, problem);
+        private static Dictionary<string, (Node key, Node value)> Map(string file, Node node, string what, IReadOnlyList<string> members) => DataBinding.Map(file, node, what, members);
+        private static string Text(string file, Node node, string what) => DataBinding.Text(file, node, what);
+        private static List<(string text, Node at)> Texts(string file, Node node, string what) => DataBinding.Texts(file, node, what);
+        private static T Choice<T>(string file, Node node, string what, params (string text, T value)[] choices) => DataBinding.Choice(file, node, what, choices);
 
         private static FirewallPolicy Bind(Node root, string file)
         {

@@ -26,6 +26,8 @@ namespace VirtCompliance
         NotEvaluated,
         /// <summary>Fails the separation test.</summary>
         Fail,
+        /// <summary>A Fail or Warning that a waiver in force accepts (the finding names it). Passes the gate; counted on its own.</summary>
+        Waived,
     }
 
     /// <summary>One separation problem (or, as Info, one accepted arrangement) with the evidence behind it.</summary>
@@ -48,6 +50,8 @@ namespace VirtCompliance
         /// <summary>The facts the finding rests on, one per line.</summary>
         public IReadOnlyList<string> Evidence { get; init; } = Array.Empty<string>();
         public string? Remediation { get; init; }
+        /// <summary>The waiver that covers this finding: Waived while it is in force; with Expired, the finding keeps its outcome and names it.</summary>
+        public Waivers.WaiverRef? Waiver { get; init; }
     }
 
     /// <summary>Test-PciSeparation -Summary: one per cluster.</summary>
@@ -61,6 +65,8 @@ namespace VirtCompliance
         public int NotEvaluated { get; init; }
         public int Warning { get; init; }
         public int Info { get; init; }
+        /// <summary>Fail and Warning findings a waiver in force accepts.</summary>
+        public int Waived { get; init; }
         /// <summary>Findings per rule id, e.g. "pci.shared-segment" → 2.</summary>
         public IReadOnlyDictionary<string, int> ByRule { get; init; } = new Dictionary<string, int>();
         /// <summary>Fail and Warning findings per severity.</summary>

@@ -339,9 +339,10 @@ namespace VirtCompliance.Pci
                     NotEvaluated = mine.Count(f => f.Outcome == FindingOutcome.NotEvaluated),
                     Warning = mine.Count(f => f.Outcome == FindingOutcome.Warning),
                     Info = mine.Count(f => f.Outcome == FindingOutcome.Info),
+                    Waived = mine.Count(f => f.Outcome == FindingOutcome.Waived),
                     ByRule = mine.GroupBy(f => f.RuleId).OrderBy(g => RuleIds.ToList().IndexOf(g.Key))
                         .ToDictionary(g => g.Key, g => g.Count()),
-                    BySeverity = mine.Where(f => f.Outcome != FindingOutcome.Info).GroupBy(f => f.Severity).OrderByDescending(g => g.Key)
+                    BySeverity = mine.Where(f => f.Outcome != FindingOutcome.Info && f.Outcome != FindingOutcome.Waived).GroupBy(f => f.Severity).OrderByDescending(g => g.Key)
                         .ToDictionary(g => g.Key.ToString(), g => g.Count()),
                     Inventory = inventory.Source,
                 };

@@ -53,7 +53,8 @@ namespace VirtCompliance.Reporting
 
         /// <summary>Writes the bundle; <paramref name="results"/> maps a file name (without .json) to its records; each of <paramref name="reports"/> is written from <paramref name="reportItems"/>.</summary>
         public static IReadOnlyList<EvidenceFile> Save(string folder, VirtCompliance.Model.Inventory inventory, IEnumerable<KeyValuePair<string, System.Collections.IEnumerable>> results,
-            IReadOnlyDictionary<string, string> facts, string moduleVersion, IReadOnlyList<ReportItem>? reportItems = null, IEnumerable<(string name, ReportFormat format)>? reports = null)
+            IReadOnlyDictionary<string, string> facts, string moduleVersion, IReadOnlyList<ReportItem>? reportItems = null, IEnumerable<(string name, ReportFormat format)>? reports = null,
+            IEnumerable<(string name, byte[] bytes)>? inputs = null, IReadOnlyList<Waivers.WaiverStatus>? waivers = null)
         {
             results = results.ToList();
             var full = Path.GetFullPath(folder);
@@ -77,10 +78,17 @@ namespace VirtCompliance.Reporting
                     File.WriteAllBytes(Path.Combine(temp, name), bytes);
                     files.Add(new EvidenceFile { Name = name, Sha256 = AtomicFile.Sha256Hex(bytes), Bytes = bytes.LongLength, Records = records.Count });
                 }
+                // Input files the results rest on besides the snapshot (the waiver file), byte for byte as they were read.
+                foreach (var (name, bytes) in inputs ?? Enumerable.Empty<(string, byte[])>())
+                {
+                    File.WriteAllBytes(Path.Combine(temp, name), bytes);
+                    files.Add(new EvidenceFile { Name = name, Sha256 = AtomicFile.Sha256Hex(bytes), Bytes = bytes.LongLength });
+                }
                 if (reports != null)
                 {
                     var items = reportItems ?? Array.Empty<ReportItem>();
                     var context = ReportContext.For(inventory, "Compliance evidence: " + inventory.Source, moduleVersion);
+                    context.Waivers = waivers;
                     foreach (var (name, format) in reports)
                     {
                         var bytes = ReportWriter.Write(format, items, context);

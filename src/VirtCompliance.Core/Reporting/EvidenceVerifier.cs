@@ -28,7 +28,7 @@ namespace VirtCompliance.Reporting
 
         /// <summary>Every member a manifest may have (release 0.1's included); anything else was not written by the module.</summary>
         private static readonly string[] ManifestMembers =
-            { "schemaVersion", "tool", "moduleVersion", "createdAt", "source", "collectedAt", "collector", "inventorySha256", "sourceSha256", "files", "baseline", "interpretation", "scopeTagCategory", "scopeAttribute" };
+            { "schemaVersion", "tool", "moduleVersion", "createdAt", "source", "collectedAt", "collector", "inventorySha256", "sourceSha256", "files", "baseline", "interpretation", "scopeTagCategory", "scopeAttribute", "waivers", "waiversSha256", "waiversAsOf" };
 
         private static readonly string[] FileMembers = { "name", "sha256", "bytes", "records" };
 

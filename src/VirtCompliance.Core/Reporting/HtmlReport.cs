@@ -22,7 +22,7 @@ namespace VirtCompliance.Reporting
         private const string Style =
             "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}h1{margin-bottom:.2em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:1.6em}" +
             "table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}th,td{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top}" +
-            "th{background:#f0f0f0}thead{display:table-header-group}tr{page-break-inside:avoid}.Fail{color:#a00;font-weight:600}.NotEvaluated{color:#555;font-weight:600;font-style:italic}.Warning{color:#a60;font-weight:600}" +
+            "th{background:#f0f0f0}thead{display:table-header-group}tr{page-break-inside:avoid}.Fail{color:#a00;font-weight:600}.NotEvaluated{color:#555;font-weight:600;font-style:italic}.Warning{color:#a60;font-weight:600}.Waived{color:#36c;font-weight:600}.Expired{color:#a00;font-weight:600}.ExpiringSoon{color:#a60;font-weight:600}.Unused{color:#555;font-style:italic}" +
             ".meta{color:#555}.evidence{margin:.3em 0 0;padding-left:1.2em;color:#444;font-size:12px}.fix{margin:.2em 0 0;font-size:12px}" +
             ".charts{display:flex;flex-wrap:wrap;gap:1em 3em}figure{margin:0}figcaption{color:#555;font-size:12px}table.narrow{width:auto;min-width:30em}"+
             "table.matrix{width:auto}.matrix td,.matrix th{text-align:center;padding:2px 4px}.matrix th.ctl{writing-mode:vertical-rl;font-weight:normal;font-size:12px}" +
@@ -45,6 +45,7 @@ namespace VirtCompliance.Reporting
             var categories = items.GroupBy(i => i.Category).ToList();
             var matrixRows = DriftMatrixRows(items, c);
             sb.Append("<nav><p>").Append(string.Join(" · ", new[] { ("summary", "Summary"), ("requirements", "By PCI DSS requirement") }
+                .Concat(c.Waivers != null ? new[] { ("waivers", "Waivers") } : Array.Empty<(string, string)>())
                 .Concat(matrixRows.Count > 0 ? new[] { ("drift-matrix", "Drift matrix") } : Array.Empty<(string, string)>())
                 .Concat(categories.Select(g => (SectionId(g.Key), g.Key ?? "")))
                 .Select(l => $"<a href=\"#{l.Item1}\">{E(l.Item2)}</a>"))).Append("</p></nav>\n");
@@ -61,6 +62,7 @@ namespace VirtCompliance.Reporting
                 sb.Append("<tr><td>").Append(E(requirement)).Append("</td><td>").Append(fail).Append("</td><td>").Append(notEvaluated).Append("</td><td>").Append(warning).Append("</td></tr>\n");
             sb.Append("</tbody></table></section>\n");
 
+            if (c.Waivers != null) WaiverRegister(sb, c.Waivers);
             DriftMatrix(sb, items, matrixRows, c.Hosts != null);
 
             foreach (var category in categories)
@@ -70,6 +72,24 @@ namespace VirtCompliance.Reporting
             }
             sb.Append("</body></html>\n");
             return sb.ToString();
+        }
+
+        /// <summary>The waiver register: each waiver, its state on the assessment date, what it covers in these results, who owns and approved it, until when.</summary>
+        private static void WaiverRegister(StringBuilder sb, IReadOnlyList<Waivers.WaiverStatus> waivers)
+        {
+            var asOf = waivers.Count > 0 ? " as of " + waivers[0].AsOf.UtcDateTime.ToString("yyyy-MM-dd") : "";
+            sb.Append("<section id=\"waivers\"><h2>Waivers (").Append(waivers.Count).Append(")</h2><p class=\"meta\">Accepted risks").Append(E(asOf))
+              .Append(": a failure a waiver in force covers is Waived; once the waiver has expired it fails again.</p>")
+              .Append("<table><thead><tr><th>Waiver</th><th>State</th><th>Expires</th><th>Covers today</th><th>Justification</th><th>Owner / approver</th><th>Ticket</th></tr></thead><tbody>");
+            foreach (var w in waivers)
+            {
+                sb.Append("<tr><td><code>").Append(E(w.Id)).Append("</code><div class=\"meta\">").Append(E(string.Join(", ", w.Waiver.Controls))).Append("</div></td><td class=\"").Append(w.State).Append("\">")
+                  .Append(w.State).Append("</td><td>").Append(w.Expires.ToString("yyyy-MM-dd")).Append(w.State == Waivers.WaiverState.Expired ? "" : $" ({w.DaysLeft} days)")
+                  .Append("</td><td>").Append(w.Covers.Count == 0 ? "nothing" : string.Join("<br>", w.Covers.Select(E)))
+                  .Append("</td><td>").Append(E(w.Waiver.Justification)).Append(w.Waiver.CompensatingControl != null ? "<div class=\"meta\">Compensating control: " + E(w.Waiver.CompensatingControl) + "</div>" : "")
+                  .Append("</td><td>").Append(E(w.Waiver.Owner)).Append(" / ").Append(E(w.Waiver.Approver)).Append("</td><td>").Append(E(w.Waiver.Ticket)).Append("</td></tr>\n");
+            }
+            sb.Append("</tbody></table></section>\n");
         }
 
         /// <summary>One row per result: outcome, severity, rule, object, the finding with its evidence and remediation, PCI DSS ids.</summary>

@@ -13,6 +13,8 @@ namespace VirtCompliance.Reporting
         /// <summary>Not proven either way: the data was not reported. Not a pass.</summary>
         NotEvaluated,
         Warning,
+        /// <summary>A failure (or a separation warning) that a waiver in force accepts: counted on its own, passes gates.</summary>
+        Waived,
         Info,
         Pass,
     }
@@ -35,6 +37,8 @@ namespace VirtCompliance.Reporting
         public IReadOnlyList<string> PciDss { get; set; } = Array.Empty<string>();
         public IReadOnlyList<string> Evidence { get; set; } = Array.Empty<string>();
         public string? Remediation { get; set; }
+        /// <summary>The waiver that covers it: Waived while in force; Expired, and the item keeps its outcome.</summary>
+        public Waivers.WaiverRef? Waiver { get; set; }
     }
 
     /// <summary>Turns the module's result records into report items; anything else is refused by name.</summary>
@@ -46,12 +50,25 @@ namespace VirtCompliance.Reporting
         public const string VmControlDriftCategory = "VM control drift";
         public const string VCenterControlDriftCategory = "vCenter control drift";
 
-        public static ReportOutcome Of(Outcome outcome) =>
-            outcome == Outcome.Pass ? ReportOutcome.Pass : outcome == Outcome.Fail ? ReportOutcome.Fail : ReportOutcome.NotEvaluated;
+        public static ReportOutcome Of(Outcome outcome) => outcome switch
+        {
+            Outcome.Pass => ReportOutcome.Pass,
+            Outcome.Fail => ReportOutcome.Fail,
+            Outcome.Waived => ReportOutcome.Waived,
+            _ => ReportOutcome.NotEvaluated,
+        };
 
-        public static ReportOutcome Of(FindingOutcome outcome) =>
-            outcome == FindingOutcome.Fail ? ReportOutcome.Fail : outcome == FindingOutcome.NotEvaluated ? ReportOutcome.NotEvaluated
-            : outcome == FindingOutcome.Warning ? ReportOutcome.Warning : ReportOutcome.Info;
+        public static ReportOutcome Of(FindingOutcome outcome) => outcome switch
+        {
+            FindingOutcome.Fail => ReportOutcome.Fail,
+            FindingOutcome.NotEvaluated => ReportOutcome.NotEvaluated,
+            FindingOutcome.Warning => ReportOutcome.Warning,
+            FindingOutcome.Waived => ReportOutcome.Waived,
+            _ => ReportOutcome.Info,
+        };
+
+        // A waiver's line in a message: what accepted the risk, or that the waiver no longer does.
+        private static string WaiverText(Waivers.WaiverRef? waiver) => waiver == null ? "" : $" ({waiver.Text})";
 
         private static string[] Evidence(string expected, string actual, DriftBasis basis, string baseline, string? reason) =>
             (reason == null ? new[] { $"Expected: {expected}", $"Actual: {actual}" } : new[] { $"Expected: {expected}", $"Not evaluated: {reason}" })
@@ -76,9 +93,9 @@ namespace VirtCompliance.Reporting
                     {
                         Category = category, Rule = d.ControlId, Object = where, Cluster = cluster, Severity = d.Severity, Outcome = Of(d.Outcome),
                         Message = d.Outcome == Outcome.NotEvaluated ? $"{where}: {d.Title} — not evaluated: {d.Reason}"
-                            : $"{where}: {d.Title} — expected {d.Expected}, found {d.Actual}" + (d.PeerAgreement != null ? $" ({d.PeerAgreement})" : ""),
+                            : $"{where}: {d.Title} — expected {d.Expected}, found {d.Actual}" + (d.PeerAgreement != null ? $" ({d.PeerAgreement})" : "") + WaiverText(d.Waiver),
                         PciDss = d.PciDss, Evidence = Evidence(d.Expected, d.Actual, d.Basis, d.Baseline, d.Reason),
-                        Remediation = d.Remediation,
+                        Remediation = d.Remediation, Waiver = d.Waiver,
                     };
                 case VmMigrationExposure e:
                     return new ReportItem
@@ -93,8 +110,8 @@ namespace VirtCompliance.Reporting
                     return new ReportItem
                     {
                         Category = "CDE separation", Rule = f.RuleId, Object = string.Join(", ", f.Hosts.Concat(f.Networks).Concat(f.Datastores).DefaultIfEmpty(string.Join(", ", f.Vms))),
-                        Cluster = string.Join(", ", f.Clusters), Severity = f.Severity, Outcome = Of(f.Outcome), Message = f.Message,
-                        PciDss = f.PciDss, Evidence = f.Evidence, Remediation = f.Remediation,
+                        Cluster = string.Join(", ", f.Clusters), Severity = f.Severity, Outcome = Of(f.Outcome), Message = f.Message + WaiverText(f.Waiver),
+                        PciDss = f.PciDss, Evidence = f.Evidence, Remediation = f.Remediation, Waiver = f.Waiver,
                     };
                 case VmFirewallPolicyStatus s:
                     return new ReportItem

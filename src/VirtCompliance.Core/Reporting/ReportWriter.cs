@@ -26,6 +26,8 @@ namespace VirtCompliance.Reporting
         public string? ModuleVersion { get; set; }
         /// <summary>Every analysed host as (cluster, host), when the inventory is known: the drift matrix then shows hosts without drift too.</summary>
         public IReadOnlyList<(string cluster, string? host)>? Hosts { get; set; }
+        /// <summary>The waivers the results were judged with (the HTML report's register); null: none given.</summary>
+        public IReadOnlyList<Waivers.WaiverStatus>? Waivers { get; set; }
 
         /// <summary>The context of results that came from <paramref name="inventory"/> (null: nothing known about their source).</summary>
         public static ReportContext For(VirtCompliance.Model.Inventory? inventory, string title, string? moduleVersion) => new ReportContext
@@ -84,6 +86,7 @@ namespace VirtCompliance.Reporting
                 ["collectedAt"] = c.CollectedAt?.ToString("o", CultureInfo.InvariantCulture),
                 ["inventorySha256"] = c.InventorySha256,
                 ["moduleVersion"] = c.ModuleVersion,
+                ["waivers"] = c.Waivers == null ? null : JToken.FromObject(c.Waivers, JsonFiles.Serializer),
                 ["summary"] = new JObject
                 {
                     ["byOutcome"] = new JObject(Outcomes.Select(o => new JProperty(JsonName(o), items.Count(i => i.Outcome == o)))),
@@ -91,6 +94,7 @@ namespace VirtCompliance.Reporting
                     ["byPciDss"] = new JObject(ByRequirement(items).Select(r => new JProperty(r.requirement, new JObject { ["fail"] = r.fail, ["notEvaluated"] = r.notEvaluated, ["warning"] = r.warning }))),
                 },
             };
+            if (c.Waivers == null) head.Remove("waivers");
             // The items are serialised one by one into the output: a tree of 100,000 items first would cost seconds and memory for nothing.
             return WriteJson(w =>
             {
@@ -115,10 +119,11 @@ namespace VirtCompliance.Reporting
         /// <summary>Stable columns, RFC 4180 quoting; multi-valued cells joined with "; ".</summary>
         private static string Csv(IReadOnlyList<ReportItem> items)
         {
-            var sb = new StringBuilder("Category,Rule,Object,Cluster,Severity,Outcome,PciDss,Message,Evidence,Remediation\r\n");
+            var sb = new StringBuilder("Category,Rule,Object,Cluster,Severity,Outcome,PciDss,Message,Evidence,Remediation,Waiver,WaiverExpires,WaiverJustification\r\n");
             foreach (var i in items)
             {
-                sb.Append(string.Join(",", new[] { i.Category, i.Rule, i.Object, i.Cluster, i.Severity.ToString(), i.Outcome.ToString(), string.Join("; ", i.PciDss), i.Message, string.Join("; ", i.Evidence), i.Remediation }.Select(Quote)));
+                sb.Append(string.Join(",", new[] { i.Category, i.Rule, i.Object, i.Cluster, i.Severity.ToString(), i.Outcome.ToString(), string.Join("; ", i.PciDss), i.Message, string.Join("; ", i.Evidence), i.Remediation,
+                    i.Waiver == null ? null : i.Waiver.Id + (i.Waiver.Expired ? " (expired)" : ""), i.Waiver?.Expires.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), i.Waiver?.Justification }.Select(Quote)));
                 sb.Append("\r\n");
             }
             return sb.ToString();
@@ -145,6 +150,13 @@ namespace VirtCompliance.Reporting
             sb.AppendLine().AppendLine("## By PCI DSS 4.0.1 requirement").AppendLine();
             sb.AppendLine("| Requirement | Fail | NotEvaluated | Warning |").AppendLine("|---|---:|---:|---:|");
             foreach (var (requirement, fail, notEvaluated, warning) in ByRequirement(items)) sb.AppendLine($"| {requirement} | {fail} | {notEvaluated} | {warning} |");
+            if (c.Waivers != null)
+            {
+                sb.AppendLine().AppendLine("## Waivers").AppendLine();
+                sb.AppendLine("| Waiver | State | Expires | Covers | Owner | Approver | Justification |").AppendLine("|---|---|---|---:|---|---|---|");
+                foreach (var wv in c.Waivers)
+                    sb.AppendLine($"| {Cell(wv.Id)} | {wv.State} | {wv.Expires:yyyy-MM-dd} | {wv.Covers.Count} | {Cell(wv.Waiver.Owner)} | {Cell(wv.Waiver.Approver)} | {Cell(wv.Waiver.Justification)} |");
+            }
             foreach (var category in items.GroupBy(i => i.Category))
             {
                 sb.AppendLine().AppendLine($"## {category.Key}").AppendLine();
@@ -166,6 +178,7 @@ namespace VirtCompliance.Reporting
                 w.WriteAttributeString("tests", items.Count.ToString(CultureInfo.InvariantCulture));
                 w.WriteAttributeString("failures", items.Count(i => i.Outcome == ReportOutcome.Fail).ToString(CultureInfo.InvariantCulture));
                 w.WriteAttributeString("errors", items.Count(i => i.Outcome == ReportOutcome.NotEvaluated).ToString(CultureInfo.InvariantCulture));
+                // JUnit 4 counts skipped per testsuite only (the testsuites element has no such attribute).
                 foreach (var category in items.GroupBy(i => i.Category))
                 {
                     w.WriteStartElement("testsuite");
@@ -173,6 +186,7 @@ namespace VirtCompliance.Reporting
                     w.WriteAttributeString("tests", category.Count().ToString(CultureInfo.InvariantCulture));
                     w.WriteAttributeString("failures", category.Count(i => i.Outcome == ReportOutcome.Fail).ToString(CultureInfo.InvariantCulture));
                     w.WriteAttributeString("errors", category.Count(i => i.Outcome == ReportOutcome.NotEvaluated).ToString(CultureInfo.InvariantCulture));
+                    w.WriteAttributeString("skipped", category.Count(i => i.Outcome == ReportOutcome.Waived).ToString(CultureInfo.InvariantCulture));
                     w.WriteAttributeString("timestamp", c.GeneratedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture));
                     foreach (var i in category)
                     {
@@ -193,6 +207,13 @@ namespace VirtCompliance.Reporting
                             w.WriteAttributeString("message", i.Message ?? "");
                             w.WriteAttributeString("type", "NotEvaluated");
                             w.WriteString(string.Join("\n", i.Evidence));
+                            w.WriteEndElement();
+                        }
+                        else if (i.Outcome == ReportOutcome.Waived)
+                        {
+                            // A waived failure is not a failure and not a pass: JUnit's skipped, with the justification.
+                            w.WriteStartElement("skipped");
+                            w.WriteAttributeString("message", i.Waiver?.Text ?? "waived");
                             w.WriteEndElement();
                         }
                         else if (i.Outcome == ReportOutcome.Warning)

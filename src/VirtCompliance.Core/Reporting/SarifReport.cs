@@ -92,7 +92,7 @@ namespace VirtCompliance.Reporting
         private static JObject Result(ReportItem i, Dictionary<string, int> ruleIndex, HashAlgorithm sha)
         {
             var id = RuleId(i);
-            return new JObject
+            var result = new JObject
             {
                 ["ruleId"] = id,
                 ["ruleIndex"] = ruleIndex[id],
@@ -110,6 +110,23 @@ namespace VirtCompliance.Reporting
                 }),
                 // A fingerprint lets a consumer match "the same finding" across nightly runs.
                 ["partialFingerprints"] = new JObject { ["virtcompliance/v1"] = Fingerprint(i, sha) },
+                // A waived failure stays a failure, suppressed outside the source by a waiver with its justification. The
+                // review status is left out: the committee specification calls it "state", the OASIS standard "status",
+                // and absent it means accepted in both.
+                ["suppressions"] = i.Outcome != ReportOutcome.Waived || i.Waiver == null ? null : new JArray(new JObject
+                {
+                    ["kind"] = "external",
+                    ["justification"] = i.Waiver.Justification,
+                    ["properties"] = new JObject
+                    {
+                        ["waiverId"] = i.Waiver.Id,
+                        ["expires"] = i.Waiver.Expires.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                        ["owner"] = i.Waiver.Owner,
+                        ["approver"] = i.Waiver.Approver,
+                        ["ticket"] = i.Waiver.Ticket,
+                        ["compensatingControl"] = i.Waiver.CompensatingControl,
+                    }.RemoveNulls(),
+                }),
                 ["properties"] = new JObject
                 {
                     ["severity"] = i.Severity.ToString(),
@@ -119,10 +136,11 @@ namespace VirtCompliance.Reporting
                     ["remediation"] = i.Remediation,
                 }.RemoveNulls(),
             };
+            return result.RemoveNulls();
         }
 
         /// <summary>SARIF has no outcome "Warning that is not a failure": Fail is error, Warning is warning, anything else none.</summary>
-        private static string Level(ReportOutcome outcome) => outcome == ReportOutcome.Fail ? "error" : outcome == ReportOutcome.Warning ? "warning" : "none";
+        private static string Level(ReportOutcome outcome) => outcome == ReportOutcome.Fail || outcome == ReportOutcome.Waived ? "error" : outcome == ReportOutcome.Warning ? "warning" : "none";
 
         /// <summary>NotEvaluated is SARIF's "open": the rule ran, and there was not enough information to decide.</summary>
         private static string Kind(ReportOutcome outcome) => outcome switch

@@ -34,16 +34,37 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [Parameter]
         public SwitchParameter IncludePass { get; set; }
 
+        /// <summary><para type="description">A waiver file (YAML or JSON, module/schemas/waivers.schema.json): a failing result a waiver in force covers is written with Outcome Waived and the waiver (id, justification, expiry); one whose waiver has expired stays Fail and names it. A waiver expiring within -WaiverWarningDays is warned about. A file with any error (unknown control id, no justification, a bad wildcard, a duplicate id) stops the command and applies nothing.</para></summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Waiver { get; set; }
+
+        /// <summary><para type="description">The date waivers are judged on. Default: the inventory's collection time, so a snapshot reads as it did when it was taken.</para></summary>
+        [Parameter]
+        public DateTime? AsOf { get; set; }
+
+        /// <summary><para type="description">A waiver that expires within this many days is ExpiringSoon and warned about (default 30).</para></summary>
+        [Parameter]
+        [ValidateRange(0, 3650)]
+        public int WaiverWarningDays { get; set; } = VirtCompliance.Waivers.WaiverSet.DefaultWarningDays;
+
         /// <summary>The options for this cmdlet's kind of object: its results only are evaluated.</summary>
-        protected AssessmentOptions Options(params ControlScope[] objects) => new AssessmentOptions
+        protected AssessmentOptions Options(params ControlScope[] objects)
         {
-            Baseline = Baseline == null ? null : LoadBaseline(Baseline),
-            Peer = Peer,
-            Clusters = Cluster,
-            ControlIds = ControlId,
-            IncludePass = IncludePass,
-            Objects = objects,
-        };
+            var baseline = Baseline == null ? null : LoadBaseline(Baseline);
+            return new AssessmentOptions
+            {
+                Baseline = baseline,
+                Peer = Peer,
+                Clusters = Cluster,
+                ControlIds = ControlId,
+                IncludePass = IncludePass,
+                Objects = objects,
+                Waivers = LoadWaivers(Waiver, baseline),
+                AsOf = AsOfDate(AsOf),
+                WaiverWarningDays = WaiverWarningDays,
+            };
+        }
     }
 
     /// <summary>
@@ -61,6 +82,10 @@ namespace VirtCompliance.PowerShell.Cmdlets
     /// <example>
     ///   <code>Get-HostControlDrift -Inventory $inv -Baseline ./gold.baseline.json -ControlId 'esx-9.log-*' | Where-Object Severity -ge High | Format-List</code>
     ///   <para>High and critical log-forwarding findings against a site baseline, with evidence and remediation.</para>
+    /// </example>
+    /// <example>
+    ///   <code>Get-HostControlDrift -Inventory $inv -Waiver ./waivers.yaml | Where-Object Outcome -ne Waived</code>
+    ///   <para>What still needs fixing once the accepted risks (waivers with a justification and an expiry) are set aside; a waiver that has expired no longer hides its failure.</para>
     /// </example>
     /// <example>
     ///   <code>Get-Cluster Prod | Get-HostControlDrift -Peer</code>

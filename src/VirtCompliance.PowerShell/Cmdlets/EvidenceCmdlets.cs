@@ -12,7 +12,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
 {
     /// <summary>
     /// <para type="synopsis">Writes an evidence bundle: the inventory snapshot, every result set and a manifest of SHA-256 hashes.</para>
-    /// <para type="description">Save-ComplianceEvidence runs the analyses on the inventory (a snapshot, or collected from -Server or the default connection) and writes, into a new or empty folder: inventory.json (the canonical snapshot), host-control-drift.json (against -Baseline, default pci-dss), network-control-drift.json, host-control-drift-peer.json, vm-migration-exposure.json (peer), pci-scope.json, pci-separation.json (-Interpretation, default Strict; VM scope from -ScopeTagCategory, -ScopeAttribute and -ScopeMap, as Test-PciSeparation reads it), firewall-policy-status.json when -Policy is given, the reports report.html, report.sarif and report.junit.xml (drift against the baseline, network drift, exposure, separation and firewall enforcement; see Export-ComplianceReport), and manifest.json with the module version, the source, collection and creation times, the inventory's SHA-256, and the SHA-256, size and record count of every file. The bundle is written into a temporary folder and renamed into place: it is either complete or absent. Test-ComplianceEvidence verifies it.</para>
+    /// <para type="description">Save-ComplianceEvidence runs the analyses on the inventory (a snapshot, or collected from -Server or the default connection) and writes, into a new or empty folder: inventory.json (the canonical snapshot), host-control-drift.json (against -Baseline, default pci-dss), network-control-drift.json, host-control-drift-peer.json, vm-migration-exposure.json (peer), pci-scope.json, pci-separation.json (-Interpretation, default Strict; VM scope from -ScopeTagCategory, -ScopeAttribute and -ScopeMap, as Test-PciSeparation reads it), firewall-policy-status.json when -Policy is given, with -Waiver the waiver file as it was read (waivers.yaml or waivers.json) and waiver-status.json (each waiver's state on the assessment date and what it covered; a waiver that covered nothing is Unused), the reports report.html, report.sarif and report.junit.xml (drift against the baseline, network drift, exposure, separation and firewall enforcement; see Export-ComplianceReport), and manifest.json with the module version, the source, collection and creation times, the inventory's SHA-256, and the SHA-256, size and record count of every file. The bundle is written into a temporary folder and renamed into place: it is either complete or absent. Test-ComplianceEvidence verifies it.</para>
     /// </summary>
     /// <example>
     ///   <code>Save-ComplianceEvidence -Inventory (Import-VirtInventory ./today.json) -Path ./evidence/2026-11-27</code>
@@ -22,9 +22,13 @@ namespace VirtCompliance.PowerShell.Cmdlets
     ///   <code>Save-ComplianceEvidence -Path "/srv/evidence/$(Get-Date -Format yyyy-MM-dd)" -Interpretation HypervisorIsolation -Policy ./cde.policy.yaml -Confirm:$false</code>
     ///   <para>A nightly bundle from the default server, with the firewall policy's enforcement.</para>
     /// </example>
+    /// <example>
+    ///   <code>Save-ComplianceEvidence -Inventory $inv -Path ./evidence/2026-11-27 -Waiver ./waivers.yaml -Confirm:$false</code>
+    ///   <para>A bundle in which the accepted risks are Waived, with the waiver file and each waiver's state filed beside the results.</para>
+    /// </example>
     [Cmdlet(VerbsData.Save, "ComplianceEvidence", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(EvidenceFile))]
-    public sealed class SaveComplianceEvidenceCommand : ScopedAnalysisCmdlet
+    public sealed class SaveComplianceEvidenceCommand : WaivedScopedAnalysisCmdlet
     {
         /// <summary><para type="description">The folder to create (or an empty one).</para></summary>
         [Parameter(Mandatory = true, Position = 0)]
@@ -51,17 +55,17 @@ namespace VirtCompliance.PowerShell.Cmdlets
         {
             var target = ResolveFilePath(Path);
             var inventory = RequireInventory();
-            var options = new AssessmentOptions
+            var options = WithWaivers(new AssessmentOptions
             {
                 Baseline = LoadBaseline(Baseline),
                 Interpretation = Interpretation,
                 ScopeSources = ScopeSources(),
                 Policy = Policy == null ? null : InvokeVmFirewallPolicyCommand.LoadPolicy(this, Policy),
-            };
+            });
             if (!ShouldProcess(target, $"Write an evidence bundle ({Assessment.EvidenceFileCount(options)} files) for inventory {inventory.Source}")) return;
             try
             {
-                WriteObject(Assessment.Evidence(inventory, options, target, typeof(SaveComplianceEvidenceCommand).Assembly.GetName().Version.ToString()), true);
+                WriteObject(Assessment.Evidence(inventory, options, target, typeof(SaveComplianceEvidenceCommand).Assembly.GetName().Version.ToString(), WriteWarning), true);
             }
             catch (IOException ex)
             {

@@ -85,7 +85,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
     [OutputType(typeof(PciSeparationFinding), ParameterSetName = new[] { "Findings" })]
     [OutputType(typeof(PciSeparationSummary), ParameterSetName = new[] { "Summary" })]
     [OutputType(typeof(bool), ParameterSetName = new[] { "Quiet" })]
-    public sealed class TestPciSeparationCommand : ScopedAnalysisCmdlet
+    public sealed class TestPciSeparationCommand : WaivedScopedAnalysisCmdlet
     {
         /// <summary>The rules, one paragraph each, from the registry: the help generator appends them to the description.</summary>
         public static IEnumerable<string> HelpDescriptionAppendix =>
@@ -122,7 +122,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [Parameter(ParameterSetName = "Summary", Mandatory = true)]
         public SwitchParameter Summary { get; set; }
 
-        /// <summary><para type="description">Write only $true when no finding has the outcome Fail or NotEvaluated (unless -AllowNotEvaluated), else $false. A test with no VM in CDE scope fails: it tested nothing (rule pci.no-cde-scope).</para></summary>
+        /// <summary><para type="description">Write only $true when no finding has the outcome Fail or NotEvaluated (unless -AllowNotEvaluated), else $false; a Waived finding passes, one whose waiver has expired fails. A test with no VM in CDE scope fails: it tested nothing (rule pci.no-cde-scope).</para></summary>
         [Parameter(ParameterSetName = "Quiet", Mandatory = true)]
         public SwitchParameter Quiet { get; set; }
 
@@ -137,7 +137,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         protected override void EndInventory()
         {
             if (_piped.Inventories.Count == 0) _piped.Inventories.Add(RequireInventory());
-            var options = new AssessmentOptions
+            var options = WithWaivers(new AssessmentOptions
             {
                 Baseline = LoadBaseline(Baseline ?? "pci-dss"),
                 ScopeSources = ScopeSources(),
@@ -146,7 +146,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
                 Vms = _piped.Vms,
                 RuleIds = RuleId,
                 AllowNotEvaluated = AllowNotEvaluated,
-            };
+            });
             var passed = true;
             foreach (var inventory in _piped.Inventories)
             {

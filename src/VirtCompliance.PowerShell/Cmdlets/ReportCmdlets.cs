@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Collections.Generic;
 using System.IO;
 using System.Management.Automation;
@@ -51,6 +52,15 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [Parameter]
         public Inv? Inventory { get; set; }
 
+        /// <summary><para type="description">The waiver file the results were judged with: the HTML and Markdown reports get a waiver register (each waiver, its state, what it covers among these results, its expiry), and the JSON report the waivers' states.</para></summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Waiver { get; set; }
+
+        /// <summary><para type="description">The date the register judges waivers on. Default: the inventory's collection time (-Inventory), else today.</para></summary>
+        [Parameter]
+        public DateTime? AsOf { get; set; }
+
         private readonly List<ReportItem> _items = new List<ReportItem>();
 
         protected override void ProcessRecord()
@@ -86,6 +96,12 @@ namespace VirtCompliance.PowerShell.Cmdlets
             var target = ResolveFilePath(Path);
             if (!MyInvocation.BoundParameters.ContainsKey(nameof(Format))) Format = FormatOf(target);
             var context = ReportContext.For(Inventory, Title, typeof(ExportComplianceReportCommand).Assembly.GetName().Version.ToString());
+            if (LoadWaivers(Waiver, null) is Waivers.WaiverFile file)
+            {
+                var register = new Waivers.WaiverSet(file, AsOfDate(AsOf) ?? Inventory?.CollectedAt ?? DateTimeOffset.UtcNow);
+                register.CountCovered(_items.Where(i => i.Waiver != null).Select(i => (i.Waiver!.Id, $"{i.Rule} on {i.Object}")));
+                context.Waivers = register.Statuses(judgedUse: true);
+            }
             if (!ShouldProcess(target, $"Write a {Format} report of {_items.Count} results")) return;
             try
             {

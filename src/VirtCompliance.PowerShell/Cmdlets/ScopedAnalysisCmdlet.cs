@@ -63,4 +63,33 @@ namespace VirtCompliance.PowerShell.Cmdlets
             return sources;
         }
     }
+
+    /// <summary>
+    /// The scoped analyses whose failures a waiver can accept (CDE separation, the evidence bundle):
+    /// the waiver parameters of Get-HostControlDrift and its kin, with the same meaning.
+    /// </summary>
+    public abstract class WaivedScopedAnalysisCmdlet : ScopedAnalysisCmdlet
+    {
+        /// <summary><para type="description">A waiver file (YAML or JSON, module/schemas/waivers.schema.json): a failing result a waiver in force covers becomes Waived, carrying the waiver's id, justification and expiry; once the waiver has expired the result fails again and names it. A file with any error stops the command and applies nothing.</para></summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Waiver { get; set; }
+
+        /// <summary><para type="description">The date waivers are judged on. Default: the inventory's collection time.</para></summary>
+        [Parameter]
+        public System.DateTime? AsOf { get; set; }
+
+        /// <summary><para type="description">A waiver that expires within this many days is ExpiringSoon and warned about (default 30).</para></summary>
+        [Parameter]
+        [ValidateRange(0, 3650)]
+        public int WaiverWarningDays { get; set; } = VirtCompliance.Waivers.WaiverSet.DefaultWarningDays;
+
+        /// <summary>The options with this command's waivers, read against the baseline's own control ids.</summary>
+        protected VirtCompliance.Assessments.AssessmentOptions WithWaivers(VirtCompliance.Assessments.AssessmentOptions options) => options with
+        {
+            Waivers = LoadWaivers(Waiver, options.Baseline),
+            AsOf = AsOfDate(AsOf),
+            WaiverWarningDays = WaiverWarningDays,
+        };
+    }
 }

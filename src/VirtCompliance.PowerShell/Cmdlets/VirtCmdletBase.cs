@@ -48,6 +48,24 @@ namespace VirtCompliance.PowerShell.Cmdlets
             }
         }
 
+        /// <summary>A waiver file, resolved and read whole (ids of <paramref name="baseline"/>'s own controls count as known); stops with a clear error naming file and line if unusable.</summary>
+        protected Waivers.WaiverFile? LoadWaivers(string? path, Baseline? baseline)
+        {
+            if (path == null) return null;
+            try
+            {
+                return Waivers.WaiverReader.Load(ResolveFilePath(path), baseline?.Controls.Select(c => c.Id));
+            }
+            catch (DataFileException ex)
+            {
+                ThrowDataFileError(ex, "InvalidWaiverFile");
+                throw;
+            }
+        }
+
+        /// <summary>-AsOf as the date it names (UTC midnight): waivers are judged by calendar day.</summary>
+        protected static DateTimeOffset? AsOfDate(DateTime? asOf) => asOf == null ? (DateTimeOffset?)null : new DateTimeOffset(DateTime.SpecifyKind(asOf.Value.Date, DateTimeKind.Utc));
+
         /// <summary>
         /// A WriteError per literal name (no wildcards) that matches nothing: a mistyped -Vm or
         /// -Cluster must not pass as "no findings".
