@@ -61,10 +61,30 @@ namespace VirtCompliance.Controls
         /// <summary>DISA STIG for vSphere 8 ids (ESXI-80-*, VMCH-80-*, VCSA-80-*).</summary>
         public IReadOnlyList<string> Vsphere8Stig { get; init; } = Array.Empty<string>();
         public string? Remediation { get; init; }
+        /// <summary>How Repair-*ControlDrift fixes it, or why it will not; null: no repair is defined (a custom control without one).</summary>
+        public ControlFix? Fix { get; init; }
         /// <summary>For template controls: what the parameter names (package, service, ...).</summary>
         public string? Parameter { get; init; }
 
         public bool IsTemplate => Parameter != null;
+    }
+
+    /// <summary>How a control is repaired: data beside how it is read (module/schemas/controls.schema.json, definitions/fix).</summary>
+    public sealed record ControlFix
+    {
+        /// <summary>setOption, setService, setFirewallDefault, restrictRulesets, setLockdown, esxcli, setVmExtraConfig or refuse.</summary>
+        public string Action { get; init; } = "";
+        /// <summary>The value to set when the expectation is not one value; null: the expectation's.</summary>
+        public JToken? Value { get; init; }
+        /// <summary>esxcli: the command that sets it, and its arguments ({value} is the value).</summary>
+        public string? Command { get; init; }
+        public IReadOnlyDictionary<string, string>? Arguments { get; init; }
+        /// <summary>force or allowedNetworks: what the repair needs from the caller.</summary>
+        public string? Needs { get; init; }
+        /// <summary>reboot or powerCycle: when the change is in force.</summary>
+        public string? TakesEffect { get; init; }
+        /// <summary>refuse: why it is not repaired automatically.</summary>
+        public string? Reason { get; init; }
     }
 
     public enum ControlOperator

@@ -436,17 +436,21 @@ namespace VirtCompliance.Vim.Collector
             }
         }
 
+        /// <summary>ExecuteSoap for one ESXCLI read (see <see cref="EsxCliRequest(VimRef, string, IEnumerable{KeyValuePair{string, string}})"/>).</summary>
+        public static SoapWriter EsxCliRequest(VimRef executer, EsxCliQuery command) => EsxCliRequest(executer, command.Command, command.Arguments);
+
         /// <summary>
         /// ExecuteSoap for one ESXCLI command: the handler object of its namespace (ha-cli-handler-system-ssh-server-config),
         /// the method vim.EsxCLI.NAMESPACE.VERB, and each argument as the XML of its value (&lt;name&gt;value&lt;/name&gt;).
         /// </summary>
-        public static SoapWriter EsxCliRequest(VimRef executer, EsxCliQuery command)
+        public static SoapWriter EsxCliRequest(VimRef executer, string command, IEnumerable<KeyValuePair<string, string>> arguments)
         {
+            var ns = command.Substring(0, command.LastIndexOf('.'));
             var w = new SoapWriter("ExecuteSoap", executer)
-                .Text("moid", "ha-cli-handler-" + command.Namespace.Replace('.', '-'))
+                .Text("moid", "ha-cli-handler-" + ns.Replace('.', '-'))
                 .Text("version", "urn:vim25/5.0")
-                .Text("method", "vim.EsxCLI." + command.Command);
-            foreach (var argument in command.Arguments)
+                .Text("method", "vim.EsxCLI." + command);
+            foreach (var argument in arguments)
                 w.Start("argument").Text("name", argument.Key).Text("val", $"<{argument.Key}>{System.Security.SecurityElement.Escape(argument.Value)}</{argument.Key}>").End();
             return w;
         }

@@ -46,6 +46,16 @@ namespace VirtCompliance.Vim.Soap
 
         public SoapWriter Int(string name, int value) => Text(name, value.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
+        /// <summary>A primitive with its xsi:type, where the declared type is anyType (an option's value): "xsd:long", "xsd:boolean", "xsd:string".</summary>
+        public SoapWriter Typed(string name, string xsiType, string value)
+        {
+            _xml.WriteStartElement(name, VimNs);
+            _xml.WriteAttributeString("xsi", "type", SoapReader.XsiNs, xsiType);
+            _xml.WriteString(value);
+            _xml.WriteEndElement();
+            return this;
+        }
+
         /// <summary>Opens a data-object element, with an xsi:type when the schema's declared type is a base type.</summary>
         public SoapWriter Start(string name, string? xsiType = null)
         {

@@ -21,7 +21,7 @@ namespace VirtCompliance.Tests.Cmdlets
             return state;
         }
 
-        private static PS Shell() => PS.Create(ModuleState());
+        internal static PS Shell() => PS.Create(ModuleState());
 
         internal static (object[] output, ErrorRecord[] errors) Run(string script, params (string name, object value)[] variables)
         {

@@ -31,6 +31,23 @@ namespace VirtCompliance.Tests.Core
             }
         }
 
+        [Fact]
+        public void Every_host_and_VM_control_says_how_it_is_repaired_or_why_not()
+        {
+            var actions = new[] { "setOption", "setService", "setFirewallDefault", "restrictRulesets", "setLockdown", "esxcli", "setVmExtraConfig", "refuse" };
+            foreach (var c in ControlCatalog.BuiltIn.Controls.Where(c => c.Scope == ControlScope.Host || c.Scope == ControlScope.Vm))
+            {
+                Assert.True(c.Fix != null, $"{c.Id} has no fix");
+                Assert.Contains(c.Fix!.Action, actions);
+                if (c.Fix.Action == "refuse") Assert.False(string.IsNullOrWhiteSpace(c.Fix.Reason), c.Id);
+                if (c.Fix.Action == "esxcli") Assert.False(string.IsNullOrWhiteSpace(c.Fix.Command), c.Id);
+                // An option fix names the option the control reads, and never a value that fails the control itself.
+                if (c.Fix.Action == "setOption") Assert.StartsWith("option:", c.Fact);
+            }
+            // Software is never installed or removed by a repair.
+            Assert.Equal("refuse", ControlCatalog.BuiltIn.Find("esx-9.vib-acceptance-level-supported")!.Fix!.Action);
+        }
+
         [Theory]
         [InlineData("esx-9.firewall-incoming-default")]
         [InlineData("esx-9.firewall-restrict-access")]

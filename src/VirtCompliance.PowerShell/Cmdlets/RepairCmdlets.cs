@@ -1,0 +1,289 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+using VirtCompliance.Common;
+using VirtCompliance.Controls;
+using VirtCompliance.Repair;
+using VirtCompliance.Vim;
+using VirtCompliance.Vim.Repair;
+using Inv = VirtCompliance.Model.Inventory;
+
+namespace VirtCompliance.PowerShell.Cmdlets
+{
+    /// <summary>What a repair run wrote, and how to put it back: the file -BackupPath writes and Undo-ControlRepair reads.</summary>
+    internal static class RepairBackup
+    {
+        public static void Write(string path, string server, IEnumerable<ControlRepair> repairs)
+        {
+            var doc = new JObject
+            {
+                ["tool"] = "VirtCompliance",
+                ["kind"] = "controlRepairBackup",
+                ["server"] = server,
+                ["repairs"] = JToken.FromObject(repairs.ToList(), JsonFiles.Serializer),
+            };
+            AtomicFile.WriteAllText(path, doc.ToString(Formatting.Indented) + "\n");
+        }
+
+        public static IReadOnlyList<ControlRepair> Read(string path)
+        {
+            var text = StrictJson.ReadText(File.OpenRead(path), path, 64L * 1024 * 1024);
+            var root = StrictJson.Load(new MemoryStream(AtomicFile.Utf8NoBom.GetBytes(text)), path) as JObject;
+            if (root == null || (string?)root["kind"] != "controlRepairBackup" || !(root["repairs"] is JArray list))
+                throw new DataFileException(path, 1, 1, "not a repair backup (Repair-HostControlDrift -BackupPath writes one).");
+            try { return list.ToObject<List<ControlRepair>>(JsonFiles.Serializer)!; }
+            catch (JsonException ex) { throw new DataFileException(path, 1, 1, "the repair backup cannot be read: " + ex.Message.Split('\n')[0], ex); }
+        }
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Repairs host control drift on the server: each failing (host, control) set to the baseline's value, read back and verified.</para>
+    /// <para type="description">Repair-HostControlDrift takes the results of Get-HostControlDrift from the pipeline (or -ControlId, for every host that fails those controls) and, on a live connection (-Server or the default one), reads the hosts again, plans each repair from that fresh read and writes it: advanced options (one UpdateOptions per host for all of them), services (stopped or started, and their policy), the firewall's default policy, lockdown mode (only with -Force: it can lock every administrator out) and the settings only ESXCLI changes (through the host's method executer, as Get-EsxCli -V2). How to fix each control is data in the catalog (its fix). What is not safe to automate (installing or removing software, the acceptance level, firmware, site-specific values such as the syslog server) is written as Skipped with the reason, not as an error. A value that changed since it was read is skipped, not overwritten. Every change is one ShouldProcess target per host and control that says what changes from what to what (ConfirmImpact High; -WhatIf writes Planned results and changes nothing). After the changes the hosts are read once more: each repair is Verified when the control now passes, else Failed with what was found. -BackupPath writes the values found before the first change, atomically, and again with the outcome of each change; Undo-ControlRepair -Path puts them back. Output: one VirtCompliance.Repair.ControlRepair per host and control. A snapshot cannot be repaired.</para>
+    /// </summary>
+    /// <example>
+    ///   <code>Get-HostControlDrift -Baseline scg | Repair-HostControlDrift -WhatIf</code>
+    ///   <para>What a repair would change on each host, from what to what, without changing anything.</para>
+    /// </example>
+    /// <example>
+    ///   <code>Get-HostControlDrift -Baseline scg -Cluster Payments | Repair-HostControlDrift -BackupPath ./repair-backup.json -Confirm:$false</code>
+    ///   <para>Repairs the Payments hosts against the SCG, keeping the values found so that Undo-ControlRepair can put them back.</para>
+    /// </example>
+    /// <example>
+    ///   <code>Repair-HostControlDrift -Baseline stig -ControlId 'vc.ssh-*', 'esx-9.ssh' -Confirm:$false | Where-Object Status -ne Verified</code>
+    ///   <para>The SSH controls on every host that fails them, and what did not end verified.</para>
+    /// </example>
+    [Cmdlet(VerbsDiagnostic.Repair, "HostControlDrift", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "Pipeline")]
+    [OutputType(typeof(ControlRepair))]
+    public sealed class RepairHostControlDriftCommand : RepairControlDriftCommandBase<HostControlDrift>
+    {
+        protected override ControlScope Scope => ControlScope.Host;
+        protected override string IdOf(HostControlDrift drift) => drift.HostId;
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Repairs VM control drift on the server: each failing VM advanced setting set to the baseline's value, read back and verified.</para>
+    /// <para type="description">Repair-VmControlDrift takes the results of Get-VmControlDrift from the pipeline (or -ControlId, for every VM that fails those controls) and, on a live connection, reads the VMs again and sets each failing advanced setting (console copy and paste, VMCI, tools settings, the TPS salt, ...) to the baseline's value: one ReconfigVM_Task per VM for all of its settings. A setting a running VM reads at power-on says that it takes effect when the VM is powered off and on again. Removing devices, upgrading virtual hardware and changing firmware or encryption change the VM itself and are Skipped with the reason. Each change is one ShouldProcess target (ConfirmImpact High; -WhatIf plans); the VMs are read again to verify; -BackupPath and Undo-ControlRepair put the values back. Output: one VirtCompliance.Repair.ControlRepair per VM and control.</para>
+    /// </summary>
+    /// <example>
+    ///   <code>Get-VmControlDrift -Baseline scg -Vm 'pay-*' | Repair-VmControlDrift -WhatIf</code>
+    ///   <para>What a repair would set on the payment VMs, from what to what.</para>
+    /// </example>
+    /// <example>
+    ///   <code>Get-VmControlDrift -Baseline pci-dss | Repair-VmControlDrift -BackupPath ./vm-before.json -Confirm:$false</code>
+    ///   <para>Repairs the VMs' advanced settings against pci-dss, keeping the values found for Undo-ControlRepair.</para>
+    /// </example>
+    [Cmdlet(VerbsDiagnostic.Repair, "VmControlDrift", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "Pipeline")]
+    [OutputType(typeof(ControlRepair))]
+    public sealed class RepairVmControlDriftCommand : RepairControlDriftCommandBase<VmControlDrift>
+    {
+        protected override ControlScope Scope => ControlScope.Vm;
+        protected override string IdOf(VmControlDrift drift) => drift.VmId;
+    }
+
+    /// <summary>
+    /// What Repair-HostControlDrift and Repair-VmControlDrift share: piped drift results or -ControlId,
+    /// a fresh read to plan from, one ShouldProcess per object and control, the backup, the writes per
+    /// object, and a second read to verify.
+    /// </summary>
+    public abstract class RepairControlDriftCommandBase<TDrift> : VirtCmdletBase where TDrift : ControlDrift
+    {
+        /// <summary><para type="description">Drift results (Get-HostControlDrift for hosts, Get-VmControlDrift for VMs): the objects and controls to repair (Fail results; others are skipped).</para></summary>
+        [Parameter(ValueFromPipeline = true, ParameterSetName = "Pipeline", Mandatory = true)]
+        public TDrift? InputObject { get; set; }
+
+        /// <summary>Host or Vm: the objects this command repairs.</summary>
+        protected abstract ControlScope Scope { get; }
+
+        /// <summary>The object a drift result is about.</summary>
+        protected abstract string IdOf(TDrift drift);
+
+        /// <summary><para type="description">The controls to repair on every object that fails them (wildcards allowed), with -Baseline.</para></summary>
+        [Parameter(ParameterSetName = "Controls", Mandatory = true)]
+        [SupportsWildcards]
+        public string[]? ControlId { get; set; }
+
+        /// <summary><para type="description">The baseline whose values to set (a built-in name or a file). Default: the baseline the piped results name (built in), else pci-dss.</para></summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Baseline { get; set; }
+
+        /// <summary><para type="description">The connection to repair through; default: the default connection (Connect-VirtServer).</para></summary>
+        [Parameter]
+        public VirtServerConnection? Server { get; set; }
+
+        /// <summary><para type="description">Also make the changes that can lock administrators out (lockdown mode on a host): check its exception users first.</para></summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        /// <summary><para type="description">A file to write the values found before the first change to (atomically), and again with each change's outcome; Undo-ControlRepair -Path puts them back.</para></summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? BackupPath { get; set; }
+
+        /// <summary><para type="description">Refused: a snapshot cannot be repaired. Repair through a connection.</para></summary>
+        [Parameter]
+        public Inv? Inventory { get; set; }
+
+        private readonly List<TDrift> _piped = new List<TDrift>();
+        private readonly System.Threading.CancellationTokenSource _cancel = new System.Threading.CancellationTokenSource();
+
+        protected override void ProcessRecord()
+        {
+            if (InputObject != null) _piped.Add(InputObject);
+        }
+
+        protected override void StopProcessing() => _cancel.Cancel();
+
+        protected override void EndProcessing()
+        {
+            if (Inventory != null)
+                ThrowTerminatingError(new ErrorRecord(new InvalidOperationException("A snapshot cannot be repaired: its hosts are files, not servers. Connect with Connect-VirtServer and repair through the connection."),
+                    "SnapshotNotRepairable", ErrorCategory.InvalidOperation, Inventory.Source));
+            var server = Server ?? ServerWork.Default(this);
+            if (server == null)
+            {
+                ThrowTerminatingError(new ErrorRecord(new InvalidOperationException("Repair needs a live connection: run Connect-VirtServer first, or pass -Server."), "NotConnected", ErrorCategory.ConnectionError, null));
+                return;
+            }
+            var baselineName = Baseline ?? _piped.Select(p => p.Baseline).FirstOrDefault(b => VirtCompliance.Controls.Baseline.BuiltInName(b) != null) ?? "pci-dss";
+            var baseline = LoadBaseline(baselineName);
+            var fresh = ServerWork.Collect(this, server, null, _cancel);
+            IEnumerable<(string, string, string?)> wanted;
+            if (ControlId != null)
+            {
+                var ids = baseline.Controls.Where(c => c.Definition.Scope == Scope).Select(c => c.Id).ToArray();
+                var match = NameFilter.Create(ControlId)!;
+                wanted = HostRepair.Current(fresh, baseline, Scope, ids.Where(i => match(i))).Where(kv => kv.Value.Outcome == Outcome.Fail)
+                    .OrderBy(kv => kv.Value is HostControlDrift h ? h.Host : (kv.Value as VmControlDrift)?.Vm, StringComparer.OrdinalIgnoreCase)
+                    .Select(kv => (kv.Key.id, kv.Key.controlId, (string?)kv.Value.Actual));
+            }
+            else
+            {
+                foreach (var other in _piped.Where(p => p.Baseline != baseline.Name).Select(p => p.Baseline).Distinct())
+                    WriteWarning($"Results of baseline '{other}' are repaired to the values of '{baseline.Name}'.");
+                wanted = _piped.Where(p => p.Outcome == Outcome.Fail).Select(p => (IdOf(p), p.ControlId, (string?)p.Actual));
+            }
+            var plan = HostRepair.Plan(fresh, baseline, Scope, wanted, new HostRepairOptions { Force = Force });
+            var results = new List<ControlRepair>();
+            var accepted = new List<(int index, RepairStep step)>();
+            foreach (var (repair, step) in plan)
+            {
+                results.Add(repair);
+                if (step == null) continue;
+                if (ShouldProcess($"{repair.Object} {repair.ControlId}", $"{repair.Action} (now {repair.Before})")) accepted.Add((results.Count - 1, step));
+            }
+            var backup = BackupPath == null ? null : ResolveFilePath(BackupPath);
+            if (accepted.Count > 0)
+            {
+                if (backup != null) RepairBackup.Write(backup, server.Name, accepted.Select(a => results[a.index]));
+                var lost = false;
+                foreach (var host in accepted.GroupBy(a => a.step.ObjectId))
+                {
+                    var steps = host.ToList();
+                    IReadOnlyList<string?> errors;
+                    if (lost) errors = steps.Select(_ => (string?)"not written: the connection to the server was lost before this host's changes").ToList();
+                    else
+                    {
+                        var applied = ServerWork.RunEach(c => HostRepair.ApplyAsync(server.Client, host.Key, steps.Select(s => s.step).ToList(), c), _cancel);
+                        errors = applied.errors;
+                        lost |= applied.lost;
+                    }
+                    for (int i = 0; i < steps.Count; i++)
+                        results[steps[i].index] = results[steps[i].index] with
+                        {
+                            Status = errors[i] == null ? RepairStatus.Changed : RepairStatus.Failed,
+                            Message = errors[i] ?? results[steps[i].index].Message,
+                        };
+                }
+                if (!lost) Verify(server, baseline, results);
+                if (backup != null) RepairBackup.Write(backup, server.Name, accepted.Select(a => results[a.index]));
+                if (lost) WriteError(new ErrorRecord(new VimConnectionException($"The connection to {server.Name} was lost while repairing: each result says whether its change was written.", null),
+                    "RepairInterrupted", ErrorCategory.ConnectionError, server.Name));
+            }
+            WriteObject(results, true);
+        }
+
+        // Reads the hosts once more: a change is Verified when its control passes now, Failed (with what was found) when not.
+        private void Verify(VirtServerConnection server, Baseline baseline, List<ControlRepair> results)
+        {
+            var changed = results.Select((r, i) => (r, i)).Where(x => x.r.Status == RepairStatus.Changed).ToList();
+            if (changed.Count == 0) return;
+            var after = ServerWork.Collect(this, server, null, _cancel);
+            var drift = HostRepair.Current(after, baseline, Scope, changed.Select(c => c.r.ControlId));
+            foreach (var (r, i) in changed)
+            {
+                if (!drift.TryGetValue((r.ObjectId, r.ControlId), out var now)) continue;
+                results[i] = now.Outcome == Outcome.Pass ? r with { Status = RepairStatus.Verified, After = now.Actual }
+                    : r with { Status = RepairStatus.Failed, After = now.Actual, Message = $"written, but read back as {now.Actual} ({now.Outcome})" + (r.Message != null ? "; " + r.Message : "") };
+            }
+        }
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Puts back the values a repair changed, from its backup file.</para>
+    /// <para type="description">Undo-ControlRepair reads the file Repair-HostControlDrift -BackupPath wrote and, for each change it made (Changed or Verified), sets the value found before it again: the advanced option, the service's state and policy, the firewall default, the lockdown mode, the ESXCLI setting. Changes that cannot be undone automatically (an option that did not exist before, a one-way ESXCLI command) are Skipped with the reason. Each is one ShouldProcess target (ConfirmImpact High); -WhatIf writes Planned results. Output: one VirtCompliance.Repair.ControlRepair per change, Changed or Failed.</para>
+    /// </summary>
+    /// <example>
+    ///   <code>Undo-ControlRepair -Path ./repair-backup.json -WhatIf</code>
+    ///   <para>What undoing the repair would put back.</para>
+    /// </example>
+    /// <example>
+    ///   <code>Undo-ControlRepair -Path ./repair-backup.json -Confirm:$false</code>
+    ///   <para>Puts every before-value back through the default connection.</para>
+    /// </example>
+    [Cmdlet(VerbsCommon.Undo, "ControlRepair", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+    [OutputType(typeof(ControlRepair))]
+    public sealed class UndoControlRepairCommand : VirtCmdletBase
+    {
+        /// <summary><para type="description">The backup file Repair-HostControlDrift or Repair-VmControlDrift -BackupPath wrote.</para></summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string Path { get; set; } = null!;
+
+        /// <summary><para type="description">The connection to undo through; default: the default connection.</para></summary>
+        [Parameter]
+        public VirtServerConnection? Server { get; set; }
+
+        private readonly System.Threading.CancellationTokenSource _cancel = new System.Threading.CancellationTokenSource();
+
+        protected override void StopProcessing() => _cancel.Cancel();
+
+        protected override void EndProcessing()
+        {
+            var path = ResolveFilePath(Path);
+            IReadOnlyList<ControlRepair> repairs;
+            try { repairs = RepairBackup.Read(path); }
+            catch (DataFileException ex) { ThrowDataFileError(ex, "InvalidRepairBackup"); return; }
+            catch (IOException ex) { ThrowTerminatingError(new ErrorRecord(ex, "RepairBackupNotRead", ErrorCategory.ReadError, path)); return; }
+            var server = Server ?? ServerWork.Default(this);
+            if (server == null)
+            {
+                ThrowTerminatingError(new ErrorRecord(new InvalidOperationException("Undo needs a live connection: run Connect-VirtServer first, or pass -Server."), "NotConnected", ErrorCategory.ConnectionError, null));
+                return;
+            }
+            var results = new List<ControlRepair>();
+            var accepted = new List<(int index, RepairStep step)>();
+            foreach (var r in repairs.Where(r => r.Status == RepairStatus.Changed || r.Status == RepairStatus.Verified || r.Status == RepairStatus.Failed))
+            {
+                var undo = new ControlRepair { ObjectId = r.ObjectId, Object = r.Object, ControlId = r.ControlId, Baseline = r.Baseline, Before = r.After, After = r.Before };
+                if (r.Undo == null) { results.Add(undo with { Status = RepairStatus.Skipped, Action = "undo " + r.Action, Message = "this change cannot be put back automatically (no value was recorded before it)" }); continue; }
+                var action = $"put back {r.Undo.Target} to {(r.Undo.Value.Length == 0 ? "(empty)" : r.Undo.Value)}";
+                results.Add(undo with { Status = RepairStatus.Planned, Action = action });
+                if (ShouldProcess($"{r.Object} {r.ControlId}", action)) accepted.Add((results.Count - 1, r.Undo));
+            }
+            foreach (var host in accepted.GroupBy(a => a.step.ObjectId))
+            {
+                var steps = host.ToList();
+                var applied = ServerWork.RunEach(c => HostRepair.ApplyAsync(server.Client, host.Key, steps.Select(s => s.step).ToList(), c), _cancel);
+                for (int i = 0; i < steps.Count; i++)
+                    results[steps[i].index] = results[steps[i].index] with { Status = applied.errors[i] == null ? RepairStatus.Changed : RepairStatus.Failed, Message = applied.errors[i] };
+                if (applied.lost) break;
+            }
+            WriteObject(results, true);
+        }
+    }
+}

@@ -1,0 +1,312 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using VirtCompliance.Controls;
+using VirtCompliance.Model;
+using VirtCompliance.Repair;
+using VirtCompliance.Vim.Collector;
+using VirtCompliance.Vim.Soap;
+using Inv = VirtCompliance.Model.Inventory;
+
+namespace VirtCompliance.Vim.Repair
+{
+    /// <summary>What a host repair may do beyond the catalog's fixes.</summary>
+    public sealed class HostRepairOptions
+    {
+        /// <summary>Enable lockdown mode (it can lock every administrator out of the host).</summary>
+        public bool Force { get; set; }
+    }
+
+    /// <summary>
+    /// Plans and applies host control repairs: from a fresh read of the host, each (host, control) that
+    /// fails gets one <see cref="ControlRepair"/> saying what changes from what to what, or why it is not
+    /// changed. Applying writes each host's changes together (one UpdateOptions for all its advanced
+    /// options), then the caller reads the hosts again to verify.
+    /// </summary>
+    public static class HostRepair
+    {
+        /// <summary>
+        /// The repairs of the given (host, control) pairs that fail in <paramref name="inventory"/>: Planned with
+        /// the step to take and the step that undoes it, or Skipped with the reason (refused, needs -Force,
+        /// passes already, not on this server, changed since it was read).
+        /// </summary>
+        public static IReadOnlyList<(ControlRepair repair, RepairStep? step)> Plan(Inv inventory, Baseline baseline,
+            IEnumerable<(string hostId, string controlId, string? actualWhenRead)> wanted, HostRepairOptions options) =>
+            Plan(inventory, baseline, ControlScope.Host, wanted, options);
+
+        /// <summary>The same for VMs (<see cref="ControlScope.Vm"/>) or hosts: the objects' ids are VM or host ids.</summary>
+        public static IReadOnlyList<(ControlRepair repair, RepairStep? step)> Plan(Inv inventory, Baseline baseline, ControlScope scope,
+            IEnumerable<(string objectId, string controlId, string? actualWhenRead)> wanted, HostRepairOptions options)
+        {
+            var list = wanted.ToList();
+            var kind = scope == ControlScope.Vm ? "VM" : "host";
+            var drift = Current(inventory, baseline, scope, list.Select(w => w.controlId));
+            var controls = baseline.Controls.ToDictionary(c => c.Id, StringComparer.Ordinal);
+            var plan = new List<(ControlRepair, RepairStep?)>();
+            foreach (var (objectId, controlId, actualWhenRead) in list)
+            {
+                var host = scope == ControlScope.Host ? inventory.GetHost(objectId) : null;
+                var vm = scope == ControlScope.Vm ? inventory.GetVm(objectId) : null;
+                var repair = new ControlRepair { ObjectKind = scope == ControlScope.Vm ? "VM" : "Host", ObjectId = objectId, Object = host?.Name ?? vm?.Name, ControlId = controlId, Baseline = baseline.Name };
+                ControlRepair Skip(string why) => repair with { Status = RepairStatus.Skipped, Message = why };
+                if (host == null && vm == null) { plan.Add((Skip($"{kind} {objectId} is not on this server"), null)); continue; }
+                if (!drift.TryGetValue((objectId, controlId), out var now) || !controls.TryGetValue(controlId, out var control))
+                {
+                    plan.Add((Skip($"control {controlId} is not a {kind} control of baseline {baseline.Name}"), null));
+                    continue;
+                }
+                repair = repair with { Before = now.Actual };
+                if (now.Outcome == Outcome.Pass) { plan.Add((Skip("it passes already: nothing to change"), null)); continue; }
+                if (now.Outcome == Outcome.NotEvaluated) { plan.Add((Skip($"not evaluated on the fresh read ({now.Reason}): nothing to repair from"), null)); continue; }
+                if (actualWhenRead != null && !string.Equals(actualWhenRead, now.Actual, StringComparison.Ordinal))
+                {
+                    plan.Add((Skip($"changed since it was read: was {actualWhenRead}, now {now.Actual}; read it again and repair what fails then"), null));
+                    continue;
+                }
+                var (step, undo, action, refusal) = vm != null ? VmStepFor(vm, control) : StepFor(host!, control, options);
+                if (step == null) { plan.Add((Skip(refusal!) with { Action = action ?? "" }, null)); continue; }
+                plan.Add((repair with { Status = RepairStatus.Planned, Action = action!, After = step.Value, Undo = undo,
+                    Message = control.Definition.Fix?.TakesEffect == "reboot" ? "takes effect when the host reboots"
+                        : control.Definition.Fix?.TakesEffect == "powerCycle" ? "takes effect when the VM is powered off and on again" : null }, step));
+            }
+            return plan;
+        }
+
+        /// <summary>Each (object id, control id) result of these controls on the fresh read, Pass included.</summary>
+        public static Dictionary<(string id, string controlId), ControlDrift> Current(Inv inventory, Baseline baseline, ControlScope scope, IEnumerable<string> controlIds)
+        {
+            var drift = Assessments.Assessment.Drift(inventory, new Assessments.AssessmentOptions
+            {
+                Baseline = baseline, ControlIds = controlIds.Distinct(StringComparer.Ordinal).ToArray(), IncludePass = true, Objects = new[] { scope },
+            });
+            return scope == ControlScope.Vm
+                ? drift.Vms.ToDictionary(d => (d.VmId, d.ControlId), d => (ControlDrift)d)
+                : drift.Hosts.ToDictionary(d => (d.HostId, d.ControlId), d => (ControlDrift)d);
+        }
+
+        private static (RepairStep? step, RepairStep? undo, string? action, string? refusal) VmStepFor(Vm vm, EffectiveControl control)
+        {
+            var fix = control.Definition.Fix;
+            if (fix == null) return (null, null, null, "the control has no fix in the catalog");
+            if (control.Peer) return (null, null, null, "a peer result has no value of its own to set: repair against a baseline");
+            if (fix.Action == "refuse") return (null, null, null, "not repaired automatically: " + fix.Reason);
+            if (fix.Action != "setVmExtraConfig") return (null, null, null, $"fix action '{fix.Action}' is not a VM repair");
+            var value = RepairValues.ValueFor(control);
+            if (value == null) return (null, null, null, "the expectation names no single value to set; give the control a fix value");
+            var key = control.Fact.Substring("vm.extraConfig:".Length);
+            // An advanced setting that was not there is removed again by setting it empty.
+            var before = vm.Settings?.ExtraConfig != null && vm.Settings.ExtraConfig.TryGetValue(key, out var b) ? b : "";
+            RepairStep Step(string v) => new RepairStep { Action = fix.Action, ObjectId = vm.Id, Object = vm.Name, ControlId = control.Id, Target = key, Value = v };
+            return (Step(value), Step(before), $"set VM advanced setting {key} to {Shown(value)}", null);
+        }
+
+        private static (RepairStep? step, RepairStep? undo, string? action, string? refusal) StepFor(Host host, EffectiveControl control, HostRepairOptions options)
+        {
+            var fix = control.Definition.Fix;
+            if (fix == null) return (null, null, null, "the control has no fix in the catalog");
+            if (control.Peer) return (null, null, null, "a peer result has no value of its own to set: repair against a baseline");
+            if (fix.Action == "refuse") return (null, null, null, "not repaired automatically: " + fix.Reason);
+            if (fix.Action == "restrictRulesets")
+                return (null, null, null, "restricting a ruleset needs the networks to allow, and allowing nothing would cut the host off: not repaired yet (set the allowed IP list with the remediation's command)");
+            var value = RepairValues.ValueFor(control);
+            if (value == null) return (null, null, null, "the expectation names no single value to set; give the control a fix value");
+            RepairStep Step(string target, string v, IReadOnlyDictionary<string, string>? args = null) =>
+                new RepairStep { Action = fix.Action, ObjectId = host.Id, Object = host.Name, ControlId = control.Id, Target = target, Value = v, Arguments = args };
+            switch (fix.Action)
+            {
+                case "setOption":
+                {
+                    var key = control.Fact.Substring("option:".Length);
+                    var before = host.AdvancedOptions.TryGetValue(key, out var b) ? b : null;
+                    return (Step(key, value), before == null ? null : Step(key, before), $"set advanced option {key} to {Shown(value)}", null);
+                }
+                case "setService":
+                {
+                    var key = control.Fact.Substring("service:".Length);
+                    var service = host.Services.FirstOrDefault(s => s.Key == key);
+                    if (service == null) return (null, null, null, $"service {key} is not installed on this host");
+                    var on = value.StartsWith("running", StringComparison.Ordinal);
+                    var before = Facts.ServiceState(host, key);
+                    return (Step(key, on ? "running, policy on" : "stopped, policy off"), Step(key, before),
+                        on ? $"start service {key} and set its policy on" : $"stop service {key} and set its policy off", null);
+                }
+                case "setFirewallDefault":
+                    return (Step("incomingBlocked", value), Step("incomingBlocked", host.Firewall.IncomingBlocked ? "true" : "false"), $"set the firewall to block incoming connections by default ({value})", null);
+                case "setLockdown":
+                    if (fix.Needs == "force" && !options.Force)
+                        return (null, null, $"set lockdown mode {value}", "lockdown mode can lock every administrator out of the host: give -Force (after checking the exception users) to enable it");
+                    return (Step("lockdownMode", value), Step("lockdownMode", LockdownName(host.LockdownMode)), $"set lockdown mode {value}", null);
+                case "esxcli":
+                {
+                    if (fix.Command == null) return (null, null, null, "the fix names no ESXCLI command");
+                    var args = (fix.Arguments ?? new Dictionary<string, string>()).ToDictionary(a => a.Key, a => a.Value.Replace("{value}", value), StringComparer.Ordinal);
+                    var read = Facts.Compile(control.Fact)(ControlTarget.OfHost(host, null), null!);
+                    var reversible = fix.Arguments != null && fix.Arguments.Values.Any(v => v.Contains("{value}")) && read.Scalar != null;
+                    var undo = reversible ? Step(fix.Command, read.Scalar!, fix.Arguments!.ToDictionary(a => a.Key, a => a.Value.Replace("{value}", read.Scalar!), StringComparer.Ordinal)) : null;
+                    var line = "esxcli " + fix.Command.Replace('.', ' ') + string.Concat(args.Select(a => $" --{a.Key}={a.Value}"));
+                    return (Step(fix.Command, value, args), undo, line, null);
+                }
+                default:
+                    return (null, null, null, $"fix action '{fix.Action}' is not a host repair");
+            }
+        }
+
+        private static string Shown(string value) => value.Length == 0 ? "(empty)" : value;
+
+        private static string LockdownName(LockdownMode mode) => mode == LockdownMode.LockdownNormal ? "lockdownNormal" : mode == LockdownMode.LockdownStrict ? "lockdownStrict" : "lockdownDisabled";
+
+        // ---- applying -------------------------------------------------------------------------------
+
+        /// <summary>
+        /// Applies one host's steps: one UpdateOptions for all its advanced options (with each option's wire
+        /// type as the server reports it), then services, the firewall default, lockdown mode and ESXCLI
+        /// commands one by one. Returns each step's error (null when it was written) and whether the
+        /// connection was lost: the step in flight then may or may not have been written, and the steps
+        /// after it were not.
+        /// </summary>
+        public static async Task<(IReadOnlyList<string?> errors, bool lost)> ApplyAsync(VimClient client, string hostId, IReadOnlyList<RepairStep> steps, CancellationToken cancel)
+        {
+            if (steps.Count > 0 && steps.All(s => s.Action == "setVmExtraConfig")) return await ApplyVmAsync(client, hostId, steps, cancel).ConfigureAwait(false);
+            var errors = new string?[steps.Count];
+            var lost = false;
+            var host = new VimRef("HostSystem", hostId);
+            ObjectContent? content;
+            try
+            {
+                content = await client.RetrieveObjectAsync(host, new[] { "configManager.advancedOption", "configManager.serviceSystem", "configManager.firewallSystem", "configManager.hostAccessManager", "config.firewall" }, cancel).ConfigureAwait(false);
+            }
+            catch (VimConnectionException ex)
+            {
+                for (int i = 0; i < steps.Count; i++) errors[i] = $"not written: the connection to the server was lost before this host's changes ({ex.Message})";
+                return (errors, true);
+            }
+            VimRef? Manager(string path) => content?[path] as VimRef;
+
+            async Task Run(int i, Func<Task> write)
+            {
+                if (lost) { errors[i] = "not written: the connection to the server was lost before this change"; return; }
+                try { await write().ConfigureAwait(false); }
+                catch (VimFaultException ex) when (!(ex is NotAuthenticatedException)) { errors[i] = $"{ex.FaultType}: {ex.Message}"; }
+                catch (VimConnectionException ex)
+                {
+                    lost = true;
+                    errors[i] = $"the connection to the server was lost during this change, so it may or may not have been written ({ex.Message}): read the host again";
+                }
+            }
+
+            var options = steps.Select((s, i) => (s, i)).Where(x => x.s.Action == "setOption").ToList();
+            if (options.Count > 0)
+            {
+                var manager = Manager("configManager.advancedOption");
+                if (manager == null) foreach (var (_, i) in options) errors[i] = "the host has no advanced option manager";
+                else
+                {
+                    // The wire type of each option as the server holds it: a long sent as a string is refused.
+                    ObjectContent? settings = null;
+                    await Run(options[0].i, async () => settings = await client.RetrieveObjectAsync(manager, new[] { "setting" }, cancel).ConfigureAwait(false)).ConfigureAwait(false);
+                    if (errors[options[0].i] != null)
+                    {
+                        foreach (var (_, i) in options) errors[i] = errors[options[0].i];
+                        options.Clear();
+                    }
+                    var types = InventoryMapping.Items(settings?["setting"]).OfType<VimObject>()
+                        .Where(o => o.Text("key") != null).GroupBy(o => o.Text("key")!).ToDictionary(g => g.Key, g => g.First()["value"]?.Type, StringComparer.Ordinal);
+                    var w = new SoapWriter("UpdateOptions", manager);
+                    if (options.Count > 0) try
+                    {
+                        foreach (var (s, _) in options)
+                            w.Start("changedValue", "OptionValue").Text("key", s.Target).Typed("value", "xsd:" + (types.TryGetValue(s.Target, out var t) && t != null ? t : Guess(s.Value)), s.Value).End();
+                        var first = options[0].i;
+                        await Run(first, () => client.InvokeAsync(w, cancel)).ConfigureAwait(false);
+                        foreach (var (_, i) in options) errors[i] = errors[first];
+                    }
+                    finally { w.Dispose(); }
+                }
+            }
+            for (int i = 0; i < steps.Count; i++)
+            {
+                var s = steps[i];
+                switch (s.Action)
+                {
+                    case "setService":
+                    {
+                        var manager = Manager("configManager.serviceSystem");
+                        if (manager == null) { errors[i] = "the host has no service system"; break; }
+                        var on = s.Value.StartsWith("running", StringComparison.Ordinal);
+                        var policy = s.Value.EndsWith("policy on", StringComparison.Ordinal) ? "on" : s.Value.EndsWith("policy automatic", StringComparison.Ordinal) ? "automatic" : "off";
+                        await Run(i, async () =>
+                        {
+                            using (var w = new SoapWriter(on ? "StartService" : "StopService", manager).Text("id", s.Target)) await client.InvokeAsync(w, cancel).ConfigureAwait(false);
+                            using (var w = new SoapWriter("UpdateServicePolicy", manager).Text("id", s.Target).Text("policy", policy)) await client.InvokeAsync(w, cancel).ConfigureAwait(false);
+                        }).ConfigureAwait(false);
+                        break;
+                    }
+                    case "setFirewallDefault":
+                    {
+                        var manager = Manager("configManager.firewallSystem");
+                        if (manager == null) { errors[i] = "the host has no firewall system"; break; }
+                        var outgoing = (content?["config.firewall"] as VimObject)?.Object("defaultPolicy")?.Bool("outgoingBlocked") ?? true;
+                        await Run(i, async () =>
+                        {
+                            using (var w = new SoapWriter("UpdateDefaultPolicy", manager).Start("defaultPolicy").Bool("incomingBlocked", s.Value == "true").Bool("outgoingBlocked", outgoing).End())
+                                await client.InvokeAsync(w, cancel).ConfigureAwait(false);
+                        }).ConfigureAwait(false);
+                        break;
+                    }
+                    case "setLockdown":
+                    {
+                        var manager = Manager("configManager.hostAccessManager");
+                        if (manager == null) { errors[i] = "the host has no access manager"; break; }
+                        await Run(i, async () =>
+                        {
+                            using (var w = new SoapWriter("ChangeLockdownMode", manager).Text("mode", s.Value)) await client.InvokeAsync(w, cancel).ConfigureAwait(false);
+                        }).ConfigureAwait(false);
+                        break;
+                    }
+                    case "esxcli":
+                        await Run(i, async () =>
+                        {
+                            VimRef? executer;
+                            using (var w = new SoapWriter("RetrieveManagedMethodExecuter", host)) executer = await client.InvokeAsync(w, cancel).ConfigureAwait(false) as VimRef;
+                            if (executer == null) { errors[i] = "the host has no method executer for ESXCLI"; return; }
+                            using (var w = InventoryCollector.EsxCliRequest(executer, s.Target, s.Arguments ?? new Dictionary<string, string>()))
+                            {
+                                var result = await client.InvokeAsync(w, cancel).ConfigureAwait(false) as VimObject;
+                                if (result?.Object("fault") is VimObject fault) errors[i] = "ESXCLI refused it: " + (fault.Text("faultMsg") ?? "no message");
+                            }
+                        }).ConfigureAwait(false);
+                        break;
+                }
+            }
+            return (errors, lost);
+        }
+
+        /// <summary>A VM's advanced settings: one ReconfigVM_Task with all of them (an empty value removes a setting).</summary>
+        private static async Task<(IReadOnlyList<string?> errors, bool lost)> ApplyVmAsync(VimClient client, string vmId, IReadOnlyList<RepairStep> steps, CancellationToken cancel)
+        {
+            string? error = null;
+            var lost = false;
+            var w = new SoapWriter("ReconfigVM_Task", new VimRef("VirtualMachine", vmId)).Start("spec");
+            foreach (var s in steps) w.Start("extraConfig").Text("key", s.Target).Typed("value", "xsd:string", s.Value).End();
+            w.End();
+            try
+            {
+                using (w) await client.InvokeTaskAsync(w, TimeSpan.FromMinutes(2), cancel).ConfigureAwait(false);
+            }
+            catch (VimFaultException ex) when (!(ex is NotAuthenticatedException)) { error = $"{ex.FaultType}: {ex.Message}"; }
+            catch (VimConnectionException ex)
+            {
+                lost = true;
+                error = $"the connection to the server was lost during this change, so it may or may not have been written ({ex.Message}): read the VM again";
+            }
+            return (steps.Select(_ => error).ToList(), lost);
+        }
+
+        // An option the server does not hold yet: its type from the value.
+        private static string Guess(string value) =>
+            long.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out _) ? "long"
+            : value == "true" || value == "false" ? "boolean" : "string";
+    }
+}

@@ -1,0 +1,241 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using Newtonsoft.Json.Linq;
+using VirtCompliance.Repair;
+using VirtCompliance.Tests.Cmdlets;
+using Xunit;
+
+namespace VirtCompliance.Tests.Vim
+{
+    /// <summary>
+    /// Repair-HostControlDrift and Undo-ControlRepair against the simulator: pyVmomi plants the drift and
+    /// reads the values back, so what the module says it changed is checked by another client.
+    /// </summary>
+    [Collection("vcsim")]
+    public class RepairTests
+    {
+        private const string Connect = "$null = Connect-VirtServer -Server $url -Credential $cred -SkipCertificateCheck; ";
+        private static readonly string[] Planted =
+        {
+            "esx-9.firewall-incoming-default", "esx-9.ssh", "esx-9.shell-interactive-timeout", "esx-9.account-lockout-duration", "esx-9.dcui-timeout",
+            "vc.ssh-ciphers", "esx-9.disable-accounts-dcui", "esx-9.log-filter",
+        };
+
+        private static PSCredential Credential(VcsimServer sim)
+        {
+            var password = new System.Security.SecureString();
+            foreach (var ch in sim.Password) password.AppendChar(ch);
+            return new PSCredential(sim.User, password);
+        }
+
+        /// <summary>What pyVmomi reads of the planted settings, per host name.</summary>
+        private static (string firewall, string ssh, string shellTimeout, string unlock, string dcuiTimeout, string ciphers, string dcuiShell, string logFilter) Read(JObject py, string hostId)
+        {
+            var h = py["hosts"]![hostId]!;
+            string Esx(string command, string keyField, string key, string field) =>
+                (string)((JArray)h["esxcli"]![command]!).First(r => (string)r[keyField]! == key)[field]!;
+            return (((bool)h["incomingBlocked"]!).ToString().ToLowerInvariant(), $"{(bool)h["services"]!["TSM-SSH"]!["running"]!} {h["services"]!["TSM-SSH"]!["policy"]}",
+                (string)h["options"]!["UserVars.ESXiShellInteractiveTimeOut"]!, (string)h["options"]!["Security.AccountUnlockTime"]!, (string)h["options"]!["UserVars.DcuiTimeOut"]!,
+                Esx("system.ssh.server.config.list", "Key", "ciphers", "Value"), Esx("system.account.list", "UserID", "dcui", "Shellaccess"),
+                (string)((JArray)h["esxcli"]!["system.syslog.config.logfilter.get"]!)[0]["LogFilteringEnabled"]!);
+        }
+
+        [Fact]
+        public void Planted_drift_is_repaired_verified_and_undone_and_WhatIf_changes_nothing()
+        {
+            using var sim = new VcsimServer();
+            using var temp = new TempFolder();
+            var cred = Credential(sim);
+            var vars = new (string, object)[] { ("url", sim.Url.ToString()), ("cred", cred), ("ids", Planted), ("backup", Path.Combine(temp.Path, "backup.json")) };
+            var (hostsOut, _) = CmdletTests.Run(Connect + "(Get-VirtInventory).Hosts | Sort-Object Name | Select-Object -First 3 | ForEach-Object { '{0}|{1}' -f $_.Name, $_.Id }", vars);
+            var hosts = hostsOut.Cast<string>().Select(s => (name: s.Split('|')[0], id: s.Split('|')[1])).ToArray();
+            VcsimIntegrationTests.Python("make_repair_drift.py", sim, hosts.Select(h => h.name).ToArray());
+            var planted = JObject.Parse(VcsimIntegrationTests.Python("read_inventory.py", sim));
+            Assert.Equal(("false", "True on", "3600"), (Read(planted, hosts[0].id).firewall, Read(planted, hosts[0].id).ssh, Read(planted, hosts[0].id).shellTimeout));
+
+            // -WhatIf: every planted (host, control) Planned, from what to what; the server unchanged.
+            var (plan, planErrors) = CmdletTests.Run(Connect + "Get-HostControlDrift -Baseline scg -ControlId $ids | Repair-HostControlDrift -WhatIf", vars);
+            Assert.Empty(planErrors);
+            var planned = plan.OfType<ControlRepair>().ToList();
+            var expected = new[]
+            {
+                (hosts[0].id, "esx-9.firewall-incoming-default"), (hosts[0].id, "esx-9.ssh"), (hosts[0].id, "esx-9.shell-interactive-timeout"),
+                (hosts[1].id, "esx-9.account-lockout-duration"), (hosts[1].id, "esx-9.dcui-timeout"),
+                (hosts[2].id, "vc.ssh-ciphers"), (hosts[2].id, "esx-9.disable-accounts-dcui"),
+            };
+            foreach (var e in expected) Assert.Contains(planned, r => (r.ObjectId, r.ControlId) == e && r.Status == RepairStatus.Planned);
+            Assert.All(planned, r => Assert.Equal(RepairStatus.Planned, r.Status));
+            Assert.Contains(planned, r => r.ControlId == "esx-9.shell-interactive-timeout" && r.Before == "3600" && r.After == "900" && r.Action == "set advanced option UserVars.ESXiShellInteractiveTimeOut to 900");
+            Assert.Equal(planted.ToString(), JObject.Parse(VcsimIntegrationTests.Python("read_inventory.py", sim)).ToString());
+
+            // The repair: one result per (host, control), each read back and verified; the backup written.
+            var (done, doneErrors) = CmdletTests.Run(Connect + "Get-HostControlDrift -Baseline scg -ControlId $ids | Repair-HostControlDrift -BackupPath $backup -Confirm:$false", vars);
+            Assert.Empty(doneErrors);
+            var repairs = done.OfType<ControlRepair>().ToList();
+            Assert.Equal(planned.Select(p => (p.ObjectId, p.ControlId)).OrderBy(x => x), repairs.Select(p => (p.ObjectId, p.ControlId)).OrderBy(x => x));
+            Assert.All(repairs, r => Assert.True(r.Status == RepairStatus.Verified, $"{r.Object} {r.ControlId}: {r.Status} {r.Message}"));
+            var (after, _) = CmdletTests.Run(Connect + "Get-HostControlDrift -Baseline scg -ControlId $ids | Where-Object Outcome -eq Fail | ForEach-Object { '{0} {1}' -f $_.HostId, $_.ControlId }", vars);
+            Assert.Empty(after.Cast<string>().Where(f => hosts.Any(h => f.StartsWith(h.id + " ", StringComparison.Ordinal))));
+            var fixedRead = JObject.Parse(VcsimIntegrationTests.Python("read_inventory.py", sim));
+            Assert.Equal(("true", "False off", "900"), (Read(fixedRead, hosts[0].id).firewall, Read(fixedRead, hosts[0].id).ssh, Read(fixedRead, hosts[0].id).shellTimeout));
+            Assert.Equal(("900", "600"), (Read(fixedRead, hosts[1].id).unlock, Read(fixedRead, hosts[1].id).dcuiTimeout));
+            Assert.Equal(("aes256-gcm@openssh.com,aes128-gcm@openssh.com,aes256-ctr,aes192-ctr,aes128-ctr", "false", "false"),
+                (Read(fixedRead, hosts[2].id).ciphers, Read(fixedRead, hosts[2].id).dcuiShell, Read(fixedRead, hosts[2].id).logFilter));
+            var backup = JObject.Parse(File.ReadAllText(Path.Combine(temp.Path, "backup.json")));
+            Assert.Equal(repairs.Count, backup["repairs"]!.Count());
+
+            // Undo from the backup: every before-value back, as pyVmomi reads it.
+            var (undone, undoErrors) = CmdletTests.Run(Connect + "Undo-ControlRepair -Path $backup -Confirm:$false", vars);
+            Assert.Empty(undoErrors);
+            Assert.All(undone.OfType<ControlRepair>(), r => Assert.True(r.Status == RepairStatus.Changed, $"{r.Object} {r.ControlId}: {r.Status} {r.Message}"));
+            var restored = JObject.Parse(VcsimIntegrationTests.Python("read_inventory.py", sim));
+            foreach (var h in hosts) Assert.Equal(Read(planted, h.id), Read(restored, h.id));
+        }
+
+        [Fact]
+        public void VM_advanced_settings_are_repaired_in_one_reconfiguration_each_and_undone_and_the_rest_is_refused()
+        {
+            using var sim = new VcsimServer();
+            using var temp = new TempFolder();
+            var vars = new (string, object)[] { ("url", sim.Url.ToString()), ("cred", Credential(sim)), ("backup", Path.Combine(temp.Path, "vm-backup.json")) };
+            var (vmsOut, _) = CmdletTests.Run(Connect + "(Get-VirtInventory).Vms | Sort-Object Name | Select-Object -First 2 | ForEach-Object { '{0}|{1}' -f $_.Name, $_.Id }", vars);
+            var vms = vmsOut.Cast<string>().Select(s => (name: s.Split('|')[0], id: s.Split('|')[1])).ToArray();
+            foreach (var vm in vms) VcsimIntegrationTests.Python("make_vm_drift.py", sim, vm.name, "drift");
+            var planted = JObject.Parse(VcsimIntegrationTests.Python("read_inventory.py", sim));
+            Assert.Equal("FALSE", (string)planted["vms"]![vms[0].id]!["extraConfig"]!["isolation.tools.copy.disable"]!);
+            vars = vars.Append(("names", (object)vms.Select(v => v.name).ToArray())).ToArray();
+
+            var (output, errors) = CmdletTests.Run(Connect + "Get-VmControlDrift -Baseline scg -Vm $names | Repair-VmControlDrift -BackupPath $backup -Confirm:$false", vars);
+            Assert.Empty(errors);
+            var repairs = output.OfType<ControlRepair>().ToList();
+            var settings = repairs.Where(r => r.Status != RepairStatus.Skipped).ToList();
+            Assert.True(settings.Count >= 20, $"{settings.Count} settings repaired");
+            Assert.All(settings, r => Assert.True(r.Status == RepairStatus.Verified, $"{r.Object} {r.ControlId}: {r.Status} {r.Message}"));
+            Assert.All(settings, r => Assert.Equal("takes effect when the VM is powered off and on again", r.Message));
+            // Devices, logging and encryption change the VM itself: refused with the reason, not errors.
+            Assert.Contains(repairs, r => r.ControlId == "vm-9.remove-unnecessary-devices" && r.Status == RepairStatus.Skipped && r.Message!.Contains("changes the VM itself"));
+            var fixedRead = JObject.Parse(VcsimIntegrationTests.Python("read_inventory.py", sim));
+            foreach (var vm in vms)
+            {
+                Assert.Equal("TRUE", ((string)fixedRead["vms"]![vm.id]!["extraConfig"]!["isolation.tools.copy.disable"]!).ToUpperInvariant());
+                Assert.Equal("1", (string)fixedRead["vms"]![vm.id]!["extraConfig"]!["RemoteDisplay.maxConnections"]!);
+            }
+            var (after, _) = CmdletTests.Run(Connect + "Get-VmControlDrift -Baseline scg -Vm $names | Where-Object { $_.Outcome -eq 'Fail' -and $_.ControlId -in $ids } | Measure-Object | Select-Object -ExpandProperty Count",
+                vars.Append(("ids", (object)settings.Select(r => r.ControlId).Distinct().ToArray())).ToArray());
+            Assert.Equal(0, (int)after.Single());
+
+            var (undone, undoErrors) = CmdletTests.Run(Connect + "Undo-ControlRepair -Path $backup -Confirm:$false", vars);
+            Assert.Empty(undoErrors);
+            Assert.All(undone.OfType<ControlRepair>(), r => Assert.Equal(RepairStatus.Changed, r.Status));
+            var restored = JObject.Parse(VcsimIntegrationTests.Python("read_inventory.py", sim));
+            foreach (var vm in vms) Assert.Equal(planted["vms"]![vm.id]!["extraConfig"]!.ToString(), restored["vms"]![vm.id]!["extraConfig"]!.ToString());
+        }
+
+        [Fact]
+        public void A_server_that_dies_midway_is_one_clear_error_and_the_output_and_backup_name_exactly_what_was_written()
+        {
+            var sim = new VcsimServer();
+            try
+            {
+                using var temp = new TempFolder();
+                var backupPath = Path.Combine(temp.Path, "backup.json");
+                using var ps = CmdletTests.Shell();
+                ps.Runspace.SessionStateProxy.SetVariable("url", sim.Url.ToString());
+                ps.Runspace.SessionStateProxy.SetVariable("cred", Credential(sim));
+                ps.AddScript("Connect-VirtServer -Server $url -Credential $cred -SkipCertificateCheck");
+                var connection = ps.Invoke().Single().BaseObject;
+                ps.Commands.Clear();
+                // The server dies when the first service change is sent: the advanced options before it are written, the rest is not.
+                var client = (VirtCompliance.Vim.VimClient)connection.GetType().GetProperty("Client", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(connection)!;
+                client.RequestObserver = (method, _) => { if (method == "StopService") sim.Kill(); };
+                var (hosts, _) = CmdletTests.Run(Connect + "(Get-VirtInventory).Hosts | Sort-Object Name | Select-Object -First 3 | ForEach-Object Name", ("url", sim.Url.ToString()), ("cred", Credential(sim)));
+                VcsimIntegrationTests.Python("make_repair_drift.py", sim, hosts.Cast<string>().ToArray());
+                ps.Runspace.SessionStateProxy.SetVariable("ids", Planted);
+                ps.Runspace.SessionStateProxy.SetVariable("backup", backupPath);
+                ps.AddScript("Get-HostControlDrift -Baseline scg -ControlId $ids | Repair-HostControlDrift -BackupPath $backup -Confirm:$false");
+                var output = ps.Invoke().Select(o => o.BaseObject).OfType<ControlRepair>().ToList();
+                var error = Assert.Single(ps.Streams.Error);
+                Assert.StartsWith("RepairInterrupted", error.FullyQualifiedErrorId);
+                Assert.Contains("was lost while repairing", error.Exception.Message);
+                var first = hosts.Cast<string>().First();
+                // The first host's option went out in the one UpdateOptions before the service: written.
+                Assert.Contains(output, r => r.Object == first && r.ControlId == "esx-9.shell-interactive-timeout" && r.Status == RepairStatus.Changed);
+                Assert.Contains(output, r => r.Object == first && r.ControlId == "esx-9.ssh" && r.Status == RepairStatus.Failed && r.Message!.Contains("may or may not have been written"));
+                var notWritten = output.Where(r => r.Object != first).ToList();
+                Assert.NotEmpty(notWritten);
+                Assert.All(notWritten, r => Assert.True(r.Status == RepairStatus.Failed && r.Message!.StartsWith("not written", StringComparison.Ordinal), $"{r.Object} {r.ControlId}: {r.Status} {r.Message}"));
+                // The backup says the same, change by change.
+                var backup = JObject.Parse(File.ReadAllText(backupPath))["repairs"]!.Select(r => ((string)r["object"]!, (string)r["controlId"]!, (string)r["status"]!)).OrderBy(x => x).ToList();
+                Assert.Equal(output.Select(r => (r.Object!, r.ControlId, char.ToLowerInvariant(r.Status.ToString()[0]) + r.Status.ToString().Substring(1))).OrderBy(x => x).ToList(), backup);
+            }
+            finally
+            {
+                sim.Dispose();
+            }
+        }
+
+        [Fact]
+        public void What_is_not_safe_to_automate_is_refused_with_the_reason_and_a_snapshot_cannot_be_repaired()
+        {
+            using var sim = new VcsimServer();
+            var vars = new (string, object)[] { ("url", sim.Url.ToString()), ("cred", Credential(sim)) };
+            var (output, errors) = CmdletTests.Run(Connect +
+                "Repair-HostControlDrift -Baseline scg -ControlId esx-9.lockdown-mode, esx-9.log-forwarding -Confirm:$false", vars);
+            Assert.Empty(errors);
+            var results = output.OfType<ControlRepair>().ToList();
+            Assert.NotEmpty(results);
+            Assert.All(results, r => Assert.Equal(RepairStatus.Skipped, r.Status));
+            Assert.Contains(results, r => r.ControlId == "esx-9.lockdown-mode" && r.Message!.Contains("-Force"));
+            Assert.Contains(results, r => r.ControlId == "esx-9.log-forwarding" && r.Message!.Contains("site's own"));
+            // With -Force, lockdown mode is set and verified.
+            var (forced, _) = CmdletTests.Run(Connect + "Repair-HostControlDrift -Baseline scg -ControlId esx-9.lockdown-mode -Force -Confirm:$false", vars);
+            Assert.All(forced.OfType<ControlRepair>(), r => Assert.Equal(RepairStatus.Verified, r.Status));
+            var ex = CmdletTests.Throws("Repair-HostControlDrift -Inventory (Import-VirtInventory $sample) -ControlId esx-9.ssh -Confirm:$false", ("sample", Lab.SamplePath));
+            Assert.Contains("A snapshot cannot be repaired", ex.Message);
+        }
+
+        [Fact]
+        public void The_plan_refuses_open_rulesets_without_networks_software_and_peer_results_and_takes_values_from_the_baseline()
+        {
+            var inv = new Lab().Cluster("domain-c1", "Prod").Host("host-1", "domain-c1", h => Lab.WithOption(Lab.WithoutPackage(h with
+            {
+                Firewall = h.Firewall with { Rulesets = new[] { new VirtCompliance.Model.FirewallRuleset { Key = "sshServer", Enabled = true, AllowedAllIp = true, IpListUserConfigurable = true } } },
+                AcceptanceLevel = "community",
+            }, "ids-agent"), "UserVars.DcuiTimeOut", "0")).Build();
+            var plan = VirtCompliance.Vim.Repair.HostRepair.Plan(inv, VirtCompliance.Controls.Baseline.Load("scg"),
+                new[] { ("host-1", "esx-9.firewall-restrict-access", (string)null), ("host-1", "esx-9.vib-acceptance-level-supported", null), ("host-1", "esx-9.dcui-timeout", null), ("host-9", "esx-9.ssh", null) },
+                new VirtCompliance.Vim.Repair.HostRepairOptions());
+            var byId = plan.ToDictionary(p => (p.repair.ObjectId, p.repair.ControlId));
+            Assert.Contains("allowing nothing", byId[("host-1", "esx-9.firewall-restrict-access")].repair.Message);
+            var vib = byId[("host-1", "esx-9.vib-acceptance-level-supported")].repair.Message!;
+            Assert.True(vib.Contains("software change"), vib);
+            Assert.Equal("host host-9 is not on this server", byId[("host-9", "esx-9.ssh")].repair.Message);
+            var dcui = byId[("host-1", "esx-9.dcui-timeout")];
+            Assert.Equal((RepairStatus.Planned, "0", "600", "UserVars.DcuiTimeOut", "0"), (dcui.repair.Status, dcui.repair.Before, dcui.repair.After, dcui.step!.Target, dcui.repair.Undo!.Value));
+            // The pci-dss baseline's value, not the catalog's: its lockout is 30 minutes.
+            var lockout = VirtCompliance.Vim.Repair.HostRepair.Plan(new Lab().Cluster("domain-c1", "Prod").Host("host-1", "domain-c1", h => Lab.WithOption(h, "Security.AccountUnlockTime", "60")).Build(),
+                VirtCompliance.Controls.Baseline.Load("pci-dss"), new[] { ("host-1", "esx-9.account-lockout-duration", (string)null) }, new VirtCompliance.Vim.Repair.HostRepairOptions()).Single();
+            Assert.Equal("1800", lockout.step!.Value);
+        }
+
+        [Fact]
+        public void A_value_changed_by_someone_else_since_it_was_read_is_skipped_not_overwritten()
+        {
+            using var sim = new VcsimServer();
+            var vars = new (string, object)[] { ("url", sim.Url.ToString()), ("cred", Credential(sim)) };
+            // The drift as read, then someone changes the value before the repair: the repair skips it.
+            var (output, errors) = CmdletTests.Run(Connect +
+                "Get-HostControlDrift -Baseline scg -ControlId esx-9.account-password-history | Select-Object -First 1", vars);
+            Assert.Empty(errors);
+            var drift = output.OfType<HostControlDrift>().First();
+            var stale = drift with { Actual = drift.Actual + "-then" };
+            var (repairs, repairErrors) = CmdletTests.Run(Connect + "$stale | Repair-HostControlDrift -Confirm:$false", vars.Append(("stale", (object)stale)).ToArray());
+            Assert.Empty(repairErrors);
+            var repair = Assert.Single(repairs.OfType<ControlRepair>());
+            Assert.Equal(RepairStatus.Skipped, repair.Status);
+            Assert.Contains("changed since it was read", repair.Message);
+        }
+    }
+}
