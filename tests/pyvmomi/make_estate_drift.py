@@ -85,17 +85,18 @@ def main():
 
         pg = next(p for p in dvs.portgroup if p.name == portgroup_name)
         config = pg.config
+        # Only what changes: unset fields keep their values and the port settings given are merged
+        # into the portgroup's; a policy that is set replaces the current one, so it is sent whole.
         policy = config.policy
         policy.portConfigResetAtDisconnect = False
         policy.vlanOverrideAllowed = True
-        setting = config.defaultPortConfig
-        setting.ipfixEnabled = vim.BoolPolicy(value=True)
-        setting.macManagementPolicy = Vmw.MacManagementPolicy(
-            allowPromiscuous=False, macChanges=False, forgedTransmits=False,
-            macLearningPolicy=Vmw.MacLearningPolicy(enabled=True, allowUnicastFlooding=True, limitPolicy="allow"))
+        setting = Vmw.VmwarePortConfigPolicy(
+            ipfixEnabled=vim.BoolPolicy(value=True),
+            macManagementPolicy=Vmw.MacManagementPolicy(
+                allowPromiscuous=False, macChanges=False, forgedTransmits=False,
+                macLearningPolicy=Vmw.MacLearningPolicy(enabled=True, allowUnicastFlooding=True, limitPolicy="allow")))
         pg_spec = vim.dvs.DistributedVirtualPortgroup.ConfigSpec(
-            configVersion=config.configVersion, name=config.name, numPorts=config.numPorts, type=config.type,
-            defaultPortConfig=setting, policy=policy, autoExpand=config.autoExpand)
+            configVersion=config.configVersion, defaultPortConfig=setting, policy=policy)
         WaitForTask(pg.ReconfigureDVPortgroup_Task(spec=pg_spec))
         print("portgroup: no reset at disconnect, VLAN override allowed, NetFlow on, MAC learning on")
 

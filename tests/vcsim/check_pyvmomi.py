@@ -286,6 +286,30 @@ def check_dvport(si):
                  "a stale configVersion -> ConcurrentAccess")
 
 
+def check_dvportgroup(si):
+    dvs = objects(si, vim.DistributedVirtualSwitch)[0]
+    key = dvs.FetchDVPorts(criteria=vim.dvs.PortCriteria(connected=True))[0].portgroupKey
+    pg = next(p for p in dvs.portgroup if p.key == key)
+    before = pg.config
+    Vmw = vim.dvs.VmwareDistributedVirtualSwitch
+    spec = vim.dvs.DistributedVirtualPortgroup.ConfigSpec(
+        configVersion=before.configVersion,
+        defaultPortConfig=Vmw.VmwarePortConfigPolicy(securityPolicy=Vmw.SecurityPolicy(allowPromiscuous=vim.BoolPolicy(value=False))))
+    WaitForTask(pg.ReconfigureDVPortgroup_Task(spec=spec))
+    after = pg.config
+    expect(after.defaultPortConfig.securityPolicy.allowPromiscuous.value is False,
+           "ReconfigureDVPortgroup_Task applies the security policy given")
+    same = lambda a, b: str(a) == str(b)  # pyVmomi data objects compare by identity
+    expect(after.name == before.name and after.numPorts == before.numPorts and same(after.policy, before.policy)
+           and same(after.defaultPortConfig.vlan, before.defaultPortConfig.vlan)
+           and same(after.defaultPortConfig.uplinkTeamingPolicy, before.defaultPortConfig.uplinkTeamingPolicy),
+           "ReconfigureDVPortgroup_Task keeps the fields and policies the spec leaves unset")
+    expect(after.configVersion == str(int(before.configVersion) + 1), "ReconfigureDVPortgroup_Task increments configVersion")
+    expect_fault(vim.fault.ConcurrentAccess, lambda: WaitForTask(pg.ReconfigureDVPortgroup_Task(spec=spec)),
+                 "a stale portgroup configVersion -> ConcurrentAccess")
+    expect(pg.config.configVersion == after.configVersion, "a rejected ReconfigureDVPortgroup_Task changes nothing")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", default=os.path.join(REPO, "out", "vcsim", "vcsim"))
@@ -320,6 +344,7 @@ def main():
             check_paging(si)
             check_migrate(si)
             check_dvport(si)
+            check_dvportgroup(si)
         finally:
             Disconnect(si)
         if proc:

@@ -49,6 +49,12 @@ var routedMethods = map[string]struct {
 			return &methods.SetFieldBody{Req: req.(*types.SetField)}
 		},
 	},
+	"ReconfigureDVPortgroup_Task": {
+		accepts: func(kind string) bool { return kind == "DistributedVirtualPortgroup" },
+		body: func(req interface{}) interface{} {
+			return &methods.ReconfigureDVPortgroup_TaskBody{Req: req.(*types.ReconfigureDVPortgroup_Task)}
+		},
+	},
 	"ReconfigureDvs_Task": {
 		accepts: isDVS,
 		body: func(req interface{}) interface{} {
@@ -188,6 +194,8 @@ func (h *frontHandler) route(body []byte) []byte {
 		proxy = h.ext.fieldsProxy(method.This).Self
 	case method.This.Type == "HostSystem":
 		proxy = h.ext.hostProxy(method.This).Self
+	case method.This.Type == "DistributedVirtualPortgroup":
+		proxy = h.ext.portgroupProxy(method.This).Self
 	default:
 		proxy = h.ext.dvsProxy(method.This).Self
 	}

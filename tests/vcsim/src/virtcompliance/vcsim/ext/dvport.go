@@ -346,8 +346,7 @@ func (d *dvsExtension) ReconfigureDVPortTask(req *types.ReconfigureDVPort_Task) 
 			if spec.Scope != nil {
 				p.Config.Scope = append([]types.ManagedObjectReference(nil), spec.Scope...)
 			}
-			version, _ := strconv.Atoi(p.Config.ConfigVersion)
-			p.Config.ConfigVersion = strconv.Itoa(version + 1)
+			p.Config.ConfigVersion = nextConfigVersion(p.Config.ConfigVersion)
 		}
 		return nil, nil
 	})

@@ -14,9 +14,11 @@ import (
 // and portgroups without a policy, where vCenter always reports them; and its
 // ReconfigureDvs_Task applies host membership only. Here a switch gets vCenter's defaults for a
 // new switch (NIOC on, CDP listen, no NetFlow collector, security policy reject) and a portgroup
-// the defaults of a new portgroup (only blocking may be overridden, ports reset at disconnect),
-// and ReconfigureDvs_Task also applies the default port config (merged, as vim25 merges it), the
-// discovery protocol, NetFlow and port mirroring sessions, checking the config version.
+// the defaults of a new portgroup (only blocking may be overridden, ports reset at disconnect,
+// configVersion 0), and ReconfigureDvs_Task also applies the default port config (merged, as
+// vim25 merges it, with the mergePortSetting that ReconfigureDVPort_Task and
+// ReconfigureDVPortgroup_Task use too), the discovery protocol, NetFlow and port mirroring
+// sessions, checking the config version. Portgroup reconfiguration is in portgroup.go.
 
 func boolPolicy(v bool) *types.BoolPolicy { return &types.BoolPolicy{Value: types.NewBool(v)} }
 
@@ -48,13 +50,18 @@ func switchDefaults(dvs *simulator.DistributedVirtualSwitch) {
 	}
 	for _, ref := range dvs.Portgroup {
 		pg, ok := simulator.Map.Get(ref).(*simulator.DistributedVirtualPortgroup)
-		if !ok || pg.Config.Policy != nil {
+		if !ok {
 			continue
 		}
-		pg.Config.Policy = &types.VMwareDVSPortgroupPolicy{
-			DVPortgroupPolicy: types.DVPortgroupPolicy{
-				BlockOverrideAllowed: true, PortConfigResetAtDisconnect: true,
-			},
+		if pg.Config.ConfigVersion == "" {
+			pg.Config.ConfigVersion = "0"
+		}
+		if pg.Config.Policy == nil {
+			pg.Config.Policy = &types.VMwareDVSPortgroupPolicy{
+				DVPortgroupPolicy: types.DVPortgroupPolicy{
+					BlockOverrideAllowed: true, PortConfigResetAtDisconnect: true,
+				},
+			}
 		}
 	}
 }
@@ -98,8 +105,7 @@ func (d *dvsExtension) ReconfigureDvsTask(ctx *simulator.Context, req *types.Rec
 				}
 			}
 		}
-		n, _ := strconv.Atoi(info.ConfigVersion)
-		info.ConfigVersion = strconv.Itoa(n + 1)
+		info.ConfigVersion = nextConfigVersion(info.ConfigVersion)
 	})
 	simulator.Map.Update(dvs, []types.PropertyChange{{Name: "config", Val: dvs.Config}})
 	return res

@@ -12,6 +12,8 @@
 //     DistributedVirtualSwitch.ReconfigureDvs_Task that applies them (dvsconfig.go);
 //   - DistributedVirtualSwitch.ReconfigureDVPort_Task and a FetchDVPorts that returns
 //     per-port settings, configVersion and connectees;
+//   - DistributedVirtualPortgroup.ReconfigureDVPortgroup_Task that merges the spec into the
+//     portgroup's config and checks configVersion, instead of replacing the config (portgroup.go);
 //   - the CIS REST appliance settings (SSH, time sync, NTP, syslog forwarding, password policy);
 //   - ESXCLI through vim25 (HostSystem.RetrieveManagedMethodExecuter and
 //     ReflectManagedMethodExecuter.ExecuteSoap), with per-host esxcli settings (esxcli.go);
@@ -28,9 +30,10 @@
 // Go type the simulator never asserts (host firewall/service/option/access/image/patch
 // managers, the PropertyCollector) are simply replaced in or added to simulator.Map as
 // extension types.
-// VirtualMachine, DistributedVirtualSwitch and HostSystem objects cannot be replaced, because the
-// simulator type-asserts them in many places; calls of the few added methods on them are
-// routed by the HTTP front handler to a per-object extension object (see dispatch.go).
+// VirtualMachine, DistributedVirtualSwitch, DistributedVirtualPortgroup and HostSystem objects
+// cannot be replaced, because the simulator type-asserts them in many places; calls of the few
+// added methods on them are routed by the HTTP front handler to a per-object extension object
+// (see dispatch.go).
 // The front handler also gives the responses of vim25 methods with lowercase names
 // (fetchSoftwarePackages) their vim25 element names.
 package ext
