@@ -23,6 +23,7 @@
         'Get-ComplianceBaseline'
         'Get-ComplianceWaiver'
         'Repair-HostControlDrift'
+        'Repair-NetworkControlDrift'
         'Repair-VmControlDrift'
         'Undo-ControlRepair'
         'New-ComplianceBaseline'

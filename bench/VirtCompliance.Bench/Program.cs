@@ -62,8 +62,9 @@ namespace VirtCompliance.Bench
                     case "--no-naive": naive = false; break;
                     case "--no-live": live = false; break;
                     case "--live-only": live = true; naive = false; sizes.Clear(); break;
+                    case "--repair-only": return RepairBench.Run();
                     case "-h": case "--help":
-                        Console.WriteLine("usage: VirtCompliance.Bench [--sizes 1000,10000,100000] [--no-naive] [--no-live | --live-only]");
+                        Console.WriteLine("usage: VirtCompliance.Bench [--sizes 1000,10000,100000] [--no-naive] [--no-live | --live-only | --repair-only]");
                         return 0;
                     default:
                         Console.Error.WriteLine($"unknown argument '{args[i]}'; try --help");
@@ -93,7 +94,7 @@ namespace VirtCompliance.Bench
             }
             Console.WriteLine();
             PrintReport(results, naiveResult);
-            var liveFailed = live && LiveBench.Run(RunChildText) != 0;
+            var liveFailed = live && (LiveBench.Run(RunChildText) != 0 | RepairBench.Run() != 0);
             return results.Count == sizes.Count && (!naive || naiveResult != null) && !liveFailed ? 0 : 1;
         }
 

@@ -65,6 +65,34 @@ namespace VirtCompliance.PowerShell.Cmdlets
     }
 
     /// <summary>
+    /// <para type="synopsis">Repairs distributed portgroup drift on the server: security policy, NetFlow and reset at disconnect set to the baseline's value, read back and verified.</para>
+    /// <para type="description">Repair-NetworkControlDrift takes the results of Get-NetworkControlDrift from the pipeline (or -ControlId, for every distributed portgroup that fails those controls) and, on a live connection, reads the portgroups again and writes each one's failing settings in one ReconfigureDVPortgroup_Task with the portgroup's config version (a concurrent change is read again and retried). Standard switches and portgroups (configured host by host) and a distributed switch's own settings are Skipped with the reason; so are VLAN design and per-port override choices. Each change is one ShouldProcess target (ConfirmImpact High; -WhatIf plans); the portgroups are read again to verify; -BackupPath and Undo-ControlRepair put the values back. Output: one VirtCompliance.Repair.ControlRepair per portgroup and control.</para>
+    /// </summary>
+    /// <example>
+    ///   <code>Get-NetworkControlDrift -Baseline scg | Repair-NetworkControlDrift -WhatIf</code>
+    ///   <para>What a repair would change on each distributed portgroup.</para>
+    /// </example>
+    /// <example>
+    ///   <code>Get-NetworkControlDrift -Baseline pci-dss | Repair-NetworkControlDrift -BackupPath ./network-before.json -Confirm:$false</code>
+    ///   <para>Repairs the distributed portgroups against pci-dss, keeping the values found for Undo-ControlRepair.</para>
+    /// </example>
+    [Cmdlet(VerbsDiagnostic.Repair, "NetworkControlDrift", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "Pipeline")]
+    [OutputType(typeof(ControlRepair))]
+    public sealed class RepairNetworkControlDriftCommand : RepairControlDriftCommandBase<NetworkControlDrift>
+    {
+        protected override ControlScope Scope => ControlScope.DistributedPortgroup;
+        protected override string IdOf(NetworkControlDrift drift) => drift.NetworkId;
+
+        protected override ControlRepair? NotRepaired(NetworkControlDrift drift) => drift.ObjectKind == NetworkObjectKind.DistributedPortgroup ? null : new ControlRepair
+        {
+            ObjectKind = drift.ObjectKind.ToString(), ObjectId = drift.NetworkId, Object = drift.Host == null ? drift.Network ?? drift.Switch : $"{drift.Network} on {drift.Host}",
+            ControlId = drift.ControlId, Baseline = drift.Baseline, Before = drift.Actual, Status = RepairStatus.Skipped,
+            Message = drift.ObjectKind == NetworkObjectKind.DistributedSwitch ? "a distributed switch's own settings are not repaired yet (see the remediation)"
+                : "standard switches and portgroups are configured host by host: not repaired yet (see the remediation)",
+        };
+    }
+
+    /// <summary>
     /// <para type="synopsis">Repairs VM control drift on the server: each failing VM advanced setting set to the baseline's value, read back and verified.</para>
     /// <para type="description">Repair-VmControlDrift takes the results of Get-VmControlDrift from the pipeline (or -ControlId, for every VM that fails those controls) and, on a live connection, reads the VMs again and sets each failing advanced setting (console copy and paste, VMCI, tools settings, the TPS salt, ...) to the baseline's value: one ReconfigVM_Task per VM for all of its settings. A setting a running VM reads at power-on says that it takes effect when the VM is powered off and on again. Removing devices, upgrading virtual hardware and changing firmware or encryption change the VM itself and are Skipped with the reason. Each change is one ShouldProcess target (ConfirmImpact High; -WhatIf plans); the VMs are read again to verify; -BackupPath and Undo-ControlRepair put the values back. Output: one VirtCompliance.Repair.ControlRepair per VM and control.</para>
     /// </summary>
@@ -100,6 +128,9 @@ namespace VirtCompliance.PowerShell.Cmdlets
 
         /// <summary>The object a drift result is about.</summary>
         protected abstract string IdOf(TDrift drift);
+
+        /// <summary>A result this command does not repair at all (a kind of object it cannot write), as a Skipped repair; null: plan it.</summary>
+        protected virtual ControlRepair? NotRepaired(TDrift drift) => null;
 
         /// <summary><para type="description">The controls to repair on every object that fails them (wildcards allowed), with -Baseline.</para></summary>
         [Parameter(ParameterSetName = "Controls", Mandatory = true)]
@@ -165,10 +196,10 @@ namespace VirtCompliance.PowerShell.Cmdlets
             {
                 foreach (var other in _piped.Where(p => p.Baseline != baseline.Name).Select(p => p.Baseline).Distinct())
                     WriteWarning($"Results of baseline '{other}' are repaired to the values of '{baseline.Name}'.");
-                wanted = _piped.Where(p => p.Outcome == Outcome.Fail).Select(p => (IdOf(p), p.ControlId, (string?)p.Actual));
+                wanted = _piped.Where(p => p.Outcome == Outcome.Fail && NotRepaired(p) == null).Select(p => (IdOf(p), p.ControlId, (string?)p.Actual));
             }
             var plan = HostRepair.Plan(fresh, baseline, Scope, wanted, new HostRepairOptions { Force = Force });
-            var results = new List<ControlRepair>();
+            var results = _piped.Where(p => p.Outcome == Outcome.Fail).Select(NotRepaired).OfType<ControlRepair>().ToList();
             var accepted = new List<(int index, RepairStep step)>();
             foreach (var (repair, step) in plan)
             {

@@ -41,7 +41,7 @@ namespace VirtCompliance.Vim.Repair
             IEnumerable<(string objectId, string controlId, string? actualWhenRead)> wanted, HostRepairOptions options)
         {
             var list = wanted.ToList();
-            var kind = scope == ControlScope.Vm ? "VM" : "host";
+            var kind = scope == ControlScope.Vm ? "VM" : scope == ControlScope.DistributedPortgroup ? "distributed portgroup" : "host";
             var drift = Current(inventory, baseline, scope, list.Select(w => w.controlId));
             var controls = baseline.Controls.ToDictionary(c => c.Id, StringComparer.Ordinal);
             var plan = new List<(ControlRepair, RepairStep?)>();
@@ -49,9 +49,14 @@ namespace VirtCompliance.Vim.Repair
             {
                 var host = scope == ControlScope.Host ? inventory.GetHost(objectId) : null;
                 var vm = scope == ControlScope.Vm ? inventory.GetVm(objectId) : null;
-                var repair = new ControlRepair { ObjectKind = scope == ControlScope.Vm ? "VM" : "Host", ObjectId = objectId, Object = host?.Name ?? vm?.Name, ControlId = controlId, Baseline = baseline.Name };
+                var portgroup = scope == ControlScope.DistributedPortgroup ? inventory.GetNetwork(objectId) : null;
+                var repair = new ControlRepair
+                {
+                    ObjectKind = scope == ControlScope.Vm ? "VM" : portgroup != null ? "DistributedPortgroup" : "Host", ObjectId = objectId,
+                    Object = host?.Name ?? vm?.Name ?? portgroup?.Name, ControlId = controlId, Baseline = baseline.Name,
+                };
                 ControlRepair Skip(string why) => repair with { Status = RepairStatus.Skipped, Message = why };
-                if (host == null && vm == null) { plan.Add((Skip($"{kind} {objectId} is not on this server"), null)); continue; }
+                if (host == null && vm == null && portgroup == null) { plan.Add((Skip($"{kind} {objectId} is not on this server"), null)); continue; }
                 if (!drift.TryGetValue((objectId, controlId), out var now) || !controls.TryGetValue(controlId, out var control))
                 {
                     plan.Add((Skip($"control {controlId} is not a {kind} control of baseline {baseline.Name}"), null));
@@ -65,7 +70,7 @@ namespace VirtCompliance.Vim.Repair
                     plan.Add((Skip($"changed since it was read: was {actualWhenRead}, now {now.Actual}; read it again and repair what fails then"), null));
                     continue;
                 }
-                var (step, undo, action, refusal) = vm != null ? VmStepFor(vm, control) : StepFor(host!, control, options);
+                var (step, undo, action, refusal) = vm != null ? VmStepFor(vm, control) : portgroup != null ? PortgroupStepFor(portgroup, control, now.Actual) : StepFor(host!, control, options);
                 if (step == null) { plan.Add((Skip(refusal!) with { Action = action ?? "" }, null)); continue; }
                 plan.Add((repair with { Status = RepairStatus.Planned, Action = action!, After = step.Value, Undo = undo,
                     Message = control.Definition.Fix?.TakesEffect == "reboot" ? "takes effect when the host reboots"
@@ -81,8 +86,8 @@ namespace VirtCompliance.Vim.Repair
             {
                 Baseline = baseline, ControlIds = controlIds.Distinct(StringComparer.Ordinal).ToArray(), IncludePass = true, Objects = new[] { scope },
             });
-            return scope == ControlScope.Vm
-                ? drift.Vms.ToDictionary(d => (d.VmId, d.ControlId), d => (ControlDrift)d)
+            return scope == ControlScope.Vm ? drift.Vms.ToDictionary(d => (d.VmId, d.ControlId), d => (ControlDrift)d)
+                : scope == ControlScope.DistributedPortgroup ? drift.Networks.Where(d => d.ObjectKind == NetworkObjectKind.DistributedPortgroup).ToDictionary(d => (d.NetworkId, d.ControlId), d => (ControlDrift)d)
                 : drift.Hosts.ToDictionary(d => (d.HostId, d.ControlId), d => (ControlDrift)d);
         }
 
@@ -100,6 +105,31 @@ namespace VirtCompliance.Vim.Repair
             var before = vm.Settings?.ExtraConfig != null && vm.Settings.ExtraConfig.TryGetValue(key, out var b) ? b : "";
             RepairStep Step(string v) => new RepairStep { Action = fix.Action, ObjectId = vm.Id, Object = vm.Name, ControlId = control.Id, Target = key, Value = v };
             return (Step(value), Step(before), $"set VM advanced setting {key} to {Shown(value)}", null);
+        }
+
+        /// <summary>The distributed portgroup settings a repair writes: the fact's field and where it lives in the portgroup's config.</summary>
+        internal static readonly IReadOnlyDictionary<string, string> PortgroupSettings = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["allowPromiscuous"] = "defaultPortConfig.securityPolicy.allowPromiscuous",
+            ["macChanges"] = "defaultPortConfig.securityPolicy.macChanges",
+            ["forgedTransmits"] = "defaultPortConfig.securityPolicy.forgedTransmits",
+            ["ipfixEnabled"] = "defaultPortConfig.ipfixEnabled",
+            ["portConfigResetAtDisconnect"] = "policy.portConfigResetAtDisconnect",
+        };
+
+        private static (RepairStep? step, RepairStep? undo, string? action, string? refusal) PortgroupStepFor(Network portgroup, EffectiveControl control, string actual)
+        {
+            var fix = control.Definition.Fix;
+            if (fix == null) return (null, null, null, "the control has no fix in the catalog");
+            if (control.Peer) return (null, null, null, "a peer result has no value of its own to set: repair against a baseline");
+            if (fix.Action == "refuse") return (null, null, null, "not repaired automatically: " + fix.Reason);
+            var field = control.Fact.Substring(control.Fact.LastIndexOf('.') + 1);
+            if (fix.Action != "setDvPortgroup" || !PortgroupSettings.TryGetValue(field, out var path)) return (null, null, null, $"fix action '{fix.Action}' is not a portgroup repair");
+            var value = RepairValues.ValueFor(control);
+            if (value != "true" && value != "false") return (null, null, null, "a portgroup setting is true or false; the expectation names neither");
+            RepairStep Step(string v) => new RepairStep { Action = fix.Action, ObjectId = portgroup.Id, Object = portgroup.Name, ControlId = control.Id, Target = path, Value = v };
+            var before = actual == "true" || actual == "false" ? Step(actual) : null;
+            return (Step(value), before, $"set {path} of distributed portgroup {portgroup.Name} to {value}", null);
         }
 
         private static (RepairStep? step, RepairStep? undo, string? action, string? refusal) StepFor(Host host, EffectiveControl control, HostRepairOptions options)
@@ -169,6 +199,7 @@ namespace VirtCompliance.Vim.Repair
         public static async Task<(IReadOnlyList<string?> errors, bool lost)> ApplyAsync(VimClient client, string hostId, IReadOnlyList<RepairStep> steps, CancellationToken cancel)
         {
             if (steps.Count > 0 && steps.All(s => s.Action == "setVmExtraConfig")) return await ApplyVmAsync(client, hostId, steps, cancel).ConfigureAwait(false);
+            if (steps.Count > 0 && steps.All(s => s.Action == "setDvPortgroup")) return await ApplyPortgroupAsync(client, hostId, steps, cancel).ConfigureAwait(false);
             var errors = new string?[steps.Count];
             var lost = false;
             var host = new VimRef("HostSystem", hostId);
@@ -300,6 +331,63 @@ namespace VirtCompliance.Vim.Repair
             {
                 lost = true;
                 error = $"the connection to the server was lost during this change, so it may or may not have been written ({ex.Message}): read the VM again";
+            }
+            return (steps.Select(_ => error).ToList(), lost);
+        }
+
+        /// <summary>
+        /// A distributed portgroup's settings: one ReconfigureDVPortgroup_Task with the portgroup's config version
+        /// (a stale one is ConcurrentAccess: read it again and retry, three times at most). The default port
+        /// settings are sent as far as they change (vim25 merges them); the policy, whose members are all required,
+        /// is echoed as the server holds it with the changed members.
+        /// </summary>
+        private static async Task<(IReadOnlyList<string?> errors, bool lost)> ApplyPortgroupAsync(VimClient client, string portgroupId, IReadOnlyList<RepairStep> steps, CancellationToken cancel)
+        {
+            var pg = new VimRef("DistributedVirtualPortgroup", portgroupId);
+            var values = steps.ToDictionary(s => s.Target, s => s.Value == "true", StringComparer.Ordinal);
+            string? error = null;
+            var lost = false;
+            for (int attempt = 1; attempt <= 3; attempt++)
+            {
+                try
+                {
+                    var content = await client.RetrieveObjectAsync(pg, new[] { "config.configVersion", "config.policy" }, cancel).ConfigureAwait(false);
+                    var w = new SoapWriter("ReconfigureDVPortgroup_Task", pg).Start("spec");
+                    if (InventoryMapping.Text(content?["config.configVersion"]) is string version) w.Text("configVersion", version);
+                    var security = new[] { "allowPromiscuous", "macChanges", "forgedTransmits" }.Where(f => values.ContainsKey("defaultPortConfig.securityPolicy." + f)).ToList();
+                    var ipfix = values.TryGetValue("defaultPortConfig.ipfixEnabled", out var ipfixOn);
+                    if (security.Count > 0 || ipfix)
+                    {
+                        w.Start("defaultPortConfig", "VMwareDVSPortSetting");
+                        if (security.Count > 0)
+                        {
+                            w.Start("securityPolicy").Bool("inherited", false);
+                            foreach (var f in security) w.Start(f).Bool("inherited", false).Bool("value", values["defaultPortConfig.securityPolicy." + f]).End();
+                            w.End();
+                        }
+                        if (ipfix) w.Start("ipfixEnabled").Bool("inherited", false).Bool("value", ipfixOn).End();
+                        w.End();
+                    }
+                    if (values.TryGetValue("policy.portConfigResetAtDisconnect", out var reset) && content?["config.policy"] is VimObject policy)
+                    {
+                        w.Start("policy", policy.Type ?? "VMwareDVSPortgroupPolicy");
+                        foreach (var member in policy.Fields)
+                            if (member.Value is VimText t) w.Text(member.Key, member.Key == "portConfigResetAtDisconnect" ? (reset ? "true" : "false") : t.Text);
+                        w.End();
+                    }
+                    w.End();
+                    using (w) await client.InvokeTaskAsync(w, TimeSpan.FromMinutes(2), cancel).ConfigureAwait(false);
+                    error = null;
+                    break;
+                }
+                catch (VimFaultException ex) when (ex.FaultType == "ConcurrentAccess" && attempt < 3) { error = $"{ex.FaultType}: {ex.Message}"; }
+                catch (VimFaultException ex) when (!(ex is NotAuthenticatedException)) { error = $"{ex.FaultType}: {ex.Message}"; break; }
+                catch (VimConnectionException ex)
+                {
+                    lost = true;
+                    error = $"the connection to the server was lost during this change, so it may or may not have been written ({ex.Message}): read the portgroup again";
+                    break;
+                }
             }
             return (steps.Select(_ => error).ToList(), lost);
         }

@@ -134,6 +134,40 @@ namespace VirtCompliance.Tests.Vim
         }
 
         [Fact]
+        public void A_distributed_portgroup_is_repaired_in_one_reconfiguration_with_its_config_version_and_undone()
+        {
+            using var sim = new VcsimServer();
+            using var temp = new TempFolder();
+            var vars = new (string, object)[] { ("url", sim.Url.ToString()), ("cred", Credential(sim)), ("backup", Path.Combine(temp.Path, "pg-backup.json")) };
+            var (names, _) = CmdletTests.Run(Connect + "$inv = Get-VirtInventory; $pg = $inv.Networks | Where-Object { $_.Kind -eq 'DistributedPortgroup' -and -not $_.IsUplink } | Sort-Object Name | Select-Object -First 1; " +
+                "($inv.DistributedSwitches | Where-Object Id -eq $pg.DvsId).Name; $pg.Name; $pg.Id", vars);
+            var (dvs, pgName, pgId) = ((string)names[0], (string)names[1], (string)names[2]);
+            VcsimIntegrationTests.Python("make_estate_drift.py", sim, dvs, pgName);
+            var planted = JObject.Parse(VcsimIntegrationTests.Python("read_inventory.py", sim))["portgroups"]![pgId]!;
+            Assert.Equal((false, true), ((bool)planted["reset"]!, (bool)planted["ipfix"]!));
+            vars = vars.Append(("pgId", (object)pgId)).ToArray();
+
+            var (output, errors) = CmdletTests.Run(Connect + "Get-NetworkControlDrift -Baseline scg | Where-Object { $_.NetworkId -eq $pgId -or $_.ObjectKind -eq 'StandardPortgroup' } | Repair-NetworkControlDrift -BackupPath $backup -Confirm:$false", vars);
+            Assert.Empty(errors);
+            var repairs = output.OfType<ControlRepair>().ToList();
+            Assert.Contains(repairs, r => r.ControlId == "vcenter-9.network-reset-port" && r.ObjectId == pgId && r.Status == RepairStatus.Verified && (r.Before, r.After) == ("false", "true"));
+            Assert.Contains(repairs, r => r.ControlId == "vc.dvportgroup-netflow-disabled" && r.ObjectId == pgId && r.Status == RepairStatus.Verified);
+            Assert.Contains(repairs, r => r.ControlId == "vcenter-9.network-mac-learning" && r.Status == RepairStatus.Skipped && r.Message!.Contains("not repaired"));
+            Assert.All(repairs.Where(r => r.ObjectKind == "StandardPortgroup"), r => Assert.True(r.Status == RepairStatus.Skipped && r.Message!.Contains("host by host")));
+            var fixedRead = JObject.Parse(VcsimIntegrationTests.Python("read_inventory.py", sim))["portgroups"]![pgId]!;
+            Assert.Equal((true, false), ((bool)fixedRead["reset"]!, (bool)fixedRead["ipfix"]!));
+            // The rest of the portgroup is as it was: a partial spec changed only what it named.
+            Assert.Equal(planted["overrides"]!.ToString(), fixedRead["overrides"]!.ToString());
+            Assert.Equal((bool)planted["macLearning"]!, (bool)fixedRead["macLearning"]!);
+
+            var (undone, undoErrors) = CmdletTests.Run(Connect + "Undo-ControlRepair -Path $backup -Confirm:$false", vars);
+            Assert.Empty(undoErrors);
+            Assert.All(undone.OfType<ControlRepair>(), r => Assert.Equal(RepairStatus.Changed, r.Status));
+            var restored = JObject.Parse(VcsimIntegrationTests.Python("read_inventory.py", sim))["portgroups"]![pgId]!;
+            Assert.Equal(planted.ToString(), restored.ToString());
+        }
+
+        [Fact]
         public void A_server_that_dies_midway_is_one_clear_error_and_the_output_and_backup_name_exactly_what_was_written()
         {
             var sim = new VcsimServer();
