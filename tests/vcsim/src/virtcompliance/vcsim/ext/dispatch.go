@@ -73,6 +73,18 @@ var routedMethods = map[string]struct {
 			return &methods.FetchDVPortsBody{Req: req.(*types.FetchDVPorts)}
 		},
 	},
+	"UpdatePortGroup": {
+		accepts: func(kind string) bool { return kind == "HostNetworkSystem" },
+		body: func(req interface{}) interface{} {
+			return &methods.UpdatePortGroupBody{Req: req.(*types.UpdatePortGroup)}
+		},
+	},
+	"UpdateVirtualSwitch": {
+		accepts: func(kind string) bool { return kind == "HostNetworkSystem" },
+		body: func(req interface{}) interface{} {
+			return &methods.UpdateVirtualSwitchBody{Req: req.(*types.UpdateVirtualSwitch)}
+		},
+	},
 	// Not in the public WSDL: the request type is declared in esxcli.go.
 	"RetrieveManagedMethodExecuter": {
 		accepts: func(kind string) bool { return kind == "HostSystem" },
@@ -194,6 +206,8 @@ func (h *frontHandler) route(body []byte) []byte {
 		proxy = h.ext.fieldsProxy(method.This).Self
 	case method.This.Type == "HostSystem":
 		proxy = h.ext.hostProxy(method.This).Self
+	case method.This.Type == "HostNetworkSystem":
+		proxy = h.ext.networkProxy(method.This).Self
 	case method.This.Type == "DistributedVirtualPortgroup":
 		proxy = h.ext.portgroupProxy(method.This).Self
 	default:

@@ -12,6 +12,8 @@
 //     DistributedVirtualSwitch.ReconfigureDvs_Task that applies them (dvsconfig.go);
 //   - DistributedVirtualSwitch.ReconfigureDVPort_Task and a FetchDVPorts that returns
 //     per-port settings, configVersion and connectees;
+//   - HostNetworkSystem.UpdatePortGroup and UpdateVirtualSwitch for standard portgroups and
+//     vSwitches, reflected in the host's config.network (stdnet.go);
 //   - DistributedVirtualPortgroup.ReconfigureDVPortgroup_Task that merges the spec into the
 //     portgroup's config and checks configVersion, instead of replacing the config (portgroup.go);
 //   - the CIS REST appliance settings (SSH, time sync, NTP, syslog forwarding, password policy);
@@ -31,7 +33,8 @@
 // managers, the PropertyCollector) are simply replaced in or added to simulator.Map as
 // extension types.
 // VirtualMachine, DistributedVirtualSwitch, DistributedVirtualPortgroup and HostSystem objects
-// cannot be replaced, because the simulator type-asserts them in many places; calls of the few
+// cannot be replaced, because the simulator type-asserts them in many places, nor can
+// HostNetworkSystem, whose simulator methods are kept; calls of the few
 // added methods on them are routed by the HTTP front handler to a per-object extension object
 // (see dispatch.go).
 // The front handler also gives the responses of vim25 methods with lowercase names

@@ -65,6 +65,8 @@ func extendHost(h *simulator.HostSystem) {
 		h.Config.Option = cloneOptions(opt.Setting)
 		h.Config.LockdownMode = access.LockdownMode
 		h.Config.AdminDisabled = types.NewBool(access.LockdownMode != types.HostLockdownModeLockdownDisabled)
+
+		extendNetworkSystem(h)
 	})
 }
 
