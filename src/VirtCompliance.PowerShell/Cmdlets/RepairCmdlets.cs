@@ -60,13 +60,26 @@ namespace VirtCompliance.PowerShell.Cmdlets
     [OutputType(typeof(ControlRepair))]
     public sealed class RepairHostControlDriftCommand : RepairControlDriftCommandBase<HostControlDrift>
     {
-        protected override ControlScope Scope => ControlScope.Host;
+        /// <summary><para type="description">The networks (CIDR, 10.0.0.0/24) and addresses to restrict each open firewall ruleset to (esx-9.firewall-restrict-access). Without it open rulesets are not restricted: allowing nothing would cut the host off.</para></summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[]? AllowedNetwork { get; set; }
+
+        protected override IReadOnlyList<ControlScope> Scopes { get; } = new[] { ControlScope.Host };
         protected override string IdOf(HostControlDrift drift) => drift.HostId;
+
+        protected override HostRepairOptions RepairOptions()
+        {
+            foreach (var item in AllowedNetwork ?? Array.Empty<string>())
+                if (!Firewall.IpNetwork.TryParse(item, out _))
+                    ThrowTerminatingError(new ErrorRecord(new ArgumentException($"'{item}' is not an address or a network (CIDR, such as 10.0.0.0/24)."), "InvalidAllowedNetwork", ErrorCategory.InvalidArgument, item));
+            return new HostRepairOptions { Force = Force, AllowedNetworks = AllowedNetwork };
+        }
     }
 
     /// <summary>
-    /// <para type="synopsis">Repairs distributed portgroup drift on the server: security policy, NetFlow and reset at disconnect set to the baseline's value, read back and verified.</para>
-    /// <para type="description">Repair-NetworkControlDrift takes the results of Get-NetworkControlDrift from the pipeline (or -ControlId, for every distributed portgroup that fails those controls) and, on a live connection, reads the portgroups again and writes each one's failing settings in one ReconfigureDVPortgroup_Task with the portgroup's config version (a concurrent change is read again and retried). Standard switches and portgroups (configured host by host) and a distributed switch's own settings are Skipped with the reason; so are VLAN design and per-port override choices. Each change is one ShouldProcess target (ConfirmImpact High; -WhatIf plans); the portgroups are read again to verify; -BackupPath and Undo-ControlRepair put the values back. Output: one VirtCompliance.Repair.ControlRepair per portgroup and control.</para>
+    /// <para type="synopsis">Repairs network drift on the server: distributed and standard portgroups' and standard vSwitches' settings set to the baseline's value, read back and verified.</para>
+    /// <para type="description">Repair-NetworkControlDrift takes the results of Get-NetworkControlDrift from the pipeline (or -ControlId, for every portgroup and vSwitch that fails those controls) and, on a live connection, reads them again and writes each object's failing settings: a distributed portgroup's security policy, NetFlow and reset at disconnect in one ReconfigureDVPortgroup_Task with its config version (a concurrent change is read again and retried); a standard vSwitch's or portgroup's security policy in one UpdateVirtualSwitch or UpdatePortGroup, their whole spec echoed as the host holds it (a portgroup gets its own value, so that the policy in force meets the control whatever the vSwitch says). A distributed switch's own settings are Skipped with the reason; so are VLAN design and per-port override choices. Each change is one ShouldProcess target (ConfirmImpact High; -WhatIf plans); the portgroups are read again to verify; -BackupPath and Undo-ControlRepair put the values back. Output: one VirtCompliance.Repair.ControlRepair per portgroup and control.</para>
     /// </summary>
     /// <example>
     ///   <code>Get-NetworkControlDrift -Baseline scg | Repair-NetworkControlDrift -WhatIf</code>
@@ -80,15 +93,21 @@ namespace VirtCompliance.PowerShell.Cmdlets
     [OutputType(typeof(ControlRepair))]
     public sealed class RepairNetworkControlDriftCommand : RepairControlDriftCommandBase<NetworkControlDrift>
     {
-        protected override ControlScope Scope => ControlScope.DistributedPortgroup;
+        protected override IReadOnlyList<ControlScope> Scopes { get; } = new[] { ControlScope.DistributedPortgroup, ControlScope.StandardPortgroup, ControlScope.StandardSwitch };
         protected override string IdOf(NetworkControlDrift drift) => drift.NetworkId;
 
-        protected override ControlRepair? NotRepaired(NetworkControlDrift drift) => drift.ObjectKind == NetworkObjectKind.DistributedPortgroup ? null : new ControlRepair
+        protected override ControlScope ScopeOf(NetworkControlDrift drift) => drift.ObjectKind switch
         {
-            ObjectKind = drift.ObjectKind.ToString(), ObjectId = drift.NetworkId, Object = drift.Host == null ? drift.Network ?? drift.Switch : $"{drift.Network} on {drift.Host}",
+            NetworkObjectKind.StandardPortgroup => ControlScope.StandardPortgroup,
+            NetworkObjectKind.StandardSwitch => ControlScope.StandardSwitch,
+            _ => ControlScope.DistributedPortgroup,
+        };
+
+        protected override ControlRepair? NotRepaired(NetworkControlDrift drift) => drift.ObjectKind != NetworkObjectKind.DistributedSwitch ? null : new ControlRepair
+        {
+            ObjectKind = drift.ObjectKind.ToString(), ObjectId = drift.NetworkId, Object = drift.Switch,
             ControlId = drift.ControlId, Baseline = drift.Baseline, Before = drift.Actual, Status = RepairStatus.Skipped,
-            Message = drift.ObjectKind == NetworkObjectKind.DistributedSwitch ? "a distributed switch's own settings are not repaired yet (see the remediation)"
-                : "standard switches and portgroups are configured host by host: not repaired yet (see the remediation)",
+            Message = "a distributed switch's own settings are not repaired yet (see the remediation)",
         };
     }
 
@@ -108,7 +127,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
     [OutputType(typeof(ControlRepair))]
     public sealed class RepairVmControlDriftCommand : RepairControlDriftCommandBase<VmControlDrift>
     {
-        protected override ControlScope Scope => ControlScope.Vm;
+        protected override IReadOnlyList<ControlScope> Scopes { get; } = new[] { ControlScope.Vm };
         protected override string IdOf(VmControlDrift drift) => drift.VmId;
     }
 
@@ -123,11 +142,21 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [Parameter(ValueFromPipeline = true, ParameterSetName = "Pipeline", Mandatory = true)]
         public TDrift? InputObject { get; set; }
 
-        /// <summary>Host or Vm: the objects this command repairs.</summary>
-        protected abstract ControlScope Scope { get; }
+        /// <summary>Host, Vm, or the network kinds: the objects this command repairs.</summary>
+        protected abstract IReadOnlyList<ControlScope> Scopes { get; }
+
+        /// <summary>The kind of object one result is about (for a command that repairs more than one kind).</summary>
+        protected virtual ControlScope ScopeOf(TDrift drift) => Scopes[0];
 
         /// <summary>The object a drift result is about.</summary>
         protected abstract string IdOf(TDrift drift);
+
+        /// <summary>The kind of object an id names: a standard portgroup "host-21/VM Network", a vSwitch "host-21#vSwitch0", else the scope asked for.</summary>
+        private static ControlScope ScopeOfId(string id, ControlScope scope) =>
+            scope != ControlScope.StandardPortgroup && scope != ControlScope.StandardSwitch ? scope : id.Contains("#") ? ControlScope.StandardSwitch : ControlScope.StandardPortgroup;
+
+        /// <summary>What the repairs may do beyond the catalog's fixes (the host command adds the networks open rulesets are restricted to).</summary>
+        protected virtual HostRepairOptions RepairOptions() => new HostRepairOptions { Force = Force };
 
         /// <summary>A result this command does not repair at all (a kind of object it cannot write), as a Skipped repair; null: plan it.</summary>
         protected virtual ControlRepair? NotRepaired(TDrift drift) => null;
@@ -183,22 +212,25 @@ namespace VirtCompliance.PowerShell.Cmdlets
             var baselineName = Baseline ?? _piped.Select(p => p.Baseline).FirstOrDefault(b => VirtCompliance.Controls.Baseline.BuiltInName(b) != null) ?? "pci-dss";
             var baseline = LoadBaseline(baselineName);
             var fresh = ServerWork.Collect(this, server, null, _cancel);
-            IEnumerable<(string, string, string?)> wanted;
+            var wanted = new List<(ControlScope scope, string id, string control, string? actual)>();
             if (ControlId != null)
             {
-                var ids = baseline.Controls.Where(c => c.Definition.Scope == Scope).Select(c => c.Id).ToArray();
                 var match = NameFilter.Create(ControlId)!;
-                wanted = HostRepair.Current(fresh, baseline, Scope, ids.Where(i => match(i))).Where(kv => kv.Value.Outcome == Outcome.Fail)
-                    .OrderBy(kv => kv.Value is HostControlDrift h ? h.Host : (kv.Value as VmControlDrift)?.Vm, StringComparer.OrdinalIgnoreCase)
-                    .Select(kv => (kv.Key.id, kv.Key.controlId, (string?)kv.Value.Actual));
+                foreach (var scope in Scopes)
+                {
+                    var ids = baseline.Controls.Where(c => c.Definition.Scope == scope && match(c.Id)).Select(c => c.Id).ToArray();
+                    if (ids.Length == 0) continue;
+                    wanted.AddRange(HostRepair.Current(fresh, baseline, scope, ids).Where(kv => kv.Value.Outcome == Outcome.Fail && Scopes.Contains(ScopeOfId(kv.Key.id, scope)))
+                        .Select(kv => (ScopeOfId(kv.Key.id, scope), kv.Key.id, kv.Key.controlId, (string?)kv.Value.Actual)).Distinct());
+                }
             }
             else
             {
                 foreach (var other in _piped.Where(p => p.Baseline != baseline.Name).Select(p => p.Baseline).Distinct())
                     WriteWarning($"Results of baseline '{other}' are repaired to the values of '{baseline.Name}'.");
-                wanted = _piped.Where(p => p.Outcome == Outcome.Fail && NotRepaired(p) == null).Select(p => (IdOf(p), p.ControlId, (string?)p.Actual));
+                wanted.AddRange(_piped.Where(p => p.Outcome == Outcome.Fail && NotRepaired(p) == null).Select(p => (ScopeOf(p), IdOf(p), p.ControlId, (string?)p.Actual)));
             }
-            var plan = HostRepair.Plan(fresh, baseline, Scope, wanted, new HostRepairOptions { Force = Force });
+            var plan = wanted.GroupBy(w => w.scope).SelectMany(g => HostRepair.Plan(fresh, baseline, g.Key, g.Select(w => (w.id, w.control, w.actual)), RepairOptions())).ToList();
             var results = _piped.Where(p => p.Outcome == Outcome.Fail).Select(NotRepaired).OfType<ControlRepair>().ToList();
             var accepted = new List<(int index, RepairStep step)>();
             foreach (var (repair, step) in plan)
@@ -244,7 +276,9 @@ namespace VirtCompliance.PowerShell.Cmdlets
             var changed = results.Select((r, i) => (r, i)).Where(x => x.r.Status == RepairStatus.Changed).ToList();
             if (changed.Count == 0) return;
             var after = ServerWork.Collect(this, server, null, _cancel);
-            var drift = HostRepair.Current(after, baseline, Scope, changed.Select(c => c.r.ControlId));
+            var drift = new Dictionary<(string id, string controlId), ControlDrift>();
+            foreach (var scope in Scopes)
+                foreach (var kv in HostRepair.Current(after, baseline, scope, changed.Select(c => c.r.ControlId))) drift[kv.Key] = kv.Value;
             foreach (var (r, i) in changed)
             {
                 if (!drift.TryGetValue((r.ObjectId, r.ControlId), out var now)) continue;

@@ -17,6 +17,8 @@ namespace VirtCompliance.Vim.Repair
     {
         /// <summary>Enable lockdown mode (it can lock every administrator out of the host).</summary>
         public bool Force { get; set; }
+        /// <summary>The networks (CIDR) and addresses an open firewall ruleset is restricted to; null: open rulesets are not restricted.</summary>
+        public IReadOnlyList<string>? AllowedNetworks { get; set; }
     }
 
     /// <summary>
@@ -41,22 +43,28 @@ namespace VirtCompliance.Vim.Repair
             IEnumerable<(string objectId, string controlId, string? actualWhenRead)> wanted, HostRepairOptions options)
         {
             var list = wanted.ToList();
-            var kind = scope == ControlScope.Vm ? "VM" : scope == ControlScope.DistributedPortgroup ? "distributed portgroup" : "host";
+            var kind = scope == ControlScope.Vm ? "VM" : scope == ControlScope.DistributedPortgroup ? "distributed portgroup"
+                : scope == ControlScope.StandardPortgroup ? "standard portgroup" : scope == ControlScope.StandardSwitch ? "standard vSwitch" : "host";
             var drift = Current(inventory, baseline, scope, list.Select(w => w.controlId));
             var controls = baseline.Controls.ToDictionary(c => c.Id, StringComparer.Ordinal);
             var plan = new List<(ControlRepair, RepairStep?)>();
             foreach (var (objectId, controlId, actualWhenRead) in list)
             {
+                var standard = scope == ControlScope.StandardPortgroup || scope == ControlScope.StandardSwitch;
+                // A standard portgroup is "host-21/VM Network", a vSwitch "host-21#vSwitch0": the host's id, then the object's name.
+                var split = standard ? objectId.IndexOfAny(new[] { '/', '#' }) : -1;
+                var standardHost = split > 0 ? inventory.GetHost(objectId.Substring(0, split)) : null;
+                var standardName = split > 0 ? objectId.Substring(split + 1) : null;
                 var host = scope == ControlScope.Host ? inventory.GetHost(objectId) : null;
                 var vm = scope == ControlScope.Vm ? inventory.GetVm(objectId) : null;
                 var portgroup = scope == ControlScope.DistributedPortgroup ? inventory.GetNetwork(objectId) : null;
                 var repair = new ControlRepair
                 {
-                    ObjectKind = scope == ControlScope.Vm ? "VM" : portgroup != null ? "DistributedPortgroup" : "Host", ObjectId = objectId,
-                    Object = host?.Name ?? vm?.Name ?? portgroup?.Name, ControlId = controlId, Baseline = baseline.Name,
+                    ObjectKind = scope == ControlScope.Vm ? "VM" : portgroup != null ? "DistributedPortgroup" : standard ? scope.ToString() : "Host", ObjectId = objectId,
+                    Object = host?.Name ?? vm?.Name ?? portgroup?.Name ?? (standardHost != null ? $"{standardName} on {standardHost.Name}" : null), ControlId = controlId, Baseline = baseline.Name,
                 };
                 ControlRepair Skip(string why) => repair with { Status = RepairStatus.Skipped, Message = why };
-                if (host == null && vm == null && portgroup == null) { plan.Add((Skip($"{kind} {objectId} is not on this server"), null)); continue; }
+                if (host == null && vm == null && portgroup == null && standardHost == null) { plan.Add((Skip($"{kind} {objectId} is not on this server"), null)); continue; }
                 if (!drift.TryGetValue((objectId, controlId), out var now) || !controls.TryGetValue(controlId, out var control))
                 {
                     plan.Add((Skip($"control {controlId} is not a {kind} control of baseline {baseline.Name}"), null));
@@ -70,7 +78,8 @@ namespace VirtCompliance.Vim.Repair
                     plan.Add((Skip($"changed since it was read: was {actualWhenRead}, now {now.Actual}; read it again and repair what fails then"), null));
                     continue;
                 }
-                var (step, undo, action, refusal) = vm != null ? VmStepFor(vm, control) : portgroup != null ? PortgroupStepFor(portgroup, control, now.Actual) : StepFor(host!, control, options);
+                var (step, undo, action, refusal) = vm != null ? VmStepFor(vm, control) : portgroup != null ? PortgroupStepFor(portgroup, control, now.Actual)
+                    : standardHost != null ? StandardStepFor(standardHost, scope, standardName!, control) : StepFor(host!, control, options);
                 if (step == null) { plan.Add((Skip(refusal!) with { Action = action ?? "" }, null)); continue; }
                 plan.Add((repair with { Status = RepairStatus.Planned, Action = action!, After = step.Value, Undo = undo,
                     Message = control.Definition.Fix?.TakesEffect == "reboot" ? "takes effect when the host reboots"
@@ -82,12 +91,16 @@ namespace VirtCompliance.Vim.Repair
         /// <summary>Each (object id, control id) result of these controls on the fresh read, Pass included.</summary>
         public static Dictionary<(string id, string controlId), ControlDrift> Current(Inv inventory, Baseline baseline, ControlScope scope, IEnumerable<string> controlIds)
         {
+            // A standard switch control is judged on each vSwitch and on each portgroup on it: both scopes are read for either.
+            var scopes = scope == ControlScope.StandardPortgroup || scope == ControlScope.StandardSwitch ? new[] { ControlScope.StandardPortgroup, ControlScope.StandardSwitch } : new[] { scope };
             var drift = Assessments.Assessment.Drift(inventory, new Assessments.AssessmentOptions
             {
-                Baseline = baseline, ControlIds = controlIds.Distinct(StringComparer.Ordinal).ToArray(), IncludePass = true, Objects = new[] { scope },
+                Baseline = baseline, ControlIds = controlIds.Distinct(StringComparer.Ordinal).ToArray(), IncludePass = true, Objects = scopes,
             });
             return scope == ControlScope.Vm ? drift.Vms.ToDictionary(d => (d.VmId, d.ControlId), d => (ControlDrift)d)
                 : scope == ControlScope.DistributedPortgroup ? drift.Networks.Where(d => d.ObjectKind == NetworkObjectKind.DistributedPortgroup).ToDictionary(d => (d.NetworkId, d.ControlId), d => (ControlDrift)d)
+                : scope == ControlScope.StandardPortgroup || scope == ControlScope.StandardSwitch
+                    ? drift.Networks.Where(d => d.ObjectKind == (scope == ControlScope.StandardSwitch ? NetworkObjectKind.StandardSwitch : NetworkObjectKind.StandardPortgroup)).ToDictionary(d => (d.NetworkId, d.ControlId), d => (ControlDrift)d)
                 : drift.Hosts.ToDictionary(d => (d.HostId, d.ControlId), d => (ControlDrift)d);
         }
 
@@ -97,9 +110,16 @@ namespace VirtCompliance.Vim.Repair
             if (fix == null) return (null, null, null, "the control has no fix in the catalog");
             if (control.Peer) return (null, null, null, "a peer result has no value of its own to set: repair against a baseline");
             if (fix.Action == "refuse") return (null, null, null, "not repaired automatically: " + fix.Reason);
-            if (fix.Action != "setVmExtraConfig") return (null, null, null, $"fix action '{fix.Action}' is not a VM repair");
+            if (fix.Action != "setVmExtraConfig" && fix.Action != "setVmConfig") return (null, null, null, $"fix action '{fix.Action}' is not a VM repair");
             var value = RepairValues.ValueFor(control);
             if (value == null) return (null, null, null, "the expectation names no single value to set; give the control a fix value");
+            if (fix.Action == "setVmConfig")
+            {
+                if (control.Fact != "vm.migrateEncryption") return (null, null, null, $"setVmConfig does not write {control.Fact}");
+                RepairStep Config(string v) => new RepairStep { Action = fix.Action, ObjectId = vm.Id, Object = vm.Name, ControlId = control.Id, Target = "migrateEncryption", Value = v };
+                var was = vm.Settings?.MigrateEncryption;
+                return (Config(value), was == null ? null : Config(was), $"set the VM's vMotion encryption to {value}", null);
+            }
             var key = control.Fact.Substring("vm.extraConfig:".Length);
             // An advanced setting that was not there is removed again by setting it empty.
             var before = vm.Settings?.ExtraConfig != null && vm.Settings.ExtraConfig.TryGetValue(key, out var b) ? b : "";
@@ -132,14 +152,47 @@ namespace VirtCompliance.Vim.Repair
             return (Step(value), before, $"set {path} of distributed portgroup {portgroup.Name} to {value}", null);
         }
 
+        /// <summary>
+        /// A standard vSwitch's own security policy, or a standard portgroup's (set explicitly, so that the policy in
+        /// force meets the control whatever the vSwitch says). The step is the host's: its network system writes it.
+        /// </summary>
+        private static (RepairStep? step, RepairStep? undo, string? action, string? refusal) StandardStepFor(Host host, ControlScope scope, string name, EffectiveControl control)
+        {
+            var fix = control.Definition.Fix;
+            if (fix == null) return (null, null, null, "the control has no fix in the catalog");
+            if (control.Peer) return (null, null, null, "a peer result has no value of its own to set: repair against a baseline");
+            if (fix.Action == "refuse") return (null, null, null, "not repaired automatically: " + fix.Reason);
+            if (fix.Action != "setStandardNetwork") return (null, null, null, $"fix action '{fix.Action}' is not a standard network repair");
+            var field = control.Fact.Substring(control.Fact.LastIndexOf('.') + 1);
+            var value = RepairValues.ValueFor(control);
+            if (value != "true" && value != "false") return (null, null, null, "a security setting is true or false; the expectation names neither");
+            SecurityPolicy? own;
+            string target;
+            if (scope == ControlScope.StandardSwitch)
+            {
+                own = host.StandardSwitches.FirstOrDefault(v => v.Name == name)?.Security;
+                target = "vswitch:" + name;
+            }
+            else
+            {
+                own = host.Portgroups.FirstOrDefault(p => p.Name == name)?.Security;
+                target = "portgroup:" + name;
+            }
+            bool? before = field == "allowPromiscuous" ? own?.AllowPromiscuous : field == "macChanges" ? own?.MacChanges : field == "forgedTransmits" ? own?.ForgedTransmits : null;
+            RepairStep Step(string v) => new RepairStep { Action = fix.Action, ObjectId = host.Id, Object = host.Name, ControlId = control.Id, Target = target,
+                Value = v, Arguments = new Dictionary<string, string>(StringComparer.Ordinal) { [field] = v } };
+            // "inherit": the portgroup had no value of its own, and gets none back.
+            return (Step(value), Step(before == null ? "inherit" : before.Value ? "true" : "false"),
+                $"set {field} of {(scope == ControlScope.StandardSwitch ? "vSwitch" : "portgroup")} {name} on {host.Name} to {value}", null);
+        }
+
         private static (RepairStep? step, RepairStep? undo, string? action, string? refusal) StepFor(Host host, EffectiveControl control, HostRepairOptions options)
         {
             var fix = control.Definition.Fix;
             if (fix == null) return (null, null, null, "the control has no fix in the catalog");
             if (control.Peer) return (null, null, null, "a peer result has no value of its own to set: repair against a baseline");
             if (fix.Action == "refuse") return (null, null, null, "not repaired automatically: " + fix.Reason);
-            if (fix.Action == "restrictRulesets")
-                return (null, null, null, "restricting a ruleset needs the networks to allow, and allowing nothing would cut the host off: not repaired yet (set the allowed IP list with the remediation's command)");
+            if (fix.Action == "restrictRulesets") return RulesetStep(host, control, options);
             var value = RepairValues.ValueFor(control);
             if (value == null) return (null, null, null, "the expectation names no single value to set; give the control a fix value");
             RepairStep Step(string target, string v, IReadOnlyDictionary<string, string>? args = null) =>
@@ -183,6 +236,23 @@ namespace VirtCompliance.Vim.Repair
             }
         }
 
+        /// <summary>
+        /// The open rulesets (enabled, open to all, user-configurable) restricted to -AllowedNetwork, one step for all of
+        /// them: the arguments hold each ruleset's new list; the undo's, its old one with "*" for "all addresses".
+        /// </summary>
+        private static (RepairStep? step, RepairStep? undo, string? action, string? refusal) RulesetStep(Host host, EffectiveControl control, HostRepairOptions options)
+        {
+            if (options.AllowedNetworks == null || options.AllowedNetworks.Count == 0)
+                return (null, null, "restrict the open firewall rulesets", "restricting a ruleset needs the networks to allow (-AllowedNetwork), and allowing nothing would cut the host off");
+            var open = host.Firewall.Rulesets.Where(r => r.Enabled && r.AllowedAllIp && r.IpListUserConfigurable != false).ToList();
+            if (open.Count == 0) return (null, null, null, "no ruleset is open to every address");
+            var allowed = string.Join(",", options.AllowedNetworks);
+            var step = new RepairStep { Action = "restrictRulesets", ObjectId = host.Id, Object = host.Name, ControlId = control.Id, Target = "firewall rulesets", Value = allowed,
+                Arguments = open.ToDictionary(r => r.Key, _ => allowed, StringComparer.Ordinal) };
+            var undo = step with { Value = "*", Arguments = open.ToDictionary(r => r.Key, r => string.Join(",", new[] { "*" }.Concat(r.AllowedNetworks).Concat(r.AllowedIps)), StringComparer.Ordinal) };
+            return (step, undo, $"allow only {allowed} on rulesets {string.Join(", ", open.Select(r => r.Key))}", null);
+        }
+
         private static string Shown(string value) => value.Length == 0 ? "(empty)" : value;
 
         private static string LockdownName(LockdownMode mode) => mode == LockdownMode.LockdownNormal ? "lockdownNormal" : mode == LockdownMode.LockdownStrict ? "lockdownStrict" : "lockdownDisabled";
@@ -198,8 +268,9 @@ namespace VirtCompliance.Vim.Repair
         /// </summary>
         public static async Task<(IReadOnlyList<string?> errors, bool lost)> ApplyAsync(VimClient client, string hostId, IReadOnlyList<RepairStep> steps, CancellationToken cancel)
         {
-            if (steps.Count > 0 && steps.All(s => s.Action == "setVmExtraConfig")) return await ApplyVmAsync(client, hostId, steps, cancel).ConfigureAwait(false);
+            if (steps.Count > 0 && steps.All(s => s.Action == "setVmExtraConfig" || s.Action == "setVmConfig")) return await ApplyVmAsync(client, hostId, steps, cancel).ConfigureAwait(false);
             if (steps.Count > 0 && steps.All(s => s.Action == "setDvPortgroup")) return await ApplyPortgroupAsync(client, hostId, steps, cancel).ConfigureAwait(false);
+            if (steps.Count > 0 && steps.All(s => s.Action == "setStandardNetwork")) return await ApplyStandardNetworkAsync(client, hostId, steps, cancel).ConfigureAwait(false);
             var errors = new string?[steps.Count];
             var lost = false;
             var host = new VimRef("HostSystem", hostId);
@@ -286,6 +357,25 @@ namespace VirtCompliance.Vim.Repair
                         }).ConfigureAwait(false);
                         break;
                     }
+                    case "restrictRulesets":
+                    {
+                        var manager = Manager("configManager.firewallSystem");
+                        if (manager == null) { errors[i] = "the host has no firewall system"; break; }
+                        await Run(i, async () =>
+                        {
+                            foreach (var ruleset in s.Arguments ?? new Dictionary<string, string>())
+                            {
+                                var items = ruleset.Value.Split(new[] { ',' }, StringSplitOptions.RemoveEmptyEntries);
+                                var w = new SoapWriter("UpdateRuleset", manager).Text("id", ruleset.Key).Start("spec").Start("allowedHosts");
+                                foreach (var address in items.Where(a => a != "*" && !a.Contains("/"))) w.Text("ipAddress", address);
+                                foreach (var network in items.Where(a => a.Contains("/")))
+                                    w.Start("ipNetwork").Text("network", network.Substring(0, network.IndexOf('/'))).Text("prefixLength", network.Substring(network.IndexOf('/') + 1)).End();
+                                w.Bool("allIp", items.Contains("*")).End().End();
+                                using (w) await client.InvokeAsync(w, cancel).ConfigureAwait(false);
+                            }
+                        }).ConfigureAwait(false);
+                        break;
+                    }
                     case "setLockdown":
                     {
                         var manager = Manager("configManager.hostAccessManager");
@@ -314,13 +404,15 @@ namespace VirtCompliance.Vim.Repair
             return (errors, lost);
         }
 
-        /// <summary>A VM's advanced settings: one ReconfigVM_Task with all of them (an empty value removes a setting).</summary>
+        /// <summary>A VM's advanced settings and vMotion encryption: one ReconfigVM_Task with all of them (an empty value removes a setting).</summary>
         private static async Task<(IReadOnlyList<string?> errors, bool lost)> ApplyVmAsync(VimClient client, string vmId, IReadOnlyList<RepairStep> steps, CancellationToken cancel)
         {
             string? error = null;
             var lost = false;
+            // vim25 order: extraConfig before migrateEncryption.
             var w = new SoapWriter("ReconfigVM_Task", new VimRef("VirtualMachine", vmId)).Start("spec");
-            foreach (var s in steps) w.Start("extraConfig").Text("key", s.Target).Typed("value", "xsd:string", s.Value).End();
+            foreach (var s in steps.Where(s => s.Action == "setVmExtraConfig")) w.Start("extraConfig").Text("key", s.Target).Typed("value", "xsd:string", s.Value).End();
+            if (steps.FirstOrDefault(s => s.Action == "setVmConfig" && s.Target == "migrateEncryption") is RepairStep encryption) w.Text("migrateEncryption", encryption.Value);
             w.End();
             try
             {
@@ -390,6 +482,82 @@ namespace VirtCompliance.Vim.Repair
                 }
             }
             return (steps.Select(_ => error).ToList(), lost);
+        }
+
+        /// <summary>
+        /// A host's standard vSwitches and portgroups: one UpdateVirtualSwitch or UpdatePortGroup per object for all its
+        /// changes. Both replace the whole spec, so the spec is echoed as the server holds it with the security
+        /// policy's fields changed ("inherit" leaves a portgroup's field unset).
+        /// </summary>
+        private static async Task<(IReadOnlyList<string?> errors, bool lost)> ApplyStandardNetworkAsync(VimClient client, string hostId, IReadOnlyList<RepairStep> steps, CancellationToken cancel)
+        {
+            var errors = new string?[steps.Count];
+            var lost = false;
+            try
+            {
+                var content = await client.RetrieveObjectAsync(new VimRef("HostSystem", hostId), new[] { "configManager.networkSystem", "config.network.portgroup", "config.network.vswitch" }, cancel).ConfigureAwait(false);
+                var manager = content?["configManager.networkSystem"] as VimRef;
+                foreach (var group in steps.Select((s, i) => (s, i)).GroupBy(x => x.s.Target))
+                {
+                    var indexes = group.Select(x => x.i).ToList();
+                    void Fail(string why) { foreach (var i in indexes) errors[i] = why; }
+                    if (manager == null) { Fail("the host has no network system"); continue; }
+                    var changes = group.SelectMany(x => x.s.Arguments ?? new Dictionary<string, string>()).GroupBy(a => a.Key).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
+                    var isSwitch = group.Key.StartsWith("vswitch:", StringComparison.Ordinal);
+                    var name = group.Key.Substring(group.Key.IndexOf(':') + 1);
+                    var list = InventoryMapping.Items(content?[isSwitch ? "config.network.vswitch" : "config.network.portgroup"]).OfType<VimObject>();
+                    var item = list.FirstOrDefault(o => (isSwitch ? o.Text("name") : o.Object("spec")?.Text("name")) == name);
+                    var spec = item?.Object("spec");
+                    if (spec == null) { Fail($"{(isSwitch ? "vSwitch" : "portgroup")} {name} is not on the host any more"); continue; }
+                    var w = new SoapWriter(isSwitch ? "UpdateVirtualSwitch" : "UpdatePortGroup", manager).Text(isSwitch ? "vswitchName" : "pgName", name);
+                    w.Echo(isSwitch ? "spec" : "portgrp", WithSecurity(spec, changes));
+                    try
+                    {
+                        using (w) await client.InvokeAsync(w, cancel).ConfigureAwait(false);
+                    }
+                    catch (VimFaultException ex) when (!(ex is NotAuthenticatedException)) { Fail($"{ex.FaultType}: {ex.Message}"); }
+                }
+            }
+            catch (VimConnectionException ex)
+            {
+                lost = true;
+                for (int i = 0; i < steps.Count; i++) errors[i] ??= $"the connection to the server was lost during these changes, so they may or may not have been written ({ex.Message}): read the host again";
+            }
+            return (errors, lost);
+        }
+
+        /// <summary>The spec with its policy's security fields changed (added when the spec had none), everything else as read.</summary>
+        private static VimObject WithSecurity(VimObject spec, IReadOnlyDictionary<string, string> changes)
+        {
+            var copy = new VimObject { Type = spec.Type };
+            var hasPolicy = false;
+            foreach (var field in spec.Fields)
+            {
+                if (field.Key == "policy" && field.Value is VimObject policy)
+                {
+                    hasPolicy = true;
+                    copy.Add("policy", PolicyWith(policy, changes));
+                }
+                else copy.Add(field.Key, field.Value);
+            }
+            if (!hasPolicy) copy.Add("policy", PolicyWith(new VimObject { Type = "HostNetworkPolicy" }, changes));
+            return copy;
+        }
+
+        private static VimObject PolicyWith(VimObject policy, IReadOnlyDictionary<string, string> changes)
+        {
+            var current = policy.Object("security");
+            var security = new VimObject { Type = "HostNetworkSecurityPolicy" };
+            foreach (var f in new[] { "allowPromiscuous", "macChanges", "forgedTransmits" })
+            {
+                var v = changes.TryGetValue(f, out var c) ? (c == "inherit" ? null : c) : current?.Text(f);
+                if (v != null) security.Add(f, new VimText(v));
+            }
+            // HostNetworkPolicy: security first, then the rest as read.
+            var copy = new VimObject { Type = policy.Type };
+            copy.Add("security", security);
+            foreach (var field in policy.Fields.Where(f => f.Key != "security")) copy.Add(field.Key, field.Value);
+            return copy;
         }
 
         // An option the server does not hold yet: its type from the value.

@@ -56,6 +56,31 @@ namespace VirtCompliance.Vim.Soap
             return this;
         }
 
+        /// <summary>
+        /// Writes a data object read from the server back as it was, field by field in the order read (the
+        /// schema's), with <paramref name="change"/> able to replace or add fields on the way: for a method
+        /// such as UpdatePortGroup that replaces a whole spec, so that everything not changed stays. Refs and
+        /// primitives are written as read; nesting stops at 16 levels (a spec is shallow).
+        /// </summary>
+        public SoapWriter Echo(string name, VimObject value, Func<string, VimObject, bool>? change = null, string path = "", int depth = 0)
+        {
+            if (depth > 16) throw new InvalidOperationException($"{path}: a spec nested deeper than 16 levels is not echoed.");
+            Start(name, depth == 0 ? null : value.Type);
+            foreach (var field in value.Fields)
+            {
+                var here = path.Length == 0 ? field.Key : path + "." + field.Key;
+                switch (field.Value)
+                {
+                    case VimObject o:
+                        if (change == null || !change(here, o)) Echo(field.Key, o, change, here, depth + 1);
+                        break;
+                    case VimRef r: Ref(field.Key, r); break;
+                    case VimText t: Text(field.Key, t.Text); break;
+                }
+            }
+            return End();
+        }
+
         /// <summary>Opens a data-object element, with an xsi:type when the schema's declared type is a base type.</summary>
         public SoapWriter Start(string name, string? xsiType = null)
         {

@@ -34,7 +34,7 @@ namespace VirtCompliance.Tests.Core
         [Fact]
         public void Every_host_and_VM_control_says_how_it_is_repaired_or_why_not()
         {
-            var actions = new[] { "setOption", "setService", "setFirewallDefault", "restrictRulesets", "setLockdown", "esxcli", "setVmExtraConfig", "refuse" };
+            var actions = new[] { "setOption", "setService", "setFirewallDefault", "restrictRulesets", "setLockdown", "esxcli", "setVmExtraConfig", "setVmConfig", "refuse" };
             foreach (var c in ControlCatalog.BuiltIn.Controls.Where(c => c.Scope == ControlScope.Host || c.Scope == ControlScope.Vm))
             {
                 Assert.True(c.Fix != null, $"{c.Id} has no fix");

@@ -113,7 +113,9 @@ namespace VirtCompliance.Tests.Vim
             var settings = repairs.Where(r => r.Status != RepairStatus.Skipped).ToList();
             Assert.True(settings.Count >= 20, $"{settings.Count} settings repaired");
             Assert.All(settings, r => Assert.True(r.Status == RepairStatus.Verified, $"{r.Object} {r.ControlId}: {r.Status} {r.Message}"));
-            Assert.All(settings, r => Assert.Equal("takes effect when the VM is powered off and on again", r.Message));
+            Assert.All(settings.Where(r => r.ControlId != "vm-9.vmotion-encrypted"), r => Assert.Equal("takes effect when the VM is powered off and on again", r.Message));
+            // vMotion encryption goes in the same reconfiguration, and is read back as pyVmomi reads it.
+            Assert.Contains(settings, r => r.ControlId == "vm-9.vmotion-encrypted" && r.After == "required");
             // Devices, logging and encryption change the VM itself: refused with the reason, not errors.
             Assert.Contains(repairs, r => r.ControlId == "vm-9.remove-unnecessary-devices" && r.Status == RepairStatus.Skipped && r.Message!.Contains("changes the VM itself"));
             var fixedRead = JObject.Parse(VcsimIntegrationTests.Python("read_inventory.py", sim));
@@ -121,6 +123,7 @@ namespace VirtCompliance.Tests.Vim
             {
                 Assert.Equal("TRUE", ((string)fixedRead["vms"]![vm.id]!["extraConfig"]!["isolation.tools.copy.disable"]!).ToUpperInvariant());
                 Assert.Equal("1", (string)fixedRead["vms"]![vm.id]!["extraConfig"]!["RemoteDisplay.maxConnections"]!);
+                Assert.Equal("required", (string)fixedRead["vms"]![vm.id]!["migrateEncryption"]!);
             }
             var (after, _) = CmdletTests.Run(Connect + "Get-VmControlDrift -Baseline scg -Vm $names | Where-Object { $_.Outcome -eq 'Fail' -and $_.ControlId -in $ids } | Measure-Object | Select-Object -ExpandProperty Count",
                 vars.Append(("ids", (object)settings.Select(r => r.ControlId).Distinct().ToArray())).ToArray());
@@ -130,7 +133,11 @@ namespace VirtCompliance.Tests.Vim
             Assert.Empty(undoErrors);
             Assert.All(undone.OfType<ControlRepair>(), r => Assert.Equal(RepairStatus.Changed, r.Status));
             var restored = JObject.Parse(VcsimIntegrationTests.Python("read_inventory.py", sim));
-            foreach (var vm in vms) Assert.Equal(planted["vms"]![vm.id]!["extraConfig"]!.ToString(), restored["vms"]![vm.id]!["extraConfig"]!.ToString());
+            foreach (var vm in vms)
+            {
+                Assert.Equal(planted["vms"]![vm.id]!["extraConfig"]!.ToString(), restored["vms"]![vm.id]!["extraConfig"]!.ToString());
+                Assert.Equal((string)planted["vms"]![vm.id]!["migrateEncryption"]!, (string)restored["vms"]![vm.id]!["migrateEncryption"]!);
+            }
         }
 
         [Fact]
@@ -147,13 +154,12 @@ namespace VirtCompliance.Tests.Vim
             Assert.Equal((false, true), ((bool)planted["reset"]!, (bool)planted["ipfix"]!));
             vars = vars.Append(("pgId", (object)pgId)).ToArray();
 
-            var (output, errors) = CmdletTests.Run(Connect + "Get-NetworkControlDrift -Baseline scg | Where-Object { $_.NetworkId -eq $pgId -or $_.ObjectKind -eq 'StandardPortgroup' } | Repair-NetworkControlDrift -BackupPath $backup -Confirm:$false", vars);
+            var (output, errors) = CmdletTests.Run(Connect + "Get-NetworkControlDrift -Baseline scg | Where-Object NetworkId -eq $pgId | Repair-NetworkControlDrift -BackupPath $backup -Confirm:$false", vars);
             Assert.Empty(errors);
             var repairs = output.OfType<ControlRepair>().ToList();
             Assert.Contains(repairs, r => r.ControlId == "vcenter-9.network-reset-port" && r.ObjectId == pgId && r.Status == RepairStatus.Verified && (r.Before, r.After) == ("false", "true"));
             Assert.Contains(repairs, r => r.ControlId == "vc.dvportgroup-netflow-disabled" && r.ObjectId == pgId && r.Status == RepairStatus.Verified);
             Assert.Contains(repairs, r => r.ControlId == "vcenter-9.network-mac-learning" && r.Status == RepairStatus.Skipped && r.Message!.Contains("not repaired"));
-            Assert.All(repairs.Where(r => r.ObjectKind == "StandardPortgroup"), r => Assert.True(r.Status == RepairStatus.Skipped && r.Message!.Contains("host by host")));
             var fixedRead = JObject.Parse(VcsimIntegrationTests.Python("read_inventory.py", sim))["portgroups"]![pgId]!;
             Assert.Equal((true, false), ((bool)fixedRead["reset"]!, (bool)fixedRead["ipfix"]!));
             // The rest of the portgroup is as it was: a partial spec changed only what it named.
@@ -165,6 +171,34 @@ namespace VirtCompliance.Tests.Vim
             Assert.All(undone.OfType<ControlRepair>(), r => Assert.Equal(RepairStatus.Changed, r.Status));
             var restored = JObject.Parse(VcsimIntegrationTests.Python("read_inventory.py", sim))["portgroups"]![pgId]!;
             Assert.Equal(planted.ToString(), restored.ToString());
+        }
+
+        [Fact]
+        public void A_standard_portgroup_and_vSwitch_are_repaired_with_their_whole_spec_echoed_and_undone()
+        {
+            using var sim = new VcsimServer();
+            using var temp = new TempFolder();
+            var vars = new (string, object)[] { ("url", sim.Url.ToString()), ("cred", Credential(sim)), ("backup", Path.Combine(temp.Path, "std-backup.json")) };
+            var (hosts, _) = CmdletTests.Run(Connect + "(Get-VirtInventory).Hosts | Sort-Object Name | Select-Object -First 1 | ForEach-Object Name", vars);
+            var host = (string)hosts.Single();
+            string Show() => VcsimIntegrationTests.Python("standard_network.py", sim, host, "VM Network", "vSwitch0", "show").Trim();
+            VcsimIntegrationTests.Python("standard_network.py", sim, host, "VM Network", "vSwitch0", "accept");
+            var planted = Show();
+            Assert.Contains("portgroup VM Network promiscuous=True mac=True forged=True", planted);
+            vars = vars.Append(("name", (object)host)).ToArray();
+            var (output, errors) = CmdletTests.Run(Connect + "Get-NetworkControlDrift -Baseline scg | Where-Object { $_.Host -eq $name -and $_.ObjectKind -in 'StandardPortgroup', 'StandardSwitch' } | Repair-NetworkControlDrift -BackupPath $backup -Confirm:$false", vars);
+            Assert.Empty(errors);
+            var repairs = output.OfType<ControlRepair>().ToList();
+            Assert.Contains(repairs, r => r.ObjectKind == "StandardSwitch" && r.ControlId == "esx-9.network-standard-reject-promiscuous-mode");
+            Assert.Contains(repairs, r => r.ObjectKind == "StandardPortgroup" && r.ControlId == "esx-9.network-standard-reject-forged-transmit");
+            Assert.All(repairs.Where(r => r.ControlId != "esx-9.network-vgt"), r => Assert.True(r.Status == RepairStatus.Verified, $"{r.Object} {r.ControlId}: {r.Status} {r.Message}"));
+            var repaired = Show();
+            Assert.Contains("portgroup VM Network promiscuous=False mac=False forged=False", repaired);
+            Assert.Contains("vswitch vSwitch0 promiscuous=False mac=False forged=False", repaired);
+            var (undone, undoErrors) = CmdletTests.Run(Connect + "Undo-ControlRepair -Path $backup -Confirm:$false", vars);
+            Assert.Empty(undoErrors);
+            Assert.All(undone.OfType<ControlRepair>(), r => Assert.Equal(RepairStatus.Changed, r.Status));
+            Assert.Equal(planted, Show());
         }
 
         [Fact]
@@ -252,6 +286,34 @@ namespace VirtCompliance.Tests.Vim
             var lockout = VirtCompliance.Vim.Repair.HostRepair.Plan(new Lab().Cluster("domain-c1", "Prod").Host("host-1", "domain-c1", h => Lab.WithOption(h, "Security.AccountUnlockTime", "60")).Build(),
                 VirtCompliance.Controls.Baseline.Load("pci-dss"), new[] { ("host-1", "esx-9.account-lockout-duration", (string)null) }, new VirtCompliance.Vim.Repair.HostRepairOptions()).Single();
             Assert.Equal("1800", lockout.step!.Value);
+        }
+
+        [Fact]
+        public void An_open_ruleset_is_restricted_only_to_the_networks_given_and_undone()
+        {
+            using var sim = new VcsimServer();
+            using var temp = new TempFolder();
+            var vars = new (string, object)[] { ("url", sim.Url.ToString()), ("cred", Credential(sim)), ("backup", Path.Combine(temp.Path, "fw-backup.json")) };
+            var (hosts, _) = CmdletTests.Run(Connect + "(Get-VirtInventory).Hosts | Sort-Object Name | Select-Object -First 1 | ForEach-Object Name", vars);
+            var host = (string)hosts.Single();
+            VcsimIntegrationTests.Python("firewall_ruleset.py", sim, host, "sshServer", "open");
+            Assert.Equal("allIp=True networks= addresses=", VcsimIntegrationTests.Python("firewall_ruleset.py", sim, host, "sshServer", "show").Trim());
+            vars = vars.Append(("name", (object)host)).ToArray();
+            const string drift = "Get-HostControlDrift -Baseline scg -ControlId esx-9.firewall-restrict-access | Where-Object Host -eq $name | ";
+            // Without networks: refused, nothing written.
+            var (refused, _) = CmdletTests.Run(Connect + drift + "Repair-HostControlDrift -Confirm:$false", vars);
+            Assert.Contains("-AllowedNetwork", Assert.Single(refused.OfType<ControlRepair>()).Message);
+            Assert.Equal("allIp=True networks= addresses=", VcsimIntegrationTests.Python("firewall_ruleset.py", sim, host, "sshServer", "show").Trim());
+            var (output, errors) = CmdletTests.Run(Connect + drift + "Repair-HostControlDrift -AllowedNetwork 10.20.0.0/16, 192.168.7.5 -BackupPath $backup -Confirm:$false", vars);
+            Assert.Empty(errors);
+            var repair = Assert.Single(output.OfType<ControlRepair>());
+            Assert.True(repair.Status == RepairStatus.Verified, repair.Message);
+            Assert.Equal("allIp=False networks=10.20.0.0/16 addresses=192.168.7.5", VcsimIntegrationTests.Python("firewall_ruleset.py", sim, host, "sshServer", "show").Trim());
+            var (undone, _) = CmdletTests.Run(Connect + "Undo-ControlRepair -Path $backup -Confirm:$false", vars);
+            Assert.Equal(RepairStatus.Changed, Assert.Single(undone.OfType<ControlRepair>()).Status);
+            Assert.Equal("allIp=True networks= addresses=", VcsimIntegrationTests.Python("firewall_ruleset.py", sim, host, "sshServer", "show").Trim());
+            var bad = CmdletTests.Throws(Connect + "Repair-HostControlDrift -Baseline scg -ControlId esx-9.firewall-restrict-access -AllowedNetwork 'not-a-network' -Confirm:$false", vars);
+            Assert.Contains("not an address or a network", bad.Message);
         }
 
         [Fact]
