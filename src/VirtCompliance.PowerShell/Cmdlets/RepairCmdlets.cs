@@ -79,7 +79,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
 
     /// <summary>
     /// <para type="synopsis">Repairs network drift on the server: distributed and standard portgroups' and standard vSwitches' settings set to the baseline's value, read back and verified.</para>
-    /// <para type="description">Repair-NetworkControlDrift takes the results of Get-NetworkControlDrift from the pipeline (or -ControlId, for every portgroup and vSwitch that fails those controls) and, on a live connection, reads them again and writes each object's failing settings: a distributed portgroup's security policy, NetFlow and reset at disconnect in one ReconfigureDVPortgroup_Task with its config version (a concurrent change is read again and retried); a standard vSwitch's or portgroup's security policy in one UpdateVirtualSwitch or UpdatePortGroup, their whole spec echoed as the host holds it (a portgroup gets its own value, so that the policy in force meets the control whatever the vSwitch says). A distributed switch's own settings are Skipped with the reason; so are VLAN design and per-port override choices. Each change is one ShouldProcess target (ConfirmImpact High; -WhatIf plans); the portgroups are read again to verify; -BackupPath and Undo-ControlRepair put the values back. Output: one VirtCompliance.Repair.ControlRepair per portgroup and control.</para>
+    /// <para type="description">Repair-NetworkControlDrift takes the results of Get-NetworkControlDrift from the pipeline (or -ControlId, for every portgroup and vSwitch that fails those controls) and, on a live connection, reads them again and writes each object's failing settings: a distributed portgroup's security policy, NetFlow and reset at disconnect in one ReconfigureDVPortgroup_Task with its config version (a concurrent change is read again and retried); a standard vSwitch's or portgroup's security policy in one UpdateVirtualSwitch or UpdatePortGroup, their whole spec echoed as the host holds it (a portgroup gets its own value, so that the policy in force meets the control whatever the vSwitch says). A distributed switch's default security policy and discovery protocol go in one ReconfigureDvs_Task with its config version, Network I/O Control with EnableNetworkResourceManagement; which NetFlow collector and mirroring sessions are authorized, VLAN design and per-port override choices are Skipped with the reason. Each change is one ShouldProcess target (ConfirmImpact High; -WhatIf plans); the portgroups are read again to verify; -BackupPath and Undo-ControlRepair put the values back. Output: one VirtCompliance.Repair.ControlRepair per portgroup and control.</para>
     /// </summary>
     /// <example>
     ///   <code>Get-NetworkControlDrift -Baseline scg | Repair-NetworkControlDrift -WhatIf</code>
@@ -93,21 +93,15 @@ namespace VirtCompliance.PowerShell.Cmdlets
     [OutputType(typeof(ControlRepair))]
     public sealed class RepairNetworkControlDriftCommand : RepairControlDriftCommandBase<NetworkControlDrift>
     {
-        protected override IReadOnlyList<ControlScope> Scopes { get; } = new[] { ControlScope.DistributedPortgroup, ControlScope.StandardPortgroup, ControlScope.StandardSwitch };
+        protected override IReadOnlyList<ControlScope> Scopes { get; } = new[] { ControlScope.DistributedSwitch, ControlScope.DistributedPortgroup, ControlScope.StandardPortgroup, ControlScope.StandardSwitch };
         protected override string IdOf(NetworkControlDrift drift) => drift.NetworkId;
 
         protected override ControlScope ScopeOf(NetworkControlDrift drift) => drift.ObjectKind switch
         {
             NetworkObjectKind.StandardPortgroup => ControlScope.StandardPortgroup,
             NetworkObjectKind.StandardSwitch => ControlScope.StandardSwitch,
+            NetworkObjectKind.DistributedSwitch => ControlScope.DistributedSwitch,
             _ => ControlScope.DistributedPortgroup,
-        };
-
-        protected override ControlRepair? NotRepaired(NetworkControlDrift drift) => drift.ObjectKind != NetworkObjectKind.DistributedSwitch ? null : new ControlRepair
-        {
-            ObjectKind = drift.ObjectKind.ToString(), ObjectId = drift.NetworkId, Object = drift.Switch,
-            ControlId = drift.ControlId, Baseline = drift.Baseline, Before = drift.Actual, Status = RepairStatus.Skipped,
-            Message = "a distributed switch's own settings are not repaired yet (see the remediation)",
         };
     }
 

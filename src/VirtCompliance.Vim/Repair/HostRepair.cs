@@ -58,13 +58,14 @@ namespace VirtCompliance.Vim.Repair
                 var host = scope == ControlScope.Host ? inventory.GetHost(objectId) : null;
                 var vm = scope == ControlScope.Vm ? inventory.GetVm(objectId) : null;
                 var portgroup = scope == ControlScope.DistributedPortgroup ? inventory.GetNetwork(objectId) : null;
+                var dvs = scope == ControlScope.DistributedSwitch ? inventory.DistributedSwitches.FirstOrDefault(d => d.Id == objectId) : null;
                 var repair = new ControlRepair
                 {
-                    ObjectKind = scope == ControlScope.Vm ? "VM" : portgroup != null ? "DistributedPortgroup" : standard ? scope.ToString() : "Host", ObjectId = objectId,
-                    Object = host?.Name ?? vm?.Name ?? portgroup?.Name ?? (standardHost != null ? $"{standardName} on {standardHost.Name}" : null), ControlId = controlId, Baseline = baseline.Name,
+                    ObjectKind = scope == ControlScope.Vm ? "VM" : portgroup != null ? "DistributedPortgroup" : dvs != null ? "DistributedSwitch" : standard ? scope.ToString() : "Host", ObjectId = objectId,
+                    Object = host?.Name ?? vm?.Name ?? portgroup?.Name ?? dvs?.Name ?? (standardHost != null ? $"{standardName} on {standardHost.Name}" : null), ControlId = controlId, Baseline = baseline.Name,
                 };
                 ControlRepair Skip(string why) => repair with { Status = RepairStatus.Skipped, Message = why };
-                if (host == null && vm == null && portgroup == null && standardHost == null) { plan.Add((Skip($"{kind} {objectId} is not on this server"), null)); continue; }
+                if (host == null && vm == null && portgroup == null && dvs == null && standardHost == null) { plan.Add((Skip($"{kind} {objectId} is not on this server"), null)); continue; }
                 if (!drift.TryGetValue((objectId, controlId), out var now) || !controls.TryGetValue(controlId, out var control))
                 {
                     plan.Add((Skip($"control {controlId} is not a {kind} control of baseline {baseline.Name}"), null));
@@ -79,6 +80,7 @@ namespace VirtCompliance.Vim.Repair
                     continue;
                 }
                 var (step, undo, action, refusal) = vm != null ? VmStepFor(vm, control) : portgroup != null ? PortgroupStepFor(portgroup, control, now.Actual)
+                    : dvs != null ? SwitchStepFor(dvs, control, now.Actual)
                     : standardHost != null ? StandardStepFor(standardHost, scope, standardName!, control) : StepFor(host!, control, options);
                 if (step == null) { plan.Add((Skip(refusal!) with { Action = action ?? "" }, null)); continue; }
                 plan.Add((repair with { Status = RepairStatus.Planned, Action = action!, After = step.Value, Undo = undo,
@@ -98,6 +100,7 @@ namespace VirtCompliance.Vim.Repair
                 Baseline = baseline, ControlIds = controlIds.Distinct(StringComparer.Ordinal).ToArray(), IncludePass = true, Objects = scopes,
             });
             return scope == ControlScope.Vm ? drift.Vms.ToDictionary(d => (d.VmId, d.ControlId), d => (ControlDrift)d)
+                : scope == ControlScope.DistributedSwitch ? drift.Networks.Where(d => d.ObjectKind == NetworkObjectKind.DistributedSwitch).ToDictionary(d => (d.NetworkId, d.ControlId), d => (ControlDrift)d)
                 : scope == ControlScope.DistributedPortgroup ? drift.Networks.Where(d => d.ObjectKind == NetworkObjectKind.DistributedPortgroup).ToDictionary(d => (d.NetworkId, d.ControlId), d => (ControlDrift)d)
                 : scope == ControlScope.StandardPortgroup || scope == ControlScope.StandardSwitch
                     ? drift.Networks.Where(d => d.ObjectKind == (scope == ControlScope.StandardSwitch ? NetworkObjectKind.StandardSwitch : NetworkObjectKind.StandardPortgroup)).ToDictionary(d => (d.NetworkId, d.ControlId), d => (ControlDrift)d)
@@ -115,10 +118,15 @@ namespace VirtCompliance.Vim.Repair
             if (value == null) return (null, null, null, "the expectation names no single value to set; give the control a fix value");
             if (fix.Action == "setVmConfig")
             {
-                if (control.Fact != "vm.migrateEncryption") return (null, null, null, $"setVmConfig does not write {control.Fact}");
-                RepairStep Config(string v) => new RepairStep { Action = fix.Action, ObjectId = vm.Id, Object = vm.Name, ControlId = control.Id, Target = "migrateEncryption", Value = v };
-                var was = vm.Settings?.MigrateEncryption;
-                return (Config(value), was == null ? null : Config(was), $"set the VM's vMotion encryption to {value}", null);
+                var (target, was, what) = control.Fact switch
+                {
+                    "vm.migrateEncryption" => ("migrateEncryption", vm.Settings?.MigrateEncryption, "vMotion encryption"),
+                    "vm.loggingEnabled" => ("flags.enableLogging", vm.Settings?.LoggingEnabled is bool on ? (on ? "true" : "false") : null, "logging"),
+                    _ => ((string?)null, (string?)null, ""),
+                };
+                if (target == null) return (null, null, null, $"setVmConfig does not write {control.Fact}");
+                RepairStep Config(string v) => new RepairStep { Action = fix.Action, ObjectId = vm.Id, Object = vm.Name, ControlId = control.Id, Target = target, Value = v };
+                return (Config(value), was == null ? null : Config(was), $"set the VM's {what} to {value}", null);
             }
             var key = control.Fact.Substring("vm.extraConfig:".Length);
             // An advanced setting that was not there is removed again by setting it empty.
@@ -150,6 +158,22 @@ namespace VirtCompliance.Vim.Repair
             RepairStep Step(string v) => new RepairStep { Action = fix.Action, ObjectId = portgroup.Id, Object = portgroup.Name, ControlId = control.Id, Target = path, Value = v };
             var before = actual == "true" || actual == "false" ? Step(actual) : null;
             return (Step(value), before, $"set {path} of distributed portgroup {portgroup.Name} to {value}", null);
+        }
+
+        /// <summary>A distributed switch's default security policy, its discovery protocol's operation, or Network I/O Control.</summary>
+        private static (RepairStep? step, RepairStep? undo, string? action, string? refusal) SwitchStepFor(DistributedSwitch dvs, EffectiveControl control, string actual)
+        {
+            var fix = control.Definition.Fix;
+            if (fix == null) return (null, null, null, "the control has no fix in the catalog");
+            if (control.Peer) return (null, null, null, "a peer result has no value of its own to set: repair against a baseline");
+            if (fix.Action == "refuse") return (null, null, null, "not repaired automatically: " + fix.Reason);
+            if (fix.Action != "setDvSwitch") return (null, null, null, $"fix action '{fix.Action}' is not a distributed switch repair");
+            var field = control.Fact.Substring(control.Fact.LastIndexOf('.') + 1);
+            var value = RepairValues.ValueFor(control);
+            if (value == null) return (null, null, null, "the expectation names no single value to set; give the control a fix value");
+            RepairStep Step(string v) => new RepairStep { Action = fix.Action, ObjectId = dvs.Id, Object = dvs.Name, ControlId = control.Id, Target = field, Value = v };
+            var before = actual.StartsWith("(", StringComparison.Ordinal) ? null : Step(actual);
+            return (Step(value), before, $"set {field} of distributed switch {dvs.Name} to {value}", null);
         }
 
         /// <summary>
@@ -270,6 +294,7 @@ namespace VirtCompliance.Vim.Repair
         {
             if (steps.Count > 0 && steps.All(s => s.Action == "setVmExtraConfig" || s.Action == "setVmConfig")) return await ApplyVmAsync(client, hostId, steps, cancel).ConfigureAwait(false);
             if (steps.Count > 0 && steps.All(s => s.Action == "setDvPortgroup")) return await ApplyPortgroupAsync(client, hostId, steps, cancel).ConfigureAwait(false);
+            if (steps.Count > 0 && steps.All(s => s.Action == "setDvSwitch")) return await ApplySwitchAsync(client, hostId, steps, cancel).ConfigureAwait(false);
             if (steps.Count > 0 && steps.All(s => s.Action == "setStandardNetwork")) return await ApplyStandardNetworkAsync(client, hostId, steps, cancel).ConfigureAwait(false);
             var errors = new string?[steps.Count];
             var lost = false;
@@ -409,8 +434,19 @@ namespace VirtCompliance.Vim.Repair
         {
             string? error = null;
             var lost = false;
-            // vim25 order: extraConfig before migrateEncryption.
-            var w = new SoapWriter("ReconfigVM_Task", new VimRef("VirtualMachine", vmId)).Start("spec");
+            // vim25 order: flags, then extraConfig, then migrateEncryption.
+            var vm = new VimRef("VirtualMachine", vmId);
+            var logging = steps.FirstOrDefault(s => s.Action == "setVmConfig" && s.Target == "flags.enableLogging");
+            VimObject? flags = null;
+            if (logging != null)
+            {
+                // ReconfigVM_Task sets flags as a whole: the VM's flags as read, with enableLogging changed.
+                try { flags = (await client.RetrieveObjectAsync(vm, new[] { "config.flags" }, cancel).ConfigureAwait(false))?["config.flags"] as VimObject; }
+                catch (VimConnectionException ex) { return (steps.Select(_ => (string?)$"not written: the connection to the server was lost before this VM's changes ({ex.Message})").ToList(), true); }
+                flags = WithField(flags ?? new VimObject { Type = "VirtualMachineFlags" }, "enableLogging", logging.Value, after: "disableAcceleration");
+            }
+            var w = new SoapWriter("ReconfigVM_Task", vm).Start("spec");
+            if (flags != null) w.Echo("flags", flags);
             foreach (var s in steps.Where(s => s.Action == "setVmExtraConfig")) w.Start("extraConfig").Text("key", s.Target).Typed("value", "xsd:string", s.Value).End();
             if (steps.FirstOrDefault(s => s.Action == "setVmConfig" && s.Target == "migrateEncryption") is RepairStep encryption) w.Text("migrateEncryption", encryption.Value);
             w.End();
@@ -485,6 +521,74 @@ namespace VirtCompliance.Vim.Repair
         }
 
         /// <summary>
+        /// A distributed switch: its default security policy and discovery operation in one ReconfigureDvs_Task with the
+        /// switch's config version (a stale one is ConcurrentAccess: read it again, three times at most), then Network
+        /// I/O Control with EnableNetworkResourceManagement.
+        /// </summary>
+        private static async Task<(IReadOnlyList<string?> errors, bool lost)> ApplySwitchAsync(VimClient client, string dvsId, IReadOnlyList<RepairStep> steps, CancellationToken cancel)
+        {
+            // A VMware switch is a VmwareDistributedVirtualSwitch on vCenter; a server that types it as the base type is asked again so.
+            var dvs = new VimRef("VmwareDistributedVirtualSwitch", dvsId);
+            try { await client.RetrieveObjectAsync(dvs, new[] { "config.configVersion" }, cancel).ConfigureAwait(false); }
+            catch (ManagedObjectNotFoundException) { dvs = new VimRef("DistributedVirtualSwitch", dvsId); }
+            catch (VimConnectionException ex) { return (steps.Select(_ => (string?)$"not written: the connection to the server was lost before this switch's changes ({ex.Message})").ToList(), true); }
+            var errors = new string?[steps.Count];
+            var lost = false;
+            var values = steps.ToDictionary(s => s.Target, s => s.Value, StringComparer.Ordinal);
+            var config = steps.Select((s, i) => (s, i)).Where(x => x.s.Target != "networkResourceManagement").ToList();
+            try
+            {
+                if (config.Count > 0)
+                {
+                    string? error = null;
+                    for (int attempt = 1; attempt <= 3; attempt++)
+                    {
+                        try
+                        {
+                            var content = await client.RetrieveObjectAsync(dvs, new[] { "config.configVersion", "config.linkDiscoveryProtocolConfig" }, cancel).ConfigureAwait(false);
+                            var w = new SoapWriter("ReconfigureDvs_Task", dvs).Start("spec", "VMwareDVSConfigSpec");
+                            if (InventoryMapping.Text(content?["config.configVersion"]) is string version) w.Text("configVersion", version);
+                            var security = new[] { "allowPromiscuous", "macChanges", "forgedTransmits" }.Where(values.ContainsKey).ToList();
+                            if (security.Count > 0)
+                            {
+                                w.Start("defaultPortConfig", "VMwareDVSPortSetting").Start("securityPolicy").Bool("inherited", false);
+                                foreach (var f in security) w.Start(f).Bool("inherited", false).Bool("value", values[f] == "true").End();
+                                w.End().End();
+                            }
+                            if (values.TryGetValue("discoveryOperation", out var operation))
+                            {
+                                var protocol = (content?["config.linkDiscoveryProtocolConfig"] as VimObject)?.Text("protocol") ?? "cdp";
+                                w.Start("linkDiscoveryProtocolConfig").Text("protocol", protocol).Text("operation", operation).End();
+                            }
+                            w.End();
+                            using (w) await client.InvokeTaskAsync(w, TimeSpan.FromMinutes(2), cancel).ConfigureAwait(false);
+                            error = null;
+                            break;
+                        }
+                        catch (VimFaultException ex) when (ex.FaultType == "ConcurrentAccess" && attempt < 3) { error = $"{ex.FaultType}: {ex.Message}"; }
+                        catch (VimFaultException ex) when (!(ex is NotAuthenticatedException)) { error = $"{ex.FaultType}: {ex.Message}"; break; }
+                    }
+                    foreach (var (_, i) in config) errors[i] = error;
+                }
+                for (int i = 0; i < steps.Count; i++)
+                {
+                    if (steps[i].Target != "networkResourceManagement") continue;
+                    try
+                    {
+                        using (var w = new SoapWriter("EnableNetworkResourceManagement", dvs).Bool("enable", steps[i].Value == "true")) await client.InvokeAsync(w, cancel).ConfigureAwait(false);
+                    }
+                    catch (VimFaultException ex) when (!(ex is NotAuthenticatedException)) { errors[i] = $"{ex.FaultType}: {ex.Message}"; }
+                }
+            }
+            catch (VimConnectionException ex)
+            {
+                lost = true;
+                for (int i = 0; i < steps.Count; i++) errors[i] ??= $"the connection to the server was lost during these changes, so they may or may not have been written ({ex.Message}): read the switch again";
+            }
+            return (errors, lost);
+        }
+
+        /// <summary>
         /// A host's standard vSwitches and portgroups: one UpdateVirtualSwitch or UpdatePortGroup per object for all its
         /// changes. Both replace the whole spec, so the spec is echoed as the server holds it with the security
         /// policy's fields changed ("inherit" leaves a portgroup's field unset).
@@ -524,6 +628,21 @@ namespace VirtCompliance.Vim.Repair
                 for (int i = 0; i < steps.Count; i++) errors[i] ??= $"the connection to the server was lost during these changes, so they may or may not have been written ({ex.Message}): read the host again";
             }
             return (errors, lost);
+        }
+
+        /// <summary>A copy of a data object with one primitive field set: replaced where it is, else placed after <paramref name="after"/> (or first), as the schema orders it.</summary>
+        private static VimObject WithField(VimObject value, string name, string text, string? after)
+        {
+            var copy = new VimObject { Type = value.Type };
+            var placed = false;
+            if (after == null || value[after] == null) { copy.Add(name, new VimText(text)); placed = true; }
+            foreach (var field in value.Fields)
+            {
+                if (field.Key == name) { if (!placed) { copy.Add(name, new VimText(text)); placed = true; } continue; }
+                copy.Add(field.Key, field.Value);
+                if (!placed && field.Key == after) { copy.Add(name, new VimText(text)); placed = true; }
+            }
+            return copy;
         }
 
         /// <summary>The spec with its policy's security fields changed (added when the spec had none), everything else as read.</summary>

@@ -113,7 +113,8 @@ namespace VirtCompliance.Tests.Vim
             var settings = repairs.Where(r => r.Status != RepairStatus.Skipped).ToList();
             Assert.True(settings.Count >= 20, $"{settings.Count} settings repaired");
             Assert.All(settings, r => Assert.True(r.Status == RepairStatus.Verified, $"{r.Object} {r.ControlId}: {r.Status} {r.Message}"));
-            Assert.All(settings.Where(r => r.ControlId != "vm-9.vmotion-encrypted"), r => Assert.Equal("takes effect when the VM is powered off and on again", r.Message));
+            Assert.All(settings.Where(r => r.ControlId != "vm-9.vmotion-encrypted" && r.ControlId != "vm-9.log-enable"), r => Assert.Equal("takes effect when the VM is powered off and on again", r.Message));
+            Assert.Contains(settings, r => r.ControlId == "vm-9.log-enable" && r.After == "true");
             // vMotion encryption goes in the same reconfiguration, and is read back as pyVmomi reads it.
             Assert.Contains(settings, r => r.ControlId == "vm-9.vmotion-encrypted" && r.After == "required");
             // Devices, logging and encryption change the VM itself: refused with the reason, not errors.
@@ -124,6 +125,7 @@ namespace VirtCompliance.Tests.Vim
                 Assert.Equal("TRUE", ((string)fixedRead["vms"]![vm.id]!["extraConfig"]!["isolation.tools.copy.disable"]!).ToUpperInvariant());
                 Assert.Equal("1", (string)fixedRead["vms"]![vm.id]!["extraConfig"]!["RemoteDisplay.maxConnections"]!);
                 Assert.Equal("required", (string)fixedRead["vms"]![vm.id]!["migrateEncryption"]!);
+                Assert.True((bool)fixedRead["vms"]![vm.id]!["enableLogging"]!);
             }
             var (after, _) = CmdletTests.Run(Connect + "Get-VmControlDrift -Baseline scg -Vm $names | Where-Object { $_.Outcome -eq 'Fail' -and $_.ControlId -in $ids } | Measure-Object | Select-Object -ExpandProperty Count",
                 vars.Append(("ids", (object)settings.Select(r => r.ControlId).Distinct().ToArray())).ToArray());
@@ -137,6 +139,7 @@ namespace VirtCompliance.Tests.Vim
             {
                 Assert.Equal(planted["vms"]![vm.id]!["extraConfig"]!.ToString(), restored["vms"]![vm.id]!["extraConfig"]!.ToString());
                 Assert.Equal((string)planted["vms"]![vm.id]!["migrateEncryption"]!, (string)restored["vms"]![vm.id]!["migrateEncryption"]!);
+                Assert.Equal((bool)planted["vms"]![vm.id]!["enableLogging"]!, (bool)restored["vms"]![vm.id]!["enableLogging"]!);
             }
         }
 
@@ -171,6 +174,35 @@ namespace VirtCompliance.Tests.Vim
             Assert.All(undone.OfType<ControlRepair>(), r => Assert.Equal(RepairStatus.Changed, r.Status));
             var restored = JObject.Parse(VcsimIntegrationTests.Python("read_inventory.py", sim))["portgroups"]![pgId]!;
             Assert.Equal(planted.ToString(), restored.ToString());
+        }
+
+        [Fact]
+        public void A_distributed_switch_is_repaired_with_its_config_version_and_the_rest_is_refused()
+        {
+            using var sim = new VcsimServer();
+            using var temp = new TempFolder();
+            var vars = new (string, object)[] { ("url", sim.Url.ToString()), ("cred", Credential(sim)), ("backup", Path.Combine(temp.Path, "dvs-backup.json")) };
+            var (names, _) = CmdletTests.Run(Connect + "$inv = Get-VirtInventory; $pg = $inv.Networks | Where-Object { $_.Kind -eq 'DistributedPortgroup' -and -not $_.IsUplink } | Sort-Object Name | Select-Object -First 1; " +
+                "$dvs = $inv.DistributedSwitches | Where-Object Id -eq $pg.DvsId; $dvs.Name; $pg.Name; $dvs.Id", vars);
+            var (dvs, pgName, dvsId) = ((string)names[0], (string)names[1], (string)names[2]);
+            VcsimIntegrationTests.Python("make_estate_drift.py", sim, dvs, pgName);
+            var planted = JObject.Parse(VcsimIntegrationTests.Python("read_inventory.py", sim))["switches"]![dvsId]!;
+            vars = vars.Append(("dvsId", (object)dvsId)).ToArray();
+            var (output, errors) = CmdletTests.Run(Connect + "Get-NetworkControlDrift -Baseline scg | Where-Object NetworkId -eq $dvsId | Repair-NetworkControlDrift -BackupPath $backup -Confirm:$false", vars);
+            Assert.Empty(errors);
+            var repairs = output.OfType<ControlRepair>().ToList();
+            foreach (var id in new[] { "vc.dvswitch-reject-promiscuous-mode", "vcenter-9.network-restrict-discovery-protocol", "vcenter-9.network-nioc" })
+                Assert.Contains(repairs, r => r.ControlId == id && r.Status == RepairStatus.Verified);
+            Assert.Contains(repairs, r => r.ControlId == "vcenter-9.network-restrict-port-mirroring" && r.Status == RepairStatus.Skipped && r.Message!.Contains("site's decision"));
+            var fixedRead = JObject.Parse(VcsimIntegrationTests.Python("read_inventory.py", sim))["switches"]![dvsId]!;
+            Assert.Equal((false, "none", true), ((bool)fixedRead["allowPromiscuous"]!, (string)fixedRead["discoveryOperation"]!, (bool)fixedRead["nioc"]!));
+            // What was not repaired is as it was.
+            Assert.Equal(planted["mirrorSessions"]!.ToString(), fixedRead["mirrorSessions"]!.ToString());
+            var (undone, undoErrors) = CmdletTests.Run(Connect + "Undo-ControlRepair -Path $backup -Confirm:$false", vars);
+            Assert.Empty(undoErrors);
+            Assert.All(undone.OfType<ControlRepair>(), r => Assert.Equal(RepairStatus.Changed, r.Status));
+            var restored = JObject.Parse(VcsimIntegrationTests.Python("read_inventory.py", sim))["switches"]![dvsId]!;
+            Assert.Equal(((bool)planted["allowPromiscuous"]!, (string)planted["discoveryOperation"]!, (bool)planted["nioc"]!), ((bool)restored["allowPromiscuous"]!, (string)restored["discoveryOperation"]!, (bool)restored["nioc"]!));
         }
 
         [Fact]
