@@ -109,11 +109,8 @@ namespace VirtCompliance.Vim.Repair
 
         private static (RepairStep? step, RepairStep? undo, string? action, string? refusal) VmStepFor(Vm vm, EffectiveControl control)
         {
-            var fix = control.Definition.Fix;
-            if (fix == null) return (null, null, null, "the control has no fix in the catalog");
-            if (control.Peer) return (null, null, null, "a peer result has no value of its own to set: repair against a baseline");
-            if (fix.Action == "refuse") return (null, null, null, "not repaired automatically: " + fix.Reason);
-            if (fix.Action != "setVmExtraConfig" && fix.Action != "setVmConfig") return (null, null, null, $"fix action '{fix.Action}' is not a VM repair");
+            if (Refused(control, "VM", "setVmExtraConfig", "setVmConfig") is string why) return (null, null, null, why);
+            var fix = control.Definition.Fix!;
             var value = RepairValues.ValueFor(control);
             if (value == null) return (null, null, null, "the expectation names no single value to set; give the control a fix value");
             if (fix.Action == "setVmConfig")
@@ -147,12 +144,10 @@ namespace VirtCompliance.Vim.Repair
 
         private static (RepairStep? step, RepairStep? undo, string? action, string? refusal) PortgroupStepFor(Network portgroup, EffectiveControl control, string actual)
         {
-            var fix = control.Definition.Fix;
-            if (fix == null) return (null, null, null, "the control has no fix in the catalog");
-            if (control.Peer) return (null, null, null, "a peer result has no value of its own to set: repair against a baseline");
-            if (fix.Action == "refuse") return (null, null, null, "not repaired automatically: " + fix.Reason);
+            if (Refused(control, "distributed portgroup", "setDvPortgroup") is string why) return (null, null, null, why);
+            var fix = control.Definition.Fix!;
             var field = control.Fact.Substring(control.Fact.LastIndexOf('.') + 1);
-            if (fix.Action != "setDvPortgroup" || !PortgroupSettings.TryGetValue(field, out var path)) return (null, null, null, $"fix action '{fix.Action}' is not a portgroup repair");
+            if (!PortgroupSettings.TryGetValue(field, out var path)) return (null, null, null, $"{field} of a distributed portgroup is not repaired");
             var value = RepairValues.ValueFor(control);
             if (value != "true" && value != "false") return (null, null, null, "a portgroup setting is true or false; the expectation names neither");
             RepairStep Step(string v) => new RepairStep { Action = fix.Action, ObjectId = portgroup.Id, Object = portgroup.Name, ControlId = control.Id, Target = path, Value = v };
@@ -163,11 +158,8 @@ namespace VirtCompliance.Vim.Repair
         /// <summary>A distributed switch's default security policy, its discovery protocol's operation, or Network I/O Control.</summary>
         private static (RepairStep? step, RepairStep? undo, string? action, string? refusal) SwitchStepFor(DistributedSwitch dvs, EffectiveControl control, string actual)
         {
-            var fix = control.Definition.Fix;
-            if (fix == null) return (null, null, null, "the control has no fix in the catalog");
-            if (control.Peer) return (null, null, null, "a peer result has no value of its own to set: repair against a baseline");
-            if (fix.Action == "refuse") return (null, null, null, "not repaired automatically: " + fix.Reason);
-            if (fix.Action != "setDvSwitch") return (null, null, null, $"fix action '{fix.Action}' is not a distributed switch repair");
+            if (Refused(control, "distributed switch", "setDvSwitch") is string why) return (null, null, null, why);
+            var fix = control.Definition.Fix!;
             var field = control.Fact.Substring(control.Fact.LastIndexOf('.') + 1);
             var value = RepairValues.ValueFor(control);
             if (value == null) return (null, null, null, "the expectation names no single value to set; give the control a fix value");
@@ -182,11 +174,8 @@ namespace VirtCompliance.Vim.Repair
         /// </summary>
         private static (RepairStep? step, RepairStep? undo, string? action, string? refusal) StandardStepFor(Host host, ControlScope scope, string name, EffectiveControl control)
         {
-            var fix = control.Definition.Fix;
-            if (fix == null) return (null, null, null, "the control has no fix in the catalog");
-            if (control.Peer) return (null, null, null, "a peer result has no value of its own to set: repair against a baseline");
-            if (fix.Action == "refuse") return (null, null, null, "not repaired automatically: " + fix.Reason);
-            if (fix.Action != "setStandardNetwork") return (null, null, null, $"fix action '{fix.Action}' is not a standard network repair");
+            if (Refused(control, "standard network", "setStandardNetwork") is string why) return (null, null, null, why);
+            var fix = control.Definition.Fix!;
             var field = control.Fact.Substring(control.Fact.LastIndexOf('.') + 1);
             var value = RepairValues.ValueFor(control);
             if (value != "true" && value != "false") return (null, null, null, "a security setting is true or false; the expectation names neither");
@@ -212,10 +201,8 @@ namespace VirtCompliance.Vim.Repair
 
         private static (RepairStep? step, RepairStep? undo, string? action, string? refusal) StepFor(Host host, EffectiveControl control, HostRepairOptions options)
         {
-            var fix = control.Definition.Fix;
-            if (fix == null) return (null, null, null, "the control has no fix in the catalog");
-            if (control.Peer) return (null, null, null, "a peer result has no value of its own to set: repair against a baseline");
-            if (fix.Action == "refuse") return (null, null, null, "not repaired automatically: " + fix.Reason);
+            if (Refused(control, "host", "setOption", "setService", "setFirewallDefault", "restrictRulesets", "setLockdown", "esxcli") is string why) return (null, null, null, why);
+            var fix = control.Definition.Fix!;
             if (fix.Action == "restrictRulesets") return RulesetStep(host, control, options);
             var value = RepairValues.ValueFor(control);
             if (value == null) return (null, null, null, "the expectation names no single value to set; give the control a fix value");
@@ -275,6 +262,16 @@ namespace VirtCompliance.Vim.Repair
                 Arguments = open.ToDictionary(r => r.Key, _ => allowed, StringComparer.Ordinal) };
             var undo = step with { Value = "*", Arguments = open.ToDictionary(r => r.Key, r => string.Join(",", new[] { "*" }.Concat(r.AllowedNetworks).Concat(r.AllowedIps)), StringComparer.Ordinal) };
             return (step, undo, $"allow only {allowed} on rulesets {string.Join(", ", open.Select(r => r.Key))}", null);
+        }
+
+        /// <summary>Why a control is not repaired on this kind of object: no fix, a peer result, a refusal in the catalog, a fix of another kind; null: repair it.</summary>
+        private static string? Refused(EffectiveControl control, string what, params string[] actions)
+        {
+            var fix = control.Definition.Fix;
+            if (fix == null) return "the control has no fix in the catalog";
+            if (control.Peer) return "a peer result has no value of its own to set: repair against a baseline";
+            if (fix.Action == "refuse") return "not repaired automatically: " + fix.Reason;
+            return actions.Contains(fix.Action) ? null : $"fix action '{fix.Action}' is not a {what} repair";
         }
 
         private static string Shown(string value) => value.Length == 0 ? "(empty)" : value;
