@@ -59,7 +59,7 @@ namespace VirtCompliance.Bench
             foreach (var h in hosts) Plant(client, h.Id);
             var inventory = new InventoryCollector(client) { ReadSoftware = false, ReadTags = false, ReadPorts = false, ReadEsxCli = false, ReadLockdownExceptions = false }
                 .CollectAsync(null, CancellationToken.None).GetAwaiter().GetResult();
-            var plan = HostRepair.Plan(inventory, baseline, hosts.SelectMany(h => Planted.Select(p => (h.Id, p.control, (string?)null))), new HostRepairOptions())
+            var plan = RepairEngine.Plan(inventory, baseline, hosts.SelectMany(h => Planted.Select(p => (h.Id, p.control, (string?)null))), new RepairOptions())
                 .Where(p => p.step != null).Select(p => p.step!).ToList();
             var before = client.RequestCount;
             var clock = Stopwatch.StartNew();
@@ -68,7 +68,7 @@ namespace VirtCompliance.Bench
                 var batches = oneRequestPerControl ? host.Select(s => new List<RepairStep> { s }).ToList() : new List<List<RepairStep>> { host.ToList() };
                 foreach (var batch in batches)
                 {
-                    var (errors, _) = HostRepair.ApplyAsync(client, host.Key, batch, CancellationToken.None).GetAwaiter().GetResult();
+                    var (errors, _) = RepairEngine.ApplyAsync(client, host.Key, batch, CancellationToken.None).GetAwaiter().GetResult();
                     if (errors.Any(e => e != null)) throw new InvalidOperationException(errors.First(e => e != null));
                 }
             }

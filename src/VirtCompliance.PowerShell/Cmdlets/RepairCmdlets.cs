@@ -68,12 +68,12 @@ namespace VirtCompliance.PowerShell.Cmdlets
         protected override IReadOnlyList<ControlScope> Scopes { get; } = new[] { ControlScope.Host };
         protected override string IdOf(HostControlDrift drift) => drift.HostId;
 
-        protected override HostRepairOptions RepairOptions()
+        protected override RepairOptions Options()
         {
             foreach (var item in AllowedNetwork ?? Array.Empty<string>())
                 if (!Firewall.IpNetwork.TryParse(item, out _))
                     ThrowTerminatingError(new ErrorRecord(new ArgumentException($"'{item}' is not an address or a network (CIDR, such as 10.0.0.0/24)."), "InvalidAllowedNetwork", ErrorCategory.InvalidArgument, item));
-            return new HostRepairOptions { Force = Force, AllowedNetworks = AllowedNetwork };
+            return new RepairOptions { Force = Force, AllowedNetworks = AllowedNetwork };
         }
     }
 
@@ -150,7 +150,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
             scope != ControlScope.StandardPortgroup && scope != ControlScope.StandardSwitch ? scope : id.Contains("#") ? ControlScope.StandardSwitch : ControlScope.StandardPortgroup;
 
         /// <summary>What the repairs may do beyond the catalog's fixes (the host command adds the networks open rulesets are restricted to).</summary>
-        protected virtual HostRepairOptions RepairOptions() => new HostRepairOptions { Force = Force };
+        protected virtual RepairOptions Options() => new RepairOptions { Force = Force };
 
         /// <summary>A result this command does not repair at all (a kind of object it cannot write), as a Skipped repair; null: plan it.</summary>
         protected virtual ControlRepair? NotRepaired(TDrift drift) => null;
@@ -214,7 +214,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
                 {
                     var ids = baseline.Controls.Where(c => c.Definition.Scope == scope && match(c.Id)).Select(c => c.Id).ToArray();
                     if (ids.Length == 0) continue;
-                    wanted.AddRange(HostRepair.Current(fresh, baseline, scope, ids).Where(kv => kv.Value.Outcome == Outcome.Fail && Scopes.Contains(ScopeOfId(kv.Key.id, scope)))
+                    wanted.AddRange(RepairEngine.Current(fresh, baseline, scope, ids).Where(kv => kv.Value.Outcome == Outcome.Fail && Scopes.Contains(ScopeOfId(kv.Key.id, scope)))
                         .Select(kv => (ScopeOfId(kv.Key.id, scope), kv.Key.id, kv.Key.controlId, (string?)kv.Value.Actual)).Distinct());
                 }
             }
@@ -224,7 +224,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
                     WriteWarning($"Results of baseline '{other}' are repaired to the values of '{baseline.Name}'.");
                 wanted.AddRange(_piped.Where(p => p.Outcome == Outcome.Fail && NotRepaired(p) == null).Select(p => (ScopeOf(p), IdOf(p), p.ControlId, (string?)p.Actual)));
             }
-            var plan = wanted.GroupBy(w => w.scope).SelectMany(g => HostRepair.Plan(fresh, baseline, g.Key, g.Select(w => (w.id, w.control, w.actual)), RepairOptions())).ToList();
+            var plan = wanted.GroupBy(w => w.scope).SelectMany(g => RepairEngine.Plan(fresh, baseline, g.Key, g.Select(w => (w.id, w.control, w.actual)), Options())).ToList();
             var results = _piped.Where(p => p.Outcome == Outcome.Fail).Select(NotRepaired).OfType<ControlRepair>().ToList();
             var accepted = new List<(int index, RepairStep step)>();
             foreach (var (repair, step) in plan)
@@ -245,7 +245,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
                     if (lost) errors = steps.Select(_ => (string?)"not written: the connection to the server was lost before this host's changes").ToList();
                     else
                     {
-                        var applied = ServerWork.RunEach(c => HostRepair.ApplyAsync(server.Client, host.Key, steps.Select(s => s.step).ToList(), c), _cancel);
+                        var applied = ServerWork.RunEach(c => RepairEngine.ApplyAsync(server.Client, host.Key, steps.Select(s => s.step).ToList(), c), _cancel);
                         errors = applied.errors;
                         lost |= applied.lost;
                     }
@@ -272,7 +272,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
             var after = ServerWork.Collect(this, server, null, _cancel);
             var drift = new Dictionary<(string id, string controlId), ControlDrift>();
             foreach (var scope in Scopes)
-                foreach (var kv in HostRepair.Current(after, baseline, scope, changed.Select(c => c.r.ControlId))) drift[kv.Key] = kv.Value;
+                foreach (var kv in RepairEngine.Current(after, baseline, scope, changed.Select(c => c.r.ControlId))) drift[kv.Key] = kv.Value;
             foreach (var (r, i) in changed)
             {
                 if (!drift.TryGetValue((r.ObjectId, r.ControlId), out var now)) continue;
@@ -337,7 +337,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
             foreach (var host in accepted.GroupBy(a => a.step.ObjectId))
             {
                 var steps = host.ToList();
-                var applied = ServerWork.RunEach(c => HostRepair.ApplyAsync(server.Client, host.Key, steps.Select(s => s.step).ToList(), c), _cancel);
+                var applied = ServerWork.RunEach(c => RepairEngine.ApplyAsync(server.Client, host.Key, steps.Select(s => s.step).ToList(), c), _cancel);
                 for (int i = 0; i < steps.Count; i++)
                     results[steps[i].index] = results[steps[i].index] with { Status = applied.errors[i] == null ? RepairStatus.Changed : RepairStatus.Failed, Message = applied.errors[i] };
                 if (applied.lost) break;

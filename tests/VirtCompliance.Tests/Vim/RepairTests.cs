@@ -304,9 +304,9 @@ namespace VirtCompliance.Tests.Vim
                 Firewall = h.Firewall with { Rulesets = new[] { new VirtCompliance.Model.FirewallRuleset { Key = "sshServer", Enabled = true, AllowedAllIp = true, IpListUserConfigurable = true } } },
                 AcceptanceLevel = "community",
             }, "ids-agent"), "UserVars.DcuiTimeOut", "0")).Build();
-            var plan = VirtCompliance.Vim.Repair.HostRepair.Plan(inv, VirtCompliance.Controls.Baseline.Load("scg"),
+            var plan = VirtCompliance.Vim.Repair.RepairEngine.Plan(inv, VirtCompliance.Controls.Baseline.Load("scg"),
                 new[] { ("host-1", "esx-9.firewall-restrict-access", (string)null), ("host-1", "esx-9.vib-acceptance-level-supported", null), ("host-1", "esx-9.dcui-timeout", null), ("host-9", "esx-9.ssh", null) },
-                new VirtCompliance.Vim.Repair.HostRepairOptions());
+                new VirtCompliance.Vim.Repair.RepairOptions());
             var byId = plan.ToDictionary(p => (p.repair.ObjectId, p.repair.ControlId));
             Assert.Contains("allowing nothing", byId[("host-1", "esx-9.firewall-restrict-access")].repair.Message);
             var vib = byId[("host-1", "esx-9.vib-acceptance-level-supported")].repair.Message!;
@@ -315,8 +315,8 @@ namespace VirtCompliance.Tests.Vim
             var dcui = byId[("host-1", "esx-9.dcui-timeout")];
             Assert.Equal((RepairStatus.Planned, "0", "600", "UserVars.DcuiTimeOut", "0"), (dcui.repair.Status, dcui.repair.Before, dcui.repair.After, dcui.step!.Target, dcui.repair.Undo!.Value));
             // The pci-dss baseline's value, not the catalog's: its lockout is 30 minutes.
-            var lockout = VirtCompliance.Vim.Repair.HostRepair.Plan(new Lab().Cluster("domain-c1", "Prod").Host("host-1", "domain-c1", h => Lab.WithOption(h, "Security.AccountUnlockTime", "60")).Build(),
-                VirtCompliance.Controls.Baseline.Load("pci-dss"), new[] { ("host-1", "esx-9.account-lockout-duration", (string)null) }, new VirtCompliance.Vim.Repair.HostRepairOptions()).Single();
+            var lockout = VirtCompliance.Vim.Repair.RepairEngine.Plan(new Lab().Cluster("domain-c1", "Prod").Host("host-1", "domain-c1", h => Lab.WithOption(h, "Security.AccountUnlockTime", "60")).Build(),
+                VirtCompliance.Controls.Baseline.Load("pci-dss"), new[] { ("host-1", "esx-9.account-lockout-duration", (string)null) }, new VirtCompliance.Vim.Repair.RepairOptions()).Single();
             Assert.Equal("1800", lockout.step!.Value);
         }
 

@@ -12,8 +12,8 @@ using Inv = VirtCompliance.Model.Inventory;
 
 namespace VirtCompliance.Vim.Repair
 {
-    /// <summary>What a host repair may do beyond the catalog's fixes.</summary>
-    public sealed class HostRepairOptions
+    /// <summary>What a repair may do beyond the catalog's fixes.</summary>
+    public sealed class RepairOptions
     {
         /// <summary>Enable lockdown mode (it can lock every administrator out of the host).</summary>
         public bool Force { get; set; }
@@ -22,12 +22,13 @@ namespace VirtCompliance.Vim.Repair
     }
 
     /// <summary>
-    /// Plans and applies host control repairs: from a fresh read of the host, each (host, control) that
-    /// fails gets one <see cref="ControlRepair"/> saying what changes from what to what, or why it is not
-    /// changed. Applying writes each host's changes together (one UpdateOptions for all its advanced
-    /// options), then the caller reads the hosts again to verify.
+    /// Plans and applies control repairs of hosts, VMs, distributed switches and portgroups, and standard
+    /// vSwitches and portgroups: from a fresh read, each (object, control) that fails gets one
+    /// <see cref="ControlRepair"/> saying what changes from what to what, or why it is not changed (the
+    /// catalog's fix says how). Applying writes each object's changes together (one UpdateOptions for all of
+    /// a host's advanced options, one reconfiguration per VM or portgroup), then the caller reads again to verify.
     /// </summary>
-    public static class HostRepair
+    public static class RepairEngine
     {
         /// <summary>
         /// The repairs of the given (host, control) pairs that fail in <paramref name="inventory"/>: Planned with
@@ -35,12 +36,12 @@ namespace VirtCompliance.Vim.Repair
         /// passes already, not on this server, changed since it was read).
         /// </summary>
         public static IReadOnlyList<(ControlRepair repair, RepairStep? step)> Plan(Inv inventory, Baseline baseline,
-            IEnumerable<(string hostId, string controlId, string? actualWhenRead)> wanted, HostRepairOptions options) =>
+            IEnumerable<(string hostId, string controlId, string? actualWhenRead)> wanted, RepairOptions options) =>
             Plan(inventory, baseline, ControlScope.Host, wanted, options);
 
         /// <summary>The same for VMs (<see cref="ControlScope.Vm"/>) or hosts: the objects' ids are VM or host ids.</summary>
         public static IReadOnlyList<(ControlRepair repair, RepairStep? step)> Plan(Inv inventory, Baseline baseline, ControlScope scope,
-            IEnumerable<(string objectId, string controlId, string? actualWhenRead)> wanted, HostRepairOptions options)
+            IEnumerable<(string objectId, string controlId, string? actualWhenRead)> wanted, RepairOptions options)
         {
             var list = wanted.ToList();
             var kind = scope == ControlScope.Vm ? "VM" : scope == ControlScope.DistributedPortgroup ? "distributed portgroup"
@@ -199,7 +200,7 @@ namespace VirtCompliance.Vim.Repair
                 $"set {field} of {(scope == ControlScope.StandardSwitch ? "vSwitch" : "portgroup")} {name} on {host.Name} to {value}", null);
         }
 
-        private static (RepairStep? step, RepairStep? undo, string? action, string? refusal) StepFor(Host host, EffectiveControl control, HostRepairOptions options)
+        private static (RepairStep? step, RepairStep? undo, string? action, string? refusal) StepFor(Host host, EffectiveControl control, RepairOptions options)
         {
             if (Refused(control, "host", "setOption", "setService", "setFirewallDefault", "restrictRulesets", "setLockdown", "esxcli") is string why) return (null, null, null, why);
             var fix = control.Definition.Fix!;
@@ -251,7 +252,7 @@ namespace VirtCompliance.Vim.Repair
         /// The open rulesets (enabled, open to all, user-configurable) restricted to -AllowedNetwork, one step for all of
         /// them: the arguments hold each ruleset's new list; the undo's, its old one with "*" for "all addresses".
         /// </summary>
-        private static (RepairStep? step, RepairStep? undo, string? action, string? refusal) RulesetStep(Host host, EffectiveControl control, HostRepairOptions options)
+        private static (RepairStep? step, RepairStep? undo, string? action, string? refusal) RulesetStep(Host host, EffectiveControl control, RepairOptions options)
         {
             if (options.AllowedNetworks == null || options.AllowedNetworks.Count == 0)
                 return (null, null, "restrict the open firewall rulesets", "restricting a ruleset needs the networks to allow (-AllowedNetwork), and allowing nothing would cut the host off");
@@ -349,6 +350,12 @@ namespace VirtCompliance.Vim.Repair
                     finally { w.Dispose(); }
                 }
             }
+            // A write through one of the host's managers: its error when the host has none.
+            async Task Through(int i, string manager, string missing, Func<VimRef, Task> write)
+            {
+                if (Manager(manager) is VimRef m) await Run(i, () => write(m)).ConfigureAwait(false);
+                else errors[i] = missing;
+            }
             for (int i = 0; i < steps.Count; i++)
             {
                 var s = steps[i];
@@ -356,11 +363,9 @@ namespace VirtCompliance.Vim.Repair
                 {
                     case "setService":
                     {
-                        var manager = Manager("configManager.serviceSystem");
-                        if (manager == null) { errors[i] = "the host has no service system"; break; }
                         var on = s.Value.StartsWith("running", StringComparison.Ordinal);
                         var policy = s.Value.EndsWith("policy on", StringComparison.Ordinal) ? "on" : s.Value.EndsWith("policy automatic", StringComparison.Ordinal) ? "automatic" : "off";
-                        await Run(i, async () =>
+                        await Through(i, "configManager.serviceSystem", "the host has no service system", async manager =>
                         {
                             using (var w = new SoapWriter(on ? "StartService" : "StopService", manager).Text("id", s.Target)) await client.InvokeAsync(w, cancel).ConfigureAwait(false);
                             using (var w = new SoapWriter("UpdateServicePolicy", manager).Text("id", s.Target).Text("policy", policy)) await client.InvokeAsync(w, cancel).ConfigureAwait(false);
@@ -369,10 +374,8 @@ namespace VirtCompliance.Vim.Repair
                     }
                     case "setFirewallDefault":
                     {
-                        var manager = Manager("configManager.firewallSystem");
-                        if (manager == null) { errors[i] = "the host has no firewall system"; break; }
                         var outgoing = (content?["config.firewall"] as VimObject)?.Object("defaultPolicy")?.Bool("outgoingBlocked") ?? true;
-                        await Run(i, async () =>
+                        await Through(i, "configManager.firewallSystem", "the host has no firewall system", async manager =>
                         {
                             using (var w = new SoapWriter("UpdateDefaultPolicy", manager).Start("defaultPolicy").Bool("incomingBlocked", s.Value == "true").Bool("outgoingBlocked", outgoing).End())
                                 await client.InvokeAsync(w, cancel).ConfigureAwait(false);
@@ -381,9 +384,7 @@ namespace VirtCompliance.Vim.Repair
                     }
                     case "restrictRulesets":
                     {
-                        var manager = Manager("configManager.firewallSystem");
-                        if (manager == null) { errors[i] = "the host has no firewall system"; break; }
-                        await Run(i, async () =>
+                        await Through(i, "configManager.firewallSystem", "the host has no firewall system", async manager =>
                         {
                             foreach (var ruleset in s.Arguments ?? new Dictionary<string, string>())
                             {
@@ -400,9 +401,7 @@ namespace VirtCompliance.Vim.Repair
                     }
                     case "setLockdown":
                     {
-                        var manager = Manager("configManager.hostAccessManager");
-                        if (manager == null) { errors[i] = "the host has no access manager"; break; }
-                        await Run(i, async () =>
+                        await Through(i, "configManager.hostAccessManager", "the host has no access manager", async manager =>
                         {
                             using (var w = new SoapWriter("ChangeLockdownMode", manager).Text("mode", s.Value)) await client.InvokeAsync(w, cancel).ConfigureAwait(false);
                         }).ConfigureAwait(false);
