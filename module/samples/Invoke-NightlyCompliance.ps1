@@ -89,8 +89,11 @@ try {
     $filed = if (Test-Path $manifest) { Get-Content -Raw $manifest | ConvertFrom-Json }
     # A bundle names the file it was made from (sourceSha256; release 0.1 only inventorySha256).
     $filedSource = if ($filed -and $filed.PSObject.Properties['sourceSha256']) { $filed.sourceSha256 } elseif ($filed) { $filed.inventorySha256 }
-    if ($filed -and ($filedSource -ne $inv.Sha256 -or $filed.interpretation -ne $Interpretation -or $filed.baseline -ne $baselineName)) {
-        throw "$bundle already holds a bundle for another inventory, baseline or interpretation ($($filed.inventorySha256), $($filed.baseline), $($filed.interpretation)); use another -EvidenceRoot."
+    # The waiver file judged with (none: no waivers), so that a re-run with other waivers does not pass off the old bundle.
+    $waiverSha = if ($Waiver) { (Get-FileHash -Algorithm SHA256 -LiteralPath $Waiver).Hash.ToLowerInvariant() } else { $null }
+    $filedWaiverSha = if ($filed -and $filed.PSObject.Properties['waiversSha256']) { $filed.waiversSha256 } else { $null }
+    if ($filed -and ($filedSource -ne $inv.Sha256 -or $filed.interpretation -ne $Interpretation -or $filed.baseline -ne $baselineName -or $filedWaiverSha -ne $waiverSha)) {
+        throw "$bundle already holds a bundle for another inventory, baseline, interpretation or waiver file ($($filed.inventorySha256), $($filed.baseline), $($filed.interpretation)); use another -EvidenceRoot."
     }
     if ($filed) {
         # The same inventory was filed before (a re-run on one snapshot): verify that bundle rather than write a second.

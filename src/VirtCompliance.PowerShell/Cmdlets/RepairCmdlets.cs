@@ -197,12 +197,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
             if (Inventory != null)
                 ThrowTerminatingError(new ErrorRecord(new InvalidOperationException("A snapshot cannot be repaired: its hosts are files, not servers. Connect with Connect-VirtServer and repair through the connection."),
                     "SnapshotNotRepairable", ErrorCategory.InvalidOperation, Inventory.Source));
-            var server = Server ?? ServerWork.Default(this);
-            if (server == null)
-            {
-                ThrowTerminatingError(new ErrorRecord(new InvalidOperationException("Repair needs a live connection: run Connect-VirtServer first, or pass -Server."), "NotConnected", ErrorCategory.ConnectionError, null));
-                return;
-            }
+            var server = ServerWork.Require(this, Server, "Repair");
             var baselineName = Baseline ?? _piped.Select(p => p.Baseline).FirstOrDefault(b => VirtCompliance.Controls.Baseline.BuiltInName(b) != null) ?? "pci-dss";
             var baseline = LoadBaseline(baselineName);
             var fresh = ServerWork.Collect(this, server, null, _cancel);
@@ -318,12 +313,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
             try { repairs = RepairBackup.Read(path); }
             catch (DataFileException ex) { ThrowDataFileError(ex, "InvalidRepairBackup"); return; }
             catch (IOException ex) { ThrowTerminatingError(new ErrorRecord(ex, "RepairBackupNotRead", ErrorCategory.ReadError, path)); return; }
-            var server = Server ?? ServerWork.Default(this);
-            if (server == null)
-            {
-                ThrowTerminatingError(new ErrorRecord(new InvalidOperationException("Undo needs a live connection: run Connect-VirtServer first, or pass -Server."), "NotConnected", ErrorCategory.ConnectionError, null));
-                return;
-            }
+            var server = ServerWork.Require(this, Server, "Undo");
             var results = new List<ControlRepair>();
             var accepted = new List<(int index, RepairStep step)>();
             foreach (var r in repairs.Where(r => r.Status == RepairStatus.Changed || r.Status == RepairStatus.Verified || r.Status == RepairStatus.Failed))

@@ -118,6 +118,16 @@ namespace VirtCompliance.PowerShell.Cmdlets
         public static VirtServerConnection? Default(PSCmdlet cmdlet) =>
             cmdlet.SessionState.PSVariable.GetValue("global:" + DefaultVariable) is VirtServerConnection c && c.IsConnected ? c : null;
 
+        /// <summary>The connection given, else the default one; stops with NotConnected (saying what to do) when there is neither.</summary>
+        public static VirtServerConnection Require(PSCmdlet cmdlet, VirtServerConnection? server, string what)
+        {
+            server ??= Default(cmdlet);
+            if (server == null)
+                cmdlet.ThrowTerminatingError(new ErrorRecord(new InvalidOperationException($"{what} needs a live connection: run Connect-VirtServer -Server <name> -Credential <credential> first, or pass -Server."),
+                    "NotConnected", ErrorCategory.ConnectionError, null));
+            return server!;
+        }
+
         /// <summary>Collects the inventory of a connection, with progress and cancellation.</summary>
         public static Inv Collect(PSCmdlet cmdlet, VirtServerConnection server, IReadOnlyCollection<string>? clusters, CancellationTokenSource cancel,
             bool readSoftware = true, bool readEsxCli = true)

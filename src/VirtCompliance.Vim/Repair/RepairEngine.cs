@@ -237,7 +237,8 @@ namespace VirtCompliance.Vim.Repair
                 {
                     if (fix.Command == null) return (null, null, null, "the fix names no ESXCLI command");
                     var args = (fix.Arguments ?? new Dictionary<string, string>()).ToDictionary(a => a.Key, a => a.Value.Replace("{value}", value), StringComparer.Ordinal);
-                    var read = Facts.Compile(control.Fact)(ControlTarget.OfHost(host, null), null!);
+                    // The control's own reader, on this host: the value to put back.
+                    var read = control.Reader!(ControlTarget.OfHost(host, null), null!);
                     var reversible = fix.Arguments != null && fix.Arguments.Values.Any(v => v.Contains("{value}")) && read.Scalar != null;
                     var undo = reversible ? Step(fix.Command, read.Scalar!, fix.Arguments!.ToDictionary(a => a.Key, a => a.Value.Replace("{value}", read.Scalar!), StringComparer.Ordinal)) : null;
                     var line = "esxcli " + fix.Command.Replace('.', ' ') + string.Concat(args.Select(a => $" --{a.Key}={a.Value}"));
@@ -338,16 +339,15 @@ namespace VirtCompliance.Vim.Repair
                     }
                     var types = InventoryMapping.Items(settings?["setting"]).OfType<VimObject>()
                         .Where(o => o.Text("key") != null).GroupBy(o => o.Text("key")!).ToDictionary(g => g.Key, g => g.First()["value"]?.Type, StringComparer.Ordinal);
-                    var w = new SoapWriter("UpdateOptions", manager);
-                    if (options.Count > 0) try
-                    {
-                        foreach (var (s, _) in options)
-                            w.Start("changedValue", "OptionValue").Text("key", s.Target).Typed("value", "xsd:" + (types.TryGetValue(s.Target, out var t) && t != null ? t : Guess(s.Value)), s.Value).End();
-                        var first = options[0].i;
-                        await Run(first, () => client.InvokeAsync(w, cancel)).ConfigureAwait(false);
-                        foreach (var (_, i) in options) errors[i] = errors[first];
-                    }
-                    finally { w.Dispose(); }
+                    if (options.Count > 0)
+                        using (var w = new SoapWriter("UpdateOptions", manager))
+                        {
+                            foreach (var (s, _) in options)
+                                w.Start("changedValue", "OptionValue").Text("key", s.Target).Typed("value", "xsd:" + (types.TryGetValue(s.Target, out var t) && t != null ? t : Guess(s.Value)), s.Value).End();
+                            var first = options[0].i;
+                            await Run(first, () => client.InvokeAsync(w, cancel)).ConfigureAwait(false);
+                            foreach (var (_, i) in options) errors[i] = errors[first];
+                        }
                 }
             }
             // A write through one of the host's managers: its error when the host has none.
