@@ -24,6 +24,7 @@
         'Get-ComplianceWaiver'
         'Repair-HostControlDrift'
         'Repair-NetworkControlDrift'
+        'Repair-VCenterControlDrift'
         'Repair-VmControlDrift'
         'Undo-ControlRepair'
         'New-ComplianceBaseline'

@@ -95,7 +95,10 @@ namespace VirtCompliance.Controls
 
         /// <summary>The vCenter Server (one per inventory: it has no peers).</summary>
         public static ControlTarget OfVCenter(VCenterServer vcenter, string source) =>
-            new ControlTarget(ControlScope.VCenter, "vcenter:" + source, vcenter.Name ?? source, null, null) { VCenter = vcenter };
+            new ControlTarget(ControlScope.VCenter, VCenterId(source), vcenter.Name ?? source, null, null) { VCenter = vcenter };
+
+        /// <summary>The id of the vCenter Server of an inventory read from <paramref name="source"/>.</summary>
+        public static string VCenterId(string source) => "vcenter:" + source;
 
         /// <summary>The vCenter Server, for a vCenter target; else null.</summary>
         public VCenterServer? VCenter { get; private set; }

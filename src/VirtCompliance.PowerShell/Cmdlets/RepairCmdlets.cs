@@ -126,7 +126,28 @@ namespace VirtCompliance.PowerShell.Cmdlets
     }
 
     /// <summary>
-    /// What Repair-HostControlDrift and Repair-VmControlDrift share: piped drift results or -ControlId,
+    /// <para type="synopsis">Repairs vCenter control drift on the server: the vCenter Server's advanced settings, the appliance's own settings and the clusters' DRS and HA, each set to the baseline's value, read back and verified.</para>
+    /// <para type="description">Repair-VCenterControlDrift takes the results of Get-VCenterControlDrift from the pipeline (or -ControlId, for the vCenter Server and every cluster that fails those controls) and, on a live connection, reads the server again and writes what fails: the vCenter Server's advanced settings (event and task retention, log level, vpxuser password rotation and length, syslog of events, SNMP receivers) in one UpdateOptions on its setting manager, with each setting's wire type as the server holds it; the appliance's SSH access, time synchronisation and local password lifetime through the CIS REST API (the password policy echoed whole); DRS and vSphere HA in one ReconfigureComputeResource_Task per cluster that changes only those members. Values that are the site's own (the NTP and syslog servers, the mail server, the login banner) and the EVC mode are Skipped with the reason. vCenter keeps an advanced setting once it is added, so a setting that was not there before has no undo. Each change is one ShouldProcess target (ConfirmImpact High; -WhatIf plans); the server is read again to verify; -BackupPath and Undo-ControlRepair put the values back. Output: one VirtCompliance.Repair.ControlRepair per object and control.</para>
+    /// </summary>
+    /// <example>
+    ///   <code>Get-VCenterControlDrift -Baseline scg | Repair-VCenterControlDrift -WhatIf</code>
+    ///   <para>What a repair would change on the vCenter Server and its clusters, from what to what.</para>
+    /// </example>
+    /// <example>
+    ///   <code>Repair-VCenterControlDrift -Baseline pci-dss -ControlId 'vcenter-9.events-*', 'vc.tasks-database-retention' -BackupPath ./vcenter-before.json -Confirm:$false</code>
+    ///   <para>Sets the event and task retention the baseline asks for, keeping the values found for Undo-ControlRepair.</para>
+    /// </example>
+    [Cmdlet(VerbsDiagnostic.Repair, "VCenterControlDrift", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "Pipeline")]
+    [OutputType(typeof(ControlRepair))]
+    public sealed class RepairVCenterControlDriftCommand : RepairControlDriftCommandBase<VCenterControlDrift>
+    {
+        protected override IReadOnlyList<ControlScope> Scopes { get; } = new[] { ControlScope.VCenter, ControlScope.Cluster };
+        protected override string IdOf(VCenterControlDrift drift) => drift.ObjectId;
+        protected override ControlScope ScopeOf(VCenterControlDrift drift) => drift.ObjectKind == EstateObjectKind.Cluster ? ControlScope.Cluster : ControlScope.VCenter;
+    }
+
+    /// <summary>
+    /// What the Repair-*ControlDrift commands share: piped drift results or -ControlId,
     /// a fresh read to plan from, one ShouldProcess per object and control, the backup, the writes per
     /// object, and a second read to verify.
     /// </summary>
@@ -233,14 +254,14 @@ namespace VirtCompliance.PowerShell.Cmdlets
             {
                 if (backup != null) RepairBackup.Write(backup, server.Name, accepted.Select(a => results[a.index]));
                 var lost = false;
-                foreach (var host in accepted.GroupBy(a => a.step.ObjectId))
+                foreach (var target in accepted.GroupBy(a => a.step.ObjectId))
                 {
-                    var steps = host.ToList();
+                    var steps = target.ToList();
                     IReadOnlyList<string?> errors;
-                    if (lost) errors = steps.Select(_ => (string?)"not written: the connection to the server was lost before this host's changes").ToList();
+                    if (lost) errors = steps.Select(_ => (string?)"not written: the connection to the server was lost before this object's changes").ToList();
                     else
                     {
-                        var applied = ServerWork.RunEach(c => RepairEngine.ApplyAsync(server.Client, host.Key, steps.Select(s => s.step).ToList(), c), _cancel);
+                        var applied = ServerWork.RunEach(c => RepairEngine.ApplyAsync(server.Client, target.Key, steps.Select(s => s.step).ToList(), c), _cancel);
                         errors = applied.errors;
                         lost |= applied.lost;
                     }
@@ -318,7 +339,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
             var accepted = new List<(int index, RepairStep step)>();
             foreach (var r in repairs.Where(r => r.Status == RepairStatus.Changed || r.Status == RepairStatus.Verified || r.Status == RepairStatus.Failed))
             {
-                var undo = new ControlRepair { ObjectId = r.ObjectId, Object = r.Object, ControlId = r.ControlId, Baseline = r.Baseline, Before = r.After, After = r.Before };
+                var undo = new ControlRepair { ObjectKind = r.ObjectKind, ObjectId = r.ObjectId, Object = r.Object, ControlId = r.ControlId, Baseline = r.Baseline, Before = r.After, After = r.Before };
                 if (r.Undo == null) { results.Add(undo with { Status = RepairStatus.Skipped, Action = "undo " + r.Action, Message = "this change cannot be put back automatically (no value was recorded before it)" }); continue; }
                 var action = $"put back {r.Undo.Target} to {(r.Undo.Value.Length == 0 ? "(empty)" : r.Undo.Value)}";
                 results.Add(undo with { Status = RepairStatus.Planned, Action = action });

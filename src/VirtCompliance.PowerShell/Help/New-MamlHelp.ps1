@@ -173,7 +173,9 @@ function Get-TypeSummarySentence([type] $Type) {
 }
 
 function Get-DocTypeName([type] $Type) {
-    # The XML documentation names nested types with '.', not '+'.
+    # The XML documentation names nested types with '.', not '+', and a generic base class by its
+    # definition (RepairControlDriftCommandBase`1), whatever its type argument.
+    if ($Type.IsGenericType) { $Type = $Type.GetGenericTypeDefinition() }
     return $Type.FullName.Replace('+', '.')
 }
 

@@ -81,6 +81,16 @@ namespace VirtCompliance.Vim.Cis
                 return method == HttpMethod.Delete ? null : await Json(response, path).ConfigureAwait(false);
         }
 
+        /// <summary>
+        /// Sets a value (HTTP PUT; the appliance answers without a body). Null when it was set; else what the server
+        /// answered, as the step's error: a refusal is not a lost connection.
+        /// </summary>
+        public async Task<string?> PutAsync(string path, JObject body, CancellationToken cancel)
+        {
+            using (var response = await Send(Request(HttpMethod.Put, path, body), path, cancel).ConfigureAwait(false))
+                return response.IsSuccessStatusCode ? null : $"{Base}{path} answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
+        }
+
         private HttpRequestMessage Request(HttpMethod method, string path, JObject? body)
         {
             var request = new HttpRequestMessage(method, new Uri(Base, path));

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using Newtonsoft.Json.Linq;
 using VirtCompliance.Controls;
 using VirtCompliance.Model;
 using VirtCompliance.Repair;
@@ -45,7 +46,8 @@ namespace VirtCompliance.Vim.Repair
         {
             var list = wanted.ToList();
             var kind = scope == ControlScope.Vm ? "VM" : scope == ControlScope.DistributedPortgroup ? "distributed portgroup"
-                : scope == ControlScope.StandardPortgroup ? "standard portgroup" : scope == ControlScope.StandardSwitch ? "standard vSwitch" : "host";
+                : scope == ControlScope.StandardPortgroup ? "standard portgroup" : scope == ControlScope.StandardSwitch ? "standard vSwitch"
+                : scope == ControlScope.VCenter ? "vCenter" : scope == ControlScope.Cluster ? "cluster" : "host";
             var drift = Current(inventory, baseline, scope, list.Select(w => w.controlId));
             var controls = baseline.Controls.ToDictionary(c => c.Id, StringComparer.Ordinal);
             var plan = new List<(ControlRepair, RepairStep?)>();
@@ -60,13 +62,23 @@ namespace VirtCompliance.Vim.Repair
                 var vm = scope == ControlScope.Vm ? inventory.GetVm(objectId) : null;
                 var portgroup = scope == ControlScope.DistributedPortgroup ? inventory.GetNetwork(objectId) : null;
                 var dvs = scope == ControlScope.DistributedSwitch ? inventory.DistributedSwitches.FirstOrDefault(d => d.Id == objectId) : null;
+                var cluster = scope == ControlScope.Cluster ? inventory.GetCluster(objectId) : null;
+                // The vCenter Server is the one the inventory was read from: its id is "vcenter:" and the inventory's source.
+                var vcenter = scope == ControlScope.VCenter && objectId == ControlTarget.VCenterId(inventory.Source) ? inventory.VCenter : null;
                 var repair = new ControlRepair
                 {
-                    ObjectKind = scope == ControlScope.Vm ? "VM" : portgroup != null ? "DistributedPortgroup" : dvs != null ? "DistributedSwitch" : standard ? scope.ToString() : "Host", ObjectId = objectId,
-                    Object = host?.Name ?? vm?.Name ?? portgroup?.Name ?? dvs?.Name ?? (standardHost != null ? $"{standardName} on {standardHost.Name}" : null), ControlId = controlId, Baseline = baseline.Name,
+                    ObjectKind = scope == ControlScope.Vm ? "VM" : portgroup != null ? "DistributedPortgroup" : dvs != null ? "DistributedSwitch" : standard ? scope.ToString()
+                        : scope == ControlScope.VCenter ? "VCenter" : scope == ControlScope.Cluster ? "Cluster" : "Host",
+                    ObjectId = objectId,
+                    Object = host?.Name ?? vm?.Name ?? portgroup?.Name ?? dvs?.Name ?? cluster?.Name ?? vcenter?.Name ?? (standardHost != null ? $"{standardName} on {standardHost.Name}" : null),
+                    ControlId = controlId, Baseline = baseline.Name,
                 };
                 ControlRepair Skip(string why) => repair with { Status = RepairStatus.Skipped, Message = why };
-                if (host == null && vm == null && portgroup == null && dvs == null && standardHost == null) { plan.Add((Skip($"{kind} {objectId} is not on this server"), null)); continue; }
+                if (host == null && vm == null && portgroup == null && dvs == null && standardHost == null && cluster == null && vcenter == null)
+                {
+                    plan.Add((Skip($"{kind} {objectId} is not on this server"), null));
+                    continue;
+                }
                 if (!drift.TryGetValue((objectId, controlId), out var now) || !controls.TryGetValue(controlId, out var control))
                 {
                     plan.Add((Skip($"control {controlId} is not a {kind} control of baseline {baseline.Name}"), null));
@@ -82,6 +94,8 @@ namespace VirtCompliance.Vim.Repair
                 }
                 var (step, undo, action, refusal) = vm != null ? VmStepFor(vm, control) : portgroup != null ? PortgroupStepFor(portgroup, control, now.Actual)
                     : dvs != null ? SwitchStepFor(dvs, control, now.Actual)
+                    : cluster != null ? ClusterStepFor(cluster, control)
+                    : vcenter != null ? VCenterStepFor(vcenter, objectId, control)
                     : standardHost != null ? StandardStepFor(standardHost, scope, standardName!, control) : StepFor(host!, control, options);
                 if (step == null) { plan.Add((Skip(refusal!) with { Action = action ?? "" }, null)); continue; }
                 plan.Add((repair with { Status = RepairStatus.Planned, Action = action!, After = step.Value, Undo = undo,
@@ -105,13 +119,16 @@ namespace VirtCompliance.Vim.Repair
                 : scope == ControlScope.DistributedPortgroup ? drift.Networks.Where(d => d.ObjectKind == NetworkObjectKind.DistributedPortgroup).ToDictionary(d => (d.NetworkId, d.ControlId), d => (ControlDrift)d)
                 : scope == ControlScope.StandardPortgroup || scope == ControlScope.StandardSwitch
                     ? drift.Networks.Where(d => d.ObjectKind == (scope == ControlScope.StandardSwitch ? NetworkObjectKind.StandardSwitch : NetworkObjectKind.StandardPortgroup)).ToDictionary(d => (d.NetworkId, d.ControlId), d => (ControlDrift)d)
+                : scope == ControlScope.VCenter || scope == ControlScope.Cluster
+                    ? drift.Estate.Where(d => d.ObjectKind == (scope == ControlScope.VCenter ? EstateObjectKind.VCenter : EstateObjectKind.Cluster)).ToDictionary(d => (d.ObjectId, d.ControlId), d => (ControlDrift)d)
                 : drift.Hosts.ToDictionary(d => (d.HostId, d.ControlId), d => (ControlDrift)d);
         }
 
         private static (RepairStep? step, RepairStep? undo, string? action, string? refusal) VmStepFor(Vm vm, EffectiveControl control)
         {
-            if (Refused(control, "VM", "setVmExtraConfig", "setVmConfig") is string why) return (null, null, null, why);
+            if (Refused(control, "VM", "setVmExtraConfig", "setVmConfig", "disconnectVmDevices") is string why) return (null, null, null, why);
             var fix = control.Definition.Fix!;
+            if (fix.Action == "disconnectVmDevices") return DisconnectStep(vm, control);
             var value = RepairValues.ValueFor(control);
             if (value == null) return (null, null, null, "the expectation names no single value to set; give the control a fix value");
             if (fix.Action == "setVmConfig")
@@ -131,6 +148,75 @@ namespace VirtCompliance.Vim.Repair
             var before = vm.Settings?.ExtraConfig != null && vm.Settings.ExtraConfig.TryGetValue(key, out var b) ? b : "";
             RepairStep Step(string v) => new RepairStep { Action = fix.Action, ObjectId = vm.Id, Object = vm.Name, ControlId = control.Id, Target = key, Value = v };
             return (Step(value), Step(before), $"set VM advanced setting {key} to {Shown(value)}", null);
+        }
+
+        /// <summary>
+        /// The connected devices of the fact's types (vm.connectedDevices:VirtualCdrom), each disconnected and with
+        /// "connect at power on" cleared: one step whose arguments are each device's label and its new
+        /// "connected,startConnected"; the undo's, what each had.
+        /// </summary>
+        private static (RepairStep? step, RepairStep? undo, string? action, string? refusal) DisconnectStep(Vm vm, EffectiveControl control)
+        {
+            var colon = control.Fact.IndexOf(':');
+            if (!control.Fact.StartsWith("vm.connectedDevices:", StringComparison.Ordinal)) return (null, null, null, $"disconnectVmDevices does not write {control.Fact}");
+            var types = control.Fact.Substring(colon + 1);
+            var wanted = new HashSet<string>(types.Split(',').Select(t => t.Trim()), StringComparer.Ordinal);
+            var connected = (vm.Settings?.Devices ?? Array.Empty<VmDevice>()).Where(d => wanted.Contains(d.Type) && d.Connected == true).ToList();
+            if (connected.Count == 0) return (null, null, null, "no device of these types is connected");
+            string Label(VmDevice d) => d.Label ?? d.Type;
+            var step = new RepairStep { Action = "disconnectVmDevices", ObjectId = vm.Id, Object = vm.Name, ControlId = control.Id, Target = types, Value = "disconnected",
+                Arguments = connected.ToDictionary(Label, _ => "false,false", StringComparer.Ordinal) };
+            var undo = step with { Value = "connected", Arguments = connected.ToDictionary(Label, d => "true," + (d.StartConnected == true ? "true" : "false"), StringComparer.Ordinal) };
+            return (step, undo, $"disconnect {string.Join(", ", connected.Select(Label))} and clear connect at power on", null);
+        }
+
+        /// <summary>A cluster's DRS or HA: the fact's setting, turned on or off in one reconfiguration per cluster.</summary>
+        private static (RepairStep? step, RepairStep? undo, string? action, string? refusal) ClusterStepFor(Cluster cluster, EffectiveControl control)
+        {
+            if (Refused(control, "cluster", "setCluster") is string why) return (null, null, null, why);
+            var (target, before, what) = control.Fact switch
+            {
+                "cluster.drsEnabled" => ("drsConfig.enabled", cluster.DrsEnabled, "DRS"),
+                "cluster.haEnabled" => ("dasConfig.enabled", cluster.HaEnabled, "vSphere HA"),
+                _ => ((string?)null, false, ""),
+            };
+            if (target == null) return (null, null, null, $"setCluster does not write {control.Fact}");
+            var value = RepairValues.ValueFor(control);
+            if (value != "true" && value != "false") return (null, null, null, "a cluster setting is true or false; the expectation names neither");
+            RepairStep Step(string v) => new RepairStep { Action = "setCluster", ObjectId = cluster.Id, Object = cluster.Name, ControlId = control.Id, Target = target, Value = v };
+            return (Step(value), Step(before ? "true" : "false"), $"turn {what} {(value == "true" ? "on" : "off")} on cluster {cluster.Name}", null);
+        }
+
+        /// <summary>The appliance settings a repair writes: the fact, its CIS REST path, and the member of the PUT body that carries it.</summary>
+        internal static readonly IReadOnlyDictionary<string, (string path, string member)> ApplianceSettings = new Dictionary<string, (string, string)>(StringComparer.Ordinal)
+        {
+            ["vcenter.appliance.sshEnabled"] = ("appliance/access/ssh", "enabled"),
+            ["vcenter.appliance.timeSync"] = ("appliance/timesync", "mode"),
+            ["vcenter.appliance.passwordMaxDays"] = ("appliance/local-accounts/global-policy", "policy.max_days"),
+        };
+
+        /// <summary>A vCenter advanced setting (one UpdateOptions on the vCenter's setting manager for all of them) or an appliance setting (CIS REST).</summary>
+        private static (RepairStep? step, RepairStep? undo, string? action, string? refusal) VCenterStepFor(VCenterServer vcenter, string objectId, EffectiveControl control)
+        {
+            if (Refused(control, "vCenter", "setVCenterOption", "setAppliance") is string why) return (null, null, null, why);
+            var fix = control.Definition.Fix!;
+            var value = RepairValues.ValueFor(control);
+            if (value == null) return (null, null, null, "the expectation names no single value to set; give the control a fix value");
+            RepairStep Step(string target, string v) => new RepairStep { Action = fix.Action, ObjectId = objectId, Object = vcenter.Name, ControlId = control.Id, Target = target, Value = v };
+            if (fix.Action == "setVCenterOption")
+            {
+                if (!control.Fact.StartsWith("vcenter.setting:", StringComparison.Ordinal)) return (null, null, null, $"setVCenterOption does not write {control.Fact}");
+                var key = control.Fact.Substring("vcenter.setting:".Length);
+                // vCenter keeps an advanced setting once it is added: one that was not there cannot be taken away again.
+                var before = vcenter.Settings != null && vcenter.Settings.TryGetValue(key, out var b) ? b : null;
+                return (Step(key, value), before == null ? null : Step(key, before), $"set vCenter advanced setting {key} to {Shown(value)}", null);
+            }
+            if (!ApplianceSettings.TryGetValue(control.Fact, out var setting)) return (null, null, null, $"setAppliance does not write {control.Fact}");
+            var a = vcenter.Appliance;
+            var was = control.Fact == "vcenter.appliance.sshEnabled" ? (a?.SshEnabled is bool on ? (on ? "true" : "false") : null)
+                : control.Fact == "vcenter.appliance.timeSync" ? a?.TimeSync
+                : a?.PasswordMaxDays?.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return (Step(control.Fact, value), was == null ? null : Step(control.Fact, was), $"set the appliance's {setting.path.Substring("appliance/".Length)} {setting.member} to {value}", null);
         }
 
         /// <summary>The distributed portgroup settings a repair writes: the fact's field and where it lives in the portgroup's config.</summary>
@@ -291,12 +377,14 @@ namespace VirtCompliance.Vim.Repair
         /// </summary>
         public static async Task<(IReadOnlyList<string?> errors, bool lost)> ApplyAsync(VimClient client, string hostId, IReadOnlyList<RepairStep> steps, CancellationToken cancel)
         {
-            if (steps.Count > 0 && steps.All(s => s.Action == "setVmExtraConfig" || s.Action == "setVmConfig")) return await ApplyVmAsync(client, hostId, steps, cancel).ConfigureAwait(false);
+            if (steps.Count > 0 && steps.All(s => s.Action == "setVmExtraConfig" || s.Action == "setVmConfig" || s.Action == "disconnectVmDevices")) return await ApplyVmAsync(client, hostId, steps, cancel).ConfigureAwait(false);
+            if (steps.Count > 0 && steps.All(s => s.Action == "setVCenterOption" || s.Action == "setAppliance")) return await ApplyVCenterAsync(client, steps, cancel).ConfigureAwait(false);
+            if (steps.Count > 0 && steps.All(s => s.Action == "setCluster")) return await ApplyClusterAsync(client, hostId, steps, cancel).ConfigureAwait(false);
             if (steps.Count > 0 && steps.All(s => s.Action == "setDvPortgroup")) return await ApplyPortgroupAsync(client, hostId, steps, cancel).ConfigureAwait(false);
             if (steps.Count > 0 && steps.All(s => s.Action == "setDvSwitch")) return await ApplySwitchAsync(client, hostId, steps, cancel).ConfigureAwait(false);
             if (steps.Count > 0 && steps.All(s => s.Action == "setStandardNetwork")) return await ApplyStandardNetworkAsync(client, hostId, steps, cancel).ConfigureAwait(false);
-            var errors = new string?[steps.Count];
-            var lost = false;
+            var writes = new Writes(steps.Count, "host");
+            var errors = writes.Errors;
             var host = new VimRef("HostSystem", hostId);
             ObjectContent? content;
             try
@@ -310,45 +398,13 @@ namespace VirtCompliance.Vim.Repair
             }
             VimRef? Manager(string path) => content?[path] as VimRef;
 
-            async Task Run(int i, Func<Task> write)
-            {
-                if (lost) { errors[i] = "not written: the connection to the server was lost before this change"; return; }
-                try { await write().ConfigureAwait(false); }
-                catch (VimFaultException ex) when (!(ex is NotAuthenticatedException)) { errors[i] = $"{ex.FaultType}: {ex.Message}"; }
-                catch (VimConnectionException ex)
-                {
-                    lost = true;
-                    errors[i] = $"the connection to the server was lost during this change, so it may or may not have been written ({ex.Message}): read the host again";
-                }
-            }
+            Task Run(int i, Func<Task> write) => writes.Run(i, write);
 
             var options = steps.Select((s, i) => (s, i)).Where(x => x.s.Action == "setOption").ToList();
             if (options.Count > 0)
             {
-                var manager = Manager("configManager.advancedOption");
-                if (manager == null) foreach (var (_, i) in options) errors[i] = "the host has no advanced option manager";
-                else
-                {
-                    // The wire type of each option as the server holds it: a long sent as a string is refused.
-                    ObjectContent? settings = null;
-                    await Run(options[0].i, async () => settings = await client.RetrieveObjectAsync(manager, new[] { "setting" }, cancel).ConfigureAwait(false)).ConfigureAwait(false);
-                    if (errors[options[0].i] != null)
-                    {
-                        foreach (var (_, i) in options) errors[i] = errors[options[0].i];
-                        options.Clear();
-                    }
-                    var types = InventoryMapping.Items(settings?["setting"]).OfType<VimObject>()
-                        .Where(o => o.Text("key") != null).GroupBy(o => o.Text("key")!).ToDictionary(g => g.Key, g => g.First()["value"]?.Type, StringComparer.Ordinal);
-                    if (options.Count > 0)
-                        using (var w = new SoapWriter("UpdateOptions", manager))
-                        {
-                            foreach (var (s, _) in options)
-                                w.Start("changedValue", "OptionValue").Text("key", s.Target).Typed("value", "xsd:" + (types.TryGetValue(s.Target, out var t) && t != null ? t : Guess(s.Value)), s.Value).End();
-                            var first = options[0].i;
-                            await Run(first, () => client.InvokeAsync(w, cancel)).ConfigureAwait(false);
-                            foreach (var (_, i) in options) errors[i] = errors[first];
-                        }
-                }
+                if (Manager("configManager.advancedOption") is VimRef manager) await WriteOptionsAsync(client, manager, options, Run, errors, cancel).ConfigureAwait(false);
+                else foreach (var (_, i) in options) errors[i] = "the host has no advanced option manager";
             }
             // A write through one of the host's managers: its error when the host has none.
             async Task Through(int i, string manager, string missing, Func<VimRef, Task> write)
@@ -422,30 +478,189 @@ namespace VirtCompliance.Vim.Repair
                         break;
                 }
             }
-            return (errors, lost);
+            return (errors, writes.Lost);
+        }
+
+        /// <summary>
+        /// One UpdateOptions on an option manager (a host's, or the vCenter Server's setting) for all these steps, each
+        /// value with the wire type the manager holds for its key: a long sent as a string is refused. Every step
+        /// gets the one call's error.
+        /// </summary>
+        private static async Task WriteOptionsAsync(VimClient client, VimRef manager, IReadOnlyList<(RepairStep s, int i)> options,
+            Func<int, Func<Task>, Task> run, string?[] errors, CancellationToken cancel)
+        {
+            var first = options[0].i;
+            ObjectContent? settings = null;
+            await run(first, async () => settings = await client.RetrieveObjectAsync(manager, new[] { "setting" }, cancel).ConfigureAwait(false)).ConfigureAwait(false);
+            if (errors[first] == null)
+            {
+                var types = InventoryMapping.Items(settings?["setting"]).OfType<VimObject>()
+                    .Where(o => o.Text("key") != null).GroupBy(o => o.Text("key")!).ToDictionary(g => g.Key, g => g.First()["value"]?.Type, StringComparer.Ordinal);
+                using (var w = new SoapWriter("UpdateOptions", manager))
+                {
+                    foreach (var (s, _) in options)
+                        w.Start("changedValue", "OptionValue").Text("key", s.Target).Typed("value", "xsd:" + (types.TryGetValue(s.Target, out var t) && t != null ? t : Guess(s.Value)), s.Value).End();
+                    await run(first, () => client.InvokeAsync(w, cancel)).ConfigureAwait(false);
+                }
+            }
+            foreach (var (_, i) in options) errors[i] = errors[first];
+        }
+
+        /// <summary>
+        /// One object's writes, in order: a fault is that step's error; a lost connection makes the step in flight
+        /// "may or may not have been written" and every later one "not written".
+        /// </summary>
+        private sealed class Writes
+        {
+            private readonly string _what;
+
+            public Writes(int count, string what)
+            {
+                Errors = new string?[count];
+                _what = what;
+            }
+
+            public string?[] Errors { get; }
+            /// <summary>The connection was lost: nothing after this is written.</summary>
+            public bool Lost { get; set; }
+
+            public async Task Run(int i, Func<Task> write)
+            {
+                if (Lost) { Errors[i] = "not written: the connection to the server was lost before this change"; return; }
+                try { await write().ConfigureAwait(false); }
+                catch (VimFaultException ex) when (!(ex is NotAuthenticatedException)) { Errors[i] = $"{ex.FaultType}: {ex.Message}"; }
+                catch (VimConnectionException ex)
+                {
+                    Lost = true;
+                    Errors[i] = $"the connection to the server was lost during this change, so it may or may not have been written ({ex.Message}): read the {_what} again";
+                }
+            }
+        }
+
+        /// <summary>
+        /// The vCenter Server's steps: one UpdateOptions on its setting manager for all its advanced settings, then
+        /// each appliance setting with one PUT of the CIS REST API (the password policy echoed whole, as the PUT sets it whole).
+        /// </summary>
+        private static async Task<(IReadOnlyList<string?> errors, bool lost)> ApplyVCenterAsync(VimClient client, IReadOnlyList<RepairStep> steps, CancellationToken cancel)
+        {
+            var writes = new Writes(steps.Count, "vCenter Server");
+            var options = steps.Select((s, i) => (s, i)).Where(x => x.s.Action == "setVCenterOption").ToList();
+            if (options.Count > 0)
+            {
+                if (client.ServiceContent.Ref("setting") is VimRef manager) await WriteOptionsAsync(client, manager, options, writes.Run, writes.Errors, cancel).ConfigureAwait(false);
+                else foreach (var (_, i) in options) writes.Errors[i] = "the server has no setting manager";
+            }
+            var appliance = steps.Select((s, i) => (s, i)).Where(x => x.s.Action == "setAppliance").ToList();
+            if (appliance.Count == 0) return (writes.Errors, writes.Lost);
+            var cis = new Cis.CisSession(client);
+            string? refused = null;
+            try
+            {
+                if (!await cis.LoginAsync(cancel).ConfigureAwait(false)) refused = "the server has no CIS REST API for the appliance's settings";
+            }
+            catch (VimConnectionException ex)
+            {
+                // Logging in writes nothing: every appliance change is still unwritten.
+                writes.Lost = true;
+                refused = $"not written: the connection to the server was lost before the appliance's changes ({ex.Message})";
+            }
+            catch (InvalidLoginException ex) { refused = "not written: the CIS REST API refused the login: " + ex.Message; }
+            if (refused != null)
+            {
+                foreach (var (_, i) in appliance) writes.Errors[i] = refused;
+                return (writes.Errors, writes.Lost);
+            }
+            try
+            {
+                foreach (var (s, i) in appliance)
+                    await writes.Run(i, async () =>
+                    {
+                        if (!ApplianceSettings.TryGetValue(s.Target, out var setting)) { writes.Errors[i] = $"{s.Target} is not an appliance setting a repair writes"; return; }
+                        JObject body;
+                        if (setting.member == "policy.max_days")
+                        {
+                            // The global policy is set whole: the policy as the appliance holds it, with its lifetime changed.
+                            if (!(await cis.GetIfAllowedAsync(setting.path, cancel).ConfigureAwait(false) is JObject policy))
+                            {
+                                writes.Errors[i] = "not written: the appliance did not report its password policy to change";
+                                return;
+                            }
+                            policy["max_days"] = long.Parse(s.Value, System.Globalization.CultureInfo.InvariantCulture);
+                            body = new JObject { ["policy"] = policy };
+                        }
+                        else body = new JObject { [setting.member] = setting.member == "enabled" ? (JToken)(s.Value == "true") : s.Value };
+                        writes.Errors[i] = await cis.PutAsync(setting.path, body, cancel).ConfigureAwait(false);
+                    }).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (!writes.Lost) await cis.LogoutAsync().ConfigureAwait(false);
+            }
+            return (writes.Errors, writes.Lost);
+        }
+
+        /// <summary>
+        /// A cluster's DRS and HA: one ReconfigureComputeResource_Task with modify set, so that only the members sent
+        /// change (vim25 merges a ClusterConfigSpecEx into the cluster's configuration).
+        /// </summary>
+        private static async Task<(IReadOnlyList<string?> errors, bool lost)> ApplyClusterAsync(VimClient client, string clusterId, IReadOnlyList<RepairStep> steps, CancellationToken cancel)
+        {
+            var writes = new Writes(steps.Count, "cluster");
+            var w = new SoapWriter("ReconfigureComputeResource_Task", new VimRef("ClusterComputeResource", clusterId)).Start("spec", "ClusterConfigSpecEx");
+            // ClusterConfigSpecEx order: dasConfig before drsConfig.
+            foreach (var config in new[] { "dasConfig", "drsConfig" })
+                if (steps.LastOrDefault(s => s.Target == config + ".enabled") is RepairStep step) w.Start(config).Text("enabled", step.Value).End();
+            w.End().Bool("modify", true);
+            using (w) await writes.Run(0, () => client.InvokeTaskAsync(w, TimeSpan.FromMinutes(2), cancel)).ConfigureAwait(false);
+            for (int i = 1; i < steps.Count; i++) writes.Errors[i] = writes.Errors[0];
+            return (writes.Errors, writes.Lost);
         }
 
         /// <summary>A VM's advanced settings and vMotion encryption: one ReconfigVM_Task with all of them (an empty value removes a setting).</summary>
         private static async Task<(IReadOnlyList<string?> errors, bool lost)> ApplyVmAsync(VimClient client, string vmId, IReadOnlyList<RepairStep> steps, CancellationToken cancel)
         {
-            string? error = null;
+            var errors = new string?[steps.Count];
             var lost = false;
-            // vim25 order: flags, then extraConfig, then migrateEncryption.
+            // vim25 order: flags, then deviceChange, then extraConfig, then migrateEncryption.
             var vm = new VimRef("VirtualMachine", vmId);
             var logging = steps.FirstOrDefault(s => s.Action == "setVmConfig" && s.Target == "flags.enableLogging");
+            var disconnects = steps.Select((s, i) => (s, i)).Where(x => x.s.Action == "disconnectVmDevices").ToList();
             VimObject? flags = null;
-            if (logging != null)
+            IReadOnlyList<VimObject> devices = Array.Empty<VimObject>();
+            if (logging != null || disconnects.Count > 0)
             {
-                // ReconfigVM_Task sets flags as a whole: the VM's flags as read, with enableLogging changed.
-                try { flags = (await client.RetrieveObjectAsync(vm, new[] { "config.flags" }, cancel).ConfigureAwait(false))?["config.flags"] as VimObject; }
+                // ReconfigVM_Task sets flags as a whole, and an edited device is the whole device: both as the server holds them.
+                ObjectContent? content;
+                try { content = await client.RetrieveObjectAsync(vm, new[] { "config.flags", "config.hardware.device" }, cancel).ConfigureAwait(false); }
                 catch (VimConnectionException ex) { return (steps.Select(_ => (string?)$"not written: the connection to the server was lost before this VM's changes ({ex.Message})").ToList(), true); }
-                flags = WithField(flags ?? new VimObject { Type = "VirtualMachineFlags" }, "enableLogging", logging.Value, after: "disableAcceleration");
+                if (logging != null) flags = WithField(content?["config.flags"] as VimObject ?? new VimObject { Type = "VirtualMachineFlags" }, "enableLogging", logging.Value, after: "disableAcceleration");
+                devices = InventoryMapping.Items(content?["config.hardware.device"]).OfType<VimObject>().ToList();
+            }
+            var edits = new List<VimObject>();
+            foreach (var (s, i) in disconnects)
+            {
+                var types = new HashSet<string>(s.Target.Split(','), StringComparer.Ordinal);
+                foreach (var device in s.Arguments ?? new Dictionary<string, string>())
+                {
+                    var found = devices.FirstOrDefault(d => d.Type != null && types.Contains(d.Type) && (d.Object("deviceInfo")?.Text("label") ?? d.Type) == device.Key);
+                    var states = device.Value.Split(',');
+                    if (found?.Object("connectable") is not VimObject connectable || states.Length != 2)
+                    {
+                        errors[i] = $"not written: {device.Key} is no longer a connectable device of this VM";
+                        break;
+                    }
+                    // VirtualDeviceConnectInfo order: migrateConnect, startConnected, allowGuestControl, connected, status.
+                    var changed = WithField(WithField(connectable, "startConnected", states[1], after: "migrateConnect"), "connected", states[0], after: "allowGuestControl");
+                    edits.Add(WithObject(found, "connectable", changed));
+                }
             }
             var w = new SoapWriter("ReconfigVM_Task", vm).Start("spec");
             if (flags != null) w.Echo("flags", flags);
+            foreach (var device in edits) w.Start("deviceChange").Text("operation", "edit").Echo("device", device, typed: true).End();
             foreach (var s in steps.Where(s => s.Action == "setVmExtraConfig")) w.Start("extraConfig").Text("key", s.Target).Typed("value", "xsd:string", s.Value).End();
             if (steps.FirstOrDefault(s => s.Action == "setVmConfig" && s.Target == "migrateEncryption") is RepairStep encryption) w.Text("migrateEncryption", encryption.Value);
             w.End();
+            string? error = null;
             try
             {
                 using (w) await client.InvokeTaskAsync(w, TimeSpan.FromMinutes(2), cancel).ConfigureAwait(false);
@@ -456,7 +671,16 @@ namespace VirtCompliance.Vim.Repair
                 lost = true;
                 error = $"the connection to the server was lost during this change, so it may or may not have been written ({ex.Message}): read the VM again";
             }
-            return (steps.Select(_ => error).ToList(), lost);
+            for (int i = 0; i < steps.Count; i++) errors[i] ??= error;
+            return (errors, lost);
+        }
+
+        /// <summary>A copy of a data object with one data-object field replaced where it is.</summary>
+        private static VimObject WithObject(VimObject value, string name, VimObject replacement)
+        {
+            var copy = new VimObject { Type = value.Type };
+            foreach (var field in value.Fields) copy.Add(field.Key, field.Key == name ? replacement : field.Value);
+            return copy;
         }
 
         /// <summary>

@@ -60,12 +60,13 @@ namespace VirtCompliance.Vim.Soap
         /// Writes a data object read from the server back as it was, field by field in the order read (the
         /// schema's), with <paramref name="change"/> able to replace or add fields on the way: for a method
         /// such as UpdatePortGroup that replaces a whole spec, so that everything not changed stays. Refs and
-        /// primitives are written as read; nesting stops at 16 levels (a spec is shallow).
+        /// primitives are written as read; nesting stops at 16 levels (a spec is shallow). <paramref name="typed"/>
+        /// writes the object's own xsi:type, where the schema declares a base type (a device in a deviceChange).
         /// </summary>
-        public SoapWriter Echo(string name, VimObject value, Func<string, VimObject, bool>? change = null, string path = "", int depth = 0)
+        public SoapWriter Echo(string name, VimObject value, Func<string, VimObject, bool>? change = null, string path = "", int depth = 0, bool typed = false)
         {
             if (depth > 16) throw new InvalidOperationException($"{path}: a spec nested deeper than 16 levels is not echoed.");
-            Start(name, depth == 0 ? null : value.Type);
+            Start(name, depth == 0 && !typed ? null : value.Type);
             foreach (var field in value.Fields)
             {
                 var here = path.Length == 0 ? field.Key : path + "." + field.Key;

@@ -32,10 +32,11 @@ namespace VirtCompliance.Tests.Core
         }
 
         [Fact]
-        public void Every_host_and_VM_control_says_how_it_is_repaired_or_why_not()
+        public void Every_control_says_how_it_is_repaired_or_why_not()
         {
-            var actions = new[] { "setOption", "setService", "setFirewallDefault", "restrictRulesets", "setLockdown", "esxcli", "setVmExtraConfig", "setVmConfig", "refuse" };
-            foreach (var c in ControlCatalog.BuiltIn.Controls.Where(c => c.Scope == ControlScope.Host || c.Scope == ControlScope.Vm))
+            var actions = new[] { "setOption", "setService", "setFirewallDefault", "restrictRulesets", "setLockdown", "esxcli", "setVmExtraConfig", "setVmConfig",
+                "disconnectVmDevices", "setDvSwitch", "setDvPortgroup", "setStandardNetwork", "setVCenterOption", "setAppliance", "setCluster", "refuse" };
+            foreach (var c in ControlCatalog.BuiltIn.Controls)
             {
                 Assert.True(c.Fix != null, $"{c.Id} has no fix");
                 Assert.Contains(c.Fix!.Action, actions);
@@ -43,6 +44,10 @@ namespace VirtCompliance.Tests.Core
                 if (c.Fix.Action == "esxcli") Assert.False(string.IsNullOrWhiteSpace(c.Fix.Command), c.Id);
                 // An option fix names the option the control reads, and never a value that fails the control itself.
                 if (c.Fix.Action == "setOption") Assert.StartsWith("option:", c.Fact);
+                if (c.Fix.Action == "setVCenterOption") Assert.StartsWith("vcenter.setting:", c.Fact);
+                if (c.Fix.Action == "disconnectVmDevices") Assert.StartsWith("vm.connectedDevices:", c.Fact);
+                // "Not repaired yet" is not a reason: a refusal says why the change is not the tool's to make.
+                if (c.Fix.Action == "refuse") Assert.DoesNotContain("not repaired yet", c.Fix.Reason);
             }
             // Software is never installed or removed by a repair.
             Assert.Equal("refuse", ControlCatalog.BuiltIn.Find("esx-9.vib-acceptance-level-supported")!.Fix!.Action);

@@ -143,6 +143,130 @@ namespace VirtCompliance.Tests.Vim
             }
         }
 
+        /// <summary>A shell connected to the simulator whose requests are kept (method and body), to count and validate them.</summary>
+        private static System.Management.Automation.PowerShell ObservedShell(VcsimServer sim, System.Collections.Generic.List<(string method, byte[] body)> requests) =>
+            ObservedShell(sim, (method, body) => { lock (requests) requests.Add((method, body)); });
+
+        /// <summary>A shell connected to the simulator that shows <paramref name="observer"/> every request before it is sent.</summary>
+        private static System.Management.Automation.PowerShell ObservedShell(VcsimServer sim, Action<string, byte[]> observer)
+        {
+            var ps = CmdletTests.Shell();
+            ps.Runspace.SessionStateProxy.SetVariable("url", sim.Url.ToString());
+            ps.Runspace.SessionStateProxy.SetVariable("cred", Credential(sim));
+            ps.AddScript("Connect-VirtServer -Server $url -Credential $cred -SkipCertificateCheck");
+            var connection = ps.Invoke().Single().BaseObject;
+            ps.Commands.Clear();
+            var client = (VirtCompliance.Vim.VimClient)connection.GetType().GetProperty("Client", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(connection)!;
+            client.RequestObserver = observer;
+            return ps;
+        }
+
+        private static object[] Invoke(System.Management.Automation.PowerShell ps, string script, params (string name, object value)[] variables)
+        {
+            foreach (var (name, value) in variables) ps.Runspace.SessionStateProxy.SetVariable(name, value);
+            ps.Commands.Clear();
+            ps.Streams.Error.Clear();
+            ps.AddScript(script);
+            var output = ps.Invoke().Select(o => o?.BaseObject).ToArray();
+            Assert.True(ps.Streams.Error.Count == 0, string.Join("; ", ps.Streams.Error.Select(e => e.ToString())) + "\n" + string.Join("\n", output.OfType<ControlRepair>().Where(r => r.Status == RepairStatus.Failed)));
+            return output!;
+        }
+
+        private static JToken Device(JObject py, string vmId, string type) => ((JArray)py["vms"]![vmId]!["devices"]!).Single(d => (string)d["type"]! == type);
+
+        [Fact]
+        public void Connected_CD_drives_are_disconnected_in_the_VMs_one_reconfiguration_and_reconnected_by_undo()
+        {
+            using var sim = new VcsimServer();
+            using var temp = new TempFolder();
+            var requests = new System.Collections.Generic.List<(string method, byte[] body)>();
+            using var ps = ObservedShell(sim, requests);
+            var vms = Invoke(ps, "(Get-VirtInventory).Vms | Sort-Object Name | Select-Object -First 2 | ForEach-Object { '{0}|{1}' -f $_.Name, $_.Id }")
+                .Cast<string>().Select(s => (name: s.Split('|')[0], id: s.Split('|')[1])).ToArray();
+            // The first VM also has failing advanced settings: they go in the same reconfiguration as its CD drive.
+            VcsimIntegrationTests.Python("make_vm_drift.py", sim, vms[0].name, "drift");
+            var planted = JObject.Parse(VcsimIntegrationTests.Python("read_inventory.py", sim));
+            foreach (var vm in vms) Assert.Equal((true, true), ((bool)Device(planted, vm.id, "VirtualCdrom")["connected"]!, (bool)Device(planted, vm.id, "VirtualCdrom")["startConnected"]!));
+
+            requests.Clear();
+            var backup = Path.Combine(temp.Path, "cd-backup.json");
+            var repairs = Invoke(ps, "Get-VmControlDrift -Baseline stig -Vm $names | Repair-VmControlDrift -BackupPath $backup -Confirm:$false",
+                ("names", vms.Select(v => v.name).ToArray()), ("backup", backup)).OfType<ControlRepair>().ToList();
+            string Shown(ControlRepair r) => $"{r.Object} {r.ControlId}: {r.Status} '{r.Action}' {r.Before} -> {r.After} {r.Message}";
+            foreach (var vm in vms)
+                Assert.True(repairs.Any(r => r.ObjectId == vm.id && r.ControlId == "vc.vm-cdrom-connected" && r.Status == RepairStatus.Verified
+                    && r.Action == $"disconnect {r.Before} and clear connect at power on" && r.Before.StartsWith("cdrom-", StringComparison.Ordinal) && r.After == "(none)"), string.Join("\n", repairs.Select(Shown)));
+            Assert.Contains(repairs, r => r.ObjectId == vms[0].id && r.ControlId != "vc.vm-cdrom-connected" && r.Status == RepairStatus.Verified);
+            // One ReconfigVM_Task per VM, settings and devices together, each body valid vim25.
+            var reconfigurations = requests.Where(r => r.method == "ReconfigVM_Task").ToList();
+            foreach (var vm in vms) Assert.Single(reconfigurations, r => System.Text.Encoding.UTF8.GetString(r.body).Contains($">{vm.id}</_this>"));
+            Assert.All(reconfigurations, r => Assert.Empty(VimSchema.Validate(r.body)));
+            var fixedRead = JObject.Parse(VcsimIntegrationTests.Python("read_inventory.py", sim));
+            foreach (var vm in vms) Assert.Equal((false, false), ((bool)Device(fixedRead, vm.id, "VirtualCdrom")["connected"]!, (bool)Device(fixedRead, vm.id, "VirtualCdrom")["startConnected"]!));
+
+            var undone = Invoke(ps, "Undo-ControlRepair -Path $backup -Confirm:$false").OfType<ControlRepair>().ToList();
+            Assert.All(undone, r => Assert.True(r.Status == RepairStatus.Changed, $"{r.Object} {r.ControlId}: {r.Status} {r.Message}"));
+            var restored = JObject.Parse(VcsimIntegrationTests.Python("read_inventory.py", sim));
+            foreach (var vm in vms)
+            {
+                Assert.Equal(Device(planted, vm.id, "VirtualCdrom").ToString(), Device(restored, vm.id, "VirtualCdrom").ToString());
+                Assert.Equal(planted["vms"]![vm.id]!["extraConfig"]!.ToString(), restored["vms"]![vm.id]!["extraConfig"]!.ToString());
+            }
+        }
+
+        [Fact]
+        public void VCenter_settings_the_appliance_and_cluster_DRS_and_HA_are_repaired_verified_and_undone_and_WhatIf_changes_nothing()
+        {
+            using var sim = new VcsimServer();
+            using var temp = new TempFolder();
+            var requests = new System.Collections.Generic.List<(string method, byte[] body)>();
+            using var ps = ObservedShell(sim, requests);
+            var names = Invoke(ps, "$inv = Get-VirtInventory; $pg = $inv.Networks | Where-Object { $_.Kind -eq 'DistributedPortgroup' -and -not $_.IsUplink } | Sort-Object Name | Select-Object -First 1; " +
+                "($inv.DistributedSwitches | Where-Object Id -eq $pg.DvsId).Name; $pg.Name; ($inv.Clusters | Sort-Object Name | Select-Object -First 1) | ForEach-Object { $_.Name; $_.Id }");
+            var (dvs, pgName, cluster, clusterId) = ((string)names[0], (string)names[1], (string)names[2], (string)names[3]);
+            VcsimIntegrationTests.Python("make_estate_drift.py", sim, dvs, pgName);
+            Assert.Equal("drs=False ha=False", VcsimIntegrationTests.Python("cluster_config.py", sim, cluster, "off").Trim());
+            JToken Estate(JObject py) => new JObject { ["vcenter"] = py["vcenter"], ["appliance"] = py["appliance"], ["cluster"] = py["clusters"]![clusterId] };
+            var planted = Estate(JObject.Parse(VcsimIntegrationTests.Python("read_inventory.py", sim)));
+            var repairable = new[]
+            {
+                "vcenter-9.events-remote-logging", "vcenter-9.logs-level-global", "vcenter-9.vpxuser-rotation", "vcenter-9.vpxuser-length", "vcenter-9.events-database-retention",
+                "vc.tasks-database-retention", "vcenter-9.ssh", "vcenter-9.time", "vcenter-9.vami-password-max-age", "vcenter-9.drs", "vcenter-9.service-resilience-ha",
+            };
+
+            // -WhatIf: what changes, from what to what; the site's own values refused with the reason; nothing written.
+            var plan = Invoke(ps, "Get-VCenterControlDrift -Baseline scg | Repair-VCenterControlDrift -WhatIf").OfType<ControlRepair>().ToList();
+            foreach (var id in repairable) Assert.Contains(plan, r => r.ControlId == id && r.Status == RepairStatus.Planned);
+            Assert.Contains(plan, r => r.ControlId == "vcenter-9.events-database-retention" && r.Before == "7" && r.Action == "set vCenter advanced setting event.maxAge to 30");
+            Assert.Contains(plan, r => r.ControlId == "vcenter-9.drs" && r.ObjectKind == "Cluster" && r.Object == cluster && r.Action == $"turn DRS on on cluster {cluster}");
+            foreach (var id in new[] { "vcenter-9.etc-issue", "vcenter-9.smtp", "vc.vcenter-ntp-servers", "vcenter-9.log-forwarding" })
+                Assert.Contains(plan, r => r.ControlId == id && r.Status == RepairStatus.Skipped && r.Message!.Contains("site's own"));
+            Assert.Equal(planted.ToString(), Estate(JObject.Parse(VcsimIntegrationTests.Python("read_inventory.py", sim))).ToString());
+
+            requests.Clear();
+            var backup = Path.Combine(temp.Path, "vcenter-backup.json");
+            var repairs = Invoke(ps, "Get-VCenterControlDrift -Baseline scg | Repair-VCenterControlDrift -BackupPath $backup -Confirm:$false", ("backup", backup)).OfType<ControlRepair>().ToList();
+            foreach (var id in repairable) Assert.Contains(repairs, r => r.ControlId == id && r.Status == RepairStatus.Verified);
+            Assert.All(repairs.Where(r => r.Status != RepairStatus.Skipped), r => Assert.True(r.Status == RepairStatus.Verified, $"{r.Object} {r.ControlId}: {r.Status} {r.Message}"));
+            // All six advanced settings in one UpdateOptions, DRS and HA in one reconfiguration; both bodies valid vim25.
+            var writes = requests.Where(r => r.method == "UpdateOptions" || r.method == "ReconfigureComputeResource_Task").ToList();
+            Assert.Equal(new[] { "ReconfigureComputeResource_Task", "UpdateOptions" }, writes.Select(w => w.method).OrderBy(m => m, StringComparer.Ordinal));
+            Assert.All(writes, w => Assert.Empty(VimSchema.Validate(w.body)));
+            var fixedRead = Estate(JObject.Parse(VcsimIntegrationTests.Python("read_inventory.py", sim)));
+            Assert.Equal(("true", "info", "30", "32", "30", "30"), ((string)fixedRead["vcenter"]!["vpxd.event.syslog.enabled"]!, (string)fixedRead["vcenter"]!["config.log.level"]!,
+                (string)fixedRead["vcenter"]!["VirtualCenter.VimPasswordExpirationInDays"]!, (string)fixedRead["vcenter"]!["config.vpxd.hostPasswordLength"]!,
+                (string)fixedRead["vcenter"]!["event.maxAge"]!, (string)fixedRead["vcenter"]!["task.maxAge"]!));
+            Assert.Equal((false, "NTP"), ((bool)fixedRead["appliance"]!["ssh"]!, (string)fixedRead["appliance"]!["timesync"]!));
+            Assert.Equal((true, true), ((bool)fixedRead["cluster"]!["drs"]!, (bool)fixedRead["cluster"]!["ha"]!));
+            var still = Invoke(ps, "Get-VCenterControlDrift -Baseline scg | Where-Object ControlId -in $ids | ForEach-Object ControlId", ("ids", repairable));
+            Assert.Empty(still);
+
+            var undone = Invoke(ps, "Undo-ControlRepair -Path $backup -Confirm:$false").OfType<ControlRepair>().ToList();
+            Assert.Equal(repairable.Length, undone.Count);
+            Assert.All(undone, r => Assert.True(r.Status == RepairStatus.Changed, $"{r.Object} {r.ControlId}: {r.Status} {r.Message}"));
+            Assert.Equal(planted.ToString(), Estate(JObject.Parse(VcsimIntegrationTests.Python("read_inventory.py", sim))).ToString());
+        }
+
         [Fact]
         public void A_distributed_portgroup_is_repaired_in_one_reconfiguration_with_its_config_version_and_undone()
         {
@@ -241,15 +365,8 @@ namespace VirtCompliance.Tests.Vim
             {
                 using var temp = new TempFolder();
                 var backupPath = Path.Combine(temp.Path, "backup.json");
-                using var ps = CmdletTests.Shell();
-                ps.Runspace.SessionStateProxy.SetVariable("url", sim.Url.ToString());
-                ps.Runspace.SessionStateProxy.SetVariable("cred", Credential(sim));
-                ps.AddScript("Connect-VirtServer -Server $url -Credential $cred -SkipCertificateCheck");
-                var connection = ps.Invoke().Single().BaseObject;
-                ps.Commands.Clear();
                 // The server dies when the first service change is sent: the advanced options before it are written, the rest is not.
-                var client = (VirtCompliance.Vim.VimClient)connection.GetType().GetProperty("Client", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(connection)!;
-                client.RequestObserver = (method, _) => { if (method == "StopService") sim.Kill(); };
+                using var ps = ObservedShell(sim, (method, _) => { if (method == "StopService") sim.Kill(); });
                 var (hosts, _) = CmdletTests.Run(Connect + "(Get-VirtInventory).Hosts | Sort-Object Name | Select-Object -First 3 | ForEach-Object Name", ("url", sim.Url.ToString()), ("cred", Credential(sim)));
                 VcsimIntegrationTests.Python("make_repair_drift.py", sim, hosts.Cast<string>().ToArray());
                 ps.Runspace.SessionStateProxy.SetVariable("ids", Planted);

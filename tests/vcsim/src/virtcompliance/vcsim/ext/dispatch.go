@@ -85,6 +85,12 @@ var routedMethods = map[string]struct {
 			return &methods.UpdateVirtualSwitchBody{Req: req.(*types.UpdateVirtualSwitch)}
 		},
 	},
+	"ReconfigureComputeResource_Task": {
+		accepts: func(kind string) bool { return kind == "ClusterComputeResource" },
+		body: func(req interface{}) interface{} {
+			return &methods.ReconfigureComputeResource_TaskBody{Req: req.(*types.ReconfigureComputeResource_Task)}
+		},
+	},
 	// Not in the public WSDL: the request type is declared in esxcli.go.
 	"RetrieveManagedMethodExecuter": {
 		accepts: func(kind string) bool { return kind == "HostSystem" },
@@ -210,6 +216,8 @@ func (h *frontHandler) route(body []byte) []byte {
 		proxy = h.ext.networkProxy(method.This).Self
 	case method.This.Type == "DistributedVirtualPortgroup":
 		proxy = h.ext.portgroupProxy(method.This).Self
+	case method.This.Type == "ClusterComputeResource":
+		proxy = h.ext.clusterProxy(method.This).Self
 	default:
 		proxy = h.ext.dvsProxy(method.This).Self
 	}
