@@ -94,11 +94,37 @@ Describe 'Import-VirtInventory' {
         $loaded[0].Sha256 | Should -Be $inv.Sha256
     }
 
+    It 'reads the good files of a folder and names each bad one as a non-terminating error' {
+        $folder = Join-Path $TestDrive 'mixed'
+        $null = New-Item -ItemType Directory $folder
+        Copy-Item $samplePath (Join-Path $folder 'a.json')
+        Copy-Item $samplePath (Join-Path $folder 'c [1].json')
+        Set-Content (Join-Path $folder 'b.json') '{ "not": "a snapshot" '
+        $loaded = @(Get-ChildItem (Join-Path $folder '*.json') | Import-VirtInventory -ErrorAction SilentlyContinue -ErrorVariable bad)
+        $loaded.Count | Should -Be 2
+        $bad.Count | Should -Be 1
+        $bad[0].FullyQualifiedErrorId | Should -BeLike 'InvalidSnapshot,*'
+        $bad[0].TargetObject | Should -Be (Join-Path $folder 'b.json')
+    }
+
+    It 'expands wildcards in -Path, takes -LiteralPath as written, and says when nothing matches' {
+        $folder = Join-Path $TestDrive 'wild'
+        $null = New-Item -ItemType Directory $folder
+        Copy-Item $samplePath (Join-Path $folder 'vc-1.json')
+        Copy-Item $samplePath (Join-Path $folder 'vc-2.json')
+        Copy-Item $samplePath (Join-Path $folder 'vc[3].json')
+        @(Import-VirtInventory -Path (Join-Path $folder 'vc-*.json')).Count | Should -Be 2
+        @(Import-VirtInventory -LiteralPath (Join-Path $folder 'vc[3].json')).Count | Should -Be 1
+        $none = @(Import-VirtInventory -Path (Join-Path $folder 'nothing-*.json') -ErrorAction SilentlyContinue -ErrorVariable missing)
+        $none.Count | Should -Be 0
+        $missing[0].FullyQualifiedErrorId | Should -BeLike 'SnapshotNotFound,*'
+    }
+
     It 'stops on a truncated file with an error id, the file and the line' {
         $cut = Join-Path $TestDrive 'cut.json'
         $bytes = [IO.File]::ReadAllBytes($samplePath)
         [IO.File]::WriteAllBytes($cut, $bytes[0..([int]($bytes.Length / 2))])
-        $err = { Import-VirtInventory -Path $cut } | Should -Throw -PassThru
+        $err = { Import-VirtInventory -Path $cut -ErrorAction Stop } | Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -BeLike 'InvalidSnapshot,*'
         $err.Exception.Message | Should -Match ([regex]::Escape($cut) + ':\d+:\d+: ')
     }
@@ -106,7 +132,7 @@ Describe 'Import-VirtInventory' {
     It 'stops on schemaVersion 999 naming the version' {
         $future = Join-Path $TestDrive 'future.json'
         (Get-Content -Raw $samplePath) -replace '"schemaVersion": 3', '"schemaVersion": 999' | Set-Content $future
-        { Import-VirtInventory -Path $future } | Should -Throw -ErrorId 'InvalidSnapshot,*' -ExpectedMessage '*schemaVersion 999 is not supported*'
+        { Import-VirtInventory -Path $future -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidSnapshot,*' -ExpectedMessage '*schemaVersion 999 is not supported*'
     }
 
     It 'renders the inventory as a list with counts and hash' {
@@ -274,6 +300,55 @@ Describe 'Get-VmMigrationExposure' {
 
     It 'renders a table grouped by cluster' {
         $exposure | Out-String -Width 120 | Should -Match 'Cluster: Payments'
+    }
+}
+
+Describe 'Pipeline input, as a user types it' {
+    It 'takes piped VM names as -Vm: only their exposure, and no errors' {
+        $names = @(Get-VmMigrationExposure -Inventory $inv | Select-Object -ExpandProperty Vm -Unique | Select-Object -First 2)
+        $names.Count | Should -Be 2
+        $piped = @($names | Get-VmMigrationExposure -Inventory $inv -ErrorVariable err)
+        $err.Count | Should -Be 0
+        $piped.Count | Should -BeGreaterThan 0
+        @($piped | Where-Object Vm -notin $names).Count | Should -Be 0
+        @(Get-VmMigrationExposure -Inventory $inv).Count | Should -BeGreaterThan $piped.Count
+    }
+
+    It 'takes the VMs of one result as the VMs of the next (Select-Object -ExpandProperty Vm | Test-PciSeparation)' {
+        $one = Get-VmMigrationExposure -Inventory $inv | Where-Object Vm -eq 'build-agent-01' | Select-Object -First 1 -ExpandProperty Vm
+        $findings = @($one | Test-PciSeparation -Inventory $inv -ErrorVariable err)
+        $err.Count | Should -Be 0
+        $findings.Count | Should -BeGreaterThan 0
+        @($findings | Where-Object { $_.Vms -notcontains 'build-agent-01' }).Count | Should -Be 0
+        @(Test-PciSeparation -Inventory $inv).Count | Should -BeGreaterThan $findings.Count
+    }
+
+    It 'takes empty input as no objects, not all of them' {
+        @(@() | Test-PciSeparation -Inventory $inv).Count | Should -Be 0
+        @(@() | Get-VmMigrationExposure -Inventory $inv).Count | Should -Be 0
+        @(@() | Get-VmControlDrift -Inventory $inv).Count | Should -Be 0
+        @(@() | Get-HostControlDrift -Inventory $inv).Count | Should -Be 0
+        # Nothing matched upstream (Get-VM typo* with PowerCLI) is the same: nothing checked, nothing written.
+        @($inv.Vms | Where-Object Name -like 'typo*' | Test-PciSeparation -Inventory $inv).Count | Should -Be 0
+    }
+
+    It 'takes piped host names and host objects as -VMHost' {
+        $all = @(Get-HostControlDrift -Inventory $inv)
+        $name = $all[0].Host
+        $piped = @($name | Get-HostControlDrift -Inventory $inv)
+        $piped.Count | Should -Be @($all | Where-Object Host -eq $name).Count
+        @($inv.Hosts | Where-Object Name -eq $name | Get-HostControlDrift -Inventory $inv).Count | Should -Be $piped.Count
+        @(Get-HostControlDrift -Inventory $inv -VMHost $name).Count | Should -Be $piped.Count
+        { Get-HostControlDrift -Inventory $inv -VMHost 'no-such-host' -ErrorAction Stop } | Should -Throw -ErrorId 'HostNotFound,*'
+    }
+
+    It 'takes piped VM objects by id' {
+        $vm = $inv.Vms | Where-Object Name -eq 'pay-db-01'
+        @($vm | Get-VmControlDrift -Inventory $inv | Select-Object -ExpandProperty Vm -Unique) | Should -Be @('pay-db-01')
+    }
+
+    It 'refuses a string where no names are taken, naming what it takes' {
+        { 'pay-db-01' | Get-VCenterControlDrift -Inventory $inv -ErrorAction Stop } | Should -Throw -ErrorId 'UnknownObjectShape,*'
     }
 }
 

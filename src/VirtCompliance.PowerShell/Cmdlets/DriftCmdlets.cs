@@ -95,6 +95,13 @@ namespace VirtCompliance.PowerShell.Cmdlets
     [OutputType(typeof(HostControlDrift))]
     public sealed class GetHostControlDriftCommand : ControlAnalysisCmdlet
     {
+        /// <summary><para type="description">Only hosts with these names or ids (wildcards allowed); the rest of each cluster still votes with -Peer. Accepts host names and Get-VirtInventory's host objects from the pipeline.</para></summary>
+        [Parameter(Position = 0)]
+        [SupportsWildcards]
+        public string[]? VMHost { get; set; }
+
+        protected override PipedNameKind PipedNames => PipedNameKind.Host;
+
         protected override void ProcessInventory()
         {
             var inventory = RequireInventory();
@@ -103,7 +110,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
             var focus = FromPowerCli?.FocusHosts;
             IEnumerable<HostControlDrift> hosts = result.Hosts;
             if (focus != null && focus.Count > 0) hosts = hosts.Where(r => focus.Contains(r.HostId));
-            WriteObject(hosts, true);
+            WriteObject(OnHosts(hosts, HostFilter(VMHost), inventory, r => r.HostId), true);
         }
     }
 
@@ -123,6 +130,13 @@ namespace VirtCompliance.PowerShell.Cmdlets
     [OutputType(typeof(NetworkControlDrift))]
     public sealed class GetNetworkControlDriftCommand : ControlAnalysisCmdlet
     {
+        /// <summary><para type="description">Only the standard vSwitches and portgroups of hosts with these names or ids (wildcards allowed); distributed switches and portgroups belong to no host and are left out. Accepts host names from the pipeline.</para></summary>
+        [Parameter]
+        [SupportsWildcards]
+        public string[]? VMHost { get; set; }
+
+        protected override PipedNameKind PipedNames => PipedNameKind.Host;
+
         protected override void ProcessInventory()
         {
             var inventory = RequireInventory();
@@ -130,7 +144,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
             var focus = FromPowerCli?.FocusHosts;
             IEnumerable<NetworkControlDrift> networks = result.Networks;
             if (focus != null && focus.Count > 0) networks = networks.Where(r => r.HostId == null || focus.Contains(r.HostId));
-            WriteObject(networks, true);
+            WriteObject(OnHosts(networks, HostFilter(VMHost), inventory, r => r.HostId), true);
         }
     }
 
@@ -196,6 +210,8 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? PeerTagCategory { get; set; }
+
+        protected override PipedNameKind PipedNames => PipedNameKind.Vm;
 
         private readonly PipedInput _piped = new PipedInput();
 
@@ -274,6 +290,8 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary><para type="description">Only VMs of these PCI scopes (Cde, Connected, OutOfScope, Unknown), judged from -ScopeTagCategory, -ScopeAttribute and -ScopeMap as Test-PciSeparation judges them. Every result carries the VM's PciScope.</para></summary>
         [Parameter]
         public PciScope[]? PciScope { get; set; }
+
+        protected override PipedNameKind PipedNames => PipedNameKind.Vm;
 
         private readonly PipedInput _piped = new PipedInput();
 

@@ -27,7 +27,9 @@ namespace VirtCompliance.PowerShell.Cmdlets
         protected override string WhyNotFromPowerCli() => PortStateNotInPowerCli(MyInvocation.MyCommand.Name);
 
         /// <summary>The options of a firewall assessment: the policy, the VMs, and the scope sources its scope: groups read.</summary>
-        protected AssessmentOptions Options(FirewallPolicy policy) => new AssessmentOptions { Policy = policy, Vms = Vm, ScopeSources = ScopeSources() };
+        protected AssessmentOptions Options(FirewallPolicy policy) => new AssessmentOptions { Policy = policy, Vms = VmFilter(Vm), ScopeSources = ScopeSources() };
+
+        protected override PipedNameKind PipedNames => PipedNameKind.Vm;
 
         /// <summary>Each port's own filter comes from FetchDVPorts, which no PowerCLI object carries: judging ports without it would call every one of them Missing.</summary>
         internal static string PortStateNotInPowerCli(string command) =>
@@ -257,7 +259,9 @@ namespace VirtCompliance.PowerShell.Cmdlets
     {
         protected override string WhyNotFromPowerCli() => FirewallPolicyCmdlet.PortStateNotInPowerCli(MyInvocation.MyCommand.Name);
 
-        /// <summary><para type="description">Only these VMs (names or ids, wildcards allowed).</para></summary>
+        protected override PipedNameKind PipedNames => PipedNameKind.Vm;
+
+        /// <summary><para type="description">Only these VMs (names or ids, wildcards allowed). Accepts VM names from the pipeline.</para></summary>
         [Parameter(Position = 0)]
         [SupportsWildcards]
         public string[]? Vm { get; set; }
@@ -265,8 +269,8 @@ namespace VirtCompliance.PowerShell.Cmdlets
         protected override void ProcessInventory()
         {
             var inventory = RequireInventory();
-            WriteVmNotFoundErrors(Vm, inventory);
-            WriteObject(VmFirewallRule.Of(inventory, VirtCompliance.Common.NameFilter.Create(Vm)), true);
+            WriteVmNotFoundErrors(VmFilter(Vm), inventory);
+            WriteObject(VmFirewallRule.Of(inventory, VirtCompliance.Common.NameFilter.Create(VmFilter(Vm))), true);
         }
     }
 }

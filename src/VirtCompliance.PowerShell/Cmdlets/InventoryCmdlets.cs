@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.IO;
 using System.Management.Automation;
 using VirtCompliance.Model;
@@ -7,43 +8,83 @@ using Inv = VirtCompliance.Model.Inventory;
 namespace VirtCompliance.PowerShell.Cmdlets
 {
     /// <summary>
-    /// <para type="synopsis">Reads an inventory snapshot file.</para>
-    /// <para type="description">Import-VirtInventory reads a VirtCompliance snapshot (JSON, schemaVersion 1) and returns the inventory it describes: datacenters, clusters with their DRS rules, hosts with their security configuration, networks, switches, datastores and VMs. The Sha256 property is the SHA-256 of the file, which identifies the evidence. A malformed, truncated or wrong-version file stops the command with an error that names the file, line and problem.</para>
+    /// <para type="synopsis">Reads inventory snapshot files.</para>
+    /// <para type="description">Import-VirtInventory reads VirtCompliance snapshots (JSON, schemaVersion 1) and returns the inventory each describes: datacenters, clusters with their DRS rules, hosts with their security configuration, networks, switches, datastores and VMs. The Sha256 property is the SHA-256 of the file, which identifies the evidence. -Path takes wildcards (./snapshots/*.json); -LiteralPath, and file objects from Get-ChildItem on the pipeline, name files exactly. A malformed, truncated or wrong-version file is an error that names the file, line and problem, and the other files are still read (-ErrorAction Stop stops at the first); a path that names no file is an error too.</para>
     /// </summary>
     /// <example>
     ///   <code>$inv = Import-VirtInventory -Path (Join-Path (Get-Module VirtCompliance).ModuleBase 'samples/pci-lab.json')</code>
     ///   <para>Reads the bundled sample lab and keeps it for analysis.</para>
     /// </example>
     /// <example>
-    ///   <code>Get-ChildItem ./snapshots/*.json | Import-VirtInventory | Select-Object Source, CollectedAt, Sha256</code>
-    ///   <para>Reads several snapshots from the pipeline and lists where and when each was collected.</para>
+    ///   <code>Get-ChildItem (Join-Path (Get-Module VirtCompliance).ModuleBase 'samples') -Filter *.json | Import-VirtInventory -ErrorAction SilentlyContinue | Select-Object Source, CollectedAt, Sha256</code>
+    ///   <para>Reads every snapshot of a folder from the pipeline, passing over the files that are not snapshots, and lists where and when each was collected.</para>
     /// </example>
-    [Cmdlet(VerbsData.Import, "VirtInventory")]
+    /// <example>
+    ///   <code>Import-VirtInventory -Path ./snapshots/vcsa-*.json -ErrorVariable bad | Get-HostControlDrift -Baseline scg; $bad | ForEach-Object TargetObject</code>
+    ///   <para>Analyses every vCenter snapshot that reads, and then names the files that did not.</para>
+    /// </example>
+    [Cmdlet(VerbsData.Import, "VirtInventory", DefaultParameterSetName = "Path")]
     [OutputType(typeof(Inv))]
     public sealed class ImportVirtInventoryCommand : VirtCmdletBase
     {
-        /// <summary><para type="description">The snapshot file to read. Accepts file objects from Get-ChildItem on the pipeline.</para></summary>
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [Alias("FullName", "PSPath")]
+        /// <summary><para type="description">The snapshot files to read (wildcards allowed).</para></summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = "Path")]
+        [SupportsWildcards]
         [ValidateNotNullOrEmpty]
-        public string Path { get; set; } = null!;
+        public string[] Path { get; set; } = null!;
+
+        /// <summary><para type="description">The snapshot files to read, exactly as named (no wildcards). Accepts file objects from Get-ChildItem on the pipeline.</para></summary>
+        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "LiteralPath")]
+        [Alias("FullName", "PSPath", "LP")]
+        [ValidateNotNullOrEmpty]
+        public string[] LiteralPath { get; set; } = null!;
 
         protected override void ProcessRecord()
         {
-            var path = ResolveFilePath(Path);
-            if (!File.Exists(path))
+            foreach (var path in Files())
             {
-                ThrowTerminatingError(new ErrorRecord(new FileNotFoundException($"The snapshot file '{path}' does not exist.", path),
-                    "SnapshotNotFound", ErrorCategory.ObjectNotFound, path));
+                WriteVerbose($"Reading snapshot {path}");
+                try
+                {
+                    WriteObject(InventorySnapshot.Read(path));
+                }
+                catch (DataFileException ex)
+                {
+                    // One bad file is that file's error: the others are still read.
+                    WriteError(new ErrorRecord(ex, "InvalidSnapshot", ErrorCategory.InvalidData, path)
+                    {
+                        ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = "Correct the file at the position given, or collect it again with Get-VirtInventory." },
+                    });
+                }
+                catch (IOException ex)
+                {
+                    WriteError(new ErrorRecord(ex, "SnapshotNotRead", ErrorCategory.ReadError, path));
+                }
             }
-            WriteVerbose($"Reading snapshot {path}");
-            try
+        }
+
+        /// <summary>The files the paths name: each wildcard expanded, each literal path as given; a path that names no file is an error.</summary>
+        private IEnumerable<string> Files()
+        {
+            var literal = ParameterSetName == "LiteralPath";
+            foreach (var given in literal ? LiteralPath : Path)
             {
-                WriteObject(InventorySnapshot.Read(path));
-            }
-            catch (DataFileException ex)
-            {
-                ThrowDataFileError(ex, "InvalidSnapshot");
+                var files = new List<string>();
+                if (!literal && WildcardPattern.ContainsWildcardCharacters(given))
+                {
+                    try { files.AddRange(GetResolvedProviderPathFromPSPath(given, out _)); }
+                    catch (ItemNotFoundException) { }
+                    files.RemoveAll(f => !File.Exists(f));
+                    if (files.Count == 0)
+                        WriteError(new ErrorRecord(new FileNotFoundException($"No snapshot file matches '{given}'.", given), "SnapshotNotFound", ErrorCategory.ObjectNotFound, given));
+                }
+                else
+                {
+                    var path = ResolveFilePath(given);
+                    if (File.Exists(path)) files.Add(path);
+                    else WriteError(new ErrorRecord(new FileNotFoundException($"The snapshot file '{path}' does not exist.", path), "SnapshotNotFound", ErrorCategory.ObjectNotFound, path));
+                }
+                foreach (var f in files) yield return f;
             }
         }
     }

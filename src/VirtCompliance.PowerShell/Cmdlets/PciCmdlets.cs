@@ -130,6 +130,8 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [Parameter]
         public SwitchParameter AllowNotEvaluated { get; set; }
 
+        protected override PipedNameKind PipedNames => PipedNameKind.Vm;
+
         private readonly PipedInput _piped = new PipedInput();
 
         protected override void ProcessInventory() => _piped.Add(VmFilter(Vm), Inventory);
@@ -189,10 +191,12 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [SupportsWildcards]
         public string[]? Vm { get; set; }
 
+        protected override PipedNameKind PipedNames => Detailed ? PipedNameKind.Vm : PipedNameKind.None;
+
         protected override void ProcessInventory()
         {
             var inventory = RequireInventory();
-            var result = Assess(() => Assessment.SegmentationMatrix(inventory, new AssessmentOptions { ScopeSources = ScopeSources(), Vms = Vm }, Detailed));
+            var result = Assess(() => Assessment.SegmentationMatrix(inventory, new AssessmentOptions { ScopeSources = ScopeSources(), Vms = VmFilter(Vm) }, Detailed));
             if (!Detailed) WriteObject(result.Classes, true);
             else foreach (var pair in result.VmPairs) WriteObject(pair);
         }

@@ -147,7 +147,30 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// A PowerCLI object's Name also binds -Vm by property name, so there -Vm would hold only the
         /// last piped object's name.
         /// </summary>
-        protected string[]? VmFilter(string[]? vm) => FromPowerCli == null ? vm : null;
+        protected string[]? VmFilter(string[]? vm) => FromPowerCli != null ? null : PipedNames == PipedNameKind.Vm && _pipedNames.Count > 0 ? _pipedNames.ToArray() : vm;
+
+        /// <summary>The host filter: -VMHost, or the host names and ids piped in (a piped name replaces -VMHost, as for -Vm).</summary>
+        protected string[]? HostFilter(string[]? vmHost) => PipedNames == PipedNameKind.Host && _pipedNames.Count > 0 ? _pipedNames.ToArray() : vmHost;
+
+        /// <summary>What a string piped to this command names: VMs (its -Vm), hosts (its -VMHost), or nothing it takes (an error).</summary>
+        protected virtual PipedNameKind PipedNames => PipedNameKind.None;
+
+        // The names (and the ids of VM and host objects) piped in, analysed once at the end; whether anything was piped at all.
+        private readonly List<string> _pipedNames = new List<string>();
+        private bool _received;
+
+        /// <summary>
+        /// Results limited to the hosts of <paramref name="filter"/> (names or ids, wildcards allowed); a literal name
+        /// that names no host of the inventory is an error, as for -Vm.
+        /// </summary>
+        protected IEnumerable<T> OnHosts<T>(IEnumerable<T> results, string[]? filter, Inv inventory, Func<T, string?> hostId)
+        {
+            if (filter == null) return results;
+            WriteNotFoundErrors(filter, n => inventory.Hosts.Any(h => string.Equals(h.Name, n, StringComparison.OrdinalIgnoreCase) || h.Id == n), "host", "HostNotFound");
+            var match = NameFilter.Create(filter)!;
+            var ids = new HashSet<string>(inventory.Hosts.Where(h => match(h.Id) || (h.Name != null && match(h.Name))).Select(h => h.Id), StringComparer.Ordinal);
+            return results.Where(r => hostId(r) is string id && ids.Contains(id));
+        }
 
         /// <summary>
         /// Each pipeline object: an inventory is analysed as it comes; PowerCLI objects are gathered and
@@ -157,17 +180,23 @@ namespace VirtCompliance.PowerShell.Cmdlets
         {
             if (InputObject != null)
             {
-                if (InputObject.BaseObject is Inv piped) Inventory = piped;
+                _received = true;
+                var value = InputObject.BaseObject;
+                // Names, VMs and hosts piped in are gathered and analysed together at the end: one analysis, not one per name.
+                if (PipedNames != PipedNameKind.None && value is string name) { _pipedNames.Add(name); return; }
+                if (PipedNames == PipedNameKind.Vm && value is Model.Vm vm) { _pipedNames.Add(vm.Id); return; }
+                if (PipedNames == PipedNameKind.Host && value is Model.Host host) { _pipedNames.Add(host.Id); return; }
+                if (value is Inv piped) Inventory = piped;
                 else if (!LooksLikeVSphere(InputObject) && BoundByPropertyName())
                 {
                     // A plain object that gave a parameter its value by property name ([pscustomobject]@{ Name = 'pay-db-01' } to -Vm).
                 }
                 else if (!LooksLikeVSphere(InputObject))
                 {
-                    var value = InputObject.BaseObject;
+                    var names = PipedNames == PipedNameKind.Vm ? ", VM names" : PipedNames == PipedNameKind.Host ? ", host names" : "";
                     WriteError(new ErrorRecord(new PSArgumentException(
-                        $"{MyInvocation.MyCommand.Name} takes an inventory (Import-VirtInventory, Get-VirtInventory) or PowerCLI objects (Get-VMHost, Get-VM, Get-Cluster, Get-View ...) from the pipeline; " +
-                        $"'{value}' ({value?.GetType().FullName}) is neither."), "UnknownObjectShape", ErrorCategory.InvalidType, InputObject));
+                        $"{MyInvocation.MyCommand.Name} takes an inventory (Import-VirtInventory, Get-VirtInventory){names} or PowerCLI objects (Get-VMHost, Get-VM, Get-Cluster, Get-View ...) from the pipeline; " +
+                        $"'{value}' ({value?.GetType().FullName}) is none of them."), "UnknownObjectShape", ErrorCategory.InvalidType, InputObject));
                     return;
                 }
                 else
@@ -220,6 +249,9 @@ namespace VirtCompliance.PowerShell.Cmdlets
                 _powerCli = new PowerCli.PowerCliInventory();
                 ProcessInventory();
             }
+            else if (_pipedNames.Count > 0) ProcessInventory();
+            // Input was piped and none came (@() | ..., Get-VM typo* | ...): no objects to analyse, not all of them.
+            else if (MyInvocation.ExpectingInput && !_received) return;
             EndInventory();
         }
 
@@ -296,6 +328,17 @@ namespace VirtCompliance.PowerShell.Cmdlets
             // Not reached: ThrowTerminatingError always throws.
             throw error;
         }
+    }
+
+    /// <summary>What a string piped to an analysis names.</summary>
+    public enum PipedNameKind
+    {
+        /// <summary>Nothing: the command takes inventories and PowerCLI objects only.</summary>
+        None,
+        /// <summary>VMs (names or ids), as its -Vm.</summary>
+        Vm,
+        /// <summary>Hosts (names or ids), as its -VMHost.</summary>
+        Host,
     }
 
     /// <summary>
