@@ -543,6 +543,53 @@ Describe 'Export-ComplianceReport' {
         (Get-JUnitProblem $broken).Count | Should -BeGreaterThan 0
     }
 
+    It 'writes JUnit with a testcase for every evaluated control given -IncludePass, valid against the JUnit 4 schema, so a fixed control turns green' {
+        $all = @(Get-HostControlDrift -Inventory $inv -IncludePass -WarningAction SilentlyContinue)
+        $file = $all | Export-ComplianceReport -Path (Join-Path $TestDrive 'all.xml')
+        [xml] $xml = Get-Content -Raw $file.FullName
+        $cases = @($xml.testsuites.testsuite.testcase)
+        $cases.Count | Should -Be $all.Count
+        @($cases | Where-Object status -eq 'Pass').Count | Should -Be @($all | Where-Object Outcome -eq Pass).Count
+        @($cases | Where-Object status -eq 'Pass').Count | Should -BeGreaterThan 0
+        @($cases | Where-Object { $_.status -eq 'Pass' -and $_.HasChildNodes }).Count | Should -Be 0
+        $notEvaluated = $all | Where-Object Outcome -eq NotEvaluated | Select-Object -First 1
+        $case = $cases | Where-Object { $_.name -eq $notEvaluated.Host -and $_.classname -eq "Host control drift.$($notEvaluated.ControlId)" }
+        $case.skipped.message | Should -Match ([regex]::Escape($notEvaluated.Reason))
+        @($xml.SelectNodes('//error')).Count | Should -Be 0
+        $xsd = Join-Path (Get-Module Pester).ModuleBase 'schemas/JUnit4/junit_schema_4.xsd'
+        $problems = [System.Collections.Generic.List[string]]::new()
+        $null = $xml.Schemas.Add($null, $xsd)
+        $xml.Validate({ param($sender, $e) $problems.Add($e.Message) })
+        $problems.Count | Should -Be 0
+    }
+
+    It 'writes SARIF whose every result is located in the snapshot file, by its path relative to the current folder, with the object as a logical location' {
+        Push-Location $moduleFolder
+        try {
+            $file = $results | Export-ComplianceReport -Path (Join-Path $TestDrive 'located.sarif') -Inventory $inv
+        }
+        finally { Pop-Location }
+        $run = (Get-Content -Raw $file.FullName | ConvertFrom-Json).runs[0]
+        @($run.results).Count | Should -Be $results.Count
+        $run.results | ForEach-Object { $_.locations[0].physicalLocation.artifactLocation.uri | Should -Be 'samples/pci-lab.json' }
+        $hostResult = $run.results | Where-Object ruleId -like 'HostControlDrift/*' | Select-Object -First 1
+        $hostResult.locations[0].logicalLocations[0].kind | Should -Be 'host'
+        $hostResult.locations[0].logicalLocations[0].fullyQualifiedName | Should -BeLike 'vcsa-01.lab.local/*/*'
+        # Outside the current folder the snapshot is named by its absolute file URI.
+        Push-Location $TestDrive
+        try {
+            $outside = $results | Export-ComplianceReport -Path (Join-Path $TestDrive 'outside.sarif') -Inventory $inv
+        }
+        finally { Pop-Location }
+        (Get-Content -Raw $outside.FullName | ConvertFrom-Json).runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri | Should -Be ([System.Uri]::new($samplePath)).AbsoluteUri
+    }
+
+    It 'warns that SARIF results without -Inventory cannot name their snapshot, and still gives each a location' {
+        $file = $results | Export-ComplianceReport -Path (Join-Path $TestDrive 'unknown.sarif') -WarningVariable warned -WarningAction SilentlyContinue
+        "$warned" | Should -Match '-Inventory'
+        (Get-Content -Raw $file.FullName | ConvertFrom-Json).runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri | Should -Be 'virtcompliance:unknown-inventory'
+    }
+
     It 'writes CSV with stable columns, and JSON and Markdown with a summary' {
         $csv = $results | Export-ComplianceReport -Path (Join-Path $TestDrive 'r.csv') -Format Csv
         (Get-Content $csv.FullName -TotalCount 1) | Should -Be 'Category,Rule,Object,Cluster,Severity,Outcome,PciDss,Message,Evidence,Remediation,Waiver,WaiverExpires,WaiverJustification'
