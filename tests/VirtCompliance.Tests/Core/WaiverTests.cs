@@ -254,7 +254,7 @@ namespace VirtCompliance.Tests.Core
             Assert.Equal(new[] { "active", "expiringSoon", "expired" }, states.Select(s => (string)s["state"]!));
             Assert.Contains(JArray.Parse(File.ReadAllText(Path.Combine(folder, "host-control-drift.json"))), d => (string)d["outcome"]! == "waived");
             Assert.Contains(warnings, w => w.Contains("WVR-2025-004"));
-            Assert.All(EvidenceVerifier.Verify(folder), c => Assert.Equal(EvidenceStatus.Ok, c.Status));
+            Assert.True(EvidenceVerifier.Passed(EvidenceVerifier.Verify(folder)));
             // An edited waiver file is found.
             File.AppendAllText(Path.Combine(folder, "waivers.yaml"), "# extended\n");
             Assert.Contains(EvidenceVerifier.Verify(folder), c => c.File == "waivers.yaml" && c.Status == EvidenceStatus.Changed);
