@@ -542,9 +542,24 @@ Describe 'Save-ComplianceEvidence and Test-ComplianceEvidence' {
         (Get-FileHash -Algorithm SHA256 (Join-Path $bundle 'inventory.json')).Hash.ToLowerInvariant() | Should -Be $inv.Sha256
     }
 
-    It 'verifies an intact bundle' {
-        Test-ComplianceEvidence -Path $bundle | ForEach-Object { $_.Status | Should -Be 'Ok' }
+    It 'verifies an intact bundle, whose manifest says it is unsigned' {
+        $checks = Test-ComplianceEvidence -Path $bundle
+        ($checks | Where-Object File -eq 'manifest.json').Status | Should -Be 'Unsigned'
+        $checks | Where-Object File -ne 'manifest.json' | ForEach-Object { $_.Status | Should -Be 'Ok' }
         Test-ComplianceEvidence -Path $bundle -Quiet | Should -BeTrue
+        Test-ComplianceEvidence -Path $bundle -Quiet -RequireSignature | Should -BeFalse
+    }
+
+    It 'files a JUnit report with a testcase for every evaluated control, the passes too' {
+        $manifest = Get-Content -Raw (Join-Path $bundle 'manifest.json') | ConvertFrom-Json
+        [xml] $junit = Get-Content -Raw (Join-Path $bundle 'report.junit.xml')
+        $passes = @($junit.testsuites.testsuite.testcase | Where-Object status -eq 'Pass')
+        $passes.Count | Should -BeGreaterThan 0
+        @($junit.testsuites.testsuite.testcase).Count | Should -Be ($manifest.files | Where-Object name -eq 'report.junit.xml').records
+        ($manifest.files | Where-Object name -eq 'report.junit.xml').records | Should -Be (($manifest.files | Where-Object name -eq 'report.sarif').records + $passes.Count)
+        # The result files hold what did not pass; the SARIF report points at the bundle's own snapshot.
+        (Get-Content -Raw (Join-Path $bundle 'host-control-drift.json') | ConvertFrom-Json).outcome | Should -Not -Contain 'pass'
+        (Get-Content -Raw (Join-Path $bundle 'report.sarif') | ConvertFrom-Json).runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri | Should -Be 'inventory.json'
     }
 
     It 'detects a single changed byte, a missing file and an added one' {
@@ -575,6 +590,81 @@ Describe 'Save-ComplianceEvidence and Test-ComplianceEvidence' {
         { Save-ComplianceEvidence -Inventory $inv -Path $bundle } | Should -Throw -ErrorId 'EvidenceNotWritten,*'
         { Save-ComplianceEvidence -Inventory $inv -Path (Join-Path $TestDrive 'whatif') -WhatIf } | Should -Not -Throw
         Test-Path (Join-Path $TestDrive 'whatif') | Should -BeFalse
+    }
+}
+
+Describe 'Signed evidence (Save-ComplianceEvidence -Certificate, Test-ComplianceEvidence -TrustedCertificate)' {
+    BeforeAll {
+        # Two certificates made here, as an administrator would from a .pfx file: nothing with a key is kept in the repository.
+        function New-SigningPfx([string] $Name, [string] $Path, [securestring] $Password) {
+            $rsa = [System.Security.Cryptography.RSA]::Create(2048)
+            try {
+                $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new("CN=$Name", $rsa,
+                    [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
+                $certificate = $request.CreateSelfSigned([datetimeoffset]'2025-01-01T00:00:00Z', [datetimeoffset]'2035-01-01T00:00:00Z')
+                [IO.File]::WriteAllBytes($Path, $certificate.Export([System.Security.Cryptography.X509Certificates.X509ContentType]::Pfx, $Password))
+                [IO.File]::WriteAllBytes([IO.Path]::ChangeExtension($Path, '.cer'), $certificate.Export([System.Security.Cryptography.X509Certificates.X509ContentType]::Cert))
+            }
+            finally { $rsa.Dispose() }
+        }
+        $password = ConvertTo-SecureString 'test only' -AsPlainText -Force
+        New-SigningPfx 'Evidence signer' (Join-Path $TestDrive 'evidence-signer.pfx') $password
+        New-SigningPfx 'Someone else' (Join-Path $TestDrive 'someone-else.pfx') $password
+        $signer = Get-PfxCertificate -FilePath (Join-Path $TestDrive 'evidence-signer.pfx') -Password $password
+        $other = Get-PfxCertificate -FilePath (Join-Path $TestDrive 'someone-else.pfx') -Password $password
+        $expected = Get-PfxCertificate -FilePath (Join-Path $TestDrive 'evidence-signer.cer')
+        $signed = Join-Path $TestDrive 'signed'
+        $null = Save-ComplianceEvidence -Inventory $inv -Path $signed -Certificate $signer -WarningAction SilentlyContinue
+    }
+
+    It 'signs the manifest, and the verification names the signer' {
+        Test-Path (Join-Path $signed 'manifest.json.p7s') | Should -BeTrue
+        $check = Test-ComplianceEvidence -Path $signed -TrustedCertificate $expected | Where-Object File -eq 'manifest.json'
+        $check.Status | Should -Be 'Ok'
+        $check.Signer | Should -Be 'CN=Evidence signer'
+        $check.SignerThumbprint | Should -Be $signer.Thumbprint
+        $check.SignedAt | Should -Not -BeNullOrEmpty
+        ($check | Format-List | Out-String -Width 200) | Should -Match 'SignerThumbprint\s*:\s*[0-9A-F]{40}'
+        Test-ComplianceEvidence -Path $signed -TrustedThumbprint $signer.Thumbprint -Quiet | Should -BeTrue
+        Test-ComplianceEvidence -Path $signed -RequireSignature -Quiet | Should -BeTrue
+    }
+
+    It 'reports a bundle with one byte changed and its hash recomputed in the manifest as tampered' {
+        $copy = Join-Path $TestDrive 'rehashed'
+        Copy-Item $signed $copy -Recurse
+        $file = Join-Path $copy 'pci-separation.json'
+        $bytes = [IO.File]::ReadAllBytes($file); $bytes[20] = $bytes[20] -bxor 1; [IO.File]::WriteAllBytes($file, $bytes)
+        $manifest = Get-Content -Raw (Join-Path $copy 'manifest.json') | ConvertFrom-Json
+        ($manifest.files | Where-Object name -eq 'pci-separation.json').sha256 = (Get-FileHash -Algorithm SHA256 $file).Hash.ToLowerInvariant()
+        $manifest | ConvertTo-Json -Depth 5 | Set-Content (Join-Path $copy 'manifest.json')
+        $checks = Test-ComplianceEvidence -Path $copy
+        ($checks | Where-Object File -eq 'pci-separation.json').Status | Should -Be 'Ok' -Because 'the hash was recomputed to match'
+        ($checks | Where-Object File -eq 'manifest.json').Status | Should -Be 'Tampered'
+        ($checks | Where-Object File -eq 'manifest.json').Message | Should -Match 'changed after it was signed'
+        Test-ComplianceEvidence -Path $copy -Quiet | Should -BeFalse
+    }
+
+    It 'names a bundle signed by another certificate than the one expected' {
+        $elsewhere = Join-Path $TestDrive 'other-signer'
+        $null = Save-ComplianceEvidence -Inventory $inv -Path $elsewhere -Certificate $other -WarningAction SilentlyContinue
+        $check = Test-ComplianceEvidence -Path $elsewhere -TrustedCertificate $expected | Where-Object File -eq 'manifest.json'
+        $check.Status | Should -Be 'UntrustedSigner'
+        $check.Signer | Should -Be 'CN=Someone else'
+        $check.Message | Should -Match "signed by CN=Someone else .*not by the expected signer: CN=Evidence signer \(thumbprint $($signer.Thumbprint)\)"
+        Test-ComplianceEvidence -Path $elsewhere -TrustedCertificate $expected -Quiet | Should -BeFalse
+        ($check | Out-String -Width 120) | Should -Match 'UntrustedSigner\s+manifest\.json'
+    }
+
+    It 'refuses a certificate without its private key with a typed error, and writes nothing' {
+        { Save-ComplianceEvidence -Inventory $inv -Path (Join-Path $TestDrive 'no-key') -Certificate $expected } | Should -Throw -ErrorId 'CertificateWithoutPrivateKey,*'
+        Test-Path (Join-Path $TestDrive 'no-key') | Should -BeFalse
+        { Test-ComplianceEvidence -Path $signed -TrustedThumbprint 'not-a-thumbprint' } | Should -Throw -ErrorId 'InvalidThumbprint,*'
+    }
+
+    It 'loads one System.Security.Cryptography.Pkcs, the one PowerShell ships' {
+        $loaded = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'System.Security.Cryptography.Pkcs' })
+        $loaded.Count | Should -Be 1
+        $loaded[0].Location | Should -BeLike "$PSHOME*"
     }
 }
 
@@ -616,6 +706,53 @@ Describe 'Export-ComplianceReport' {
         [xml] $broken = Get-Content -Raw $file.FullName
         $null = $broken.SelectSingleNode('//testcase').Attributes.RemoveNamedItem('name')
         (Get-JUnitProblem $broken).Count | Should -BeGreaterThan 0
+    }
+
+    It 'writes JUnit with a testcase for every evaluated control given -IncludePass, valid against the JUnit 4 schema, so a fixed control turns green' {
+        $all = @(Get-HostControlDrift -Inventory $inv -IncludePass -WarningAction SilentlyContinue)
+        $file = $all | Export-ComplianceReport -Path (Join-Path $TestDrive 'all.xml')
+        [xml] $xml = Get-Content -Raw $file.FullName
+        $cases = @($xml.testsuites.testsuite.testcase)
+        $cases.Count | Should -Be $all.Count
+        @($cases | Where-Object status -eq 'Pass').Count | Should -Be @($all | Where-Object Outcome -eq Pass).Count
+        @($cases | Where-Object status -eq 'Pass').Count | Should -BeGreaterThan 0
+        @($cases | Where-Object { $_.status -eq 'Pass' -and $_.HasChildNodes }).Count | Should -Be 0
+        $notEvaluated = $all | Where-Object Outcome -eq NotEvaluated | Select-Object -First 1
+        $case = $cases | Where-Object { $_.name -eq $notEvaluated.Host -and $_.classname -eq "Host control drift.$($notEvaluated.ControlId)" }
+        $case.skipped.message | Should -Match ([regex]::Escape($notEvaluated.Reason))
+        @($xml.SelectNodes('//error')).Count | Should -Be 0
+        $xsd = Join-Path (Get-Module Pester).ModuleBase 'schemas/JUnit4/junit_schema_4.xsd'
+        $problems = [System.Collections.Generic.List[string]]::new()
+        $null = $xml.Schemas.Add($null, $xsd)
+        $xml.Validate({ param($sender, $e) $problems.Add($e.Message) })
+        $problems.Count | Should -Be 0
+    }
+
+    It 'writes SARIF whose every result is located in the snapshot file, by its path relative to the current folder, with the object as a logical location' {
+        Push-Location $moduleFolder
+        try {
+            $file = $results | Export-ComplianceReport -Path (Join-Path $TestDrive 'located.sarif') -Inventory $inv
+        }
+        finally { Pop-Location }
+        $run = (Get-Content -Raw $file.FullName | ConvertFrom-Json).runs[0]
+        @($run.results).Count | Should -Be $results.Count
+        $run.results | ForEach-Object { $_.locations[0].physicalLocation.artifactLocation.uri | Should -Be 'samples/pci-lab.json' }
+        $hostResult = $run.results | Where-Object ruleId -like 'HostControlDrift/*' | Select-Object -First 1
+        $hostResult.locations[0].logicalLocations[0].kind | Should -Be 'host'
+        $hostResult.locations[0].logicalLocations[0].fullyQualifiedName | Should -BeLike 'vcsa-01.lab.local/*/*'
+        # Outside the current folder the snapshot is named by its absolute file URI.
+        Push-Location $TestDrive
+        try {
+            $outside = $results | Export-ComplianceReport -Path (Join-Path $TestDrive 'outside.sarif') -Inventory $inv
+        }
+        finally { Pop-Location }
+        (Get-Content -Raw $outside.FullName | ConvertFrom-Json).runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri | Should -Be ([System.Uri]::new($samplePath)).AbsoluteUri
+    }
+
+    It 'warns that SARIF results without -Inventory cannot name their snapshot, and still gives each a location' {
+        $file = $results | Export-ComplianceReport -Path (Join-Path $TestDrive 'unknown.sarif') -WarningVariable warned -WarningAction SilentlyContinue
+        "$warned" | Should -Match '-Inventory'
+        (Get-Content -Raw $file.FullName | ConvertFrom-Json).runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri | Should -Be 'virtcompliance:unknown-inventory'
     }
 
     It 'writes CSV with stable columns, and JSON and Markdown with a summary' {

@@ -167,22 +167,29 @@ namespace VirtCompliance.Assessments
         /// <summary>
         /// Writes an evidence bundle into <paramref name="folder"/>: the snapshot, every result set
         /// (drift against the baseline and against peers, network, VM and vCenter control drift, exposure, scope, separation,
-        /// firewall status with a policy), the reports and the manifest; whole or not at all.
+        /// firewall status with a policy), the reports and the manifest, signed with <paramref name="signer"/> when given; whole or not at all.
         /// </summary>
-        public static IReadOnlyList<EvidenceFile> Evidence(Inv inventory, AssessmentOptions options, string folder, string moduleVersion, Action<string>? warn = null)
+        public static IReadOnlyList<EvidenceFile> Evidence(Inv inventory, AssessmentOptions options, string folder, string moduleVersion, Action<string>? warn = null,
+            System.Security.Cryptography.X509Certificates.X509Certificate2? signer = null)
         {
             var baseline = options.Baseline ?? Baseline.Load("pci-dss");
             // One waiver set for the whole run: a waiver no result of the bundle used is Unused.
             var waivers = options.Waivers == null ? null : new WaiverSet(options.Waivers, options.AsOf ?? inventory.CollectedAt, options.WaiverWarningDays);
             options = options with { SharedWaivers = waivers };
-            var drift = Drift(inventory, options with { Baseline = baseline, Peer = false, IncludePass = false });
+            // With the passes: the JUnit report has a testcase for every evaluated control; the result files hold what did not pass.
+            var drift = Drift(inventory, options with { Baseline = baseline, Peer = false, IncludePass = true });
+            static IReadOnlyList<T> NotPassed<T>(IReadOnlyList<T> results) where T : ControlDrift => results.Where(r => r.Outcome != Outcome.Pass).ToList();
+            var withPasses = new Dictionary<string, IEnumerable>
+            {
+                ["host-control-drift"] = drift.Hosts, ["network-control-drift"] = drift.Networks, ["vm-control-drift"] = drift.Vms, ["vcenter-control-drift"] = drift.Estate,
+            };
             var peer = Drift(inventory, options with { Baseline = null, Peer = true, IncludePass = false, Objects = new[] { ControlScope.Host } });
             var sets = new List<KeyValuePair<string, IEnumerable>>
             {
-                Set("host-control-drift", drift.Hosts),
-                Set("network-control-drift", drift.Networks),
-                Set("vm-control-drift", drift.Vms),
-                Set("vcenter-control-drift", drift.Estate),
+                Set("host-control-drift", NotPassed(drift.Hosts)),
+                Set("network-control-drift", NotPassed(drift.Networks)),
+                Set("vm-control-drift", NotPassed(drift.Vms)),
+                Set("vcenter-control-drift", NotPassed(drift.Estate)),
                 Set("host-control-drift-peer", peer.Hosts),
                 Set("vm-migration-exposure", Exposure(inventory, options with { Baseline = null, Peer = true }).Exposures),
                 Set("pci-scope", Scope(inventory, options).Entries),
@@ -195,9 +202,12 @@ namespace VirtCompliance.Assessments
                 sets.Add(Set(WaiverStatusFile, statuses));
                 foreach (var warning in waivers!.Warnings(judgedUse: true)) warn?.Invoke(warning);
             }
-            // The reports hold what an assessor reads: not the peer drift (it would count hosts twice) nor the scope list.
-            var reportItems = sets.Where(s => s.Key != "host-control-drift-peer" && s.Key != "pci-scope" && s.Key != WaiverStatusFile)
-                .SelectMany(s => s.Value.Cast<object>()).Select(ReportItems.From).ToList();
+            // The reports hold what an assessor reads: not the peer drift (it would count hosts twice) nor the scope list. JUnit
+            // has the passing controls too, so that a control fixed since the last bundle shows as passed; HTML and SARIF
+            // (alerts, for a code-scanning view) what needs attention.
+            var reported = sets.Where(s => s.Key != "host-control-drift-peer" && s.Key != "pci-scope" && s.Key != WaiverStatusFile).ToList();
+            var reportItems = reported.SelectMany(s => s.Value.Cast<object>()).Select(ReportItems.From).ToList();
+            var everyEvaluated = reported.SelectMany(s => (withPasses.TryGetValue(s.Key, out var all) ? all : s.Value).Cast<object>()).Select(ReportItems.From).ToList();
             var facts = new Dictionary<string, string>
             {
                 ["baseline"] = baseline.Name,
@@ -213,7 +223,8 @@ namespace VirtCompliance.Assessments
                 facts["waiversAsOf"] = waivers.AsOf.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
                 inputs.Add((WaiverInputName(options.Waivers!), options.Waivers!.Content));
             }
-            return EvidenceBundle.Save(folder, inventory, sets, facts, moduleVersion, reportItems, EvidenceReports.ToArray(), inputs, statuses);
+            var reports = EvidenceReports.Select(r => (r.name, r.format, (IReadOnlyList<ReportItem>)(r.format == ReportFormat.JUnit ? everyEvaluated : reportItems)));
+            return EvidenceBundle.Save(folder, inventory, sets, facts, moduleVersion, reports, inputs, statuses, signer);
         }
 
         /// <summary>
@@ -232,7 +243,7 @@ namespace VirtCompliance.Assessments
         }
 
         /// <summary>How many files <see cref="Evidence"/> writes, for the ShouldProcess message.</summary>
-        public static int EvidenceFileCount(AssessmentOptions options) => 8 + (options.Policy != null ? 1 : 0) + (options.Waivers != null ? 2 : 0) + EvidenceReports.Count + 2;
+        public static int EvidenceFileCount(AssessmentOptions options, bool signed = false) => 8 + (options.Policy != null ? 1 : 0) + (options.Waivers != null ? 2 : 0) + EvidenceReports.Count + 2 + (signed ? 1 : 0);
 
         /// <summary>The result set of the waivers' states in a bundle (waiver-status.json).</summary>
         public const string WaiverStatusFile = "waiver-status";

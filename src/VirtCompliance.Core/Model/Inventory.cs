@@ -53,8 +53,15 @@ namespace VirtCompliance.Model
         public string Sha256 => _sha256 ??= InventorySnapshot.ComputeSha256(this);
         private string? _sha256;
 
+        /// <summary>The full path of the snapshot file it was read from; null when it was collected or read from a stream. Reports name it as where their results come from.</summary>
+        public string? FilePath { get; private set; }
+
         /// <summary>An inventory read from a file is identified by that file's own bytes.</summary>
-        internal void SetFileSha256(string sha256) => _sha256 = sha256;
+        internal void SetFile(string path, string sha256)
+        {
+            FilePath = System.IO.Path.GetFullPath(path);
+            _sha256 = sha256;
+        }
 
         private readonly Dictionary<string, Datacenter> _datacenters;
         private readonly Dictionary<string, Cluster> _clusters;

@@ -78,7 +78,7 @@ namespace VirtCompliance.Model
                 throw new DataFileException(path, 0, 0, "cannot read the snapshot file: " + ex.Message, ex);
             }
             var inventory = Read(new MemoryStream(bytes, writable: false), path);
-            inventory.SetFileSha256(AtomicFile.Sha256Hex(bytes));
+            inventory.SetFile(path, AtomicFile.Sha256Hex(bytes));
             return inventory;
         }
 

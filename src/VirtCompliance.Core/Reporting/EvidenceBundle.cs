@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Security.Cryptography.X509Certificates;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using VirtCompliance.Model;
@@ -29,6 +30,12 @@ namespace VirtCompliance.Reporting
         /// <summary>A file the manifest does not name.</summary>
         Unlisted,
         ManifestInvalid,
+        /// <summary>The manifest has no signature: it passes unless a signature was required.</summary>
+        Unsigned,
+        /// <summary>The signature does not match the manifest (it was changed after signing) or is not a signature at all.</summary>
+        Tampered,
+        /// <summary>The signature matches, but its signer is not the expected one (or, with a chain check, not trusted here).</summary>
+        UntrustedSigner,
     }
 
     public sealed record EvidenceCheck
@@ -39,23 +46,36 @@ namespace VirtCompliance.Reporting
         public string? Expected { get; init; }
         public string? Actual { get; init; }
         public string? Message { get; init; }
+        /// <summary>The signature's check (File manifest.json): the signer's certificate subject; null when unsigned or unreadable.</summary>
+        public string? Signer { get; init; }
+        /// <summary>The signer's certificate thumbprint (SHA-1, as the Cert: drive shows it).</summary>
+        public string? SignerThumbprint { get; init; }
+        /// <summary>The signing time the signature states (UTC, whole seconds).</summary>
+        public DateTimeOffset? SignedAt { get; init; }
     }
 
     /// <summary>
     /// An evidence bundle: a folder with the inventory snapshot, each result set as JSON and a
     /// manifest (module version, source, collection and creation time, SHA-256 and size of every
     /// file). It is written into a temporary folder next to the target and renamed into place, so
-    /// a bundle is either complete or absent. Verifying it recomputes every hash.
+    /// a bundle is either complete or absent. Verifying it recomputes every hash. Given a certificate, the
+    /// manifest's bytes are signed too (manifest.json.p7s, <see cref="EvidenceSignature"/>), in the same folder
+    /// before it is renamed into place.
     /// </summary>
     public static class EvidenceBundle
     {
         public const string ManifestName = "manifest.json";
 
-        /// <summary>Writes the bundle; <paramref name="results"/> maps a file name (without .json) to its records; each of <paramref name="reports"/> is written from <paramref name="reportItems"/>.</summary>
+        /// <summary>
+        /// Writes the bundle; <paramref name="results"/> maps a file name (without .json) to its records; each of <paramref name="reports"/> is
+        /// written from its items. With <paramref name="signer"/> (a certificate with its private key) the manifest is signed.
+        /// </summary>
         public static IReadOnlyList<EvidenceFile> Save(string folder, VirtCompliance.Model.Inventory inventory, IEnumerable<KeyValuePair<string, System.Collections.IEnumerable>> results,
-            IReadOnlyDictionary<string, string> facts, string moduleVersion, IReadOnlyList<ReportItem>? reportItems = null, IEnumerable<(string name, ReportFormat format)>? reports = null,
-            IEnumerable<(string name, byte[] bytes)>? inputs = null, IReadOnlyList<Waivers.WaiverStatus>? waivers = null)
+            IReadOnlyDictionary<string, string> facts, string moduleVersion, IEnumerable<(string name, ReportFormat format, IReadOnlyList<ReportItem> items)>? reports = null,
+            IEnumerable<(string name, byte[] bytes)>? inputs = null, IReadOnlyList<Waivers.WaiverStatus>? waivers = null, X509Certificate2? signer = null)
         {
+            // A certificate that cannot sign is refused before anything is written.
+            if (signer != null) EvidenceSignature.CheckCanSign(signer);
             results = results.ToList();
             var full = Path.GetFullPath(folder);
             if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any())
@@ -86,22 +106,24 @@ namespace VirtCompliance.Reporting
                 }
                 if (reports != null)
                 {
-                    var items = reportItems ?? Array.Empty<ReportItem>();
                     var context = ReportContext.For(inventory, "Compliance evidence: " + inventory.Source, moduleVersion);
                     context.Waivers = waivers;
-                    foreach (var (name, format) in reports)
+                    // The reports sit next to the snapshot they were made from: their results point at it by its name in the bundle.
+                    context.ArtifactUri = "inventory.json";
+                    foreach (var (name, format, items) in reports)
                     {
                         var bytes = ReportWriter.Write(format, items, context);
                         File.WriteAllBytes(Path.Combine(temp, name), bytes);
                         files.Add(new EvidenceFile { Name = name, Sha256 = AtomicFile.Sha256Hex(bytes), Bytes = bytes.LongLength, Records = items.Count });
                     }
                 }
+                var createdAt = DateTimeOffset.UtcNow;
                 var manifest = new JObject
                 {
                     ["schemaVersion"] = 1,
                     ["tool"] = "VirtCompliance",
                     ["moduleVersion"] = moduleVersion,
-                    ["createdAt"] = DateTimeOffset.UtcNow.ToString("o"),
+                    ["createdAt"] = createdAt.ToString("o"),
                     ["source"] = inventory.Source,
                     ["collectedAt"] = inventory.CollectedAt.ToString("o"),
                     ["collector"] = inventory.Collector,
@@ -112,7 +134,10 @@ namespace VirtCompliance.Reporting
                 };
                 foreach (var f in facts) manifest[f.Key] = f.Value;
                 manifest["files"] = JToken.FromObject(files, JsonFiles.Serializer);
-                File.WriteAllText(Path.Combine(temp, ManifestName), manifest.ToString(Formatting.Indented) + "\n", AtomicFile.Utf8NoBom);
+                var manifestBytes = AtomicFile.Utf8NoBom.GetBytes(manifest.ToString(Formatting.Indented) + "\n");
+                File.WriteAllBytes(Path.Combine(temp, ManifestName), manifestBytes);
+                // Signed as written: the signature covers exactly the bytes a verifier reads.
+                if (signer != null) File.WriteAllBytes(Path.Combine(temp, EvidenceSignature.FileName), EvidenceSignature.Sign(manifestBytes, signer, createdAt));
                 if (Directory.Exists(full)) Directory.Delete(full);
                 Directory.Move(temp, full);
                 return files;

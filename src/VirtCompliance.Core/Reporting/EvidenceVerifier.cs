@@ -32,24 +32,33 @@ namespace VirtCompliance.Reporting
 
         private static readonly string[] FileMembers = { "name", "sha256", "bytes", "records" };
 
-        public static IReadOnlyList<EvidenceCheck> Verify(string folder)
+        /// <summary>
+        /// Every check of the bundle in <paramref name="folder"/>: first the manifest's signature (Ok naming the signer,
+        /// Unsigned, Tampered or UntrustedSigner; see <see cref="EvidenceSignaturePolicy"/>), then each file.
+        /// </summary>
+        public static IReadOnlyList<EvidenceCheck> Verify(string folder, EvidenceSignaturePolicy? signature = null)
         {
+            signature ??= new EvidenceSignaturePolicy();
             var full = Path.GetFullPath(folder);
             var manifestPath = Path.Combine(full, EvidenceBundle.ManifestName);
             EvidenceCheck Invalid(string message) => new EvidenceCheck { Bundle = full, File = EvidenceBundle.ManifestName, Status = EvidenceStatus.ManifestInvalid, Message = message };
 
             List<(string name, string sha256, long bytes)> files;
             string inventorySha256;
+            EvidenceCheck signed;
             try
             {
                 var refusal = RegularFile(full, EvidenceBundle.ManifestName, out var info);
                 if (refusal != null) return new[] { Invalid($"{manifestPath}: {refusal}") };
                 if (info == null) return new[] { Invalid($"{manifestPath} is missing: this folder is not an evidence bundle.") };
                 if (info.Length > MaxManifestBytes) return new[] { Invalid($"{manifestPath}: {info.Length / 1024} KB is too large for a manifest.") };
+                // Read once: the bytes the signature is checked against are the bytes whose hashes are trusted.
+                var manifest = ReadBounded(manifestPath, MaxManifestBytes);
                 string text;
-                using (var stream = new FileStream(manifestPath, FileMode.Open, FileAccess.Read, FileShare.Read))
+                using (var stream = new MemoryStream(manifest, writable: false))
                     text = StrictJson.ReadText(stream, manifestPath, MaxManifestBytes);
                 (files, inventorySha256) = ReadManifest(DataDocument.FromJson(text, manifestPath), manifestPath);
+                signed = CheckSignature(full, manifest, signature);
             }
             catch (DataFileException ex)
             {
@@ -60,8 +69,8 @@ namespace VirtCompliance.Reporting
                 return new[] { Invalid($"{manifestPath}: {ex.Message}") };
             }
 
-            var checks = new List<EvidenceCheck>();
-            var listed = new HashSet<string>(StringComparer.Ordinal) { EvidenceBundle.ManifestName };
+            var checks = new List<EvidenceCheck> { signed };
+            var listed = new HashSet<string>(StringComparer.Ordinal) { EvidenceBundle.ManifestName, EvidenceSignature.FileName };
             foreach (var (name, expected, bytes) in files)
             {
                 listed.Add(name);
@@ -101,6 +110,40 @@ namespace VirtCompliance.Reporting
                 checks.Add(new EvidenceCheck { Bundle = full, File = entry.Name, Status = EvidenceStatus.Unlisted, Message = $"the {kind} {entry.Name} is not in the manifest." });
             }
             return checks;
+        }
+
+        /// <summary>
+        /// Whether checks of one bundle pass: each is Ok, but for Unsigned when the policy needs no signature. A bundle with
+        /// nothing checked does not pass: a gate that checked nothing does not pass.
+        /// </summary>
+        public static bool Passed(IReadOnlyCollection<EvidenceCheck> checks, EvidenceSignaturePolicy? signature = null)
+        {
+            var required = (signature ?? new EvidenceSignaturePolicy()).SignatureRequired;
+            return checks.Count > 0 && checks.All(c => c.Status == EvidenceStatus.Ok || (c.Status == EvidenceStatus.Unsigned && !required));
+        }
+
+        /// <summary>The signature's check; the signature file, like every file, is read only when it is a plain file of the bundle.</summary>
+        private static EvidenceCheck CheckSignature(string bundle, byte[] manifest, EvidenceSignaturePolicy policy)
+        {
+            var refusal = RegularFile(bundle, EvidenceSignature.FileName, out var info);
+            if (refusal != null)
+                return new EvidenceCheck { Bundle = bundle, File = EvidenceBundle.ManifestName, Status = EvidenceStatus.Tampered, Message = $"{EvidenceSignature.FileName} {refusal}" };
+            if (info != null && (info.Length == 0 || info.Length > EvidenceSignature.MaxSignatureBytes))
+                return new EvidenceCheck { Bundle = bundle, File = EvidenceBundle.ManifestName, Status = EvidenceStatus.Tampered, Message = $"{EvidenceSignature.FileName} is {info.Length} bytes: not a signature." };
+            return EvidenceSignature.Verify(bundle, manifest, info == null ? null : ReadBounded(info.FullName, EvidenceSignature.MaxSignatureBytes), policy);
+        }
+
+        /// <summary>A file's bytes, never more than <paramref name="limit"/> (a file that grows while it is read is cut there, and then fails its check).</summary>
+        private static byte[] ReadBounded(string path, long limit)
+        {
+            using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read))
+            using (var copy = new MemoryStream())
+            {
+                var buffer = new byte[81920];
+                int read;
+                while (copy.Length < limit && (read = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, limit - copy.Length))) > 0) copy.Write(buffer, 0, read);
+                return copy.ToArray();
+            }
         }
 
         /// <summary>Null when <paramref name="name"/> is a regular file directly inside the bundle, else why not; <paramref name="info"/> is null when there is nothing there.</summary>

@@ -39,6 +39,32 @@ namespace VirtCompliance.Reporting
         public string? Remediation { get; set; }
         /// <summary>The waiver that covers it: Waived while in force; Expired, and the item keeps its outcome.</summary>
         public Waivers.WaiverRef? Waiver { get; set; }
+        /// <summary>Each vSphere object the result is about, by kind, for the logical locations of SARIF; the one in <see cref="Object"/> first.</summary>
+        public IReadOnlyList<ReportObject> Objects { get; set; } = Array.Empty<ReportObject>();
+    }
+
+    /// <summary>One object a result is about: its kind (host, vm, cluster, vcenter, distributedPortgroup, ...), its name, and the names that lead to it ("Payments/esx-pay-01").</summary>
+    public sealed class ReportObject
+    {
+        public ReportObject(string kind, string? name, params string?[] parents)
+        {
+            Kind = kind;
+            Name = name ?? "";
+            FullyQualifiedName = string.Join("/", parents.Where(p => !string.IsNullOrEmpty(p)).Concat(new[] { Name }));
+        }
+
+        public string Kind { get; }
+        public string Name { get; }
+        public string FullyQualifiedName { get; }
+
+        /// <summary>The kind of object a managed-object reference names, by vSphere's own prefixes ("host-21", "vm-42", "domain-c7").</summary>
+        internal static string KindOfId(string? id)
+        {
+            var prefixes = new[] { ("host-", "host"), ("vm-", "vm"), ("domain-c", "cluster"), ("dvportgroup-", "distributedPortgroup"), ("dvs-", "distributedSwitch"), ("network-", "network"), ("datastore-", "datastore") };
+            foreach (var (prefix, kind) in prefixes)
+                if (id != null && id.StartsWith(prefix, StringComparison.Ordinal)) return kind;
+            return "object";
+        }
     }
 
     /// <summary>Turns the module's result records into report items; anything else is refused by name.</summary>
@@ -74,6 +100,32 @@ namespace VirtCompliance.Reporting
             (reason == null ? new[] { $"Expected: {expected}", $"Actual: {actual}" } : new[] { $"Expected: {expected}", $"Not evaluated: {reason}" })
             .Concat(new[] { $"Basis: {basis} ({baseline})" }).ToArray();
 
+        /// <summary>A control result's object, named through its parents: a host and a VM through their cluster, a standard portgroup through its host, a distributed portgroup through its switch.</summary>
+        private static ReportObject ObjectOf(ControlDrift d) => d switch
+        {
+            NetworkControlDrift n => n.ObjectKind switch
+            {
+                NetworkObjectKind.DistributedSwitch => new ReportObject("distributedSwitch", n.Switch),
+                NetworkObjectKind.DistributedPortgroup => new ReportObject("distributedPortgroup", n.Network, n.Switch),
+                NetworkObjectKind.StandardPortgroup => new ReportObject("standardPortgroup", n.Network, n.Cluster, n.Host),
+                _ => new ReportObject("standardSwitch", n.Network ?? n.Switch, n.Cluster, n.Host),
+            },
+            VCenterControlDrift e => e.ObjectKind == EstateObjectKind.Cluster ? new ReportObject("cluster", e.Object, e.VCenter) : new ReportObject("vcenter", e.Object),
+            HostControlDrift h => new ReportObject("host", h.Host, h.Cluster),
+            VmControlDrift v => new ReportObject("vm", v.Vm, v.Cluster),
+            _ => new ReportObject("object", null),
+        };
+
+        /// <summary>A separation finding is about the hosts, segments and datastores it names, or else its VMs.</summary>
+        private static ReportObject[] ObjectsOf(PciSeparationFinding f)
+        {
+            var cluster = f.Clusters.Count == 1 ? f.Clusters[0] : null;
+            var objects = f.Hosts.Select(h => new ReportObject("host", h, cluster))
+                .Concat(f.Networks.Select(n => new ReportObject("network", n)))
+                .Concat(f.Datastores.Select(d => new ReportObject("datastore", d))).ToArray();
+            return objects.Length > 0 ? objects : f.Vms.Select(v => new ReportObject("vm", v, cluster)).ToArray();
+        }
+
         public static ReportItem From(object? result)
         {
             switch (result)
@@ -91,7 +143,7 @@ namespace VirtCompliance.Reporting
                     };
                     return new ReportItem
                     {
-                        Category = category, Rule = d.ControlId, Object = where, Cluster = cluster, Severity = d.Severity, Outcome = Of(d.Outcome),
+                        Category = category, Rule = d.ControlId, Object = where, Cluster = cluster, Severity = d.Severity, Outcome = Of(d.Outcome), Objects = new[] { ObjectOf(d) },
                         Message = d.Outcome == Outcome.NotEvaluated ? $"{where}: {d.Title} — not evaluated: {d.Reason}"
                             : $"{where}: {d.Title} — expected {d.Expected}, found {d.Actual}" + (d.PeerAgreement != null ? $" ({d.PeerAgreement})" : "") + WaiverText(d.Waiver),
                         PciDss = d.PciDss, Evidence = Evidence(d.Expected, d.Actual, d.Basis, d.Baseline, d.Reason),
@@ -101,6 +153,7 @@ namespace VirtCompliance.Reporting
                     return new ReportItem
                     {
                         Category = MigrationExposureCategory, Rule = string.Join(", ", e.LostControls), Object = e.Vm, Cluster = e.Cluster, TargetHost = e.TargetHost, Severity = e.Severity,
+                        Objects = new[] { new ReportObject("vm", e.Vm, e.Cluster), new ReportObject("host", e.TargetHost, e.Cluster) },
                         Outcome = e.AutomatedByDrs ? ReportOutcome.Fail : ReportOutcome.Warning,
                         Message = $"{e.Vm} can move from {e.CurrentHost} to {e.TargetHost} and lose {string.Join(", ", e.LostControls)}" + (e.AutomatedByDrs ? " (DRS would do it on its own)." : "."),
                         PciDss = e.PciDss, Evidence = new[] { $"DRS: {e.DrsAutomation}", $"HA: {(e.HaEnabled ? "enabled" : "disabled")}" },
@@ -110,7 +163,7 @@ namespace VirtCompliance.Reporting
                     return new ReportItem
                     {
                         Category = "CDE separation", Rule = f.RuleId, Object = string.Join(", ", f.Hosts.Concat(f.Networks).Concat(f.Datastores).DefaultIfEmpty(string.Join(", ", f.Vms))),
-                        Cluster = string.Join(", ", f.Clusters), Severity = f.Severity, Outcome = Of(f.Outcome), Message = f.Message + WaiverText(f.Waiver),
+                        Cluster = string.Join(", ", f.Clusters), Severity = f.Severity, Outcome = Of(f.Outcome), Message = f.Message + WaiverText(f.Waiver), Objects = ObjectsOf(f),
                         PciDss = f.PciDss, Evidence = f.Evidence, Remediation = f.Remediation, Waiver = f.Waiver,
                     };
                 case VmFirewallPolicyStatus s:
@@ -119,12 +172,14 @@ namespace VirtCompliance.Reporting
                         Category = "Firewall policy", Rule = $"{s.Policy}: {s.Status}", Object = s.Vm == null ? s.Policy : $"{s.Vm} {s.Nic}", Severity = s.Status == EnforcementStatus.Enforced ? Severity.Informational : Severity.High,
                         Outcome = s.Status == EnforcementStatus.Enforced ? ReportOutcome.Info : s.Status == EnforcementStatus.FailOpenExposure ? ReportOutcome.Warning : ReportOutcome.Fail,
                         Message = s.Message ?? $"{s.Vm} {s.Nic}: {s.Status}", PciDss = s.PciDss, Evidence = s.Diff,
+                        Objects = new[] { s.Vm == null ? new ReportObject("firewallPolicy", s.Policy) : new ReportObject("vmNic", s.Nic, s.Vm) },
                         Remediation = "Invoke-VmFirewallPolicy applies the policy to the port.",
                     };
                 case InventoryChange c:
                     return new ReportItem
                     {
                         Category = "Inventory change", Rule = c.Kind + (c.ControlId != null ? ": " + c.ControlId : ""), Object = c.Object, Severity = c.Severity ?? Severity.Informational,
+                        Objects = new[] { new ReportObject(ReportObject.KindOfId(c.ObjectId), c.Object) },
                         Outcome = c.Kind == InventoryChangeKind.ControlFailing ? ReportOutcome.Fail : ReportOutcome.Info, Message = c.Message,
                         Evidence = new[] { $"Before: {c.Before}", $"After: {c.After}" }.Where(e => !e.EndsWith(": ", StringComparison.Ordinal)).ToArray(),
                     };

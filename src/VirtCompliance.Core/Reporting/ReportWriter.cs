@@ -28,6 +28,41 @@ namespace VirtCompliance.Reporting
         public IReadOnlyList<(string cluster, string? host)>? Hosts { get; set; }
         /// <summary>The waivers the results were judged with (the HTML report's register); null: none given.</summary>
         public IReadOnlyList<Waivers.WaiverStatus>? Waivers { get; set; }
+        /// <summary>
+        /// What the results were read from, as the URI of every SARIF result's physical location: the snapshot file
+        /// (relative to the folder the report is for, else an absolute file URI), or the vCenter a live inventory
+        /// was collected from. Null: not known, and SARIF results name <see cref="UnknownArtifactUri"/>.
+        /// </summary>
+        public string? ArtifactUri { get; set; }
+
+        /// <summary>The location of results whose inventory nobody named: code scanning needs a location on every result.</summary>
+        public const string UnknownArtifactUri = "virtcompliance:unknown-inventory";
+
+        /// <summary>
+        /// The URI that names where <paramref name="inventory"/> came from: its snapshot file relative to
+        /// <paramref name="baseFolder"/> when the file is inside it (code scanning places a result in the repository
+        /// by a relative path), else the file's absolute URI; for a collected inventory, https://its vCenter/.
+        /// </summary>
+        public static string? ArtifactUriOf(VirtCompliance.Model.Inventory? inventory, string? baseFolder)
+        {
+            if (inventory == null) return null;
+            if (inventory.FilePath != null)
+            {
+                var file = System.IO.Path.GetFullPath(inventory.FilePath);
+                if (baseFolder != null)
+                {
+                    var folder = System.IO.Path.GetFullPath(baseFolder).TrimEnd(System.IO.Path.DirectorySeparatorChar, System.IO.Path.AltDirectorySeparatorChar) + System.IO.Path.DirectorySeparatorChar;
+                    if (file.StartsWith(folder, StringComparison.Ordinal))
+                        return string.Join("/", file.Substring(folder.Length).Split(System.IO.Path.DirectorySeparatorChar, System.IO.Path.AltDirectorySeparatorChar).Select(Uri.EscapeDataString));
+                }
+                return new Uri(file).AbsoluteUri;
+            }
+            if (string.IsNullOrEmpty(inventory.Source)) return null;
+            // A collected inventory's source is the vCenter's host (and port): the URI names that server.
+            return Uri.TryCreate("https://" + inventory.Source + "/", UriKind.Absolute, out var server) && string.Equals(server.Authority, inventory.Source, StringComparison.OrdinalIgnoreCase)
+                ? server.AbsoluteUri
+                : "urn:virtcompliance:inventory:" + Uri.EscapeDataString(inventory.Source);
+        }
 
         /// <summary>The context of results that came from <paramref name="inventory"/> (null: nothing known about their source).</summary>
         public static ReportContext For(VirtCompliance.Model.Inventory? inventory, string title, string? moduleVersion) => new ReportContext
@@ -166,9 +201,16 @@ namespace VirtCompliance.Reporting
             return sb.ToString();
         }
 
-        /// <summary>One testsuite per category, one testcase per rule and object; Fail items fail, NotEvaluated items are errors (nothing was proven), Warning items are reported in system-out.</summary>
+        /// <summary>
+        /// One testsuite per category, one testcase per rule and object, whatever its outcome, so that a control that is
+        /// fixed turns from failed to passed instead of vanishing: Fail items fail; NotEvaluated items are skipped with
+        /// the reason (nothing was proven either way) and Waived items skipped with the waiver; Warning items pass with
+        /// the warning in system-out; Pass and Info items pass. Each testcase's status attribute is the item's outcome.
+        /// </summary>
         private static string JUnit(IReadOnlyList<ReportItem> items, ReportContext c)
         {
+            static bool Skipped(ReportItem i) => i.Outcome == ReportOutcome.NotEvaluated || i.Outcome == ReportOutcome.Waived;
+            static string Count(IEnumerable<ReportItem> list, Func<ReportItem, bool> which) => list.Count(which).ToString(CultureInfo.InvariantCulture);
             var settings = new XmlWriterSettings { Indent = true, Encoding = AtomicFile.Utf8NoBom, OmitXmlDeclaration = false };
             var sb = new StringBuilder();
             using (var w = XmlWriter.Create(new System.IO.StringWriter(sb), settings))
@@ -176,23 +218,24 @@ namespace VirtCompliance.Reporting
                 w.WriteStartElement("testsuites");
                 w.WriteAttributeString("name", c.Title);
                 w.WriteAttributeString("tests", items.Count.ToString(CultureInfo.InvariantCulture));
-                w.WriteAttributeString("failures", items.Count(i => i.Outcome == ReportOutcome.Fail).ToString(CultureInfo.InvariantCulture));
-                w.WriteAttributeString("errors", items.Count(i => i.Outcome == ReportOutcome.NotEvaluated).ToString(CultureInfo.InvariantCulture));
+                w.WriteAttributeString("failures", Count(items, i => i.Outcome == ReportOutcome.Fail));
+                w.WriteAttributeString("errors", "0");
                 // JUnit 4 counts skipped per testsuite only (the testsuites element has no such attribute).
                 foreach (var category in items.GroupBy(i => i.Category))
                 {
                     w.WriteStartElement("testsuite");
                     w.WriteAttributeString("name", category.Key);
                     w.WriteAttributeString("tests", category.Count().ToString(CultureInfo.InvariantCulture));
-                    w.WriteAttributeString("failures", category.Count(i => i.Outcome == ReportOutcome.Fail).ToString(CultureInfo.InvariantCulture));
-                    w.WriteAttributeString("errors", category.Count(i => i.Outcome == ReportOutcome.NotEvaluated).ToString(CultureInfo.InvariantCulture));
-                    w.WriteAttributeString("skipped", category.Count(i => i.Outcome == ReportOutcome.Waived).ToString(CultureInfo.InvariantCulture));
+                    w.WriteAttributeString("failures", Count(category, i => i.Outcome == ReportOutcome.Fail));
+                    w.WriteAttributeString("errors", "0");
+                    w.WriteAttributeString("skipped", Count(category, Skipped));
                     w.WriteAttributeString("timestamp", c.GeneratedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture));
                     foreach (var i in category)
                     {
                         w.WriteStartElement("testcase");
                         w.WriteAttributeString("classname", $"{category.Key}.{i.Rule}");
                         w.WriteAttributeString("name", i.Object ?? "");
+                        w.WriteAttributeString("status", i.Outcome.ToString());
                         if (i.Outcome == ReportOutcome.Fail)
                         {
                             w.WriteStartElement("failure");
@@ -203,9 +246,9 @@ namespace VirtCompliance.Reporting
                         }
                         else if (i.Outcome == ReportOutcome.NotEvaluated)
                         {
-                            w.WriteStartElement("error");
-                            w.WriteAttributeString("message", i.Message ?? "");
-                            w.WriteAttributeString("type", "NotEvaluated");
+                            // Not a pass and not a failure: the data was not reported, and the message says why.
+                            w.WriteStartElement("skipped");
+                            w.WriteAttributeString("message", i.Message ?? "not evaluated");
                             w.WriteString(string.Join("\n", i.Evidence));
                             w.WriteEndElement();
                         }

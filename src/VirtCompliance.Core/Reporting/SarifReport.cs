@@ -5,13 +5,16 @@ using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
 using Newtonsoft.Json.Linq;
+using VirtCompliance.Controls;
 
 namespace VirtCompliance.Reporting
 {
     /// <summary>
     /// SARIF 2.1.0: one run, one reporting descriptor per rule, one result per item. Items that are not
     /// failures are kept as results of kind "informational" (level "none", as the standard requires for
-    /// non-failures) so a code-scanning view shows the whole evidence set, not only the failures.
+    /// non-failures) so a code-scanning view shows the whole evidence set, not only the failures. Every
+    /// result has a location, as code scanning requires: the snapshot file (or the vCenter) the results were
+    /// read from as its physical location, and the objects it is about as logical locations.
     /// </summary>
     internal static class SarifReport
     {
@@ -39,7 +42,8 @@ namespace VirtCompliance.Reporting
                         ["properties"] = new JObject
                         {
                             ["category"] = first.Category,
-                            ["tags"] = new JArray(g.SelectMany(i => i.PciDss).Distinct().OrderBy(r => r, StringComparer.Ordinal).Select(r => "PCI-DSS-" + r)),
+                            ["security-severity"] = SecuritySeverity(g.Max(i => i.Severity)),
+                            ["tags"] = new JArray(new[] { "security" }.Concat(g.SelectMany(i => i.PciDss).Distinct().OrderBy(r => r, StringComparer.Ordinal).Select(r => "PCI-DSS-" + r))),
                         },
                     }.RemoveNulls();
                 })),
@@ -79,7 +83,8 @@ namespace VirtCompliance.Reporting
                     foreach (var property in run.Properties().Where(p => p.Name != "properties")) property.WriteTo(w);
                     w.WritePropertyName("results");
                     w.WriteStartArray();
-                    foreach (var i in items) Result(i, ruleIndex, sha).WriteTo(w);
+                    var artifact = new JObject { ["uri"] = c.ArtifactUri ?? ReportContext.UnknownArtifactUri };
+                    foreach (var i in items) Result(i, ruleIndex, sha, artifact, c.Source).WriteTo(w);
                     w.WriteEndArray();
                     run.Property("properties")?.WriteTo(w);
                     w.WriteEndObject();
@@ -89,7 +94,7 @@ namespace VirtCompliance.Reporting
             }
         }
 
-        private static JObject Result(ReportItem i, Dictionary<string, int> ruleIndex, HashAlgorithm sha)
+        private static JObject Result(ReportItem i, Dictionary<string, int> ruleIndex, HashAlgorithm sha, JObject artifact, string? vcenter)
         {
             var id = RuleId(i);
             var result = new JObject
@@ -99,14 +104,17 @@ namespace VirtCompliance.Reporting
                 ["kind"] = Kind(i.Outcome),
                 ["level"] = Level(i.Outcome),
                 ["message"] = new JObject { ["text"] = string.IsNullOrEmpty(i.Message) ? $"{i.Rule}: {i.Object}" : i.Message },
+                // Code scanning takes only results with a physical location: the file (or server) the results were read from.
+                // The object itself is a logical location, named from its vCenter down, so that two clusters of one name stay apart.
                 ["locations"] = new JArray(new JObject
                 {
-                    ["logicalLocations"] = new JArray(new JObject
+                    ["physicalLocation"] = new JObject { ["artifactLocation"] = artifact.DeepClone() },
+                    ["logicalLocations"] = new JArray(LogicalObjects(i).Select(o => new JObject
                     {
-                        ["name"] = i.Object ?? "",
-                        ["fullyQualifiedName"] = string.IsNullOrEmpty(i.Cluster) ? i.Object ?? "" : $"{i.Cluster}/{i.Object}",
-                        ["kind"] = "object",
-                    }),
+                        ["name"] = o.Name,
+                        ["fullyQualifiedName"] = string.IsNullOrEmpty(vcenter) ? o.FullyQualifiedName : $"{vcenter}/{o.FullyQualifiedName}",
+                        ["kind"] = o.Kind,
+                    })),
                 }),
                 // A fingerprint lets a consumer match "the same finding" across nightly runs.
                 ["partialFingerprints"] = new JObject { ["virtcompliance/v1"] = Fingerprint(i, sha) },
@@ -138,6 +146,19 @@ namespace VirtCompliance.Reporting
             };
             return result.RemoveNulls();
         }
+
+        private static IEnumerable<ReportObject> LogicalObjects(ReportItem i) =>
+            i.Objects.Count > 0 ? i.Objects : new[] { new ReportObject("object", i.Object, i.Cluster) };
+
+        /// <summary>GitHub's security severity (a CVSS-like score as text): it ranks alerts Critical (9+), High (7+), Medium (4+) or Low.</summary>
+        private static string SecuritySeverity(Severity severity) => severity switch
+        {
+            Severity.Critical => "9.5",
+            Severity.High => "8.0",
+            Severity.Medium => "5.5",
+            Severity.Low => "2.0",
+            _ => "0.0",
+        };
 
         /// <summary>SARIF has no outcome "Warning that is not a failure": Fail is error, Warning is warning, anything else none.</summary>
         private static string Level(ReportOutcome outcome) => outcome == ReportOutcome.Fail || outcome == ReportOutcome.Waived ? "error" : outcome == ReportOutcome.Warning ? "warning" : "none";

@@ -11,7 +11,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
 {
     /// <summary>
     /// <para type="synopsis">Writes the results piped in as a report: HTML, JSON, CSV, JUnit, SARIF or Markdown.</para>
-    /// <para type="description">Export-ComplianceReport takes the output of Get-HostControlDrift, Get-VmMigrationExposure, Test-PciSeparation, Test-VmFirewallPolicy and Compare-VirtInventory (mixed freely) and writes one file: HTML (one self-contained page with no network resources: a summary by outcome, severity chart as inline SVG, a table by PCI DSS 4.0.1 requirement, and each category's findings with their evidence and remediation, readable printed to PDF), JSON (the items with a summary), CSV (stable columns: Category, Rule, Object, Cluster, Severity, Outcome, PciDss, Message, Evidence, Remediation), JUnit (one testcase per rule and object, so CI shows failures), SARIF 2.1.0 (one result per item with a stable fingerprint, for code-scanning views) or Markdown. The HTML drift matrix lists every connected host of the clusters the drift results cover when -Inventory is given. -Inventory adds the inventory's source, collection time and SHA-256 to the report. The file is written to a temporary name and renamed, so it is never half-written.</para>
+    /// <para type="description">Export-ComplianceReport takes the output of Get-HostControlDrift, Get-VmMigrationExposure, Test-PciSeparation, Test-VmFirewallPolicy and Compare-VirtInventory (mixed freely) and writes one file: HTML (one self-contained page with no network resources: a summary by outcome, severity chart as inline SVG, a table by PCI DSS 4.0.1 requirement, and each category's findings with their evidence and remediation, readable printed to PDF), JSON (the items with a summary), CSV (stable columns: Category, Rule, Object, Cluster, Severity, Outcome, PciDss, Message, Evidence, Remediation), JUnit (one testcase per rule and object whatever its outcome: Fail fails, NotEvaluated is skipped with the reason, Waived is skipped with the waiver, Pass passes; pipe drift with -IncludePass so that a control that is fixed turns green instead of disappearing), SARIF 2.1.0 (one result per item with a stable fingerprint, each with a location as GitHub code scanning requires: the snapshot file of -Inventory as the physical location, relative to the current folder when it is inside it (the checkout, in a CI job) or else an absolute file URI, or for an inventory collected live https://its vCenter/; the object, named from its vCenter and cluster down, as a logical location with its kind: host, vm, cluster, vcenter, distributedPortgroup, standardPortgroup, ...) or Markdown. The HTML drift matrix lists every connected host of the clusters the drift results cover when -Inventory is given. -Inventory adds the inventory's source, collection time and SHA-256 to the report. The file is written to a temporary name and renamed, so it is never half-written.</para>
     /// </summary>
     /// <example>
     ///   <code>Test-PciSeparation -Inventory $inv | Export-ComplianceReport -Path ./separation.html -Inventory $inv</code>
@@ -22,8 +22,12 @@ namespace VirtCompliance.PowerShell.Cmdlets
     ///   <para>Drift and separation as JUnit for a CI system.</para>
     /// </example>
     /// <example>
-    ///   <code>Test-PciSeparation -Inventory $inv | Export-ComplianceReport ./separation.sarif</code>
-    ///   <para>SARIF for a code-scanning view, the format taken from the extension.</para>
+    ///   <code>Test-PciSeparation -Inventory $inv | Export-ComplianceReport ./separation.sarif -Inventory $inv</code>
+    ///   <para>SARIF for a code-scanning view, the format taken from the extension; every result is located in the snapshot file $inv was read from.</para>
+    /// </example>
+    /// <example>
+    ///   <code>Get-HostControlDrift -Inventory $inv -IncludePass | Export-ComplianceReport ./host-controls.xml</code>
+    ///   <para>JUnit with a testcase for every host and control, the passes too: a control fixed since the last run shows as passed.</para>
     /// </example>
     [Cmdlet(VerbsData.Export, "ComplianceReport", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(FileInfo))]
@@ -48,7 +52,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [ValidateNotNullOrEmpty]
         public string Title { get; set; } = "VirtCompliance report";
 
-        /// <summary><para type="description">The inventory the results came from: its source, collection time and SHA-256 go into the report.</para></summary>
+        /// <summary><para type="description">The inventory the results came from: its source, collection time and SHA-256 go into the report, and its snapshot file (or vCenter) is every SARIF result's location.</para></summary>
         [Parameter]
         public Inv? Inventory { get; set; }
 
@@ -96,6 +100,10 @@ namespace VirtCompliance.PowerShell.Cmdlets
             var target = ResolveFilePath(Path);
             if (!MyInvocation.BoundParameters.ContainsKey(nameof(Format))) Format = FormatOf(target);
             var context = ReportContext.For(Inventory, Title, typeof(ExportComplianceReportCommand).Assembly.GetName().Version.ToString());
+            // A CI job runs in its checkout: a snapshot inside it is named by the relative path code scanning resolves against the repository.
+            context.ArtifactUri = ReportContext.ArtifactUriOf(Inventory, SessionState.Path.CurrentFileSystemLocation.ProviderPath);
+            if (Format == ReportFormat.Sarif && context.ArtifactUri == null)
+                WriteWarning($"Without -Inventory the SARIF results cannot name the snapshot file they come from; their location is '{ReportContext.UnknownArtifactUri}'. Give -Inventory for code scanning.");
             if (LoadWaivers(Waiver, null) is Waivers.WaiverFile file)
             {
                 var register = new Waivers.WaiverSet(file, AsOfDate(AsOf) ?? Inventory?.CollectedAt ?? DateTimeOffset.UtcNow);

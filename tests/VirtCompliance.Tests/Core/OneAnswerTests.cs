@@ -300,7 +300,10 @@ namespace VirtCompliance.Tests.Core
             Assert.Empty(errors);
             var checks = output.Cast<EvidenceCheck>().ToArray();
             Assert.True(checks.Length >= 10, $"{checks.Length} checks");
-            Assert.All(checks, c => Assert.Equal(EvidenceStatus.Ok, c.Status));
+            // Release 0.1 did not sign: its manifest is Unsigned, which passes unless a signature is asked for.
+            Assert.Equal(EvidenceStatus.Unsigned, checks.Single(c => c.File == "manifest.json").Status);
+            Assert.All(checks.Where(c => c.File != "manifest.json"), c => Assert.Equal(EvidenceStatus.Ok, c.Status));
+            Assert.Equal(true, CmdletTests.Run("Test-ComplianceEvidence -Path $p -Quiet", ("p", copy)).output.Single());
         }
 
         private static string AtomicFileHash(string path) => VirtCompliance.Common.AtomicFile.Sha256Hex(File.ReadAllBytes(path));

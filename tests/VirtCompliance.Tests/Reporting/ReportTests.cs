@@ -30,10 +30,11 @@ namespace VirtCompliance.Tests.Reporting
         {
             var path = Path.Combine(folder, name);
             var (_, errors) = CmdletTests.Run(
-                "$inv = Import-VirtInventory -Path $sample; " +
+                // From the report's folder, as a job that writes reports beside it would: the snapshot lies outside it.
+                "Set-Location $folder; $inv = Import-VirtInventory -Path $sample; " +
                 "@(Get-HostControlDrift -Inventory $inv -WarningAction SilentlyContinue; Get-NetworkControlDrift -Inventory $inv; Get-VmMigrationExposure -Inventory $inv -WarningAction SilentlyContinue; Test-PciSeparation -Inventory $inv) | " +
                 "Export-ComplianceReport -Path $path -Format $format -Inventory $inv -Title 'PCI lab compliance report'",
-                ("sample", Lab.SamplePath), ("path", path), ("format", format));
+                ("sample", Lab.SamplePath), ("path", path), ("format", format), ("folder", folder));
             Assert.Empty(errors);
             return path;
         }
@@ -115,6 +116,74 @@ namespace VirtCompliance.Tests.Reporting
             Assert.Equal(results.OfType<HostControlDrift>().Count(), run["results"].Count(r => ((string)r["ruleId"]).StartsWith("HostControlDrift/", StringComparison.Ordinal)));
             // Fingerprints tell findings apart.
             Assert.Equal(run["results"].Count(), run["results"].Select(r => (string)r["partialFingerprints"]["virtcompliance/v1"]).Distinct().Count());
+
+            // Code scanning takes a result only with a physical location: every one names the snapshot file (outside the
+            // report's folder here, so by its absolute file URI), and the objects it is about as logical locations.
+            Assert.All(run["results"], r => Assert.Equal(new Uri(Lab.SamplePath).AbsoluteUri, (string)r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]));
+            Assert.All(run["results"], r => Assert.NotEmpty(r["locations"][0]["logicalLocations"]));
+            var logical = run["results"].SelectMany(r => r["locations"][0]["logicalLocations"]).ToList();
+            Assert.All(logical, l => Assert.False(string.IsNullOrEmpty((string)l["name"])));
+            var host = results.OfType<HostControlDrift>().First(d => d.Cluster != null);
+            Assert.Contains(logical, l => (string)l["kind"] == "host" && (string)l["name"] == host.Host && (string)l["fullyQualifiedName"] == $"vcsa-01.lab.local/{host.Cluster}/{host.Host}");
+            var portgroup = results.OfType<NetworkControlDrift>().First(n => n.ObjectKind == NetworkObjectKind.DistributedPortgroup);
+            Assert.Contains(logical, l => (string)l["kind"] == "distributedPortgroup" && (string)l["fullyQualifiedName"] == $"vcsa-01.lab.local/{portgroup.Switch}/{portgroup.Network}");
+            Assert.Contains(logical, l => (string)l["kind"] == "vm");
+            // GitHub ranks alerts by the rule's security-severity, a score as text.
+            Assert.All(run["tool"]["driver"]["rules"], r => Assert.True(double.TryParse((string)r["properties"]["security-severity"], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _)));
+        }
+
+        [Fact]
+        public void A_snapshot_inside_the_reports_folder_is_named_by_its_relative_path_and_a_collected_inventory_by_its_vCenter()
+        {
+            using var temp = new TempFolder();
+            var folder = Directory.CreateDirectory(temp.File("snap shots")).FullName;
+            File.Copy(Lab.SamplePath, Path.Combine(folder, "pci lab.json"));
+            var inventory = VirtCompliance.Model.InventorySnapshot.Read(Path.Combine(folder, "pci lab.json"));
+            Assert.Equal("snap%20shots/pci%20lab.json", ReportContext.ArtifactUriOf(inventory, temp.Path));
+            Assert.Equal("snap%20shots/pci%20lab.json", ReportContext.ArtifactUriOf(inventory, temp.Path + Path.DirectorySeparatorChar));
+            Assert.Equal(new Uri(Path.Combine(folder, "pci lab.json")).AbsoluteUri, ReportContext.ArtifactUriOf(inventory, temp.File("snap")));
+            var collected = new VirtCompliance.Model.Inventory("vcsa-01.example.com:8443", DateTimeOffset.UnixEpoch, "test");
+            Assert.Equal("https://vcsa-01.example.com:8443/", ReportContext.ArtifactUriOf(collected, temp.Path));
+            Assert.Null(ReportContext.ArtifactUriOf(null, temp.Path));
+
+            // Without an inventory every result still has a location, one that says it is unknown.
+            var item = new ReportItem { Category = "Host control drift", Rule = "esx-9.ssh", Object = "esx-01", Outcome = ReportOutcome.Fail };
+            var sarif = JObject.Parse(Encoding.UTF8.GetString(ReportWriter.Write(ReportFormat.Sarif, new[] { item }, new ReportContext())));
+            Assert.Equal(ReportContext.UnknownArtifactUri, (string)sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]);
+            Assert.Equal(("object", "esx-01"), ((string)sarif["runs"][0]["results"][0]["locations"][0]["logicalLocations"][0]["kind"], (string)sarif["runs"][0]["results"][0]["locations"][0]["logicalLocations"][0]["name"]));
+        }
+
+        [Fact]
+        public void JUnit_has_a_testcase_for_every_evaluated_control_passes_included()
+        {
+            using var temp = new TempFolder();
+            var path = temp.File("controls.xml");
+            var (output, errors) = CmdletTests.Run(
+                "$inv = Import-VirtInventory -Path $sample; $results = @(Get-HostControlDrift -Inventory $inv -IncludePass -WarningAction SilentlyContinue); $results; " +
+                "$null = $results | Export-ComplianceReport -Path $path -Inventory $inv",
+                ("sample", Lab.SamplePath), ("path", path));
+            Assert.Empty(errors);
+            var results = output.Cast<HostControlDrift>().ToList();
+            Assert.Contains(results, r => r.Outcome == Outcome.Pass);
+            Assert.Contains(results, r => r.Outcome == Outcome.NotEvaluated);
+
+            var junit = System.Xml.Linq.XDocument.Load(path);
+            var cases = junit.Descendants("testcase").ToList();
+            Assert.Equal(results.Count, cases.Count);
+            Assert.Equal(results.Select(r => (r.ControlId, r.Host)).OrderBy(x => x), cases.Select(c => (((string)c.Attribute("classname")).Substring("Host control drift.".Length), (string)c.Attribute("name"))).OrderBy(x => x));
+            // A pass is a testcase with nothing in it: it shows green, and turns red when the control fails.
+            var passes = cases.Where(c => (string)c.Attribute("status") == "Pass").ToList();
+            Assert.Equal(results.Count(r => r.Outcome == Outcome.Pass), passes.Count);
+            Assert.All(passes, c => Assert.Empty(c.Elements()));
+            Assert.Equal(results.Count(r => r.Outcome == Outcome.Fail), cases.Count(c => c.Element("failure") != null));
+            // Not evaluated is skipped with the reason, not an error and not a pass.
+            var ssh = results.Single(r => r.Host == "esx-edge-01.lab.local" && r.ControlId == "esx-9.ssh");
+            var skipped = cases.Single(c => (string)c.Attribute("name") == ssh.Host && ((string)c.Attribute("classname")).EndsWith(".esx-9.ssh", StringComparison.Ordinal)).Element("skipped");
+            Assert.NotNull(skipped);
+            Assert.Contains(ssh.Reason, (string)skipped.Attribute("message"));
+            Assert.Empty(junit.Descendants("error"));
+            Assert.Equal(results.Count(r => r.Outcome == Outcome.NotEvaluated || r.Outcome == Outcome.Waived), junit.Root.Elements("testsuite").Sum(t => (int)t.Attribute("skipped")));
+            // (The Pester tests validate this output against the JUnit 4 schema Pester ships.)
         }
 
         [Fact]
