@@ -757,7 +757,7 @@ Describe 'Export-ComplianceReport' {
 
     It 'writes CSV with stable columns, and JSON and Markdown with a summary' {
         $csv = $results | Export-ComplianceReport -Path (Join-Path $TestDrive 'r.csv') -Format Csv
-        (Get-Content $csv.FullName -TotalCount 1) | Should -Be 'Category,Rule,Object,Cluster,Severity,Outcome,PciDss,Message,Evidence,Remediation,Waiver,WaiverExpires,WaiverJustification'
+        (Get-Content $csv.FullName -TotalCount 1) | Should -Be 'Category,Rule,Object,Cluster,VCenter,Severity,Outcome,PciDss,Message,Evidence,Remediation,Waiver,WaiverExpires,WaiverJustification'
         @(Import-Csv $csv.FullName).Count | Should -Be $results.Count
         $json = Get-Content -Raw ($results | Export-ComplianceReport -Path (Join-Path $TestDrive 'r.json') -Format Json).FullName | ConvertFrom-Json
         $json.items.Count | Should -Be $results.Count

@@ -62,7 +62,8 @@ namespace VirtCompliance.Assessments
             result.Warn(warnings);
             NotFoundVms(inventory, options.Vms, result);
             // In cluster, VM and target host order already (ExposureAnalyzer).
-            result.Exposures = exposures;
+            var vcenter = DriftAnalyzer.VCenterOf(inventory);
+            result.Exposures = exposures.Select(e => e with { VCenter = vcenter }).ToList();
             return result;
         }
 
@@ -71,7 +72,7 @@ namespace VirtCompliance.Assessments
         {
             var result = new ScopeResult();
             var model = Model(inventory, options, result);
-            result.Entries = ScopeEntries(inventory, model).ToList();
+            result.Entries = ScopeEntries(inventory, model).Select(e => e with { VCenter = DriftAnalyzer.VCenterOf(inventory) }).ToList();
             return result;
         }
 
@@ -102,7 +103,10 @@ namespace VirtCompliance.Assessments
                 result.Findings = waivers.Apply(result.Findings, inventory);
                 if (options.SharedWaivers == null) Report(waivers, result, r => r.Waivers = waivers.Statuses(judgedUse: false));
             }
-            result.Summaries = PciSeparationAnalyzer.Summarize(inventory, result.Findings, options.Interpretation, clusters).ToList();
+            // Each finding and summary names the vCenter it is from, so that two estates' clusters of one name stay apart.
+            var source = DriftAnalyzer.VCenterOf(inventory);
+            result.Findings = result.Findings.Select(f => f with { VCenter = source }).ToList();
+            result.Summaries = PciSeparationAnalyzer.Summarize(inventory, result.Findings, options.Interpretation, clusters).Select(m => m with { VCenter = source }).ToList();
             result.Passed = result.Findings.All(f => f.Outcome != FindingOutcome.Fail && (options.AllowNotEvaluated || f.Outcome != FindingOutcome.NotEvaluated));
             NotFoundClusters(inventory, options.Clusters, result);
             NotFoundVms(inventory, options.Vms, result);
@@ -114,7 +118,7 @@ namespace VirtCompliance.Assessments
         {
             var result = new MatrixResult();
             var model = Model(inventory, options, result);
-            if (!detailed) result.Classes = PciSegmentationMatrix.Classes(model).ToList();
+            if (!detailed) result.Classes = PciSegmentationMatrix.Classes(model).Select(c => c with { VCenter = DriftAnalyzer.VCenterOf(inventory) }).ToList();
             else
             {
                 NotFoundVms(inventory, options.Vms, result);
@@ -151,7 +155,7 @@ namespace VirtCompliance.Assessments
             var compiled = Compile(inventory, options, result);
             var statuses = VirtCompliance.Firewall.FirewallStatus.Check(compiled, inventory, options.Vms);
             NotFoundVms(inventory, options.Vms, result);
-            result.Statuses = statuses;
+            result.Statuses = statuses.Select(s => s with { VCenter = DriftAnalyzer.VCenterOf(inventory) }).ToList();
             result.Passed = statuses.Count > 0 && statuses.All(s => s.Status == EnforcementStatus.Enforced);
             return result;
         }

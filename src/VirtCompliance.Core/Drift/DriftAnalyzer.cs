@@ -12,6 +12,7 @@ namespace VirtCompliance.Drift
         /// <summary>Host controls, host by host (cluster, then host name): Fail and NotEvaluated, and Pass too when asked.</summary>
         public static IEnumerable<HostControlDrift> Hosts(ControlAssessment assessment, bool includePass = false)
         {
+            var vcenter = VCenterOf(assessment.Inventory);
             foreach (var host in assessment.Hosts.Values
                          .OrderBy(h => h.Cluster?.Name ?? "\uffff", StringComparer.OrdinalIgnoreCase)
                          .ThenBy(h => h.Host.Name, StringComparer.OrdinalIgnoreCase))
@@ -21,6 +22,7 @@ namespace VirtCompliance.Drift
                     if (r.Passed && !includePass) continue;
                     yield return new HostControlDrift(r, assessment.Baseline.Name)
                     {
+                        VCenter = vcenter,
                         Cluster = host.Cluster?.Name,
                         ClusterId = host.Cluster?.Id,
                         Host = host.Host.Name,
@@ -33,6 +35,7 @@ namespace VirtCompliance.Drift
         /// <summary>VM controls, VM by VM (cluster, then VM name): Fail and NotEvaluated, and Pass too when asked.</summary>
         public static IEnumerable<VmControlDrift> Vms(ControlAssessment assessment, bool includePass = false)
         {
+            var vcenter = VCenterOf(assessment.Inventory);
             // Filtered before sorting: a large estate has millions of VM results and most of them pass.
             foreach (var r in assessment.Vms.Where(r => includePass || !r.Passed)
                          .OrderBy(r => r.Target.Cluster?.Name ?? "\uffff", StringComparer.OrdinalIgnoreCase)
@@ -42,6 +45,7 @@ namespace VirtCompliance.Drift
                 var vm = r.Target.Vm!;
                 yield return new VmControlDrift(r, assessment.Baseline.Name)
                 {
+                    VCenter = vcenter,
                     Vm = vm.Name,
                     VmId = vm.Id,
                     PowerState = vm.PowerState,
@@ -54,10 +58,13 @@ namespace VirtCompliance.Drift
             }
         }
 
+        /// <summary>The name results give their source: the vCenter Server's (or host's) name, else where the inventory was read from.</summary>
+        public static string VCenterOf(Model.Inventory inventory) => inventory.VCenter?.Name ?? inventory.Source;
+
         /// <summary>vCenter controls: the vCenter Server, then its clusters by name.</summary>
         public static IEnumerable<VCenterControlDrift> Estate(ControlAssessment assessment, bool includePass = false)
         {
-            var vcenter = assessment.Inventory.VCenter?.Name ?? assessment.Inventory.Source;
+            var vcenter = VCenterOf(assessment.Inventory);
             foreach (var r in assessment.Estate.OrderBy(r => r.Target.Scope == ControlScope.VCenter ? 0 : 1).ThenBy(r => r.Target.Name, StringComparer.OrdinalIgnoreCase))
             {
                 if (r.Passed && !includePass) continue;
@@ -74,6 +81,7 @@ namespace VirtCompliance.Drift
         /// <summary>Network controls: distributed switches, distributed portgroups (by switch and name), then standard portgroups host by host.</summary>
         public static IEnumerable<NetworkControlDrift> Networks(ControlAssessment assessment, bool includePass = false)
         {
+            var vcenter = VCenterOf(assessment.Inventory);
             var switches = assessment.Switches.OrderBy(r => r.Target.Name, StringComparer.OrdinalIgnoreCase);
             var distributed = assessment.DistributedPortgroups
                 .OrderBy(r => r.Target.Switch?.Name ?? "", StringComparer.OrdinalIgnoreCase).ThenBy(r => r.Target.Name, StringComparer.OrdinalIgnoreCase);
@@ -88,12 +96,14 @@ namespace VirtCompliance.Drift
                 {
                     yield return new NetworkControlDrift(r, assessment.Baseline.Name)
                     {
+                        VCenter = vcenter,
                         ObjectKind = NetworkObjectKind.DistributedSwitch, NetworkId = t.Id, Switch = t.Name,
                     };
                     continue;
                 }
                 yield return new NetworkControlDrift(r, assessment.Baseline.Name)
                 {
+                    VCenter = vcenter,
                     ObjectKind = t.Scope == ControlScope.DistributedPortgroup ? NetworkObjectKind.DistributedPortgroup
                         : t.Scope == ControlScope.StandardSwitch ? NetworkObjectKind.StandardSwitch : NetworkObjectKind.StandardPortgroup,
                     Network = t.Name,

@@ -46,6 +46,8 @@ namespace VirtCompliance
             Remediation = definition.Remediation;
         }
 
+        /// <summary>The vCenter Server (or host) the inventory was read from: with several, the results of each stay apart.</summary>
+        public string? VCenter { get; init; }
         /// <summary>Fail, or NotEvaluated when the value was not reported (Reason says why); Pass only when asked for.</summary>
         public Outcome Outcome { get; init; }
         /// <summary>NotEvaluated: why nothing could be judged.</summary>
@@ -127,8 +129,6 @@ namespace VirtCompliance
         /// <summary>The vCenter Server's or the cluster's name.</summary>
         public string? Object { get; init; }
         public string ObjectId { get; init; } = "";
-        /// <summary>The vCenter Server the inventory was read from.</summary>
-        public string? VCenter { get; init; }
     }
 
     /// <summary>One network control on one portgroup that did not pass (Fail or NotEvaluated).</summary>
@@ -182,6 +182,8 @@ namespace VirtCompliance
     /// <summary>A VM that vMotion/DRS/HA could place on a host that lacks controls its current host has.</summary>
     public sealed record VmMigrationExposure
     {
+        /// <summary>The vCenter Server (or host) the inventory was read from.</summary>
+        public string? VCenter { get; init; }
         public string? Vm { get; init; }
         public string VmId { get; init; } = "";
         /// <summary>The VM's PCI scope, from the same scope sources as Test-PciSeparation.</summary>

@@ -210,6 +210,8 @@ namespace VirtCompliance.Firewall
     /// <summary>Test-VmFirewallPolicy: whether one protected VM adapter's port enforces the policy.</summary>
     public sealed record VmFirewallPolicyStatus
     {
+        /// <summary>The vCenter Server (or host) the inventory was read from.</summary>
+        public string? VCenter { get; init; }
         public string Policy { get; init; } = "";
         public string? Vm { get; init; }
         public string? VmId { get; init; }

@@ -33,6 +33,8 @@ namespace VirtCompliance
     /// <summary>One separation problem (or, as Info, one accepted arrangement) with the evidence behind it.</summary>
     public sealed record PciSeparationFinding
     {
+        /// <summary>The vCenter Server (or host) the inventory was read from.</summary>
+        public string? VCenter { get; init; }
         /// <summary>pci.mixed-scope-host, pci.shared-segment, ...</summary>
         public string RuleId { get; init; } = "";
         public FindingOutcome Outcome { get; init; }
@@ -57,6 +59,8 @@ namespace VirtCompliance
     /// <summary>Test-PciSeparation -Summary: one per cluster.</summary>
     public sealed record PciSeparationSummary
     {
+        /// <summary>The vCenter Server (or host) the inventory was read from.</summary>
+        public string? VCenter { get; init; }
         public string? Cluster { get; init; }
         public PciInterpretation Interpretation { get; init; }
         /// <summary>True when no finding of the cluster has the outcome Fail or NotEvaluated.</summary>
@@ -77,6 +81,8 @@ namespace VirtCompliance
     /// <summary>Get-PciScope: the scope of one VM, host or network segment, and what decided it.</summary>
     public sealed record PciScopeEntry
     {
+        /// <summary>The vCenter Server (or host) the inventory was read from.</summary>
+        public string? VCenter { get; init; }
         /// <summary>Vm, Host or Segment.</summary>
         public string ObjectType { get; init; } = "";
         public string? Name { get; init; }
@@ -95,6 +101,8 @@ namespace VirtCompliance
     /// <summary>Get-PciSegmentationMatrix: what two scope classes share (11.4.5 evidence).</summary>
     public sealed record PciSegmentationPair
     {
+        /// <summary>The vCenter Server (or host) the inventory was read from.</summary>
+        public string? VCenter { get; init; }
         public PciScope ScopeA { get; init; }
         public PciScope ScopeB { get; init; }
         public int VmsA { get; init; }

@@ -28,7 +28,7 @@ namespace VirtCompliance.Reporting
 
         /// <summary>Every member a manifest may have (release 0.1's included); anything else was not written by the module.</summary>
         private static readonly string[] ManifestMembers =
-            { "schemaVersion", "tool", "moduleVersion", "createdAt", "source", "collectedAt", "collector", "inventorySha256", "sourceSha256", "files", "baseline", "interpretation", "scopeTagCategory", "scopeAttribute", "waivers", "waiversSha256", "waiversAsOf" };
+            { "schemaVersion", "tool", "moduleVersion", "createdAt", "source", "vCenter", "collectedAt", "collector", "inventorySha256", "sourceSha256", "files", "baseline", "interpretation", "scopeTagCategory", "scopeAttribute", "waivers", "waiversSha256", "waiversAsOf" };
 
         private static readonly string[] FileMembers = { "name", "sha256", "bytes", "records" };
 
@@ -182,6 +182,8 @@ namespace VirtCompliance.Reporting
                 var value = Field(root, name);
                 if (value.Scalar == null || !value.Quoted) throw Bad(value, $"'{name}' must be a string.");
             }
+            // Named since several vCenters can be analysed at once; a bundle filed before that has no vCenter.
+            if (root.Map!.TryGetValue("vCenter", out var named) && (named.value.Scalar == null || !named.value.Quoted)) throw Bad(named.value, "'vCenter' must be a string.");
             if (Field(root, "tool").Scalar != "VirtCompliance") throw Bad(Field(root, "tool"), "the manifest was not written by VirtCompliance.");
             var inventory = Field(root, "inventorySha256");
             if (inventory.Scalar == null || !Sha256.IsMatch(inventory.Scalar)) throw Bad(inventory, "'inventorySha256' must be a SHA-256 in lower-case hex, as written.");

@@ -96,10 +96,11 @@ namespace VirtCompliance.Reporting
         private static void ItemTable(StringBuilder sb, string? category, IReadOnlyList<ReportItem> items)
         {
             SectionStart(sb, category, items.Count, "<th>Outcome</th><th>Severity</th><th>Rule</th><th>Object</th><th>Finding, evidence and remediation</th><th>PCI DSS</th>");
+            var several = ReportWriter.SeveralVCenters(items);
             foreach (var i in items.OrderBy(i => Array.IndexOf(ReportWriter.Outcomes, i.Outcome)).ThenByDescending(i => i.Severity))
             {
                 sb.Append("<tr data-results=\"1\"><td class=\"").Append(i.Outcome).Append("\">").Append(E(Label(i.Outcome))).Append("</td><td>").Append(i.Severity).Append("</td><td>")
-                  .Append(E(i.Rule)).Append("</td><td>").Append(E(i.Object)).Append("</td><td>").Append(E(i.Message));
+                  .Append(E(i.Rule)).Append("</td><td>").Append(E(ReportWriter.ObjectText(i, several))).Append("</td><td>").Append(E(i.Message));
                 if (i.Evidence.Count > 0)
                 {
                     sb.Append("<ul class=\"evidence\">");
@@ -119,7 +120,8 @@ namespace VirtCompliance.Reporting
         /// </summary>
         private static void ExposureByTarget(StringBuilder sb, IReadOnlyList<ReportItem> items)
         {
-            var groups = items.GroupBy(i => (cluster: i.Cluster ?? "", target: i.TargetHost ?? "", lost: i.Rule))
+            var several = ReportWriter.SeveralVCenters(items);
+            var groups = items.GroupBy(i => (cluster: ReportWriter.ClusterText(i, several), target: i.TargetHost ?? "", lost: i.Rule))
                 .Select(g => (key: g.Key, items: g.ToList(), worst: g.Min(i => Array.IndexOf(ReportWriter.Outcomes, i.Outcome))))
                 .OrderBy(g => g.worst).ThenByDescending(g => g.items.Max(i => i.Severity)).ThenByDescending(g => g.items.Count)
                 .ThenBy(g => g.key.target, StringComparer.OrdinalIgnoreCase).ToList();
@@ -156,7 +158,8 @@ namespace VirtCompliance.Reporting
             if (rows.Count == 0) return;
             var drift = items.Where(i => i.Category == ReportItems.HostControlDriftCategory && i.Outcome != ReportOutcome.Pass).ToList();
             var controls = drift.Select(i => i.Rule).Distinct().OrderBy(r => r, StringComparer.Ordinal).ToList();
-            var cells = drift.GroupBy(i => (i.Cluster ?? "", i.Object, i.Rule)).ToDictionary(g => g.Key, g => g.OrderBy(i => i.Outcome).First());
+            var several = ReportWriter.SeveralVCenters(items);
+            var cells = drift.GroupBy(i => (ReportWriter.ClusterText(i, several), i.Object, i.Rule)).ToDictionary(g => g.Key, g => g.OrderBy(i => i.Outcome).First());
             sb.Append("<section id=\"drift-matrix\"><h2>Host control drift matrix</h2><p>Each column is a control that failed or could not be evaluated on at least one host; ✗ is a failure on that host (colour by severity), ? a control that was not evaluated there (the data was not reported: not a pass)")
               .Append(allHostsKnown ? ", ✓ means the host was analysed and showed no drift for that control" : "")
               .Append(".</p><table class=\"matrix\"><thead><tr><th>Cluster</th><th>Host</th>");
@@ -181,7 +184,8 @@ namespace VirtCompliance.Reporting
 
         private static IReadOnlyList<(string cluster, string? host)> DriftMatrixRows(IReadOnlyList<ReportItem> items, ReportContext c)
         {
-            var drifted = items.Where(i => i.Category == ReportItems.HostControlDriftCategory).Select(i => (i.Cluster ?? "", i.Object)).ToList();
+            var several = ReportWriter.SeveralVCenters(items);
+            var drifted = items.Where(i => i.Category == ReportItems.HostControlDriftCategory).Select(i => (ReportWriter.ClusterText(i, several), i.Object)).ToList();
             if (drifted.Count == 0) return Array.Empty<(string, string?)>();
             // Only the clusters the drift results cover: results filtered to one cluster must not show the others as clean.
             var clusters = new HashSet<string>(drifted.Select(d => d.Item1), StringComparer.Ordinal);

@@ -29,6 +29,8 @@ namespace VirtCompliance.Reporting
         /// <summary>The host, VM or other object it is about.</summary>
         public string? Object { get; set; }
         public string? Cluster { get; set; }
+        /// <summary>The vCenter Server the result was read from: with several, two clusters of one name stay apart.</summary>
+        public string? VCenter { get; set; }
         /// <summary>Migration exposure: the weaker host the VM can move onto.</summary>
         public string? TargetHost { get; set; }
         public Severity Severity { get; set; }
@@ -143,7 +145,7 @@ namespace VirtCompliance.Reporting
                     };
                     return new ReportItem
                     {
-                        Category = category, Rule = d.ControlId, Object = where, Cluster = cluster, Severity = d.Severity, Outcome = Of(d.Outcome), Objects = new[] { ObjectOf(d) },
+                        Category = category, Rule = d.ControlId, Object = where, Cluster = cluster, VCenter = d.VCenter, Severity = d.Severity, Outcome = Of(d.Outcome), Objects = new[] { ObjectOf(d) },
                         Message = d.Outcome == Outcome.NotEvaluated ? $"{where}: {d.Title} — not evaluated: {d.Reason}"
                             : $"{where}: {d.Title} — expected {d.Expected}, found {d.Actual}" + (d.PeerAgreement != null ? $" ({d.PeerAgreement})" : "") + WaiverText(d.Waiver),
                         PciDss = d.PciDss, Evidence = Evidence(d.Expected, d.Actual, d.Basis, d.Baseline, d.Reason),
@@ -152,7 +154,7 @@ namespace VirtCompliance.Reporting
                 case VmMigrationExposure e:
                     return new ReportItem
                     {
-                        Category = MigrationExposureCategory, Rule = string.Join(", ", e.LostControls), Object = e.Vm, Cluster = e.Cluster, TargetHost = e.TargetHost, Severity = e.Severity,
+                        Category = MigrationExposureCategory, Rule = string.Join(", ", e.LostControls), Object = e.Vm, Cluster = e.Cluster, VCenter = e.VCenter, TargetHost = e.TargetHost, Severity = e.Severity,
                         Objects = new[] { new ReportObject("vm", e.Vm, e.Cluster), new ReportObject("host", e.TargetHost, e.Cluster) },
                         Outcome = e.AutomatedByDrs ? ReportOutcome.Fail : ReportOutcome.Warning,
                         Message = $"{e.Vm} can move from {e.CurrentHost} to {e.TargetHost} and lose {string.Join(", ", e.LostControls)}" + (e.AutomatedByDrs ? " (DRS would do it on its own)." : "."),
@@ -163,13 +165,13 @@ namespace VirtCompliance.Reporting
                     return new ReportItem
                     {
                         Category = "CDE separation", Rule = f.RuleId, Object = string.Join(", ", f.Hosts.Concat(f.Networks).Concat(f.Datastores).DefaultIfEmpty(string.Join(", ", f.Vms))),
-                        Cluster = string.Join(", ", f.Clusters), Severity = f.Severity, Outcome = Of(f.Outcome), Message = f.Message + WaiverText(f.Waiver), Objects = ObjectsOf(f),
+                        Cluster = string.Join(", ", f.Clusters), VCenter = f.VCenter, Severity = f.Severity, Outcome = Of(f.Outcome), Message = f.Message + WaiverText(f.Waiver), Objects = ObjectsOf(f),
                         PciDss = f.PciDss, Evidence = f.Evidence, Remediation = f.Remediation, Waiver = f.Waiver,
                     };
                 case VmFirewallPolicyStatus s:
                     return new ReportItem
                     {
-                        Category = "Firewall policy", Rule = $"{s.Policy}: {s.Status}", Object = s.Vm == null ? s.Policy : $"{s.Vm} {s.Nic}", Severity = s.Status == EnforcementStatus.Enforced ? Severity.Informational : Severity.High,
+                        Category = "Firewall policy", Rule = $"{s.Policy}: {s.Status}", Object = s.Vm == null ? s.Policy : $"{s.Vm} {s.Nic}", VCenter = s.VCenter, Severity = s.Status == EnforcementStatus.Enforced ? Severity.Informational : Severity.High,
                         Outcome = s.Status == EnforcementStatus.Enforced ? ReportOutcome.Info : s.Status == EnforcementStatus.FailOpenExposure ? ReportOutcome.Warning : ReportOutcome.Fail,
                         Message = s.Message ?? $"{s.Vm} {s.Nic}: {s.Status}", PciDss = s.PciDss, Evidence = s.Diff,
                         Objects = new[] { s.Vm == null ? new ReportObject("firewallPolicy", s.Policy) : new ReportObject("vmNic", s.Nic, s.Vm) },

@@ -34,6 +34,8 @@ namespace VirtCompliance.Reporting
         /// was collected from. Null: not known, and SARIF results name <see cref="UnknownArtifactUri"/>.
         /// </summary>
         public string? ArtifactUri { get; set; }
+        /// <summary>With results of several inventories: each vCenter's own artifact URI (see <see cref="ArtifactUri"/>), by the name results give it.</summary>
+        public IReadOnlyDictionary<string, string>? ArtifactUris { get; set; }
 
         /// <summary>The location of results whose inventory nobody named: code scanning needs a location on every result.</summary>
         public const string UnknownArtifactUri = "virtcompliance:unknown-inventory";
@@ -62,6 +64,33 @@ namespace VirtCompliance.Reporting
             return Uri.TryCreate("https://" + inventory.Source + "/", UriKind.Absolute, out var server) && string.Equals(server.Authority, inventory.Source, StringComparison.OrdinalIgnoreCase)
                 ? server.AbsoluteUri
                 : "urn:virtcompliance:inventory:" + Uri.EscapeDataString(inventory.Source);
+        }
+
+        /// <summary>
+        /// The context of results that came from several inventories (one per vCenter): every source named, each
+        /// vCenter's results located in its own snapshot, and each cluster named with its vCenter.
+        /// </summary>
+        public static ReportContext For(IReadOnlyList<VirtCompliance.Model.Inventory> inventories, string title, string? moduleVersion, string? baseFolder)
+        {
+            if (inventories.Count <= 1)
+            {
+                var one = For(inventories.FirstOrDefault(), title, moduleVersion);
+                one.ArtifactUri = ArtifactUriOf(inventories.FirstOrDefault(), baseFolder);
+                return one;
+            }
+            string VCenter(VirtCompliance.Model.Inventory i) => VirtCompliance.Drift.DriftAnalyzer.VCenterOf(i);
+            return new ReportContext
+            {
+                Title = title,
+                ModuleVersion = moduleVersion,
+                Source = string.Join(", ", inventories.Select(i => i.Source).Distinct(StringComparer.OrdinalIgnoreCase)),
+                // The oldest collection: the report is no newer than its oldest part.
+                CollectedAt = inventories.Min(i => i.CollectedAt),
+                ArtifactUris = inventories.GroupBy(VCenter, StringComparer.OrdinalIgnoreCase)
+                    .ToDictionary(g => g.Key, g => ArtifactUriOf(g.First(), baseFolder) ?? UnknownArtifactUri, StringComparer.OrdinalIgnoreCase),
+                Hosts = inventories.SelectMany(inv => inv.Hosts.Where(h => h.ConnectionState == VirtCompliance.Model.ConnectionState.Connected)
+                    .Select(h => ((inv.GetCluster(h.ClusterId ?? "")?.Name ?? "") is var cluster && cluster.Length > 0 ? $"{cluster} ({VCenter(inv)})" : "", h.Name))).ToList(),
+            };
         }
 
         /// <summary>The context of results that came from <paramref name="inventory"/> (null: nothing known about their source).</summary>
@@ -154,10 +183,10 @@ namespace VirtCompliance.Reporting
         /// <summary>Stable columns, RFC 4180 quoting; multi-valued cells joined with "; ".</summary>
         private static string Csv(IReadOnlyList<ReportItem> items)
         {
-            var sb = new StringBuilder("Category,Rule,Object,Cluster,Severity,Outcome,PciDss,Message,Evidence,Remediation,Waiver,WaiverExpires,WaiverJustification\r\n");
+            var sb = new StringBuilder("Category,Rule,Object,Cluster,VCenter,Severity,Outcome,PciDss,Message,Evidence,Remediation,Waiver,WaiverExpires,WaiverJustification\r\n");
             foreach (var i in items)
             {
-                sb.Append(string.Join(",", new[] { i.Category, i.Rule, i.Object, i.Cluster, i.Severity.ToString(), i.Outcome.ToString(), string.Join("; ", i.PciDss), i.Message, string.Join("; ", i.Evidence), i.Remediation,
+                sb.Append(string.Join(",", new[] { i.Category, i.Rule, i.Object, i.Cluster, i.VCenter, i.Severity.ToString(), i.Outcome.ToString(), string.Join("; ", i.PciDss), i.Message, string.Join("; ", i.Evidence), i.Remediation,
                     i.Waiver == null ? null : i.Waiver.Id + (i.Waiver.Expired ? " (expired)" : ""), i.Waiver?.Expires.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), i.Waiver?.Justification }.Select(Quote)));
                 sb.Append("\r\n");
             }
@@ -169,6 +198,18 @@ namespace VirtCompliance.Reporting
             value = value ?? "";
             return value.IndexOfAny(new[] { ',', '"', '\r', '\n' }) < 0 ? value : "\"" + value.Replace("\"", "\"\"") + "\"";
         }
+
+        /// <summary>Whether the items come from more than one vCenter: their objects are then named with it.</summary>
+        internal static bool SeveralVCenters(IReadOnlyList<ReportItem> items) =>
+            items.Select(i => i.VCenter).Where(v => v != null).Distinct(StringComparer.OrdinalIgnoreCase).Skip(1).Any();
+
+        /// <summary>An item's object, "esx-01 (vcsa-01)" when the report holds results of several vCenters.</summary>
+        internal static string? ObjectText(ReportItem i, bool severalVCenters) =>
+            i.VCenter != null && severalVCenters ? $"{i.Object} ({i.VCenter})" : i.Object;
+
+        /// <summary>An item's cluster, "Prod (vcsa-01)" when the report holds results of several vCenters: two clusters of one name stay apart.</summary>
+        internal static string ClusterText(ReportItem i, bool severalVCenters) =>
+            i.VCenter != null && severalVCenters ? $"{i.Cluster} ({i.VCenter})" : i.Cluster ?? "";
 
         private static string Markdown(IReadOnlyList<ReportItem> items, ReportContext c)
         {
@@ -192,11 +233,12 @@ namespace VirtCompliance.Reporting
                 foreach (var wv in c.Waivers)
                     sb.AppendLine($"| {Cell(wv.Id)} | {wv.State} | {wv.Expires:yyyy-MM-dd} | {wv.Covers.Count} | {Cell(wv.Waiver.Owner)} | {Cell(wv.Waiver.Approver)} | {Cell(wv.Waiver.Justification)} |");
             }
+            var several = SeveralVCenters(items);
             foreach (var category in items.GroupBy(i => i.Category))
             {
                 sb.AppendLine().AppendLine($"## {category.Key}").AppendLine();
                 sb.AppendLine("| Outcome | Severity | Rule | Object | Message | PCI DSS |").AppendLine("|---|---|---|---|---|---|");
-                foreach (var i in category) sb.AppendLine($"| {i.Outcome} | {i.Severity} | {Cell(i.Rule)} | {Cell(i.Object)} | {Cell(i.Message)} | {Cell(string.Join(", ", i.PciDss))} |");
+                foreach (var i in category) sb.AppendLine($"| {i.Outcome} | {i.Severity} | {Cell(i.Rule)} | {Cell(ObjectText(i, several))} | {Cell(i.Message)} | {Cell(string.Join(", ", i.PciDss))} |");
             }
             return sb.ToString();
         }

@@ -84,7 +84,10 @@ namespace VirtCompliance.Reporting
                     w.WritePropertyName("results");
                     w.WriteStartArray();
                     var artifact = new JObject { ["uri"] = c.ArtifactUri ?? ReportContext.UnknownArtifactUri };
-                    foreach (var i in items) Result(i, ruleIndex, sha, artifact, c.Source).WriteTo(w);
+                    // Results of several inventories: each located in the one its vCenter was read from.
+                    var artifacts = (c.ArtifactUris ?? new Dictionary<string, string>()).ToDictionary(a => a.Key, a => new JObject { ["uri"] = a.Value }, StringComparer.OrdinalIgnoreCase);
+                    foreach (var i in items)
+                        Result(i, ruleIndex, sha, i.VCenter != null && artifacts.TryGetValue(i.VCenter, out var own) ? own : artifact, c.Source).WriteTo(w);
                     w.WriteEndArray();
                     run.Property("properties")?.WriteTo(w);
                     w.WriteEndObject();
@@ -112,7 +115,7 @@ namespace VirtCompliance.Reporting
                     ["logicalLocations"] = new JArray(LogicalObjects(i).Select(o => new JObject
                     {
                         ["name"] = o.Name,
-                        ["fullyQualifiedName"] = string.IsNullOrEmpty(vcenter) ? o.FullyQualifiedName : $"{vcenter}/{o.FullyQualifiedName}",
+                        ["fullyQualifiedName"] = string.IsNullOrEmpty(i.VCenter ?? vcenter) ? o.FullyQualifiedName : $"{i.VCenter ?? vcenter}/{o.FullyQualifiedName}",
                         ["kind"] = o.Kind,
                     })),
                 }),

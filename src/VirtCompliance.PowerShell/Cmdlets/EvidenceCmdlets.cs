@@ -77,6 +77,9 @@ namespace VirtCompliance.PowerShell.Cmdlets
             base.BeginProcessing();
         }
 
+        // A bundle is the evidence of one vCenter: with several connected, -Server says which (one bundle each).
+        protected override bool OneServerOnly => true;
+
         protected override string? WhyNotFromPowerCli() =>
             Policy != null ? FirewallPolicyCmdlet.PortStateNotInPowerCli(MyInvocation.MyCommand.Name + " -Policy") : null;
 

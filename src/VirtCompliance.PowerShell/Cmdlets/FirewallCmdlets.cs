@@ -62,6 +62,9 @@ namespace VirtCompliance.PowerShell.Cmdlets
     [OutputType(typeof(VmFirewallPolicyChange), typeof(ClusterPlacementChange))]
     public sealed class InvokeVmFirewallPolicyCommand : FirewallPolicyCmdlet
     {
+        // Writes go to one server: with several connected, -Server says which.
+        protected override bool OneServerOnly => true;
+
 
         /// <summary><para type="description">Overrides the policy's failureMode: Closed (a host that cannot enforce the filter drops the VM's traffic) or Open (it lets traffic pass).</para></summary>
         [Parameter]
@@ -78,7 +81,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
             var fromSnapshot = Inventory != null;
             var inventory = RequireInventory();
             var plan = Assess(() => Assessment.FirewallPlan(inventory, Options(policy)));
-            var server = fromSnapshot ? null : Server ?? ServerWork.Default(this);
+            var server = fromSnapshot ? null : SingleServer();
             var writer = server == null ? null : new PortFilterWriter(server.Client);
             var pending = plan.Ports.Where(c => c.Action == PortChangeAction.Add || c.Action == PortChangeAction.Update || c.Action == PortChangeAction.Remove).ToList();
             if (pending.Count > 0 && writer == null && !MyInvocation.BoundParameters.ContainsKey("WhatIf"))

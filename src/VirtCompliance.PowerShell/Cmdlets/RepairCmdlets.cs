@@ -186,8 +186,9 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [ValidateNotNullOrEmpty]
         public string? Baseline { get; set; }
 
-        /// <summary><para type="description">The connection to repair through; default: the default connection (Connect-VirtServer).</para></summary>
+        /// <summary><para type="description">The connection to repair through (a connection or its server name); default: the default connection (Connect-VirtServer). With several connected, say which.</para></summary>
         [Parameter]
+        [ServerTransformation]
         public VirtServerConnection? Server { get; set; }
 
         /// <summary><para type="description">Also make the changes that can lock administrators out (lockdown mode on a host): check its exception users first.</para></summary>
@@ -321,6 +322,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
 
         /// <summary><para type="description">The connection to undo through; default: the default connection.</para></summary>
         [Parameter]
+        [ServerTransformation]
         public VirtServerConnection? Server { get; set; }
 
         private readonly System.Threading.CancellationTokenSource _cancel = new System.Threading.CancellationTokenSource();

@@ -52,9 +52,9 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [ValidateNotNullOrEmpty]
         public string Title { get; set; } = "VirtCompliance report";
 
-        /// <summary><para type="description">The inventory the results came from: its source, collection time and SHA-256 go into the report, and its snapshot file (or vCenter) is every SARIF result's location.</para></summary>
+        /// <summary><para type="description">The inventory the results came from: its source, collection time and SHA-256 go into the report, and its snapshot file (or vCenter) is every SARIF result's location. With results of several vCenters, give each one's inventory: the report names every source, each result is located in its own, and clusters are named with their vCenter.</para></summary>
         [Parameter]
-        public Inv? Inventory { get; set; }
+        public Inv[]? Inventory { get; set; }
 
         /// <summary><para type="description">The waiver file the results were judged with: the HTML and Markdown reports get a waiver register (each waiver, its state, what it covers among these results, its expiry), and the JSON report the waivers' states.</para></summary>
         [Parameter]
@@ -99,14 +99,14 @@ namespace VirtCompliance.PowerShell.Cmdlets
         {
             var target = ResolveFilePath(Path);
             if (!MyInvocation.BoundParameters.ContainsKey(nameof(Format))) Format = FormatOf(target);
-            var context = ReportContext.For(Inventory, Title, typeof(ExportComplianceReportCommand).Assembly.GetName().Version.ToString());
             // A CI job runs in its checkout: a snapshot inside it is named by the relative path code scanning resolves against the repository.
-            context.ArtifactUri = ReportContext.ArtifactUriOf(Inventory, SessionState.Path.CurrentFileSystemLocation.ProviderPath);
-            if (Format == ReportFormat.Sarif && context.ArtifactUri == null)
+            var context = ReportContext.For(Inventory ?? Array.Empty<Inv>(), Title, typeof(ExportComplianceReportCommand).Assembly.GetName().Version.ToString(),
+                SessionState.Path.CurrentFileSystemLocation.ProviderPath);
+            if (Format == ReportFormat.Sarif && context.ArtifactUri == null && context.ArtifactUris == null)
                 WriteWarning($"Without -Inventory the SARIF results cannot name the snapshot file they come from; their location is '{ReportContext.UnknownArtifactUri}'. Give -Inventory for code scanning.");
             if (LoadWaivers(Waiver, null) is Waivers.WaiverFile file)
             {
-                var register = new Waivers.WaiverSet(file, AsOfDate(AsOf) ?? Inventory?.CollectedAt ?? DateTimeOffset.UtcNow);
+                var register = new Waivers.WaiverSet(file, AsOfDate(AsOf) ?? context.CollectedAt ?? DateTimeOffset.UtcNow);
                 register.CountCovered(_items.Where(i => i.Waiver != null).Select(i => (i.Waiver!.Id, $"{i.Rule} on {i.Object}")));
                 context.Waivers = register.Statuses(judgedUse: true);
             }

@@ -44,6 +44,55 @@ namespace VirtCompliance.PowerShell.Cmdlets
     internal static class ServerWork
     {
         public const string DefaultVariable = "DefaultVirtServer";
+        /// <summary>Every connection Connect-VirtServer made the default, as PowerCLI's $DefaultVIServers: analyses without -Server read all of them.</summary>
+        public const string DefaultsVariable = "DefaultVirtServers";
+
+        /// <summary>The connected default connections ($global:DefaultVirtServers), else the default one; empty when there is none.</summary>
+        public static IReadOnlyList<VirtServerConnection> Defaults(PSCmdlet cmdlet) => Defaults(cmdlet.SessionState);
+
+        internal static IReadOnlyList<VirtServerConnection> Defaults(SessionState state)
+        {
+            var list = (state.PSVariable.GetValue("global:" + DefaultsVariable) as System.Collections.IEnumerable)?.Cast<object>()
+                .Select(o => o is PSObject p ? p.BaseObject : o).OfType<VirtServerConnection>().Where(c => c.IsConnected).ToList() ?? new List<VirtServerConnection>();
+            if (list.Count == 0 && state.PSVariable.GetValue("global:" + DefaultVariable) is VirtServerConnection one && one.IsConnected) list.Add(one);
+            return list;
+        }
+
+        /// <summary>Adds a connection to the defaults (a connection to the same server before it is replaced) and makes it the default.</summary>
+        internal static void AddDefault(PSCmdlet cmdlet, VirtServerConnection connection)
+        {
+            var others = Defaults(cmdlet.SessionState).Where(c => !c.Url.Equals(connection.Url)).ToList();
+            others.Add(connection);
+            cmdlet.SessionState.PSVariable.Set("global:" + DefaultsVariable, others.ToArray());
+            cmdlet.SessionState.PSVariable.Set("global:" + DefaultVariable, connection);
+        }
+
+        /// <summary>Takes a connection out of the defaults; the default becomes the last one left, or none.</summary>
+        internal static void RemoveDefault(PSCmdlet cmdlet, VirtServerConnection connection)
+        {
+            var left = Defaults(cmdlet.SessionState).Where(c => !ReferenceEquals(c, connection)).ToArray();
+            if (left.Length > 0) cmdlet.SessionState.PSVariable.Set("global:" + DefaultsVariable, left);
+            else cmdlet.SessionState.PSVariable.Remove("global:" + DefaultsVariable);
+            if (ReferenceEquals(cmdlet.SessionState.PSVariable.GetValue("global:" + DefaultVariable), connection))
+            {
+                if (left.Length > 0) cmdlet.SessionState.PSVariable.Set("global:" + DefaultVariable, left[left.Length - 1]);
+                else cmdlet.SessionState.PSVariable.Remove("global:" + DefaultVariable);
+            }
+        }
+
+        /// <summary>
+        /// The one server a change goes to: -Server (exactly one), else the default connection. With several
+        /// connected and no -Server, nothing is guessed: the command stops and asks for -Server.
+        /// </summary>
+        public static VirtServerConnection? Single(PSCmdlet cmdlet, IReadOnlyList<VirtServerConnection>? servers, string what)
+        {
+            var list = servers ?? Defaults(cmdlet);
+            if (list.Count <= 1) return list.FirstOrDefault();
+            cmdlet.ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(
+                $"{what} works on one server at a time, and {list.Count} are connected ({string.Join(", ", list.Select(c => c.Name))}): pass -Server with the one to use."),
+                "SeveralServers", ErrorCategory.InvalidArgument, null));
+            return null;
+        }
 
         /// <summary>Waits for the task, writing progress every quarter second; turns wire failures into error records.</summary>
         public static T Run<T>(PSCmdlet cmdlet, Func<CancellationToken, Task<T>> work, CancellationTokenSource cancel, Func<ProgressRecord>? progress, string target)
@@ -85,6 +134,15 @@ namespace VirtCompliance.PowerShell.Cmdlets
         private static Exception Translate(PSCmdlet cmdlet, Exception ex, string target)
         {
             if (ex is OperationCanceledException) return new PipelineStoppedException();
+            var record = RecordOf(ex, target);
+            if (record == null) return ex;
+            cmdlet.ThrowTerminatingError(record);
+            return ex;
+        }
+
+        /// <summary>The error record of a wire failure, naming the server; null for an exception that is not one.</summary>
+        internal static ErrorRecord? RecordOf(Exception ex, string target)
+        {
             ErrorRecord record;
             switch (ex)
             {
@@ -108,20 +166,19 @@ namespace VirtCompliance.PowerShell.Cmdlets
                     record = new ErrorRecord(ex, "InconsistentInventory", ErrorCategory.InvalidData, target);
                     break;
                 default:
-                    return ex;
+                    return null;
             }
-            cmdlet.ThrowTerminatingError(record);
-            return ex;
+            return record;
         }
 
         /// <summary>The default connection ($global:DefaultVirtServer) when it is still logged in, else null.</summary>
         public static VirtServerConnection? Default(PSCmdlet cmdlet) =>
             cmdlet.SessionState.PSVariable.GetValue("global:" + DefaultVariable) is VirtServerConnection c && c.IsConnected ? c : null;
 
-        /// <summary>The connection given, else the default one; stops with NotConnected (saying what to do) when there is neither.</summary>
+        /// <summary>The connection given, else the default one; stops with NotConnected (saying what to do) when there is neither, and with SeveralServers when several are connected and none was given.</summary>
         public static VirtServerConnection Require(PSCmdlet cmdlet, VirtServerConnection? server, string what)
         {
-            server ??= Default(cmdlet);
+            server ??= Single(cmdlet, null, what);
             if (server == null)
                 cmdlet.ThrowTerminatingError(new ErrorRecord(new InvalidOperationException($"{what} needs a live connection: run Connect-VirtServer -Server <name> -Credential <credential> first, or pass -Server."),
                     "NotConnected", ErrorCategory.ConnectionError, null));
@@ -156,11 +213,90 @@ namespace VirtCompliance.PowerShell.Cmdlets
             cmdlet.WriteVerbose($"Collected {inventory.Hosts.Count} hosts and {inventory.Vms.Count} VMs from {server.Name} in {server.Client.RequestCount} requests so far on this connection.");
             return inventory;
         }
+
+        /// <summary>
+        /// Collects the inventories of several connections at once, one collection per server in parallel (the time is
+        /// the slowest server's, not the sum). A server that fails is one non-terminating error naming it; the others'
+        /// inventories are returned, in the order of <paramref name="servers"/>.
+        /// </summary>
+        public static IReadOnlyList<Inv> CollectAll(PSCmdlet cmdlet, IReadOnlyList<VirtServerConnection> servers, CancellationTokenSource cancel,
+            bool readSoftware = true, bool readEsxCli = true, IReadOnlyCollection<string>? clusters = null)
+        {
+            if (servers.Count == 1) return new[] { Collect(cmdlet, servers[0], clusters, cancel, readSoftware, readEsxCli) };
+            var collectors = servers.Select(s => new InventoryCollector(s.Client) { ReadSoftware = readSoftware, ReadEsxCli = readEsxCli }).ToList();
+            var tasks = collectors.Select(c => Task.Run(() => c.CollectAsync(clusters, cancel.Token))).ToList();
+            var progress = new ProgressRecord(7, $"Collecting the inventories of {servers.Count} servers", "Connecting");
+            var all = Task.WhenAll(tasks);
+            try
+            {
+                while (!all.Wait(250))
+                {
+                    progress.StatusDescription = string.Join("; ", servers.Select((s, i) => $"{s.Name}: {collectors[i].Progress.Phase}, {collectors[i].Progress.ObjectsRead} objects"));
+                    cmdlet.WriteProgress(progress);
+                }
+            }
+            catch (AggregateException)
+            {
+                // Each task is looked at below: one server's failure does not hide the others' inventories.
+            }
+            progress.RecordType = ProgressRecordType.Completed;
+            cmdlet.WriteProgress(progress);
+            if (cancel.IsCancellationRequested) throw new PipelineStoppedException();
+            var inventories = new List<Inv>();
+            for (int i = 0; i < servers.Count; i++)
+            {
+                foreach (var w in collectors[i].Warnings) cmdlet.WriteWarning(w);
+                if (tasks[i].Status == TaskStatus.RanToCompletion)
+                {
+                    inventories.Add(tasks[i].Result);
+                    cmdlet.WriteVerbose($"Collected {tasks[i].Result.Hosts.Count} hosts and {tasks[i].Result.Vms.Count} VMs from {servers[i].Name}.");
+                    continue;
+                }
+                var ex = tasks[i].Exception?.InnerExceptions.Count == 1 ? tasks[i].Exception!.InnerException! : (Exception?)tasks[i].Exception ?? new OperationCanceledException();
+                cmdlet.WriteError(RecordOf(ex, servers[i].Name) ?? new ErrorRecord(ex, "CollectionFailed", ErrorCategory.NotSpecified, servers[i].Name));
+            }
+            return inventories;
+        }
+    }
+
+    /// <summary>
+    /// Lets -Server take what a user types: a connection (Connect-VirtServer's output), the name of one of the
+    /// connections Connect-VirtServer keeps ($DefaultVirtServers; the name given to it, or the server's host),
+    /// or an array of either. A name that no connection has is an error saying to connect first.
+    /// </summary>
+    public sealed class ServerTransformationAttribute : ArgumentTransformationAttribute
+    {
+        public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
+        {
+            var value = inputData is PSObject p ? p.BaseObject : inputData;
+            if (value == null) return null;
+            var items = value is System.Collections.IEnumerable list && !(value is string) ? list.Cast<object>().ToList() : new List<object> { value };
+            var known = ServerWork.Defaults(engineIntrinsics.SessionState);
+            var servers = new List<VirtServerConnection>();
+            foreach (var item in items.Select(i => i is PSObject o ? o.BaseObject : i))
+            {
+                switch (item)
+                {
+                    case VirtServerConnection c: servers.Add(c); break;
+                    case string name:
+                        var found = known.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase) || string.Equals(c.Url.Host, name, StringComparison.OrdinalIgnoreCase)
+                            || string.Equals(c.Url.Authority, name, StringComparison.OrdinalIgnoreCase));
+                        if (found == null)
+                            throw new ArgumentTransformationMetadataException($"Not connected to '{name}': connect with Connect-VirtServer -Server {name} -Credential <credential> first (connected: {(known.Count == 0 ? "none" : string.Join(", ", known.Select(c => c.Name)))}).");
+                        servers.Add(found);
+                        break;
+                    default:
+                        throw new ArgumentTransformationMetadataException($"-Server takes connections (Connect-VirtServer) or their server names, not {item?.GetType().FullName}.");
+                }
+            }
+            // One connection stays one: a command that takes a single server binds it as it is.
+            return servers.Count == 1 ? (object)servers[0] : servers.Distinct().ToArray();
+        }
     }
 
     /// <summary>
     /// <para type="synopsis">Logs in to a vCenter Server or ESXi host and makes it the default server.</para>
-    /// <para type="description">Connect-VirtServer opens a vim25 session (the vSphere SDK at https://server/sdk) with the credential given and returns a VirtCompliance.VirtServerConnection. The connection becomes the default ($global:DefaultVirtServer): Get-VirtInventory and every analysis cmdlet run without -Inventory use it. The server certificate is validated; a self-signed or private-CA certificate is refused unless you pass the thumbprint you have verified (-CertificateThumbprint) or -SkipCertificateCheck (for a lab). The password is used only to log in, and again to log in once more if the server ends the session; it is never written to output, logs or snapshots. With -ViServer (or no parameters at all, when PowerCLI is connected) it reuses the session of a PowerCLI connection instead of logging in again: see the -ViServer parameter for what it relies on.</para>
+    /// <para type="description">Connect-VirtServer opens a vim25 session (the vSphere SDK at https://server/sdk) with the credential given and returns a VirtCompliance.VirtServerConnection. The connection becomes the default ($global:DefaultVirtServer) and joins the default connections ($global:DefaultVirtServers, one per server, as PowerCLI's $DefaultVIServers): Get-VirtInventory and every analysis cmdlet run without -Inventory and -Server read all of them, in parallel, and name each result's vCenter; a change (a repair, a firewall policy, an evidence bundle) with several connected asks for -Server. The server certificate is validated; a self-signed or private-CA certificate is refused unless you pass the thumbprint you have verified (-CertificateThumbprint) or -SkipCertificateCheck (for a lab). The password is used only to log in, and again to log in once more if the server ends the session; it is never written to output, logs or snapshots. With -ViServer (or no parameters at all, when PowerCLI is connected) it reuses the session of a PowerCLI connection instead of logging in again: see the -ViServer parameter for what it relies on.</para>
     /// </summary>
     /// <example>
     ///   <code>Connect-VirtServer -Server vcsa-01.example.com -Credential (Get-Credential)</code>
@@ -260,7 +396,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
                 name = Server;
             }
             var connection = new VirtServerConnection(name, client);
-            if (!NotDefault) SessionState.PSVariable.Set("global:" + ServerWork.DefaultVariable, connection);
+            if (!NotDefault) ServerWork.AddDefault(this, connection);
             WriteObject(connection);
         }
 
@@ -295,7 +431,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
 
     /// <summary>
     /// <para type="synopsis">Logs out of a server connected with Connect-VirtServer.</para>
-    /// <para type="description">Disconnect-VirtServer ends the vim25 session of the connection given (by default, the default connection) and, when it was the default, clears $global:DefaultVirtServer. A connection that reuses PowerCLI's session (Connect-VirtServer -ViServer) is only forgotten: the session stays logged in for PowerCLI.</para>
+    /// <para type="description">Disconnect-VirtServer ends the vim25 session of the connections given (connections or their server names; by default, the default connection) and takes them out of the default connections ($global:DefaultVirtServers); when one was the default, the last connection left becomes the default. A connection that reuses PowerCLI's session (Connect-VirtServer -ViServer) is only forgotten: the session stays logged in for PowerCLI.</para>
     /// </summary>
     /// <example>
     ///   <code>Disconnect-VirtServer</code>
@@ -315,24 +451,29 @@ namespace VirtCompliance.PowerShell.Cmdlets
 
         private readonly CancellationTokenSource _cancel = new CancellationTokenSource();
 
-        /// <summary><para type="description">The connection to close; default: the default connection. Accepts pipeline input.</para></summary>
+        /// <summary><para type="description">The connections to close (connections or their server names); default: the default connection. Accepts pipeline input.</para></summary>
         [Parameter(Position = 0, ValueFromPipeline = true)]
-        public VirtServerConnection? Server { get; set; }
+        [ServerTransformation]
+        public VirtServerConnection[]? Server { get; set; }
 
         protected override void ProcessRecord()
         {
-            var server = Server ?? ServerWork.Default(this);
-            if (server == null)
+            var servers = Server ?? (ServerWork.Default(this) is VirtServerConnection d ? new[] { d } : Array.Empty<VirtServerConnection>());
+            if (servers.Length == 0)
             {
                 WriteError(new ErrorRecord(new InvalidOperationException("There is no connection to close: pass -Server, or connect with Connect-VirtServer first."),
                     "NoConnection", ErrorCategory.InvalidOperation, null));
                 return;
             }
+            foreach (var server in servers) Close(server);
+        }
+
+        private void Close(VirtServerConnection server)
+        {
             if (!ShouldProcess(server.Name, server.Client.SharedSession ? "Forget the connection (the session stays with PowerCLI)" : "Log out")) return;
             if (server.IsConnected) ServerWork.Run(this, async c => { await server.Client.LogoutAsync(c).ConfigureAwait(false); return true; }, _cancel, null, server.Name);
             server.Client.Dispose();
-            if (ReferenceEquals(SessionState.PSVariable.GetValue("global:" + ServerWork.DefaultVariable), server))
-                SessionState.PSVariable.Remove("global:" + ServerWork.DefaultVariable);
+            ServerWork.RemoveDefault(this, server);
             if (PassThru) WriteObject(server);
         }
 
@@ -348,6 +489,10 @@ namespace VirtCompliance.PowerShell.Cmdlets
     ///   <para>Collects the default server's inventory.</para>
     /// </example>
     /// <example>
+    ///   <code>Get-VirtInventory -Server vcsa-01, vcsa-02 | ForEach-Object { $_ | Export-VirtInventory -Path "./snapshots/$($_.VCenter.Name).json" }</code>
+    ///   <para>Collects two connected vCenters at once (by the names they were connected with) and keeps one snapshot each.</para>
+    /// </example>
+    /// <example>
     ///   <code>Get-VirtInventory -Cluster Payments | Export-VirtInventory -Path ./snapshots/payments.json</code>
     ///   <para>Collects one cluster and keeps it as a snapshot file (written atomically: nothing is written if collection fails).</para>
     /// </example>
@@ -357,9 +502,10 @@ namespace VirtCompliance.PowerShell.Cmdlets
     {
         private readonly CancellationTokenSource _cancel = new CancellationTokenSource();
 
-        /// <summary><para type="description">The connection to collect from; default: the default connection (Connect-VirtServer).</para></summary>
+        /// <summary><para type="description">The connections to collect from (connections or their server names); several are collected at once, one inventory each. Default: every connection Connect-VirtServer made the default ($DefaultVirtServers).</para></summary>
         [Parameter(Position = 0, ValueFromPipeline = true)]
-        public VirtServerConnection? Server { get; set; }
+        [ServerTransformation]
+        public VirtServerConnection[]? Server { get; set; }
 
         /// <summary><para type="description">Only these clusters (names or ids, wildcards allowed), their hosts and VMs.</para></summary>
         [Parameter]
@@ -376,14 +522,14 @@ namespace VirtCompliance.PowerShell.Cmdlets
 
         protected override void ProcessRecord()
         {
-            var server = Server ?? ServerWork.Default(this);
-            if (server == null)
+            var servers = Server ?? ServerWork.Defaults(this).ToArray();
+            if (servers.Length == 0)
             {
                 ThrowTerminatingError(new ErrorRecord(new InvalidOperationException("Not connected: run Connect-VirtServer -Server <name> -Credential <credential> first, or pass -Server."),
                     "NotConnected", ErrorCategory.ConnectionError, null));
                 return;
             }
-            WriteObject(ServerWork.Collect(this, server, Cluster, _cancel, readSoftware: !SkipSoftware, readEsxCli: !SkipEsxCli));
+            WriteObject(ServerWork.CollectAll(this, servers, _cancel, readSoftware: !SkipSoftware, readEsxCli: !SkipEsxCli, clusters: Cluster), true);
         }
 
         protected override void StopProcessing() => _cancel.Cancel();

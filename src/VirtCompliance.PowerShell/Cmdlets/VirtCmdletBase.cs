@@ -209,7 +209,23 @@ namespace VirtCompliance.PowerShell.Cmdlets
                     return;
                 }
             }
-            ProcessInventory();
+            ProcessEach();
+        }
+
+        /// <summary>
+        /// Runs the analysis once per inventory: the one given or piped, or, with several servers to collect from
+        /// (-Server, or several default connections), each server's, collected in parallel and analysed on its own.
+        /// </summary>
+        private void ProcessEach()
+        {
+            var servers = Inventory == null && !OneServerOnly ? Server ?? ServerWork.Defaults(this) : null;
+            if (servers == null || servers.Count <= 1) { ProcessInventory(); return; }
+            foreach (var inventory in ServerWork.CollectAll(this, servers, _cancel))
+            {
+                Inventory = inventory;
+                ProcessInventory();
+            }
+            Inventory = null;
         }
 
         private static bool LooksLikeVSphere(PSObject o) =>
@@ -249,7 +265,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
                 _powerCli = new PowerCli.PowerCliInventory();
                 ProcessInventory();
             }
-            else if (_pipedNames.Count > 0) ProcessInventory();
+            else if (_pipedNames.Count > 0) ProcessEach();
             // Input was piped and none came (@() | ..., Get-VM typo* | ...): no objects to analyse, not all of them.
             else if (MyInvocation.ExpectingInput && !_received) return;
             EndInventory();
@@ -293,11 +309,18 @@ namespace VirtCompliance.PowerShell.Cmdlets
         }
 
         /// <summary>
-        /// <para type="description">Collect the inventory from this connection (Connect-VirtServer) when no -Inventory is given. Without either, the default connection is used.</para>
+        /// <para type="description">Collect the inventories of these connections (Connect-VirtServer's output, or their server names) when no -Inventory is given: several are collected at once and each is analysed on its own, every result naming its vCenter. Without either, every default connection ($DefaultVirtServers) is used.</para>
         /// </summary>
         [Parameter]
         [ValidateNotNull]
-        public VirtServerConnection? Server { get; set; }
+        [ServerTransformation]
+        public VirtServerConnection[]? Server { get; set; }
+
+        /// <summary>A command whose output is about one inventory (an evidence bundle, a change): with several servers it asks which.</summary>
+        protected virtual bool OneServerOnly => false;
+
+        /// <summary>The one server a change goes to (-Server with one, else the default); several connected and none named stops the command.</summary>
+        protected VirtServerConnection? SingleServer() => ServerWork.Single(this, Server, MyInvocation.MyCommand.Name);
 
         private readonly System.Threading.CancellationTokenSource _cancel = new System.Threading.CancellationTokenSource();
         private Inv? _collected;
@@ -314,7 +337,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         protected Inv RequireInventory()
         {
             if (Inventory != null) return Inventory;
-            var server = Server ?? ServerWork.Default(this);
+            var server = SingleServer();
             if (server != null) return _collected ?? (_collected = ServerWork.Collect(this, server, null, _cancel));
             const string message = "No inventory to analyse. Pass -Inventory (Import-VirtInventory -Path snapshot.json), pipe one in, or connect to a server with Connect-VirtServer (or pass -Server).";
             var error = new PSArgumentException(message);

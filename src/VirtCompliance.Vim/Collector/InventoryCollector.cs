@@ -203,7 +203,8 @@ namespace VirtCompliance.Vim.Collector
             var about = _client.ServiceContent.Object("about");
             if (about?.Text("apiType") != "VirtualCenter") return;
             var keys = Facts.VCenterSettingKeys(ControlCatalog.BuiltIn.Controls);
-            var vcenter = new VCenterServer { Name = _client.Url.Host, Version = about.Text("version"), SettingKeys = keys };
+            // Host and port, as the inventory's source: two vCenters on one host stay two.
+            var vcenter = new VCenterServer { Name = _client.Url.IsDefaultPort ? _client.Url.Host : _client.Url.Authority, Version = about.Text("version"), SettingKeys = keys };
             var manager = _client.ServiceContent.Ref("setting");
             if (manager == null)
             {

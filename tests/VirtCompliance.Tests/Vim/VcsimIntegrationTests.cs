@@ -263,7 +263,7 @@ namespace VirtCompliance.Tests.Vim
                         .Concat(drift.Estate.Where(d => d.Outcome == Outcome.Fail).Select(d => (d.ObjectId, d.ControlId))).ToHashSet();
                 }
                 var before = Collect(client);
-                Assert.Equal(sim.Url.Host, before.VCenter.Name);
+                Assert.Equal(sim.Url.Authority, before.VCenter.Name);
                 AssertSameEstate(JObject.Parse(Python("read_inventory.py", sim)), before);
                 var dvs = before.DistributedSwitches.First();
                 var portgroup = before.Networks.First(n => n.DvsId == dvs.Id && !n.IsUplink && n.Kind == NetworkKind.DistributedPortgroup);
