@@ -218,3 +218,82 @@ rules:
         (Invoke-VmFirewallPolicy -Policy $policy -Inventory $inv -FailureMode Open -WhatIf | Where-Object Action -eq 'Update') | Should -Not -BeNullOrEmpty
     }
 }
+
+Describe 'Remove-VmFirewallPolicy' {
+    BeforeAll {
+        $sim = Start-Vcsim
+        $server = Connect-VirtServer -Server $sim.Url -Credential $sim.Credential -SkipCertificateCheck -NotDefault
+        $policy = Join-Path $TestDrive 'lab.policy.yaml'
+        Set-Content $policy @"
+name: lab-fw
+failureMode: open
+groups:
+  app: { name: 'DC0_C0*' }
+  admin: { cidrs: [10.1.0.0/16] }
+rules:
+  - { name: admin-ssh, from: admin, to: app, protocol: tcp, ports: [22], action: allow }
+"@
+        function Get-PolicyPorts {
+            (Get-VirtInventory -Server $server -SkipSoftware).Vms | Where-Object { $_.Nics.PortFilter.Rules.Description -like 'lab-fw/*' } | ForEach-Object Name | Sort-Object
+        }
+        $null = Invoke-VmFirewallPolicy -Policy $policy -Server $server -Confirm:$false -WarningAction SilentlyContinue
+    }
+    AfterAll {
+        if ($server) { Disconnect-VirtServer -Server $server -Confirm:$false }
+        Stop-Vcsim $sim
+    }
+
+    It 'lists with -WhatIf the ports it would take the policy off, and changes nothing' {
+        Get-PolicyPorts | Should -Be 'DC0_C0_RP0_VM0', 'DC0_C0_RP0_VM1'
+        $plan = Remove-VmFirewallPolicy -Policy $policy -Server $server -WhatIf
+        $plan.Vm | Sort-Object | Should -Be 'DC0_C0_RP0_VM0', 'DC0_C0_RP0_VM1'
+        $plan | ForEach-Object { $_.Action | Should -Be 'Remove'; $_.Applied | Should -BeFalse; $_.Diff | Should -Match '^- .*\[lab-fw/' }
+        Get-PolicyPorts | Should -Be 'DC0_C0_RP0_VM0', 'DC0_C0_RP0_VM1'
+    }
+
+    It 'takes nothing off for empty pipeline input, and only the VMs piped in otherwise' {
+        @() | Remove-VmFirewallPolicy -Policy $policy -Server $server -Confirm:$false | Should -BeNullOrEmpty
+        Get-PolicyPorts | Should -Be 'DC0_C0_RP0_VM0', 'DC0_C0_RP0_VM1'
+        ('DC0_C0_RP0_VM1' | Remove-VmFirewallPolicy -Policy $policy -Server $server -WhatIf).Vm | Should -Be 'DC0_C0_RP0_VM1'
+        $removed = Test-VmFirewallPolicy -Policy $policy -Server $server -PassThru -WarningAction SilentlyContinue | Where-Object Vm -eq 'DC0_C0_RP0_VM0' |
+            Remove-VmFirewallPolicy -Policy $policy -Server $server -Confirm:$false
+        $removed.Vm | Should -Be 'DC0_C0_RP0_VM0'
+        $removed.Applied | Should -BeTrue
+        Get-PolicyPorts | Should -Be 'DC0_C0_RP0_VM1'
+    }
+
+    It 'shows each port in a table and what it kept in the list view' {
+        $table = Remove-VmFirewallPolicy -Policy $policy -Server $server -WhatIf | Out-String -Width 120
+        $table | Should -Match 'Vm\s+Nic\s+Switch\s+Port\s+Action\s+Rules\s+Applied\s+Diff'
+        $table | Should -Match 'DC0_C0_RP0_VM1\s.*\sRemove\s+0\s+False\s+\d+ lines'
+        Remove-VmFirewallPolicy -Policy $policy -Server $server -WhatIf | Format-List | Out-String -Width 120 | Should -Match 'KeptFilters'
+    }
+
+    It 'takes a policy off by its name when the file is gone' {
+        $removed = Remove-VmFirewallPolicy -PolicyName lab-fw -Server $server -Confirm:$false
+        $removed.Vm | Should -Be 'DC0_C0_RP0_VM1'
+        $removed.Applied | Should -BeTrue
+        $removed.Message | Should -Match '^removed; no other filter on the port'
+        Get-PolicyPorts | Should -BeNullOrEmpty
+        Remove-VmFirewallPolicy -PolicyName lab-fw -Server $server -Confirm:$false | Should -BeNullOrEmpty
+    }
+
+    It 'names a VM it does not know' {
+        Remove-VmFirewallPolicy -Policy $policy -Server $server -Vm nosuch-vm -WhatIf -ErrorVariable notFound -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $notFound[0].FullyQualifiedErrorId | Should -BeLike 'VmNotFound,*'
+        $notFound[0].TargetObject | Should -Be 'nosuch-vm'
+    }
+
+    It 'needs a connection, and says how to get one' {
+        Get-Variable -Name DefaultVirtServer -Scope Global -ErrorAction SilentlyContinue | Remove-Variable -Scope Global
+        { Remove-VmFirewallPolicy -Policy $policy -Confirm:$false } | Should -Throw -ErrorId 'NotConnected,*'
+    }
+
+    It 'asks before each port (ConfirmImpact High), and its help and Invoke-VmFirewallPolicy''s say so' {
+        foreach ($name in 'Remove-VmFirewallPolicy', 'Invoke-VmFirewallPolicy') {
+            $attribute = (Get-Command $name).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $true)[0]
+            $attribute.ConfirmImpact | Should -Be 'High'
+            (Get-Help $name -Examples | Out-String -Width 200) | Should -Match '\[Y\] Yes \[A\] Yes to All'
+        }
+    }
+}

@@ -7,7 +7,7 @@ BeforeDiscovery {
     $allCmdlets = @('Compare-VirtInventory', 'Connect-VirtServer', 'Disconnect-VirtServer', 'Export-ComplianceReport', 'Export-VirtInventory', 'Get-ComplianceBaseline',
         'Get-ComplianceControl', 'Get-ComplianceWaiver', 'Get-HostControlDrift', 'Get-NetworkControlDrift', 'Get-PciScope', 'Get-PciSegmentationMatrix', 'Get-VCenterControlDrift', 'Get-VirtInventory',
         'Get-VmControlDrift', 'Get-VmFirewallPolicy', 'Get-VmMigrationExposure', 'Import-VirtInventory', 'Invoke-VmFirewallPolicy', 'New-ComplianceBaseline',
-        'Repair-HostControlDrift', 'Repair-NetworkControlDrift', 'Repair-VmControlDrift', 'Save-ComplianceEvidence', 'Test-ComplianceEvidence', 'Test-PciSeparation', 'Test-VmFirewallPolicy', 'Undo-ControlRepair')
+        'Remove-VmFirewallPolicy', 'Repair-HostControlDrift', 'Repair-NetworkControlDrift', 'Repair-VmControlDrift', 'Save-ComplianceEvidence', 'Test-ComplianceEvidence', 'Test-PciSeparation', 'Test-VmFirewallPolicy', 'Undo-ControlRepair')
 }
 
 BeforeAll {
@@ -19,7 +19,7 @@ BeforeAll {
     $expectedCmdlets = @('Compare-VirtInventory', 'Connect-VirtServer', 'Disconnect-VirtServer', 'Export-ComplianceReport', 'Export-VirtInventory', 'Get-ComplianceBaseline',
         'Get-ComplianceControl', 'Get-ComplianceWaiver', 'Get-HostControlDrift', 'Get-NetworkControlDrift', 'Get-PciScope', 'Get-PciSegmentationMatrix', 'Get-VCenterControlDrift', 'Get-VirtInventory',
         'Get-VmControlDrift', 'Get-VmFirewallPolicy', 'Get-VmMigrationExposure', 'Import-VirtInventory', 'Invoke-VmFirewallPolicy', 'New-ComplianceBaseline',
-        'Repair-HostControlDrift', 'Repair-NetworkControlDrift', 'Repair-VmControlDrift', 'Save-ComplianceEvidence', 'Test-ComplianceEvidence', 'Test-PciSeparation', 'Test-VmFirewallPolicy', 'Undo-ControlRepair')
+        'Remove-VmFirewallPolicy', 'Repair-HostControlDrift', 'Repair-NetworkControlDrift', 'Repair-VmControlDrift', 'Save-ComplianceEvidence', 'Test-ComplianceEvidence', 'Test-PciSeparation', 'Test-VmFirewallPolicy', 'Undo-ControlRepair')
 }
 
 Describe 'The VirtCompliance module' {
