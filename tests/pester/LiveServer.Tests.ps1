@@ -297,3 +297,81 @@ rules:
         }
     }
 }
+
+Describe 'Invoke-NightlyCompliance.ps1 with its credential from SecretManagement' {
+    BeforeAll {
+        $sim = Start-Vcsim
+        $script = Join-Path (Split-Path $ModulePath) 'samples/Invoke-NightlyCompliance.ps1'
+        $pwsh = [Environment]::ProcessPath
+        # Under "dotnet pwsh" the process is dotnet running the tool's pwsh.dll: run that same dll.
+        $pwshArgs = @(if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
+
+        # A stand-in for Microsoft.PowerShell.SecretManagement (not installed here): a module of that name
+        # whose Get-Secret records the name asked for and answers from this test's own table.
+        $modules = Join-Path $TestDrive 'modules'
+        $standIn = Join-Path $modules 'Microsoft.PowerShell.SecretManagement'
+        $null = New-Item -ItemType Directory -Path $standIn
+        Set-Content (Join-Path $standIn 'Microsoft.PowerShell.SecretManagement.psm1') @'
+function Get-Secret {
+    param([Parameter(Mandatory)] [string] $Name, [string] $Vault)
+    Add-Content -Path $env:STANDIN_SECRET_LOG -Value $Name
+    switch ($Name) {
+        'vcsa-reader' { [pscredential]::new($env:STANDIN_SECRET_USER, (ConvertTo-SecureString $env:STANDIN_SECRET_PASSWORD -AsPlainText -Force)) }
+        'vcsa-wrong' { [pscredential]::new($env:STANDIN_SECRET_USER, (ConvertTo-SecureString 'not-the-password' -AsPlainText -Force)) }
+        'api-token' { 'a plain string, not a credential' }
+        default { throw "Get-Secret: A secret with name $Name was not found." }
+    }
+}
+'@
+        New-ModuleManifest -Path (Join-Path $standIn 'Microsoft.PowerShell.SecretManagement.psd1') -RootModule 'Microsoft.PowerShell.SecretManagement.psm1' -ModuleVersion '1.1.2' -FunctionsToExport 'Get-Secret'
+        $log = Join-Path $TestDrive 'get-secret.log'
+
+        function Invoke-Job([string[]] $Arguments) {
+            $psi = [System.Diagnostics.ProcessStartInfo]::new($pwsh)
+            foreach ($a in @($pwshArgs) + @('-NoProfile', '-NonInteractive', '-File', $script, '-ModulePath', $ModulePath) + $Arguments) { $psi.ArgumentList.Add($a) }
+            $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true; $psi.RedirectStandardInput = $true; $psi.UseShellExecute = $false
+            # The stand-in module comes first on the job's module path; the secrets it hands out, from the environment.
+            $psi.Environment['PSModulePath'] = $modules + [IO.Path]::PathSeparator + $env:PSModulePath
+            $psi.Environment['STANDIN_SECRET_LOG'] = $log
+            $psi.Environment['STANDIN_SECRET_USER'] = $sim.Credential.UserName
+            $psi.Environment['STANDIN_SECRET_PASSWORD'] = $sim.Credential.GetNetworkCredential().Password
+            $psi.Environment['NO_COLOR'] = '1'
+            $process = [System.Diagnostics.Process]::Start($psi)
+            try {
+                $process.StandardInput.Close()   # a prompt would fail rather than wait
+                $stdout = $process.StandardOutput.ReadToEndAsync(); $stderr = $process.StandardError.ReadToEndAsync()
+                if (-not $process.WaitForExit(300000)) { throw 'the nightly job did not end' }
+                [pscustomobject]@{ ExitCode = $process.ExitCode; Output = $stdout.Result + $stderr.Result }
+            }
+            finally { if (-not $process.HasExited) { $process.Kill($true) } }
+        }
+    }
+    AfterAll { Stop-Vcsim $sim }
+
+    It 'reads the credential with Get-Secret -Name, collects and files a verified bundle' {
+        Remove-Item $log -ErrorAction SilentlyContinue
+        $root = Join-Path $TestDrive 'evidence'
+        $run = Invoke-Job '-Server', ([uri] $sim.Url).Authority, '-CertificateThumbprint', $sim.Thumbprint, '-CredentialSecret', 'vcsa-reader', '-EvidenceRoot', $root, '-FailOnSeverity', 'Never', '-AllowNotEvaluated'
+        Get-Content $log | Should -Be 'vcsa-reader'
+        $run.ExitCode | Should -BeIn 0, 1 -Because $run.Output
+        $run.Output | Should -Match 'evidence: '
+        $run.Output | Should -Not -Match ([regex]::Escape($sim.Credential.GetNetworkCredential().Password))
+        $bundle = @(Get-ChildItem -Directory $root)
+        $bundle.Count | Should -Be 1
+        Test-ComplianceEvidence -Path $bundle[0].FullName -Quiet | Should -BeTrue
+        (Get-Content -Raw (Join-Path $bundle[0].FullName 'manifest.json') | ConvertFrom-Json).source | Should -Match '127\.0\.0\.1'
+    }
+
+    It 'exits 2 for the secret <Name> (missing, wrong or not a credential) and files nothing' -ForEach @(
+        @{ Name = 'nosuch'; Says = 'nosuch was not found' }
+        @{ Name = 'vcsa-wrong'; Says = 'InvalidLogin' }
+        @{ Name = 'api-token'; Says = "secret 'api-token' is a String, not a credential" }
+    ) {
+        $root = Join-Path $TestDrive "evidence-$Name"
+        $run = Invoke-Job '-Server', ([uri] $sim.Url).Authority, '-CertificateThumbprint', $sim.Thumbprint, '-CredentialSecret', $Name, '-EvidenceRoot', $root
+        $run.ExitCode | Should -Be 2 -Because $run.Output
+        $run.Output | Should -Match ([regex]::Escape($Says))
+        $run.Output | Should -Not -Match ([regex]::Escape($sim.Credential.GetNetworkCredential().Password))
+        @(Get-ChildItem $root -ErrorAction SilentlyContinue).Count | Should -Be 0
+    }
+}
