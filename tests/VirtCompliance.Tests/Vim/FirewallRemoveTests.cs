@@ -119,6 +119,31 @@ namespace VirtCompliance.Tests.Vim
         }
 
         [Fact]
+        public async Task Invoke_takes_its_filter_off_a_VM_it_no_longer_protects_and_leaves_the_other_filters()
+        {
+            using (var sim = new VcsimServer())
+            using (var temp = new TempFolder())
+            using (var client = await VimClient.ConnectAsync(sim.Url, sim.Credential, new VimConnectionOptions { SkipCertificateCheck = true }, CancellationToken.None))
+            {
+                var policy = Path.Combine(temp.Path, "lab-fw.yaml");
+                File.WriteAllText(policy, PolicyText);
+                Assert.Empty(Run(sim, policy, "Invoke-VmFirewallPolicy -Policy $policy -Confirm:$false -WarningAction SilentlyContinue").errors);
+                VcsimIntegrationTests.Python("ports.py", sim, "--add-filter", "DC0_C0_RP0_VM1", "ids/mirror");
+
+                // The policy now protects VM0 only: VM1's port loses the policy's filter and keeps the other one.
+                File.WriteAllText(policy, PolicyText.Replace("'DC0_C0*'", "'DC0_C0_RP0_VM0'"));
+                var (output, _, errors, _) = Run(sim, policy, "Invoke-VmFirewallPolicy -Policy $policy -Confirm:$false -WarningAction SilentlyContinue");
+                Assert.Empty(errors);
+                var removed = Assert.Single(output.OfType<VmFirewallPolicyChange>(), c => c.Action == PortChangeAction.Remove);
+                Assert.Equal("DC0_C0_RP0_VM1", removed.Vm);
+                Assert.True(removed.Applied);
+                Assert.Single(removed.KeptFilters);
+                var nic = (await Collect(client)).Vms.Single(v => v.Name == "DC0_C0_RP0_VM1").Nics.Single();
+                Assert.Equal(new[] { "ids/mirror" }, nic.PortFilter.Rules.Select(r => r.Description));
+            }
+        }
+
+        [Fact]
         public void Without_confirm_false_the_removal_asks_and_a_host_that_cannot_ask_changes_nothing()
         {
             using (var sim = new VcsimServer())
