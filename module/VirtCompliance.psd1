@@ -15,6 +15,7 @@
         'Get-VirtInventory'
         'Import-VirtInventory'
         'Invoke-VmFirewallPolicy'
+        'Remove-VmFirewallPolicy'
         'Test-VmFirewallPolicy'
         'Get-VmFirewallPolicy'
         'Export-ComplianceReport'

@@ -218,3 +218,160 @@ rules:
         (Invoke-VmFirewallPolicy -Policy $policy -Inventory $inv -FailureMode Open -WhatIf | Where-Object Action -eq 'Update') | Should -Not -BeNullOrEmpty
     }
 }
+
+Describe 'Remove-VmFirewallPolicy' {
+    BeforeAll {
+        $sim = Start-Vcsim
+        $server = Connect-VirtServer -Server $sim.Url -Credential $sim.Credential -SkipCertificateCheck -NotDefault
+        $policy = Join-Path $TestDrive 'lab.policy.yaml'
+        Set-Content $policy @"
+name: lab-fw
+failureMode: open
+groups:
+  app: { name: 'DC0_C0*' }
+  admin: { cidrs: [10.1.0.0/16] }
+rules:
+  - { name: admin-ssh, from: admin, to: app, protocol: tcp, ports: [22], action: allow }
+"@
+        function Get-PolicyPorts {
+            (Get-VirtInventory -Server $server -SkipSoftware).Vms | Where-Object { $_.Nics.PortFilter.Rules.Description -like 'lab-fw/*' } | ForEach-Object Name | Sort-Object
+        }
+        $null = Invoke-VmFirewallPolicy -Policy $policy -Server $server -Confirm:$false -WarningAction SilentlyContinue
+    }
+    AfterAll {
+        if ($server) { Disconnect-VirtServer -Server $server -Confirm:$false }
+        Stop-Vcsim $sim
+    }
+
+    It 'lists with -WhatIf the ports it would take the policy off, and changes nothing' {
+        Get-PolicyPorts | Should -Be 'DC0_C0_RP0_VM0', 'DC0_C0_RP0_VM1'
+        $plan = Remove-VmFirewallPolicy -Policy $policy -Server $server -WhatIf
+        $plan.Vm | Sort-Object | Should -Be 'DC0_C0_RP0_VM0', 'DC0_C0_RP0_VM1'
+        $plan | ForEach-Object { $_.Action | Should -Be 'Remove'; $_.Applied | Should -BeFalse; $_.Diff | Should -Match '^- .*\[lab-fw/' }
+        Get-PolicyPorts | Should -Be 'DC0_C0_RP0_VM0', 'DC0_C0_RP0_VM1'
+    }
+
+    It 'takes nothing off for empty pipeline input, and only the VMs piped in otherwise' {
+        @() | Remove-VmFirewallPolicy -Policy $policy -Server $server -Confirm:$false | Should -BeNullOrEmpty
+        Get-PolicyPorts | Should -Be 'DC0_C0_RP0_VM0', 'DC0_C0_RP0_VM1'
+        ('DC0_C0_RP0_VM1' | Remove-VmFirewallPolicy -Policy $policy -Server $server -WhatIf).Vm | Should -Be 'DC0_C0_RP0_VM1'
+        $removed = Test-VmFirewallPolicy -Policy $policy -Server $server -PassThru -WarningAction SilentlyContinue | Where-Object Vm -eq 'DC0_C0_RP0_VM0' |
+            Remove-VmFirewallPolicy -Policy $policy -Server $server -Confirm:$false
+        $removed.Vm | Should -Be 'DC0_C0_RP0_VM0'
+        $removed.Applied | Should -BeTrue
+        Get-PolicyPorts | Should -Be 'DC0_C0_RP0_VM1'
+    }
+
+    It 'shows each port in a table and what it kept in the list view' {
+        $table = Remove-VmFirewallPolicy -Policy $policy -Server $server -WhatIf | Out-String -Width 120
+        $table | Should -Match 'Vm\s+Nic\s+Switch\s+Port\s+Action\s+Rules\s+Applied\s+Diff'
+        $table | Should -Match 'DC0_C0_RP0_VM1\s.*\sRemove\s+0\s+False\s+\d+ lines'
+        Remove-VmFirewallPolicy -Policy $policy -Server $server -WhatIf | Format-List | Out-String -Width 120 | Should -Match 'KeptFilters'
+    }
+
+    It 'takes a policy off by its name when the file is gone' {
+        $removed = Remove-VmFirewallPolicy -PolicyName lab-fw -Server $server -Confirm:$false
+        $removed.Vm | Should -Be 'DC0_C0_RP0_VM1'
+        $removed.Applied | Should -BeTrue
+        $removed.Message | Should -Match '^removed; no other filter on the port'
+        Get-PolicyPorts | Should -BeNullOrEmpty
+        Remove-VmFirewallPolicy -PolicyName lab-fw -Server $server -Confirm:$false | Should -BeNullOrEmpty
+    }
+
+    It 'names a VM it does not know' {
+        Remove-VmFirewallPolicy -Policy $policy -Server $server -Vm nosuch-vm -WhatIf -ErrorVariable notFound -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $notFound[0].FullyQualifiedErrorId | Should -BeLike 'VmNotFound,*'
+        $notFound[0].TargetObject | Should -Be 'nosuch-vm'
+    }
+
+    It 'needs a connection, and says how to get one' {
+        Get-Variable -Name DefaultVirtServer -Scope Global -ErrorAction SilentlyContinue | Remove-Variable -Scope Global
+        { Remove-VmFirewallPolicy -Policy $policy -Confirm:$false } | Should -Throw -ErrorId 'NotConnected,*'
+    }
+
+    It 'asks before each port (ConfirmImpact High), and its help and Invoke-VmFirewallPolicy''s say so' {
+        foreach ($name in 'Remove-VmFirewallPolicy', 'Invoke-VmFirewallPolicy') {
+            $attribute = (Get-Command $name).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $true)[0]
+            $attribute.ConfirmImpact | Should -Be 'High'
+            (Get-Help $name -Examples | Out-String -Width 200) | Should -Match '\[Y\] Yes \[A\] Yes to All'
+        }
+    }
+}
+
+Describe 'Invoke-NightlyCompliance.ps1 with its credential from SecretManagement' {
+    BeforeAll {
+        $sim = Start-Vcsim
+        $script = Join-Path (Split-Path $ModulePath) 'samples/Invoke-NightlyCompliance.ps1'
+        $pwsh = [Environment]::ProcessPath
+        # Under "dotnet pwsh" the process is dotnet running the tool's pwsh.dll: run that same dll.
+        $pwshArgs = @(if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
+
+        # A stand-in for Microsoft.PowerShell.SecretManagement (not installed here): a module of that name
+        # whose Get-Secret records the name asked for and answers from this test's own table.
+        $modules = Join-Path $TestDrive 'modules'
+        $standIn = Join-Path $modules 'Microsoft.PowerShell.SecretManagement'
+        $null = New-Item -ItemType Directory -Path $standIn
+        Set-Content (Join-Path $standIn 'Microsoft.PowerShell.SecretManagement.psm1') @'
+function Get-Secret {
+    param([Parameter(Mandatory)] [string] $Name, [string] $Vault)
+    Add-Content -Path $env:STANDIN_SECRET_LOG -Value $Name
+    switch ($Name) {
+        'vcsa-reader' { [pscredential]::new($env:STANDIN_SECRET_USER, (ConvertTo-SecureString $env:STANDIN_SECRET_PASSWORD -AsPlainText -Force)) }
+        'vcsa-wrong' { [pscredential]::new($env:STANDIN_SECRET_USER, (ConvertTo-SecureString 'not-the-password' -AsPlainText -Force)) }
+        'api-token' { 'a plain string, not a credential' }
+        default { throw "Get-Secret: A secret with name $Name was not found." }
+    }
+}
+'@
+        New-ModuleManifest -Path (Join-Path $standIn 'Microsoft.PowerShell.SecretManagement.psd1') -RootModule 'Microsoft.PowerShell.SecretManagement.psm1' -ModuleVersion '1.1.2' -FunctionsToExport 'Get-Secret'
+        $log = Join-Path $TestDrive 'get-secret.log'
+
+        function Invoke-Job([string[]] $Arguments) {
+            $psi = [System.Diagnostics.ProcessStartInfo]::new($pwsh)
+            foreach ($a in @($pwshArgs) + @('-NoProfile', '-NonInteractive', '-File', $script, '-ModulePath', $ModulePath) + $Arguments) { $psi.ArgumentList.Add($a) }
+            $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true; $psi.RedirectStandardInput = $true; $psi.UseShellExecute = $false
+            # The stand-in module comes first on the job's module path; the secrets it hands out, from the environment.
+            $psi.Environment['PSModulePath'] = $modules + [IO.Path]::PathSeparator + $env:PSModulePath
+            $psi.Environment['STANDIN_SECRET_LOG'] = $log
+            $psi.Environment['STANDIN_SECRET_USER'] = $sim.Credential.UserName
+            $psi.Environment['STANDIN_SECRET_PASSWORD'] = $sim.Credential.GetNetworkCredential().Password
+            $psi.Environment['NO_COLOR'] = '1'
+            $process = [System.Diagnostics.Process]::Start($psi)
+            try {
+                $process.StandardInput.Close()   # a prompt would fail rather than wait
+                $stdout = $process.StandardOutput.ReadToEndAsync(); $stderr = $process.StandardError.ReadToEndAsync()
+                if (-not $process.WaitForExit(300000)) { throw 'the nightly job did not end' }
+                [pscustomobject]@{ ExitCode = $process.ExitCode; Output = $stdout.Result + $stderr.Result }
+            }
+            finally { if (-not $process.HasExited) { $process.Kill($true) } }
+        }
+    }
+    AfterAll { Stop-Vcsim $sim }
+
+    It 'reads the credential with Get-Secret -Name, collects and files a verified bundle' {
+        Remove-Item $log -ErrorAction SilentlyContinue
+        $root = Join-Path $TestDrive 'evidence'
+        $run = Invoke-Job '-Server', ([uri] $sim.Url).Authority, '-CertificateThumbprint', $sim.Thumbprint, '-CredentialSecret', 'vcsa-reader', '-EvidenceRoot', $root, '-FailOnSeverity', 'Never', '-AllowNotEvaluated'
+        Get-Content $log | Should -Be 'vcsa-reader'
+        $run.ExitCode | Should -BeIn 0, 1 -Because $run.Output
+        $run.Output | Should -Match 'evidence: '
+        $run.Output | Should -Not -Match ([regex]::Escape($sim.Credential.GetNetworkCredential().Password))
+        $bundle = @(Get-ChildItem -Directory $root)
+        $bundle.Count | Should -Be 1
+        Test-ComplianceEvidence -Path $bundle[0].FullName -Quiet | Should -BeTrue
+        (Get-Content -Raw (Join-Path $bundle[0].FullName 'manifest.json') | ConvertFrom-Json).source | Should -Match '127\.0\.0\.1'
+    }
+
+    It 'exits 2 for the secret <Name> (missing, wrong or not a credential) and files nothing' -ForEach @(
+        @{ Name = 'nosuch'; Says = 'nosuch was not found' }
+        @{ Name = 'vcsa-wrong'; Says = 'InvalidLogin' }
+        @{ Name = 'api-token'; Says = "secret 'api-token' is a String, not a credential" }
+    ) {
+        $root = Join-Path $TestDrive "evidence-$Name"
+        $run = Invoke-Job '-Server', ([uri] $sim.Url).Authority, '-CertificateThumbprint', $sim.Thumbprint, '-CredentialSecret', $Name, '-EvidenceRoot', $root
+        $run.ExitCode | Should -Be 2 -Because $run.Output
+        $run.Output | Should -Match ([regex]::Escape($Says))
+        $run.Output | Should -Not -Match ([regex]::Escape($sim.Credential.GetNetworkCredential().Password))
+        @(Get-ChildItem $root -ErrorAction SilentlyContinue).Count | Should -Be 0
+    }
+}

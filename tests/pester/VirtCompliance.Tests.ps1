@@ -7,7 +7,7 @@ BeforeDiscovery {
     $allCmdlets = @('Compare-VirtInventory', 'Connect-VirtServer', 'Disconnect-VirtServer', 'Export-ComplianceReport', 'Export-VirtInventory', 'Get-ComplianceBaseline',
         'Get-ComplianceControl', 'Get-ComplianceWaiver', 'Get-HostControlDrift', 'Get-NetworkControlDrift', 'Get-PciScope', 'Get-PciSegmentationMatrix', 'Get-VCenterControlDrift', 'Get-VirtInventory',
         'Get-VmControlDrift', 'Get-VmFirewallPolicy', 'Get-VmMigrationExposure', 'Import-VirtInventory', 'Invoke-VmFirewallPolicy', 'New-ComplianceBaseline',
-        'Repair-HostControlDrift', 'Repair-NetworkControlDrift', 'Repair-VCenterControlDrift', 'Repair-VmControlDrift', 'Save-ComplianceEvidence', 'Test-ComplianceEvidence', 'Test-PciSeparation', 'Test-VmFirewallPolicy', 'Undo-ControlRepair')
+        'Remove-VmFirewallPolicy', 'Repair-HostControlDrift', 'Repair-NetworkControlDrift', 'Repair-VCenterControlDrift', 'Repair-VmControlDrift', 'Save-ComplianceEvidence', 'Test-ComplianceEvidence', 'Test-PciSeparation', 'Test-VmFirewallPolicy', 'Undo-ControlRepair')
 }
 
 BeforeAll {
@@ -19,7 +19,7 @@ BeforeAll {
     $expectedCmdlets = @('Compare-VirtInventory', 'Connect-VirtServer', 'Disconnect-VirtServer', 'Export-ComplianceReport', 'Export-VirtInventory', 'Get-ComplianceBaseline',
         'Get-ComplianceControl', 'Get-ComplianceWaiver', 'Get-HostControlDrift', 'Get-NetworkControlDrift', 'Get-PciScope', 'Get-PciSegmentationMatrix', 'Get-VCenterControlDrift', 'Get-VirtInventory',
         'Get-VmControlDrift', 'Get-VmFirewallPolicy', 'Get-VmMigrationExposure', 'Import-VirtInventory', 'Invoke-VmFirewallPolicy', 'New-ComplianceBaseline',
-        'Repair-HostControlDrift', 'Repair-NetworkControlDrift', 'Repair-VCenterControlDrift', 'Repair-VmControlDrift', 'Save-ComplianceEvidence', 'Test-ComplianceEvidence', 'Test-PciSeparation', 'Test-VmFirewallPolicy', 'Undo-ControlRepair')
+        'Remove-VmFirewallPolicy', 'Repair-HostControlDrift', 'Repair-NetworkControlDrift', 'Repair-VCenterControlDrift', 'Repair-VmControlDrift', 'Save-ComplianceEvidence', 'Test-ComplianceEvidence', 'Test-PciSeparation', 'Test-VmFirewallPolicy', 'Undo-ControlRepair')
 }
 
 Describe 'The VirtCompliance module' {
@@ -904,9 +904,63 @@ Describe 'Invoke-NightlyCompliance.ps1 (the scheduled job, as pwsh -NonInteracti
         $secret = 'pw-' + [guid]::NewGuid().ToString('N')
         $credentialPath = Join-Path $TestDrive 'reader.xml'
         [pscredential]::new('reader', (ConvertTo-SecureString $secret -AsPlainText -Force)) | Export-Clixml -Path $credentialPath
+        if (-not $IsWindows) { [System.IO.File]::SetUnixFileMode($credentialPath, [System.IO.UnixFileMode] 'UserRead, UserWrite') }
         $run = Invoke-Job '-Server', "127.0.0.1:$port", '-CredentialPath', $credentialPath, '-EvidenceRoot', $root
         $run.ExitCode | Should -Be 2
         $run.Output | Should -Match "127\.0\.0\.1:$port"
         $run.Output | Should -Not -Match $secret
+    }
+
+    It 'exits 2, never 1, for <Case>, and files nothing' -ForEach @(
+        @{ Case = 'a mistyped parameter name'; Arguments = @('-InventoryPth', 'snapshot.json', '-EvidenceRoot', 'ROOT'); Says = "parameter name 'InventoryPth'" }
+        @{ Case = 'a value outside its set'; Arguments = @('-InventoryPath', 'SAMPLE', '-EvidenceRoot', 'ROOT', '-Interpretation', 'Lenient'); Says = "parameter 'Interpretation'" }
+        @{ Case = 'a parameter without its value'; Arguments = @('-InventoryPath', 'SAMPLE', '-EvidenceRoot', 'ROOT', '-FailOnSeverity'); Says = "parameter 'FailOnSeverity'" }
+        @{ Case = 'a required parameter left out'; Arguments = @('-InventoryPath', 'SAMPLE'); Says = '-EvidenceRoot' }
+        @{ Case = 'no parameter at all'; Arguments = @(); Says = '-EvidenceRoot' }
+        @{ Case = 'a server and a snapshot at once'; Arguments = @('-Server', '127.0.0.1:9', '-InventoryPath', 'SAMPLE', '-EvidenceRoot', 'ROOT'); Says = 'Parameter set cannot be resolved' }
+        @{ Case = 'a stray argument'; Arguments = @('-InventoryPath', 'SAMPLE', '-EvidenceRoot', 'ROOT', 'tonight'); Says = "argument 'tonight'" }
+        @{ Case = 'two credentials'; Arguments = @('-Server', '127.0.0.1:9', '-CredentialPath', 'x.xml', '-CredentialSecret', 'x', '-EvidenceRoot', 'ROOT'); Says = 'Give one credential' }
+    ) {
+        $evidence = Join-Path $TestDrive ("bad-" + [guid]::NewGuid().ToString('N'))
+        $arguments = $Arguments | ForEach-Object { if ($_ -eq 'ROOT') { $evidence } elseif ($_ -eq 'SAMPLE') { $samplePath } else { $_ } }
+        $run = Invoke-Job $arguments
+        $run.ExitCode | Should -Be 2 -Because "$Case is a failure of the job, not of the estate: $($run.Output)"
+        $run.Output | Should -Match ([regex]::Escape($Says))
+        $run.Output | Should -Match '^Invoke-NightlyCompliance: '
+        Test-Path $evidence | Should -BeFalse
+    }
+
+    It 'refuses a credential file that other users can read, naming its mode (Linux: Export-Clixml does not encrypt there)' -Skip:$IsWindows {
+        $secret = 'pw-' + [guid]::NewGuid().ToString('N')
+        $credentialPath = Join-Path $TestDrive 'shared-reader.xml'
+        [pscredential]::new('reader', (ConvertTo-SecureString $secret -AsPlainText -Force)) | Export-Clixml -Path $credentialPath
+        # The reason this matters: the password is in the file, hex-encoded.
+        $hex = -join ([System.Text.Encoding]::Unicode.GetBytes($secret) | ForEach-Object { $_.ToString('x2') })
+        Get-Content -Raw $credentialPath | Should -Match $hex
+        foreach ($mode in 'UserRead, UserWrite, GroupRead', 'UserRead, UserWrite, OtherRead', 'UserRead, UserWrite, OtherWrite') {
+            [System.IO.File]::SetUnixFileMode($credentialPath, [System.IO.UnixFileMode] $mode)
+            $run = Invoke-Job '-Server', '127.0.0.1:9', '-CredentialPath', $credentialPath, '-EvidenceRoot', $root
+            $run.ExitCode | Should -Be 2
+            $run.Output | Should -Match 'open to other users \(mode -rw'
+            $run.Output | Should -Match 'chmod 600'
+            $run.Output | Should -Not -Match $secret
+        }
+        # Its owner's alone, it is read, and the job goes on to the server.
+        [System.IO.File]::SetUnixFileMode($credentialPath, [System.IO.UnixFileMode] 'UserRead, UserWrite')
+        $run = Invoke-Job '-Server', '127.0.0.1:9', '-CredentialPath', $credentialPath, '-EvidenceRoot', $root
+        $run.ExitCode | Should -Be 2
+        $run.Output | Should -Not -Match 'open to other users'
+        $run.Output | Should -Match '127\.0\.0\.1:9'
+    }
+
+    It 'exits 2 saying to install Microsoft.PowerShell.SecretManagement when -CredentialSecret cannot be read' {
+        if (Get-Module -ListAvailable -Name Microsoft.PowerShell.SecretManagement) {
+            Set-ItResult -Skipped -Because 'Microsoft.PowerShell.SecretManagement is installed on this machine; this test is about one without it'
+            return
+        }
+        $run = Invoke-Job '-Server', '127.0.0.1:9', '-CredentialSecret', 'vcsa-reader', '-EvidenceRoot', $root
+        $run.ExitCode | Should -Be 2
+        $run.Output | Should -Match 'Microsoft\.PowerShell\.SecretManagement, which is not installed'
+        $run.Output | Should -Match 'Set-Secret -Name vcsa-reader'
     }
 }

@@ -285,6 +285,24 @@ def check_dvport(si):
     expect_fault(vim.fault.ConcurrentAccess, lambda: WaitForTask(dvs.ReconfigureDVPort_Task(port=[stale])),
                  "a stale configVersion -> ConcurrentAccess")
 
+    # A filter added beside it by spec, then the first one removed by spec: the added one stays.
+    Port = vim.dvs.DistributedVirtualPort
+    other = vim.dvs.TrafficRuleset(enabled=True, rules=[vim.dvs.TrafficRule(description="ids/mirror", sequence=10, direction="both",
+                                                                             action=vim.dvs.TrafficRule.DropAction())])
+    def reconfigure(*filters):
+        current = dvs.FetchDVPorts(criteria=vim.dvs.PortCriteria(portKey=[port.key]))[0].config.configVersion
+        policy = Port.FilterPolicy(inherited=False, filterConfig=list(filters))
+        WaitForTask(dvs.ReconfigureDVPort_Task(port=[Port.ConfigSpec(
+            operation="edit", key=port.key, configVersion=current,
+            setting=vim.dvs.VmwareDistributedVirtualSwitch.VmwarePortConfigPolicy(filterPolicy=policy))]))
+        return dvs.FetchDVPorts(criteria=vim.dvs.PortCriteria(portKey=[port.key]))[0].config.setting.filterPolicy.filterConfig
+    after_add = reconfigure(Port.TrafficFilterConfigSpec(operation="add", inherited=False, agentName="dvfilter-generic-vmware", trafficRuleset=other))
+    added = [c.key for c in after_add if c.key != "filter-1"]
+    expect(len(after_add) == 2 and len(added) == 1 and added[0], "a filter added by spec gets a key of its own beside the port's filter")
+    after_remove = reconfigure(Port.TrafficFilterConfigSpec(operation="remove", key="filter-1"))
+    expect([c.key for c in after_remove] == added and after_remove[0].trafficRuleset.rules[0].description == "ids/mirror",
+           "a filter removed by spec leaves the port's other filter as it was")
+
 
 def check_dvportgroup(si):
     dvs = objects(si, vim.DistributedVirtualSwitch)[0]

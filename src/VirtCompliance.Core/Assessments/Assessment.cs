@@ -18,7 +18,7 @@ namespace VirtCompliance.Assessments
 {
     /// <summary>
     /// One entry point per use case: drift, exposure, scope, separation, segmentation matrix,
-    /// firewall plan and status, evidence bundle. Cmdlets, the nightly job, the bench and the tests
+    /// firewall plan, removal and status, evidence bundle. Cmdlets, the nightly job, the bench and the tests
     /// all call these, with the same <see cref="AssessmentOptions"/>, so every way of asking a
     /// question gets the same answer. Each is a pure function of the inventory and the options.
     /// </summary>
@@ -145,6 +145,23 @@ namespace VirtCompliance.Assessments
                 result.Placement = FailClosedPlanner.Plan(compiled, inventory);
             else
                 result.Warn(VirtCompliance.Firewall.FirewallStatus.FailOpenExposures(compiled, inventory).Select(e => e.message));
+            return result;
+        }
+
+        /// <summary>
+        /// What taking the policy off the ports changes: a Remove per adapter whose port's own
+        /// filter the policy owns (those of <see cref="AssessmentOptions.Vms"/>), a warning per port
+        /// whose filter mixes its rules with others'. Only the policy's name is read: a policy
+        /// whose file is gone, or that no longer protects a VM, is still taken off its ports.
+        /// </summary>
+        public static FirewallRemovalResult FirewallRemoval(Inv inventory, AssessmentOptions options)
+        {
+            if (options.Policy == null) throw new ArgumentException("A firewall assessment needs a policy.", nameof(options));
+            var result = new FirewallRemovalResult();
+            var warnings = new List<string>();
+            result.Ports = PolicyPlanner.PlanRemoval(options.Policy.Name, inventory, options.Vms, warnings);
+            result.Warn(warnings);
+            NotFoundVms(inventory, options.Vms, result);
             return result;
         }
 

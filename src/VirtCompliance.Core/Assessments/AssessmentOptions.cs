@@ -119,6 +119,12 @@ namespace VirtCompliance.Assessments
         public IReadOnlyList<ClusterPlacementChange> Placement { get; internal set; } = Array.Empty<ClusterPlacementChange>();
     }
 
+    public sealed class FirewallRemovalResult : AssessmentResult
+    {
+        /// <summary>One Remove per port whose own filter the policy owns.</summary>
+        public IReadOnlyList<VmFirewallPolicyChange> Ports { get; internal set; } = Array.Empty<VmFirewallPolicyChange>();
+    }
+
     public sealed class FirewallStatusResult : AssessmentResult
     {
         public IReadOnlyList<VmFirewallPolicyStatus> Statuses { get; internal set; } = Array.Empty<VmFirewallPolicyStatus>();

@@ -46,8 +46,10 @@ namespace VirtCompliance.Firewall
         public IReadOnlyList<string> Diff { get; init; } = Array.Empty<string>();
         /// <summary>The filter to write (null for Remove, NoChange, Unenforceable).</summary>
         public TrafficFilter? Desired { get; init; }
-        /// <summary>Invoke-VmFirewallPolicy: true once the server accepted the change.</summary>
+        /// <summary>Invoke-VmFirewallPolicy and Remove-VmFirewallPolicy: true once the server accepted the change.</summary>
         public bool Applied { get; init; }
+        /// <summary>Remove, once applied: the port's other filters, left as they were ("key (agent)").</summary>
+        public IReadOnlyList<string> KeptFilters { get; init; } = Array.Empty<string>();
         public string? Message { get; init; }
     }
 
@@ -73,7 +75,7 @@ namespace VirtCompliance.Firewall
                 foreach (var nic in vm.Nics)
                 {
                     var own = nic.PortFilter;
-                    var ours = own != null && own.Rules.Count > 0 && own.Rules.All(r => r.Description != null && r.Description.StartsWith(prefix, StringComparison.Ordinal));
+                    var ours = Owns(policy, own);
                     if (desired == null && !ours) continue;
                     var dvs = nic.DvsId == null ? null : inventory.GetDistributedSwitch(nic.DvsId);
                     var change = new VmFirewallPolicyChange
@@ -120,6 +122,65 @@ namespace VirtCompliance.Firewall
                         Message = action == PortChangeAction.Update && WrittenInverted(own, desired)
                             ? $"{change.Nic} of {vm.Name}: port {nic.PortKey} carries this policy as VirtCompliance 0.1 wrote it, with every direction inverted (its rules for traffic to the VM filtered what the VM sends); it is rewritten."
                             : null,
+                    });
+                }
+            }
+            return changes;
+        }
+
+        /// <summary>
+        /// Whether a port's own filter is the policy's: it has rules and every one of them is
+        /// described "policy/rule", as the compiler describes them. A filter that mixes the
+        /// policy's rules with anyone else's is not the policy's to take off.
+        /// </summary>
+        public static bool Owns(string policyName, TrafficFilter? filter)
+        {
+            var prefix = PolicyCompiler.OwnerPrefix(policyName);
+            return filter != null && filter.Rules.Count > 0 && filter.Rules.All(r => r.Description != null && r.Description.StartsWith(prefix, StringComparison.Ordinal));
+        }
+
+        /// <summary>
+        /// Remove-VmFirewallPolicy's plan: a Remove for each adapter's port whose own filter the
+        /// policy owns (<see cref="Owns"/>), whether or not the policy still protects the VM; a
+        /// warning for each port whose filter holds some of the policy's rules beside others,
+        /// which is left alone. Needs only the policy's name: its rules say whose they are.
+        /// </summary>
+        public static IReadOnlyList<VmFirewallPolicyChange> PlanRemoval(string policyName, Inv inventory, IReadOnlyCollection<string>? vmNames, List<string> warnings)
+        {
+            var filter = NameFilter.Create(vmNames);
+            var prefix = PolicyCompiler.OwnerPrefix(policyName);
+            var changes = new List<VmFirewallPolicyChange>();
+            foreach (var vm in inventory.Vms)
+            {
+                if (vm.Template || (filter != null && !filter(vm.Name) && !filter(vm.Id))) continue;
+                foreach (var nic in vm.Nics)
+                {
+                    var own = nic.PortFilter;
+                    if (own == null) continue;
+                    var label = nic.Label ?? $"adapter {nic.Key}";
+                    var dvs = nic.DvsId == null ? null : inventory.GetDistributedSwitch(nic.DvsId);
+                    if (!Owns(policyName, own))
+                    {
+                        var mine = own.Rules.Count(r => r.Description != null && r.Description.StartsWith(prefix, StringComparison.Ordinal));
+                        if (mine > 0)
+                            warnings.Add($"{label} of {vm.Name}: port {nic.PortKey} holds {mine} rules of policy {policyName} beside {own.Rules.Count - mine} rules of someone else's; the filter is not the policy's alone, so it is left as it is (edit it by hand).");
+                        continue;
+                    }
+                    if (dvs == null || nic.PortKey == null) continue;
+                    changes.Add(new VmFirewallPolicyChange
+                    {
+                        Policy = policyName,
+                        Vm = vm.Name,
+                        VmId = vm.Id,
+                        NicKey = nic.Key,
+                        Nic = label,
+                        Switch = dvs.Name,
+                        SwitchId = nic.DvsId,
+                        SwitchType = dvs.ManagedObjectType,
+                        PortKey = nic.PortKey,
+                        PortConfigVersion = nic.PortConfigVersion,
+                        Action = PortChangeAction.Remove,
+                        Diff = own.Rules.OrderBy(r => r.Sequence).Select(r => "- " + Text(r)).ToArray(),
                     });
                 }
             }

@@ -267,7 +267,7 @@ namespace VirtCompliance.Vim.Collector
                     if (vm == null || nicKey == null) continue;
                     var config = port.Object("config");
                     var policy = config?.Object("setting")?.Object("filterPolicy");
-                    var own = policy != null && policy.Bool("inherited") == false ? NetworkMapper.FilterOf(policy) ?? new TrafficFilter { Rules = Array.Empty<TrafficRule>() } : null;
+                    var own = policy != null && policy.Bool("inherited") == false ? NetworkMapper.OwnFilterOf(policy) : null;
                     _read.Ports[(vm.Value, nicKey)] = (port.Text("key"), config?.Text("configVersion"), own);
                 }
             }

@@ -84,9 +84,24 @@ namespace VirtCompliance.Vim.Collector.Mappers
         }
 
         /// <summary>The traffic filter of a DvsFilterPolicy (its DvsTrafficFilterConfig), or null when there is none.</summary>
-        public static TrafficFilter? FilterOf(VimObject? policy)
+        public static TrafficFilter? FilterOf(VimObject? policy) =>
+            TrafficFilterOf(policy?.Objects("filterConfig").FirstOrDefault(IsTrafficFilter));
+
+        /// <summary>
+        /// A distributed port's own traffic filter: the first of its filters that is not inherited
+        /// from its portgroup (vCenter lists the portgroup's beside the port's own), or null when it
+        /// has none of its own.
+        /// </summary>
+        public static TrafficFilter? OwnFilterOf(VimObject? policy) =>
+            TrafficFilterOf(policy?.Objects("filterConfig").FirstOrDefault(c => IsTrafficFilter(c) && c.Bool("inherited") != true));
+
+        /// <summary>A filter element that is a traffic filter (a DvsFilterConfig of another agent is not).</summary>
+        public static bool IsTrafficFilter(VimObject config) =>
+            config.Type == "DvsTrafficFilterConfig" || config.Type == "DvsTrafficFilterConfigSpec" || config.Object("trafficRuleset") != null;
+
+        /// <summary>One traffic filter element as the model's filter, or null when it is none.</summary>
+        public static TrafficFilter? TrafficFilterOf(VimObject? config)
         {
-            var config = policy?.Objects("filterConfig").FirstOrDefault(c => c.Type == null || c.Type == "DvsTrafficFilterConfig" || c.Object("trafficRuleset") != null);
             var ruleset = config?.Object("trafficRuleset");
             if (config == null || ruleset == null) return null;
             return new TrafficFilter

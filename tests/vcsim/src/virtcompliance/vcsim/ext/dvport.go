@@ -56,6 +56,10 @@ func (d *dvsExtension) newPort(uuid string, pg *portgroupInfo) *types.Distribute
 		LastStatusChange: time.Now().UTC(),
 		HostLocalPort:    types.NewBool(false),
 	}
+	// A new port has no filter of its own: it takes its portgroup's (dvfilter.go).
+	if s := p.Config.Setting; s != nil && s.GetDVPortSetting().FilterPolicy != nil {
+		s.GetDVPortSetting().FilterPolicy = inheritFilterPolicy(s.GetDVPortSetting().FilterPolicy)
+	}
 	d.next++
 	d.ports = append(d.ports, p)
 	return p
@@ -303,13 +307,14 @@ func (d *dvsExtension) FetchDVPorts(req *types.FetchDVPorts) soap.HasFault {
 
 // ReconfigureDVPortTask edits ports. Each spec must name an existing port and carry the
 // port's current configVersion (ConcurrentAccess otherwise); settings are merged into the
-// port's settings and configVersion is incremented. Nothing changes unless every spec is
-// valid.
+// port's settings, the filter policy element by element (dvfilter.go), and configVersion is
+// incremented. Nothing changes unless every spec is valid.
 func (d *dvsExtension) ReconfigureDVPortTask(req *types.ReconfigureDVPort_Task) soap.HasFault {
 	d.sync()
 	dvs := simulator.Map.Get(d.target)
 	task := simulator.CreateTask(dvs, "reconfigureDVPort", func(*simulator.Task) (types.AnyType, types.BaseMethodFault) {
 		seen := make(map[string]bool)
+		filters := make(map[string]*types.DvsFilterPolicy)
 		for _, spec := range req.Port {
 			if spec.Operation != string(types.ConfigSpecOperationEdit) {
 				return nil, &types.NotSupported{}
@@ -331,11 +336,27 @@ func (d *dvsExtension) ReconfigureDVPortTask(req *types.ReconfigureDVPort_Task) 
 			if faultPortVM(p) {
 				return nil, &types.DvsFault{}
 			}
+			if spec.Setting != nil && spec.Setting.GetDVPortSetting().FilterPolicy != nil {
+				var current *types.DvsFilterPolicy
+				if p.Config.Setting != nil {
+					current = p.Config.Setting.GetDVPortSetting().FilterPolicy
+				}
+				next, failure := applyFilterPolicy(current, spec.Setting.GetDVPortSetting().FilterPolicy, portgroupFilterPolicy(p.PortgroupKey))
+				if failure != nil {
+					return nil, failure
+				}
+				filters[spec.Key] = next
+			}
 		}
 		for _, spec := range req.Port {
 			p := d.port(spec.Key)
 			if spec.Setting != nil {
-				p.Config.Setting = mergePortSetting(p.Config.Setting, spec.Setting)
+				rest := cloneDVPortSetting(spec.Setting)
+				rest.GetDVPortSetting().FilterPolicy = nil
+				p.Config.Setting = mergePortSetting(p.Config.Setting, rest)
+				if next, ok := filters[spec.Key]; ok {
+					p.Config.Setting.GetDVPortSetting().FilterPolicy = next
+				}
 			}
 			if spec.Name != "" {
 				p.Config.Name = spec.Name

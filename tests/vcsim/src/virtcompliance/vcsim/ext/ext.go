@@ -11,7 +11,8 @@
 //   - vCenter's defaults for switch and portgroup settings the simulator leaves unset, and a
 //     DistributedVirtualSwitch.ReconfigureDvs_Task that applies them (dvsconfig.go);
 //   - DistributedVirtualSwitch.ReconfigureDVPort_Task and a FetchDVPorts that returns
-//     per-port settings, configVersion and connectees;
+//     per-port settings, configVersion and connectees, with each port's traffic filters kept
+//     element by element, own or inherited from the portgroup (dvfilter.go);
 //   - HostNetworkSystem.UpdatePortGroup and UpdateVirtualSwitch for standard portgroups and
 //     vSwitches, reflected in the host's config.network (stdnet.go);
 //   - DistributedVirtualPortgroup.ReconfigureDVPortgroup_Task that merges the spec into the
