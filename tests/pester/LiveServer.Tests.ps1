@@ -38,7 +38,7 @@ BeforeAll {
 Describe 'Connect-VirtServer and Get-VirtInventory' {
     BeforeAll { $sim = Start-Vcsim }
     AfterAll {
-        Get-Variable -Name DefaultVirtServer -Scope Global -ErrorAction SilentlyContinue | Remove-Variable -Scope Global
+        Get-Variable -Name DefaultVirtServer, DefaultVirtServers -Scope Global -ErrorAction SilentlyContinue | Remove-Variable -Scope Global
         Stop-Vcsim $sim
     }
 
@@ -285,7 +285,7 @@ rules:
     }
 
     It 'needs a connection, and says how to get one' {
-        Get-Variable -Name DefaultVirtServer -Scope Global -ErrorAction SilentlyContinue | Remove-Variable -Scope Global
+        Get-Variable -Name DefaultVirtServer, DefaultVirtServers -Scope Global -ErrorAction SilentlyContinue | Remove-Variable -Scope Global
         { Remove-VmFirewallPolicy -Policy $policy -Confirm:$false } | Should -Throw -ErrorId 'NotConnected,*'
     }
 
@@ -373,5 +373,50 @@ function Get-Secret {
         $run.Output | Should -Match ([regex]::Escape($Says))
         $run.Output | Should -Not -Match ([regex]::Escape($sim.Credential.GetNetworkCredential().Password))
         @(Get-ChildItem $root -ErrorAction SilentlyContinue).Count | Should -Be 0
+    }
+}
+
+Describe 'Two vCenters at once, as an administrator types it' {
+    BeforeAll {
+        $a = Start-Vcsim
+        $b = Start-Vcsim
+        $nameA = ([uri]$a.Url).Authority
+        $nameB = ([uri]$b.Url).Authority
+    }
+    AfterAll {
+        Get-Variable -Name DefaultVirtServer, DefaultVirtServers -Scope Global -ErrorAction SilentlyContinue | Remove-Variable -Scope Global
+        Stop-Vcsim $a
+        Stop-Vcsim $b
+    }
+
+    It 'keeps both connections as defaults and collects both in one call' {
+        $null = Connect-VirtServer -Server $a.Url -Credential $a.Credential -SkipCertificateCheck
+        $null = Connect-VirtServer -Server $b.Url -Credential $b.Credential -SkipCertificateCheck
+        @($global:DefaultVirtServers).Count | Should -Be 2
+        $invs = @(Get-VirtInventory)
+        $invs.Count | Should -Be 2
+        ($invs.VCenter.Name | Sort-Object) | Should -Be (@($nameA, $nameB) | Sort-Object)
+    }
+
+    It 'takes -Server as names, and keeps the two clusters of one name apart' {
+        $drift = @(Get-HostControlDrift -Baseline scg -ControlId esx-9.ssh -IncludePass -Server $nameA, $nameB)
+        ($drift.VCenter | Sort-Object -Unique) | Should -Be (@($nameA, $nameB) | Sort-Object)
+        $summaries = @(Test-PciSeparation -Summary | Where-Object Cluster -eq 'DC0_C0')
+        $summaries.Count | Should -Be 2
+        ($summaries.VCenter | Sort-Object) | Should -Be (@($nameA, $nameB) | Sort-Object)
+        @(Get-HostControlDrift -Baseline scg -ControlId esx-9.ssh -IncludePass -Server $nameA | Where-Object VCenter -ne $nameA).Count | Should -Be 0
+    }
+
+    It 'writes one report naming both vCenters' {
+        $invs = Get-VirtInventory
+        $report = Join-Path $TestDrive 'estate.html'
+        Get-HostControlDrift -Baseline scg -ControlId esx-9.ssh -IncludePass | Export-ComplianceReport -Path $report -Inventory $invs
+        $html = Get-Content -Raw $report
+        $html | Should -Match ([regex]::Escape("DC0_C0 ($nameA)"))
+        $html | Should -Match ([regex]::Escape("DC0_C0 ($nameB)"))
+    }
+
+    It 'asks which server a change goes to' {
+        { Repair-HostControlDrift -Baseline scg -ControlId esx-9.ssh -WhatIf -ErrorAction Stop } | Should -Throw -ErrorId 'SeveralServers,*'
     }
 }
