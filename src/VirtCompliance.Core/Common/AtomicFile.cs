@@ -58,7 +58,7 @@ namespace VirtCompliance.Common
             }
         }
 
-        private static string ToHex(byte[] hash)
+        internal static string ToHex(byte[] hash)
         {
             var sb = new StringBuilder(hash.Length * 2);
             foreach (var b in hash) sb.Append(b.ToString("x2"));

@@ -56,6 +56,9 @@ namespace VirtCompliance.Model
         /// <summary>The full path of the snapshot file it was read from; null when it was collected or read from a stream. Reports name it as where their results come from.</summary>
         public string? FilePath { get; private set; }
 
+        /// <summary>The SHA-256 of this inventory's canonical snapshot, as a writer computed it: not computed again. A hash already known (the file it was read from) stays.</summary>
+        internal void KnowSha256(string sha256) => _sha256 ??= sha256;
+
         /// <summary>An inventory read from a file is identified by that file's own bytes.</summary>
         internal void SetFile(string path, string sha256)
         {

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Threading.Tasks;
 using System.Linq;
 using Newtonsoft.Json;
 using VirtCompliance.Common;
@@ -18,27 +19,53 @@ namespace VirtCompliance.Model
         private static readonly string[] CollectionNames =
             { "datacenters", "clusters", "hosts", "networks", "distributedSwitches", "datastores", "vms" };
 
-        /// <summary>Writes the snapshot atomically: a reader never sees a partly written file.</summary>
+        /// <summary>
+        /// Writes the snapshot atomically (a reader never sees a partly written file), streamed to the file: the
+        /// memory it takes is a write buffer, not the file. The file's SHA-256 is computed on the way.
+        /// </summary>
         public static void Write(Inventory inventory, string path)
         {
-            var bytes = ToBytes(inventory);
-            AtomicFile.WriteAllBytes(path, bytes);
+            string? sha = null;
+            AtomicFile.Write(path, stream =>
+            {
+                using (var hashing = new HashingStream(stream))
+                {
+                    WriteTo(inventory, hashing);
+                    sha = hashing.Sha256Hex;
+                }
+            });
+            inventory.KnowSha256(sha!);
         }
 
+        /// <summary>The snapshot's bytes (for a file or bundle written elsewhere); <see cref="Write(Inventory, string)"/> streams instead.</summary>
         public static byte[] ToBytes(Inventory inventory)
         {
             using (var buffer = new MemoryStream())
             {
-                using (var text = new StreamWriter(buffer, AtomicFile.Utf8NoBom, 1 << 16))
-                using (var writer = JsonFiles.CreateWriter(text))
-                {
-                    WriteTo(inventory, writer);
-                }
+                WriteTo(inventory, buffer);
                 return buffer.ToArray();
             }
         }
 
-        internal static string ComputeSha256(Inventory inventory) => AtomicFile.Sha256Hex(ToBytes(inventory));
+        /// <summary>Writes the snapshot's UTF-8 JSON to a stream (left open).</summary>
+        public static void WriteTo(Inventory inventory, Stream stream)
+        {
+            using (var text = new StreamWriter(stream, AtomicFile.Utf8NoBom, 1 << 16, leaveOpen: true))
+            using (var writer = JsonFiles.CreateWriter(text))
+            {
+                WriteTo(inventory, writer);
+            }
+        }
+
+        // The hash of the canonical bytes, streamed to nowhere: no copy of the file in memory.
+        internal static string ComputeSha256(Inventory inventory)
+        {
+            using (var hashing = new HashingStream(null))
+            {
+                WriteTo(inventory, hashing);
+                return hashing.Sha256Hex;
+            }
+        }
 
         private static void WriteTo(Inventory inv, JsonWriter w)
         {
@@ -71,26 +98,68 @@ namespace VirtCompliance.Model
             byte[] bytes;
             try
             {
+                var length = new FileInfo(path).Length;
+                if (length > StrictJson.MaxBytes) throw new DataFileException(path, 0, 0, $"the file is larger than {StrictJson.MaxBytes / 1048576} MB, the most read.");
                 bytes = File.ReadAllBytes(path);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
                 throw new DataFileException(path, 0, 0, "cannot read the snapshot file: " + ex.Message, ex);
             }
-            var inventory = Read(new MemoryStream(bytes, writable: false), path);
-            inventory.SetFile(path, AtomicFile.Sha256Hex(bytes));
+            var (inventory, sha) = Read(bytes, path);
+            inventory.SetFile(path, sha);
             return inventory;
         }
 
         public static Inventory Read(Stream stream, string displayName)
         {
+            var buffer = new MemoryStream();
+            var chunk = new byte[81920];
+            int n;
+            while ((n = stream.Read(chunk, 0, chunk.Length)) > 0)
+            {
+                if (buffer.Length + n > StrictJson.MaxBytes) throw new DataFileException(displayName, 0, 0, $"the file is larger than {StrictJson.MaxBytes / 1048576} MB, the most read.");
+                buffer.Write(chunk, 0, n);
+            }
+            return Read(buffer.ToArray(), displayName).inventory;
+        }
+
+        /// <summary>
+        /// Reads a snapshot's bytes on both cores: the strict grammar check (the binder would accept comments,
+        /// NaN and duplicate members, and a snapshot is evidence, read exactly as written or not at all) and the
+        /// file's hash on one, the binding on the other. A grammar error is reported before a binding error, as
+        /// when the check ran first; nothing read from a file that fails either is returned.
+        /// </summary>
+        private static (Inventory inventory, string sha256) Read(byte[] bytes, string displayName)
+        {
+            var check = Task.Run(() =>
+            {
+                StrictJson.Check(StrictJson.ReadText(new MemoryStream(bytes, writable: false), displayName), displayName);
+                return AtomicFile.Sha256Hex(bytes);
+            });
+            Inventory? inventory = null;
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo? bindError = null;
             try
             {
-                // The grammar is checked whole first: the binder below would accept comments, NaN and
-                // duplicate members, and a snapshot is evidence, read exactly as written or not at all.
-                var text = StrictJson.ReadText(stream, displayName);
-                StrictJson.Check(text, displayName);
-                using (var reader = new JsonTextReader(new StringReader(text)) { DateParseHandling = DateParseHandling.None, MaxDepth = StrictJson.MaxDepth + 1 })
+                inventory = Bind(bytes, displayName);
+            }
+            catch (Exception ex)
+            {
+                bindError = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex);
+            }
+            // The grammar's verdict first: its error, if any, is the one the file deserves.
+            var sha = check.GetAwaiter().GetResult();
+            bindError?.Throw();
+            return (inventory!, sha);
+        }
+
+        private static Inventory Bind(byte[] bytes, string displayName)
+        {
+            try
+            {
+                // The encoding as the grammar check reads it: a UTF-8 or UTF-16 byte-order mark is honoured.
+                using (var text = new StreamReader(new MemoryStream(bytes, writable: false), AtomicFile.Utf8NoBom, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16))
+                using (var reader = new JsonTextReader(text) { DateParseHandling = DateParseHandling.None, MaxDepth = StrictJson.MaxDepth + 1 })
                 {
                     return ReadRoot(reader, displayName);
                 }

@@ -32,6 +32,32 @@ namespace VirtCompliance.Tests.Core
         }
 
         [Fact]
+        public void The_streamed_file_is_the_canonical_bytes_and_its_hash_is_the_inventorys()
+        {
+            using var dir = new TempFolder();
+            var sample = InventorySnapshot.Read(Lab.SamplePath);
+            var path = dir.File("streamed.json");
+            var written = new Lab().Cluster("domain-c1", "Prod").Host("host-1", "domain-c1").Vm("vm-1", "host-1").Build();
+            InventorySnapshot.Write(sample, path);
+            InventorySnapshot.Write(written, dir.File("small.json"));
+            Assert.Equal(InventorySnapshot.ToBytes(sample), File.ReadAllBytes(path));
+            // The hash the writer computed on the way is the file's.
+            Assert.Equal(AtomicFile.Sha256Hex(File.ReadAllBytes(dir.File("small.json"))), written.Sha256);
+        }
+
+        [Fact]
+        public void A_file_with_a_grammar_error_and_a_binding_error_is_reported_by_its_grammar_error()
+        {
+            using var dir = new TempFolder();
+            var path = dir.File("both.json");
+            // A comment (grammar) and an unknown member (binding): the check, which runs beside the binder, speaks first.
+            File.WriteAllText(path, "{\n  \"schemaVersion\": 3,\n  \"nonsense\": 1 /* comment */\n}\n");
+            var ex = Assert.Throws<DataFileException>(() => InventorySnapshot.Read(path));
+            Assert.DoesNotContain("unknown member", ex.Message);
+            Assert.Equal(3, ex.Line);
+        }
+
+        [Fact]
         public void Each_object_keeps_its_own_options_and_attributes_with_their_case()
         {
             using var dir = new TempFolder();
