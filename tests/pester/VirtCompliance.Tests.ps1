@@ -442,7 +442,7 @@ Describe 'Test-PciSeparation' {
 
     It 'renders a table that fits 120 columns and a list with evidence and remediation' {
         $text = $strict | Out-String -Width 120
-        $text | Should -Match 'Outcome\s+Severity\s+Rule\s+Message'
+        $text | Should -Match 'Outcome\s+Severity\s+RuleId\s+Message'
         ($text -split "`n" | Where-Object { $_.TrimEnd().Length -gt 120 }) | Should -BeNullOrEmpty
         $list = $strict | Where-Object RuleId -eq 'pci.shared-segment' | Format-List | Out-String -Width 120
         $list | Should -Match 'Evidence\s+: Segment dvpg-cde-db \+ dvpg-pay-test'

@@ -108,6 +108,10 @@ namespace VirtCompliance
         public IReadOnlyList<string> SharedDatastores { get; init; } = Array.Empty<string>();
         /// <summary>True when the classes share no host, migration host, segment or datastore.</summary>
         public bool Separated { get; init; }
+        /// <summary>How many hosts run VMs of both classes now: the table's column (not written to JSON, SharedHosts is).</summary>
+        public int SharedHostCount => SharedHosts.Count;
+        /// <summary>How many hosts VMs of both classes can run on: the table's column (not written to JSON, MigrationHosts is).</summary>
+        public int MigrationHostCount => MigrationHosts.Count;
     }
 
     /// <summary>Get-PciSegmentationMatrix -Detailed: what two VMs of different scope share.</summary>
@@ -122,5 +126,7 @@ namespace VirtCompliance
         public IReadOnlyList<string?> MigrationHosts { get; init; } = Array.Empty<string?>();
         public IReadOnlyList<string> SharedSegments { get; init; } = Array.Empty<string>();
         public IReadOnlyList<string> SharedDatastores { get; init; } = Array.Empty<string>();
+        /// <summary>How many hosts both VMs can run on: the table's column (not written to JSON, MigrationHosts is).</summary>
+        public int MigrationHostCount => MigrationHosts.Count;
     }
 }

@@ -112,5 +112,9 @@ namespace VirtCompliance.Waivers
         public DateTimeOffset AsOf { get; init; }
         /// <summary>The waiver as written: controls, objects, justification, owner, approver, ticket, dates, file and line.</summary>
         public Waiver Waiver { get; init; } = new Waiver();
+        /// <summary>The waiver's owner, as a column of its own (the table shows it; Where-Object Owner filters on it). Not written to JSON: the waiver holds it.</summary>
+        public string Owner => Waiver.Owner;
+        /// <summary>The control and rule ids the waiver covers. Not written to JSON: the waiver holds them.</summary>
+        public IReadOnlyList<string> Controls => Waiver.Controls;
     }
 }
