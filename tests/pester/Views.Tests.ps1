@@ -109,3 +109,76 @@ Describe 'Ids in a 120-column table' {
         Test-Whole $repair $longest
     }
 }
+
+Describe 'ConvertTo-Csv of the results' {
+    BeforeAll {
+        $samples = Join-Path $moduleFolder 'samples'
+        $bundle = Join-Path $TestDrive 'csv-bundle'
+        $null = Save-ComplianceEvidence -Inventory $inv -Path $bundle -WarningAction SilentlyContinue
+        # One set of results per cmdlet that writes them, from the sample, waivers applied where they can be.
+        $resultSets = [ordered]@{
+            'Get-HostControlDrift'      = { Get-HostControlDrift -Inventory $inv -Peer -Waiver "$samples/pci-lab.waivers.yaml" -WarningAction SilentlyContinue }
+            'Get-NetworkControlDrift'   = { Get-NetworkControlDrift -Inventory $inv }
+            'Get-VmControlDrift'        = { Get-VmControlDrift -Inventory $inv }
+            'Get-VCenterControlDrift'   = { Get-VCenterControlDrift -Inventory $inv }
+            'Get-VmMigrationExposure'   = { Get-VmMigrationExposure -Inventory $inv -Peer -WarningAction SilentlyContinue }
+            'Test-PciSeparation'        = { Test-PciSeparation -Inventory $inv -Waiver "$samples/pci-lab.waivers.yaml" -WarningAction SilentlyContinue }
+            'Test-PciSeparation -Summary' = { Test-PciSeparation -Inventory $inv -Summary }
+            'Get-PciScope'              = { Get-PciScope -Inventory $inv }
+            'Get-PciSegmentationMatrix' = { Get-PciSegmentationMatrix -Inventory $inv; Get-PciSegmentationMatrix -Inventory $inv -Detailed }
+            'Get-ComplianceControl'     = { Get-ComplianceControl }
+            'Get-ComplianceWaiver'      = { Get-ComplianceWaiver -Path "$samples/pci-lab.waivers.yaml" -Inventory $inv }
+            'Invoke-VmFirewallPolicy'   = { Invoke-VmFirewallPolicy -Policy "$samples/pci-lab.policy.yaml" -Inventory $inv -WhatIf 6>$null }
+            'Test-VmFirewallPolicy'     = { Test-VmFirewallPolicy -Policy "$samples/pci-lab.policy.yaml" -Inventory $inv -PassThru -WarningAction SilentlyContinue }
+            'Get-VmFirewallPolicy'      = { Get-VmFirewallPolicy -Inventory $inv }
+            'Test-ComplianceEvidence'   = { Test-ComplianceEvidence -Path $bundle }
+            # A repair needs a live server; its record, with an ESXCLI undo step, is built here as the repair cmdlets build it.
+            'Repair-HostControlDrift'   = {
+                $arguments = [System.Collections.Generic.Dictionary[string, string]]::new()
+                $arguments.Add('keyword', 'ciphers'); $arguments.Add('value', 'aes256-ctr')
+                [VirtCompliance.Repair.ControlRepair]@{ Object = 'esx-pay-03.lab.local'; ObjectId = 'host-23'; ControlId = 'vc.ssh-ciphers'; Status = 'Planned'
+                    Undo = [VirtCompliance.Repair.RepairStep]@{ Action = 'esxcli'; ControlId = 'vc.ssh-ciphers'; Target = 'system.ssh.server.config.set'; Arguments = $arguments } } }
+        }
+        # A type name where text should be: String[] or List`1[...] and the like.
+        $typeName = 'System\.[\w.]+(\[\]|`\d)|VirtCompliance\.[\w.]+(\[\]|`\d)'
+    }
+
+    It 'writes readable text, not type names, for the results of <_>' -ForEach @(
+        'Get-HostControlDrift', 'Get-NetworkControlDrift', 'Get-VmControlDrift', 'Get-VCenterControlDrift', 'Get-VmMigrationExposure', 'Test-PciSeparation',
+        'Test-PciSeparation -Summary', 'Get-PciScope', 'Get-PciSegmentationMatrix', 'Get-ComplianceControl', 'Get-ComplianceWaiver', 'Invoke-VmFirewallPolicy',
+        'Test-VmFirewallPolicy', 'Get-VmFirewallPolicy', 'Test-ComplianceEvidence', 'Repair-HostControlDrift') {
+        $results = @(& $resultSets[$_])
+        $results.Count | Should -BeGreaterThan 0
+        foreach ($group in $results | Group-Object { $_.GetType().FullName }) {
+            $csv = $group.Group | ConvertTo-Csv
+            ($csv -join "`n") | Should -Not -Match $typeName -Because "$($group.Name) should read as text in CSV"
+            # Each list a line of its own items: the CSV cell is the items, in order, joined by "; ".
+            $rows = @($csv | ConvertFrom-Csv)
+            for ($i = 0; $i -lt $group.Count; $i++) {
+                foreach ($property in $group.Group[$i].psobject.Properties) {
+                    $value = $property.Value
+                    if ($value -is [string] -or $value -isnot [System.Collections.IEnumerable]) { continue }
+                    $expected = if ($value -is [System.Collections.IDictionary]) { @($value.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" }) -join '; ' }
+                                else { @($value | ForEach-Object { "$_" }) -join '; ' }
+                    "$($rows[$i].($property.Name))" | Should -BeExactly $expected -Because "$($group.Name).$($property.Name) is a list"
+                }
+            }
+        }
+    }
+
+    It 'writes the PCI DSS requirements of a host result as "2.2.4; 10.2.1" would read' {
+        $time = Get-HostControlDrift -Inventory $inv -ControlId esx-9.time -IncludePass | Select-Object -First 1
+        @($time.PciDss).Count | Should -BeGreaterThan 1
+        ($time | ConvertTo-Csv | ConvertFrom-Csv).PciDss | Should -BeExactly ($time.PciDss -join '; ')
+        ($time | ConvertTo-Csv | ConvertFrom-Csv).PciDss | Should -Match '^\d+(\.\d+)+(; \d+(\.\d+)+)+$'
+    }
+
+    It 'keeps the lists lists: indexing, counting, -contains and JSON arrays work as before' {
+        $finding = Test-PciSeparation -Inventory $inv | Where-Object RuleId -eq pci.mixed-scope-host | Select-Object -First 1
+        $finding.Vms.Count | Should -BeGreaterThan 1
+        $finding.Vms[0] | Should -Be @($finding.Vms)[0]
+        $finding.Vms -contains $finding.Vms[0] | Should -BeTrue
+        ($finding | ConvertTo-Json -Depth 3 | ConvertFrom-Json).Vms | Should -Be @($finding.Vms)
+        Get-ComplianceControl -Baseline pci-dss | Where-Object PciDss -contains '10.3.3' | Should -Not -BeNullOrEmpty
+    }
+}
