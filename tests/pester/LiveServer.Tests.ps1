@@ -115,6 +115,42 @@ Describe 'Connect-VirtServer and Get-VirtInventory' {
     }
 }
 
+Describe 'Tab completion and -Baseline with a connection' {
+    BeforeAll {
+        $sim = Start-Vcsim
+        $server = Connect-VirtServer -Server $sim.Url -Credential $sim.Credential -SkipCertificateCheck
+        function Complete([string] $line) { @((TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText) }
+    }
+    AfterAll {
+        if ($server) { Disconnect-VirtServer -Server $server -Confirm:$false }
+        Get-Variable -Name DefaultVirtServer -Scope Global -ErrorAction SilentlyContinue | Remove-Variable -Scope Global
+        Stop-Vcsim $sim
+    }
+
+    It 'offers no names before anything was collected: a Tab press never starts a collection' {
+        Complete 'Get-HostControlDrift -Cluster DC0' | Should -BeNullOrEmpty
+        Complete 'Get-VirtInventory -Cluster DC0' | Should -BeNullOrEmpty
+    }
+
+    It 'completes -Cluster, -VMHost and -Vm from what the default connection last collected' {
+        $inv = Get-VirtInventory -SkipSoftware -SkipEsxCli
+        $cluster = $inv.Clusters[0].Name
+        Complete 'Get-HostControlDrift -Cluster DC0' | Should -Be @($inv.Clusters.Name | Sort-Object)
+        Complete 'Get-VirtInventory -Cluster DC0_C' | Should -Contain $cluster
+        Complete 'Get-HostControlDrift -VMHost DC0_C0_H' | Should -Be @($inv.Hosts.Name | Where-Object { $_ -like 'DC0_C0_H*' } | Sort-Object)
+        Complete 'Get-VmControlDrift -Vm DC0_C0_RP0_VM' | Should -Be @($inv.Vms.Name | Where-Object { $_ -like 'DC0_C0_RP0_VM*' } | Sort-Object)
+        Complete 'Get-VmControlDrift -Server $server -Vm DC0_H0_VM' | Should -Be @($inv.Vms.Name | Where-Object { $_ -like 'DC0_H0_VM*' } | Sort-Object)
+    }
+
+    It 'plans a repair the same for a baseline object as for its name (<_>)' -ForEach 'Repair-HostControlDrift', 'Repair-NetworkControlDrift', 'Repair-VmControlDrift', 'Repair-VCenterControlDrift' {
+        $scg = Get-ComplianceBaseline scg
+        $byObject = @(& $_ -Baseline $scg -ControlId * -WhatIf -WarningAction SilentlyContinue 6>$null)
+        $byName = @(& $_ -Baseline scg -ControlId * -WhatIf -WarningAction SilentlyContinue 6>$null)
+        ($byObject | ConvertTo-Csv) -join "`n" | Should -BeExactly (($byName | ConvertTo-Csv) -join "`n")
+        if ($_ -eq 'Repair-HostControlDrift') { $byName.Count | Should -BeGreaterThan 0 }
+    }
+}
+
 Describe 'A server that dies during collection' {
     BeforeAll { $sim = Start-Vcsim }
     AfterAll { Stop-Vcsim $sim }

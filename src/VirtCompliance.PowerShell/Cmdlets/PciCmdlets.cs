@@ -99,12 +99,14 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary><para type="description">Only findings that involve these clusters (names or ids, wildcards allowed). The analysis still sees the whole inventory, since segments and datastores span clusters.</para></summary>
         [Parameter]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(ClusterNameCompleter))]
         public string[]? Cluster { get; set; }
 
         /// <summary><para type="description">Only findings that name these VMs (names or ids, wildcards allowed). Accepts VM names from the pipeline.</para></summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("Name", "VmName")]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(VmNameCompleter))]
         public string[]? Vm { get; set; }
 
         /// <summary><para type="description">Only these rule ids (wildcards allowed), e.g. pci.shared-segment. An id without wildcards that names no rule is an error. Tab completion offers the rules.</para></summary>
@@ -113,10 +115,11 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [ArgumentCompleter(typeof(RuleIdCompleter))]
         public string[]? RuleId { get; set; }
 
-        /// <summary><para type="description">The baseline in-scope hosts are held to: a built-in name (pci-dss, scg, stig) or a baseline file. Default: pci-dss.</para></summary>
+        /// <summary><para type="description">The baseline in-scope hosts are held to: a built-in name (pci-dss, scg, stig), a baseline file or a baseline object (Get-ComplianceBaseline, New-ComplianceBaseline). Default: pci-dss.</para></summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
-        public string? Baseline { get; set; }
+        [ArgumentCompleter(typeof(BaselineCompleter))]
+        public object? Baseline { get; set; }
 
         /// <summary><para type="description">Write one summary per cluster (counts by rule and severity, Passed) instead of the findings.</para></summary>
         [Parameter(ParameterSetName = "Summary", Mandatory = true)]
@@ -189,6 +192,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary><para type="description">With -Detailed: only pairs with at least one of these VMs (names or ids, wildcards allowed).</para></summary>
         [Parameter(ParameterSetName = "Detailed", Position = 0)]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(VmNameCompleter))]
         public string[]? Vm { get; set; }
 
         protected override PipedNameKind PipedNames => Detailed ? PipedNameKind.Vm : PipedNameKind.None;

@@ -154,6 +154,8 @@ namespace VirtCompliance.PowerShell.Cmdlets
                     "ClusterNotFound", ErrorCategory.ObjectNotFound, name));
             }
             cmdlet.WriteVerbose($"Collected {inventory.Hosts.Count} hosts and {inventory.Vms.Count} VMs from {server.Name} in {server.Client.RequestCount} requests so far on this connection.");
+            // Tab completion offers what this collected; one narrowed by -Cluster would hide the other clusters, so it is kept only when there is nothing better.
+            if (clusters == null || clusters.Count == 0 || CollectedInventories.Of(server) == null) CollectedInventories.Remember(server, inventory);
             return inventory;
         }
     }
@@ -364,6 +366,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary><para type="description">Only these clusters (names or ids, wildcards allowed), their hosts and VMs.</para></summary>
         [Parameter]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(ClusterNameCompleter))]
         public string[]? Cluster { get; set; }
 
         /// <summary><para type="description">Do not read each host's image acceptance level and installed packages (two requests per host, the slowest part of a collection on a large vCenter). The acceptance-level and package controls then have nothing to read.</para></summary>
