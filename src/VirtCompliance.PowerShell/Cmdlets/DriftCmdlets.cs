@@ -323,16 +323,25 @@ namespace VirtCompliance.PowerShell.Cmdlets
                 var total = inventory.Vms.Count;
                 var progress = new ProgressRecord(1, "Get-VmMigrationExposure", "Working out where each VM can move");
                 // Progress is reported from the analysis's callback, on this (the pipeline) thread.
-                var result = Assess(() => Assessment.Exposure(inventory, options, done =>
+                var shown = false;
+                ExposureResult result;
+                try
                 {
-                    if (total < 5000) return;
-                    progress.PercentComplete = (int)(100L * done / total);
-                    progress.StatusDescription = $"{done} of {total} VMs";
-                    WriteProgress(progress);
-                }));
+                    result = Assess(() => Assessment.Exposure(inventory, options, done =>
+                    {
+                        if (total < 5000) return;
+                        progress.PercentComplete = (int)(100L * done / total);
+                        progress.StatusDescription = $"{done} of {total} VMs";
+                        WriteProgress(progress);
+                        shown = true;
+                    }));
+                }
+                finally
+                {
+                    // Completed also when the analysis stops with an error, so that no bar is left behind.
+                    if (shown) WriteProgress(ProgressRecords.Completed(progress));
+                }
                 WriteObject(result.Exposures, true);
-                progress.RecordType = ProgressRecordType.Completed;
-                WriteProgress(progress);
             }
         }
     }

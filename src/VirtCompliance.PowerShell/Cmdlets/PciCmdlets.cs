@@ -158,8 +158,16 @@ namespace VirtCompliance.PowerShell.Cmdlets
                 var large = inventory.Vms.Count >= 5000;
                 var progress = new ProgressRecord(1, "Test-PciSeparation", $"Classifying {inventory.Vms.Count} VMs, working out segments and placements, applying the rules");
                 if (large) WriteProgress(progress);
-                var result = Assess(() => Assessment.Separation(inventory, options));
-                if (large) { progress.RecordType = ProgressRecordType.Completed; WriteProgress(progress); }
+                SeparationResult result;
+                try
+                {
+                    result = Assess(() => Assessment.Separation(inventory, options));
+                }
+                finally
+                {
+                    // Completed also when the analysis stops with an error, so that no bar is left behind.
+                    if (large) WriteProgress(ProgressRecords.Completed(progress));
+                }
                 passed &= result.Passed;
                 if (Summary) WriteObject(result.Summaries, true);
                 else if (!Quiet) WriteObject(result.Findings, true);

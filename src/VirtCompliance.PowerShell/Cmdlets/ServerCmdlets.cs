@@ -45,16 +45,20 @@ namespace VirtCompliance.PowerShell.Cmdlets
     {
         public const string DefaultVariable = "DefaultVirtServer";
 
-        /// <summary>Waits for the task, writing progress every quarter second; turns wire failures into error records.</summary>
+        /// <summary>
+        /// Waits for the task, writing progress every quarter second, and completes the progress bar it
+        /// showed when the work ends, however it ends; turns wire failures into error records.
+        /// </summary>
         public static T Run<T>(PSCmdlet cmdlet, Func<CancellationToken, Task<T>> work, CancellationTokenSource cancel, Func<ProgressRecord>? progress, string target)
         {
             var task = Task.Run(() => work(cancel.Token));
+            ProgressRecord? shown = null;
             try
             {
                 while (!task.Wait(250))
                 {
                     var record = progress?.Invoke();
-                    if (record != null) cmdlet.WriteProgress(record);
+                    if (record != null) cmdlet.WriteProgress(shown = record);
                 }
                 return task.GetAwaiter().GetResult();
             }
@@ -65,6 +69,12 @@ namespace VirtCompliance.PowerShell.Cmdlets
             catch (Exception ex) when (!(ex is PipelineStoppedException) && !(ex is PipelineClosedException))
             {
                 throw Translate(cmdlet, ex, target);
+            }
+            finally
+            {
+                // Otherwise the bar stays on screen after the command. Ctrl+C (the token cancelled) stops the
+                // pipeline, which then takes no more records; the host clears the bar itself.
+                if (shown != null && !cancel.IsCancellationRequested) cmdlet.WriteProgress(ProgressRecords.Completed(shown));
             }
         }
 
@@ -140,8 +150,6 @@ namespace VirtCompliance.PowerShell.Cmdlets
                 progress.StatusDescription = $"{collector.Progress.Phase}: {collector.Progress.ObjectsRead} objects read";
                 return progress;
             }, server.Name);
-            progress.RecordType = ProgressRecordType.Completed;
-            cmdlet.WriteProgress(progress);
             foreach (var w in collector.Warnings) cmdlet.WriteWarning(w);
             // A mistyped -Cluster must not pass as an empty, clean inventory.
             foreach (var name in clusters ?? Array.Empty<string>())

@@ -304,6 +304,10 @@ namespace VirtCompliance.PowerShell.Cmdlets
                     WriteWarning("Get-View -Id could not fetch the related objects: " + ex.Message);
                     return Enumerable.Empty<PSObject>();
                 }
+                finally
+                {
+                    WriteProgress(ProgressRecords.Completed(progress));
+                }
             };
         }
 
