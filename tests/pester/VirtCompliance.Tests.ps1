@@ -79,6 +79,29 @@ Describe 'The VirtCompliance module' {
     It 'has an about topic' {
         Get-Help about_VirtCompliance | Out-String | Should -Match 'Get-HostControlDrift'
     }
+
+    It 'says in its about topic which cmdlets contact a server, as the README does' {
+        $about = Get-Help about_VirtCompliance | Out-String
+        $flat = $about -replace '\s+', ' '
+        $flat | Should -Not -Match 'never contact vCenter'
+        $flat | Should -Not -Match 'not read from a live server'
+        # The README: "every analysis cmdlet collects from the default connection when it has no -Inventory".
+        $flat | Should -Match 'every analysis cmdlet without -Inventory collects from the default connection'
+        $section = [regex]::Match($about, '(?ms)^WHICH CMDLETS CONTACT A SERVER\s*$(.*?)^[A-Z][A-Z ,:/-]+\s*$').Groups[1].Value -replace '\s+', ' '
+        $section | Should -Not -BeNullOrEmpty
+        $never = [regex]::Match($section, 'These never contact a server: (.*?)\.( |$)').Groups[1].Value
+        $never | Should -Not -BeNullOrEmpty
+        foreach ($command in Get-Command -Module VirtCompliance) {
+            $named = $section -match "(^|[ (,])$([regex]::Escape($command.Name))([ ,.)]|$)"
+            $namedNever = $never -match "(^| )$([regex]::Escape($command.Name))(,| |$)"
+            if ($command.Parameters.ContainsKey('Server')) {
+                # A -Server parameter means the cmdlet can talk to a server: the topic says so.
+                $named | Should -BeTrue -Because "$($command.Name) can contact a server (it has -Server)"
+                $namedNever | Should -BeFalse -Because "$($command.Name) has -Server"
+            }
+            else { $namedNever | Should -BeTrue -Because "$($command.Name) has no -Server, so it never contacts one" }
+        }
+    }
 }
 
 Describe 'Import-VirtInventory' {
