@@ -80,6 +80,30 @@ Describe 'The VirtCompliance module' {
         Get-Help about_VirtCompliance | Out-String | Should -Match 'Get-HostControlDrift'
     }
 
+    It 'has a manifest Test-ModuleManifest accepts, with its licence and release notes, and says why it has no ProjectUri or HelpInfoURI' {
+        $manifest = Test-ModuleManifest -Path $ModulePath -ErrorAction Stop
+        $text = Get-Content -Raw $ModulePath
+        $manifest.LicenseUri | Should -Be 'https://opensource.org/licenses/MIT'
+        $manifest.Copyright | Should -Match 'MIT License'
+        $license = Get-Content (Join-Path $moduleFolder 'LICENSE')
+        $license[0] | Should -Be 'MIT License'
+        ($license -join "`n") | Should -Match 'Copyright \(c\) \d{4} VirtCompliance contributors'
+        # Each address is a real one or left out with the reason; no placeholder.
+        foreach ($field in 'ProjectUri', 'HelpInfoURI') {
+            $value = if ($field -eq 'HelpInfoURI') { $manifest.HelpInfoUri } else { $manifest.$field }
+            if ($value) { "$value" | Should -Not -Match 'example\.|placeholder|TODO|your-' }
+            else { $text | Should -Match "# No $($field):" -Because "the manifest says why it has no $field" }
+        }
+        # The release notes point at the changelog the module ships, which has this version.
+        $manifest.ReleaseNotes | Should -Match 'CHANGELOG\.md'
+        $changelog = Get-Content (Join-Path (Get-Module VirtCompliance).ModuleBase 'CHANGELOG.md')
+        $changelog[0] | Should -Be '# Changelog'
+        $changelog | Should -Contain '## [Unreleased]'
+        ($changelog -match "^## \[$([regex]::Escape($manifest.Version.ToString()))\] - \d{4}-\d{2}-\d{2}$").Count | Should -Be 1
+        # Keep a Changelog's kinds of change, and nothing else.
+        $changelog -match '^### ' | ForEach-Object { $_ | Should -BeIn '### Added', '### Changed', '### Deprecated', '### Removed', '### Fixed', '### Security' }
+    }
+
     It 'says in its about topic which cmdlets contact a server, as the README does' {
         $about = Get-Help about_VirtCompliance | Out-String
         $flat = $about -replace '\s+', ' '
