@@ -5,34 +5,7 @@ param([Parameter(Mandatory)] [string] $ModulePath)
 
 BeforeAll {
     Import-Module $ModulePath -Force
-    $vcsimPath = Join-Path (Split-Path (Split-Path $ModulePath)) 'vcsim/vcsim'
-
-    function Start-Vcsim {
-        if (-not (Test-Path $vcsimPath)) { throw "The simulator is not built ($vcsimPath): run build.ps1 Vcsim." }
-        $password = 'pw-' + [guid]::NewGuid().ToString('N').Substring(0, 16)
-        $psi = [System.Diagnostics.ProcessStartInfo]::new($vcsimPath)
-        foreach ($a in '-l', '127.0.0.1:0', '-username', 'vc-admin', '-password', $password, '-exit-on-stdin-close') { $psi.ArgumentList.Add($a) }
-        $psi.RedirectStandardOutput = $true
-        $psi.RedirectStandardInput = $true
-        $psi.UseShellExecute = $false
-        $process = [System.Diagnostics.Process]::Start($psi)
-        $sim = [pscustomobject]@{ Process = $process; Url = $null; Thumbprint = $null
-            Credential = [pscredential]::new('vc-admin', (ConvertTo-SecureString $password -AsPlainText -Force)) }
-        $deadline = (Get-Date).AddSeconds(120)
-        while ((Get-Date) -lt $deadline) {
-            $line = $process.StandardOutput.ReadLine()
-            if ($null -eq $line) { break }
-            if ($line -like 'VCSIM_URL=*') { $sim.Url = $line.Substring(10) }
-            elseif ($line -like 'VCSIM_THUMBPRINT=*') { $sim.Thumbprint = $line.Substring(17) }
-            elseif ($line -eq 'VCSIM_READY') { return $sim }
-        }
-        Stop-Vcsim $sim
-        throw 'The simulator did not start.'
-    }
-
-    function Stop-Vcsim($sim) {
-        if ($sim -and -not $sim.Process.HasExited) { $sim.Process.Kill($true); $null = $sim.Process.WaitForExit(10000) }
-    }
+    . (Join-Path $PSScriptRoot 'VcsimHelpers.ps1')
 }
 
 Describe 'Connect-VirtServer and Get-VirtInventory' {

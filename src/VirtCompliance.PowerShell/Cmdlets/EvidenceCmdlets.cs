@@ -21,8 +21,8 @@ namespace VirtCompliance.PowerShell.Cmdlets
     ///   <para>A bundle for the auditor from a snapshot.</para>
     /// </example>
     /// <example>
-    ///   <code>Save-ComplianceEvidence -Path "/srv/evidence/$(Get-Date -Format yyyy-MM-dd)" -Interpretation HypervisorIsolation -Policy ./cde.policy.yaml -Confirm:$false</code>
-    ///   <para>A nightly bundle from the default server, with the firewall policy's enforcement.</para>
+    ///   <code>Save-ComplianceEvidence -Path "./evidence/$(Get-Date -Format yyyy-MM-dd)" -Interpretation HypervisorIsolation -Policy ./cde.policy.yaml -Confirm:$false</code>
+    ///   <para>A nightly bundle from the default server, with the firewall policy's enforcement, in a folder named for the day under ./evidence (which must exist).</para>
     /// </example>
     /// <example>
     ///   <code>Save-ComplianceEvidence -Inventory $inv -Path ./evidence/2026-11-27 -Waiver ./waivers.yaml -Confirm:$false</code>
