@@ -101,6 +101,14 @@ Describe 'Ids in a 120-column table' {
         Test-Whole $longest $longest.RuleId
     }
 
+    It 'shows the names of the DRS groups and rule a fail-closed policy writes whole' {
+        $placement = @(Invoke-VmFirewallPolicy -Policy (Join-Path $moduleFolder 'samples/pci-lab.policy.yaml') -Inventory $inv -WhatIf 6>$null |
+            Where-Object { $_ -is [VirtCompliance.Firewall.ClusterPlacementChange] })
+        $placement.Count | Should -BeGreaterThan 0
+        $longest = $placement | Sort-Object { $_.Name.Length } -Descending | Select-Object -First 1
+        Test-Whole $longest $longest.Name
+    }
+
     It 'shows the longest control id a repair can name whole' {
         # A repair names a catalog control: the longest one the repair cmdlets can name, in the repair's own view.
         $longest = (Get-ComplianceControl | Sort-Object { $_.Id.Length } -Descending | Select-Object -First 1).Id
