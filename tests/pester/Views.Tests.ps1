@@ -140,6 +140,13 @@ Describe 'ConvertTo-Csv of the results' {
             'Test-VmFirewallPolicy'     = { Test-VmFirewallPolicy -Policy "$samples/pci-lab.policy.yaml" -Inventory $inv -PassThru -WarningAction SilentlyContinue }
             'Get-VmFirewallPolicy'      = { Get-VmFirewallPolicy -Inventory $inv }
             'Test-ComplianceEvidence'   = { Test-ComplianceEvidence -Path $bundle }
+            'Save-ComplianceEvidence'   = { Save-ComplianceEvidence -Inventory $inv -Path (Join-Path $TestDrive 'csv-bundle-2') -WarningAction SilentlyContinue }
+            'Compare-VirtInventory'     = {
+                $json = Get-Content -Raw (Join-Path $samples 'pci-lab.json') | ConvertFrom-Json -AsHashtable
+                ($json.hosts | Where-Object id -eq 'host-21').lockdownMode = 'lockdownDisabled'
+                ($json.vms | Where-Object name -eq 'print-01').hostId = 'host-26'
+                $json | ConvertTo-Json -Depth 20 | Set-Content (Join-Path $TestDrive 'csv-today.json')
+                Compare-VirtInventory -Reference $inv -Difference (Import-VirtInventory (Join-Path $TestDrive 'csv-today.json')) }
             # A repair needs a live server; its record, with an ESXCLI undo step, is built here as the repair cmdlets build it.
             'Repair-HostControlDrift'   = {
                 $arguments = [System.Collections.Generic.Dictionary[string, string]]::new()
@@ -154,7 +161,7 @@ Describe 'ConvertTo-Csv of the results' {
     It 'writes readable text, not type names, for the results of <_>' -ForEach @(
         'Get-HostControlDrift', 'Get-NetworkControlDrift', 'Get-VmControlDrift', 'Get-VCenterControlDrift', 'Get-VmMigrationExposure', 'Test-PciSeparation',
         'Test-PciSeparation -Summary', 'Get-PciScope', 'Get-PciSegmentationMatrix', 'Get-ComplianceControl', 'Get-ComplianceWaiver', 'Invoke-VmFirewallPolicy',
-        'Test-VmFirewallPolicy', 'Get-VmFirewallPolicy', 'Test-ComplianceEvidence', 'Repair-HostControlDrift') {
+        'Test-VmFirewallPolicy', 'Get-VmFirewallPolicy', 'Test-ComplianceEvidence', 'Save-ComplianceEvidence', 'Compare-VirtInventory', 'Repair-HostControlDrift') {
         $results = @(& $resultSets[$_])
         $results.Count | Should -BeGreaterThan 0
         foreach ($group in $results | Group-Object { $_.GetType().FullName }) {
