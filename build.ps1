@@ -72,6 +72,8 @@ function Invoke-Build {
     Copy-Item (Join-Path $publish '*') $moduleOut -Recurse
     $module = Join-Path $root 'module'
     Copy-Item (Join-Path $module 'VirtCompliance.psd1'), (Join-Path $module 'VirtCompliance.Format.ps1xml') $moduleOut
+    # The licence and the release notes the manifest points to travel with the module.
+    Copy-Item (Join-Path $root 'LICENSE'), (Join-Path $root 'CHANGELOG.md') $moduleOut
     foreach ($folder in 'baselines', 'samples', 'schemas', 'en-US') {
         $source = Join-Path $module $folder
         if (Test-Path $source) { Copy-Item $source (Join-Path $moduleOut $folder) -Recurse }

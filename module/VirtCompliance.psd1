@@ -43,10 +43,16 @@
     FunctionsToExport    = @()
     AliasesToExport      = @()
     VariablesToExport    = @()
+    # No HelpInfoURI: the help ships in the module (en-US, generated from the code at each build) and no web
+    # address serves updatable help for Update-Help to fetch; a URI here would point at nothing.
     PrivateData          = @{
         PSData = @{
-            Tags       = @('VMware', 'vSphere', 'ESXi', 'Security', 'Compliance', 'PCI', 'PCIDSS', 'Audit', 'Hardening')
-            LicenseUri = 'https://opensource.org/licenses/MIT'
+            Tags         = @('VMware', 'vSphere', 'ESXi', 'Security', 'Compliance', 'PCI', 'PCIDSS', 'Audit', 'Hardening')
+            # The MIT License's text; the module folder holds the LICENSE file itself.
+            LicenseUri   = 'https://opensource.org/licenses/MIT'
+            # No ProjectUri: the project has no public address yet (the README names none), and an invented
+            # one would send users nowhere. Add it when the repository is published.
+            ReleaseNotes = 'The changes of each release are in CHANGELOG.md in the module folder: Get-Content (Join-Path (Get-Module VirtCompliance).ModuleBase CHANGELOG.md). 0.1.0 (2026-11-27) is the first release.'
         }
     }
 }

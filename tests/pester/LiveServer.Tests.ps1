@@ -5,34 +5,7 @@ param([Parameter(Mandatory)] [string] $ModulePath)
 
 BeforeAll {
     Import-Module $ModulePath -Force
-    $vcsimPath = Join-Path (Split-Path (Split-Path $ModulePath)) 'vcsim/vcsim'
-
-    function Start-Vcsim {
-        if (-not (Test-Path $vcsimPath)) { throw "The simulator is not built ($vcsimPath): run build.ps1 Vcsim." }
-        $password = 'pw-' + [guid]::NewGuid().ToString('N').Substring(0, 16)
-        $psi = [System.Diagnostics.ProcessStartInfo]::new($vcsimPath)
-        foreach ($a in '-l', '127.0.0.1:0', '-username', 'vc-admin', '-password', $password, '-exit-on-stdin-close') { $psi.ArgumentList.Add($a) }
-        $psi.RedirectStandardOutput = $true
-        $psi.RedirectStandardInput = $true
-        $psi.UseShellExecute = $false
-        $process = [System.Diagnostics.Process]::Start($psi)
-        $sim = [pscustomobject]@{ Process = $process; Url = $null; Thumbprint = $null
-            Credential = [pscredential]::new('vc-admin', (ConvertTo-SecureString $password -AsPlainText -Force)) }
-        $deadline = (Get-Date).AddSeconds(120)
-        while ((Get-Date) -lt $deadline) {
-            $line = $process.StandardOutput.ReadLine()
-            if ($null -eq $line) { break }
-            if ($line -like 'VCSIM_URL=*') { $sim.Url = $line.Substring(10) }
-            elseif ($line -like 'VCSIM_THUMBPRINT=*') { $sim.Thumbprint = $line.Substring(17) }
-            elseif ($line -eq 'VCSIM_READY') { return $sim }
-        }
-        Stop-Vcsim $sim
-        throw 'The simulator did not start.'
-    }
-
-    function Stop-Vcsim($sim) {
-        if ($sim -and -not $sim.Process.HasExited) { $sim.Process.Kill($true); $null = $sim.Process.WaitForExit(10000) }
-    }
+    . (Join-Path $PSScriptRoot 'VcsimHelpers.ps1')
 }
 
 Describe 'Connect-VirtServer and Get-VirtInventory' {
@@ -112,6 +85,42 @@ Describe 'Connect-VirtServer and Get-VirtInventory' {
         Disconnect-VirtServer -Confirm:$false
         $global:DefaultVirtServer | Should -BeNullOrEmpty
         { Get-HostControlDrift } | Should -Throw -ErrorId 'NoInventory,*' -ExpectedMessage '*Connect-VirtServer*'
+    }
+}
+
+Describe 'Tab completion and -Baseline with a connection' {
+    BeforeAll {
+        $sim = Start-Vcsim
+        $server = Connect-VirtServer -Server $sim.Url -Credential $sim.Credential -SkipCertificateCheck
+        function Complete([string] $line) { @((TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText) }
+    }
+    AfterAll {
+        if ($server) { Disconnect-VirtServer -Server $server -Confirm:$false }
+        Get-Variable -Name DefaultVirtServer -Scope Global -ErrorAction SilentlyContinue | Remove-Variable -Scope Global
+        Stop-Vcsim $sim
+    }
+
+    It 'offers no names before anything was collected: a Tab press never starts a collection' {
+        Complete 'Get-HostControlDrift -Cluster DC0' | Should -BeNullOrEmpty
+        Complete 'Get-VirtInventory -Cluster DC0' | Should -BeNullOrEmpty
+    }
+
+    It 'completes -Cluster, -VMHost and -Vm from what the default connection last collected' {
+        $inv = Get-VirtInventory -SkipSoftware -SkipEsxCli
+        $cluster = $inv.Clusters[0].Name
+        Complete 'Get-HostControlDrift -Cluster DC0' | Should -Be @($inv.Clusters.Name | Sort-Object)
+        Complete 'Get-VirtInventory -Cluster DC0_C' | Should -Contain $cluster
+        Complete 'Get-HostControlDrift -VMHost DC0_C0_H' | Should -Be @($inv.Hosts.Name | Where-Object { $_ -like 'DC0_C0_H*' } | Sort-Object)
+        Complete 'Get-VmControlDrift -Vm DC0_C0_RP0_VM' | Should -Be @($inv.Vms.Name | Where-Object { $_ -like 'DC0_C0_RP0_VM*' } | Sort-Object)
+        Complete 'Get-VmControlDrift -Server $server -Vm DC0_H0_VM' | Should -Be @($inv.Vms.Name | Where-Object { $_ -like 'DC0_H0_VM*' } | Sort-Object)
+    }
+
+    It 'plans a repair the same for a baseline object as for its name (<_>)' -ForEach 'Repair-HostControlDrift', 'Repair-NetworkControlDrift', 'Repair-VmControlDrift', 'Repair-VCenterControlDrift' {
+        $scg = Get-ComplianceBaseline scg
+        $byObject = @(& $_ -Baseline $scg -ControlId * -WhatIf -WarningAction SilentlyContinue 6>$null)
+        $byName = @(& $_ -Baseline scg -ControlId * -WhatIf -WarningAction SilentlyContinue 6>$null)
+        ($byObject | ConvertTo-Csv) -join "`n" | Should -BeExactly (($byName | ConvertTo-Csv) -join "`n")
+        if ($_ -eq 'Repair-HostControlDrift') { $byName.Count | Should -BeGreaterThan 0 }
     }
 }
 

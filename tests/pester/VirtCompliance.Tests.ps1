@@ -79,6 +79,53 @@ Describe 'The VirtCompliance module' {
     It 'has an about topic' {
         Get-Help about_VirtCompliance | Out-String | Should -Match 'Get-HostControlDrift'
     }
+
+    It 'has a manifest Test-ModuleManifest accepts, with its licence and release notes, and says why it has no ProjectUri or HelpInfoURI' {
+        $manifest = Test-ModuleManifest -Path $ModulePath -ErrorAction Stop
+        $text = Get-Content -Raw $ModulePath
+        $manifest.LicenseUri | Should -Be 'https://opensource.org/licenses/MIT'
+        $manifest.Copyright | Should -Match 'MIT License'
+        $license = Get-Content (Join-Path $moduleFolder 'LICENSE')
+        $license[0] | Should -Be 'MIT License'
+        ($license -join "`n") | Should -Match 'Copyright \(c\) \d{4} VirtCompliance contributors'
+        # Each address is a real one or left out with the reason; no placeholder.
+        foreach ($field in 'ProjectUri', 'HelpInfoURI') {
+            $value = if ($field -eq 'HelpInfoURI') { $manifest.HelpInfoUri } else { $manifest.$field }
+            if ($value) { "$value" | Should -Not -Match 'example\.|placeholder|TODO|your-' }
+            else { $text | Should -Match "# No $($field):" -Because "the manifest says why it has no $field" }
+        }
+        # The release notes point at the changelog the module ships, which has this version.
+        $manifest.ReleaseNotes | Should -Match 'CHANGELOG\.md'
+        $changelog = Get-Content (Join-Path (Get-Module VirtCompliance).ModuleBase 'CHANGELOG.md')
+        $changelog[0] | Should -Be '# Changelog'
+        $changelog | Should -Contain '## [Unreleased]'
+        ($changelog -match "^## \[$([regex]::Escape($manifest.Version.ToString()))\] - \d{4}-\d{2}-\d{2}$").Count | Should -Be 1
+        # Keep a Changelog's kinds of change, and nothing else.
+        $changelog -match '^### ' | ForEach-Object { $_ | Should -BeIn '### Added', '### Changed', '### Deprecated', '### Removed', '### Fixed', '### Security' }
+    }
+
+    It 'says in its about topic which cmdlets contact a server, as the README does' {
+        $about = Get-Help about_VirtCompliance | Out-String
+        $flat = $about -replace '\s+', ' '
+        $flat | Should -Not -Match 'never contact vCenter'
+        $flat | Should -Not -Match 'not read from a live server'
+        # The README: "every analysis cmdlet collects from the default connection when it has no -Inventory".
+        $flat | Should -Match 'every analysis cmdlet without -Inventory collects from the default connection'
+        $section = [regex]::Match($about, '(?ms)^WHICH CMDLETS CONTACT A SERVER\s*$(.*?)^[A-Z][A-Z ,:/-]+\s*$').Groups[1].Value -replace '\s+', ' '
+        $section | Should -Not -BeNullOrEmpty
+        $never = [regex]::Match($section, 'These never contact a server: (.*?)\.( |$)').Groups[1].Value
+        $never | Should -Not -BeNullOrEmpty
+        foreach ($command in Get-Command -Module VirtCompliance) {
+            $named = $section -match "(^|[ (,])$([regex]::Escape($command.Name))([ ,.)]|$)"
+            $namedNever = $never -match "(^| )$([regex]::Escape($command.Name))(,| |$)"
+            if ($command.Parameters.ContainsKey('Server')) {
+                # A -Server parameter means the cmdlet can talk to a server: the topic says so.
+                $named | Should -BeTrue -Because "$($command.Name) can contact a server (it has -Server)"
+                $namedNever | Should -BeFalse -Because "$($command.Name) has -Server"
+            }
+            else { $namedNever | Should -BeTrue -Because "$($command.Name) has no -Server, so it never contacts one" }
+        }
+    }
 }
 
 Describe 'Import-VirtInventory' {
@@ -442,7 +489,7 @@ Describe 'Test-PciSeparation' {
 
     It 'renders a table that fits 120 columns and a list with evidence and remediation' {
         $text = $strict | Out-String -Width 120
-        $text | Should -Match 'Outcome\s+Severity\s+Rule\s+Message'
+        $text | Should -Match 'Outcome\s+Severity\s+RuleId\s+Message'
         ($text -split "`n" | Where-Object { $_.TrimEnd().Length -gt 120 }) | Should -BeNullOrEmpty
         $list = $strict | Where-Object RuleId -eq 'pci.shared-segment' | Format-List | Out-String -Width 120
         $list | Should -Match 'Evidence\s+: Segment dvpg-cde-db \+ dvpg-pay-test'

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using VirtCompliance.Controls;
+using VirtCompliance.Common;
 
 namespace VirtCompliance
 {
@@ -15,12 +16,16 @@ namespace VirtCompliance
         /// <summary>"= false", "between 1 and 900", or "cluster majority" for peer controls.</summary>
         public string? Expected { get; init; }
         public Severity Severity { get; init; }
-        public IReadOnlyList<string> PciDss { get; init; } = Array.Empty<string>();
-        public IReadOnlyList<string> Scg { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string> PciDss { get => _pciDss; init => _pciDss = TextList.Of(value); }
+        private readonly IReadOnlyList<string> _pciDss = TextList<string>.Empty;
+        public IReadOnlyList<string> Scg { get => _scg; init => _scg = TextList.Of(value); }
+        private readonly IReadOnlyList<string> _scg = TextList<string>.Empty;
         /// <summary>VMware Cloud Foundation 9 STIG ids.</summary>
-        public IReadOnlyList<string> Stig { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string> Stig { get => _stig; init => _stig = TextList.Of(value); }
+        private readonly IReadOnlyList<string> _stig = TextList<string>.Empty;
         /// <summary>DISA STIG for vSphere 8 ids (ESXI-80-*, VMCH-80-*, VCSA-80-*).</summary>
-        public IReadOnlyList<string> Vsphere8Stig { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string> Vsphere8Stig { get => _vsphere8Stig; init => _vsphere8Stig = TextList.Of(value); }
+        private readonly IReadOnlyList<string> _vsphere8Stig = TextList<string>.Empty;
         public string? Remediation { get; init; }
         /// <summary>For a template control: what its parameter names (package, service).</summary>
         public string? Parameter { get; init; }

@@ -4,6 +4,7 @@ using VirtCompliance.Controls;
 using VirtCompliance.Evaluation;
 using VirtCompliance.Model;
 using VirtCompliance.Scope;
+using VirtCompliance.Common;
 
 namespace VirtCompliance
 {
@@ -66,12 +67,16 @@ namespace VirtCompliance
         public string? PeerAgreement { get; init; }
         /// <summary>Peer mode only: the peers have no single majority value, so none can be called the odd one out.</summary>
         public bool NoMajority { get; init; }
-        public IReadOnlyList<string> PciDss { get; init; } = Array.Empty<string>();
-        public IReadOnlyList<string> Scg { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string> PciDss { get => _pciDss; init => _pciDss = TextList.Of(value); }
+        private readonly IReadOnlyList<string> _pciDss = TextList<string>.Empty;
+        public IReadOnlyList<string> Scg { get => _scg; init => _scg = TextList.Of(value); }
+        private readonly IReadOnlyList<string> _scg = TextList<string>.Empty;
         /// <summary>VMware Cloud Foundation 9 STIG ids.</summary>
-        public IReadOnlyList<string> Stig { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string> Stig { get => _stig; init => _stig = TextList.Of(value); }
+        private readonly IReadOnlyList<string> _stig = TextList<string>.Empty;
         /// <summary>DISA STIG for vSphere 8 ids (ESXI-80-*, VMCH-80-*, VCSA-80-*).</summary>
-        public IReadOnlyList<string> Vsphere8Stig { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string> Vsphere8Stig { get => _vsphere8Stig; init => _vsphere8Stig = TextList.Of(value); }
+        private readonly IReadOnlyList<string> _vsphere8Stig = TextList<string>.Empty;
         public string? Remediation { get; init; }
     }
 
@@ -196,11 +201,14 @@ namespace VirtCompliance
         public string? TargetHost { get; init; }
         public string TargetHostId { get; init; } = "";
         /// <summary>Ids of the controls the VM would lose on the target.</summary>
-        public IReadOnlyList<string> LostControls { get; init; } = Array.Empty<string>();
-        public IReadOnlyList<string> LostControlTitles { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string> LostControls { get => _lostControls; init => _lostControls = TextList.Of(value); }
+        private readonly IReadOnlyList<string> _lostControls = TextList<string>.Empty;
+        public IReadOnlyList<string> LostControlTitles { get => _lostControlTitles; init => _lostControlTitles = TextList.Of(value); }
+        private readonly IReadOnlyList<string> _lostControlTitles = TextList<string>.Empty;
         /// <summary>The highest severity among the lost controls.</summary>
         public Severity Severity { get; init; }
-        public IReadOnlyList<string> PciDss { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string> PciDss { get => _pciDss; init => _pciDss = TextList.Of(value); }
+        private readonly IReadOnlyList<string> _pciDss = TextList<string>.Empty;
         /// <summary>The VM's effective DRS automation level ("disabled" when DRS is off for it).</summary>
         public string DrsAutomation { get; init; } = "";
         /// <summary>True when DRS would move the powered-on VM without anyone approving it.</summary>

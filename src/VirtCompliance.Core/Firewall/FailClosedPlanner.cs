@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using VirtCompliance.Model;
 using Inv = VirtCompliance.Model.Inventory;
+using VirtCompliance.Common;
 
 namespace VirtCompliance.Firewall
 {
@@ -22,7 +23,8 @@ namespace VirtCompliance.Firewall
         public string Name { get; init; } = "";
         public PlacementAction Action { get; init; }
         /// <summary>Group members (VM or host ids); for the rule, its VM group and host group.</summary>
-        public IReadOnlyList<string> Members { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string> Members { get => _members; init => _members = TextList.Of(value); }
+        private readonly IReadOnlyList<string> _members = TextList<string>.Empty;
         /// <summary>The rule's key when it is edited.</summary>
         public int? RuleKey { get; init; }
         public bool Applied { get; init; }

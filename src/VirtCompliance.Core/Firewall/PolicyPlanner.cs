@@ -43,7 +43,8 @@ namespace VirtCompliance.Firewall
         /// <summary>Rules in the filter the port will have (0 for Remove).</summary>
         public int RuleCount { get; init; }
         /// <summary>"+ rule" for rules added, "- rule" for rules removed.</summary>
-        public IReadOnlyList<string> Diff { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string> Diff { get => _diff; init => _diff = TextList.Of(value); }
+        private readonly IReadOnlyList<string> _diff = TextList<string>.Empty;
         /// <summary>The filter to write (null for Remove, NoChange, Unenforceable).</summary>
         public TrafficFilter? Desired { get; init; }
         /// <summary>Invoke-VmFirewallPolicy and Remove-VmFirewallPolicy: true once the server accepted the change.</summary>
@@ -280,10 +281,12 @@ namespace VirtCompliance.Firewall
         public string? Switch { get; init; }
         public string? PortKey { get; init; }
         public EnforcementStatus Status { get; init; }
-        public IReadOnlyList<string> Diff { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string> Diff { get => _diff; init => _diff = TextList.Of(value); }
+        private readonly IReadOnlyList<string> _diff = TextList<string>.Empty;
         public string? Message { get; init; }
         /// <summary>1.3.1/1.3.2 (traffic to and from the CDE restricted), 10.7.2 (failures of security controls detected).</summary>
-        public IReadOnlyList<string> PciDss { get; init; } = new[] { "1.3.1", "1.3.2", "10.7.2" };
+        public IReadOnlyList<string> PciDss { get => _pciDss; init => _pciDss = TextList.Of(value); }
+        private readonly IReadOnlyList<string> _pciDss = TextList.Of(new[] { "1.3.1", "1.3.2", "10.7.2" });
 
         public static VmFirewallPolicyStatus From(VmFirewallPolicyChange change)
         {

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using VirtCompliance.Common;
 
 // The hypervisor-neutral inventory model. Every object is immutable after construction and is
 // identified by its vSphere managed-object reference value (e.g. "host-21"). Collections default
@@ -327,8 +328,10 @@ namespace VirtCompliance.Model
         /// <summary>IANA protocol number; null = any.</summary>
         public int? Protocol { get; init; }
         /// <summary>Addresses or CIDRs; empty = any.</summary>
-        public IReadOnlyList<string> SourceAddresses { get; init; } = Array.Empty<string>();
-        public IReadOnlyList<string> DestinationAddresses { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string> SourceAddresses { get => _sourceAddresses; init => _sourceAddresses = TextList.Of(value); }
+        private readonly IReadOnlyList<string> _sourceAddresses = TextList<string>.Empty;
+        public IReadOnlyList<string> DestinationAddresses { get => _destinationAddresses; init => _destinationAddresses = TextList.Of(value); }
+        private readonly IReadOnlyList<string> _destinationAddresses = TextList<string>.Empty;
         /// <summary>Port or range ("443", "1024-65535"); null = any.</summary>
         public string? SourcePorts { get; init; }
         public string? DestinationPorts { get; init; }
@@ -340,7 +343,8 @@ namespace VirtCompliance.Model
         public bool Enabled { get; init; } = true;
         /// <summary>failOpen or failClosed: what the host does when it cannot enforce the filter.</summary>
         public string OnFailure { get; init; } = "failOpen";
-        public IReadOnlyList<TrafficRule> Rules { get; init; } = Array.Empty<TrafficRule>();
+        public IReadOnlyList<TrafficRule> Rules { get => _rules; init => _rules = TextList.Of(value); }
+        private readonly IReadOnlyList<TrafficRule> _rules = TextList<TrafficRule>.Empty;
     }
 
     public sealed record Network

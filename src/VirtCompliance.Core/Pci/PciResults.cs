@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using VirtCompliance.Controls;
 using VirtCompliance.Pci;
 using VirtCompliance.Scope;
+using VirtCompliance.Common;
 
 namespace VirtCompliance
 {
@@ -41,16 +42,23 @@ namespace VirtCompliance
         public Severity Severity { get; init; }
         public PciInterpretation Interpretation { get; init; }
         /// <summary>Clusters of the hosts involved; "(standalone)" for hosts outside a cluster.</summary>
-        public IReadOnlyList<string> Clusters { get; init; } = Array.Empty<string>();
-        public IReadOnlyList<string?> Hosts { get; init; } = Array.Empty<string?>();
-        public IReadOnlyList<string?> Vms { get; init; } = Array.Empty<string?>();
-        public IReadOnlyList<string?> Networks { get; init; } = Array.Empty<string?>();
-        public IReadOnlyList<string> Datastores { get; init; } = Array.Empty<string>();
-        public IReadOnlyList<string> PciDss { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string> Clusters { get => _clusters; init => _clusters = TextList.Of(value); }
+        private readonly IReadOnlyList<string> _clusters = TextList<string>.Empty;
+        public IReadOnlyList<string?> Hosts { get => _hosts; init => _hosts = TextList.Of(value); }
+        private readonly IReadOnlyList<string?> _hosts = TextList<string?>.Empty;
+        public IReadOnlyList<string?> Vms { get => _vms; init => _vms = TextList.Of(value); }
+        private readonly IReadOnlyList<string?> _vms = TextList<string?>.Empty;
+        public IReadOnlyList<string?> Networks { get => _networks; init => _networks = TextList.Of(value); }
+        private readonly IReadOnlyList<string?> _networks = TextList<string?>.Empty;
+        public IReadOnlyList<string> Datastores { get => _datastores; init => _datastores = TextList.Of(value); }
+        private readonly IReadOnlyList<string> _datastores = TextList<string>.Empty;
+        public IReadOnlyList<string> PciDss { get => _pciDss; init => _pciDss = TextList.Of(value); }
+        private readonly IReadOnlyList<string> _pciDss = TextList<string>.Empty;
         /// <summary>A plain sentence naming the objects.</summary>
         public string Message { get; init; } = "";
         /// <summary>The facts the finding rests on, one per line.</summary>
-        public IReadOnlyList<string> Evidence { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string> Evidence { get => _evidence; init => _evidence = TextList.Of(value); }
+        private readonly IReadOnlyList<string> _evidence = TextList<string>.Empty;
         public string? Remediation { get; init; }
         /// <summary>The waiver that covers this finding: Waived while it is in force; with Expired, the finding keeps its outcome and names it.</summary>
         public Waivers.WaiverRef? Waiver { get; init; }
@@ -72,9 +80,11 @@ namespace VirtCompliance
         /// <summary>Fail and Warning findings a waiver in force accepts.</summary>
         public int Waived { get; init; }
         /// <summary>Findings per rule id, e.g. "pci.shared-segment" → 2.</summary>
-        public IReadOnlyDictionary<string, int> ByRule { get; init; } = new Dictionary<string, int>();
+        public IReadOnlyDictionary<string, int> ByRule { get => _byRule; init => _byRule = TextList.Of(value); }
+        private readonly IReadOnlyDictionary<string, int> _byRule = TextList.Of(new Dictionary<string, int>());
         /// <summary>Fail and Warning findings per severity.</summary>
-        public IReadOnlyDictionary<string, int> BySeverity { get; init; } = new Dictionary<string, int>();
+        public IReadOnlyDictionary<string, int> BySeverity { get => _bySeverity; init => _bySeverity = TextList.Of(value); }
+        private readonly IReadOnlyDictionary<string, int> _bySeverity = TextList.Of(new Dictionary<string, int>());
         public string Inventory { get; init; } = "";
     }
 
@@ -93,7 +103,8 @@ namespace VirtCompliance
         /// <summary>VMs only: the sources disagree (the strictest claim was taken).</summary>
         public bool Conflict { get; init; }
         /// <summary>Every claim or reason, for Format-List.</summary>
-        public IReadOnlyList<string> Details { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string> Details { get => _details; init => _details = TextList.Of(value); }
+        private readonly IReadOnlyList<string> _details = TextList<string>.Empty;
         /// <summary>The cluster of the VM's or host's host; empty for segments.</summary>
         public string Cluster { get; init; } = "";
     }
@@ -108,14 +119,22 @@ namespace VirtCompliance
         public int VmsA { get; init; }
         public int VmsB { get; init; }
         /// <summary>Hosts running VMs of both classes now.</summary>
-        public IReadOnlyList<string?> SharedHosts { get; init; } = Array.Empty<string?>();
+        public IReadOnlyList<string?> SharedHosts { get => _sharedHosts; init => _sharedHosts = TextList.Of(value); }
+        private readonly IReadOnlyList<string?> _sharedHosts = TextList<string?>.Empty;
         /// <summary>Hosts that VMs of both classes can run on (vMotion, DRS, HA), including SharedHosts.</summary>
-        public IReadOnlyList<string?> MigrationHosts { get; init; } = Array.Empty<string?>();
+        public IReadOnlyList<string?> MigrationHosts { get => _migrationHosts; init => _migrationHosts = TextList.Of(value); }
+        private readonly IReadOnlyList<string?> _migrationHosts = TextList<string?>.Empty;
         /// <summary>Layer-2 segments with adapters of both classes.</summary>
-        public IReadOnlyList<string> SharedSegments { get; init; } = Array.Empty<string>();
-        public IReadOnlyList<string> SharedDatastores { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string> SharedSegments { get => _sharedSegments; init => _sharedSegments = TextList.Of(value); }
+        private readonly IReadOnlyList<string> _sharedSegments = TextList<string>.Empty;
+        public IReadOnlyList<string> SharedDatastores { get => _sharedDatastores; init => _sharedDatastores = TextList.Of(value); }
+        private readonly IReadOnlyList<string> _sharedDatastores = TextList<string>.Empty;
         /// <summary>True when the classes share no host, migration host, segment or datastore.</summary>
         public bool Separated { get; init; }
+        /// <summary>How many hosts run VMs of both classes now: the table's column (not written to JSON, SharedHosts is).</summary>
+        public int SharedHostCount => SharedHosts.Count;
+        /// <summary>How many hosts VMs of both classes can run on: the table's column (not written to JSON, MigrationHosts is).</summary>
+        public int MigrationHostCount => MigrationHosts.Count;
     }
 
     /// <summary>Get-PciSegmentationMatrix -Detailed: what two VMs of different scope share.</summary>
@@ -127,8 +146,13 @@ namespace VirtCompliance
         public PciScope ScopeB { get; init; }
         /// <summary>The host both run on now, if any.</summary>
         public string? SharedHost { get; init; }
-        public IReadOnlyList<string?> MigrationHosts { get; init; } = Array.Empty<string?>();
-        public IReadOnlyList<string> SharedSegments { get; init; } = Array.Empty<string>();
-        public IReadOnlyList<string> SharedDatastores { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string?> MigrationHosts { get => _migrationHosts; init => _migrationHosts = TextList.Of(value); }
+        private readonly IReadOnlyList<string?> _migrationHosts = TextList<string?>.Empty;
+        public IReadOnlyList<string> SharedSegments { get => _sharedSegments; init => _sharedSegments = TextList.Of(value); }
+        private readonly IReadOnlyList<string> _sharedSegments = TextList<string>.Empty;
+        public IReadOnlyList<string> SharedDatastores { get => _sharedDatastores; init => _sharedDatastores = TextList.Of(value); }
+        private readonly IReadOnlyList<string> _sharedDatastores = TextList<string>.Empty;
+        /// <summary>How many hosts both VMs can run on: the table's column (not written to JSON, MigrationHosts is).</summary>
+        public int MigrationHostCount => MigrationHosts.Count;
     }
 }

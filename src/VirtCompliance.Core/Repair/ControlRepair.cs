@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using Newtonsoft.Json.Linq;
 using VirtCompliance.Controls;
+using VirtCompliance.Common;
 
 namespace VirtCompliance.Repair
 {
@@ -60,7 +61,8 @@ namespace VirtCompliance.Repair
         /// <summary>The value to set: an option's value, "running, policy on"/"stopped, policy off", a lockdown mode, true/false.</summary>
         public string Value { get; init; } = "";
         /// <summary>esxcli: the arguments, the value already in place.</summary>
-        public IReadOnlyDictionary<string, string>? Arguments { get; init; }
+        public IReadOnlyDictionary<string, string>? Arguments { get => _arguments; init => _arguments = TextList.OfNullable(value); }
+        private readonly IReadOnlyDictionary<string, string>? _arguments;
     }
 
     /// <summary>Turns a control's expectation and fix into the value to set, or says why it cannot be set.</summary>

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using VirtCompliance.Common;
 
 namespace VirtCompliance.Waivers
 {
@@ -21,15 +22,20 @@ namespace VirtCompliance.Waivers
     {
         public string Id { get; init; } = "";
         /// <summary>Control ids or separation rule ids, with * and ? wildcards.</summary>
-        public IReadOnlyList<string> Controls { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string> Controls { get => _controls; init => _controls = TextList.Of(value); }
+        private readonly IReadOnlyList<string> _controls = TextList<string>.Empty;
         /// <summary>Object names or ids (wildcards); empty: any object (then clusters or tags narrow it).</summary>
-        public IReadOnlyList<string> Objects { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string> Objects { get => _objects; init => _objects = TextList.Of(value); }
+        private readonly IReadOnlyList<string> _objects = TextList<string>.Empty;
         /// <summary>Cluster names or ids (wildcards); empty: any cluster.</summary>
-        public IReadOnlyList<string> Clusters { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string> Clusters { get => _clusters; init => _clusters = TextList.Of(value); }
+        private readonly IReadOnlyList<string> _clusters = TextList<string>.Empty;
         /// <summary>VM tags as Category/Name or Name (wildcards); empty: any.</summary>
-        public IReadOnlyList<string> Tags { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string> Tags { get => _tags; init => _tags = TextList.Of(value); }
+        private readonly IReadOnlyList<string> _tags = TextList<string>.Empty;
         /// <summary>The kinds of result covered; empty: all.</summary>
-        public IReadOnlyList<WaiverScope> Scope { get; init; } = Array.Empty<WaiverScope>();
+        public IReadOnlyList<WaiverScope> Scope { get => _scope; init => _scope = TextList.Of(value); }
+        private readonly IReadOnlyList<WaiverScope> _scope = TextList<WaiverScope>.Empty;
         public string Justification { get; init; } = "";
         public string Owner { get; init; } = "";
         public string Approver { get; init; } = "";
@@ -107,10 +113,15 @@ namespace VirtCompliance.Waivers
         /// <summary>How many failing results of the inventory it matched (null when no inventory was given).</summary>
         public int? Matched { get; init; }
         /// <summary>What it covers in the inventory, one "control on object" per result (empty when none or no inventory).</summary>
-        public IReadOnlyList<string> Covers { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string> Covers { get => _covers; init => _covers = TextList.Of(value); }
+        private readonly IReadOnlyList<string> _covers = TextList<string>.Empty;
         /// <summary>The date the state was judged on.</summary>
         public DateTimeOffset AsOf { get; init; }
         /// <summary>The waiver as written: controls, objects, justification, owner, approver, ticket, dates, file and line.</summary>
         public Waiver Waiver { get; init; } = new Waiver();
+        /// <summary>The waiver's owner, as a column of its own (the table shows it; Where-Object Owner filters on it). Not written to JSON: the waiver holds it.</summary>
+        public string Owner => Waiver.Owner;
+        /// <summary>The control and rule ids the waiver covers. Not written to JSON: the waiver holds them.</summary>
+        public IReadOnlyList<string> Controls => Waiver.Controls;
     }
 }

@@ -31,10 +31,11 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [ValidateNotNull]
         public Inv Difference { get; set; } = null!;
 
-        /// <summary><para type="description">The baseline both are judged against for ControlFailing / ControlPassing: a built-in name (pci-dss, scg, stig) or a baseline file. Default: pci-dss.</para></summary>
+        /// <summary><para type="description">The baseline both are judged against for ControlFailing / ControlPassing: a built-in name (pci-dss, scg, stig), a baseline file or a baseline object (Get-ComplianceBaseline, New-ComplianceBaseline). Default: pci-dss.</para></summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
-        public string Baseline { get; set; } = "pci-dss";
+        [ArgumentCompleter(typeof(BaselineCompleter))]
+        public object Baseline { get; set; } = "pci-dss";
 
         protected override void ProcessRecord()
         {

@@ -34,11 +34,13 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("ControlId")]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(ControlIdCompleter))]
         public string[]? Id { get; set; }
 
-        /// <summary><para type="description">A built-in baseline name (pci-dss, scg, stig) or a baseline file: list its controls with its expected values.</para></summary>
+        /// <summary><para type="description">A built-in baseline name (pci-dss, scg, stig), a baseline file or a baseline object (Get-ComplianceBaseline, New-ComplianceBaseline): list its controls with its expected values.</para></summary>
         [Parameter]
-        public string? Baseline { get; set; }
+        [ArgumentCompleter(typeof(BaselineCompleter))]
+        public object? Baseline { get; set; }
 
         protected override void ProcessRecord()
         {
@@ -135,6 +137,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [Parameter(Mandatory = true, Position = 0)]
         [Alias("Host", "VMHost")]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(VmHostNameCompleter))]
         public string ReferenceHost { get; set; } = null!;
 
         /// <summary><para type="description">The baseline's name.</para></summary>
@@ -149,6 +152,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary><para type="description">Only these catalog control ids (wildcards allowed).</para></summary>
         [Parameter]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(ControlIdCompleter))]
         public string[]? ControlId { get; set; }
 
         protected override void ProcessInventory()

@@ -11,10 +11,11 @@ namespace VirtCompliance.PowerShell.Cmdlets
     /// <summary>Parameters shared by the cmdlets that judge objects against a baseline or their peers.</summary>
     public abstract class ControlAnalysisCmdlet : InventoryAnalysisCmdlet
     {
-        /// <summary><para type="description">A built-in baseline (pci-dss, scg, stig) or a baseline file. Default: pci-dss; with -Peer and no -Baseline, every catalog control.</para></summary>
+        /// <summary><para type="description">A built-in baseline (pci-dss, scg, stig), a baseline file or a baseline object (Get-ComplianceBaseline, New-ComplianceBaseline). Default: pci-dss; with -Peer and no -Baseline, every catalog control.</para></summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
-        public string? Baseline { get; set; }
+        [ArgumentCompleter(typeof(BaselineCompleter))]
+        public object? Baseline { get; set; }
 
         /// <summary><para type="description">Take the majority value of each object's peers (a host's cluster, the same-named standard portgroup on the cluster's other hosts, the other portgroups of a distributed switch) as the expectation instead of the baseline's value. A control on which the peers have no majority is NotEvaluated for each of them (NoMajority), not guessed; values the server did not report do not vote.</para></summary>
         [Parameter]
@@ -23,11 +24,13 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary><para type="description">Only clusters with these names or ids (wildcards allowed).</para></summary>
         [Parameter]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(ClusterNameCompleter))]
         public string[]? Cluster { get; set; }
 
         /// <summary><para type="description">Only these control ids (wildcards allowed). An id without wildcards that names no control of the baseline is an error.</para></summary>
         [Parameter]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(ControlIdCompleter))]
         public string[]? ControlId { get; set; }
 
         /// <summary><para type="description">Also write the controls that pass (Outcome Pass).</para></summary>
@@ -98,6 +101,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary><para type="description">Only hosts with these names or ids (wildcards allowed); the rest of each cluster still votes with -Peer. Accepts host names and Get-VirtInventory's host objects from the pipeline.</para></summary>
         [Parameter(Position = 0)]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(VmHostNameCompleter))]
         public string[]? VMHost { get; set; }
 
         protected override PipedNameKind PipedNames => PipedNameKind.Host;
@@ -133,6 +137,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary><para type="description">Only the standard vSwitches and portgroups of hosts with these names or ids (wildcards allowed); distributed switches and portgroups belong to no host and are left out. Accepts host names from the pipeline.</para></summary>
         [Parameter]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(VmHostNameCompleter))]
         public string[]? VMHost { get; set; }
 
         protected override PipedNameKind PipedNames => PipedNameKind.Host;
@@ -200,6 +205,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("Name", "VmName")]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(VmNameCompleter))]
         public string[]? Vm { get; set; }
 
         /// <summary><para type="description">With -Peer: which VMs are each other's peers. Folder (default): the VMs of one inventory folder; Cluster; Network: VMs on exactly the same networks; Tag: VMs with the same tag of -PeerTagCategory.</para></summary>
@@ -271,12 +277,14 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("Name", "VmName")]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(VmNameCompleter))]
         public string[]? Vm { get; set; }
 
-        /// <summary><para type="description">A built-in baseline (pci-dss, scg, stig) or a baseline file. Default: pci-dss; with -Peer and no -Baseline, every catalog control.</para></summary>
+        /// <summary><para type="description">A built-in baseline (pci-dss, scg, stig), a baseline file or a baseline object (Get-ComplianceBaseline, New-ComplianceBaseline). Default: pci-dss; with -Peer and no -Baseline, every catalog control.</para></summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
-        public string? Baseline { get; set; }
+        [ArgumentCompleter(typeof(BaselineCompleter))]
+        public object? Baseline { get; set; }
 
         /// <summary><para type="description">Judge the hosts against their cluster's majority instead of the baseline's values.</para></summary>
         [Parameter]
@@ -285,6 +293,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary><para type="description">Only clusters with these names or ids (wildcards allowed).</para></summary>
         [Parameter]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(ClusterNameCompleter))]
         public string[]? Cluster { get; set; }
 
         /// <summary><para type="description">Only VMs of these PCI scopes (Cde, Connected, OutOfScope, Unknown), judged from -ScopeTagCategory, -ScopeAttribute and -ScopeMap as Test-PciSeparation judges them. Every result carries the VM's PciScope.</para></summary>
@@ -314,16 +323,25 @@ namespace VirtCompliance.PowerShell.Cmdlets
                 var total = inventory.Vms.Count;
                 var progress = new ProgressRecord(1, "Get-VmMigrationExposure", "Working out where each VM can move");
                 // Progress is reported from the analysis's callback, on this (the pipeline) thread.
-                var result = Assess(() => Assessment.Exposure(inventory, options, done =>
+                var shown = false;
+                ExposureResult result;
+                try
                 {
-                    if (total < 5000) return;
-                    progress.PercentComplete = (int)(100L * done / total);
-                    progress.StatusDescription = $"{done} of {total} VMs";
-                    WriteProgress(progress);
-                }));
+                    result = Assess(() => Assessment.Exposure(inventory, options, done =>
+                    {
+                        if (total < 5000) return;
+                        progress.PercentComplete = (int)(100L * done / total);
+                        progress.StatusDescription = $"{done} of {total} VMs";
+                        WriteProgress(progress);
+                        shown = true;
+                    }));
+                }
+                finally
+                {
+                    // Completed also when the analysis stops with an error, so that no bar is left behind.
+                    if (shown) WriteProgress(ProgressRecords.Completed(progress));
+                }
                 WriteObject(result.Exposures, true);
-                progress.RecordType = ProgressRecordType.Completed;
-                WriteProgress(progress);
             }
         }
     }

@@ -21,8 +21,8 @@ namespace VirtCompliance.PowerShell.Cmdlets
     ///   <para>A bundle for the auditor from a snapshot.</para>
     /// </example>
     /// <example>
-    ///   <code>Save-ComplianceEvidence -Path "/srv/evidence/$(Get-Date -Format yyyy-MM-dd)" -Interpretation HypervisorIsolation -Policy ./cde.policy.yaml -Confirm:$false</code>
-    ///   <para>A nightly bundle from the default server, with the firewall policy's enforcement.</para>
+    ///   <code>Save-ComplianceEvidence -Path "./evidence/$(Get-Date -Format yyyy-MM-dd)" -Interpretation HypervisorIsolation -Policy ./cde.policy.yaml -Confirm:$false</code>
+    ///   <para>A nightly bundle from the default server, with the firewall policy's enforcement, in a folder named for the day under ./evidence (which must exist).</para>
     /// </example>
     /// <example>
     ///   <code>Save-ComplianceEvidence -Inventory $inv -Path ./evidence/2026-11-27 -Waiver ./waivers.yaml -Confirm:$false</code>
@@ -42,10 +42,11 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [ValidateNotNullOrEmpty]
         public string Path { get; set; } = null!;
 
-        /// <summary><para type="description">The baseline for host-control-drift.json and the separation rules: a built-in name or a file. Default: pci-dss.</para></summary>
+        /// <summary><para type="description">The baseline for host-control-drift.json and the separation rules: a built-in name, a file or a baseline object (Get-ComplianceBaseline, New-ComplianceBaseline). Default: pci-dss.</para></summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
-        public string Baseline { get; set; } = "pci-dss";
+        [ArgumentCompleter(typeof(BaselineCompleter))]
+        public object Baseline { get; set; } = "pci-dss";
 
         /// <summary><para type="description">The reading of PCI DSS 2.2.3 for pci-separation.json: Strict (default) or HypervisorIsolation.</para></summary>
         [Parameter]

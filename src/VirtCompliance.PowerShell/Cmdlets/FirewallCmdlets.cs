@@ -22,6 +22,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary><para type="description">Only these VMs (names or ids, wildcards allowed).</para></summary>
         [Parameter]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(VmNameCompleter))]
         public string[]? Vm { get; set; }
 
         protected override string WhyNotFromPowerCli() => PortStateNotInPowerCli(MyInvocation.MyCommand.Name);
@@ -416,6 +417,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary><para type="description">Only these VMs (names or ids, wildcards allowed). Accepts VM names from the pipeline.</para></summary>
         [Parameter(Position = 0)]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(VmNameCompleter))]
         public string[]? Vm { get; set; }
 
         protected override void ProcessInventory()

@@ -99,12 +99,14 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary><para type="description">Only findings that involve these clusters (names or ids, wildcards allowed). The analysis still sees the whole inventory, since segments and datastores span clusters.</para></summary>
         [Parameter]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(ClusterNameCompleter))]
         public string[]? Cluster { get; set; }
 
         /// <summary><para type="description">Only findings that name these VMs (names or ids, wildcards allowed). Accepts VM names from the pipeline.</para></summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("Name", "VmName")]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(VmNameCompleter))]
         public string[]? Vm { get; set; }
 
         /// <summary><para type="description">Only these rule ids (wildcards allowed), e.g. pci.shared-segment. An id without wildcards that names no rule is an error. Tab completion offers the rules.</para></summary>
@@ -113,10 +115,11 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [ArgumentCompleter(typeof(RuleIdCompleter))]
         public string[]? RuleId { get; set; }
 
-        /// <summary><para type="description">The baseline in-scope hosts are held to: a built-in name (pci-dss, scg, stig) or a baseline file. Default: pci-dss.</para></summary>
+        /// <summary><para type="description">The baseline in-scope hosts are held to: a built-in name (pci-dss, scg, stig), a baseline file or a baseline object (Get-ComplianceBaseline, New-ComplianceBaseline). Default: pci-dss.</para></summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
-        public string? Baseline { get; set; }
+        [ArgumentCompleter(typeof(BaselineCompleter))]
+        public object? Baseline { get; set; }
 
         /// <summary><para type="description">Write one summary per cluster (counts by rule and severity, Passed) instead of the findings.</para></summary>
         [Parameter(ParameterSetName = "Summary", Mandatory = true)]
@@ -155,8 +158,16 @@ namespace VirtCompliance.PowerShell.Cmdlets
                 var large = inventory.Vms.Count >= 5000;
                 var progress = new ProgressRecord(1, "Test-PciSeparation", $"Classifying {inventory.Vms.Count} VMs, working out segments and placements, applying the rules");
                 if (large) WriteProgress(progress);
-                var result = Assess(() => Assessment.Separation(inventory, options));
-                if (large) { progress.RecordType = ProgressRecordType.Completed; WriteProgress(progress); }
+                SeparationResult result;
+                try
+                {
+                    result = Assess(() => Assessment.Separation(inventory, options));
+                }
+                finally
+                {
+                    // Completed also when the analysis stops with an error, so that no bar is left behind.
+                    if (large) WriteProgress(ProgressRecords.Completed(progress));
+                }
                 passed &= result.Passed;
                 if (Summary) WriteObject(result.Summaries, true);
                 else if (!Quiet) WriteObject(result.Findings, true);
@@ -189,6 +200,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary><para type="description">With -Detailed: only pairs with at least one of these VMs (names or ids, wildcards allowed).</para></summary>
         [Parameter(ParameterSetName = "Detailed", Position = 0)]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(VmNameCompleter))]
         public string[]? Vm { get; set; }
 
         protected override PipedNameKind PipedNames => Detailed ? PipedNameKind.Vm : PipedNameKind.None;

@@ -179,12 +179,14 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary><para type="description">The controls to repair on every object that fails them (wildcards allowed), with -Baseline.</para></summary>
         [Parameter(ParameterSetName = "Controls", Mandatory = true)]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(ControlIdCompleter))]
         public string[]? ControlId { get; set; }
 
-        /// <summary><para type="description">The baseline whose values to set (a built-in name or a file). Default: the baseline the piped results name (built in), else pci-dss.</para></summary>
+        /// <summary><para type="description">The baseline whose values to set (a built-in name, a file or a baseline object (Get-ComplianceBaseline, New-ComplianceBaseline)). Default: the baseline the piped results name (built in), else pci-dss.</para></summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
-        public string? Baseline { get; set; }
+        [ArgumentCompleter(typeof(BaselineCompleter))]
+        public object? Baseline { get; set; }
 
         /// <summary><para type="description">The connection to repair through (a connection or its server name); default: the default connection (Connect-VirtServer). With several connected, say which.</para></summary>
         [Parameter]

@@ -94,16 +94,20 @@ namespace VirtCompliance.PowerShell.Cmdlets
             return null;
         }
 
-        /// <summary>Waits for the task, writing progress every quarter second; turns wire failures into error records.</summary>
+        /// <summary>
+        /// Waits for the task, writing progress every quarter second, and completes the progress bar it
+        /// showed when the work ends, however it ends; turns wire failures into error records.
+        /// </summary>
         public static T Run<T>(PSCmdlet cmdlet, Func<CancellationToken, Task<T>> work, CancellationTokenSource cancel, Func<ProgressRecord>? progress, string target)
         {
             var task = Task.Run(() => work(cancel.Token));
+            ProgressRecord? shown = null;
             try
             {
                 while (!task.Wait(250))
                 {
                     var record = progress?.Invoke();
-                    if (record != null) cmdlet.WriteProgress(record);
+                    if (record != null) cmdlet.WriteProgress(shown = record);
                 }
                 return task.GetAwaiter().GetResult();
             }
@@ -114,6 +118,12 @@ namespace VirtCompliance.PowerShell.Cmdlets
             catch (Exception ex) when (!(ex is PipelineStoppedException) && !(ex is PipelineClosedException))
             {
                 throw Translate(cmdlet, ex, target);
+            }
+            finally
+            {
+                // Otherwise the bar stays on screen after the command. Ctrl+C (the token cancelled) stops the
+                // pipeline, which then takes no more records; the host clears the bar itself.
+                if (shown != null && !cancel.IsCancellationRequested) cmdlet.WriteProgress(ProgressRecords.Completed(shown));
             }
         }
 
@@ -197,8 +207,6 @@ namespace VirtCompliance.PowerShell.Cmdlets
                 progress.StatusDescription = $"{collector.Progress.Phase}: {collector.Progress.ObjectsRead} objects read";
                 return progress;
             }, server.Name);
-            progress.RecordType = ProgressRecordType.Completed;
-            cmdlet.WriteProgress(progress);
             foreach (var w in collector.Warnings) cmdlet.WriteWarning(w);
             // A mistyped -Cluster must not pass as an empty, clean inventory.
             foreach (var name in clusters ?? Array.Empty<string>())
@@ -211,6 +219,8 @@ namespace VirtCompliance.PowerShell.Cmdlets
                     "ClusterNotFound", ErrorCategory.ObjectNotFound, name));
             }
             cmdlet.WriteVerbose($"Collected {inventory.Hosts.Count} hosts and {inventory.Vms.Count} VMs from {server.Name} in {server.Client.RequestCount} requests so far on this connection.");
+            // Tab completion offers what this collected; one narrowed by -Cluster would hide the other clusters, so it is kept only when there is nothing better.
+            if (clusters == null || clusters.Count == 0 || CollectedInventories.Of(server) == null) CollectedInventories.Remember(server, inventory);
             return inventory;
         }
 
@@ -510,6 +520,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         /// <summary><para type="description">Only these clusters (names or ids, wildcards allowed), their hosts and VMs.</para></summary>
         [Parameter]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(ClusterNameCompleter))]
         public string[]? Cluster { get; set; }
 
         /// <summary><para type="description">Do not read each host's image acceptance level and installed packages (two requests per host, the slowest part of a collection on a large vCenter). The acceptance-level and package controls then have nothing to read.</para></summary>

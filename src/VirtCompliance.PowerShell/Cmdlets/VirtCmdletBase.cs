@@ -33,9 +33,24 @@ namespace VirtCompliance.PowerShell.Cmdlets
             });
         }
 
-        /// <summary>A built-in baseline name or a file path, resolved and loaded; stops with a clear error if unusable.</summary>
-        protected Baseline LoadBaseline(string nameOrPath)
+        /// <summary>
+        /// What every -Baseline takes, resolved in this one place: a baseline object (Get-ComplianceBaseline,
+        /// New-ComplianceBaseline) as it is, a built-in baseline name, or a file path (a string, or a file from
+        /// Get-Item / Get-ChildItem), loaded; stops with a clear error if unusable.
+        /// </summary>
+        protected Baseline LoadBaseline(object value)
         {
+            if (value is PSObject wrapped) value = wrapped.BaseObject;
+            if (value is Baseline baseline) return baseline;
+            if (value is System.IO.FileSystemInfo file) value = file.FullName;
+            if (!(value is string nameOrPath) || nameOrPath.Length == 0)
+            {
+                ThrowTerminatingError(new ErrorRecord(new PSArgumentException(
+                    $"-Baseline takes a built-in baseline name ({string.Join(", ", Baseline.BuiltInNames)}), a baseline file, or a baseline object from Get-ComplianceBaseline or New-ComplianceBaseline; " +
+                    $"'{value}' ({value?.GetType().FullName ?? "null"}) is none of them."), "InvalidBaselineArgument", ErrorCategory.InvalidArgument, value));
+                // Not reached: ThrowTerminatingError always throws.
+                throw new InvalidOperationException();
+            }
             try
             {
                 return Baseline.Load(Baseline.BuiltInName(nameOrPath) != null ? nameOrPath : ResolveFilePath(nameOrPath));
@@ -304,6 +319,10 @@ namespace VirtCompliance.PowerShell.Cmdlets
                 {
                     WriteWarning("Get-View -Id could not fetch the related objects: " + ex.Message);
                     return Enumerable.Empty<PSObject>();
+                }
+                finally
+                {
+                    WriteProgress(ProgressRecords.Completed(progress));
                 }
             };
         }

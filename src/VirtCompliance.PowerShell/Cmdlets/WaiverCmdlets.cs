@@ -37,10 +37,11 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [Parameter]
         public Inv? Inventory { get; set; }
 
-        /// <summary><para type="description">With -Inventory, the baseline its controls are judged against (a built-in name or a file). Default: pci-dss.</para></summary>
+        /// <summary><para type="description">With -Inventory, the baseline its controls are judged against (a built-in name, a file or a baseline object (Get-ComplianceBaseline, New-ComplianceBaseline)). Default: pci-dss.</para></summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
-        public string Baseline { get; set; } = "pci-dss";
+        [ArgumentCompleter(typeof(BaselineCompleter))]
+        public object Baseline { get; set; } = "pci-dss";
 
         /// <summary><para type="description">The date the states are judged on. Default: the inventory's collection time, else today.</para></summary>
         [Parameter]

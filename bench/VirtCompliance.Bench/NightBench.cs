@@ -1,0 +1,86 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using VirtCompliance.Assessments;
+using VirtCompliance.Controls;
+using VirtCompliance.Model;
+using VirtCompliance.Reporting;
+
+namespace VirtCompliance.Bench
+{
+    /// <summary>
+    /// The nightly job's work at 100k VMs / 500 hosts, from the snapshot file to a verified bundle, in a process of
+    /// its own: each phase timed alone (import; drift with the passes; peer drift; exposure; separation; firewall
+    /// status; the bundle's three reports), then the bundle as Save-ComplianceEvidence writes it (which does those
+    /// analyses again, as the job does) and its verification. The total is the job's path: import + bundle +
+    /// verify. Peak working set of the process (Linux: VmHWM). One run: the job runs once a night, cold.
+    /// </summary>
+    public static class NightBench
+    {
+        public static int Run(int vms = 100_000, int hosts = 500)
+        {
+            Console.WriteLine($"== the night, {vms:N0} VMs / {hosts} hosts: snapshot file to verified bundle");
+            var folder = Path.Combine(Path.GetTempPath(), "vc-night-bench-" + Guid.NewGuid().ToString("N").Substring(0, 8));
+            Directory.CreateDirectory(folder);
+            try
+            {
+                var snapshot = Path.Combine(folder, "inventory.json");
+                InventorySnapshot.Write(SyntheticInventory.Generate(vms, hosts).Inventory, snapshot);
+                GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+                var phases = new List<(string name, double ms)>();
+                T Phase<T>(string name, Func<T> work)
+                {
+                    var clock = Stopwatch.StartNew();
+                    var result = work();
+                    phases.Add((name, clock.Elapsed.TotalMilliseconds));
+                    return result;
+                }
+
+                var inventory = Phase("import the snapshot", () => InventorySnapshot.Read(snapshot));
+                var baseline = Baseline.Load("pci-dss");
+                var options = new AssessmentOptions { Baseline = baseline, Policy = FirewallBench.Policy() };
+                var drift = Phase("drift, pci-dss with the passes", () => Assessment.Drift(inventory, options with { IncludePass = true }));
+                Phase("drift, peer", () => Assessment.Drift(inventory, options with { Baseline = null, Peer = true, Objects = new[] { ControlScope.Host } }));
+                var exposure = Phase("exposure", () => Assessment.Exposure(inventory, options with { Baseline = null, Peer = true }));
+                var separation = Phase("separation", () => Assessment.Separation(inventory, options));
+                Phase("firewall status", () => Assessment.FirewallStatus(inventory, options));
+                // As the bundle reports them: HTML and SARIF what needs attention, JUnit every evaluated control.
+                var every = drift.Hosts.Cast<object>().Concat(drift.Networks).Concat(drift.Vms).Concat(drift.Estate).Concat(exposure.Exposures).Concat(separation.Findings)
+                    .Select(ReportItems.From).ToList();
+                var attention = every.Where(i => i.Outcome != ReportOutcome.Pass).ToList();
+                Console.WriteLine($"   results: {drift.Hosts.Count:N0} host, {drift.Networks.Count:N0} network, {drift.Vms.Count:N0} VM and {drift.Estate.Count:N0} vCenter control results (passes included), " +
+                                  $"{exposure.Exposures.Count:N0} exposures, {separation.Findings.Count:N0} separation findings; {attention.Count:N0} need attention");
+                foreach (var g in attention.GroupBy(i => i.Category)) Console.WriteLine($"     {g.Key}: {g.Count():N0}");
+                var context = ReportContext.For(inventory, "night", "bench");
+                foreach (var (name, format) in Assessment.EvidenceReports)
+                {
+                    var items = format == ReportFormat.JUnit ? every : attention;
+                    Phase($"{name} ({items.Count:N0} items)", () => ReportWriter.Write(format, items, context).Length);
+                }
+                var bundle = Path.Combine(folder, "bundle");
+                Phase("the bundle (Save-ComplianceEvidence: the analyses again, reports, files)", () => Assessment.Evidence(inventory, options, bundle, "bench").Count);
+                var checks = Phase("verify the bundle (Test-ComplianceEvidence)", () => EvidenceVerifier.Verify(bundle));
+                if (checks.Any(c => c.Status != EvidenceStatus.Ok && c.Status != EvidenceStatus.Unsigned))
+                    throw new InvalidOperationException("the bundle does not verify: " + string.Join("; ", checks.Where(c => c.Status != EvidenceStatus.Ok).Select(c => $"{c.File} {c.Status}")));
+
+                foreach (var (name, ms) in phases) Console.WriteLine($"   {name,-78} {ms,8:N0} ms");
+                var job = phases.Where(p => p.name.StartsWith("import", StringComparison.Ordinal) || p.name.StartsWith("the bundle", StringComparison.Ordinal) || p.name.StartsWith("verify", StringComparison.Ordinal)).Sum(p => p.ms);
+                Console.WriteLine($"   the job's path (import + bundle + verify): {job:N0} ms; peak working set {PeakMb():N0} MB");
+                return 0;
+            }
+            finally
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+
+        private static double PeakMb()
+        {
+            var line = File.Exists("/proc/self/status") ? File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)) : null;
+            if (line != null) return long.Parse(line.Substring(6).Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) / 1024.0;
+            return Program.PeakWorkingSet() / 1048576.0;
+        }
+    }
+}
