@@ -273,7 +273,8 @@ namespace VirtCompliance.Bench
 
             var inventory = new Inv("synthetic", new DateTimeOffset(2026, 11, 27, 8, 0, 0, TimeSpan.Zero), "VirtCompliance.Bench",
                 new[] { new Datacenter { Id = DatacenterId, Name = DatacenterName } },
-                clusters, hosts, networks, switches, datastores, vms);
+                clusters, hosts, networks, switches, datastores, vms,
+                vmExtraConfigKeys: ReadExtraConfigKeys);
             return new SyntheticInventory(inventory, drift);
         }
 
@@ -571,6 +572,39 @@ namespace VirtCompliance.Bench
                 CustomAttributes = attributes,
                 Tags = workload.Scope == "Out-of-scope" ? Array.Empty<VmTag>() : new[] { new VmTag { Category = "PCI-Scope", Name = workload.Scope } },
                 Annotation = _rng.NextDouble() < 0.2 ? $"{workload.Team} {workload.Role} workload, change ticket CHG{_rng.Next(100000, 999999)}" : null,
+                Settings = Settings(),
+            };
+        }
+
+        // The advanced settings a hardened VM has, as the pci-dss baseline expects them: a collected estate reports
+        // them, so VM controls pass or fail as on a real estate, not NotEvaluated by the million.
+        private static readonly IReadOnlyDictionary<string, string> HardenedExtraConfig = VirtCompliance.Controls.Baseline.Load("pci-dss").Controls
+            .Where(c => c.Definition.Scope == VirtCompliance.Controls.ControlScope.Vm && c.Fact.StartsWith("vm.extraConfig:", StringComparison.Ordinal))
+            .Select(c => (key: c.Fact.Substring("vm.extraConfig:".Length), value: VirtCompliance.Repair.RepairValues.ValueFor(c)))
+            .Where(x => x.value != null).GroupBy(x => x.key, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First().value!, StringComparer.OrdinalIgnoreCase);
+
+        // The advanced-setting keys and patterns a collection reads: every one the catalog's VM controls name.
+        private static readonly string[] ReadExtraConfigKeys = VirtCompliance.Controls.ControlCatalog.BuiltIn.Controls.Select(c => c.Fact)
+            .Where(f => f.StartsWith("vm.extraConfig:", StringComparison.Ordinal) || f.StartsWith("vm.extraConfigKeys:", StringComparison.Ordinal))
+            .Select(f => f.Substring(f.IndexOf(':') + 1)).Distinct(StringComparer.OrdinalIgnoreCase).OrderBy(k => k, StringComparer.Ordinal).ToArray();
+
+        private static readonly IReadOnlyList<VmDevice> HardenedDevices = new[]
+        {
+            new VmDevice { Type = "VirtualDisk", Label = "Hard disk 1", DiskMode = "persistent" },
+            new VmDevice { Type = "VirtualCdrom", Label = "CD/DVD drive 1", Connected = false, StartConnected = false },
+        };
+
+        /// <summary>A hardened VM's settings; one VM in 50 has console copy enabled, one in 100 a connected CD drive.</summary>
+        private VmSettings Settings()
+        {
+            var extra = HardenedExtraConfig;
+            if (_rng.NextDouble() < 0.02)
+                extra = new Dictionary<string, string>(HardenedExtraConfig, StringComparer.OrdinalIgnoreCase) { ["isolation.tools.copy.disable"] = "FALSE" };
+            return new VmSettings
+            {
+                ExtraConfig = extra, HardwareVersion = "vmx-19", Firmware = "efi", EfiSecureBootEnabled = true, LoggingEnabled = true,
+                MigrateEncryption = "required", FtEncryptionMode = "ftEncryptionRequired",
+                Devices = _rng.NextDouble() < 0.01 ? new[] { HardenedDevices[0], HardenedDevices[1] with { Connected = true } } : HardenedDevices,
             };
         }
 

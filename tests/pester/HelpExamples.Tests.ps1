@@ -110,13 +110,17 @@ rules:
         }
         'Disconnect-VirtServer'   = { $lab = Connect-VirtServer -Server $sim.Url -Credential $sim.Credential -SkipCertificateCheck -NotDefault }
         'Compare-VirtInventory'   = { $old = $collected }
+        # A connection kept in a variable, as the example takes it.
+        'Remove-VmFirewallPolicy' = { $vc = $global:DefaultVirtServer }
+        # The policy in force, as the check expects it (the Remove examples before took it off).
+        'Test-VmFirewallPolicy'   = { $null = Invoke-VmFirewallPolicy -Policy ./cde.policy.yaml -Confirm:$false }
     }
     $cred = $sim.Credential
     $shared = @{}
 }
 
 AfterAll {
-    Get-Variable -Name DefaultVirtServer -Scope Global -ErrorAction SilentlyContinue | Remove-Variable -Scope Global
+    Get-Variable -Name DefaultVirtServer, DefaultVirtServers -Scope Global -ErrorAction SilentlyContinue | Remove-Variable -Scope Global
     Stop-Vcsim $sim
 }
 
@@ -149,6 +153,9 @@ Describe 'The help examples' {
                 $null = & {
                     $ErrorActionPreference = 'Stop'
                     $WarningPreference = 'SilentlyContinue'
+                    # An example that shows the question a change asks (ConfirmImpact High) runs as if answered
+                    # "Yes to All": no one is at this prompt. -WhatIf examples still change nothing.
+                    $ConfirmPreference = 'None'
                     if ($before.ContainsKey($Command)) { . $before[$Command] }
                     . ([scriptblock]::Create($script))
                 } | Out-String -Width 120

@@ -273,7 +273,7 @@ rules:
 
     It 'shows each port in a table and what it kept in the list view' {
         $table = Remove-VmFirewallPolicy -Policy $policy -Server $server -WhatIf | Out-String -Width 120
-        $table | Should -Match 'Vm\s+Nic\s+Switch\s+Port\s+Action\s+Rules\s+Applied\s+Diff'
+        $table | Should -Match 'Vm\s+Nic\s+Switch\s+PortKey\s+Action\s+RuleCount\s+Applied\s+Diff'
         $table | Should -Match 'DC0_C0_RP0_VM1\s.*\sRemove\s+0\s+False\s+\d+ lines'
         Remove-VmFirewallPolicy -Policy $policy -Server $server -WhatIf | Format-List | Out-String -Width 120 | Should -Match 'KeptFilters'
     }

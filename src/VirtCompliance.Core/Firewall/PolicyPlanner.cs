@@ -50,7 +50,8 @@ namespace VirtCompliance.Firewall
         /// <summary>Invoke-VmFirewallPolicy and Remove-VmFirewallPolicy: true once the server accepted the change.</summary>
         public bool Applied { get; init; }
         /// <summary>Remove, once applied: the port's other filters, left as they were ("key (agent)").</summary>
-        public IReadOnlyList<string> KeptFilters { get; init; } = Array.Empty<string>();
+        public IReadOnlyList<string> KeptFilters { get => _keptFilters; init => _keptFilters = TextList.Of(value); }
+        private readonly IReadOnlyList<string> _keptFilters = TextList<string>.Empty;
         public string? Message { get; init; }
     }
 

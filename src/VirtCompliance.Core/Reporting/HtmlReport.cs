@@ -31,7 +31,8 @@ namespace VirtCompliance.Reporting
 
         public static string Write(IReadOnlyList<ReportItem> items, ReportContext c)
         {
-            var sb = new StringBuilder(4096 + items.Count * 700);
+            // Room for the rows the report writes one by one; a large estate's VM results are grouped, so the estimate is capped.
+            var sb = new StringBuilder(4096 + Math.Min(items.Count, 20000) * 700);
             sb.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>")
               .Append(E(c.Title)).Append("</title><style>").Append(Style).Append("</style></head><body>\n");
 
@@ -68,6 +69,7 @@ namespace VirtCompliance.Reporting
             foreach (var category in categories)
             {
                 if (category.Key == ReportItems.MigrationExposureCategory) ExposureByTarget(sb, category.ToList());
+                else if (category.Key == ReportItems.VmControlDriftCategory && category.Count() > VmRowsAtMost) VmDriftByControl(sb, category.ToList());
                 else ItemTable(sb, category.Key, category.ToList());
             }
             sb.Append("</body></html>\n");
@@ -138,6 +140,38 @@ namespace VirtCompliance.Reporting
                 if (manual.Count > 0) sb.Append("<b>").Append(manual.Count).Append(" by vMotion:</b> ").Append(E(string.Join(", ", manual)));
                 sb.Append("<p class=\"fix\"><b>Remediation:</b> Bring ").Append(E(g.key.target)).Append(" to its cluster's controls, or keep these VMs off it with a mandatory VM-host rule.</p>")
                   .Append("</td><td>").Append(E(string.Join(", ", g.items.SelectMany(i => i.PciDss).Distinct().OrderBy(r => r, ReportWriter.RequirementComparer.Instance)))).Append("</td></tr>\n");
+            }
+            sb.Append("</tbody></table></section>\n");
+        }
+
+        /// <summary>Above this many VM control results the HTML report has one row per control and outcome, not per VM.</summary>
+        internal const int VmRowsAtMost = 2000;
+
+        /// <summary>
+        /// VM control drift of a large estate, one row per control and outcome: how many VMs, which, and what was
+        /// found on them. One row per VM and control would be millions of rows at 100k VMs (a report no browser opens,
+        /// and more text than one string holds); the JSON, CSV, JUnit and SARIF reports keep one record per result.
+        /// </summary>
+        private static void VmDriftByControl(StringBuilder sb, IReadOnlyList<ReportItem> items)
+        {
+            var groups = items.GroupBy(i => (rule: i.Rule, outcome: i.Outcome))
+                .OrderBy(g => Array.IndexOf(ReportWriter.Outcomes, g.Key.outcome)).ThenByDescending(g => g.Max(i => i.Severity)).ThenByDescending(g => g.Count())
+                .ThenBy(g => g.Key.rule, StringComparer.Ordinal).ToList();
+            SectionStart(sb, ReportItems.VmControlDriftCategory, items.Count, "<th>Outcome</th><th>Severity</th><th>Rule</th><th>VMs</th><th>Found, and remediation</th><th>PCI DSS</th>",
+                $"{items.Count} results on {items.Select(i => i.Object).Distinct().Count()} VMs; one row per control and outcome.");
+            var several = ReportWriter.SeveralVCenters(items);
+            foreach (var g in groups)
+            {
+                var first = g.First();
+                // What was found, most common first: "Actual: (not set)" on 90,000 VMs, "Actual: true" on 10.
+                var found = g.Select(i => i.Evidence.FirstOrDefault(e => e.StartsWith("Actual: ", StringComparison.Ordinal) || e.StartsWith("Not evaluated: ", StringComparison.Ordinal)) ?? "")
+                    .GroupBy(e => e).OrderByDescending(e => e.Count()).Take(5).Select(e => $"{e.Key} ({e.Count()})");
+                sb.Append("<tr data-results=\"").Append(g.Count()).Append("\"><td class=\"").Append(g.Key.outcome).Append("\">").Append(Label(g.Key.outcome)).Append("</td><td>").Append(g.Max(i => i.Severity))
+                  .Append("</td><td>").Append(E(g.Key.rule)).Append("</td><td><b>").Append(g.Count()).Append(" VMs:</b> ")
+                  .Append(E(string.Join(", ", g.Select(i => ReportWriter.ObjectText(i, several)))))
+                  .Append("</td><td><ul class=\"evidence\">").Append(string.Concat(found.Select(f => "<li>" + E(f) + "</li>"))).Append("</ul>");
+                if (first.Remediation != null) sb.Append("<p class=\"fix\"><b>Remediation:</b> ").Append(E(first.Remediation)).Append("</p>");
+                sb.Append("</td><td>").Append(E(string.Join(", ", first.PciDss))).Append("</td></tr>\n");
             }
             sb.Append("</tbody></table></section>\n");
         }

@@ -221,8 +221,8 @@ namespace VirtCompliance.PowerShell.Cmdlets
     ///   <para>Which ports of the default server carry the policy's filter, and the rules that would be taken off; nothing is changed and nothing is asked.</para>
     /// </example>
     /// <example>
-    ///   <code>Remove-VmFirewallPolicy -Policy ./cde.policy.yaml -Vm pay-web-01</code>
-    ///   <para>Takes the policy off pay-web-01's ports. It asks before each port ("Are you sure you want to perform this action? ... [Y] Yes [A] Yes to All [N] No [L] No to All"); the output lists each port with Applied and the filters kept.</para>
+    ///   <code>Remove-VmFirewallPolicy -Policy ./cde.policy.yaml -Vm pay-db-01</code>
+    ///   <para>Takes the policy off pay-db-01's ports. It asks before each port ("Are you sure you want to perform this action? ... [Y] Yes [A] Yes to All [N] No [L] No to All"); the output lists each port with Applied and the filters kept.</para>
     /// </example>
     /// <example>
     ///   <code>Test-VmFirewallPolicy -Policy ./cde.policy.yaml | Where-Object Status -eq Stale | Remove-VmFirewallPolicy -Policy ./cde.policy.yaml -Confirm:$false</code>
@@ -250,6 +250,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
         [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("Name")]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(VmNameCompleter))]
         public string[]? Vm { get; set; }
 
         /// <summary><para type="description">The connection (Connect-VirtServer, or its server name) whose ports to change. Default: the default connection; with several connected, say which.</para></summary>

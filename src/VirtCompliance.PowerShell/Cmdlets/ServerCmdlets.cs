@@ -499,8 +499,8 @@ namespace VirtCompliance.PowerShell.Cmdlets
     ///   <para>Collects the default server's inventory.</para>
     /// </example>
     /// <example>
-    ///   <code>Get-VirtInventory -Server vcsa-01, vcsa-02 | ForEach-Object { $_ | Export-VirtInventory -Path "./snapshots/$($_.VCenter.Name).json" }</code>
-    ///   <para>Collects two connected vCenters at once (by the names they were connected with) and keeps one snapshot each.</para>
+    ///   <code>Get-VirtInventory -Server $DefaultVirtServers | ForEach-Object { Export-VirtInventory -Inventory $_ -Path "./snapshots/$($_.VCenter.Name -replace '[:\/]', '_').json" }</code>
+    ///   <para>Collects every connected vCenter at once (-Server also takes their names: -Server vcsa-01, vcsa-02) and keeps one snapshot each, named after its vCenter.</para>
     /// </example>
     /// <example>
     ///   <code>Get-VirtInventory -Cluster Payments | Export-VirtInventory -Path ./snapshots/payments.json</code>
