@@ -62,8 +62,7 @@ namespace VirtCompliance.Assessments
             result.Warn(warnings);
             NotFoundVms(inventory, options.Vms, result);
             // In cluster, VM and target host order already (ExposureAnalyzer).
-            var vcenter = DriftAnalyzer.VCenterOf(inventory);
-            result.Exposures = exposures.Select(e => e with { VCenter = vcenter }).ToList();
+            result.Exposures = exposures;
             return result;
         }
 
@@ -72,7 +71,7 @@ namespace VirtCompliance.Assessments
         {
             var result = new ScopeResult();
             var model = Model(inventory, options, result);
-            result.Entries = ScopeEntries(inventory, model).Select(e => e with { VCenter = DriftAnalyzer.VCenterOf(inventory) }).ToList();
+            result.Entries = ScopeEntries(inventory, model).Select(e => e with { VCenter = inventory.VCenterName }).ToList();
             return result;
         }
 
@@ -104,7 +103,7 @@ namespace VirtCompliance.Assessments
                 if (options.SharedWaivers == null) Report(waivers, result, r => r.Waivers = waivers.Statuses(judgedUse: false));
             }
             // Each finding and summary names the vCenter it is from, so that two estates' clusters of one name stay apart.
-            var source = DriftAnalyzer.VCenterOf(inventory);
+            var source = inventory.VCenterName;
             result.Findings = result.Findings.Select(f => f with { VCenter = source }).ToList();
             result.Summaries = PciSeparationAnalyzer.Summarize(inventory, result.Findings, options.Interpretation, clusters).Select(m => m with { VCenter = source }).ToList();
             result.Passed = result.Findings.All(f => f.Outcome != FindingOutcome.Fail && (options.AllowNotEvaluated || f.Outcome != FindingOutcome.NotEvaluated));
@@ -118,7 +117,7 @@ namespace VirtCompliance.Assessments
         {
             var result = new MatrixResult();
             var model = Model(inventory, options, result);
-            if (!detailed) result.Classes = PciSegmentationMatrix.Classes(model).Select(c => c with { VCenter = DriftAnalyzer.VCenterOf(inventory) }).ToList();
+            if (!detailed) result.Classes = PciSegmentationMatrix.Classes(model).Select(c => c with { VCenter = inventory.VCenterName }).ToList();
             else
             {
                 NotFoundVms(inventory, options.Vms, result);
@@ -172,7 +171,7 @@ namespace VirtCompliance.Assessments
             var compiled = Compile(inventory, options, result);
             var statuses = VirtCompliance.Firewall.FirewallStatus.Check(compiled, inventory, options.Vms);
             NotFoundVms(inventory, options.Vms, result);
-            result.Statuses = statuses.Select(s => s with { VCenter = DriftAnalyzer.VCenterOf(inventory) }).ToList();
+            result.Statuses = statuses.Select(s => s with { VCenter = inventory.VCenterName }).ToList();
             result.Passed = statuses.Count > 0 && statuses.All(s => s.Status == EnforcementStatus.Enforced);
             return result;
         }

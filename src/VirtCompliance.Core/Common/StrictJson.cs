@@ -89,7 +89,7 @@ namespace VirtCompliance.Common
             }
         }
 
-        private static DataFileException TooLarge(string file, long maxBytes) =>
+        internal static DataFileException TooLarge(string file, long maxBytes) =>
             new DataFileException(file, 0, 0, $"the file is larger than {maxBytes / 1048576} MB, the most read.");
 
         private sealed class Scanner

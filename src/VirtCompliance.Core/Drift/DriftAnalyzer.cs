@@ -12,7 +12,7 @@ namespace VirtCompliance.Drift
         /// <summary>Host controls, host by host (cluster, then host name): Fail and NotEvaluated, and Pass too when asked.</summary>
         public static IEnumerable<HostControlDrift> Hosts(ControlAssessment assessment, bool includePass = false)
         {
-            var vcenter = VCenterOf(assessment.Inventory);
+            var vcenter = assessment.Inventory.VCenterName;
             foreach (var host in assessment.Hosts.Values
                          .OrderBy(h => h.Cluster?.Name ?? "\uffff", StringComparer.OrdinalIgnoreCase)
                          .ThenBy(h => h.Host.Name, StringComparer.OrdinalIgnoreCase))
@@ -35,7 +35,7 @@ namespace VirtCompliance.Drift
         /// <summary>VM controls, VM by VM (cluster, then VM name): Fail and NotEvaluated, and Pass too when asked.</summary>
         public static IEnumerable<VmControlDrift> Vms(ControlAssessment assessment, bool includePass = false)
         {
-            var vcenter = VCenterOf(assessment.Inventory);
+            var vcenter = assessment.Inventory.VCenterName;
             // Filtered before sorting: a large estate has millions of VM results and most of them pass.
             foreach (var r in assessment.Vms.Where(r => includePass || !r.Passed)
                          .OrderBy(r => r.Target.Cluster?.Name ?? "\uffff", StringComparer.OrdinalIgnoreCase)
@@ -58,13 +58,10 @@ namespace VirtCompliance.Drift
             }
         }
 
-        /// <summary>The name results give their source: the vCenter Server's (or host's) name, else where the inventory was read from.</summary>
-        public static string VCenterOf(Model.Inventory inventory) => inventory.VCenter?.Name ?? inventory.Source;
-
         /// <summary>vCenter controls: the vCenter Server, then its clusters by name.</summary>
         public static IEnumerable<VCenterControlDrift> Estate(ControlAssessment assessment, bool includePass = false)
         {
-            var vcenter = VCenterOf(assessment.Inventory);
+            var vcenter = assessment.Inventory.VCenterName;
             foreach (var r in assessment.Estate.OrderBy(r => r.Target.Scope == ControlScope.VCenter ? 0 : 1).ThenBy(r => r.Target.Name, StringComparer.OrdinalIgnoreCase))
             {
                 if (r.Passed && !includePass) continue;
@@ -81,7 +78,7 @@ namespace VirtCompliance.Drift
         /// <summary>Network controls: distributed switches, distributed portgroups (by switch and name), then standard portgroups host by host.</summary>
         public static IEnumerable<NetworkControlDrift> Networks(ControlAssessment assessment, bool includePass = false)
         {
-            var vcenter = VCenterOf(assessment.Inventory);
+            var vcenter = assessment.Inventory.VCenterName;
             var switches = assessment.Switches.OrderBy(r => r.Target.Name, StringComparer.OrdinalIgnoreCase);
             var distributed = assessment.DistributedPortgroups
                 .OrderBy(r => r.Target.Switch?.Name ?? "", StringComparer.OrdinalIgnoreCase).ThenBy(r => r.Target.Name, StringComparer.OrdinalIgnoreCase);

@@ -70,6 +70,7 @@ namespace VirtCompliance.Drift
                     if (!domains.CanMove(vm, current.Host, loss.Target)) continue;
                     yield return new VmMigrationExposure
                     {
+                        VCenter = assessment.Inventory.VCenterName,
                         Vm = vm.Name,
                         VmId = vm.Id,
                         PciScope = scope,

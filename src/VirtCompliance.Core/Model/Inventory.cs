@@ -49,6 +49,9 @@ namespace VirtCompliance.Model
         /// <summary>True when the collection read this advanced setting key of every VM (case-insensitive, as VMX keys are).</summary>
         public bool ReadVmExtraConfig(string key) => _vmExtraConfig != null && _vmExtraConfig.Covers(key);
 
+        /// <summary>The name results give their source: the vCenter Server's (or host's) name, else where the inventory was read from.</summary>
+        public string VCenterName => VCenter?.Name ?? Source;
+
         /// <summary>SHA-256 (hex) of the canonical snapshot file of this inventory: its evidence id.</summary>
         public string Sha256 => _sha256 ??= InventorySnapshot.ComputeSha256(this);
         private string? _sha256;

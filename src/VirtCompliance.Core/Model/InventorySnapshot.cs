@@ -99,7 +99,7 @@ namespace VirtCompliance.Model
             try
             {
                 var length = new FileInfo(path).Length;
-                if (length > StrictJson.MaxBytes) throw new DataFileException(path, 0, 0, $"the file is larger than {StrictJson.MaxBytes / 1048576} MB, the most read.");
+                if (length > StrictJson.MaxBytes) throw StrictJson.TooLarge(path, StrictJson.MaxBytes);
                 bytes = File.ReadAllBytes(path);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
@@ -118,7 +118,7 @@ namespace VirtCompliance.Model
             int n;
             while ((n = stream.Read(chunk, 0, chunk.Length)) > 0)
             {
-                if (buffer.Length + n > StrictJson.MaxBytes) throw new DataFileException(displayName, 0, 0, $"the file is larger than {StrictJson.MaxBytes / 1048576} MB, the most read.");
+                if (buffer.Length + n > StrictJson.MaxBytes) throw StrictJson.TooLarge(displayName, StrictJson.MaxBytes);
                 buffer.Write(chunk, 0, n);
             }
             return Read(buffer.ToArray(), displayName).inventory;

@@ -125,7 +125,7 @@ namespace VirtCompliance.Reporting
                     ["moduleVersion"] = moduleVersion,
                     ["createdAt"] = createdAt.ToString("o"),
                     ["source"] = inventory.Source,
-                    ["vCenter"] = VirtCompliance.Drift.DriftAnalyzer.VCenterOf(inventory),
+                    ["vCenter"] = inventory.VCenterName,
                     ["collectedAt"] = inventory.CollectedAt.ToString("o"),
                     ["collector"] = inventory.Collector,
                     // The snapshot in the bundle, which every result rests on; and the file it was read from, when it

@@ -78,7 +78,6 @@ namespace VirtCompliance.Reporting
                 one.ArtifactUri = ArtifactUriOf(inventories.FirstOrDefault(), baseFolder);
                 return one;
             }
-            string VCenter(VirtCompliance.Model.Inventory i) => VirtCompliance.Drift.DriftAnalyzer.VCenterOf(i);
             return new ReportContext
             {
                 Title = title,
@@ -86,10 +85,10 @@ namespace VirtCompliance.Reporting
                 Source = string.Join(", ", inventories.Select(i => i.Source).Distinct(StringComparer.OrdinalIgnoreCase)),
                 // The oldest collection: the report is no newer than its oldest part.
                 CollectedAt = inventories.Min(i => i.CollectedAt),
-                ArtifactUris = inventories.GroupBy(VCenter, StringComparer.OrdinalIgnoreCase)
+                ArtifactUris = inventories.GroupBy(i => i.VCenterName, StringComparer.OrdinalIgnoreCase)
                     .ToDictionary(g => g.Key, g => ArtifactUriOf(g.First(), baseFolder) ?? UnknownArtifactUri, StringComparer.OrdinalIgnoreCase),
                 Hosts = inventories.SelectMany(inv => inv.Hosts.Where(h => h.ConnectionState == VirtCompliance.Model.ConnectionState.Connected)
-                    .Select(h => ((inv.GetCluster(h.ClusterId ?? "")?.Name ?? "") is var cluster && cluster.Length > 0 ? $"{cluster} ({VCenter(inv)})" : "", h.Name))).ToList(),
+                    .Select(h => ((inv.GetCluster(h.ClusterId ?? "")?.Name ?? "") is var cluster && cluster.Length > 0 ? $"{cluster} ({inv.VCenterName})" : "", h.Name))).ToList(),
             };
         }
 

@@ -63,6 +63,20 @@ namespace VirtCompliance.PowerShell.Cmdlets
             }
         }
 
+        /// <summary>The paths a wildcard matches; none is an empty list, which the caller reports as SnapshotNotFound.</summary>
+        private IEnumerable<string> Matching(string pattern)
+        {
+            try
+            {
+                return GetResolvedProviderPathFromPSPath(pattern, out _);
+            }
+            catch (ItemNotFoundException)
+            {
+                // PowerShell throws when nothing matches; for this command that is "no file", said once by the caller.
+                return System.Array.Empty<string>();
+            }
+        }
+
         /// <summary>The files the paths name: each wildcard expanded, each literal path as given; a path that names no file is an error.</summary>
         private IEnumerable<string> Files()
         {
@@ -72,8 +86,7 @@ namespace VirtCompliance.PowerShell.Cmdlets
                 var files = new List<string>();
                 if (!literal && WildcardPattern.ContainsWildcardCharacters(given))
                 {
-                    try { files.AddRange(GetResolvedProviderPathFromPSPath(given, out _)); }
-                    catch (ItemNotFoundException) { }
+                    files.AddRange(Matching(given));
                     files.RemoveAll(f => !File.Exists(f));
                     if (files.Count == 0)
                         WriteError(new ErrorRecord(new FileNotFoundException($"No snapshot file matches '{given}'.", given), "SnapshotNotFound", ErrorCategory.ObjectNotFound, given));

@@ -207,8 +207,17 @@ namespace VirtCompliance.PowerShell.Cmdlets
                 progress.StatusDescription = $"{collector.Progress.Phase}: {collector.Progress.ObjectsRead} objects read";
                 return progress;
             }, server.Name);
-            foreach (var w in collector.Warnings) cmdlet.WriteWarning(w);
-            // A mistyped -Cluster must not pass as an empty, clean inventory.
+            return Collected(cmdlet, server, inventory, collector.Warnings, clusters);
+        }
+
+        /// <summary>
+        /// What follows every collection, one server or several: its warnings, an error per literal -Cluster name the
+        /// server does not have (a mistyped name must not pass as an empty, clean inventory), and the inventory kept
+        /// for Tab completion.
+        /// </summary>
+        private static Inv Collected(PSCmdlet cmdlet, VirtServerConnection server, Inv inventory, IEnumerable<string> warnings, IReadOnlyCollection<string>? clusters)
+        {
+            foreach (var w in warnings) cmdlet.WriteWarning(w);
             foreach (var name in clusters ?? Array.Empty<string>())
             {
                 // NameFilter.Create gives null only for no patterns; here there is one.
@@ -236,18 +245,12 @@ namespace VirtCompliance.PowerShell.Cmdlets
             var collectors = servers.Select(s => new InventoryCollector(s.Client) { ReadSoftware = readSoftware, ReadEsxCli = readEsxCli }).ToList();
             var tasks = collectors.Select(c => Task.Run(() => c.CollectAsync(clusters, cancel.Token))).ToList();
             var progress = new ProgressRecord(7, $"Collecting the inventories of {servers.Count} servers", "Connecting");
-            var all = Task.WhenAll(tasks);
-            try
+            // Waiting on the handle, not the task: a failed server's exception is looked at below, with the others' inventories.
+            var all = (IAsyncResult)Task.WhenAll(tasks);
+            while (!all.AsyncWaitHandle.WaitOne(250))
             {
-                while (!all.Wait(250))
-                {
-                    progress.StatusDescription = string.Join("; ", servers.Select((s, i) => $"{s.Name}: {collectors[i].Progress.Phase}, {collectors[i].Progress.ObjectsRead} objects"));
-                    cmdlet.WriteProgress(progress);
-                }
-            }
-            catch (AggregateException)
-            {
-                // Each task is looked at below: one server's failure does not hide the others' inventories.
+                progress.StatusDescription = string.Join("; ", servers.Select((s, i) => $"{s.Name}: {collectors[i].Progress.Phase}, {collectors[i].Progress.ObjectsRead} objects"));
+                cmdlet.WriteProgress(progress);
             }
             progress.RecordType = ProgressRecordType.Completed;
             cmdlet.WriteProgress(progress);
@@ -255,13 +258,12 @@ namespace VirtCompliance.PowerShell.Cmdlets
             var inventories = new List<Inv>();
             for (int i = 0; i < servers.Count; i++)
             {
-                foreach (var w in collectors[i].Warnings) cmdlet.WriteWarning(w);
                 if (tasks[i].Status == TaskStatus.RanToCompletion)
                 {
-                    inventories.Add(tasks[i].Result);
-                    cmdlet.WriteVerbose($"Collected {tasks[i].Result.Hosts.Count} hosts and {tasks[i].Result.Vms.Count} VMs from {servers[i].Name}.");
+                    inventories.Add(Collected(cmdlet, servers[i], tasks[i].Result, collectors[i].Warnings, clusters));
                     continue;
                 }
+                foreach (var w in collectors[i].Warnings) cmdlet.WriteWarning(w);
                 var ex = tasks[i].Exception?.InnerExceptions.Count == 1 ? tasks[i].Exception!.InnerException! : (Exception?)tasks[i].Exception ?? new OperationCanceledException();
                 cmdlet.WriteError(RecordOf(ex, servers[i].Name) ?? new ErrorRecord(ex, "CollectionFailed", ErrorCategory.NotSpecified, servers[i].Name));
             }
