@@ -47,8 +47,7 @@ namespace VirtCompliance.Bench
                 var separation = Phase("separation", () => Assessment.Separation(inventory, options));
                 Phase("firewall status", () => Assessment.FirewallStatus(inventory, options));
                 // As the bundle reports them: HTML and SARIF what needs attention, JUnit every evaluated control.
-                var every = drift.Hosts.Cast<object>().Concat(drift.Networks).Concat(drift.Vms).Concat(drift.Estate).Concat(exposure.Exposures).Concat(separation.Findings)
-                    .Select(ReportItems.From).ToList();
+                var every = ReportItems.EveryEvaluated(drift.Hosts.Cast<object>().Concat(drift.Networks).Concat(drift.Vms).Concat(drift.Estate).Concat(exposure.Exposures).Concat(separation.Findings));
                 var attention = every.Where(i => i.Outcome != ReportOutcome.Pass).ToList();
                 Console.WriteLine($"   results: {drift.Hosts.Count:N0} host, {drift.Networks.Count:N0} network, {drift.Vms.Count:N0} VM and {drift.Estate.Count:N0} vCenter control results (passes included), " +
                                   $"{exposure.Exposures.Count:N0} exposures, {separation.Findings.Count:N0} separation findings; {attention.Count:N0} need attention");
@@ -57,10 +56,15 @@ namespace VirtCompliance.Bench
                 foreach (var (name, format) in Assessment.EvidenceReports)
                 {
                     var items = format == ReportFormat.JUnit ? every : attention;
-                    Phase($"{name} ({items.Count:N0} items)", () => ReportWriter.Write(format, items, context).Length);
+                    Phase($"{name} ({items.Count:N0} items)", () =>
+                    {
+                        using (var file = File.Create(Path.Combine(folder, name))) ReportWriter.Write(format, items, context, file);
+                        return 0;
+                    });
                 }
                 var bundle = Path.Combine(folder, "bundle");
-                Phase("the bundle (Save-ComplianceEvidence: the analyses again, reports, files)", () => Assessment.Evidence(inventory, options, bundle, "bench").Count);
+                var written = Phase("the bundle (Save-ComplianceEvidence: the analyses again, reports, files)", () => Assessment.Evidence(inventory, options, bundle, "bench"));
+                Console.WriteLine($"   the bundle's files: {string.Join(", ", written.Select(f => $"{f.Name} {f.Bytes / 1048576.0:N1} MB"))}");
                 var checks = Phase("verify the bundle (Test-ComplianceEvidence)", () => EvidenceVerifier.Verify(bundle));
                 if (checks.Any(c => c.Status != EvidenceStatus.Ok && c.Status != EvidenceStatus.Unsigned))
                     throw new InvalidOperationException("the bundle does not verify: " + string.Join("; ", checks.Where(c => c.Status != EvidenceStatus.Ok).Select(c => $"{c.File} {c.Status}")));
@@ -72,7 +76,7 @@ namespace VirtCompliance.Bench
             }
             finally
             {
-                Directory.Delete(folder, recursive: true);
+                if (Environment.GetEnvironmentVariable("VC_NIGHT_KEEP") == null) Directory.Delete(folder, recursive: true);
             }
         }
 

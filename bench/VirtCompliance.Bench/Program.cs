@@ -64,7 +64,8 @@ namespace VirtCompliance.Bench
                     case "--live-only": live = true; naive = false; sizes.Clear(); break;
                     case "--repair-only": return RepairBench.Run();
                     case "--snapshot-only": return SnapshotBench.Run();
-                    case "--night-only": return NightBench.Run();
+                    // "--night-only 20000": a smaller estate, to see how a phase grows with it.
+                    case "--night-only": return i + 1 < args.Length && int.TryParse(args[i + 1], out var nightVms) ? NightBench.Run(nightVms, Math.Max(16, nightVms / 200)) : NightBench.Run();
                     case "-h": case "--help":
                         Console.WriteLine("usage: VirtCompliance.Bench [--sizes 1000,10000,100000] [--no-naive] [--no-live | --live-only | --repair-only | --snapshot-only | --night-only]");
                         return 0;

@@ -227,7 +227,7 @@ namespace VirtCompliance.Assessments
             // (alerts, for a code-scanning view) what needs attention.
             var reported = sets.Where(s => s.Key != "host-control-drift-peer" && s.Key != "pci-scope" && s.Key != WaiverStatusFile).ToList();
             var reportItems = reported.SelectMany(s => s.Value.Cast<object>()).Select(ReportItems.From).ToList();
-            var everyEvaluated = reported.SelectMany(s => (withPasses.TryGetValue(s.Key, out var all) ? all : s.Value).Cast<object>()).Select(ReportItems.From).ToList();
+            var everyEvaluated = ReportItems.EveryEvaluated(reported.SelectMany(s => (withPasses.TryGetValue(s.Key, out var all) ? all : s.Value).Cast<object>()));
             var facts = new Dictionary<string, string>
             {
                 ["baseline"] = baseline.Name,

@@ -282,8 +282,11 @@ namespace VirtCompliance.Firewall
         public string? Switch { get; init; }
         public string? PortKey { get; init; }
         public EnforcementStatus Status { get; init; }
+        /// <summary>The first <see cref="DiffLinesShownAtMost"/> lines that differ between the port's filter and the policy's (all of them: <see cref="DiffLines"/>).</summary>
         public IReadOnlyList<string> Diff { get => _diff; init => _diff = TextList.Of(value); }
         private readonly IReadOnlyList<string> _diff = TextList<string>.Empty;
+        /// <summary>How many lines differ in all; Invoke-VmFirewallPolicy -WhatIf shows every one.</summary>
+        public int DiffLines { get; init; }
         public string? Message { get; init; }
         /// <summary>1.3.1/1.3.2 (traffic to and from the CDE restricted), 10.7.2 (failures of security controls detected).</summary>
         public IReadOnlyList<string> PciDss { get => _pciDss; init => _pciDss = TextList.Of(value); }
@@ -310,10 +313,27 @@ namespace VirtCompliance.Firewall
                 Switch = change.Switch,
                 PortKey = change.PortKey,
                 Status = status,
-                Diff = change.Diff,
+                Diff = Shown(change.Diff),
+                DiffLines = change.Diff.Count,
                 Message = message,
             };
         }
+
+        /// <summary>A status shows this many lines of its diff at most; the plan (Invoke-VmFirewallPolicy -WhatIf) has them all.</summary>
+        public const int DiffLinesShownAtMost = 20;
+
+        /// <summary>
+        /// The diff as a status shows it. A port without its filter differs in every rule the policy compiles for it,
+        /// thousands of lines for a VM that talks to a large group, and the same lines for every VM alike: in a
+        /// status, a report and a bundle they would be gigabytes at 100k VMs. The plan's diff is shared by the ports
+        /// alike, so the shortened one is made once per diff.
+        /// </summary>
+        private static IReadOnlyList<string> Shown(IReadOnlyList<string> diff) =>
+            diff.Count <= DiffLinesShownAtMost ? diff : ShortDiffs.GetValue(diff, d => TextList.Of(d.Take(DiffLinesShownAtMost)
+                .Concat(new[] { string.Format(CultureInfo.InvariantCulture, "... and {0} more lines (Invoke-VmFirewallPolicy -WhatIf shows them all)", d.Count - DiffLinesShownAtMost) })));
+
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IReadOnlyList<string>, IReadOnlyList<string>> ShortDiffs =
+            new System.Runtime.CompilerServices.ConditionalWeakTable<IReadOnlyList<string>, IReadOnlyList<string>>();
     }
 
     /// <summary>Get-VmFirewallPolicy: one rule in force on a VM adapter's port.</summary>

@@ -86,24 +86,32 @@ namespace VirtCompliance.Reporting
             Directory.CreateDirectory(temp);
             try
             {
+                // Every file streams through its hash to disk: a 100,000-VM bundle is never held in memory, and read back only by its verifier.
                 var files = new List<EvidenceFile>();
-                var snapshot = InventorySnapshot.ToBytes(inventory);
-                File.WriteAllBytes(Path.Combine(temp, "inventory.json"), snapshot);
-                files.Add(new EvidenceFile { Name = "inventory.json", Sha256 = AtomicFile.Sha256Hex(snapshot), Bytes = snapshot.LongLength });
+                var snapshot = WriteFile(temp, "inventory.json", null, stream => InventorySnapshot.WriteTo(inventory, stream));
+                files.Add(snapshot);
                 foreach (var set in results)
                 {
-                    var records = set.Value.Cast<object>().ToList();
-                    var bytes = AtomicFile.Utf8NoBom.GetBytes(JToken.FromObject(records, JsonFiles.Serializer).ToString(Formatting.Indented) + "\n");
-                    var name = set.Key + ".json";
-                    File.WriteAllBytes(Path.Combine(temp, name), bytes);
-                    files.Add(new EvidenceFile { Name = name, Sha256 = AtomicFile.Sha256Hex(bytes), Bytes = bytes.LongLength, Records = records.Count });
+                    var records = 0;
+                    files.Add(WriteFile(temp, set.Key + ".json", () => records, stream =>
+                    {
+                        using (var text = new StreamWriter(stream, AtomicFile.Utf8NoBom, 1 << 16, leaveOpen: true))
+                        using (var writer = JsonFiles.CreateWriter(text))
+                        {
+                            writer.WriteStartArray();
+                            foreach (var record in set.Value)
+                            {
+                                JsonFiles.Serializer.Serialize(writer, record);
+                                records++;
+                            }
+                            writer.WriteEndArray();
+                            writer.WriteRaw("\n");
+                        }
+                    }));
                 }
                 // Input files the results rest on besides the snapshot (the waiver file), byte for byte as they were read.
                 foreach (var (name, bytes) in inputs ?? Enumerable.Empty<(string, byte[])>())
-                {
-                    File.WriteAllBytes(Path.Combine(temp, name), bytes);
-                    files.Add(new EvidenceFile { Name = name, Sha256 = AtomicFile.Sha256Hex(bytes), Bytes = bytes.LongLength });
-                }
+                    files.Add(WriteFile(temp, name, null, stream => stream.Write(bytes, 0, bytes.Length)));
                 if (reports != null)
                 {
                     var context = ReportContext.For(inventory, "Compliance evidence: " + inventory.Source, moduleVersion);
@@ -111,11 +119,7 @@ namespace VirtCompliance.Reporting
                     // The reports sit next to the snapshot they were made from: their results point at it by its name in the bundle.
                     context.ArtifactUri = "inventory.json";
                     foreach (var (name, format, items) in reports)
-                    {
-                        var bytes = ReportWriter.Write(format, items, context);
-                        File.WriteAllBytes(Path.Combine(temp, name), bytes);
-                        files.Add(new EvidenceFile { Name = name, Sha256 = AtomicFile.Sha256Hex(bytes), Bytes = bytes.LongLength, Records = items.Count });
-                    }
+                        files.Add(WriteFile(temp, name, () => items.Count, stream => ReportWriter.Write(format, items, context, stream)));
                 }
                 var createdAt = DateTimeOffset.UtcNow;
                 var manifest = new JObject
@@ -130,7 +134,7 @@ namespace VirtCompliance.Reporting
                     ["collector"] = inventory.Collector,
                     // The snapshot in the bundle, which every result rests on; and the file it was read from, when it
                     // was read from one that is not byte for byte the canonical snapshot (written by another tool).
-                    ["inventorySha256"] = AtomicFile.Sha256Hex(snapshot),
+                    ["inventorySha256"] = snapshot.Sha256,
                     ["sourceSha256"] = inventory.Sha256,
                 };
                 foreach (var f in facts) manifest[f.Key] = f.Value;
@@ -146,6 +150,18 @@ namespace VirtCompliance.Reporting
             finally
             {
                 if (Directory.Exists(temp)) Directory.Delete(temp, true);
+            }
+        }
+
+        // Writes one new file of the bundle through its hash; records: how many result records it holds, known once written.
+        private static EvidenceFile WriteFile(string folder, string name, Func<int>? records, Action<Stream> write)
+        {
+            using (var file = new FileStream(Path.Combine(folder, name), FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            using (var hashing = new HashingStream(file))
+            {
+                write(hashing);
+                file.Flush(true);
+                return new EvidenceFile { Name = name, Sha256 = hashing.Sha256Hex, Bytes = hashing.Length, Records = records?.Invoke() };
             }
         }
     }

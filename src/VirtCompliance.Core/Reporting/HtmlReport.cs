@@ -29,10 +29,8 @@ namespace VirtCompliance.Reporting
             ".matrix td.host{text-align:left;white-space:nowrap}.x{color:#fff;font-weight:700}.ok{color:#2e7d32}.ne{color:#555;background:repeating-linear-gradient(45deg,#eee,#eee 3px,#ddd 3px,#ddd 6px)}" +
             "@page{size:A4 landscape;margin:12mm}@media print{body{margin:0;font-size:11px}h2{page-break-after:avoid}}";
 
-        public static string Write(IReadOnlyList<ReportItem> items, ReportContext c)
+        public static void Write(IReadOnlyList<ReportItem> items, ReportContext c, ReportWriter.TextOut sb)
         {
-            // Room for the rows the report writes one by one; a large estate's VM results are grouped, so the estimate is capped.
-            var sb = new StringBuilder(4096 + Math.Min(items.Count, 20000) * 700);
             sb.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>")
               .Append(E(c.Title)).Append("</title><style>").Append(Style).Append("</style></head><body>\n");
 
@@ -73,11 +71,10 @@ namespace VirtCompliance.Reporting
                 else ItemTable(sb, category.Key, category.ToList());
             }
             sb.Append("</body></html>\n");
-            return sb.ToString();
         }
 
         /// <summary>The waiver register: each waiver, its state on the assessment date, what it covers in these results, who owns and approved it, until when.</summary>
-        private static void WaiverRegister(StringBuilder sb, IReadOnlyList<Waivers.WaiverStatus> waivers)
+        private static void WaiverRegister(ReportWriter.TextOut sb, IReadOnlyList<Waivers.WaiverStatus> waivers)
         {
             var asOf = waivers.Count > 0 ? " as of " + waivers[0].AsOf.UtcDateTime.ToString("yyyy-MM-dd") : "";
             sb.Append("<section id=\"waivers\"><h2>Waivers (").Append(waivers.Count).Append(")</h2><p class=\"meta\">Accepted risks").Append(E(asOf))
@@ -95,7 +92,7 @@ namespace VirtCompliance.Reporting
         }
 
         /// <summary>One row per result: outcome, severity, rule, object, the finding with its evidence and remediation, PCI DSS ids.</summary>
-        private static void ItemTable(StringBuilder sb, string? category, IReadOnlyList<ReportItem> items)
+        private static void ItemTable(ReportWriter.TextOut sb, string? category, IReadOnlyList<ReportItem> items)
         {
             SectionStart(sb, category, items.Count, "<th>Outcome</th><th>Severity</th><th>Rule</th><th>Object</th><th>Finding, evidence and remediation</th><th>PCI DSS</th>");
             var several = ReportWriter.SeveralVCenters(items);
@@ -120,7 +117,7 @@ namespace VirtCompliance.Reporting
         /// and one row per (VM, target) pair would repeat the same sentence thousands of times in a large
         /// estate. Every VM stays named; the JSON, CSV, JUnit and SARIF reports keep one record per pair.
         /// </summary>
-        private static void ExposureByTarget(StringBuilder sb, IReadOnlyList<ReportItem> items)
+        private static void ExposureByTarget(ReportWriter.TextOut sb, IReadOnlyList<ReportItem> items)
         {
             var several = ReportWriter.SeveralVCenters(items);
             var groups = items.GroupBy(i => (cluster: ReportWriter.ClusterText(i, several), target: i.TargetHost ?? "", lost: i.Rule))
@@ -152,7 +149,7 @@ namespace VirtCompliance.Reporting
         /// found on them. One row per VM and control would be millions of rows at 100k VMs (a report no browser opens,
         /// and more text than one string holds); the JSON, CSV, JUnit and SARIF reports keep one record per result.
         /// </summary>
-        private static void VmDriftByControl(StringBuilder sb, IReadOnlyList<ReportItem> items)
+        private static void VmDriftByControl(ReportWriter.TextOut sb, IReadOnlyList<ReportItem> items)
         {
             var groups = items.GroupBy(i => (rule: i.Rule, outcome: i.Outcome))
                 .OrderBy(g => Array.IndexOf(ReportWriter.Outcomes, g.Key.outcome)).ThenByDescending(g => g.Max(i => i.Severity)).ThenByDescending(g => g.Count())
@@ -179,7 +176,7 @@ namespace VirtCompliance.Reporting
         /// <summary>"Not evaluated" for NotEvaluated; the outcome's name otherwise.</summary>
         private static string Label(ReportOutcome outcome) => outcome == ReportOutcome.NotEvaluated ? "Not evaluated" : outcome.ToString();
 
-        private static void SectionStart(StringBuilder sb, string? category, int count, string headings, string? note = null)
+        private static void SectionStart(ReportWriter.TextOut sb, string? category, int count, string headings, string? note = null)
         {
             sb.Append("<section id=\"").Append(SectionId(category)).Append("\"><h2>").Append(E(category)).Append(" (").Append(count).Append(")</h2>");
             if (note != null) sb.Append("<p>").Append(E(note)).Append("</p>");
@@ -187,7 +184,7 @@ namespace VirtCompliance.Reporting
         }
 
         /// <summary>Hosts (rows) × controls that drifted somewhere (columns). With the inventory's hosts known, hosts without drift are listed too, so the matrix shows the whole cluster.</summary>
-        private static void DriftMatrix(StringBuilder sb, IReadOnlyList<ReportItem> items, IReadOnlyList<(string cluster, string? host)> rows, bool allHostsKnown)
+        private static void DriftMatrix(ReportWriter.TextOut sb, IReadOnlyList<ReportItem> items, IReadOnlyList<(string cluster, string? host)> rows, bool allHostsKnown)
         {
             if (rows.Count == 0) return;
             var drift = items.Where(i => i.Category == ReportItems.HostControlDriftCategory && i.Outcome != ReportOutcome.Pass).ToList();

@@ -128,6 +128,42 @@ namespace VirtCompliance.Reporting
             return objects.Length > 0 ? objects : f.Vms.Select(v => new ReportObject("vm", v, cluster)).ToArray();
         }
 
+        /// <summary>Up to this many passing VM control results a report of every evaluated control lists one by one; above, one item per control.</summary>
+        public const int VmPassesListedAtMost = 20000;
+
+        /// <summary>
+        /// Every evaluated result in report form, for the JUnit report of a bundle: each result that needs attention on its
+        /// own; the passes too, except that a large estate's passing VM controls are one item per control ("passed on 97,980
+        /// VMs"): at 100k VMs they are millions, a testcase each would be a file no CI system reads, and the VMs that did
+        /// not pass are the ones named. A control fixed on a VM then turns from failed to counted among the passes.
+        /// </summary>
+        public static List<ReportItem> EveryEvaluated(IEnumerable<object> results)
+        {
+            var items = new List<ReportItem>();
+            var vmPasses = new List<VmControlDrift>();
+            foreach (var result in results)
+            {
+                if (result is VmControlDrift vm && vm.Outcome == Outcome.Pass) vmPasses.Add(vm);
+                else items.Add(From(result));
+            }
+            if (vmPasses.Count <= VmPassesListedAtMost) items.AddRange(vmPasses.Select(From));
+            else items.AddRange(vmPasses.GroupBy(v => (v.VCenter, v.ControlId)).Select(g => PassesOf(g.ToList())));
+            return items;
+        }
+
+        // One control's passes on many VMs: named for the VMs as a whole, so that the testcase keeps its name from night to night.
+        private static ReportItem PassesOf(IReadOnlyList<VmControlDrift> passes)
+        {
+            var first = passes[0];
+            var item = From(first);
+            item.Object = "(passing VMs)";
+            item.Cluster = null;
+            item.Objects = Array.Empty<ReportObject>();
+            item.Message = $"{first.Title}: passed on {passes.Count} VMs";
+            item.Evidence = new[] { $"Expected: {first.Expected}", $"Passed on {passes.Count} VMs", $"Basis: {first.Basis} ({first.Baseline})" };
+            return item;
+        }
+
         public static ReportItem From(object? result)
         {
             switch (result)

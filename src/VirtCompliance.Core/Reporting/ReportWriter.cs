@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
 using System.Linq;
 using System.Net;
 using System.Text;
@@ -114,19 +115,49 @@ namespace VirtCompliance.Reporting
         /// <summary>"fail", "notEvaluated", ...: how an outcome is named in JSON.</summary>
         internal static string JsonName(ReportOutcome o) => char.ToLowerInvariant(o.ToString()[0]) + o.ToString().Substring(1);
 
+        /// <summary>The report's UTF-8 bytes: for a small report held in memory; <see cref="Write(ReportFormat, IReadOnlyList{ReportItem}, ReportContext, Stream)"/> streams.</summary>
         public static byte[] Write(ReportFormat format, IReadOnlyList<ReportItem> items, ReportContext context)
         {
-            string text;
-            switch (format)
+            using (var buffer = new MemoryStream())
             {
-                case ReportFormat.Json: text = Json(items, context); break;
-                case ReportFormat.Csv: text = Csv(items); break;
-                case ReportFormat.Markdown: text = Markdown(items, context); break;
-                case ReportFormat.JUnit: text = JUnit(items, context); break;
-                case ReportFormat.Sarif: text = SarifReport.Write(items, context); break;
-                default: text = HtmlReport.Write(items, context); break;
+                Write(format, items, context, buffer);
+                return buffer.ToArray();
             }
-            return AtomicFile.Utf8NoBom.GetBytes(text);
+        }
+
+        /// <summary>
+        /// Writes the report as UTF-8 to <paramref name="stream"/> (left open), as it is made: the memory it takes is the
+        /// writer's buffer and the report's summaries, not the report, so a 100,000-VM estate's report is no longer a string.
+        /// </summary>
+        public static void Write(ReportFormat format, IReadOnlyList<ReportItem> items, ReportContext context, Stream stream)
+        {
+            using (var text = new StreamWriter(stream, AtomicFile.Utf8NoBom, 1 << 16, leaveOpen: true))
+            {
+                switch (format)
+                {
+                    case ReportFormat.Json: Json(items, context, text); break;
+                    case ReportFormat.Csv: Csv(items, text); break;
+                    case ReportFormat.Markdown: Markdown(items, context, new TextOut(text)); break;
+                    case ReportFormat.JUnit: JUnit(items, context, text); break;
+                    case ReportFormat.Sarif: SarifReport.Write(items, context, text); break;
+                    default: HtmlReport.Write(items, context, new TextOut(text)); break;
+                }
+            }
+        }
+
+        /// <summary>
+        /// A text writer with StringBuilder's chained Append, so that the writers that build text piece by piece write it
+        /// straight to the file instead.
+        /// </summary>
+        internal sealed class TextOut
+        {
+            private readonly TextWriter _text;
+            public TextOut(TextWriter text) { _text = text; }
+            public TextOut Append(string? s) { _text.Write(s); return this; }
+            public TextOut Append(int n) { _text.Write(n.ToString(CultureInfo.CurrentCulture)); return this; }
+            public TextOut Append(object? o) { _text.Write(o?.ToString()); return this; }
+            // Environment.NewLine, as StringBuilder.AppendLine ends a line.
+            public TextOut AppendLine(string? s = null) { _text.WriteLine(s); return this; }
         }
 
         /// <summary>Fail, NotEvaluated and Warning items per PCI DSS requirement, in requirement order.</summary>
@@ -139,7 +170,7 @@ namespace VirtCompliance.Reporting
         public static IReadOnlyList<(Severity severity, int count)> BySeverity(IReadOnlyList<ReportItem> items) =>
             Enum.GetValues(typeof(Severity)).Cast<Severity>().Reverse().Select(s => (s, items.Count(i => i.Severity == s && i.Outcome != ReportOutcome.Info && i.Outcome != ReportOutcome.Pass))).ToList();
 
-        private static string Json(IReadOnlyList<ReportItem> items, ReportContext c)
+        private static void Json(IReadOnlyList<ReportItem> items, ReportContext c, TextWriter text)
         {
             var head = new JObject
             {
@@ -159,7 +190,7 @@ namespace VirtCompliance.Reporting
             };
             if (c.Waivers == null) head.Remove("waivers");
             // The items are serialised one by one into the output: a tree of 100,000 items first would cost seconds and memory for nothing.
-            return WriteJson(w =>
+            WriteJson(text, w =>
             {
                 w.WriteStartObject();
                 foreach (var property in head.Properties()) property.WriteTo(w);
@@ -172,24 +203,22 @@ namespace VirtCompliance.Reporting
         }
 
         /// <summary>Indented JSON written straight to text, with the closing newline the other files have.</summary>
-        internal static string WriteJson(Action<JsonTextWriter> write)
+        internal static void WriteJson(TextWriter text, Action<JsonTextWriter> write)
         {
-            var text = new System.IO.StringWriter(CultureInfo.InvariantCulture);
-            using (var w = new JsonTextWriter(text) { Formatting = Newtonsoft.Json.Formatting.Indented }) write(w);
-            return text.ToString() + "\n";
+            using (var w = new JsonTextWriter(text) { Formatting = Newtonsoft.Json.Formatting.Indented, CloseOutput = false }) write(w);
+            text.Write("\n");
         }
 
         /// <summary>Stable columns, RFC 4180 quoting; multi-valued cells joined with "; ".</summary>
-        private static string Csv(IReadOnlyList<ReportItem> items)
+        private static void Csv(IReadOnlyList<ReportItem> items, TextWriter text)
         {
-            var sb = new StringBuilder("Category,Rule,Object,Cluster,VCenter,Severity,Outcome,PciDss,Message,Evidence,Remediation,Waiver,WaiverExpires,WaiverJustification\r\n");
+            text.Write("Category,Rule,Object,Cluster,VCenter,Severity,Outcome,PciDss,Message,Evidence,Remediation,Waiver,WaiverExpires,WaiverJustification\r\n");
             foreach (var i in items)
             {
-                sb.Append(string.Join(",", new[] { i.Category, i.Rule, i.Object, i.Cluster, i.VCenter, i.Severity.ToString(), i.Outcome.ToString(), string.Join("; ", i.PciDss), i.Message, string.Join("; ", i.Evidence), i.Remediation,
+                text.Write(string.Join(",", new[] { i.Category, i.Rule, i.Object, i.Cluster, i.VCenter, i.Severity.ToString(), i.Outcome.ToString(), string.Join("; ", i.PciDss), i.Message, string.Join("; ", i.Evidence), i.Remediation,
                     i.Waiver == null ? null : i.Waiver.Id + (i.Waiver.Expired ? " (expired)" : ""), i.Waiver?.Expires.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), i.Waiver?.Justification }.Select(Quote)));
-                sb.Append("\r\n");
+                text.Write("\r\n");
             }
-            return sb.ToString();
         }
 
         private static string Quote(string? value)
@@ -210,12 +239,12 @@ namespace VirtCompliance.Reporting
         internal static string ClusterText(ReportItem i, bool severalVCenters) =>
             i.VCenter != null && severalVCenters ? $"{i.Cluster} ({i.VCenter})" : i.Cluster ?? "";
 
-        private static string Markdown(IReadOnlyList<ReportItem> items, ReportContext c)
+        private static void Markdown(IReadOnlyList<ReportItem> items, ReportContext c, TextOut sb)
         {
             string Cell(string? s) => (s ?? "").Replace("|", "\\|").Replace("\r", " ").Replace("\n", " ");
-            var sb = new StringBuilder();
             sb.AppendLine($"# {Cell(c.Title)}").AppendLine();
-            sb.AppendLine($"Generated {c.GeneratedAt:yyyy-MM-dd HH:mm:ss} UTC from inventory `{Cell(c.Source)}`" + (c.CollectedAt != null ? $" collected {c.CollectedAt:yyyy-MM-dd HH:mm:ss} UTC" : "") +
+            // In UTC, as it says: a snapshot's time keeps the offset it was collected with.
+            sb.AppendLine($"Generated {c.GeneratedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC from inventory `{Cell(c.Source)}`" + (c.CollectedAt != null ? $" collected {c.CollectedAt.Value.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC" : "") +
                           (c.InventorySha256 != null ? $" (SHA-256 `{c.InventorySha256}`)" : "") + ".").AppendLine();
             sb.AppendLine("## Summary").AppendLine();
             sb.AppendLine("| Outcome | Count |").AppendLine("|---|---:|");
@@ -239,7 +268,6 @@ namespace VirtCompliance.Reporting
                 sb.AppendLine("| Outcome | Severity | Rule | Object | Message | PCI DSS |").AppendLine("|---|---|---|---|---|---|");
                 foreach (var i in category) sb.AppendLine($"| {i.Outcome} | {i.Severity} | {Cell(i.Rule)} | {Cell(ObjectText(i, several))} | {Cell(i.Message)} | {Cell(string.Join(", ", i.PciDss))} |");
             }
-            return sb.ToString();
         }
 
         /// <summary>
@@ -248,13 +276,13 @@ namespace VirtCompliance.Reporting
         /// the reason (nothing was proven either way) and Waived items skipped with the waiver; Warning items pass with
         /// the warning in system-out; Pass and Info items pass. Each testcase's status attribute is the item's outcome.
         /// </summary>
-        private static string JUnit(IReadOnlyList<ReportItem> items, ReportContext c)
+        private static void JUnit(IReadOnlyList<ReportItem> items, ReportContext c, TextWriter text)
         {
             static bool Skipped(ReportItem i) => i.Outcome == ReportOutcome.NotEvaluated || i.Outcome == ReportOutcome.Waived;
             static string Count(IEnumerable<ReportItem> list, Func<ReportItem, bool> which) => list.Count(which).ToString(CultureInfo.InvariantCulture);
-            var settings = new XmlWriterSettings { Indent = true, Encoding = AtomicFile.Utf8NoBom, OmitXmlDeclaration = false };
-            var sb = new StringBuilder();
-            using (var w = XmlWriter.Create(new System.IO.StringWriter(sb), settings))
+            // Written to UTF-8 text: the declaration says utf-8, as the writer's encoding.
+            var settings = new XmlWriterSettings { Indent = true, OmitXmlDeclaration = false, CloseOutput = false };
+            using (var w = XmlWriter.Create(text, settings))
             {
                 w.WriteStartElement("testsuites");
                 w.WriteAttributeString("name", c.Title);
@@ -310,7 +338,7 @@ namespace VirtCompliance.Reporting
                 }
                 w.WriteEndElement();
             }
-            return sb.ToString().Replace("encoding=\"utf-16\"", "encoding=\"utf-8\"") + "\n";
+            text.Write("\n");
         }
 
         /// <summary>"1.3.2" before "10.2.1" before "12.5.2": numeric by part.</summary>

@@ -1,9 +1,11 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
 using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
+using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using VirtCompliance.Controls;
 
@@ -20,9 +22,17 @@ namespace VirtCompliance.Reporting
     {
         public const string SchemaUri = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
-        public static string Write(IReadOnlyList<ReportItem> items, ReportContext c)
+        public static void Write(IReadOnlyList<ReportItem> items, ReportContext c, TextWriter text)
         {
-            var rules = items.GroupBy(i => RuleId(i)).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+            // Each category's name in PascalCase once, not once per result.
+            var pascal = new Dictionary<string, string>(StringComparer.Ordinal);
+            string RuleIdOf(ReportItem i)
+            {
+                var category = i.Category ?? "";
+                if (!pascal.TryGetValue(category, out var name)) pascal[category] = name = Pascal(category);
+                return name + "/" + i.Rule;
+            }
+            var rules = items.GroupBy(RuleIdOf).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
             var ruleIndex = rules.Select((g, n) => (g.Key, n)).ToDictionary(x => x.Key, x => x.n, StringComparer.Ordinal);
 
             var driver = new JObject
@@ -69,8 +79,8 @@ namespace VirtCompliance.Reporting
             };
             using (var sha = SHA256.Create())
             {
-                // Results are written one at a time: a whole tree of 100,000 results first would cost seconds and hundreds of MB.
-                return ReportWriter.WriteJson(w =>
+                // Results are written one at a time, straight to the file: a tree of 100,000 results first would cost seconds and hundreds of MB.
+                ReportWriter.WriteJson(text, w =>
                 {
                     w.WriteStartObject();
                     w.WritePropertyName("$schema");
@@ -83,11 +93,12 @@ namespace VirtCompliance.Reporting
                     foreach (var property in run.Properties().Where(p => p.Name != "properties")) property.WriteTo(w);
                     w.WritePropertyName("results");
                     w.WriteStartArray();
-                    var artifact = new JObject { ["uri"] = c.ArtifactUri ?? ReportContext.UnknownArtifactUri };
+                    var artifact = c.ArtifactUri ?? ReportContext.UnknownArtifactUri;
                     // Results of several inventories: each located in the one its vCenter was read from.
-                    var artifacts = (c.ArtifactUris ?? new Dictionary<string, string>()).ToDictionary(a => a.Key, a => new JObject { ["uri"] = a.Value }, StringComparer.OrdinalIgnoreCase);
+                    var artifacts = c.ArtifactUris ?? new Dictionary<string, string>();
+                    var hex = new char[32];
                     foreach (var i in items)
-                        Result(i, ruleIndex, sha, i.VCenter != null && artifacts.TryGetValue(i.VCenter, out var own) ? own : artifact, c.Source).WriteTo(w);
+                        Result(w, i, RuleIdOf(i), ruleIndex, sha, hex, i.VCenter != null && artifacts.TryGetValue(i.VCenter, out var own) ? own : artifact, c.Source);
                     w.WriteEndArray();
                     run.Property("properties")?.WriteTo(w);
                     w.WriteEndObject();
@@ -97,57 +108,95 @@ namespace VirtCompliance.Reporting
             }
         }
 
-        private static JObject Result(ReportItem i, Dictionary<string, int> ruleIndex, HashAlgorithm sha, JObject artifact, string? vcenter)
+        /// <summary>One result, written member by member (the same JSON a tree of it would give, without the tree).</summary>
+        private static void Result(JsonWriter w, ReportItem i, string id, Dictionary<string, int> ruleIndex, HashAlgorithm sha, char[] hex, string artifactUri, string? vcenter)
         {
-            var id = RuleId(i);
-            var result = new JObject
+            w.WriteStartObject();
+            w.WritePropertyName("ruleId"); w.WriteValue(id);
+            w.WritePropertyName("ruleIndex"); w.WriteValue(ruleIndex[id]);
+            w.WritePropertyName("kind"); w.WriteValue(Kind(i.Outcome));
+            w.WritePropertyName("level"); w.WriteValue(Level(i.Outcome));
+            w.WritePropertyName("message");
+            w.WriteStartObject();
+            w.WritePropertyName("text"); w.WriteValue(string.IsNullOrEmpty(i.Message) ? $"{i.Rule}: {i.Object}" : i.Message);
+            w.WriteEndObject();
+            // Code scanning takes only results with a physical location: the file (or server) the results were read from.
+            // The object itself is a logical location, named from its vCenter down, so that two clusters of one name stay apart.
+            w.WritePropertyName("locations");
+            w.WriteStartArray();
+            w.WriteStartObject();
+            w.WritePropertyName("physicalLocation");
+            w.WriteStartObject();
+            w.WritePropertyName("artifactLocation");
+            w.WriteStartObject();
+            w.WritePropertyName("uri"); w.WriteValue(artifactUri);
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WritePropertyName("logicalLocations");
+            w.WriteStartArray();
+            var server = i.VCenter ?? vcenter;
+            foreach (var o in LogicalObjects(i))
             {
-                ["ruleId"] = id,
-                ["ruleIndex"] = ruleIndex[id],
-                ["kind"] = Kind(i.Outcome),
-                ["level"] = Level(i.Outcome),
-                ["message"] = new JObject { ["text"] = string.IsNullOrEmpty(i.Message) ? $"{i.Rule}: {i.Object}" : i.Message },
-                // Code scanning takes only results with a physical location: the file (or server) the results were read from.
-                // The object itself is a logical location, named from its vCenter down, so that two clusters of one name stay apart.
-                ["locations"] = new JArray(new JObject
-                {
-                    ["physicalLocation"] = new JObject { ["artifactLocation"] = artifact.DeepClone() },
-                    ["logicalLocations"] = new JArray(LogicalObjects(i).Select(o => new JObject
-                    {
-                        ["name"] = o.Name,
-                        ["fullyQualifiedName"] = string.IsNullOrEmpty(i.VCenter ?? vcenter) ? o.FullyQualifiedName : $"{i.VCenter ?? vcenter}/{o.FullyQualifiedName}",
-                        ["kind"] = o.Kind,
-                    })),
-                }),
-                // A fingerprint lets a consumer match "the same finding" across nightly runs.
-                ["partialFingerprints"] = new JObject { ["virtcompliance/v1"] = Fingerprint(i, sha) },
-                // A waived failure stays a failure, suppressed outside the source by a waiver with its justification. The
-                // review status is left out: the committee specification calls it "state", the OASIS standard "status",
-                // and absent it means accepted in both.
-                ["suppressions"] = i.Outcome != ReportOutcome.Waived || i.Waiver == null ? null : new JArray(new JObject
-                {
-                    ["kind"] = "external",
-                    ["justification"] = i.Waiver.Justification,
-                    ["properties"] = new JObject
-                    {
-                        ["waiverId"] = i.Waiver.Id,
-                        ["expires"] = i.Waiver.Expires.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-                        ["owner"] = i.Waiver.Owner,
-                        ["approver"] = i.Waiver.Approver,
-                        ["ticket"] = i.Waiver.Ticket,
-                        ["compensatingControl"] = i.Waiver.CompensatingControl,
-                    }.RemoveNulls(),
-                }),
-                ["properties"] = new JObject
-                {
-                    ["severity"] = i.Severity.ToString(),
-                    ["outcome"] = i.Outcome.ToString(),
-                    ["pciDss"] = new JArray(i.PciDss),
-                    ["evidence"] = new JArray(i.Evidence),
-                    ["remediation"] = i.Remediation,
-                }.RemoveNulls(),
-            };
-            return result.RemoveNulls();
+                w.WriteStartObject();
+                w.WritePropertyName("name"); w.WriteValue(o.Name);
+                w.WritePropertyName("fullyQualifiedName"); w.WriteValue(string.IsNullOrEmpty(server) ? o.FullyQualifiedName : $"{server}/{o.FullyQualifiedName}");
+                w.WritePropertyName("kind"); w.WriteValue(o.Kind);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+            w.WriteEndArray();
+            // A fingerprint lets a consumer match "the same finding" across nightly runs.
+            w.WritePropertyName("partialFingerprints");
+            w.WriteStartObject();
+            w.WritePropertyName("virtcompliance/v1"); w.WriteValue(Fingerprint(i, sha, hex));
+            w.WriteEndObject();
+            // A waived failure stays a failure, suppressed outside the source by a waiver with its justification. The
+            // review status is left out: the committee specification calls it "state", the OASIS standard "status",
+            // and absent it means accepted in both.
+            if (i.Outcome == ReportOutcome.Waived && i.Waiver != null)
+            {
+                w.WritePropertyName("suppressions");
+                w.WriteStartArray();
+                w.WriteStartObject();
+                w.WritePropertyName("kind"); w.WriteValue("external");
+                w.WritePropertyName("justification"); w.WriteValue(i.Waiver.Justification);
+                w.WritePropertyName("properties");
+                w.WriteStartObject();
+                Member(w, "waiverId", i.Waiver.Id);
+                Member(w, "expires", i.Waiver.Expires.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+                Member(w, "owner", i.Waiver.Owner);
+                Member(w, "approver", i.Waiver.Approver);
+                Member(w, "ticket", i.Waiver.Ticket);
+                Member(w, "compensatingControl", i.Waiver.CompensatingControl);
+                w.WriteEndObject();
+                w.WriteEndObject();
+                w.WriteEndArray();
+            }
+            w.WritePropertyName("properties");
+            w.WriteStartObject();
+            w.WritePropertyName("severity"); w.WriteValue(i.Severity.ToString());
+            w.WritePropertyName("outcome"); w.WriteValue(i.Outcome.ToString());
+            w.WritePropertyName("pciDss"); Strings(w, i.PciDss);
+            w.WritePropertyName("evidence"); Strings(w, i.Evidence);
+            Member(w, "remediation", i.Remediation);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+
+        // A member with a value; a null one is left out, as everywhere in the report.
+        private static void Member(JsonWriter w, string name, string? value)
+        {
+            if (value == null) return;
+            w.WritePropertyName(name);
+            w.WriteValue(value);
+        }
+
+        private static void Strings(JsonWriter w, IReadOnlyList<string> values)
+        {
+            w.WriteStartArray();
+            foreach (var v in values) w.WriteValue(v);
+            w.WriteEndArray();
         }
 
         private static IEnumerable<ReportObject> LogicalObjects(ReportItem i) =>
@@ -175,17 +224,19 @@ namespace VirtCompliance.Reporting
             _ => "fail",
         };
 
-        private static string RuleId(ReportItem i) => $"{Pascal(i.Category)}/{i.Rule}";
-
         private static string Pascal(string? words) =>
             string.Concat((words ?? "").Split(new[] { ' ', '-' }, StringSplitOptions.RemoveEmptyEntries).Select(w => char.ToUpperInvariant(w[0]) + w.Substring(1)));
 
-        private static string Fingerprint(ReportItem i, HashAlgorithm sha)
+        private static string Fingerprint(ReportItem i, HashAlgorithm sha, char[] hex)
         {
             var hash = sha.ComputeHash(Encoding.UTF8.GetBytes($"{i.Category}\n{i.Rule}\n{i.Cluster}\n{i.Object}"));
-            var hex = new StringBuilder(32);
-            for (var b = 0; b < 16; b++) hex.Append(hash[b].ToString("x2", CultureInfo.InvariantCulture));
-            return hex.ToString();
+            const string digits = "0123456789abcdef";
+            for (var b = 0; b < 16; b++)
+            {
+                hex[2 * b] = digits[hash[b] >> 4];
+                hex[2 * b + 1] = digits[hash[b] & 15];
+            }
+            return new string(hex);
         }
 
         /// <summary>"1.2.0.0" → "1.2.0"; SARIF's semanticVersion is SemVer, the assembly version has four parts.</summary>

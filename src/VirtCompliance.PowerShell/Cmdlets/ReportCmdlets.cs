@@ -113,7 +113,8 @@ namespace VirtCompliance.PowerShell.Cmdlets
             if (!ShouldProcess(target, $"Write a {Format} report of {_items.Count} results")) return;
             try
             {
-                AtomicFile.WriteAllBytes(target, ReportWriter.Write(Format, _items, context));
+                // Streamed to a temporary file renamed into place: a large report is never held whole, and never seen half-written.
+                AtomicFile.Write(target, stream => ReportWriter.Write(Format, _items, context, stream));
             }
             catch (IOException ex)
             {
