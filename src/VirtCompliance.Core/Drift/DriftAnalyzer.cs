@@ -36,25 +36,40 @@ namespace VirtCompliance.Drift
         public static IEnumerable<VmControlDrift> Vms(ControlAssessment assessment, bool includePass = false)
         {
             var vcenter = assessment.Inventory.VCenterName;
-            // Filtered before sorting: a large estate has millions of VM results and most of them pass.
-            foreach (var r in assessment.Vms.Where(r => includePass || !r.Passed)
-                         .OrderBy(r => r.Target.Cluster?.Name ?? "\uffff", StringComparer.OrdinalIgnoreCase)
-                         .ThenBy(r => r.Target.Name, StringComparer.OrdinalIgnoreCase).ThenBy(r => r.Target.Id, StringComparer.Ordinal))
+            // The results come VM by VM, so the runs of one VM's results are sorted (100k of them), not the results
+            // (millions at 100k VMs, most of them passes when asked for): the same order as a stable sort of the results.
+            var kept = new List<ControlResult>();
+            var runs = new List<(ControlTarget target, int start, int count)>();
+            foreach (var r in assessment.Vms)
             {
-                // A VM result's target is a VM target, which has its VM.
-                var vm = r.Target.Vm!;
-                yield return new VmControlDrift(r, assessment.Baseline.Name)
+                if (!includePass && r.Passed) continue;
+                if (runs.Count > 0 && ReferenceEquals(runs[runs.Count - 1].target, r.Target))
+                    runs[runs.Count - 1] = (r.Target, runs[runs.Count - 1].start, runs[runs.Count - 1].count + 1);
+                else
+                    runs.Add((r.Target, kept.Count, 1));
+                kept.Add(r);
+            }
+            foreach (var run in runs.OrderBy(x => x.target.Cluster?.Name ?? "\uffff", StringComparer.OrdinalIgnoreCase)
+                         .ThenBy(x => x.target.Name, StringComparer.OrdinalIgnoreCase).ThenBy(x => x.target.Id, StringComparer.Ordinal))
+            {
+                for (var i = run.start; i < run.start + run.count; i++)
                 {
-                    VCenter = vcenter,
-                    Vm = vm.Name,
-                    VmId = vm.Id,
-                    PowerState = vm.PowerState,
-                    Folder = vm.Folder,
-                    Host = r.Target.Host?.Name,
-                    HostId = vm.HostId,
-                    Cluster = r.Target.Cluster?.Name,
-                    ClusterId = r.Target.Cluster?.Id,
-                };
+                    var r = kept[i];
+                    // A VM result's target is a VM target, which has its VM.
+                    var vm = r.Target.Vm!;
+                    yield return new VmControlDrift(r, assessment.Baseline.Name)
+                    {
+                        VCenter = vcenter,
+                        Vm = vm.Name,
+                        VmId = vm.Id,
+                        PowerState = vm.PowerState,
+                        Folder = vm.Folder,
+                        Host = r.Target.Host?.Name,
+                        HostId = vm.HostId,
+                        Cluster = r.Target.Cluster?.Name,
+                        ClusterId = r.Target.Cluster?.Id,
+                    };
+                }
             }
         }
 

@@ -24,6 +24,27 @@ namespace VirtCompliance.Tests.Core
             }).Vms.ToArray();
 
         [Fact]
+        public void VM_results_come_by_cluster_then_VM_name_each_VM_with_its_controls_in_baseline_order_passes_included()
+        {
+            // Registered out of order, names differing in case, two clusters and a standalone VM.
+            var inv = new Lab().Cluster("domain-c1", "prod").Cluster("domain-c2", "Dev").Host("host-1", "domain-c1").Host("host-2", "domain-c2").Host("host-3", null)
+                .Vm("vm-5", "host-1", v => Lab.WithSetting(Lab.HardenedVm(v), "Isolation.Tools.Copy.Disable", "FALSE") with { Name = "b-web" })
+                .Vm("vm-4", "host-3", v => Lab.HardenedVm(v) with { Name = "a-loose" })
+                .Vm("vm-3", "host-1", v => Lab.HardenedVm(v) with { Name = "A-db" })
+                .Vm("vm-2", "host-2", v => Lab.HardenedVm(v) with { Name = "z-dev" })
+                .Vm("vm-1", "host-2", v => Lab.HardenedVm(v) with { Name = "c-dev" }).Build();
+            var results = Drift(inv, includePass: true);
+            Assert.Equal(new[] { "c-dev", "z-dev", "A-db", "b-web", "a-loose" }, results.Select(r => r.Vm).Distinct());
+            var order = Baseline.Load("scg").Controls.Select(c => c.Id).ToList();
+            foreach (var vm in results.GroupBy(r => r.VmId))
+            {
+                var ids = vm.Select(r => order.IndexOf(r.ControlId)).ToList();
+                Assert.Equal(ids.OrderBy(i => i), ids);
+            }
+            Assert.Contains(results, r => r.Vm == "b-web" && r.Outcome == Outcome.Fail);
+        }
+
+        [Fact]
         public void A_hardened_VM_passes_every_VM_control_of_the_scg_baseline_and_absent_safe_settings_count_as_their_default()
         {
             var inv = OneHost().Vm("vm-1", "host-1", Lab.HardenedVm).Build();
