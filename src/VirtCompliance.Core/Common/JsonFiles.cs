@@ -25,7 +25,9 @@ namespace VirtCompliance.Common
             // Always build new collections: filling a default instance would share it between objects.
             ObjectCreationHandling = ObjectCreationHandling.Replace,
             MissingMemberHandling = MissingMemberHandling.Error,
-            DateParseHandling = DateParseHandling.DateTimeOffset,
+            // Text stays text: a VM annotation or name that looks like a date ("2026-11-27T08:00:00+00:00",
+            // "/Date(1234)/") is a string, and a date member is parsed from its string by its own type.
+            DateParseHandling = DateParseHandling.None,
             DateFormatString = "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK",
             MaxDepth = 64,
             Formatting = Formatting.Indented,

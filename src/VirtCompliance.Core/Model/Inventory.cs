@@ -303,17 +303,18 @@ namespace VirtCompliance.Model
 
         private static Vm Normalize(Vm v) => v with
         {
-            Nics = (v.Nics ?? Array.Empty<VmNic>()).OrderBy(n => n.Key)
+            // A null item in a list is dropped, as in every other list of the model.
+            Nics = (v.Nics ?? Array.Empty<VmNic>()).Where(n => n != null).OrderBy(n => n.Key)
                 .Select(n => n with { IpAddresses = n.IpAddresses ?? Array.Empty<string>() }).ToArray(),
             DatastoreIds = Sorted(v.DatastoreIds),
             CustomAttributes = SortedMap(v.CustomAttributes),
-            Tags = (v.Tags ?? Array.Empty<VmTag>()).OrderBy(t => t.Category, StringComparer.Ordinal)
+            Tags = (v.Tags ?? Array.Empty<VmTag>()).Where(t => t != null).OrderBy(t => t.Category, StringComparer.Ordinal)
                 .ThenBy(t => t.Name, StringComparer.Ordinal).ToArray(),
             Settings = v.Settings == null ? null : v.Settings with
             {
                 // Case-insensitive lookups, ordinal order on disk: two collections of one VM give the same bytes.
                 ExtraConfig = v.Settings.ExtraConfig == null ? null : CaseInsensitive(v.Settings.ExtraConfig),
-                Devices = v.Settings.Devices?.ToArray(),
+                Devices = v.Settings.Devices?.Where(d => d != null).ToArray(),
             },
             NotReported = v.NotReported == null || v.NotReported.Count == 0 ? null : SortedMap(v.NotReported),
         };

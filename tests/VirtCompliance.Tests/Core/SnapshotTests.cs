@@ -31,6 +31,37 @@ namespace VirtCompliance.Tests.Core
             Assert.Equal("host-1", loaded.GetVm("vm-2").HostId);
         }
 
+        [Theory]
+        [InlineData("2026-11-27T08:00:00+00:00")]
+        [InlineData("/Date(1234)/")]
+        [InlineData("2026-11-27")]
+        public void A_name_that_looks_like_a_date_is_read_back_as_the_text_it_is(string name)
+        {
+            using var dir = new TempFolder();
+            var path = dir.File("dated.json");
+            InventorySnapshot.Write(new Lab().Cluster("domain-c1", "Prod").Host("host-1", "domain-c1").Vm("vm-1", "host-1", v => v with { Name = name, Folder = name }).Build(), path);
+            var vm = InventorySnapshot.Read(path).GetVm("vm-1");
+            Assert.Equal(name, vm.Name);
+            Assert.Equal(name, vm.Folder);
+        }
+
+        [Fact]
+        public void A_null_in_a_VMs_adapters_tags_or_devices_is_dropped_as_in_every_other_list()
+        {
+            using var dir = new TempFolder();
+            var path = dir.File("nulls.json");
+            InventorySnapshot.Write(new Lab().Cluster("domain-c1", "Prod").Host("host-1", "domain-c1").Vm("vm-1", "host-1", Lab.HardenedVm).Build(), path);
+            var snapshot = Newtonsoft.Json.Linq.JObject.Parse(File.ReadAllText(path));
+            var vmJson = (Newtonsoft.Json.Linq.JObject)snapshot["vms"]![0]!;
+            foreach (var list in new[] { vmJson["nics"], vmJson["tags"], vmJson["settings"]!["devices"] })
+                ((Newtonsoft.Json.Linq.JArray)list!).Add(Newtonsoft.Json.Linq.JValue.CreateNull());
+            File.WriteAllText(path, snapshot.ToString());
+            var vm = InventorySnapshot.Read(path).GetVm("vm-1");
+            Assert.DoesNotContain(null, vm.Nics);
+            Assert.DoesNotContain(null, vm.Tags);
+            Assert.DoesNotContain(null, vm.Settings!.Devices!);
+        }
+
         [Fact]
         public void The_streamed_file_is_the_canonical_bytes_and_its_hash_is_the_inventorys()
         {
