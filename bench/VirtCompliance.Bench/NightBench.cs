@@ -15,7 +15,8 @@ namespace VirtCompliance.Bench
     /// its own: each phase timed alone (import; drift with the passes; peer drift; exposure; separation; firewall
     /// status; the bundle's three reports), then the bundle as Save-ComplianceEvidence writes it (which does those
     /// analyses again, as the job does) and its verification. The total is the job's path: import + bundle +
-    /// verify. Peak working set of the process (Linux: VmHWM). One run: the job runs once a night, cold.
+    /// verify. Peak working set of the process (Linux: VmHWM). One run: the job runs once a night, cold. With the
+    /// environment variable VC_NIGHT_KEEP set, the bundle's folder is left in the temp folder to look at.
     /// </summary>
     public static class NightBench
     {

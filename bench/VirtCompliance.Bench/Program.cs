@@ -67,7 +67,7 @@ namespace VirtCompliance.Bench
                     // "--night-only 20000": a smaller estate, to see how a phase grows with it.
                     case "--night-only": return i + 1 < args.Length && int.TryParse(args[i + 1], out var nightVms) ? NightBench.Run(nightVms, Math.Max(16, nightVms / 200)) : NightBench.Run();
                     case "-h": case "--help":
-                        Console.WriteLine("usage: VirtCompliance.Bench [--sizes 1000,10000,100000] [--no-naive] [--no-live | --live-only | --repair-only | --snapshot-only | --night-only]");
+                        Console.WriteLine("usage: VirtCompliance.Bench [--sizes 1000,10000,100000] [--no-naive] [--no-live | --live-only | --repair-only | --snapshot-only | --night-only [VMs]]");
                         return 0;
                     default:
                         Console.Error.WriteLine($"unknown argument '{args[i]}'; try --help");

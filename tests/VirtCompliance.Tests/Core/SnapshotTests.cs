@@ -31,6 +31,9 @@ namespace VirtCompliance.Tests.Core
             Assert.Equal("host-1", loaded.GetVm("vm-2").HostId);
         }
 
+        private static VirtCompliance.Model.Inventory OneVm(Func<Vm, Vm> vm) =>
+            new Lab().Cluster("domain-c1", "Prod").Host("host-1", "domain-c1").Vm("vm-1", "host-1", vm).Build();
+
         [Theory]
         [InlineData("2026-11-27T08:00:00+00:00")]
         [InlineData("/Date(1234)/")]
@@ -39,7 +42,7 @@ namespace VirtCompliance.Tests.Core
         {
             using var dir = new TempFolder();
             var path = dir.File("dated.json");
-            InventorySnapshot.Write(new Lab().Cluster("domain-c1", "Prod").Host("host-1", "domain-c1").Vm("vm-1", "host-1", v => v with { Name = name, Folder = name }).Build(), path);
+            InventorySnapshot.Write(OneVm(v => v with { Name = name, Folder = name }), path);
             var vm = InventorySnapshot.Read(path).GetVm("vm-1");
             Assert.Equal(name, vm.Name);
             Assert.Equal(name, vm.Folder);
@@ -50,7 +53,7 @@ namespace VirtCompliance.Tests.Core
         {
             using var dir = new TempFolder();
             var path = dir.File("nulls.json");
-            InventorySnapshot.Write(new Lab().Cluster("domain-c1", "Prod").Host("host-1", "domain-c1").Vm("vm-1", "host-1", Lab.HardenedVm).Build(), path);
+            InventorySnapshot.Write(OneVm(Lab.HardenedVm), path);
             var snapshot = Newtonsoft.Json.Linq.JObject.Parse(File.ReadAllText(path));
             var vmJson = (Newtonsoft.Json.Linq.JObject)snapshot["vms"]![0]!;
             foreach (var list in new[] { vmJson["nics"], vmJson["tags"], vmJson["settings"]!["devices"] })
