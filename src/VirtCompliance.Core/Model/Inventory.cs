@@ -149,50 +149,49 @@ namespace VirtCompliance.Model
         private static T? Find<T>(Dictionary<string, T> map, string? id) where T : class =>
             id != null && map.TryGetValue(id, out var value) ? value : null;
 
+        // The name of an object in an error is formatted only when there is an error: a large inventory has
+        // hundreds of thousands of references to check and none to report.
         private void ValidateReferences()
         {
             foreach (var c in Clusters)
             {
-                RequireOptional(_datacenters, c.DatacenterId, $"cluster '{c.Name}' ({c.Id})", "datacenter");
+                if (!KnownOrNone(_datacenters, c.DatacenterId)) throw Unknown($"cluster '{c.Name}' ({c.Id})", "datacenter", c.DatacenterId);
             }
             foreach (var h in Hosts)
             {
-                var what = $"host '{h.Name}' ({h.Id})";
-                RequireOptional(_clusters, h.ClusterId, what, "cluster");
-                RequireOptional(_datacenters, h.DatacenterId, what, "datacenter");
-                foreach (var id in h.DvsIds) Require(_switches, id, what, "distributed switch");
-                foreach (var id in h.DatastoreIds) Require(_datastores, id, what, "datastore");
-                foreach (var id in h.NetworkIds) Require(_networks, id, what, "network");
+                string What() => $"host '{h.Name}' ({h.Id})";
+                if (!KnownOrNone(_clusters, h.ClusterId)) throw Unknown(What(), "cluster", h.ClusterId);
+                if (!KnownOrNone(_datacenters, h.DatacenterId)) throw Unknown(What(), "datacenter", h.DatacenterId);
+                foreach (var id in h.DvsIds) if (!Known(_switches, id)) throw Unknown(What(), "distributed switch", id);
+                foreach (var id in h.DatastoreIds) if (!Known(_datastores, id)) throw Unknown(What(), "datastore", id);
+                foreach (var id in h.NetworkIds) if (!Known(_networks, id)) throw Unknown(What(), "network", id);
             }
             foreach (var n in Networks)
             {
-                RequireOptional(_switches, n.DvsId, $"network '{n.Name}' ({n.Id})", "distributed switch");
+                if (!KnownOrNone(_switches, n.DvsId)) throw Unknown($"network '{n.Name}' ({n.Id})", "distributed switch", n.DvsId);
             }
             foreach (var v in Vms)
             {
-                var what = $"VM '{v.Name}' ({v.Id})";
-                RequireOptional(_hosts, v.HostId, what, "host");
-                foreach (var id in v.DatastoreIds) Require(_datastores, id, what, "datastore");
+                if (!KnownOrNone(_hosts, v.HostId)) throw Unknown(VmName(v), "host", v.HostId);
+                foreach (var id in v.DatastoreIds) if (!Known(_datastores, id)) throw Unknown(VmName(v), "datastore", id);
                 foreach (var nic in v.Nics)
                 {
-                    RequireOptional(_networks, nic.NetworkId, $"{what} NIC {nic.Key}", "network");
-                    RequireOptional(_switches, nic.DvsId, $"{what} NIC {nic.Key}", "distributed switch");
+                    if (!KnownOrNone(_networks, nic.NetworkId)) throw Unknown($"{VmName(v)} NIC {nic.Key}", "network", nic.NetworkId);
+                    if (!KnownOrNone(_switches, nic.DvsId)) throw Unknown($"{VmName(v)} NIC {nic.Key}", "distributed switch", nic.DvsId);
                 }
             }
             // Cluster rules may legitimately name VMs or hosts that have since been removed (vCenter keeps
             // such rules); analyzers skip unknown members instead of failing the whole inventory.
         }
 
-        private static void Require<T>(Dictionary<string, T> map, string? id, string what, string kind)
-        {
-            if (id == null || !map.ContainsKey(id))
-                throw new InventoryReferenceException($"{what} refers to unknown {kind} '{id}'.", what, id);
-        }
+        private static string VmName(Vm v) => $"VM '{v.Name}' ({v.Id})";
 
-        private static void RequireOptional<T>(Dictionary<string, T> map, string? id, string what, string kind)
-        {
-            if (id != null) Require(map, id, what, kind);
-        }
+        private static bool Known<T>(Dictionary<string, T> map, string? id) => id != null && map.ContainsKey(id);
+
+        private static bool KnownOrNone<T>(Dictionary<string, T> map, string? id) => id == null || map.ContainsKey(id);
+
+        private static InventoryReferenceException Unknown(string what, string kind, string? id) =>
+            new InventoryReferenceException($"{what} refers to unknown {kind} '{id}'.", what, id);
 
         private static Dictionary<string, T> Index<T>(IReadOnlyList<T> items, Func<T, string> key, string kind)
         {
@@ -227,8 +226,20 @@ namespace VirtCompliance.Model
             (items ?? Enumerable.Empty<T>()).Where(i => i != null).Select(normalize)
                 .OrderBy(id, StringComparer.Ordinal).ToArray();
 
-        private static IReadOnlyList<string> Sorted(IReadOnlyList<string>? values) =>
-            values == null ? Array.Empty<string>() : values.Distinct(StringComparer.Ordinal).OrderBy(v => v, StringComparer.Ordinal).ToArray();
+        private static IReadOnlyList<string> Sorted(IReadOnlyList<string>? values)
+        {
+            if (values == null || values.Count == 0) return Array.Empty<string>();
+            // Read back from a snapshot, a list is in order already: copy it without a sort.
+            var inOrder = true;
+            for (int i = 1; i < values.Count && inOrder; i++) inOrder = string.CompareOrdinal(values[i - 1], values[i]) < 0;
+            if (inOrder)
+            {
+                var copy = new string[values.Count];
+                for (int i = 0; i < copy.Length; i++) copy[i] = values[i];
+                return copy;
+            }
+            return values.Distinct(StringComparer.Ordinal).OrderBy(v => v, StringComparer.Ordinal).ToArray();
+        }
 
         private static IReadOnlyList<T> SortedBy<T>(IReadOnlyList<T>? values, Func<T, string?> key) =>
             values == null ? Array.Empty<T>() : values.Where(v => v != null).OrderBy(key, StringComparer.Ordinal).ToArray();
@@ -236,17 +247,16 @@ namespace VirtCompliance.Model
         private static IReadOnlyDictionary<string, string> SortedMap(IReadOnlyDictionary<string, string>? map)
         {
             if (map == null || map.Count == 0) return Host.EmptyOptions;
-            var sorted = new SortedDictionary<string, string>(StringComparer.Ordinal);
-            foreach (var kv in map) sorted[kv.Key] = kv.Value;
-            return new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(sorted);
+            // A map in this order already (read from a snapshot) is immutable and kept as it is.
+            if (map is Common.SortedStringMap.ReadOnly sorted && sorted.Comparer == StringComparer.Ordinal) return sorted;
+            return Common.SortedStringMap.Create(map, StringComparer.Ordinal);
         }
 
         // VMX keys are case-insensitive: one value per key whatever its case (the last one given wins).
         private static IReadOnlyDictionary<string, string> CaseInsensitive(IReadOnlyDictionary<string, string> map)
         {
-            var sorted = new SortedDictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-            foreach (var kv in map) sorted[kv.Key] = kv.Value;
-            return new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(sorted);
+            if (map is Common.SortedStringMap.ReadOnly sorted && sorted.Comparer == StringComparer.OrdinalIgnoreCase) return sorted;
+            return Common.SortedStringMap.Create(map, StringComparer.OrdinalIgnoreCase);
         }
 
         private static Cluster Normalize(Cluster c) => c with
@@ -305,10 +315,10 @@ namespace VirtCompliance.Model
         {
             // A null item in a list is dropped, as in every other list of the model.
             Nics = (v.Nics ?? Array.Empty<VmNic>()).Where(n => n != null).OrderBy(n => n.Key)
-                .Select(n => n with { IpAddresses = n.IpAddresses ?? Array.Empty<string>() }).ToArray(),
+                .Select(n => n.IpAddresses != null ? n : n with { IpAddresses = Array.Empty<string>() }).ToArray(),
             DatastoreIds = Sorted(v.DatastoreIds),
             CustomAttributes = SortedMap(v.CustomAttributes),
-            Tags = (v.Tags ?? Array.Empty<VmTag>()).Where(t => t != null).OrderBy(t => t.Category, StringComparer.Ordinal)
+            Tags = v.Tags == null || v.Tags.Count == 0 ? Array.Empty<VmTag>() : v.Tags.Where(t => t != null).OrderBy(t => t.Category, StringComparer.Ordinal)
                 .ThenBy(t => t.Name, StringComparer.Ordinal).ToArray(),
             Settings = v.Settings == null ? null : v.Settings with
             {
