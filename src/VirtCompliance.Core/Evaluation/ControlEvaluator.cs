@@ -308,6 +308,8 @@ namespace VirtCompliance.Evaluation
         {
             var byTarget = targets.ToDictionary(t => t.Id, _ => new List<ControlResult>(controls.Count), StringComparer.Ordinal);
             if (targets.Count == 0) return byTarget;
+            // Each target's list by its place: millions of results at 100k VMs, each added without a lookup by id.
+            var lists = targets.Select(t => byTarget[t.Id]).ToArray();
             foreach (var control in controls)
             {
                 // Template controls were expanded per package or service (each has a name or key), so every control here has its reader.
@@ -316,11 +318,11 @@ namespace VirtCompliance.Evaluation
                 if (!control.Peer)
                 {
                     for (int i = 0; i < targets.Count; i++)
-                        byTarget[targets[i].Id].Add(Fixed(control, targets[i], values[i]));
+                        lists[i].Add(Fixed(control, targets[i], values[i]));
                     continue;
                 }
                 foreach (var peers in Enumerable.Range(0, targets.Count).GroupBy(i => targets[i].PeerGroup ?? "\u0000" + targets[i].Id, StringComparer.Ordinal))
-                    JudgeByMajority(control, peers.ToArray(), targets, values, byTarget, peerNoun);
+                    JudgeByMajority(control, peers.ToArray(), targets, values, lists, peerNoun);
             }
             return byTarget;
         }
@@ -347,9 +349,9 @@ namespace VirtCompliance.Evaluation
         }
 
         private static void JudgeByMajority(EffectiveControl control, int[] members, IReadOnlyList<ControlTarget> targets, FactValue[] values,
-            Dictionary<string, List<ControlResult>> byTarget, string peerNoun)
+            List<ControlResult>[] lists, string peerNoun)
         {
-            void Add(int i, ControlResult r) => byTarget[targets[i].Id].Add(r);
+            void Add(int i, ControlResult r) => lists[i].Add(r);
             var voters = members.Where(i => !values[i].IsNotReported).ToArray();
             foreach (var i in members.Where(i => values[i].IsNotReported))
                 Add(i, new ControlResult(control, targets[i], values[i], Outcome.NotEvaluated, "peer majority", values[i].NotReportedReason));
