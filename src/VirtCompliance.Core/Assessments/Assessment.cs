@@ -28,13 +28,22 @@ namespace VirtCompliance.Assessments
         /// Host controls per host, network controls per portgroup, VM controls per VM (those of
         /// <see cref="AssessmentOptions.Objects"/>): Fail and NotEvaluated results (Pass too with IncludePass).
         /// </summary>
-        public static DriftResult Drift(Inv inventory, AssessmentOptions options)
+        public static DriftResult Drift(Inv inventory, AssessmentOptions options) => Drift(inventory, options, null);
+
+        /// <summary>As <see cref="Drift(Inv, AssessmentOptions)"/>; with <paramref name="vmPasses"/>, passing VM results are counted there instead of listed (waivers change only failures).</summary>
+        private static DriftResult Drift(Inv inventory, AssessmentOptions options, ReportItems.VmPassTally? vmPasses)
         {
             var result = new DriftResult();
             var assessment = Evaluate(inventory, options, result, options.Objects ?? AllScopes, options.Vms);
             result.Hosts = DriftAnalyzer.Hosts(assessment, options.IncludePass).ToList();
             result.Networks = DriftAnalyzer.Networks(assessment, options.IncludePass).ToList();
-            result.Vms = DriftAnalyzer.Vms(assessment, options.IncludePass).ToList();
+            var vms = new List<VmControlDrift>();
+            foreach (var vm in DriftAnalyzer.Vms(assessment, options.IncludePass))
+            {
+                if (vmPasses != null && vm.Outcome == Outcome.Pass) vmPasses.Add(vm);
+                else vms.Add(vm);
+            }
+            result.Vms = vms;
             result.Estate = DriftAnalyzer.Estate(assessment, options.IncludePass).ToList();
             if (WaiversOf(inventory, options) is WaiverSet waivers)
             {
@@ -197,7 +206,9 @@ namespace VirtCompliance.Assessments
             var waivers = options.Waivers == null ? null : new WaiverSet(options.Waivers, options.AsOf ?? inventory.CollectedAt, options.WaiverWarningDays);
             options = options with { SharedWaivers = waivers };
             // With the passes: the JUnit report has a testcase for every evaluated control; the result files hold what did not pass.
-            var drift = Drift(inventory, options with { Baseline = baseline, Peer = false, IncludePass = true });
+            // The VM passes (millions at 100k VMs) are counted as they are judged, not kept.
+            var vmPasses = new ReportItems.VmPassTally();
+            var drift = Drift(inventory, options with { Baseline = baseline, Peer = false, IncludePass = true }, vmPasses);
             static IReadOnlyList<T> NotPassed<T>(IReadOnlyList<T> results) where T : ControlDrift => results.Where(r => r.Outcome != Outcome.Pass).ToList();
             var withPasses = new Dictionary<string, IEnumerable>
             {
@@ -227,7 +238,7 @@ namespace VirtCompliance.Assessments
             // (alerts, for a code-scanning view) what needs attention.
             var reported = sets.Where(s => s.Key != "host-control-drift-peer" && s.Key != "pci-scope" && s.Key != WaiverStatusFile).ToList();
             var reportItems = reported.SelectMany(s => s.Value.Cast<object>()).Select(ReportItems.From).ToList();
-            var everyEvaluated = ReportItems.EveryEvaluated(reported.SelectMany(s => (withPasses.TryGetValue(s.Key, out var all) ? all : s.Value).Cast<object>()));
+            var everyEvaluated = ReportItems.EveryEvaluated(reported.SelectMany(s => (withPasses.TryGetValue(s.Key, out var all) ? all : s.Value).Cast<object>()), vmPasses);
             var facts = new Dictionary<string, string>
             {
                 ["baseline"] = baseline.Name,

@@ -137,30 +137,63 @@ namespace VirtCompliance.Reporting
         /// VMs"): at 100k VMs they are millions, a testcase each would be a file no CI system reads, and the VMs that did
         /// not pass are the ones named. A control fixed on a VM then turns from failed to counted among the passes.
         /// </summary>
-        public static List<ReportItem> EveryEvaluated(IEnumerable<object> results)
+        public static List<ReportItem> EveryEvaluated(IEnumerable<object> results, VmPassTally? vmPasses = null)
         {
             var items = new List<ReportItem>();
-            var vmPasses = new List<VmControlDrift>();
+            var tally = vmPasses ?? new VmPassTally();
             foreach (var result in results)
             {
-                if (result is VmControlDrift vm && vm.Outcome == Outcome.Pass) vmPasses.Add(vm);
+                if (result is VmControlDrift vm && vm.Outcome == Outcome.Pass) tally.Add(vm);
                 else items.Add(From(result));
             }
-            if (vmPasses.Count <= VmPassesListedAtMost) items.AddRange(vmPasses.Select(From));
-            else items.AddRange(vmPasses.GroupBy(v => (v.VCenter, v.ControlId)).Select(g => PassesOf(g.ToList())));
+            items.AddRange(tally.Items());
             return items;
         }
 
-        // One control's passes on many VMs: named for the VMs as a whole, so that the testcase keeps its name from night to night.
-        private static ReportItem PassesOf(IReadOnlyList<VmControlDrift> passes)
+        /// <summary>
+        /// Passing VM control results counted as they come, for <see cref="EveryEvaluated"/>: each kept while there are
+        /// at most <see cref="VmPassesListedAtMost"/>, beyond that only the first of each control and how many. A bundle
+        /// counts a large estate's millions of passes here instead of keeping them.
+        /// </summary>
+        public sealed class VmPassTally
         {
-            var first = passes[0];
+            private List<VmControlDrift>? _listed = new List<VmControlDrift>();
+            private readonly Dictionary<(string?, string), int> _controlAt = new Dictionary<(string?, string), int>();
+            private readonly List<(VmControlDrift first, int count)> _controls = new List<(VmControlDrift, int)>();
+
+            /// <summary>How many passes were counted.</summary>
+            public int Count { get; private set; }
+
+            public void Add(VmControlDrift pass)
+            {
+                Count++;
+                if (_listed != null)
+                {
+                    _listed.Add(pass);
+                    if (_listed.Count > VmPassesListedAtMost) _listed = null;
+                }
+                var key = (pass.VCenter, pass.ControlId);
+                if (_controlAt.TryGetValue(key, out var at)) _controls[at] = (_controls[at].first, _controls[at].count + 1);
+                else
+                {
+                    _controlAt.Add(key, _controls.Count);
+                    _controls.Add((pass, 1));
+                }
+            }
+
+            /// <summary>The report items: each pass, or one per control (in the order the controls were first seen).</summary>
+            public IEnumerable<ReportItem> Items() => _listed != null ? _listed.Select(From) : _controls.Select(c => PassesOf(c.first, c.count));
+        }
+
+        // One control's passes on many VMs: named for the VMs as a whole, so that the testcase keeps its name from night to night.
+        private static ReportItem PassesOf(VmControlDrift first, int count)
+        {
             var item = From(first);
             item.Object = "(passing VMs)";
             item.Cluster = null;
             item.Objects = Array.Empty<ReportObject>();
-            item.Message = $"{first.Title}: passed on {passes.Count} VMs";
-            item.Evidence = new[] { $"Expected: {first.Expected}", $"Passed on {passes.Count} VMs", $"Basis: {first.Basis} ({first.Baseline})" };
+            item.Message = $"{first.Title}: passed on {count} VMs";
+            item.Evidence = new[] { $"Expected: {first.Expected}", $"Passed on {count} VMs", $"Basis: {first.Basis} ({first.Baseline})" };
             return item;
         }
 

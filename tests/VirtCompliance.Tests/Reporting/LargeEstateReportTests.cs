@@ -48,6 +48,30 @@ namespace VirtCompliance.Tests.Reporting
             Assert.All(items, i => Assert.StartsWith("vm-", i.Object));
         }
 
+        [Theory]
+        [InlineData(100)]
+        [InlineData(ReportItems.VmPassesListedAtMost / 2)]
+        [InlineData(ReportItems.VmPassesListedAtMost / 2 + 1)]
+        public void Passes_counted_as_they_are_judged_make_the_items_they_make_in_the_results(int vms)
+        {
+            // As a bundle counts them: the passes go to the tally while the rest of the results are listed.
+            var results = Enumerable.Range(0, vms).SelectMany(n => new object[] { Vm(n, "vm.a", n % 9 == 0 ? Outcome.Fail : Outcome.Pass), Vm(n, "vm.b", Outcome.Pass) }).ToList();
+            var tally = new ReportItems.VmPassTally();
+            var rest = results.Where(r => !(r is VmControlDrift { Outcome: Outcome.Pass } pass && Counted(tally, pass))).ToList();
+            var counted = ReportItems.EveryEvaluated(rest, tally);
+            var inline = ReportItems.EveryEvaluated(results);
+            Assert.Equal(results.Count(r => ((VmControlDrift)r).Outcome == Outcome.Pass), tally.Count);
+            Assert.Equal(Json(inline), Json(counted));
+        }
+
+        private static bool Counted(ReportItems.VmPassTally tally, VmControlDrift pass)
+        {
+            tally.Add(pass);
+            return true;
+        }
+
+        private static string Json(object value) => Newtonsoft.Json.JsonConvert.SerializeObject(value);
+
         [Fact]
         public void A_status_shows_the_first_lines_of_a_long_diff_and_counts_them_all()
         {
