@@ -368,8 +368,9 @@ namespace VirtCompliance.Bench
 
             phase.Start();
             // The entry points the cmdlets call: Get-HostControlDrift and Get-VmMigrationExposure, with and without -Peer.
-            var pci = new AssessmentOptions { Baseline = Baseline.Load("pci-dss") };
-            var peer = new AssessmentOptions { Peer = true };
+            // Get-HostControlDrift evaluates host controls only (Objects = Host); exposure evaluates what it needs itself.
+            var pci = new AssessmentOptions { Baseline = Baseline.Load("pci-dss"), Objects = new[] { ControlScope.Host } };
+            var peer = new AssessmentOptions { Peer = true, Objects = new[] { ControlScope.Host } };
             run.DriftPci = Assessment.Drift(inventory, pci).Hosts;
             Done("drift, pci-dss");
             run.DriftPeer = Assessment.Drift(inventory, peer).Hosts;

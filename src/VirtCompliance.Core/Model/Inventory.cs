@@ -222,9 +222,15 @@ namespace VirtCompliance.Model
             return groups.ToDictionary(g => g.Key, g => g.Value.ToArray(), StringComparer.Ordinal);
         }
 
-        private static T[] SortById<T>(IEnumerable<T>? items, Func<T, string> id, Func<T, T> normalize) =>
-            (items ?? Enumerable.Empty<T>()).Where(i => i != null).Select(normalize)
-                .OrderBy(id, StringComparer.Ordinal).ToArray();
+        private static T[] SortById<T>(IEnumerable<T>? items, Func<T, string> id, Func<T, T> normalize)
+        {
+            var normalized = (items ?? Enumerable.Empty<T>()).Where(i => i != null).Select(normalize).ToArray();
+            // A snapshot lists its objects in id order already: no sort for it (the order is the one a stable sort gives).
+            for (int i = 1; i < normalized.Length; i++)
+                if (string.CompareOrdinal(id(normalized[i - 1]), id(normalized[i])) >= 0)
+                    return normalized.OrderBy(id, StringComparer.Ordinal).ToArray();
+            return normalized;
+        }
 
         private static IReadOnlyList<string> Sorted(IReadOnlyList<string>? values)
         {
