@@ -70,6 +70,7 @@ namespace VirtCompliance.Firewall
             var desiredByVm = compiled.Vms.ToDictionary(v => v.VmId, v => v.Filter, StringComparer.Ordinal);
             var changes = new List<VmFirewallPolicyChange>();
             var diffs = new Dictionary<FilterPair, IReadOnlyList<string>>();
+            var texts = new FilterTexts();
             foreach (var vm in inventory.Vms)
             {
                 if (vm.Template || (filter != null && !filter(vm.Name) && !filter(vm.Id))) continue;
@@ -113,7 +114,7 @@ namespace VirtCompliance.Firewall
                     // Filters are shared objects (VMs alike share one; ports without their own share
                     // their portgroup's), so each pair is compared once however many ports have it.
                     var pair = new FilterPair(current, desired);
-                    if (!diffs.TryGetValue(pair, out var diff)) diffs[pair] = diff = Diff(current, desired);
+                    if (!diffs.TryGetValue(pair, out var diff)) diffs[pair] = diff = Diff(current, desired, texts);
                     var action = diff.Count == 0 ? PortChangeAction.NoChange : own == null ? PortChangeAction.Add : PortChangeAction.Update;
                     changes.Add(change with
                     {
@@ -219,20 +220,65 @@ namespace VirtCompliance.Firewall
         }
 
         /// <summary>The lines that differ: the switch-level settings first, then rule by rule. No current filter (null) differs in everything.</summary>
-        public static IReadOnlyList<string> Diff(TrafficFilter? current, TrafficFilter desired)
+        public static IReadOnlyList<string> Diff(TrafficFilter? current, TrafficFilter desired) => Diff(current, desired, new FilterTexts());
+
+        private static IReadOnlyList<string> Diff(TrafficFilter? current, TrafficFilter desired, FilterTexts texts)
         {
             var lines = new List<string>();
             if (current == null || current.Enabled != desired.Enabled) lines.Add($"+ filter {(desired.Enabled ? "enabled" : "disabled")}");
             if (current != null && current.OnFailure != desired.OnFailure) lines.Add($"~ onFailure {current.OnFailure} -> {desired.OnFailure}");
-            var have = current?.Rules.OrderBy(r => r.Sequence).Select(Text).ToList() ?? new List<string>();
-            var want = desired.Rules.OrderBy(r => r.Sequence).Select(Text).ToList();
-            if (have.SequenceEqual(want, StringComparer.Ordinal)) return lines;
-            var haveSet = new HashSet<string>(have, StringComparer.Ordinal);
-            var wantSet = new HashSet<string>(want, StringComparer.Ordinal);
-            lines.AddRange(have.Where(r => !wantSet.Contains(r)).Select(r => "- " + r));
-            lines.AddRange(want.Where(r => !haveSet.Contains(r)).Select(r => "+ " + r));
-            if (lines.Count == 0) lines.Add("~ rule order");
-            return lines;
+            var have = current == null ? FilterTexts.None : texts.Of(current);
+            var want = texts.Of(desired);
+            if (!have.Lines.SequenceEqual(want.Lines, StringComparer.Ordinal))
+            {
+                for (var i = 0; i < have.Lines.Length; i++)
+                    if (!want.Set.Contains(have.Lines[i])) lines.Add(have.Removed(i));
+                for (var i = 0; i < want.Lines.Length; i++)
+                    if (!have.Set.Contains(want.Lines[i])) lines.Add(want.Added(i));
+                if (lines.Count == 0) lines.Add("~ rule order");
+            }
+            // Already the changes' own immutable kind: every port with this pair of filters shares the one list, not a copy of it.
+            return TextList.Of(lines);
+        }
+
+        /// <summary>
+        /// Each filter's rules as lines, in sequence order, worked out once per filter object: a policy's filter is shared by
+        /// every VM alike and a portgroup's by every port on it, so one plan compares the same few thousand-rule filters
+        /// over and over; the "- " and "+ " lines are made once too, and shared by every diff that has them.
+        /// </summary>
+        private sealed class FilterTexts
+        {
+            internal static readonly Texts None = new Texts(Array.Empty<string>());
+            private readonly Dictionary<TrafficFilter, Texts> _of = new Dictionary<TrafficFilter, Texts>(ByReference.Instance);
+
+            public Texts Of(TrafficFilter filter)
+            {
+                if (!_of.TryGetValue(filter, out var texts)) _of[filter] = texts = new Texts(filter.Rules.OrderBy(r => r.Sequence).Select(Text).ToArray());
+                return texts;
+            }
+
+            internal sealed class Texts
+            {
+                private string[]? _removed, _added;
+
+                public Texts(string[] lines)
+                {
+                    Lines = lines;
+                    Set = new HashSet<string>(lines, StringComparer.Ordinal);
+                }
+
+                public string[] Lines { get; }
+                public HashSet<string> Set { get; }
+                public string Removed(int i) => (_removed ??= new string[Lines.Length])[i] ??= "- " + Lines[i];
+                public string Added(int i) => (_added ??= new string[Lines.Length])[i] ??= "+ " + Lines[i];
+            }
+
+            private sealed class ByReference : IEqualityComparer<TrafficFilter>
+            {
+                public static readonly ByReference Instance = new ByReference();
+                public bool Equals(TrafficFilter? x, TrafficFilter? y) => ReferenceEquals(x, y);
+                public int GetHashCode(TrafficFilter obj) => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj);
+            }
         }
 
         /// <summary>
