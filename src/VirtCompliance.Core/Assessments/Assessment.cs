@@ -208,14 +208,31 @@ namespace VirtCompliance.Assessments
             // With the passes: the JUnit report has a testcase for every evaluated control; the result files hold what did not pass.
             // The VM passes (millions at 100k VMs) are counted as they are judged, not kept.
             var vmPasses = new ReportItems.VmPassTally();
-            var drift = Drift(inventory, options with { Baseline = baseline, Peer = false, IncludePass = true }, vmPasses);
+            // The drift of every object, the longest analysis, runs beside the others: all of them only read the inventory,
+            // and the one waiver set records its uses under a lock (and lists them sorted), so the bundle is the same either way.
+            DriftResult drift = null!, peer = null!;
+            IReadOnlyList<VmMigrationExposure> exposures = null!;
+            IReadOnlyList<PciScopeEntry> scope = null!;
+            IReadOnlyList<PciSeparationFinding> separation = null!;
+            IReadOnlyList<VmFirewallPolicyStatus>? firewall = null;
+            TwoAtATime.Run(new Action[]
+            {
+                () => drift = Drift(inventory, options with { Baseline = baseline, Peer = false, IncludePass = true }, vmPasses),
+                () =>
+                {
+                    peer = Drift(inventory, options with { Baseline = null, Peer = true, IncludePass = false, Objects = new[] { ControlScope.Host } });
+                    exposures = Exposure(inventory, options with { Baseline = null, Peer = true }).Exposures;
+                    scope = Scope(inventory, options).Entries;
+                    separation = Separation(inventory, options with { Baseline = baseline }).Findings;
+                    if (options.Policy != null) firewall = FirewallStatus(inventory, options).Statuses;
+                },
+            });
             static IReadOnlyList<T> NotPassed<T>(IReadOnlyList<T> results) where T : ControlDrift => results.Where(r => r.Outcome != Outcome.Pass).ToList();
             // The sets with their passes, for the JUnit report; the VM set has none (they are in the tally), so it is not here.
             var withPasses = new Dictionary<string, IEnumerable>
             {
                 ["host-control-drift"] = drift.Hosts, ["network-control-drift"] = drift.Networks, ["vcenter-control-drift"] = drift.Estate,
             };
-            var peer = Drift(inventory, options with { Baseline = null, Peer = true, IncludePass = false, Objects = new[] { ControlScope.Host } });
             var sets = new List<KeyValuePair<string, IEnumerable>>
             {
                 Set("host-control-drift", NotPassed(drift.Hosts)),
@@ -223,11 +240,11 @@ namespace VirtCompliance.Assessments
                 Set("vm-control-drift", NotPassed(drift.Vms)),
                 Set("vcenter-control-drift", NotPassed(drift.Estate)),
                 Set("host-control-drift-peer", peer.Hosts),
-                Set("vm-migration-exposure", Exposure(inventory, options with { Baseline = null, Peer = true }).Exposures),
-                Set("pci-scope", Scope(inventory, options).Entries),
-                Set("pci-separation", Separation(inventory, options with { Baseline = baseline }).Findings),
+                Set("vm-migration-exposure", exposures),
+                Set("pci-scope", scope),
+                Set("pci-separation", separation),
             };
-            if (options.Policy != null) sets.Add(Set("firewall-policy-status", FirewallStatus(inventory, options).Statuses));
+            if (firewall != null) sets.Add(Set("firewall-policy-status", firewall));
             var statuses = waivers?.Statuses(judgedUse: true);
             if (statuses != null)
             {
@@ -238,8 +255,14 @@ namespace VirtCompliance.Assessments
             // has the passing controls too, so that a control fixed since the last bundle shows as passed; HTML and SARIF
             // (alerts, for a code-scanning view) what needs attention.
             var reported = sets.Where(s => s.Key != "host-control-drift-peer" && s.Key != "pci-scope" && s.Key != WaiverStatusFile).ToList();
-            var reportItems = reported.SelectMany(s => s.Value.Cast<object>()).Select(ReportItems.From).ToList();
-            var everyEvaluated = ReportItems.EveryEvaluated(reported.SelectMany(s => (withPasses.TryGetValue(s.Key, out var all) ? all : s.Value).Cast<object>()), vmPasses);
+            // Both lists are made from results no longer changing, so they are made side by side.
+            var items = TwoAtATime.Run(new Func<IReadOnlyList<ReportItem>>[]
+            {
+                () => reported.SelectMany(s => s.Value.Cast<object>()).Select(ReportItems.From).ToList(),
+                () => ReportItems.EveryEvaluated(reported.SelectMany(s => (withPasses.TryGetValue(s.Key, out var all) ? all : s.Value).Cast<object>()), vmPasses),
+            });
+            var reportItems = items[0];
+            var everyEvaluated = items[1];
             var facts = new Dictionary<string, string>
             {
                 ["baseline"] = baseline.Name,
@@ -255,7 +278,7 @@ namespace VirtCompliance.Assessments
                 facts["waiversAsOf"] = waivers.AsOf.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
                 inputs.Add((WaiverInputName(options.Waivers!), options.Waivers!.Content));
             }
-            var reports = EvidenceReports.Select(r => (r.name, r.format, (IReadOnlyList<ReportItem>)(r.format == ReportFormat.JUnit ? everyEvaluated : reportItems)));
+            var reports = EvidenceReports.Select(r => (r.name, r.format, r.format == ReportFormat.JUnit ? everyEvaluated : reportItems));
             return EvidenceBundle.Save(folder, inventory, sets, facts, moduleVersion, reports, inputs, statuses, signer);
         }
 

@@ -126,7 +126,7 @@ namespace VirtCompliance.Reporting
                     foreach (var (name, format, items) in reports)
                         writes.Add(() => WriteFile(temp, name, () => items.Count, stream => ReportWriter.Write(format, items, context, stream)));
                 }
-                var files = WriteAll(writes);
+                var files = TwoAtATime.Run(writes).ToList();
                 var snapshot = files[0];
                 var createdAt = DateTimeOffset.UtcNow;
                 var manifest = new JObject
@@ -158,22 +158,6 @@ namespace VirtCompliance.Reporting
             {
                 if (Directory.Exists(temp)) Directory.Delete(temp, true);
             }
-        }
-
-        // Runs the writes two at a time and gives their files in the writes' order; the first failure is the one thrown,
-        // as it would be from one write after another (the caller removes the unfinished bundle).
-        private static List<EvidenceFile> WriteAll(IReadOnlyList<Func<EvidenceFile>> writes)
-        {
-            var files = new EvidenceFile[writes.Count];
-            try
-            {
-                System.Threading.Tasks.Parallel.For(0, writes.Count, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = 2 }, i => files[i] = writes[i]());
-            }
-            catch (AggregateException failed)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failed.InnerExceptions[0]).Throw();
-            }
-            return files.ToList();
         }
 
         // Writes one new file of the bundle through its hash; records: how many result records it holds, known once written.
