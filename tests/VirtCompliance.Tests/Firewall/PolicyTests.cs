@@ -126,6 +126,33 @@ namespace VirtCompliance.Tests.Firewall
         }
 
         [Fact]
+        public void Ports_with_the_same_pair_of_filters_share_one_diff_equal_to_the_diff_worked_out_alone()
+        {
+            var compiled = Sample();
+            var inv = InventorySnapshot.Read(Lab.SamplePath);
+            var desired = compiled.Vms.ToDictionary(v => v.VmId, v => v.Filter);
+            var planned = PolicyPlanner.Plan(compiled, inv).Where(c => c.Action == PortChangeAction.Add || c.Action == PortChangeAction.Update).ToList();
+            // Filters told apart by identity, as the planner tells them apart (records would compare by value).
+            var filters = new List<TrafficFilter?>();
+            int Id(TrafficFilter? f)
+            {
+                var i = filters.FindIndex(x => ReferenceEquals(x, f));
+                if (i < 0) filters.Add(f);
+                return i < 0 ? filters.Count - 1 : i;
+            }
+            var byPair = planned.GroupBy(c => (current: Id(inv.GetVm(c.VmId)!.Nics.Single(n => n.Key == c.NicKey).EffectiveFilter(inv)), desired: Id(desired[c.VmId!]))).ToList();
+            // The sample has VMs alike on one portgroup: some pair is shared, or this test would test nothing.
+            Assert.Contains(byPair, g => g.Count() > 1);
+            foreach (var pair in byPair)
+            {
+                var alone = PolicyPlanner.Diff(filters[pair.Key.current], filters[pair.Key.desired]!);
+                Assert.NotEmpty(alone);
+                Assert.All(pair, c => Assert.Equal(alone, c.Diff));
+                Assert.All(pair, c => Assert.Same(pair.First().Diff, c.Diff));
+            }
+        }
+
+        [Fact]
         public void Compiling_twice_gives_the_same_rules_byte_for_byte()
         {
             Assert.Equal(JsonConvert.SerializeObject(Sample().Vms), JsonConvert.SerializeObject(Sample().Vms));
