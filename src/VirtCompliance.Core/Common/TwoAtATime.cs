@@ -7,8 +7,9 @@ namespace VirtCompliance.Common
 {
     /// <summary>
     /// Work items run two at a time (one per core of a small machine; more would only contend for memory bandwidth).
-    /// Every item has finished when it returns, and a failure is thrown as itself, the first one, as it would be from
-    /// the items run one after another: a caller's error handling is the same either way.
+    /// Every item that started has finished when it returns; after a failure no further item starts, and the failure is
+    /// thrown as itself (the first one), as it would be from the items run one after another: a caller's error handling
+    /// is the same either way.
     /// </summary>
     internal static class TwoAtATime
     {
